@@ -1,0 +1,1 @@
+"""Hearth's engine: models, inference, chat history and settings, with no Qt."""
