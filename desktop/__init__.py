@@ -1,0 +1,1 @@
+"""Hearth's Qt Widgets desktop app."""

@@ -1,0 +1,261 @@
+"""The chat panel: the conversation, its message actions and the composer."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.chat_view import ChatView
+from desktop.composer import Composer
+from desktop.engine_client import EngineClient
+from desktop.message_model import MessageListModel
+from engine.chats import ContextView
+from engine.runtime import GenerationDone
+from engine.store import ChatRecord, MessageRecord
+
+_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+def code_blocks(markdown: str) -> list[str]:
+    return [block.rstrip("\n") for block in _CODE_BLOCK.findall(markdown)]
+
+
+class ChatPanel(QWidget):
+    notice = Signal(str)  # a one-line message for the status bar
+
+    def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self.chat_id: int | None = None
+        self._editing = False
+        self._model_ready = False
+        self.messages = MessageListModel(self)
+
+        self.view = ChatView(self)
+        self.view.setModel(self.messages)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_menu)
+        self.messages.modelReset.connect(self.view.message_delegate.clear_cache)
+
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Chat notice")
+        self.banner.hide()
+
+        self.composer = Composer(self)
+        self.composer.submitted.connect(self.submit)
+        self.send_button = QPushButton("Send", self)
+        self.send_button.setAccessibleName("Send or stop")
+        self.send_button.clicked.connect(self._send_or_stop)
+
+        self.copy_action = self._action("Copy message", QKeySequence.StandardKey.Copy,
+                                        self.copy_message)
+        self.copy_code_action = self._action("Copy code", QKeySequence("Ctrl+Shift+C"),
+                                             self.copy_code)
+        self.regenerate_action = self._action("Regenerate reply", QKeySequence("Ctrl+R"),
+                                              self.regenerate)
+        self.edit_action = self._action("Edit last message", QKeySequence("Ctrl+E"),
+                                        self.edit_last)
+        self.stop_action = self._action("Stop", QKeySequence(Qt.Key.Key_Escape), self.stop)
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+        actions = QHBoxLayout()
+        for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
+                       self.edit_action):
+            button = QPushButton(action.text(), self)
+            button.setAccessibleName(action.text())
+            button.setToolTip(f"{action.text()} ({action.shortcut().toString()})")
+            button.clicked.connect(action.trigger)
+            action.enabledChanged.connect(button.setEnabled)
+            button.setEnabled(action.isEnabled())
+            actions.addWidget(button)
+        actions.addStretch(1)
+
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.composer, 1)
+        input_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.banner)
+        layout.addLayout(input_row)
+
+        client.worker.chatOpened.connect(self._on_chat_opened)
+        client.worker.contextChanged.connect(self._on_context)
+        client.worker.replyStarted.connect(self._on_reply_started)
+        client.worker.replyDelta.connect(self.messages.append_delta)
+        client.worker.replyFinished.connect(self._on_reply_finished)
+        client.worker.turnRefused.connect(self._on_turn_refused)
+        client.worker.errorOccurred.connect(self._on_error)
+        client.worker.modelLoaded.connect(self._on_model_ready)
+        client.worker.modelFailed.connect(self._on_model_failed)
+        client.worker.chatDeleted.connect(self._on_chat_deleted)
+        self._update_state()
+
+    def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey,
+                slot: object) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    @property
+    def busy(self) -> bool:
+        return self._client.busy
+
+    def _update_state(self) -> None:
+        has_chat = self.chat_id is not None
+        rows = self.messages.rowCount()
+        last_user = self.messages.last_row_of("user")
+        idle = not self.busy
+        self.send_button.setText("Stop" if self.busy else "Send")
+        self.send_button.setEnabled(self.busy or (has_chat and self._model_ready))
+        self.stop_action.setEnabled(self.busy)
+        self.composer.setEnabled(has_chat)
+        self.copy_action.setEnabled(rows > 0)
+        self.copy_code_action.setEnabled(rows > 0)
+        self.regenerate_action.setEnabled(idle and self._model_ready and last_user >= 0)
+        self.edit_action.setEnabled(idle and self._model_ready and last_user >= 0)
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def _send_or_stop(self) -> None:
+        if self.busy:
+            self.stop()
+        else:
+            self.submit()
+
+    def submit(self) -> None:
+        text = self.composer.toPlainText()
+        if self.busy or self.chat_id is None or not text.strip() or not self._model_ready:
+            return
+        if self._editing:
+            self._client.edit_last(self.chat_id, text)
+        else:
+            self._client.send(self.chat_id, text)
+        self._editing = False
+        self.composer.clear()
+        self.show_banner("")
+        self.view.follow()
+        self._update_state()
+
+    def stop(self) -> None:
+        if self.busy:
+            self._client.stop()
+        elif self._editing:
+            self._editing = False
+            self.composer.clear()
+            self.show_banner("")
+
+    def regenerate(self) -> None:
+        if self.chat_id is not None and not self.busy:
+            self._client.regenerate(self.chat_id)
+            self.view.follow()
+            self._update_state()
+
+    def edit_last(self) -> None:
+        row = self.messages.last_row_of("user")
+        found = self.messages.message_at(row)
+        if found is None or self.busy:
+            return
+        self._editing = True
+        self.composer.setPlainText(found[1])
+        self.composer.setFocus()
+        self.show_banner("Editing your last message — Enter resends it, Esc cancels.")
+
+    def _current_text(self) -> str | None:
+        index = self.view.currentIndex()
+        row = index.row() if index.isValid() else self.messages.rowCount() - 1
+        found = self.messages.message_at(row)
+        return found[1] if found else None
+
+    def copy_message(self) -> None:
+        text = self._current_text()
+        if text is not None:
+            QGuiApplication.clipboard().setText(text)
+            self.notice.emit("Message copied.")
+
+    def copy_code(self) -> None:
+        text = self._current_text() or ""
+        blocks = code_blocks(text)
+        if not blocks:
+            self.notice.emit("This message has no code block.")
+            return
+        QGuiApplication.clipboard().setText("\n\n".join(blocks))
+        self.notice.emit(f"Copied {len(blocks)} code block{'s' if len(blocks) > 1 else ''}.")
+
+    def _show_menu(self, position: QPoint) -> None:
+        index = self.view.indexAt(position)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        menu = QMenu(self)
+        for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
+                       self.edit_action):
+            menu.addAction(action)
+        menu.popup(self.view.viewport().mapToGlobal(position))
+
+    def _on_chat_opened(self, chat: ChatRecord, messages: list[MessageRecord],
+                        _settings: object) -> None:
+        changed = chat.id != self.chat_id
+        self.chat_id = chat.id
+        self.messages.set_messages(chat.id, messages, chat.context_start_id)
+        if changed:
+            self._editing = False
+            self.show_banner("")
+            self.view.follow()
+            self.composer.setFocus()
+        self._update_state()
+
+    def _on_context(self, view: ContextView) -> None:
+        self.messages.set_context(view)
+
+    def _on_reply_started(self, chat_id: int, _reply: MessageRecord) -> None:
+        self._update_state()
+
+    def _on_reply_finished(self, chat_id: int, reply: MessageRecord,
+                           _done: GenerationDone) -> None:
+        self.messages.finish(chat_id, reply)
+        self._update_state()
+
+    def _on_turn_refused(self, chat_id: int, kind: str, reason: str) -> None:
+        if chat_id == self.chat_id:
+            self.show_banner(reason)
+        self._update_state()
+
+    def _on_error(self, text: str) -> None:
+        self.show_banner(text)
+        self._update_state()
+
+    def _on_model_ready(self, *_args: object) -> None:
+        self._model_ready = True
+        self._update_state()
+
+    def _on_model_failed(self, reason: str) -> None:
+        self._model_ready = False
+        self.show_banner(f"No model is loaded: {reason}")
+        self._update_state()
+
+    def _on_chat_deleted(self, chat_id: int, _title: str) -> None:
+        if chat_id == self.chat_id:
+            self.chat_id = None
+            self.messages.set_messages(-1, [])
+            self._update_state()
+
+    def current_index(self) -> QModelIndex:
+        return self.view.currentIndex()

@@ -1,0 +1,138 @@
+"""The GUI's one handle on the engine: it owns the engine thread and talks to it by signals.
+
+Requests go out as queued signals; results come back as the worker's signals, which Qt delivers
+on the GUI thread. Stop is the exception: it sets the running reply's `threading.Event`
+directly, because a worker inside llama.cpp handles no queued signals until it returns.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from desktop.engine_worker import EngineWorker
+from engine.config import AppConfig
+from engine.paths import AppPaths
+
+
+class EngineClient(QObject):
+    _startRequested = Signal()
+    _loadModelRequested = Signal(str)
+    _newChatRequested = Signal()
+    _openChatRequested = Signal(int)
+    _renameRequested = Signal(int, str)
+    _deleteRequested = Signal(int)
+    _restoreRequested = Signal(int)
+    _turnRequested = Signal(int, str, str, object)
+    _searchRequested = Signal(str)
+    _exportRequested = Signal(int, str, str)
+    _chatSettingsRequested = Signal(int, object)
+    _configRequested = Signal(object)
+    _shutdownRequested = Signal()
+
+    def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("hearth-engine")
+        self.worker = EngineWorker(paths)
+        self.worker.moveToThread(self._thread)
+        self._cancel: threading.Event | None = None
+        self.busy = False
+        self.config = AppConfig()
+        for signal, slot in (
+            (self._startRequested, self.worker.start),
+            (self._loadModelRequested, self.worker.load_model),
+            (self._newChatRequested, self.worker.new_chat),
+            (self._openChatRequested, self.worker.open_chat),
+            (self._renameRequested, self.worker.rename_chat),
+            (self._deleteRequested, self.worker.delete_chat),
+            (self._restoreRequested, self.worker.restore_chat),
+            (self._turnRequested, self.worker.run_turn),
+            (self._searchRequested, self.worker.search),
+            (self._exportRequested, self.worker.export_chat),
+            (self._chatSettingsRequested, self.worker.save_chat_settings),
+            (self._configRequested, self.worker.save_config),
+            (self._shutdownRequested, self.worker.shutdown),
+        ):
+            signal.connect(slot)
+        self.worker.configLoaded.connect(self._remember_config)
+        self.worker.replyStarted.connect(self._mark_busy)
+        self.worker.replyFinished.connect(self._mark_idle)
+        self.worker.turnRefused.connect(self._mark_idle)
+        self.worker.errorOccurred.connect(self._mark_idle)
+        # Direct: the GUI thread is blocked in wait() and could not run a queued quit.
+        self.worker.stopped.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._startRequested.emit()
+
+    def _remember_config(self, config: AppConfig, _notice: object) -> None:
+        self.config = config
+
+    def _mark_busy(self, *_args: Any) -> None:
+        self.busy = True
+
+    def _mark_idle(self, *_args: Any) -> None:
+        self.busy = False
+
+    def load_model(self, name_or_path: str) -> None:
+        self._loadModelRequested.emit(name_or_path)
+
+    def new_chat(self) -> None:
+        self._newChatRequested.emit()
+
+    def open_chat(self, chat_id: int) -> None:
+        self._openChatRequested.emit(chat_id)
+
+    def rename_chat(self, chat_id: int, title: str) -> None:
+        self._renameRequested.emit(chat_id, title)
+
+    def delete_chat(self, chat_id: int) -> None:
+        self._deleteRequested.emit(chat_id)
+
+    def restore_chat(self, chat_id: int) -> None:
+        self._restoreRequested.emit(chat_id)
+
+    def send(self, chat_id: int, text: str) -> None:
+        self._turn(chat_id, "send", text)
+
+    def regenerate(self, chat_id: int) -> None:
+        self._turn(chat_id, "regenerate", "")
+
+    def edit_last(self, chat_id: int, text: str) -> None:
+        self._turn(chat_id, "edit", text)
+
+    def _turn(self, chat_id: int, kind: str, text: str) -> None:
+        # A fresh event per turn: a Stop pressed before the worker starts is never lost.
+        self._cancel = threading.Event()
+        self.busy = True
+        self._turnRequested.emit(chat_id, kind, text, self._cancel)
+
+    def stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def search(self, query: str) -> None:
+        self._searchRequested.emit(query)
+
+    def export_chat(self, chat_id: int, path: str, fmt: str) -> None:
+        self._exportRequested.emit(chat_id, path, fmt)
+
+    def save_chat_settings(self, chat_id: int, overrides: dict[str, Any]) -> None:
+        self._chatSettingsRequested.emit(chat_id, overrides)
+
+    def save_config(self, config: AppConfig) -> None:
+        self._configRequested.emit(config)
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Stop, ask the worker to close the model, then quit and join the thread."""
+        if not self._thread.isRunning():
+            return
+        self.stop()
+        self._shutdownRequested.emit()
+        if not self._thread.wait(timeout_ms):
+            self._thread.quit()
+            self._thread.wait(timeout_ms)

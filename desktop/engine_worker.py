@@ -1,0 +1,326 @@
+"""The engine worker: a QObject living on the engine thread that owns the model and the disk.
+
+Every model and database call happens here. The worker never blocks its event loop for a
+whole reply: it pulls tokens for a short time slice, emits what it has every
+`DELTA_INTERVAL_S`, then yields to the event loop so other requests (opening a chat, a search)
+are served between tokens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from engine.backend import backend_info
+from engine.chats import ChatService, ContextView, ReplyEvent, Turn
+from engine.config import AppConfig, load_config, save_config
+from engine.errors import HearthError
+from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.models import resolve_model
+from engine.paths import AppPaths
+from engine.prompt import ChatMessage
+from engine.runtime import GenerationDone, Runtime, TextChunk
+from engine.store import ChatStore, MessageRecord
+
+log = logging.getLogger(__name__)
+
+DELTA_INTERVAL_S = 0.05
+SLICE_S = 0.03
+
+_P = ParamSpec("_P")
+
+
+def reports_errors(
+    method: Callable[Concatenate[EngineWorker, _P], None],
+) -> Callable[Concatenate[EngineWorker, _P], None]:
+    """Turns an exception in a slot into an `errorOccurred` signal instead of a lost traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: EngineWorker, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except HearthError as error:
+            self.errorOccurred.emit(str(error))
+        except Exception as error:
+            log.exception("engine worker failed in %s", method.__name__)
+            self.errorOccurred.emit(f"Unexpected error: {error}")
+
+    return wrapper
+
+
+@dataclass
+class _Job:
+    chat_id: int
+    reply_id: int
+    events: Iterator[ReplyEvent]
+    pending: str = ""
+    emitted_at: float = 0.0
+
+
+class EngineWorker(QObject):
+    configLoaded = Signal(object, object)  # AppConfig, notice: str | None
+    modelLoading = Signal(str)
+    modelLoaded = Signal(object, object)  # LoadedModel, BackendInfo
+    modelFailed = Signal(str)
+    chatsListed = Signal(list)  # list[ChatRecord]
+    chatOpened = Signal(object, list, object)  # ChatRecord, list[MessageRecord], ChatSettings
+    contextChanged = Signal(object)  # ContextView
+    contextUsage = Signal(int, int, int)  # chat_id, tokens used, n_ctx
+    replyStarted = Signal(int, object)  # chat_id, MessageRecord
+    replyDelta = Signal(int, int, str)  # chat_id, message_id, text
+    replyFinished = Signal(int, object, object)  # chat_id, MessageRecord, GenerationDone
+    turnRefused = Signal(int, str, str)  # chat_id, turn kind, reason
+    chatDeleted = Signal(int, str)  # chat_id, title
+    searchResults = Signal(str, list)  # query, list[SearchHit]
+    exported = Signal(str)
+    errorOccurred = Signal(str)
+    stopped = Signal()
+
+    def __init__(self, paths: AppPaths) -> None:
+        super().__init__()
+        self._paths = paths
+        self._config = AppConfig()
+        self._store: ChatStore | None = None
+        self._runtime = Runtime()
+        self._service: ChatService | None = None
+        self._job: _Job | None = None
+
+    def _chats(self) -> ChatService:
+        if self._service is None:
+            raise HearthError("The chat database is not open.")
+        return self._service
+
+    @Slot()
+    @reports_errors
+    def start(self) -> None:
+        self._paths.ensure()
+        loaded = load_config(self._paths.settings_file)
+        self._config = loaded.config
+        self.configLoaded.emit(self._config, loaded.notice)
+        self._store = ChatStore(self._paths.database)
+        self._store.purge_deleted()
+        self._service = ChatService(self._store, self._runtime)
+        self.chatsListed.emit(self._store.list_chats())
+        self.load_model("")
+
+    @Slot(str)
+    @reports_errors
+    def load_model(self, name_or_path: str) -> None:
+        self._cancel_job()
+        try:
+            path = resolve_model(
+                name_or_path or None, self._config.default_model, self._paths.models_dir
+            )
+            self.modelLoading.emit(path.name)
+            loaded = self._runtime.load(path, self._config.runtime,
+                                        self._config.effective_threads())
+            if self._config.runtime.n_threads is None and self._config.measured_threads is None:
+                rates = self._runtime.measure_threads(sorted({1, loaded.n_threads_batch}))
+                best = max(rates, key=lambda threads: rates[threads])
+                log.info("measured generation speed by threads: %s", rates)
+                self._set_config(dataclasses.replace(self._config, measured_threads=best))
+                loaded = self._runtime.loaded or loaded
+        except HearthError as error:
+            self.modelFailed.emit(str(error))
+            return
+        self.modelLoaded.emit(loaded, backend_info())
+
+    def _set_config(self, config: AppConfig) -> None:
+        save_config(self._paths.settings_file, config)
+        self._config = config
+
+    @Slot(object)
+    @reports_errors
+    def save_config(self, config: AppConfig) -> None:
+        reload = config.runtime != self._config.runtime
+        self._set_config(config)
+        self.configLoaded.emit(config, None)
+        if reload and self._runtime.loaded is not None:
+            self.load_model(str(self._runtime.loaded.path))
+
+    @Slot()
+    @reports_errors
+    def list_chats(self) -> None:
+        self.chatsListed.emit(self._chats().store.list_chats())
+
+    @Slot()
+    @reports_errors
+    def new_chat(self) -> None:
+        store = self._chats().store
+        model = self._runtime.loaded
+        chat = store.create_chat(model=str(model.path) if model else None)
+        self.chatsListed.emit(store.list_chats())
+        self.open_chat(chat.id)
+
+    @Slot(int)
+    @reports_errors
+    def open_chat(self, chat_id: int) -> None:
+        if self._job is not None and self._job.chat_id == chat_id:
+            self._emit_pending(self._job)
+        service = self._chats()
+        chat = service.store.get_chat(chat_id)
+        messages = service.store.messages(chat_id)
+        settings = service.chat_settings(chat, self._config)
+        self.chatOpened.emit(chat, messages, settings)
+        self._report_usage(chat_id, messages, chat.context_start_id)
+
+    def _report_usage(
+        self, chat_id: int, messages: list[MessageRecord], start_id: int | None
+    ) -> None:
+        loaded = self._runtime.loaded
+        if loaded is None:
+            return
+        visible = [m for m in messages if start_id is None or m.id >= start_id]
+        chat = self._chats().store.get_chat(chat_id)
+        settings = self._chats().chat_settings(chat, self._config)
+        history = [ChatMessage("system", settings.system_prompt)] if settings.system_prompt else []
+        history += [ChatMessage(m.role, m.content) for m in visible if m.role != "system"]
+        used = len(self._runtime.tokenize_chat(history)) if history else 0
+        self.contextUsage.emit(chat_id, used, loaded.n_ctx)
+
+    @Slot(int, str)
+    @reports_errors
+    def rename_chat(self, chat_id: int, title: str) -> None:
+        store = self._chats().store
+        store.rename_chat(chat_id, title)
+        self.chatsListed.emit(store.list_chats())
+
+    @Slot(int)
+    @reports_errors
+    def delete_chat(self, chat_id: int) -> None:
+        if self._job is not None and self._job.chat_id == chat_id:
+            self._cancel_job()
+        store = self._chats().store
+        title = store.get_chat(chat_id).title
+        store.delete_chat(chat_id)
+        self.chatsListed.emit(store.list_chats())
+        self.chatDeleted.emit(chat_id, title)
+
+    @Slot(int)
+    @reports_errors
+    def restore_chat(self, chat_id: int) -> None:
+        store = self._chats().store
+        store.restore_chat(chat_id)
+        self.chatsListed.emit(store.list_chats())
+
+    @Slot(int, object)
+    @reports_errors
+    def save_chat_settings(self, chat_id: int, overrides: dict[str, Any]) -> None:
+        service = self._chats()
+        chat = service.store.update_chat_settings(chat_id, overrides)
+        self.open_chat(chat.id)
+
+    @Slot(str)
+    @reports_errors
+    def search(self, query: str) -> None:
+        self.searchResults.emit(query, self._chats().store.search(query))
+
+    @Slot(int, str, str)
+    @reports_errors
+    def export_chat(self, chat_id: int, path: str, fmt: str) -> None:
+        store = self._chats().store
+        chat, messages = store.get_chat(chat_id), store.messages(chat_id)
+        text = chat_to_json(chat, messages) if fmt == "json" else chat_to_markdown(chat, messages)
+        write_text_atomically(Path(path), text)
+        self.exported.emit(path)
+
+    @Slot(int, str, str, object)
+    @reports_errors
+    def run_turn(self, chat_id: int, kind: str, text: str, cancel: threading.Event) -> None:
+        if self._job is not None:
+            self.turnRefused.emit(chat_id, kind, "A reply is still being written.")
+            return
+        if self._runtime.loaded is None:
+            self.turnRefused.emit(chat_id, kind, "No model is loaded.")
+            return
+        service = self._chats()
+        events = service.reply(chat_id, self._config, cancel, Turn(kind, text))  # type: ignore[arg-type]
+        try:
+            view = next(events)
+        except HearthError as error:
+            self.turnRefused.emit(chat_id, kind, str(error))
+            return
+        reply = next(events)
+        assert isinstance(view, ContextView) and isinstance(reply, MessageRecord)
+        chat = service.store.get_chat(chat_id)
+        self.chatOpened.emit(chat, service.store.messages(chat_id),
+                             service.chat_settings(chat, self._config))
+        self.contextChanged.emit(view)
+        self.contextUsage.emit(chat_id, view.prompt_tokens, self._runtime.loaded.n_ctx)
+        self.replyStarted.emit(chat_id, reply)
+        self._job = _Job(chat_id, reply.id, events, emitted_at=time.monotonic())
+        QTimer.singleShot(0, self._pump)
+
+    @Slot()
+    def _pump(self) -> None:
+        job = self._job
+        if job is None:
+            return
+        deadline = time.monotonic() + SLICE_S
+        try:
+            while time.monotonic() < deadline:
+                event = next(job.events)
+                if isinstance(event, TextChunk):
+                    job.pending += event.text
+                elif isinstance(event, GenerationDone):
+                    self._finish(job, event)
+                    return
+        except StopIteration:
+            self._job = None
+            return
+        except Exception as error:
+            self._job = None
+            log.exception("reply failed")
+            self.errorOccurred.emit(str(error))
+            self.open_chat(job.chat_id)
+            return
+        if time.monotonic() - job.emitted_at >= DELTA_INTERVAL_S:
+            self._emit_pending(job)
+        QTimer.singleShot(0, self._pump)
+
+    def _emit_pending(self, job: _Job) -> None:
+        if job.pending:
+            self.replyDelta.emit(job.chat_id, job.reply_id, job.pending)
+            job.pending = ""
+        job.emitted_at = time.monotonic()
+
+    def _finish(self, job: _Job, done: GenerationDone) -> None:
+        self._emit_pending(job)
+        self._job = None
+        store = self._chats().store
+        reply = next(m for m in store.messages(job.chat_id) if m.id == job.reply_id)
+        self.replyFinished.emit(job.chat_id, reply, done)
+        loaded = self._runtime.loaded
+        if loaded is not None:
+            self.contextUsage.emit(job.chat_id, done.context_used, loaded.n_ctx)
+        self.chatsListed.emit(store.list_chats())
+
+    def _cancel_job(self) -> None:
+        """Ends a running reply at once, keeping what was written (the stream saves it)."""
+        job, self._job = self._job, None
+        if job is not None:
+            close = getattr(job.events, "close", None)
+            if close is not None:
+                close()
+            self.open_chat(job.chat_id)
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Stops any reply, closes the model and the database; runs on the engine thread."""
+        try:
+            self._cancel_job()
+        finally:
+            self._runtime.close()
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+            self.stopped.emit()

@@ -1,0 +1,172 @@
+"""The main window: lays out the panels, owns the menus, and wires panels to the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QWidget,
+)
+
+from desktop.about import show_about
+from desktop.chat_panel import ChatPanel
+from desktop.engine_client import EngineClient
+from desktop.settings_panel import SettingsPanel
+from desktop.sidebar import Sidebar
+from desktop.status_bar import HearthStatusBar
+from engine.backend import BackendInfo
+from engine.config import AppConfig
+from engine.runtime import LoadedModel
+from engine.settings import ChatSettings, SamplingSettings
+from engine.store import ChatRecord, MessageRecord
+
+EXPORT_FILTERS = {"markdown": ("Markdown (*.md)", ".md"), "json": ("JSON (*.json)", ".json")}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.setWindowTitle("Hearth")
+        self.resize(1100, 720)
+
+        self.sidebar = Sidebar(client, self)
+        self.chat_panel = ChatPanel(client, self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.chat_panel)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 840])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self.settings_panel = SettingsPanel(self)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("settings-dock")
+        self.settings_dock.setWidget(self.settings_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        self.settings_dock.hide()
+
+        self.status = HearthStatusBar(client, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+
+        self.chat_panel.notice.connect(lambda text: self.status.showMessage(text, 3000))
+        self.sidebar.exportRequested.connect(self.export_chat)
+        self.settings_panel.chatSettingsApplied.connect(self._apply_chat_settings)
+        self.settings_panel.configApplied.connect(client.save_config)
+        self.settings_panel.presetSaved.connect(self._save_preset)
+        worker = client.worker
+        worker.chatOpened.connect(self._on_chat_opened)
+        worker.configLoaded.connect(self._on_config)
+        worker.modelLoaded.connect(self._on_model_loaded)
+        worker.errorOccurred.connect(lambda text: self.status.showMessage(text, 8000))
+        self._restore_geometry()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add(file_menu, "&New chat", QKeySequence.StandardKey.New, self.client.new_chat)
+        self._add(file_menu, "Open &model file…", QKeySequence("Ctrl+O"), self.open_model)
+        file_menu.addSeparator()
+        self._add(file_menu, "Export chat as &Markdown…", None,
+                  lambda: self.export_chat(self.chat_panel.chat_id, "markdown"))
+        self._add(file_menu, "Export chat as &JSON…", None,
+                  lambda: self.export_chat(self.chat_panel.chat_id, "json"))
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._add(edit_menu, "&Find in chats", QKeySequence.StandardKey.Find,
+                  self.sidebar.focus_search)
+        settings = self._add(edit_menu, "&Settings", QKeySequence("Ctrl+,"),
+                             self.toggle_settings)
+        settings.setCheckable(False)
+
+        chat_menu = self.menuBar().addMenu("&Chat")
+        for action in (self.chat_panel.stop_action, self.chat_panel.regenerate_action,
+                       self.chat_panel.edit_action, self.chat_panel.copy_action,
+                       self.chat_panel.copy_code_action):
+            chat_menu.addAction(action)
+        chat_menu.addSeparator()
+        chat_menu.addAction(self.sidebar.rename_action)
+        chat_menu.addAction(self.sidebar.delete_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add(help_menu, "&About Hearth", None, lambda: show_about(self))
+
+    def _add(self, menu: object, text: str,
+             shortcut: QKeySequence | QKeySequence.StandardKey | None,
+             slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        self.addAction(action)
+        return action
+
+    def toggle_settings(self) -> None:
+        visible = not self.settings_dock.isVisible()
+        self.settings_dock.setVisible(visible)
+        if visible:
+            self.settings_panel.setFocus()
+
+    def open_model(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Open a model file", "", "GGUF models (*.gguf);;All files (*)"
+        )
+        if path:
+            self.client.load_model(path)
+
+    def export_chat(self, chat_id: int | None, fmt: str) -> None:
+        if chat_id is None:
+            return
+        name_filter, suffix = EXPORT_FILTERS[fmt]
+        path, _filter = QFileDialog.getSaveFileName(self, "Export chat", "", name_filter)
+        if path:
+            if not path.endswith(suffix):
+                path += suffix
+            self.client.export_chat(chat_id, path, fmt)
+
+    def _on_chat_opened(self, chat: ChatRecord, _messages: list[MessageRecord],
+                        settings: ChatSettings) -> None:
+        self.setWindowTitle(f"{chat.title} — Hearth")
+        self.settings_panel.show_chat(settings, True)
+
+    def _on_config(self, config: AppConfig, notice: str | None) -> None:
+        self.settings_panel.show_config(config)
+        if notice:
+            QMessageBox.warning(self, "Settings reset", notice)
+
+    def _on_model_loaded(self, _model: LoadedModel, backend: BackendInfo) -> None:
+        self.settings_panel.set_gpu_available(backend.gpu_unavailable_reason)
+
+    def _apply_chat_settings(self, overrides: dict[str, object]) -> None:
+        if self.chat_panel.chat_id is not None:
+            self.client.save_chat_settings(self.chat_panel.chat_id, overrides)
+
+    def _save_preset(self, name: str, sampling: SamplingSettings) -> None:
+        config = self.client.config
+        presets = {**config.user_presets, name: sampling}
+        self.client.save_config(dataclasses.replace(config, user_presets=presets))
+
+    def _restore_geometry(self) -> None:
+        stored = QSettings().value("window/geometry")
+        if isinstance(stored, QByteArray):
+            self.restoreGeometry(stored)
+        state = QSettings().value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        QSettings().setValue("window/geometry", self.saveGeometry())
+        QSettings().setValue("window/state", self.saveState())
+        self.client.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,92 @@
+"""The status bar: the model, the speed of the last reply, context use, and Undo after a delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+
+from desktop.engine_client import EngineClient
+from engine.backend import BackendInfo
+from engine.runtime import GenerationDone, LoadedModel
+from engine.store import MessageRecord
+
+UNDO_WINDOW_MS = 10_000
+
+
+class HearthStatusBar(QStatusBar):
+    def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._shown_chat: int | None = None
+        self._deleted_chat: int | None = None
+
+        self.model_label = QLabel("Loading model…", self)
+        self.model_label.setAccessibleName("Model")
+        self.speed_label = QLabel("", self)
+        self.speed_label.setAccessibleName("Speed of the last reply")
+        self.context_label = QLabel("", self)
+        self.context_label.setAccessibleName("Context window use")
+        self.undo_button = QPushButton("Undo delete", self)
+        self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button.hide()
+        self.undo_button.clicked.connect(self.undo_delete)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self.undo_button.hide)
+
+        self.addPermanentWidget(self.undo_button)
+        self.addPermanentWidget(self.context_label)
+        self.addPermanentWidget(self.speed_label)
+        self.addPermanentWidget(self.model_label)
+
+        worker = client.worker
+        worker.modelLoading.connect(lambda name: self.model_label.setText(f"Loading {name}…"))
+        worker.modelLoaded.connect(self._on_model_loaded)
+        worker.modelFailed.connect(lambda _reason: self.model_label.setText("No model loaded"))
+        worker.replyFinished.connect(self._on_reply_finished)
+        worker.contextUsage.connect(self._on_context_usage)
+        worker.chatOpened.connect(self._on_chat_opened)
+        worker.chatDeleted.connect(self._on_chat_deleted)
+        worker.exported.connect(lambda path: self.showMessage(f"Exported to {path}", 5000))
+
+    def _on_model_loaded(self, model: LoadedModel, backend: BackendInfo) -> None:
+        gpu = f", {model.n_gpu_layers} layers on GPU" if model.n_gpu_layers else ""
+        self.model_label.setText(f"{model.name} · {backend.name}{gpu} · {model.n_threads} threads")
+        self.model_label.setToolTip(
+            f"{model.path}\nArchitecture: {model.architecture}\n"
+            f"Context: {model.n_ctx:,} of {model.n_ctx_train:,} trained"
+        )
+
+    def _on_chat_opened(self, chat: object, *_rest: object) -> None:
+        self._shown_chat = getattr(chat, "id", None)
+
+    def _on_reply_finished(self, chat_id: int, _reply: MessageRecord,
+                           done: GenerationDone) -> None:
+        self.speed_label.setText(
+            f"{done.tokens_per_second:.1f} tok/s · {done.generated_tokens} tokens"
+        )
+        self.speed_label.setToolTip(
+            f"First token after {done.seconds_to_first_token:.2f} s; "
+            f"{done.evaluated_tokens} of {done.prompt_tokens} prompt tokens evaluated; "
+            f"seed {done.seed}"
+        )
+
+    def _on_context_usage(self, chat_id: int, used: int, n_ctx: int) -> None:
+        if chat_id != self._shown_chat:
+            return
+        percent = 100 * used / n_ctx if n_ctx else 0
+        self.context_label.setText(f"Context {used:,} / {n_ctx:,} ({percent:.0f}%)")
+
+    def _on_chat_deleted(self, chat_id: int, title: str) -> None:
+        self._deleted_chat = chat_id
+        self.showMessage(f"Deleted “{title}”.", UNDO_WINDOW_MS)
+        self.undo_button.show()
+        self._undo_timer.start(UNDO_WINDOW_MS)
+
+    def undo_delete(self) -> None:
+        if self._deleted_chat is not None:
+            self._client.restore_chat(self._deleted_chat)
+            self._client.open_chat(self._deleted_chat)
+            self._deleted_chat = None
+        self.undo_button.hide()
+        self.clearMessage()

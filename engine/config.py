@@ -1,0 +1,136 @@
+"""The app-wide settings file: defaults for new chats, the runtime, the default model, presets.
+
+One typed JSON file, written atomically. A file that cannot be read is set aside (renamed with a
+`.broken` suffix) and defaults are used, with a notice the caller can show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import HearthError, SettingsError
+from engine.settings import (
+    ChatSettings,
+    RuntimeSettings,
+    SamplingSettings,
+    runtime_from_dict,
+    sampling_from_dict,
+)
+
+log = logging.getLogger(__name__)
+
+CONFIG_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    chat_defaults: ChatSettings = field(default_factory=ChatSettings)
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    default_model: str | None = None
+    measured_threads: int | None = None  # fastest generation thread count found on this machine
+    user_presets: dict[str, SamplingSettings] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": CONFIG_VERSION,
+                "chat_defaults": self.chat_defaults.to_dict(),
+                "runtime": dataclasses.asdict(self.runtime),
+                "default_model": self.default_model,
+                "measured_threads": self.measured_threads,
+                "user_presets": {
+                    name: dataclasses.asdict(preset) for name, preset in self.user_presets.items()
+                },
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> AppConfig:
+        """Parses a settings file; raises SettingsError when anything in it is invalid."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SettingsError({"file": f"not valid JSON ({error})"}) from None
+        if not isinstance(data, dict):
+            raise SettingsError({"file": "not a settings object"})
+        chat_defaults = ChatSettings().with_overrides(_mapping(data, "chat_defaults"))
+        runtime = runtime_from_dict(_mapping(data, "runtime"))
+        presets = {
+            str(name): sampling_from_dict(values if isinstance(values, dict) else {})
+            for name, values in _mapping(data, "user_presets").items()
+        }
+        default_model = data.get("default_model")
+        measured = data.get("measured_threads")
+        return cls(
+            chat_defaults=chat_defaults,
+            runtime=runtime,
+            default_model=default_model if isinstance(default_model, str) else None,
+            measured_threads=measured if isinstance(measured, int) and measured > 0 else None,
+            user_presets=presets,
+        )
+
+    def effective_threads(self) -> int | None:
+        return self.runtime.n_threads or self.measured_threads
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise SettingsError({key: "must be an object"})
+    return value
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: AppConfig
+    notice: str | None  # set when the file was unreadable and defaults were used
+
+
+def load_config(path: Path) -> LoadedConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return LoadedConfig(AppConfig(), None)
+    except (OSError, UnicodeDecodeError) as error:
+        return _set_aside(path, f"could not be read ({error})")
+    try:
+        return LoadedConfig(AppConfig.from_json(text), None)
+    except SettingsError as error:
+        return _set_aside(path, str(error))
+
+
+def _set_aside(path: Path, reason: str) -> LoadedConfig:
+    kept = path.with_name(path.name + ".broken")
+    try:
+        os.replace(path, kept)
+        where = f"; the old file was kept as {kept}"
+    except OSError:
+        where = ""
+    log.warning("settings file %s reset: %s", path, reason)
+    return LoadedConfig(AppConfig(), f"Settings were reset to defaults: {reason}{where}.")
+
+
+def save_config(path: Path, config: AppConfig) -> None:
+    """Writes the file atomically, so a crash never leaves half a settings file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(config.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise HearthError(f"Could not save settings to {path}: {error.strerror or error}") from None

@@ -1,0 +1,344 @@
+"""The runtime: one loaded model and the token loop that streams its replies.
+
+A `Runtime` owns one `Llama` and must be created, used and closed by a single thread. Every
+turn sends the full rendered history; llama.cpp keeps the cached prefix, so only the new turn
+is evaluated. Cancel is a `threading.Event` any thread may set: the loop checks it between
+tokens, and llama.cpp's abort callback checks it inside a long prompt evaluation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import io
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import llama_cpp
+
+from engine.backend import backend_info, route_llama_log
+from engine.context import ContextPlan, plan_context
+from engine.decoding import StopMatcher, Utf8Stream
+from engine.errors import ModelError, NoModelLoadedError
+from engine.models import check_model_file
+from engine.prompt import ChatMessage, ChatTemplate
+from engine.sampling import SamplingLlama
+from engine.settings import ChatSettings, RuntimeSettings
+
+log = logging.getLogger(__name__)
+
+FinishReason = Literal["stop", "length", "cancelled"]
+_NULL_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no abort checks
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    path: Path
+    size_bytes: int
+    n_ctx: int
+    n_ctx_train: int
+    n_threads: int
+    n_threads_batch: int
+    n_gpu_layers: int
+    backend: str
+    architecture: str
+    has_chat_template: bool
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    messages: tuple[ChatMessage, ...]  # the whole chat, ending with the message to answer
+    settings: ChatSettings = field(default_factory=ChatSettings)
+    start_hint: int = 0  # the first message the model saw last turn, to keep the prefix stable
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextPlanned:
+    first_index: int
+    head: int
+    prompt_tokens: int
+    evaluate_tokens: int  # tokens not already in the KV cache
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    text: str
+
+
+@dataclass(frozen=True)
+class GenerationDone:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    evaluated_tokens: int
+    generated_tokens: int
+    seconds_to_first_token: float
+    tokens_per_second: float
+    n_ctx: int
+    seed: int
+
+    @property
+    def context_used(self) -> int:
+        return self.prompt_tokens + self.generated_tokens
+
+
+StreamEvent = ContextPlanned | TextChunk | GenerationDone
+
+
+def default_thread_count() -> int:
+    """Physical cores minus one on small machines, where a busy core halves the speed."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1) if (cores or 1) <= 4 else max(1, (cores or 1) // 2)
+
+
+def batch_thread_count() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self._llm: SamplingLlama | None = None
+        self._template: ChatTemplate | None = None
+        self._loaded: LoadedModel | None = None
+        self._cancel: threading.Event | None = None
+        self._abort = llama_cpp.ggml_abort_callback(self._should_abort)
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self._loaded
+
+    def load(self, path: Path, settings: RuntimeSettings, n_threads: int | None) -> LoadedModel:
+        """Loads a model, replacing any loaded one; raises ModelError with a plain reason."""
+        model_file = check_model_file(path)
+        self.close()
+        route_llama_log()
+        threads = n_threads or default_thread_count()
+        gpu_layers = settings.n_gpu_layers if backend_info().gpu_offload else 0
+        log.info("loading %s (n_ctx=%d, threads=%d, gpu_layers=%d)",
+                 path, settings.n_ctx, threads, gpu_layers)
+        # verbose=False would mute the whole process's stdout/stderr during the load; instead
+        # llama.cpp's C log goes to logging and the Python-side prints go there too.
+        with contextlib.redirect_stderr(_LogWriter()):
+            try:
+                llm = SamplingLlama(
+                    model_path=str(path),
+                    n_ctx=settings.n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=batch_thread_count(),
+                    n_gpu_layers=gpu_layers,
+                    seed=random.getrandbits(32),
+                    verbose=True,
+                )
+            except (ValueError, RuntimeError, OSError) as error:
+                raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+        llm.verbose = False  # from here on its per-turn prints would only be noise on stderr
+        try:
+            template = ChatTemplate(
+                llm.metadata.get("tokenizer.chat_template"),
+                bos_token=_token_text(llm, llm.token_bos()),
+                eos_token=_token_text(llm, llm.token_eos()),
+            )
+        except ModelError:
+            llm.close()
+            raise
+        llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+        architecture = llm.metadata.get("general.architecture", "unknown")
+        self._llm, self._template = llm, template
+        self._loaded = LoadedModel(
+            path=path,
+            size_bytes=model_file.size_bytes,
+            n_ctx=llm.n_ctx(),
+            n_ctx_train=int(llm.metadata.get(f"{architecture}.context_length", llm.n_ctx())),
+            n_threads=threads,
+            n_threads_batch=batch_thread_count(),
+            n_gpu_layers=gpu_layers,
+            backend=backend_info().name,
+            architecture=architecture,
+            has_chat_template=not template.is_fallback,
+        )
+        return self._loaded
+
+    def measure_threads(self, candidates: Sequence[int], tokens: int = 16) -> dict[int, float]:
+        """Generation speed (tokens/s) at each thread count; leaves the fastest one set.
+
+        On small machines one thread more than the free cores can halve the speed, so the
+        default is measured rather than guessed. The KV cache is cleared afterwards.
+        """
+        llm, _ = self._require()
+        prompt = llm.tokenize(b"The quick brown fox jumps over the lazy dog.", add_bos=True)
+        rates: dict[int, float] = {}
+        for _round in range(2):
+            for threads in candidates:
+                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+                llm.reset()
+                llm.eval(prompt)
+                started = time.perf_counter()
+                for _ in range(tokens):
+                    llm.eval(prompt[-1:])
+                rate = tokens / (time.perf_counter() - started)
+                rates[threads] = max(rates.get(threads, 0.0), rate)
+        llm.reset()
+        self.set_threads(max(rates, key=lambda threads: rates[threads]))
+        return rates
+
+    def set_threads(self, threads: int) -> None:
+        llm, _ = self._require()
+        llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+        llm.n_threads = threads
+        if self._loaded is not None:
+            self._loaded = dataclasses.replace(self._loaded, n_threads=threads)
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+        self._llm, self._template, self._loaded = None, None, None
+
+    def _require(self) -> tuple[SamplingLlama, ChatTemplate]:
+        if self._llm is None or self._template is None:
+            raise NoModelLoadedError("No model is loaded.")
+        return self._llm, self._template
+
+    def tokenize_chat(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> list[int]:
+        llm, template = self._require()
+        text = template.render(messages)
+        return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def count_tokens(self, text: str) -> int:
+        llm, _ = self._require()
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def plan(self, request: GenerationRequest) -> ContextPlan:
+        llm, _ = self._require()
+        reserve = min(request.settings.sampling.max_tokens, llm.n_ctx() // 2)
+        return plan_context(
+            request.messages,
+            request.settings.system_prompt,
+            budget=llm.n_ctx() - reserve,
+            policy=request.settings.context_policy,
+            tokenize=self.tokenize_chat,
+            start_hint=request.start_hint,
+        )
+
+    def cached_prefix(self, tokens: list[int]) -> int:
+        """How many leading tokens of `tokens` are already in the KV cache."""
+        llm, _ = self._require()
+        cached = llm.input_ids[: llm.n_tokens]
+        same = 0
+        for old, new in zip(cached, tokens, strict=False):
+            if old != new:
+                break
+            same += 1
+        return same
+
+    def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
+        """Streams one reply; raises ContextOverflowError, ModelError or NoModelLoadedError."""
+        llm, _ = self._require()
+        plan = self.plan(request)
+        tokens = plan.tokens
+        evaluate = max(1, len(tokens) - self.cached_prefix(tokens))
+        yield ContextPlanned(plan.first_index, plan.head, len(tokens), evaluate)
+
+        sampling = request.settings.sampling
+        seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
+        llm.sampling, llm.seed = sampling, seed
+        max_new = min(sampling.max_tokens, llm.n_ctx() - len(tokens))
+        vocab = llm._model.vocab
+        utf8, stops = Utf8Stream(), StopMatcher(request.stop)
+        parts: list[str] = []
+        generated, reason = 0, "length"
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        tokens_out = llm.generate(tokens, reset=True)
+        self._arm_abort(llm, cancel)
+        try:
+            for token in tokens_out:
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                    self._disarm_abort(llm)
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    reason = "stop"
+                    break
+                generated += 1
+                text = stops.feed(utf8.feed(llm.detokenize([token])))
+                if text:
+                    parts.append(text)
+                    yield TextChunk(text)
+                if stops.stopped:
+                    reason = "stop"
+                    break
+                if cancel.is_set():
+                    reason = "cancelled"
+                    break
+                if generated >= max_new:
+                    break
+        except RuntimeError as error:
+            if not cancel.is_set():
+                raise ModelError(f"llama.cpp failed while generating: {error}") from None
+            reason = "cancelled"
+        finally:
+            tokens_out.close()
+            self._disarm_abort(llm)
+        if reason != "stop":
+            tail = stops.feed(utf8.flush()) + stops.flush()
+            if tail:
+                parts.append(tail)
+                yield TextChunk(tail)
+        finished = time.perf_counter()
+        first = first_token_at or finished
+        decode_seconds = finished - first
+        yield GenerationDone(
+            text="".join(parts),
+            finish_reason=reason,  # type: ignore[arg-type]
+            prompt_tokens=len(tokens),
+            evaluated_tokens=evaluate,
+            generated_tokens=generated,
+            seconds_to_first_token=first - started,
+            tokens_per_second=(generated - 1) / decode_seconds if generated > 1 and decode_seconds
+            else 0.0,
+            n_ctx=llm.n_ctx(),
+            seed=seed,
+        )
+
+    def _should_abort(self, _data: ctypes.c_void_p) -> bool:
+        return self._cancel is not None and self._cancel.is_set()
+
+    def _arm_abort(self, llm: SamplingLlama, cancel: threading.Event) -> None:
+        # Only while the prompt is evaluated: the callback runs after every graph node, and
+        # taking the GIL that often would slow token generation for no benefit.
+        self._cancel = cancel
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort, None)
+
+    def _disarm_abort(self, llm: SamplingLlama) -> None:
+        self._cancel = None
+        if llm.ctx is not None:
+            llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+
+
+def _token_text(llm: SamplingLlama, token: int) -> str:
+    if token < 0:
+        return ""
+    return llm._model.token_get_text(token)  # type: ignore[no-any-return]
+
+
+class _LogWriter(io.TextIOBase):
+    """A stderr stand-in during model load that sends llama-cpp-python's prints to logging."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                log.debug("%s", line)
+        return len(text)
