@@ -1,0 +1,541 @@
+"""The chat store against real SQLite files."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.errors import DiskFullError, StoreError
+from engine.migrations import MIGRATIONS, Migration, apply_migrations
+from engine.store import ChatStore, default_title
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "hearth.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[ChatStore]:
+    chat_store = ChatStore(db_path)
+    yield chat_store
+    chat_store.close()
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+# -- chats ----------------------------------------------------------------------------------------
+
+
+def test_new_database_creates_folders_and_is_at_latest_version(db_path: Path) -> None:
+    store = ChatStore(db_path)
+    try:
+        assert db_path.is_file()
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.list_chats() == []
+    finally:
+        store.close()
+
+
+def test_chats_are_listed_by_latest_activity(store: ChatStore) -> None:
+    older = store.create_chat("Older")
+    newer = store.create_chat("Newer")
+    assert [chat.title for chat in store.list_chats()] == ["Newer", "Older"]
+
+    store.add_message(older.id, "user", "back to this one")
+
+    assert [chat.id for chat in store.list_chats()] == [older.id, newer.id]
+    assert store.get_chat(older.id).updated_at > older.updated_at
+
+
+def test_first_user_message_names_an_untitled_chat(store: ChatStore) -> None:
+    chat = store.create_chat()
+    assert chat.title == ""
+    store.add_message(chat.id, "system", "You are a helpful assistant.")
+    assert store.get_chat(chat.id).title == ""
+
+    store.add_message(
+        chat.id, "user", "  How do I   bake sourdough bread at home with rye?\nThanks"
+    )
+    assert store.get_chat(chat.id).title == "How do I bake sourdough bread…"
+
+    store.add_message(chat.id, "user", "Something else entirely")
+    assert store.get_chat(chat.id).title == "How do I bake sourdough bread…"
+
+
+def test_an_explicit_title_is_not_replaced(store: ChatStore) -> None:
+    chat = store.create_chat("  Recipes ")
+    assert chat.title == "Recipes"
+    store.add_message(chat.id, "user", "bread")
+    assert store.get_chat(chat.id).title == "Recipes"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("", "New chat"),
+        (" \n\t ", "New chat"),
+        ("Hello there", "Hello there"),
+        ("\n\n  first   line  \nsecond line", "first line"),
+        ("one two three four five six seven", "one two three four five six…"),
+        ("Hello, world, this is, a test, of titles", "Hello, world, this is, a test…"),
+        ("a" * 100, "a" * 47 + "…"),
+        (
+            "Summarise, please, this extraordinarily long paragraph about nothing",
+            "Summarise, please, this extraordinarily long…",
+        ),
+    ],
+)
+def test_default_title(text: str, title: str) -> None:
+    result = default_title(text)
+    assert result == title
+    assert len(result) <= 48
+
+
+def test_rename_chat(store: ChatStore, db_path: Path) -> None:
+    chat = store.create_chat("Draft")
+    assert store.rename_chat(chat.id, "  Trip to Lisbon  ").title == "Trip to Lisbon"
+    with pytest.raises(StoreError, match="empty"):
+        store.rename_chat(chat.id, "   ")
+    with pytest.raises(StoreError, match="does not exist"):
+        store.rename_chat(9999, "Nope")
+    store.close()
+
+    reopened = ChatStore(db_path)
+    try:
+        assert reopened.get_chat(chat.id).title == "Trip to Lisbon"
+    finally:
+        reopened.close()
+
+
+def test_chat_settings_model_and_context_start_persist(store: ChatStore, db_path: Path) -> None:
+    chat = store.create_chat(settings={"temperature": 0.2}, model="qwen.gguf")
+    assert chat.settings == {"temperature": 0.2}
+    first = store.add_message(chat.id, "user", "hi")
+    second = store.add_message(chat.id, "assistant", "hello")
+
+    updated = store.update_chat_settings(chat.id, {"system_prompt": "Sé breve 🙂"})
+    assert updated.settings == {"system_prompt": "Sé breve 🙂"}
+    store.set_chat_model(chat.id, "/models/llama.gguf")
+    store.set_context_start(chat.id, second.id)
+    other = store.create_chat("Other")
+    with pytest.raises(StoreError, match="not part of chat"):
+        store.set_context_start(other.id, first.id)
+    with pytest.raises(StoreError, match="JSON"):
+        store.update_chat_settings(chat.id, {"bad": object()})
+    store.close()
+
+    reopened = ChatStore(db_path)
+    try:
+        chat = reopened.get_chat(chat.id)
+        assert chat.settings == {"system_prompt": "Sé breve 🙂"}
+        assert chat.model == "/models/llama.gguf"
+        assert chat.context_start_id == second.id
+        reopened.set_context_start(chat.id, None)
+        assert reopened.get_chat(chat.id).context_start_id is None
+    finally:
+        reopened.close()
+
+
+def test_delete_can_be_undone_until_purged(store: ChatStore, db_path: Path) -> None:
+    keep = store.create_chat("Keep")
+    gone = store.create_chat("Gone")
+    store.add_message(gone.id, "user", "secret plans")
+    store.add_message(gone.id, "assistant", "noted")
+
+    store.delete_chat(gone.id)
+    assert [chat.id for chat in store.list_chats()] == [keep.id]
+    with pytest.raises(StoreError):
+        store.get_chat(gone.id)
+
+    restored = store.restore_chat(gone.id)
+    assert restored.title == "Gone"
+    assert {chat.id for chat in store.list_chats()} == {keep.id, gone.id}
+    assert [m.content for m in store.messages(gone.id)] == ["secret plans", "noted"]
+
+    store.delete_chat(gone.id)
+    store.delete_chat(gone.id)  # a second delete is harmless
+    assert store.purge_deleted() == 1
+    assert store.purge_deleted() == 0
+    with pytest.raises(StoreError):
+        store.restore_chat(gone.id)
+    assert store.messages(gone.id) == []
+    assert [chat.id for chat in store.list_chats()] == [keep.id]
+    assert store.search("secret") == []
+
+    conn = raw(db_path)
+    try:
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+# -- messages -------------------------------------------------------------------------------------
+
+
+def test_messages_persist_across_reopen(store: ChatStore, db_path: Path) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "system", "Be kind.")
+    store.add_message(chat.id, "user", "Héllo 👋\n\n```py\nprint(1)\n```")
+    reply = store.add_message(chat.id, "assistant", "", status="streaming")
+    store.update_message(reply.id, "Hi!", status="done", n_tokens=3, tokens_per_s=41.5)
+    store.close()
+
+    reopened = ChatStore(db_path)
+    try:
+        messages = reopened.messages(chat.id)
+        assert [(m.role, m.content, m.status) for m in messages] == [
+            ("system", "Be kind.", "done"),
+            ("user", "Héllo 👋\n\n```py\nprint(1)\n```", "done"),
+            ("assistant", "Hi!", "done"),
+        ]
+        assert (messages[2].n_tokens, messages[2].tokens_per_s) == (3, 41.5)
+        assert messages[0].n_tokens is None
+        assert [m.id for m in messages] == sorted(m.id for m in messages)
+    finally:
+        reopened.close()
+
+
+def test_a_reply_cut_off_by_a_crash_is_kept_as_stopped(store: ChatStore, db_path: Path) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", "Tell me a story")
+    reply = store.add_message(chat.id, "assistant", "", status="streaming")
+    for text in ["Once", "Once upon", "Once upon a time"]:
+        store.update_message(reply.id, text)
+    assert store.messages(chat.id)[-1].status == "streaming"
+
+    # The app was killed: the next start opens the same file without the old store closing.
+    after_crash = ChatStore(db_path)
+    try:
+        last = after_crash.messages(chat.id)[-1]
+        assert (last.content, last.status) == ("Once upon a time", "stopped")
+        assert after_crash.recover_interrupted() == 0
+        assert after_crash.search("upon")[0].message_id == reply.id
+    finally:
+        after_crash.close()
+
+
+def test_update_keeps_fields_that_are_not_given(store: ChatStore) -> None:
+    chat = store.create_chat()
+    reply = store.add_message(chat.id, "assistant", "", status="streaming")
+    store.update_message(reply.id, "partial", n_tokens=5, tokens_per_s=10.0)
+    store.update_message(reply.id, "partial and more", status="error")
+    message = store.messages(chat.id)[0]
+    assert (message.content, message.status, message.n_tokens) == ("partial and more", "error", 5)
+
+
+def test_unknown_messages_and_chats_are_reported(store: ChatStore) -> None:
+    with pytest.raises(StoreError, match="Message 42"):
+        store.update_message(42, "x")
+    with pytest.raises(StoreError, match="Message 42"):
+        store.delete_message(42)
+    with pytest.raises(StoreError, match="Chat 7"):
+        store.add_message(7, "user", "hi")
+    chat = store.create_chat()
+    store.delete_chat(chat.id)
+    with pytest.raises(StoreError):
+        store.add_message(chat.id, "user", "into a deleted chat")
+
+
+def test_delete_message(store: ChatStore) -> None:
+    chat = store.create_chat()
+    first = store.add_message(chat.id, "user", "keep me")
+    second = store.add_message(chat.id, "assistant", "remove zebra")
+    store.delete_message(second.id)
+    assert [m.id for m in store.messages(chat.id)] == [first.id]
+    assert store.search("zebra") == []
+
+
+def test_invalid_role_is_refused_by_the_schema(store: ChatStore) -> None:
+    chat = store.create_chat()
+    with pytest.raises(StoreError):
+        store.add_message(chat.id, "robot", "hi")  # type: ignore[arg-type]
+    assert store.messages(chat.id) == []
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+def test_search_finds_words_across_chats(store: ChatStore) -> None:
+    bread = store.create_chat("Baking")
+    store.add_message(bread.id, "user", "How long should sourdough proof?")
+    store.add_message(bread.id, "assistant", "Let the SOURDOUGH rest overnight.\nThen bake.")
+    coffee = store.create_chat("Café")
+    hit_msg = store.add_message(coffee.id, "user", "Which café serves sourdough toast?")
+
+    hits = store.search("sourdough")
+    # Newest chat first, then message order inside a chat.
+    assert [(h.chat_id, h.chat_title) for h in hits] == [
+        (coffee.id, "Café"),
+        (bread.id, "Baking"),
+        (bread.id, "Baking"),
+    ]
+    assert hits[0].message_id == hit_msg.id
+    assert hits[0].snippet == "Which café serves «sourdough» toast?"
+    assert hits[2].snippet == "Let the «SOURDOUGH» rest overnight. Then bake."
+
+    assert [h.message_id for h in store.search("sourd")] == [h.message_id for h in hits]
+    assert [h.chat_id for h in store.search("cafe toast")] == [coffee.id]
+    assert store.search("sourdough nonexistentword") == []
+    assert len(store.search("sourdough", limit=2)) == 2
+
+
+def test_search_matches_titles_on_the_first_message(store: ChatStore) -> None:
+    chat = store.create_chat("Portugal itinerary")
+    first = store.add_message(chat.id, "user", "Plan ten days for me")
+    store.add_message(chat.id, "assistant", "Day one: Lisbon")
+    store.create_chat("Portugal, no messages yet")
+
+    hits = store.search("itinerary")
+    assert [(h.chat_id, h.message_id) for h in hits] == [(chat.id, first.id)]
+    assert hits[0].snippet == "Portugal «itinerary»"
+
+    # A message that matches on its own keeps its own snippet, and appears only once.
+    assert [h.snippet for h in store.search("portugal")] == ["«Portugal» itinerary"]
+    store.rename_chat(chat.id, "Lisbon trip")
+    assert [h.snippet for h in store.search("lisbon")] == ["«Lisbon» trip", "Day one: «Lisbon»"]
+
+
+def test_search_sees_a_reply_once_it_finishes_and_later_edits(store: ChatStore) -> None:
+    chat = store.create_chat()
+    reply = store.add_message(chat.id, "assistant", "Thinking", status="streaming")
+    store.update_message(reply.id, "Thinking about penguins")
+    assert store.search("penguins") == []  # not indexed while streaming
+    assert store.search("thinking") == []
+    store.update_message(reply.id, "final answer about walruses", status="done")
+    assert store.search("penguins") == []
+    assert [h.message_id for h in store.search("walruses")] == [reply.id]
+
+    store.update_message(reply.id, "edited to mention otters")
+    assert store.search("walruses") == []
+    assert [h.message_id for h in store.search("otters")] == [reply.id]
+    store.update_message(reply.id, "regenerating", status="streaming")
+    assert store.search("otters") == []
+    assert store.search("regenerating") == []
+    store.update_message(reply.id, "stopped early", status="stopped")
+    assert [h.snippet for h in store.search("early")] == ["stopped «early»"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        'a"b',
+        "AND OR",
+        "NOT",
+        "*",
+        "NEAR(",
+        "NEAR(a b",
+        "(",
+        ")",
+        "-",
+        "^start",
+        "col:term",
+        "content:hello",
+        "{content}: x",
+        "a + b",
+        "\x00",
+        "nul\x00byte",
+        "\ud800 lone surrogate",
+        "日本語 中文",
+        "emoji 🙂🎉",
+        "🙂",
+        "\u200b",
+        "' OR 1=1 --",
+        "x" * 5000,
+        " ".join(["AND"] * 300),
+    ],
+)
+def test_search_never_fails_on_what_a_user_types(store: ChatStore, query: str) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", 'He said "hello" (NEAR the door) — 日本語 🙂 AND more')
+    hits = store.search(query)
+    assert isinstance(hits, list)
+
+
+def test_search_survives_random_input(store: ChatStore) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", "some words to find")
+    alphabet = "\"*()^:-+{}[]<>.,;'\\/ abcXYZ\tNEARORANDNOT日🙂\u0301\x00"
+    rng = random.Random(1234)
+    for _ in range(300):
+        query = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20)))
+        store.search(query)
+
+
+def test_search_finds_text_with_operators_in_it(store: ChatStore) -> None:
+    chat = store.create_chat()
+    message = store.add_message(chat.id, "user", "Is NEAR an operator or a word?")
+    assert [h.message_id for h in store.search("NEAR")] == [message.id]
+    assert [h.message_id for h in store.search("an OR")] == [message.id]
+
+
+def test_blank_query_finds_nothing(store: ChatStore) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", "anything")
+    assert store.search("") == []
+    assert store.search("  \n\t") == []
+    assert store.search("anything", limit=0) == []
+
+
+def test_deleted_chats_are_not_searched(store: ChatStore) -> None:
+    chat = store.create_chat("Hidden")
+    store.add_message(chat.id, "user", "quokka facts")
+    assert len(store.search("quokka")) == 1
+    store.delete_chat(chat.id)
+    assert store.search("quokka") == []
+    assert store.search("hidden") == []
+    store.restore_chat(chat.id)
+    assert len(store.search("quokka")) == 1
+
+
+# -- migrations and opening -----------------------------------------------------------------------
+
+
+def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
+    conn = raw(tmp_path / "m.sqlite3")
+    try:
+        assert apply_migrations(conn) == [m.name for m in MIGRATIONS]
+        assert apply_migrations(conn) == []
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    finally:
+        conn.close()
+
+
+def test_an_empty_version_0_database_is_migrated(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    conn = raw(db_path)
+    conn.execute("PRAGMA user_version = 0")
+    conn.close()
+
+    store = ChatStore(db_path)
+    try:
+        assert store.schema_version == len(MIGRATIONS)
+        chat = store.create_chat()
+        store.add_message(chat.id, "user", "works")
+        assert len(store.search("works")) == 1
+    finally:
+        store.close()
+
+
+def test_a_failed_migration_leaves_the_previous_version(tmp_path: Path) -> None:
+    def explode(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("power cut")
+
+    conn = raw(tmp_path / "m.sqlite3")
+    try:
+        with pytest.raises(RuntimeError, match="power cut"):
+            apply_migrations(conn, [MIGRATIONS[0], Migration("explodes", explode)])
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert "chats" in tables
+        assert "half_done" not in tables
+        assert not conn.in_transaction
+    finally:
+        conn.close()
+
+
+def test_a_database_from_a_newer_hearth_is_refused(db_path: Path) -> None:
+    ChatStore(db_path).close()
+    conn = raw(db_path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+
+    with pytest.raises(StoreError, match="newer Hearth") as caught:
+        ChatStore(db_path)
+    assert str(db_path) in str(caught.value)
+
+
+def test_another_apps_database_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    conn = raw(db_path)
+    conn.execute("CREATE TABLE chats (name TEXT)")
+    conn.close()
+
+    with pytest.raises(StoreError, match="not a Hearth database"):
+        ChatStore(db_path)
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    junk = random.Random(7).randbytes(4096)
+    db_path.write_bytes(junk)
+
+    with pytest.raises(StoreError) as caught:
+        ChatStore(db_path)
+    assert str(caught.value) == f"{db_path} is not a Hearth database (file is not a database)"
+    assert db_path.read_bytes() == junk
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
+def test_a_read_only_folder_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StoreError) as caught:
+            ChatStore(folder / "hearth.sqlite3")
+        assert str(folder / "hearth.sqlite3") in str(caught.value)
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_full_disk_is_reported_and_nothing_half_saved(store: ChatStore) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", "small")
+    before = store.get_chat(chat.id)
+    # Capping the file's page count makes SQLite hit SQLITE_FULL exactly as on a full disk.
+    page_count = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {page_count}")
+
+    with pytest.raises(DiskFullError, match="disk is full"):
+        store.add_message(chat.id, "assistant", "x" * 200_000)
+
+    assert [m.content for m in store.messages(chat.id)] == ["small"]
+    assert store.get_chat(chat.id).updated_at == before.updated_at
+
+
+def test_a_closed_store_raises_store_error(db_path: Path) -> None:
+    store = ChatStore(db_path)
+    store.close()
+    with pytest.raises(StoreError):
+        store.list_chats()
+
+
+def test_database_is_consistent_after_use(store: ChatStore, db_path: Path) -> None:
+    for n in range(5):
+        chat = store.create_chat()
+        for i in range(4):
+            message = store.add_message(chat.id, "user", f"message {i} of chat {n} 🙂")
+            store.update_message(message.id, f"edited {i} ünïcode")
+        store.delete_message(message.id)
+        streaming = store.add_message(chat.id, "assistant", "half", status="streaming")
+        store.update_message(streaming.id, "half a reply")
+        if n == 0:
+            store.delete_message(streaming.id)
+        if n % 2:
+            store.delete_chat(chat.id)
+    store.purge_deleted()
+    store.close()
+
+    conn = raw(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        for table in ("messages_fts", "chats_fts"):
+            # Raises if the full-text index disagrees with the table it indexes.
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 9 + 2
+        assert conn.execute("SELECT count(*) FROM messages_fts").fetchone()[0] == 9
+    finally:
+        conn.close()
