@@ -71,11 +71,12 @@ class FieldSpec:
                 return None, None
             return None, f"{self.label} is required"
         try:
-            number: int | float = float(stripped)
+            value = float(stripped)
         except ValueError:
             return None, f"{self.label} must be a number"
-        if self.kind != "float" and number.is_integer():
-            number = int(number)
+        number: int | float = (
+            int(value) if self.kind != "float" and value.is_integer() else value
+        )
         error = self.check(number)
         return (None, error) if error else (number, None)
 
