@@ -18,6 +18,8 @@ from engine.store import ChatRecord, SearchHit
 
 _Index = QModelIndex | QPersistentModelIndex
 
+UNTITLED = "New chat"  # until the first message names it
+
 
 class ChatRole(IntEnum):
     ChatId = Qt.ItemDataRole.UserRole + 1
@@ -81,14 +83,15 @@ class ChatListModel(QAbstractListModel):
             return None
         chat = self._rows[index.row()]
         snippet = self._snippets.get(chat.id)
+        title = chat.title or UNTITLED
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{chat.title}\n{snippet}" if snippet else chat.title
+            return f"{title}\n{snippet}" if snippet else title
         if role == Qt.ItemDataRole.EditRole:
             return chat.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return snippet or chat.title
+            return snippet or title
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{chat.title}, match: {snippet}" if snippet else chat.title
+            return f"{title}, match: {snippet}" if snippet else title
         if role == ChatRole.ChatId:
             return chat.id
         if role == ChatRole.Snippet:

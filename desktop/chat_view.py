@@ -37,6 +37,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 PADDING = 10
 GAP = 6
+EMPTY_CHAT_NOTE = "Ask anything. The model runs on this computer; nothing leaves it."
 VIEW_START_NOTE = "The model's view begins here: messages above are outside its context window."
 
 
@@ -211,6 +212,11 @@ class ChatView(QListView):
         # A streaming message grows: item heights must be asked again.
         self.scheduleDelayedItemsLayout()
 
-    def resizeEvent(self, event: Any) -> None:
-        self.message_delegate.clear_cache()
-        super().resizeEvent(event)
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter),
+                             EMPTY_CHAT_NOTE)

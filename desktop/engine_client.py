@@ -16,8 +16,33 @@ from desktop.engine_worker import EngineWorker
 from engine.config import AppConfig
 from engine.paths import AppPaths
 
+_FORWARDED = (
+    "configLoaded", "modelLoading", "modelLoaded", "modelFailed", "chatsListed", "chatOpened",
+    "contextChanged", "contextUsage", "replyStarted", "replyDelta", "replyFinished",
+    "turnRefused", "chatDeleted", "searchResults", "exported", "errorOccurred",
+)
+
 
 class EngineClient(QObject):
+    # The worker's signals, re-emitted on the GUI thread: slots and lambdas connected here run
+    # on the GUI thread, whatever they touch.
+    configLoaded = Signal(object, object)
+    modelLoading = Signal(str)
+    modelLoaded = Signal(object, object)
+    modelFailed = Signal(str)
+    chatsListed = Signal(list)
+    chatOpened = Signal(object, list, object)
+    contextChanged = Signal(object)
+    contextUsage = Signal(int, int, int)
+    replyStarted = Signal(int, object)
+    replyDelta = Signal(int, int, str)
+    replyFinished = Signal(int, object, object)
+    turnRefused = Signal(int, str, str)
+    chatDeleted = Signal(int, str)
+    searchResults = Signal(str, list)
+    exported = Signal(str)
+    errorOccurred = Signal(str)
+
     _startRequested = Signal()
     _loadModelRequested = Signal(str)
     _newChatRequested = Signal()
@@ -57,11 +82,13 @@ class EngineClient(QObject):
             (self._shutdownRequested, self.worker.shutdown),
         ):
             signal.connect(slot)
-        self.worker.configLoaded.connect(self._remember_config)
-        self.worker.replyStarted.connect(self._mark_busy)
-        self.worker.replyFinished.connect(self._mark_idle)
-        self.worker.turnRefused.connect(self._mark_idle)
-        self.worker.errorOccurred.connect(self._mark_idle)
+        for name in _FORWARDED:
+            getattr(self.worker, name).connect(getattr(self, name))
+        self.configLoaded.connect(self._remember_config)
+        self.replyStarted.connect(self._mark_busy)
+        self.replyFinished.connect(self._mark_idle)
+        self.turnRefused.connect(self._mark_idle)
+        self.errorOccurred.connect(self._mark_idle)
         # Direct: the GUI thread is blocked in wait() and could not run a queued quit.
         self.worker.stopped.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
 

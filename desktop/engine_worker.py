@@ -296,6 +296,7 @@ class EngineWorker(QObject):
     def _finish(self, job: _Job, done: GenerationDone) -> None:
         self._emit_pending(job)
         self._job = None
+        _close(job.events)
         store = self._chats().store
         reply = next(m for m in store.messages(job.chat_id) if m.id == job.reply_id)
         self.replyFinished.emit(job.chat_id, reply, done)
@@ -308,9 +309,7 @@ class EngineWorker(QObject):
         """Ends a running reply at once, keeping what was written (the stream saves it)."""
         job, self._job = self._job, None
         if job is not None:
-            close = getattr(job.events, "close", None)
-            if close is not None:
-                close()
+            _close(job.events)
             self.open_chat(job.chat_id)
 
     @Slot()
@@ -324,3 +323,9 @@ class EngineWorker(QObject):
                 self._store.close()
                 self._store = None
             self.stopped.emit()
+
+
+def _close(events: Iterator[ReplyEvent]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.chatSettingsApplied.connect(self._apply_chat_settings)
         self.settings_panel.configApplied.connect(client.save_config)
         self.settings_panel.presetSaved.connect(self._save_preset)
-        worker = client.worker
+        worker = client
         worker.chatOpened.connect(self._on_chat_opened)
         worker.configLoaded.connect(self._on_config)
         worker.modelLoaded.connect(self._on_model_loaded)

@@ -21,12 +21,12 @@ class SelfTest(QObject):
         self._client, self._window, self._message = client, window, message
         self._model_ready = False
         self._sent = False
-        client.worker.modelLoaded.connect(self._on_model_loaded)
-        client.worker.modelFailed.connect(lambda reason: self._fail(f"model failed: {reason}"))
-        client.worker.errorOccurred.connect(lambda text: self._fail(text))
-        client.worker.turnRefused.connect(lambda _c, _k, reason: self._fail(reason))
-        client.worker.chatOpened.connect(self._on_chat_opened)
-        client.worker.replyFinished.connect(self._on_reply)
+        client.modelLoaded.connect(self._on_model_loaded)
+        client.modelFailed.connect(lambda reason: self._fail(f"model failed: {reason}"))
+        client.errorOccurred.connect(lambda text: self._fail(text))
+        client.turnRefused.connect(lambda _c, _k, reason: self._fail(reason))
+        client.chatOpened.connect(self._on_chat_opened)
+        client.replyFinished.connect(self._on_reply)
         QTimer.singleShot(timeout_ms, lambda: self._fail("timed out"))
 
     def _on_model_loaded(self, *_args: object) -> None:

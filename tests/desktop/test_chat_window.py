@@ -1,0 +1,206 @@
+"""The real window, the real model: what a person sees when they chat."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.message_model import MessageRole
+from tests.desktop.conftest import WindowFactory
+
+REPLY_TIMEOUT_MS = 60_000
+
+
+def _type_and_send(qtbot: QtBot, window, text: str) -> None:  # type: ignore[no-untyped-def]
+    composer = window.chat_panel.composer
+    composer.setFocus()
+    qtbot.keyClicks(composer, text)
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+
+
+def _rows(window) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    model = window.chat_panel.messages
+    return [
+        (
+            model.index(row).data(MessageRole.Speaker),
+            model.index(row).data(Qt.ItemDataRole.DisplayRole),
+            model.index(row).data(MessageRole.Status),
+        )
+        for row in range(model.rowCount())
+    ]
+
+
+def test_enter_sends_and_the_reply_streams_into_the_view(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    worker = window.client
+    deltas: list[str] = []
+    worker.replyDelta.connect(lambda _chat, _message, text: deltas.append(text))
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        _type_and_send(qtbot, window, "Name three colours.")
+        assert window.chat_panel.send_button.text() == "Stop"
+    reply = finished.args[1]
+    rows = _rows(window)
+    assert rows[0] == ("user", "Name three colours.", "done")
+    assert rows[1] == ("assistant", reply.content, "done")
+    assert reply.content.strip()
+    assert len(deltas) > 1, "the reply should arrive in several pieces, not at once"
+    assert "".join(deltas) == reply.content
+    assert window.chat_panel.composer.toPlainText() == ""
+    assert window.chat_panel.send_button.text() == "Send"
+    assert "tok/s" in window.status.speed_label.text()
+    assert window.status.context_label.text().startswith("Context ")
+    assert "SmolLM2" in window.status.model_label.text()
+
+
+def test_shift_enter_makes_a_new_line_instead_of_sending(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    composer = window.chat_panel.composer
+    qtbot.keyClicks(composer, "first line")
+    qtbot.keyClick(composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(composer, "second line")
+    assert composer.toPlainText() == "first line\nsecond line"
+    assert window.chat_panel.messages.rowCount() == 0
+
+
+def test_escape_stops_a_reply_and_keeps_what_was_written(
+    qtbot: QtBot, open_window: WindowFactory, test_config
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window()
+    worker = window.client
+    window.client.save_config(
+        test_config.__class__(
+            chat_defaults=test_config.chat_defaults.with_overrides(
+                {"sampling": {"max_tokens": 2000}}
+            ),
+            runtime=test_config.runtime,
+        )
+    )
+    with qtbot.waitSignal(worker.replyDelta, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "Write a long story about a dragon.")
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    reply, done = finished.args[1], finished.args[2]
+    assert done.finish_reason == "cancelled"
+    assert reply.status == "stopped"
+    assert reply.content.strip()
+    assert done.generated_tokens < 2000
+    assert _rows(window)[1] == ("assistant", reply.content, "stopped")
+
+
+def test_chats_survive_a_restart(qtbot: QtBot, open_window: WindowFactory) -> None:
+    window = open_window()
+    with qtbot.waitSignal(window.client.replyFinished, timeout=REPLY_TIMEOUT_MS) as done:
+        _type_and_send(qtbot, window, "Remember the word lighthouse.")
+    reply = done.args[1].content
+    window.close()
+
+    again = open_window()
+    titles = [
+        again.sidebar.chats.index(row).data(Qt.ItemDataRole.DisplayRole)
+        for row in range(again.sidebar.chats.rowCount())
+    ]
+    assert "Remember the word lighthouse." in titles
+    assert _rows(again) == [
+        ("user", "Remember the word lighthouse.", "done"),
+        ("assistant", reply, "done"),
+    ]
+
+
+def test_regenerate_replaces_the_last_reply(qtbot: QtBot, open_window: WindowFactory) -> None:
+    window = open_window()
+    worker = window.client
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "Tell me a fact about the moon.")
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        window.chat_panel.regenerate_action.trigger()
+    rows = _rows(window)
+    assert [speaker for speaker, _text, _status in rows] == ["user", "assistant"]
+    assert rows[1][1].strip()
+
+
+def test_edit_last_message_resends_it(qtbot: QtBot, open_window: WindowFactory) -> None:
+    window = open_window()
+    worker = window.client
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "What is 2 + 2?")
+    window.chat_panel.edit_action.trigger()
+    composer = window.chat_panel.composer
+    assert composer.toPlainText() == "What is 2 + 2?"
+    assert window.chat_panel.banner.isVisible()
+    composer.selectAll()
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "What is 3 + 3?")
+    rows = _rows(window)
+    assert [(speaker, text) for speaker, text, _ in rows][0] == ("user", "What is 3 + 3?")
+    assert len(rows) == 2
+
+
+def test_new_chat_search_delete_and_undo(
+    qtbot: QtBot, open_window: WindowFactory, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window()
+    worker = window.client
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "Tell me about zebras")
+    with qtbot.waitSignal(worker.chatOpened):
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.chat_panel.messages.rowCount() == 0
+    chats = window.sidebar.chats
+    qtbot.waitUntil(lambda: chats.rowCount() == 2)
+
+    with qtbot.waitSignal(worker.searchResults):
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert window.sidebar.search_box.hasFocus()
+        qtbot.keyClicks(window.sidebar.search_box, "zebra")
+    assert chats.rowCount() == 1
+    assert "zebra" in chats.index(0).data(Qt.ItemDataRole.DisplayRole).lower()
+    window.sidebar.search_box.clear()
+    qtbot.waitUntil(lambda: chats.rowCount() == 2)
+
+    zebra_row = next(
+        row for row in range(chats.rowCount())
+        if "zebras" in chats.index(row).data(Qt.ItemDataRole.DisplayRole)
+    )
+    window.sidebar.list.setCurrentIndex(chats.index(zebra_row))
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(worker.chatDeleted):
+        window.sidebar.delete_action.trigger()
+    qtbot.waitUntil(lambda: chats.rowCount() == 1)
+    assert window.status.undo_button.isVisible()
+    with qtbot.waitSignal(worker.chatsListed):
+        window.status.undo_button.click()
+    qtbot.waitUntil(lambda: chats.rowCount() == 2)
+
+
+def test_export_writes_markdown_and_json(
+    qtbot: QtBot, open_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = open_window()
+    worker = window.client
+    with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        _type_and_send(qtbot, window, "Say something about rivers.")
+    reply = finished.args[1].content
+    chat_id = window.chat_panel.chat_id
+    with qtbot.waitSignal(worker.exported):
+        window.client.export_chat(chat_id, str(tmp_path / "chat.md"), "markdown")
+    with qtbot.waitSignal(worker.exported):
+        window.client.export_chat(chat_id, str(tmp_path / "chat.json"), "json")
+    markdown = (tmp_path / "chat.md").read_text(encoding="utf-8")
+    assert "Say something about rivers." in markdown and reply.strip()[:20] in markdown
+    data = json.loads((tmp_path / "chat.json").read_text(encoding="utf-8"))
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+
+
+def test_the_gui_thread_never_runs_the_model(qtbot: QtBot, open_window: WindowFactory) -> None:
+    window = open_window()
+    worker = window.client.worker
+    assert worker.thread() is not QApplication.instance().thread()  # type: ignore[union-attr]
+    assert worker.thread().isRunning()
