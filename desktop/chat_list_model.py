@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -115,9 +116,9 @@ class ChatListModel(QAbstractListModel):
         self.renameRequested.emit(chat.id, title)
         return True
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         return {
             **super().roleNames(),
-            ChatRole.ChatId: b"chatId",
-            ChatRole.Snippet: b"snippet",
+            ChatRole.ChatId: QByteArray(b"chatId"),
+            ChatRole.Snippet: QByteArray(b"snippet"),
         }

@@ -38,7 +38,8 @@ class ChatPanel(QWidget):
         self._client = client
         self.chat_id: int | None = None
         self._editing = False
-        self._model_ready = False
+        # Messages sent while the model loads simply wait in the engine's queue.
+        self._model_failed = False
         self.messages = MessageListModel(self)
 
         self.view = ChatView(self)
@@ -123,13 +124,14 @@ class ChatPanel(QWidget):
         last_user = self.messages.last_row_of("user")
         idle = not self.busy
         self.send_button.setText("Stop" if self.busy else "Send")
-        self.send_button.setEnabled(self.busy or (has_chat and self._model_ready))
+        self.send_button.setEnabled(self.busy or (has_chat and not self._model_failed))
         self.stop_action.setEnabled(self.busy)
         self.composer.setEnabled(has_chat)
         self.copy_action.setEnabled(rows > 0)
         self.copy_code_action.setEnabled(rows > 0)
-        self.regenerate_action.setEnabled(idle and self._model_ready and last_user >= 0)
-        self.edit_action.setEnabled(idle and self._model_ready and last_user >= 0)
+        can_turn = idle and not self._model_failed and last_user >= 0
+        self.regenerate_action.setEnabled(can_turn)
+        self.edit_action.setEnabled(can_turn)
 
     def show_banner(self, text: str) -> None:
         self.banner.setText(text)
@@ -143,7 +145,7 @@ class ChatPanel(QWidget):
 
     def submit(self) -> None:
         text = self.composer.toPlainText()
-        if self.busy or self.chat_id is None or not text.strip() or not self._model_ready:
+        if self.busy or self.chat_id is None or not text.strip() or self._model_failed:
             return
         if self._editing:
             self._client.edit_last(self.chat_id, text)
@@ -243,11 +245,12 @@ class ChatPanel(QWidget):
         self._update_state()
 
     def _on_model_ready(self, *_args: object) -> None:
-        self._model_ready = True
+        self._model_failed = False
+        self.show_banner("")
         self._update_state()
 
     def _on_model_failed(self, reason: str) -> None:
-        self._model_ready = False
+        self._model_failed = True
         self.show_banner(f"No model is loaded: {reason}")
         self._update_state()
 

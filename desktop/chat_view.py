@@ -7,6 +7,7 @@ The document never loads resources, so a model's Markdown cannot make the app fe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QUrl
@@ -44,7 +45,7 @@ VIEW_START_NOTE = "The model's view begins here: messages above are outside its 
 class InertTextDocument(QTextDocument):
     """A text document that loads nothing: no images, no files, no network."""
 
-    def loadResource(self, type: int, name: QUrl) -> Any:
+    def loadResource(self, type: int, name: QUrl | str) -> Any:
         return None
 
 
@@ -206,9 +207,9 @@ class ChatView(QListView):
         self.scrollToBottom()
 
     def dataChanged(
-        self, top_left: _Index, bottom_right: _Index, roles: list[int] | None = None
+        self, top_left: _Index, bottom_right: _Index, roles: Sequence[int] = ()
     ) -> None:
-        super().dataChanged(top_left, bottom_right, roles or [])
+        super().dataChanged(top_left, bottom_right, roles)
         # A streaming message grows: item heights must be asked again.
         self.scheduleDelayedItemsLayout()
 

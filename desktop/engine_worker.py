@@ -44,7 +44,6 @@ def reports_errors(
 ) -> Callable[Concatenate[EngineWorker, _P], None]:
     """Turns an exception in a slot into an `errorOccurred` signal instead of a lost traceback."""
 
-    @functools.wraps(method)
     def wrapper(self: EngineWorker, *args: _P.args, **kwargs: _P.kwargs) -> None:
         try:
             method(self, *args, **kwargs)
@@ -54,7 +53,7 @@ def reports_errors(
             log.exception("engine worker failed in %s", method.__name__)
             self.errorOccurred.emit(f"Unexpected error: {error}")
 
-    return wrapper
+    return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
 
 
 @dataclass

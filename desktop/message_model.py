@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from engine.chats import ContextView
 from engine.store import MessageRecord
@@ -134,13 +141,13 @@ class MessageListModel(QAbstractListModel):
             return row.revision
         return None
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         return {
             **super().roleNames(),
-            MessageRole.Id: b"messageId",
-            MessageRole.Speaker: b"speaker",
-            MessageRole.Status: b"status",
-            MessageRole.InView: b"inView",
-            MessageRole.ViewStartsHere: b"viewStartsHere",
-            MessageRole.Revision: b"revision",
+            MessageRole.Id: QByteArray(b"messageId"),
+            MessageRole.Speaker: QByteArray(b"speaker"),
+            MessageRole.Status: QByteArray(b"status"),
+            MessageRole.InView: QByteArray(b"inView"),
+            MessageRole.ViewStartsHere: QByteArray(b"viewStartsHere"),
+            MessageRole.Revision: QByteArray(b"revision"),
         }

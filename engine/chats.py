@@ -26,7 +26,7 @@ from engine.runtime import (
     TextChunk,
 )
 from engine.settings import ChatSettings
-from engine.store import ChatRecord, ChatStore, MessageRecord
+from engine.store import ChatRecord, ChatStore, MessageRecord, MessageStatus
 
 SAVE_INTERVAL_S = 0.25  # how often a streaming reply's partial text reaches the database
 
@@ -115,7 +115,9 @@ class ChatService:
                         saved_at = time.monotonic()
                     yield event
                 elif isinstance(event, GenerationDone):
-                    status = "stopped" if event.finish_reason == "cancelled" else "done"
+                    status: MessageStatus = (
+                        "stopped" if event.finish_reason == "cancelled" else "done"
+                    )
                     self.store.update_message(
                         reply.id, event.text, status=status,
                         n_tokens=event.generated_tokens,

@@ -44,6 +44,6 @@ class ChatTemplate:
     def render(self, messages: Sequence[ChatMessage]) -> str:
         payload = [{"role": message.role, "content": message.content} for message in messages]
         try:
-            return self._formatter(messages=payload).prompt  # type: ignore[arg-type]
+            return str(self._formatter(messages=payload).prompt)
         except (jinja2.TemplateError, ValueError, TypeError) as error:
             raise ModelError(f"The model's chat template failed: {error}") from None

@@ -212,7 +212,7 @@ class Runtime:
             raise NoModelLoadedError("No model is loaded.")
         return self._llm, self._template
 
-    def tokenize_chat(self, messages: list[ChatMessage] | tuple[ChatMessage, ...]) -> list[int]:
+    def tokenize_chat(self, messages: Sequence[ChatMessage]) -> list[int]:
         llm, template = self._require()
         text = template.render(messages)
         return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))

@@ -139,7 +139,7 @@ def test_edit_last_message_resends_it(qtbot: QtBot, open_window: WindowFactory) 
     with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
         _type_and_send(qtbot, window, "What is 3 + 3?")
     rows = _rows(window)
-    assert [(speaker, text) for speaker, text, _ in rows][0] == ("user", "What is 3 + 3?")
+    assert next((speaker, text) for speaker, text, _ in rows) == ("user", "What is 3 + 3?")
     assert len(rows) == 2
 
 

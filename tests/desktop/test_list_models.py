@@ -24,7 +24,9 @@ def _store(tmp_path: Path) -> ChatStore:
     return store
 
 
-def test_chat_list_model_passes_the_model_tester(qtmodeltester: ModelTester, tmp_path: Path) -> None:
+def test_chat_list_model_passes_the_model_tester(
+    qtmodeltester: ModelTester, tmp_path: Path
+) -> None:
     store = _store(tmp_path)
     model = ChatListModel()
     model.set_chats(store.list_chats())
