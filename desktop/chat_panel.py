@@ -7,9 +7,11 @@ import re
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -21,6 +23,7 @@ from desktop.engine_client import EngineClient
 from desktop.message_model import MessageListModel
 from engine.chats import ContextView
 from engine.runtime import GenerationDone
+from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
 from engine.store import ChatRecord, MessageRecord
 
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -99,6 +102,7 @@ class ChatPanel(QWidget):
         client.replyDelta.connect(self.messages.append_delta)
         client.replyFinished.connect(self._on_reply_finished)
         client.turnRefused.connect(self._on_turn_refused)
+        client.contextFull.connect(self._on_context_full)
         client.errorOccurred.connect(self._on_error)
         client.modelLoaded.connect(self._on_model_ready)
         client.modelFailed.connect(self._on_model_failed)
@@ -235,10 +239,44 @@ class ChatPanel(QWidget):
         self.messages.finish(chat_id, reply)
         self._update_state()
 
-    def _on_turn_refused(self, chat_id: int, kind: str, reason: str) -> None:
+    def _on_turn_refused(self, chat_id: int, kind: str, text: str, reason: str) -> None:
         if chat_id == self.chat_id:
+            self._give_back(kind, text)
             self.show_banner(reason)
         self._update_state()
+
+    def _give_back(self, kind: str, text: str) -> None:
+        """A refused message returns to the composer, so nothing typed is ever lost."""
+        if kind in ("send", "edit") and not self.composer.toPlainText().strip():
+            self.composer.setPlainText(text)
+            self._editing = kind == "edit"
+
+    def _on_context_full(self, chat_id: int, kind: str, text: str, reason: str) -> None:
+        self._update_state()
+        if chat_id != self.chat_id:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "The chat is full", reason,
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("context-full-question")
+        choices = [
+            (box.addButton(CONTEXT_POLICY_LABELS[policy], QMessageBox.ButtonRole.AcceptRole),
+             policy)
+            for policy in (ContextPolicy.DROP_OLDEST, ContextPolicy.KEEP_FIRST)
+        ]
+
+        def answered(button: QAbstractButton) -> None:
+            policy = next((p for b, p in choices if b is button), None)
+            if policy is None:
+                self._give_back(kind, text)
+                self.show_banner(reason)
+                return
+            self._client.set_context_policy(chat_id, policy.value)
+            self._client.run_turn(chat_id, kind, text)
+            self._update_state()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _on_error(self, text: str) -> None:
         self.show_banner(text)

@@ -19,7 +19,7 @@ from engine.paths import AppPaths
 _FORWARDED = (
     "configLoaded", "modelLoading", "modelLoaded", "modelFailed", "chatsListed", "chatOpened",
     "contextChanged", "contextUsage", "replyStarted", "replyDelta", "replyFinished",
-    "turnRefused", "chatDeleted", "searchResults", "exported", "errorOccurred",
+    "turnRefused", "contextFull", "chatDeleted", "searchResults", "exported", "errorOccurred",
 )
 
 
@@ -37,7 +37,8 @@ class EngineClient(QObject):
     replyStarted = Signal(int, object)
     replyDelta = Signal(int, int, str)
     replyFinished = Signal(int, object, object)
-    turnRefused = Signal(int, str, str)
+    turnRefused = Signal(int, str, str, str)
+    contextFull = Signal(int, str, str, str)
     chatDeleted = Signal(int, str)
     searchResults = Signal(str, list)
     exported = Signal(str)
@@ -54,6 +55,7 @@ class EngineClient(QObject):
     _searchRequested = Signal(str)
     _exportRequested = Signal(int, str, str)
     _chatSettingsRequested = Signal(int, object)
+    _policyRequested = Signal(int, str)
     _configRequested = Signal(object)
     _shutdownRequested = Signal()
 
@@ -78,6 +80,7 @@ class EngineClient(QObject):
             (self._searchRequested, self.worker.search),
             (self._exportRequested, self.worker.export_chat),
             (self._chatSettingsRequested, self.worker.save_chat_settings),
+            (self._policyRequested, self.worker.set_context_policy),
             (self._configRequested, self.worker.save_config),
             (self._shutdownRequested, self.worker.shutdown),
         ):
@@ -88,6 +91,7 @@ class EngineClient(QObject):
         self.replyStarted.connect(self._mark_busy)
         self.replyFinished.connect(self._mark_idle)
         self.turnRefused.connect(self._mark_idle)
+        self.contextFull.connect(self._mark_idle)
         self.errorOccurred.connect(self._mark_idle)
         # Direct: the GUI thread is blocked in wait() and could not run a queued quit.
         self.worker.stopped.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
@@ -124,15 +128,15 @@ class EngineClient(QObject):
         self._restoreRequested.emit(chat_id)
 
     def send(self, chat_id: int, text: str) -> None:
-        self._turn(chat_id, "send", text)
+        self.run_turn(chat_id, "send", text)
 
     def regenerate(self, chat_id: int) -> None:
-        self._turn(chat_id, "regenerate", "")
+        self.run_turn(chat_id, "regenerate", "")
 
     def edit_last(self, chat_id: int, text: str) -> None:
-        self._turn(chat_id, "edit", text)
+        self.run_turn(chat_id, "edit", text)
 
-    def _turn(self, chat_id: int, kind: str, text: str) -> None:
+    def run_turn(self, chat_id: int, kind: str, text: str) -> None:
         # A fresh event per turn: a Stop pressed before the worker starts is never lost.
         self._cancel = threading.Event()
         self.busy = True
@@ -150,6 +154,9 @@ class EngineClient(QObject):
 
     def save_chat_settings(self, chat_id: int, overrides: dict[str, Any]) -> None:
         self._chatSettingsRequested.emit(chat_id, overrides)
+
+    def set_context_policy(self, chat_id: int, policy: str) -> None:
+        self._policyRequested.emit(chat_id, policy)
 
     def save_config(self, config: AppConfig) -> None:
         self._configRequested.emit(config)

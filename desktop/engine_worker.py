@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from engine.backend import backend_info
 from engine.chats import ChatService, ContextView, ReplyEvent, Turn
 from engine.config import AppConfig, load_config, save_config
-from engine.errors import HearthError
+from engine.errors import ContextOverflowError, HearthError, MessageTooLongError
 from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.models import resolve_model
 from engine.paths import AppPaths
@@ -77,7 +77,8 @@ class EngineWorker(QObject):
     replyStarted = Signal(int, object)  # chat_id, MessageRecord
     replyDelta = Signal(int, int, str)  # chat_id, message_id, text
     replyFinished = Signal(int, object, object)  # chat_id, MessageRecord, GenerationDone
-    turnRefused = Signal(int, str, str)  # chat_id, turn kind, reason
+    turnRefused = Signal(int, str, str, str)  # chat_id, turn kind, its text, reason
+    contextFull = Signal(int, str, str, str)  # the same, when the chat's policy is "stop and ask"
     chatDeleted = Signal(int, str)  # chat_id, title
     searchResults = Signal(str, list)  # query, list[SearchHit]
     exported = Signal(str)
@@ -108,7 +109,10 @@ class EngineWorker(QObject):
         self._store = ChatStore(self._paths.database)
         self._store.purge_deleted()
         self._service = ChatService(self._store, self._runtime)
-        self.chatsListed.emit(self._store.list_chats())
+        # The chat opens before the model loads, so a person can start typing at once.
+        chats = self._store.list_chats() or [self._store.create_chat()]
+        self.chatsListed.emit(chats)
+        self.open_chat(chats[0].id)
         self.load_model("")
 
     @Slot(str)
@@ -218,6 +222,14 @@ class EngineWorker(QObject):
         chat = service.store.update_chat_settings(chat_id, overrides)
         self.open_chat(chat.id)
 
+    @Slot(int, str)
+    @reports_errors
+    def set_context_policy(self, chat_id: int, policy: str) -> None:
+        store = self._chats().store
+        chat = store.get_chat(chat_id)
+        store.update_chat_settings(chat_id, {**chat.settings, "context_policy": policy})
+        self.open_chat(chat_id)
+
     @Slot(str)
     @reports_errors
     def search(self, query: str) -> None:
@@ -236,17 +248,23 @@ class EngineWorker(QObject):
     @reports_errors
     def run_turn(self, chat_id: int, kind: str, text: str, cancel: threading.Event) -> None:
         if self._job is not None:
-            self.turnRefused.emit(chat_id, kind, "A reply is still being written.")
+            self.turnRefused.emit(chat_id, kind, text, "A reply is still being written.")
             return
         if self._runtime.loaded is None:
-            self.turnRefused.emit(chat_id, kind, "No model is loaded.")
+            self.turnRefused.emit(chat_id, kind, text, "No model is loaded.")
             return
         service = self._chats()
         events = service.reply(chat_id, self._config, cancel, Turn(kind, text))  # type: ignore[arg-type]
         try:
             view = next(events)
+        except MessageTooLongError as error:
+            self.turnRefused.emit(chat_id, kind, text, str(error))
+            return
+        except ContextOverflowError as error:
+            self.contextFull.emit(chat_id, kind, text, str(error))
+            return
         except HearthError as error:
-            self.turnRefused.emit(chat_id, kind, str(error))
+            self.turnRefused.emit(chat_id, kind, text, str(error))
             return
         reply = next(events)
         assert isinstance(view, ContextView) and isinstance(reply, MessageRecord)

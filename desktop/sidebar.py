@@ -31,6 +31,7 @@ class Sidebar(QWidget):
         self.chats = ChatListModel(self)
         self.chats.renameRequested.connect(client.rename_chat)
         self._current_id: int | None = None
+        self._waiting_for_open = False
 
         self.new_button = QPushButton("New chat", self)
         self.new_button.setAccessibleName("New chat")
@@ -106,10 +107,12 @@ class Sidebar(QWidget):
 
     def _on_chats(self, chats: list[ChatRecord]) -> None:
         self.chats.set_chats(chats)
-        if self._current_id is None and chats and not self.chats.searching:
-            self._client.open_chat(chats[0].id)
-        elif not chats:
+        if not chats:
             self._client.new_chat()
+        elif self._waiting_for_open and not self.chats.searching:
+            # The open chat was deleted: show the newest one instead.
+            self._waiting_for_open = False
+            self._client.open_chat(chats[0].id)
         self._select(self._current_id)
 
     def _on_chat_opened(self, chat: ChatRecord, *_rest: object) -> None:
@@ -153,6 +156,7 @@ class Sidebar(QWidget):
         if answer == QMessageBox.StandardButton.Yes:
             if chat.id == self._current_id:
                 self._current_id = None
+                self._waiting_for_open = True
             self._client.delete_chat(chat.id)
 
     def _export(self, fmt: str) -> None:

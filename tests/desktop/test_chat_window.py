@@ -204,3 +204,37 @@ def test_the_gui_thread_never_runs_the_model(qtbot: QtBot, open_window: WindowFa
     worker = window.client.worker
     assert worker.thread() is not QApplication.instance().thread()  # type: ignore[union-attr]
     assert worker.thread().isRunning()
+
+
+def test_a_message_sent_while_the_model_loads_is_answered(
+    qtbot: QtBot, test_config, bundled_model
+) -> None:  # type: ignore[no-untyped-def]
+    from desktop.engine_client import EngineClient
+    from desktop.main_window import MainWindow
+    from engine.config import save_config
+    from engine.paths import app_paths
+
+    paths = app_paths().ensure()
+    save_config(paths.settings_file, test_config)
+    client = EngineClient(paths)
+    window = MainWindow(client)
+    qtbot.addWidget(window)
+    order: list[str] = []
+    client.modelLoaded.connect(lambda *_args: order.append("model loaded"))
+
+    def send_at_once(*_args: object) -> None:
+        if not order:
+            order.append("chat opened")
+            window.chat_panel.composer.setPlainText("Hello there!")
+            window.chat_panel.submit()
+
+    client.chatOpened.connect(send_at_once)
+    try:
+        with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+            window.show()
+            client.start()
+        assert order[:2] == ["chat opened", "model loaded"]
+        assert finished.args[1].content.strip()
+        assert _rows(window)[0] == ("user", "Hello there!", "done")
+    finally:
+        client.shutdown()
