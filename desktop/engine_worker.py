@@ -126,6 +126,8 @@ class EngineWorker(QObject):
             self.modelLoading.emit(path.name)
             loaded = self._runtime.load(path, self._config.runtime,
                                         self._config.effective_threads())
+            if self._service is not None:
+                self._service.kv_states.forget()
             if self._config.runtime.n_threads is None and self._config.measured_threads is None:
                 rates = self._runtime.measure_threads(sorted({1, loaded.n_threads_batch}))
                 best = max(rates, key=lambda threads: rates[threads])
@@ -205,6 +207,7 @@ class EngineWorker(QObject):
         store = self._chats().store
         title = store.get_chat(chat_id).title
         store.delete_chat(chat_id)
+        self._chats().kv_states.forget(chat_id)
         self.chatsListed.emit(store.list_chats())
         self.chatDeleted.emit(chat_id, title)
 

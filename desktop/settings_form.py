@@ -18,7 +18,7 @@ from engine.settings import FieldSpec
 Value = int | float | None
 
 # An empty optional field is not "nothing": it means one of these, so the placeholder says so.
-_EMPTY_MEANS = {"seed": "random", "n_threads": "automatic"}
+_EMPTY_MEANS = {"seed": "random", "n_threads": "automatic", "n_gpu_layers": "as many as fit"}
 
 
 class ErrorLabel(QLabel):

@@ -52,8 +52,8 @@ class HearthStatusBar(QStatusBar):
         worker.exported.connect(lambda path: self.showMessage(f"Exported to {path}", 5000))
 
     def _on_model_loaded(self, model: LoadedModel, backend: BackendInfo) -> None:
-        gpu = f", {model.n_gpu_layers} layers on GPU" if model.n_gpu_layers else ""
-        self.model_label.setText(f"{model.name} · {backend.name}{gpu} · {model.n_threads} threads")
+        where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
+        self.model_label.setText(f"{model.name} · {where} · {model.n_threads} threads")
         self.model_label.setToolTip(
             f"{model.path}\nArchitecture: {model.architecture}\n"
             f"Context: {model.n_ctx:,} of {model.n_ctx_train:,} trained"

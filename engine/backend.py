@@ -107,6 +107,25 @@ def backend_info() -> BackendInfo:
     )
 
 
+COMPUTE_RESERVE_BYTES = 512 * 1024 * 1024  # llama.cpp's compute buffers on the device
+
+
+def layers_that_fit(
+    block_count: int, model_bytes: int, kv_bytes_per_token: int, n_ctx: int, free_bytes: int
+) -> int:
+    """How many layers (with their KV cache) fit in `free_bytes` of device memory.
+
+    Returns -1 when the whole model fits, the number of layers otherwise (0: none).
+    """
+    if block_count <= 0:
+        return 0
+    per_layer = model_bytes / (block_count + 1) + n_ctx * kv_bytes_per_token / block_count
+    usable = free_bytes - COMPUTE_RESERVE_BYTES
+    if usable >= per_layer * (block_count + 1):
+        return -1
+    return max(0, min(block_count, int(usable // per_layer)))
+
+
 def llama_cpp_version() -> str:
     return str(getattr(llama_cpp, "__version__", "unknown"))
 

@@ -16,6 +16,7 @@ from typing import Literal
 
 from engine.config import AppConfig
 from engine.errors import HearthError
+from engine.kv_states import ChatKvStates
 from engine.prompt import ChatMessage, Role
 from engine.runtime import (
     ContextPlanned,
@@ -46,6 +47,7 @@ class ChatService:
     def __init__(self, store: ChatStore, runtime: Runtime) -> None:
         self.store = store
         self.runtime = runtime
+        self.kv_states = ChatKvStates(runtime)
 
     def chat_settings(self, chat: ChatRecord, config: AppConfig) -> ChatSettings:
         return config.chat_defaults.with_overrides(chat.settings)
@@ -71,6 +73,7 @@ class ChatService:
             settings=self.chat_settings(chat, config),
             start_hint=start_hint,
         )
+        self.kv_states.activate(chat_id)
         stream = self.runtime.stream(request, cancel)
         planned = next(stream)
         assert isinstance(planned, ContextPlanned)

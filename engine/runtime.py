@@ -24,10 +24,11 @@ from typing import Literal
 
 import llama_cpp
 
-from engine.backend import backend_info, route_llama_log
+from engine.backend import backend_info, layers_that_fit, route_llama_log
 from engine.context import ContextPlan, plan_context
 from engine.decoding import StopMatcher, Utf8Stream
 from engine.errors import ModelError, NoModelLoadedError
+from engine.gguf import read_header
 from engine.models import check_model_file
 from engine.prompt import ChatMessage, ChatTemplate
 from engine.sampling import SamplingLlama
@@ -47,7 +48,8 @@ class LoadedModel:
     n_ctx_train: int
     n_threads: int
     n_threads_batch: int
-    n_gpu_layers: int
+    n_gpu_layers: int  # -1: all
+    n_layers: int
     backend: str
     architecture: str
     has_chat_template: bool
@@ -56,6 +58,14 @@ class LoadedModel:
     def name(self) -> str:
         return self.path.stem
 
+    @property
+    def gpu_split(self) -> str:
+        """Where the layers run, as a person reads it."""
+        if self.n_gpu_layers == 0:
+            return "CPU"
+        on_gpu = self.n_layers if self.n_gpu_layers < 0 else min(self.n_gpu_layers, self.n_layers)
+        return f"{on_gpu}/{self.n_layers} layers on GPU"
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
@@ -63,6 +73,7 @@ class GenerationRequest:
     settings: ChatSettings = field(default_factory=ChatSettings)
     start_hint: int = 0  # the first message the model saw last turn, to keep the prefix stable
     stop: tuple[str, ...] = ()
+    ignore_eog: bool = False  # keep going past end-of-generation tokens (benchmarks, API)
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,13 @@ class GenerationDone:
 StreamEvent = ContextPlanned | TextChunk | GenerationDone
 
 
+@dataclass(frozen=True)
+class KvState:
+    tokens: tuple[int, ...]
+    data: ctypes.Array[ctypes.c_uint8]
+    size: int
+
+
 def default_thread_count() -> int:
     """Physical cores minus one on small machines, where a busy core halves the speed."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -127,24 +145,17 @@ class Runtime:
         self.close()
         route_llama_log()
         threads = n_threads or default_thread_count()
-        gpu_layers = settings.n_gpu_layers if backend_info().gpu_offload else 0
+        gpu_layers = gpu_layers_for(path, model_file.size_bytes, settings)
         log.info("loading %s (n_ctx=%d, threads=%d, gpu_layers=%d)",
                  path, settings.n_ctx, threads, gpu_layers)
-        # verbose=False would mute the whole process's stdout/stderr during the load; instead
-        # llama.cpp's C log goes to logging and the Python-side prints go there too.
-        with contextlib.redirect_stderr(_LogWriter()):
-            try:
-                llm = SamplingLlama(
-                    model_path=str(path),
-                    n_ctx=settings.n_ctx,
-                    n_threads=threads,
-                    n_threads_batch=batch_thread_count(),
-                    n_gpu_layers=gpu_layers,
-                    seed=random.getrandbits(32),
-                    verbose=True,
-                )
-            except (ValueError, RuntimeError, OSError) as error:
-                raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+        try:
+            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers)
+        except ModelError:
+            if gpu_layers == 0:
+                raise
+            log.warning("loading with %d GPU layers failed; loading on the CPU", gpu_layers)
+            gpu_layers = 0
+            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers)
         llm.verbose = False  # from here on its per-turn prints would only be noise on stderr
         try:
             template = ChatTemplate(
@@ -166,6 +177,7 @@ class Runtime:
             n_threads=threads,
             n_threads_batch=batch_thread_count(),
             n_gpu_layers=gpu_layers,
+            n_layers=int(llm.metadata.get(f"{architecture}.block_count", 0)),
             backend=backend_info().name,
             architecture=architecture,
             has_chat_template=not template.is_fallback,
@@ -269,7 +281,7 @@ class Runtime:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                     self._disarm_abort(llm)
-                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                if not request.ignore_eog and llama_cpp.llama_vocab_is_eog(vocab, token):
                     reason = "stop"
                     break
                 generated += 1
@@ -313,6 +325,39 @@ class Runtime:
             seed=seed,
         )
 
+    def save_state(self) -> KvState | None:
+        """The KV cache and the tokens it holds, to restore when this conversation returns."""
+        llm, _ = self._require()
+        if llm.n_tokens == 0:
+            return None
+        size = llama_cpp.llama_state_seq_get_size(llm.ctx, 0)
+        data = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llm.ctx, data, size, 0)
+        if written == 0:
+            return None
+        return KvState(tokens=tuple(int(t) for t in llm.input_ids[: llm.n_tokens]),
+                       data=data, size=written)
+
+    def load_state(self, state: KvState) -> bool:
+        """Puts a saved KV cache back; on failure the cache is left empty (a full re-evaluation)."""
+        llm, _ = self._require()
+        llm.reset()
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        if llama_cpp.llama_state_seq_set_data(llm.ctx, state.data, state.size, 0) == 0:
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return False
+        count = len(state.tokens)
+        llm.input_ids[:count] = state.tokens
+        llm.n_tokens = count
+        llm._requires_eval = True  # the logits of the last token are not live: decode it again
+        return True
+
+    def forget_cache(self) -> None:
+        """Empties the KV cache, so the next prompt is evaluated from the start."""
+        llm, _ = self._require()
+        llm.reset()
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         return self._cancel is not None and self._cancel.is_set()
 
@@ -326,6 +371,40 @@ class Runtime:
         self._cancel = None
         if llm.ctx is not None:
             llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+
+
+def gpu_layers_for(path: Path, model_bytes: int, settings: RuntimeSettings) -> int:
+    """The layers to offload: none without a GPU backend, else as asked or as many as fit."""
+    backend = backend_info()
+    gpus = backend.gpu_devices
+    if not backend.gpu_offload or not gpus:
+        return 0
+    if settings.n_gpu_layers is not None:
+        return settings.n_gpu_layers
+    header = read_header(path)
+    return layers_that_fit(
+        header.block_count or 0, model_bytes, header.kv_bytes_per_token() or 0,
+        settings.n_ctx, max(device.free_bytes for device in gpus),
+    )
+
+
+def _create_llama(path: Path, n_ctx: int, threads: int, gpu_layers: int) -> SamplingLlama:
+    # verbose=False would mute the whole process's stdout/stderr during the load; instead
+    # llama.cpp's C log goes to logging and the Python-side prints go there too.
+    with contextlib.redirect_stderr(_LogWriter()):
+        try:
+            return SamplingLlama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=batch_thread_count(),
+                n_gpu_layers=gpu_layers,
+                flash_attn=gpu_layers != 0,
+                seed=random.getrandbits(32),
+                verbose=True,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
 
 
 def _token_text(llm: SamplingLlama, token: int) -> str:

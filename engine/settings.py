@@ -130,7 +130,8 @@ RUNTIME_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("n_threads", "CPU threads", "int", 1, 256,
               "Empty = the count measured fastest on this machine.", optional=True),
     FieldSpec("n_gpu_layers", "GPU layers", "int", -1, 1024,
-              "Layers offloaded to the GPU (-1 = all)."),
+              "Layers offloaded to the GPU: empty = as many as fit in free VRAM, -1 = all, "
+              "0 = none.", optional=True),
 )
 
 
@@ -161,7 +162,7 @@ class SamplingSettings:
 class RuntimeSettings:
     n_ctx: int = 4096
     n_threads: int | None = None
-    n_gpu_layers: int = 0
+    n_gpu_layers: int | None = None  # None: as many as fit in the GPU's free memory
 
 
 @dataclass(frozen=True)

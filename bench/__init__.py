@@ -1,0 +1,1 @@
+"""Hearth's benchmarks: the engine and the app measured against raw llama.cpp in one run."""

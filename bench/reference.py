@@ -1,0 +1,93 @@
+"""The reference: `llama-bench`, built from the llama.cpp that llama-cpp-python vendors.
+
+The sources come from the same llama-cpp-python sdist pip installs, so both sides run the same
+llama.cpp commit with the same (native) CPU flags. The build is cached in `bench/.cache`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import llama_cpp
+
+log = logging.getLogger(__name__)
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+@dataclass(frozen=True)
+class ReferenceRate:
+    test: str  # "pp512", "tg128", ...
+    tokens_per_second: float
+    stddev: float
+
+
+def _sdist() -> Path:
+    version = llama_cpp.__version__
+    found = sorted(CACHE.glob(f"llama_cpp_python-{version}.tar.gz"))
+    if found:
+        return found[0]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    log.info("downloading the llama-cpp-python %s sources", version)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+         f"llama-cpp-python=={version}", "-d", str(CACHE)],
+        check=True,
+    )
+    return next(CACHE.glob(f"llama_cpp_python-{version}.tar.gz"))
+
+
+def llama_bench_binary() -> Path:
+    """Builds llama-bench once (a few minutes on 2 cores) and returns its path."""
+    version = llama_cpp.__version__
+    binary = CACHE / f"build-{version}" / "bin" / "llama-bench"
+    if binary.exists():
+        return binary
+    source = CACHE / f"src-{version}"
+    if not source.exists():
+        with tarfile.open(_sdist()) as archive:
+            archive.extractall(source, filter="data")
+    llama_dir = next(source.glob("*/vendor/llama.cpp"))
+    build = binary.parent.parent
+    subprocess.run(
+        ["cmake", "-S", str(llama_dir), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
+         "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TESTS=OFF",
+         "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_OPENSSL=OFF",
+         "-DBUILD_SHARED_LIBS=OFF"],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        ["cmake", "--build", str(build), "--target", "llama-bench", "-j", "2"],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return binary
+
+
+def run_llama_bench(
+    model: Path,
+    threads: int,
+    prompt_sizes: tuple[int, ...],
+    gen_sizes: tuple[int, ...],
+    repetitions: int,
+) -> list[ReferenceRate]:
+    """pp and tg rates from llama-bench, each test on its own, as llama-bench measures them."""
+    command = [
+        str(llama_bench_binary()), "-m", str(model), "-t", str(threads),
+        "-p", ",".join(map(str, prompt_sizes)) if prompt_sizes else "0",
+        "-n", ",".join(map(str, gen_sizes)) if gen_sizes else "0",
+        "-r", str(repetitions), "-o", "json",
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    rates = []
+    for row in json.loads(output):
+        n_prompt, n_gen = int(row["n_prompt"]), int(row["n_gen"])
+        test = f"pp{n_prompt}" if n_prompt else f"tg{n_gen}"
+        if n_prompt or n_gen:
+            rates.append(ReferenceRate(test, float(row["avg_ts"]), float(row["stddev_ts"])))
+    return rates

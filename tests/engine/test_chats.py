@@ -1,0 +1,96 @@
+"""Chat turns end to end on the real model and a real SQLite file."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.chats import ChatService, ContextView, Turn
+from engine.config import AppConfig
+from engine.errors import HearthError, MessageTooLongError
+from engine.runtime import GenerationDone, Runtime, TextChunk
+from engine.settings import ChatSettings, SamplingSettings
+from engine.store import ChatStore, MessageRecord
+
+CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=24, seed=5)))
+
+
+@pytest.fixture
+def service(tmp_path: Path, runtime: Runtime) -> Iterator[ChatService]:
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    yield ChatService(store, runtime)
+    store.close()
+
+
+def _run(service: ChatService, chat_id: int, turn: Turn) -> tuple[ContextView, GenerationDone]:
+    events = list(service.reply(chat_id, CONFIG, threading.Event(), turn))
+    view = events[0]
+    done = events[-1]
+    assert isinstance(view, ContextView) and isinstance(done, GenerationDone)
+    assert isinstance(events[1], MessageRecord)
+    return view, done
+
+
+def test_a_turn_saves_the_question_and_the_whole_reply(service: ChatService) -> None:
+    chat = service.store.create_chat()
+    _view, done = _run(service, chat.id, Turn("send", "Name a fruit."))
+    messages = service.store.messages(chat.id)
+    assert [(m.role, m.status) for m in messages] == [("user", "done"), ("assistant", "done")]
+    assert messages[1].content == done.text and done.text.strip()
+    assert messages[1].n_tokens == done.generated_tokens
+    assert service.store.get_chat(chat.id).title == "Name a fruit."
+
+
+def test_a_reply_closed_early_is_kept_as_stopped(service: ChatService) -> None:
+    chat = service.store.create_chat()
+    events = service.reply(chat.id, CONFIG, threading.Event(), Turn("send", "Count to ten."))
+    shown = ""
+    for event in events:
+        if isinstance(event, TextChunk):
+            shown += event.text
+            if len(shown) > 3:
+                break
+    events.close()  # what the app does when it quits mid-reply
+    reply = service.store.messages(chat.id)[-1]
+    assert reply.status == "stopped"
+    assert shown.startswith(reply.content) or reply.content.startswith(shown[:1])
+    assert reply.content
+
+
+def test_regenerate_and_edit_replace_the_last_exchange(service: ChatService) -> None:
+    chat = service.store.create_chat()
+    _run(service, chat.id, Turn("send", "Say a colour."))
+    _run(service, chat.id, Turn("regenerate"))
+    assert [m.role for m in service.store.messages(chat.id)] == ["user", "assistant"]
+    _run(service, chat.id, Turn("edit", "Say an animal."))
+    messages = service.store.messages(chat.id)
+    assert [(m.role, m.content) for m in messages][0] == ("user", "Say an animal.")
+    assert len(messages) == 2
+
+
+def test_a_refused_message_leaves_the_chat_untouched(service: ChatService) -> None:
+    chat = service.store.create_chat()
+    with pytest.raises(MessageTooLongError):
+        next(service.reply(chat.id, CONFIG, threading.Event(), Turn("send", "word " * 3000)))
+    assert service.store.messages(chat.id) == []
+    with pytest.raises(HearthError, match="empty"):
+        next(service.reply(chat.id, CONFIG, threading.Event(), Turn("send", "   ")))
+
+
+def test_switching_back_to_a_chat_restores_its_cache(service: ChatService) -> None:
+    long_text = "Here are my notes about the garden and the weather this spring. " * 25
+    first = service.store.create_chat()
+    second = service.store.create_chat()
+    _run(service, first.id, Turn("send", long_text + "Summarise them."))
+    _run(service, second.id, Turn("send", long_text.upper() + "Shorter please."))
+    view, done = _run(service, first.id, Turn("send", "Thanks!"))
+    assert view.prompt_tokens > 300
+    assert done.evaluated_tokens < 60, "only the new turn is evaluated after switching back"
+
+    _run(service, second.id, Turn("send", "And again?"))
+    service.kv_states.forget(first.id)
+    view, done = _run(service, first.id, Turn("send", "One more."))
+    assert done.evaluated_tokens > 300, "without a saved state the history is evaluated again"
