@@ -67,7 +67,7 @@ def test_regenerate_and_edit_replace_the_last_exchange(service: ChatService) -> 
     assert [m.role for m in service.store.messages(chat.id)] == ["user", "assistant"]
     _run(service, chat.id, Turn("edit", "Say an animal."))
     messages = service.store.messages(chat.id)
-    assert [(m.role, m.content) for m in messages][0] == ("user", "Say an animal.")
+    assert (messages[0].role, messages[0].content) == ("user", "Say an animal.")
     assert len(messages) == 2
 
 
