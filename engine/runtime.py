@@ -29,7 +29,7 @@ from engine.context import ContextPlan, plan_context
 from engine.decoding import StopMatcher, Utf8Stream
 from engine.errors import ModelError, NoModelLoadedError
 from engine.gguf import read_header
-from engine.models import check_model_file
+from engine.models import ModelFile, check_model_file
 from engine.prompt import ChatMessage, ChatTemplate
 from engine.sampling import SamplingLlama
 from engine.settings import ChatSettings, RuntimeSettings
@@ -50,6 +50,7 @@ class LoadedModel:
     n_threads_batch: int
     n_gpu_layers: int  # -1: all
     n_layers: int
+    settings: RuntimeSettings
     backend: str
     architecture: str
     has_chat_template: bool
@@ -140,9 +141,30 @@ class Runtime:
         return self._loaded
 
     def load(self, path: Path, settings: RuntimeSettings, n_threads: int | None) -> LoadedModel:
-        """Loads a model, replacing any loaded one; raises ModelError with a plain reason."""
+        """Loads a model, replacing any loaded one; raises ModelError with a plain reason.
+
+        The file's header is checked before the loaded model is let go; if llama.cpp still
+        refuses the file, the previous model is loaded again, so a bad pick costs nothing.
+        """
         model_file = check_model_file(path)
+        read_header(path)
+        previous = self._loaded
         self.close()
+        try:
+            return self._load(model_file, settings, n_threads)
+        except ModelError:
+            if previous is not None and previous.path != path:
+                try:
+                    self._load(check_model_file(previous.path), previous.settings,
+                               previous.n_threads)
+                except ModelError:
+                    log.exception("could not load the previous model again")
+            raise
+
+    def _load(
+        self, model_file: ModelFile, settings: RuntimeSettings, n_threads: int | None
+    ) -> LoadedModel:
+        path = model_file.path
         route_llama_log()
         threads = n_threads or default_thread_count()
         gpu_layers = gpu_layers_for(path, model_file.size_bytes, settings)
@@ -178,6 +200,7 @@ class Runtime:
             n_threads_batch=batch_thread_count(),
             n_gpu_layers=gpu_layers,
             n_layers=int(llm.metadata.get(f"{architecture}.block_count", 0)),
+            settings=settings,
             backend=backend_info().name,
             architecture=architecture,
             has_chat_template=not template.is_fallback,
@@ -304,7 +327,7 @@ class Runtime:
         finally:
             tokens_out.close()
             self._disarm_abort(llm)
-        if reason != "stop":
+        if not stops.stopped:
             tail = stops.feed(utf8.flush()) + stops.flush()
             if tail:
                 parts.append(tail)

@@ -53,7 +53,7 @@ class FieldSpec:
             return None if self.optional else f"{self.label} is required"
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{self.label} must be a number"
-        if self.kind == "int" and not float(value).is_integer():
+        if self.kind in ("int", "choice") and not float(value).is_integer():
             return f"{self.label} must be a whole number"
         if isinstance(value, float) and not math.isfinite(value):
             return f"{self.label} must be a finite number"
@@ -196,9 +196,10 @@ class ChatSettings:
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ChatSettings:
         """These settings with stored overrides applied; raises SettingsError on bad values."""
-        sampling = sampling_from_dict({
-            **dataclasses.asdict(self.sampling), **dict(overrides.get("sampling") or {})
-        })
+        stored = overrides.get("sampling") or {}
+        if not isinstance(stored, Mapping):
+            raise SettingsError({"sampling": "must be an object"})
+        sampling = sampling_from_dict({**dataclasses.asdict(self.sampling), **stored})
         policy_value = overrides.get("context_policy", self.context_policy.value)
         try:
             policy = ContextPolicy(policy_value)

@@ -1,0 +1,71 @@
+"""`hearth-cli` as a person runs it: a real process, the real model, a fresh HEARTH_HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def hearth_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HEARTH_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.usefixtures("bundled_model")  # fails clearly, rather than here, without the model
+def test_chat_prints_a_reply(hearth_home: Path) -> None:
+    result = hearth_cli("chat", "--seed", "3", "--max-tokens", "16", "Say hello", home=hearth_home)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert result.stdout.endswith("\n")
+    assert result.stderr == ""  # no log noise or traceback for a person to wade through
+
+
+@pytest.mark.usefixtures("bundled_model")
+def test_the_same_seed_prints_the_same_reply(hearth_home: Path) -> None:
+    args = ("chat", "--seed", "8", "--max-tokens", "8", "--temperature", "0.9", "Name a fruit")
+    first = hearth_cli(*args, home=hearth_home)
+    second = hearth_cli(*args, home=hearth_home)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout and first.stdout.strip()
+
+
+def test_a_file_that_is_not_a_model_is_one_plain_error_line(
+    tmp_path: Path, hearth_home: Path
+) -> None:
+    fake = tmp_path / "notes.gguf"
+    fake.write_text("these are my notes, not a model\n")
+    result = hearth_cli("chat", "--model", str(fake), "Hello", home=hearth_home)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines == ["hearth-cli: notes.gguf is not a GGUF model file"]
+
+
+def test_an_unknown_model_name_is_one_plain_error_line(hearth_home: Path) -> None:
+    result = hearth_cli("chat", "--model", "no-such-model", "Hello", home=hearth_home)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("hearth-cli: No model named 'no-such-model'")
+
+
+def test_an_invalid_setting_is_one_plain_error_line(hearth_home: Path) -> None:
+    result = hearth_cli("chat", "--temperature", "7", "Hello", home=hearth_home)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "hearth-cli: temperature: Temperature must be between 0 and 2"
+    ]
