@@ -25,7 +25,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         "# Hearth benchmark",
         "",
-        f"Model `{Path(results['model']['path']).name}`, {results['threads']} threads, "
+        f"Model `{Path(results['model']['path']).name}`, {results['threads']} threads "
+        f"({results['prompt_threads']} for prompts), "
         f"backend {results['backend']}, llama-cpp-python {results['llama_cpp_python']}"
         f"{' (quick run)' if results['quick'] else ''}.",
         "",
