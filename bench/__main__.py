@@ -76,7 +76,7 @@ def main() -> int:
     rates += run_llama_bench(model, batch_threads, plan.prompt, (), plan.repetitions)
     reference = {rate.test: rate.tokens_per_second for rate in rates}
     runtime = Runtime()
-    longest = max(plan.gen) + max(plan.prompt) + 256
+    longest = max(*plan.gen, *plan.prompt) + 256
     runtime.load(model, RuntimeSettings(n_ctx=max(8192, longest)), n_threads=threads)
     results: dict[str, Any] = {
         "machine": {"platform": platform.platform(), "processor": platform.processor(),

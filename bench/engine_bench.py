@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.chats import ChatService, Turn
+from engine.chats import ChatService, Turn, TurnEnded
 from engine.config import AppConfig
 from engine.prompt import ChatMessage
 from engine.runtime import (
@@ -109,8 +109,8 @@ def multi_turn(runtime: Runtime, folder: Path, turns: int, reply_tokens: int) ->
 
 def _done_of_reply(events: Iterator[object]) -> GenerationDone:
     for event in events:
-        if isinstance(event, GenerationDone):
-            return event
+        if isinstance(event, TurnEnded) and event.done is not None:
+            return event.done
     raise RuntimeError("the reply ended without a result")
 
 

@@ -66,6 +66,12 @@ class ChatListModel(QAbstractListModel):
         self._reset(rows, snippets)
 
     def _reset(self, rows: list[ChatRecord], snippets: dict[int, str]) -> None:
+        if [chat.id for chat in rows] == [chat.id for chat in self._rows] and rows:
+            # Same chats in the same order: update in place, so an open rename editor and the
+            # selection survive the list refresh that follows every reply.
+            self._rows, self._snippets = rows, snippets
+            self.dataChanged.emit(self.index(0), self.index(len(rows) - 1))
+            return
         self.beginResetModel()
         self._rows, self._snippets = rows, snippets
         self.endResetModel()

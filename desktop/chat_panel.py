@@ -8,6 +8,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -22,7 +23,6 @@ from desktop.composer import Composer
 from desktop.engine_client import EngineClient
 from desktop.message_model import MessageListModel
 from engine.chats import ContextView
-from engine.runtime import GenerationDone
 from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
 from engine.store import ChatRecord, MessageRecord
 
@@ -41,6 +41,7 @@ class ChatPanel(QWidget):
         self._client = client
         self.chat_id: int | None = None
         self._editing = False
+        self._drafts: dict[int, str] = {}  # unsent text of the chats not on screen
         # Messages sent while the model loads simply wait in the engine's queue.
         self._model_failed = False
         self.messages = MessageListModel(self)
@@ -99,8 +100,9 @@ class ChatPanel(QWidget):
         client.chatOpened.connect(self._on_chat_opened)
         client.contextChanged.connect(self._on_context)
         client.replyStarted.connect(self._on_reply_started)
-        client.replyDelta.connect(self.messages.append_delta)
-        client.replyFinished.connect(self._on_reply_finished)
+        client.replyDelta.connect(self._on_delta)
+        client.promptProgress.connect(self._on_prompt_progress)
+        client.replyEnded.connect(self._on_reply_ended)
         client.turnRefused.connect(self._on_turn_refused)
         client.contextFull.connect(self._on_context_full)
         client.errorOccurred.connect(self._on_error)
@@ -129,7 +131,7 @@ class ChatPanel(QWidget):
         idle = not self.busy
         self.send_button.setText("Stop" if self.busy else "Send")
         self.send_button.setEnabled(self.busy or (has_chat and not self._model_failed))
-        self.stop_action.setEnabled(self.busy)
+        self.stop_action.setEnabled(self.busy or self._editing)  # Esc also cancels an edit
         self.composer.setEnabled(has_chat)
         self.copy_action.setEnabled(rows > 0)
         self.copy_code_action.setEnabled(rows > 0)
@@ -168,6 +170,7 @@ class ChatPanel(QWidget):
             self._editing = False
             self.composer.clear()
             self.show_banner("")
+            self._update_state()
 
     def regenerate(self) -> None:
         if self.chat_id is not None and not self.busy:
@@ -184,6 +187,7 @@ class ChatPanel(QWidget):
         self.composer.setPlainText(found[1])
         self.composer.setFocus()
         self.show_banner("Editing your last message — Enter resends it, Esc cancels.")
+        self._update_state()
 
     def _current_text(self) -> str | None:
         index = self.view.currentIndex()
@@ -211,6 +215,7 @@ class ChatPanel(QWidget):
         if index.isValid():
             self.view.setCurrentIndex(index)
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
                        self.edit_action):
             menu.addAction(action)
@@ -219,14 +224,26 @@ class ChatPanel(QWidget):
     def _on_chat_opened(self, chat: ChatRecord, messages: list[MessageRecord],
                         _settings: object) -> None:
         changed = chat.id != self.chat_id
+        if changed and self.chat_id is not None:
+            self._keep_draft(self.chat_id, self.composer.toPlainText())
         self.chat_id = chat.id
         self.messages.set_messages(chat.id, messages, chat.context_start_id)
         if changed:
             self._editing = False
+            self.composer.setPlainText(self._drafts.pop(chat.id, ""))
             self.show_banner("")
             self.view.follow()
-            self.composer.setFocus()
+            focused = QApplication.focusWidget()
+            # Arrowing through the chat list must not pull the focus away from it.
+            if focused is None or self.isAncestorOf(focused):
+                self.composer.setFocus()
         self._update_state()
+
+    def _keep_draft(self, chat_id: int, text: str) -> None:
+        if text.strip():
+            self._drafts[chat_id] = text
+        else:
+            self._drafts.pop(chat_id, None)
 
     def _on_context(self, view: ContextView) -> None:
         self.messages.set_context(view)
@@ -234,26 +251,46 @@ class ChatPanel(QWidget):
     def _on_reply_started(self, chat_id: int, _reply: MessageRecord) -> None:
         self._update_state()
 
-    def _on_reply_finished(self, chat_id: int, reply: MessageRecord,
-                           _done: GenerationDone) -> None:
-        self.messages.finish(chat_id, reply)
+    def _on_prompt_progress(self, chat_id: int, done: int, total: int) -> None:
+        if chat_id == self.chat_id:
+            self.show_banner(f"Reading the conversation… {100 * done // max(total, 1)}% "
+                             f"({done:,} of {total:,} tokens). Esc stops.")
+
+    def _on_delta(self, chat_id: int, message_id: int, text: str) -> None:
+        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+            self.show_banner("")
+        self.messages.append_delta(chat_id, message_id, text)
+
+    def _on_reply_ended(self, chat_id: int, reply: MessageRecord | None) -> None:
+        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+            self.show_banner("")
+        if reply is not None:
+            self.messages.finish(chat_id, reply)
         self._update_state()
 
     def _on_turn_refused(self, chat_id: int, kind: str, text: str, reason: str) -> None:
+        self._give_back(chat_id, kind, text)
         if chat_id == self.chat_id:
-            self._give_back(kind, text)
             self.show_banner(reason)
         self._update_state()
 
-    def _give_back(self, kind: str, text: str) -> None:
-        """A refused message returns to the composer, so nothing typed is ever lost."""
-        if kind in ("send", "edit") and not self.composer.toPlainText().strip():
-            self.composer.setPlainText(text)
-            self._editing = kind == "edit"
+    def _give_back(self, chat_id: int, kind: str, text: str) -> None:
+        """A refused message returns to its chat's composer, so nothing typed is ever lost."""
+        if kind not in ("send", "edit") or not text.strip():
+            return
+        current = self.composer.toPlainText() if chat_id == self.chat_id else ""
+        current = current or self._drafts.get(chat_id, "")
+        joined = f"{text}\n\n{current}" if current.strip() and current != text else text
+        if chat_id == self.chat_id:
+            self.composer.setPlainText(joined)
+            self._editing = kind == "edit" and joined == text
+        else:
+            self._drafts[chat_id] = joined
 
     def _on_context_full(self, chat_id: int, kind: str, text: str, reason: str) -> None:
         self._update_state()
         if chat_id != self.chat_id:
+            self._give_back(chat_id, kind, text)
             return
         box = QMessageBox(QMessageBox.Icon.Question, "The chat is full", reason,
                           QMessageBox.StandardButton.Cancel, self)
@@ -267,7 +304,7 @@ class ChatPanel(QWidget):
         def answered(button: QAbstractButton) -> None:
             policy = next((p for b, p in choices if b is button), None)
             if policy is None:
-                self._give_back(kind, text)
+                self._give_back(chat_id, kind, text)
                 self.show_banner(reason)
                 return
             self._client.set_context_policy(chat_id, policy.value)

@@ -18,7 +18,8 @@ from engine.paths import AppPaths
 
 _FORWARDED = (
     "configLoaded", "modelLoading", "modelLoaded", "modelFailed", "chatsListed", "chatOpened",
-    "contextChanged", "contextUsage", "replyStarted", "replyDelta", "replyFinished",
+    "contextChanged", "contextUsage", "replyStarted", "promptProgress", "replyDelta",
+    "replyFinished", "replyEnded",
     "turnRefused", "contextFull", "chatDeleted", "searchResults", "exported", "errorOccurred",
 )
 
@@ -35,8 +36,10 @@ class EngineClient(QObject):
     contextChanged = Signal(object)
     contextUsage = Signal(int, int, int)
     replyStarted = Signal(int, object)
+    promptProgress = Signal(int, int, int)
     replyDelta = Signal(int, int, str)
     replyFinished = Signal(int, object, object)
+    replyEnded = Signal(int, object)
     turnRefused = Signal(int, str, str, str)
     contextFull = Signal(int, str, str, str)
     chatDeleted = Signal(int, str)
@@ -67,6 +70,7 @@ class EngineClient(QObject):
         self.worker.moveToThread(self._thread)
         self._cancel: threading.Event | None = None
         self.busy = False
+        self._shut_down = False
         self.config = AppConfig()
         for signal, slot in (
             (self._startRequested, self.worker.start),
@@ -88,11 +92,11 @@ class EngineClient(QObject):
         for name in _FORWARDED:
             getattr(self.worker, name).connect(getattr(self, name))
         self.configLoaded.connect(self._remember_config)
+        # Busy from the request until the worker says the turn ended or never started.
         self.replyStarted.connect(self._mark_busy)
-        self.replyFinished.connect(self._mark_idle)
+        self.replyEnded.connect(self._mark_idle)
         self.turnRefused.connect(self._mark_idle)
         self.contextFull.connect(self._mark_idle)
-        self.errorOccurred.connect(self._mark_idle)
         # Direct: the GUI thread is blocked in wait() and could not run a queued quit.
         self.worker.stopped.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
 
@@ -161,12 +165,15 @@ class EngineClient(QObject):
     def save_config(self, config: AppConfig) -> None:
         self._configRequested.emit(config)
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop, ask the worker to close the model, then quit and join the thread."""
-        if not self._thread.isRunning():
+    def shutdown(self) -> None:
+        """Stop, ask the worker to close the model, then quit and join the thread.
+
+        The wait has no limit: a model load cannot be interrupted, and a QThread destroyed
+        while running aborts the process. The window is already hidden by then.
+        """
+        if self._shut_down or not self._thread.isRunning():
             return
+        self._shut_down = True
         self.stop()
         self._shutdownRequested.emit()
-        if not self._thread.wait(timeout_ms):
-            self._thread.quit()
-            self._thread.wait(timeout_ms)
+        self._thread.wait()

@@ -21,14 +21,15 @@ from typing import Any, Concatenate, ParamSpec
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine.backend import backend_info
-from engine.chats import ChatService, ContextView, ReplyEvent, Turn
+from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted
 from engine.config import AppConfig, load_config, save_config
 from engine.errors import ContextOverflowError, HearthError, MessageTooLongError
 from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.models import resolve_model
 from engine.paths import AppPaths
 from engine.prompt import ChatMessage
-from engine.runtime import GenerationDone, Runtime, TextChunk
+from engine.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
+from engine.settings import ChatSettings
 from engine.store import ChatStore, MessageRecord
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class _Job:
     chat_id: int
     reply_id: int
     events: Iterator[ReplyEvent]
-    pending: str = ""
+    text: str = ""  # everything streamed so far, to show a chat reopened mid-reply
+    pending: str = ""  # streamed but not yet sent to the GUI
     emitted_at: float = 0.0
 
 
@@ -75,7 +77,11 @@ class EngineWorker(QObject):
     contextChanged = Signal(object)  # ContextView
     contextUsage = Signal(int, int, int)  # chat_id, tokens used, n_ctx
     replyStarted = Signal(int, object)  # chat_id, MessageRecord
+    promptProgress = Signal(int, int, int)  # chat_id, tokens read, tokens to read
     replyDelta = Signal(int, int, str)  # chat_id, message_id, text
+    # Every started reply ends with replyEnded, however it ended (finished, stopped, closed or
+    # failed); a generation that ran to its end then also reports its figures.
+    replyEnded = Signal(int, object)  # chat_id, the MessageRecord that now stands, or None
     replyFinished = Signal(int, object, object)  # chat_id, MessageRecord, GenerationDone
     turnRefused = Signal(int, str, str, str)  # chat_id, turn kind, its text, reason
     contextFull = Signal(int, str, str, str)  # the same, when the chat's policy is "stop and ask"
@@ -129,28 +135,51 @@ class EngineWorker(QObject):
             if self._service is not None:
                 self._service.kv_states.forget()
             if self._config.runtime.n_threads is None and self._config.measured_threads is None:
-                rates = self._runtime.measure_threads(sorted({1, loaded.n_threads_batch}))
+                rates = self._runtime.measure_threads(thread_candidates())
                 best = max(rates, key=lambda threads: rates[threads])
                 log.info("measured generation speed by threads: %s", rates)
                 self._set_config(dataclasses.replace(self._config, measured_threads=best))
                 loaded = self._runtime.loaded or loaded
         except HearthError as error:
-            self.modelFailed.emit(str(error))
+            still = self._runtime.loaded
+            if still is None:
+                self.modelFailed.emit(str(error))
+            else:
+                self.errorOccurred.emit(f"{error} Still using {still.name}.")
+                self.modelLoaded.emit(still, backend_info())
             return
+        if name_or_path and self._config.default_model != str(loaded.path):
+            # The model a person picked is the one Hearth opens next time.
+            self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, backend_info())
 
     def _set_config(self, config: AppConfig) -> None:
         save_config(self._paths.settings_file, config)
         self._config = config
+        self.configLoaded.emit(config, None)
 
     @Slot(object)
     @reports_errors
-    def save_config(self, config: AppConfig) -> None:
-        reload = config.runtime != self._config.runtime
-        self._set_config(config)
-        self.configLoaded.emit(config, None)
-        if reload and self._runtime.loaded is not None:
-            self.load_model(str(self._runtime.loaded.path))
+    def save_config(self, edited: AppConfig) -> None:
+        """Saves what the settings panel owns; the rest (measured threads, default model) is
+        the worker's and is kept, however old the GUI's copy was."""
+        config = dataclasses.replace(
+            self._config, chat_defaults=edited.chat_defaults, runtime=edited.runtime,
+            user_presets=edited.user_presets,
+        )
+        if config.runtime == self._config.runtime:
+            self._set_config(config)
+            return
+        # New runtime settings take effect only if the model loads with them.
+        previous = self._config
+        self._config = config
+        loaded = self._runtime.loaded
+        self.load_model(str(loaded.path) if loaded else "")
+        if self._runtime.loaded is None or self._runtime.loaded.settings != config.runtime:
+            self._config = dataclasses.replace(config, runtime=previous.runtime)
+            self.errorOccurred.emit("The runtime settings were not applied; the previous ones "
+                                    "stay in use.")
+        self._set_config(self._config)
 
     @Slot()
     @reports_errors
@@ -169,24 +198,29 @@ class EngineWorker(QObject):
     @Slot(int)
     @reports_errors
     def open_chat(self, chat_id: int) -> None:
-        if self._job is not None and self._job.chat_id == chat_id:
-            self._emit_pending(self._job)
         service = self._chats()
         chat = service.store.get_chat(chat_id)
         messages = service.store.messages(chat_id)
+        job = self._job
+        if job is not None and job.chat_id == chat_id:
+            # The store lags the stream by up to a save interval: show the live text instead.
+            job.pending = ""
+            messages = [
+                dataclasses.replace(m, content=job.text) if m.id == job.reply_id else m
+                for m in messages
+            ]
         settings = service.chat_settings(chat, self._config)
         self.chatOpened.emit(chat, messages, settings)
-        self._report_usage(chat_id, messages, chat.context_start_id)
+        self._report_usage(chat_id, messages, chat.context_start_id, settings)
 
     def _report_usage(
-        self, chat_id: int, messages: list[MessageRecord], start_id: int | None
+        self, chat_id: int, messages: list[MessageRecord], start_id: int | None,
+        settings: ChatSettings,
     ) -> None:
         loaded = self._runtime.loaded
-        if loaded is None:
-            return
+        if loaded is None or (self._job is not None and self._job.chat_id == chat_id):
+            return  # while a reply streams, the turn itself reports the context use
         visible = [m for m in messages if start_id is None or m.id >= start_id]
-        chat = self._chats().store.get_chat(chat_id)
-        settings = self._chats().chat_settings(chat, self._config)
         history = [ChatMessage("system", settings.system_prompt)] if settings.system_prompt else []
         history += [ChatMessage(m.role, m.content) for m in visible if m.role != "system"]
         used = len(self._runtime.tokenize_chat(history)) if history else 0
@@ -248,36 +282,36 @@ class EngineWorker(QObject):
         self.exported.emit(path)
 
     @Slot(int, str, str, object)
-    @reports_errors
     def run_turn(self, chat_id: int, kind: str, text: str, cancel: threading.Event) -> None:
-        if self._job is not None:
-            self.turnRefused.emit(chat_id, kind, text, "A reply is still being written.")
-            return
-        if self._runtime.loaded is None:
-            self.turnRefused.emit(chat_id, kind, text, "No model is loaded.")
-            return
-        service = self._chats()
-        events = service.reply(chat_id, self._config, cancel, Turn(kind, text))  # type: ignore[arg-type]
+        """Starts a turn; a turn that cannot start always answers with turnRefused."""
         try:
-            view = next(events)
+            self._start_turn(chat_id, Turn(kind, text), cancel)  # type: ignore[arg-type]
         except MessageTooLongError as error:
             self.turnRefused.emit(chat_id, kind, text, str(error))
-            return
         except ContextOverflowError as error:
             self.contextFull.emit(chat_id, kind, text, str(error))
-            return
         except HearthError as error:
             self.turnRefused.emit(chat_id, kind, text, str(error))
-            return
-        reply = next(events)
-        assert isinstance(view, ContextView) and isinstance(reply, MessageRecord)
+        except Exception as error:
+            log.exception("could not start a turn")
+            self.turnRefused.emit(chat_id, kind, text, f"Unexpected error: {error}")
+
+    def _start_turn(self, chat_id: int, turn: Turn, cancel: threading.Event) -> None:
+        if self._job is not None:
+            raise HearthError("A reply is still being written.")
+        loaded = self._runtime.loaded
+        if loaded is None:
+            raise HearthError("No model is loaded.")
+        service = self._chats()
+        events = service.reply(chat_id, self._config, cancel, turn)
+        started = next(events)
+        assert isinstance(started, TurnStarted)
         chat = service.store.get_chat(chat_id)
-        self.chatOpened.emit(chat, service.store.messages(chat_id),
-                             service.chat_settings(chat, self._config))
-        self.contextChanged.emit(view)
-        self.contextUsage.emit(chat_id, view.prompt_tokens, self._runtime.loaded.n_ctx)
-        self.replyStarted.emit(chat_id, reply)
-        self._job = _Job(chat_id, reply.id, events, emitted_at=time.monotonic())
+        self._job = _Job(chat_id, started.reply.id, events, emitted_at=time.monotonic())
+        self.chatOpened.emit(chat, started.messages, service.chat_settings(chat, self._config))
+        self.contextChanged.emit(started.view)
+        self.contextUsage.emit(chat_id, started.view.prompt_tokens, loaded.n_ctx)
+        self.replyStarted.emit(chat_id, started.reply)
         QTimer.singleShot(0, self._pump)
 
     @Slot()
@@ -290,18 +324,20 @@ class EngineWorker(QObject):
             while time.monotonic() < deadline:
                 event = next(job.events)
                 if isinstance(event, TextChunk):
+                    job.text += event.text
                     job.pending += event.text
-                elif isinstance(event, GenerationDone):
-                    self._finish(job, event)
+                elif isinstance(event, PromptProgress):
+                    self.promptProgress.emit(job.chat_id, event.done, event.total)
+                elif isinstance(event, TurnEnded):
+                    self._end(job, event)
                     return
         except StopIteration:
-            self._job = None
+            self._end(job, None)
             return
         except Exception as error:
-            self._job = None
             log.exception("reply failed")
-            self.errorOccurred.emit(str(error))
-            self.open_chat(job.chat_id)
+            self.errorOccurred.emit(f"The reply failed: {error}")
+            self._end(job, None)
             return
         if time.monotonic() - job.emitted_at >= DELTA_INTERVAL_S:
             self._emit_pending(job)
@@ -313,24 +349,30 @@ class EngineWorker(QObject):
             job.pending = ""
         job.emitted_at = time.monotonic()
 
-    def _finish(self, job: _Job, done: GenerationDone) -> None:
-        self._emit_pending(job)
+    def _end(self, job: _Job, ended: TurnEnded | None) -> None:
+        """Every way a reply ends comes here, so the GUI always learns that it did."""
+        if ended is None or ended.reply is None or ended.reply.id == job.reply_id:
+            self._emit_pending(job)
         self._job = None
         _close(job.events)
         store = self._chats().store
-        reply = next(m for m in store.messages(job.chat_id) if m.id == job.reply_id)
-        self.replyFinished.emit(job.chat_id, reply, done)
-        loaded = self._runtime.loaded
-        if loaded is not None:
-            self.contextUsage.emit(job.chat_id, done.context_used, loaded.n_ctx)
+        standing = ended.reply if ended is not None else _find(store, job.chat_id, job.reply_id)
+        self.replyEnded.emit(job.chat_id, standing)
+        if ended is not None and ended.done is not None and standing is not None:
+            self.replyFinished.emit(job.chat_id, standing, ended.done)
+            loaded = self._runtime.loaded
+            if loaded is not None and standing.id == job.reply_id:
+                self.contextUsage.emit(job.chat_id, ended.done.context_used, loaded.n_ctx)
+        if standing is None or standing.id != job.reply_id:
+            self.open_chat(job.chat_id)  # the kept previous reply comes back into view
         self.chatsListed.emit(store.list_chats())
 
     def _cancel_job(self) -> None:
         """Ends a running reply at once, keeping what was written (the stream saves it)."""
-        job, self._job = self._job, None
+        job = self._job
         if job is not None:
             _close(job.events)
-            self.open_chat(job.chat_id)
+            self._end(job, None)
 
     @Slot()
     def shutdown(self) -> None:
@@ -343,6 +385,10 @@ class EngineWorker(QObject):
                 self._store.close()
                 self._store = None
             self.stopped.emit()
+
+
+def _find(store: ChatStore, chat_id: int, message_id: int) -> MessageRecord | None:
+    return next((m for m in store.messages(chat_id) if m.id == message_id), None)
 
 
 def _close(events: Iterator[ReplyEvent]) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.about import show_about
+from desktop.chat_list_model import UNTITLED
 from desktop.chat_panel import ChatPanel
 from desktop.engine_client import EngineClient
 from desktop.settings_panel import SettingsPanel
@@ -34,6 +35,8 @@ class MainWindow(QMainWindow):
     def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.client = client
+        self._panel_shows: tuple[int, ChatSettings] | None = None
+        self._backend: BackendInfo | None = None
         self.setWindowTitle("Hearth")
         self.resize(1100, 720)
 
@@ -99,7 +102,7 @@ class MainWindow(QMainWindow):
         chat_menu.addAction(self.sidebar.delete_action)
 
         help_menu = self.menuBar().addMenu("&Help")
-        self._add(help_menu, "&About Hearth", None, lambda: show_about(self))
+        self._add(help_menu, "&About Hearth", None, lambda: show_about(self, self._backend))
 
     def _add(self, menu: object, text: str,
              shortcut: QKeySequence | QKeySequence.StandardKey | None,
@@ -137,8 +140,11 @@ class MainWindow(QMainWindow):
 
     def _on_chat_opened(self, chat: ChatRecord, _messages: list[MessageRecord],
                         settings: ChatSettings) -> None:
-        self.setWindowTitle(f"{chat.title} — Hearth")
-        self.settings_panel.show_chat(settings, True)
+        self.setWindowTitle(f"{chat.title or UNTITLED} — Hearth")
+        # Refill the panel only when it would show something else: never wipe unapplied edits.
+        if self._panel_shows != (chat.id, settings):
+            self._panel_shows = (chat.id, settings)
+            self.settings_panel.show_chat(settings, True)
 
     def _on_config(self, config: AppConfig, notice: str | None) -> None:
         self.settings_panel.show_config(config)
@@ -146,6 +152,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Settings reset", notice)
 
     def _on_model_loaded(self, _model: LoadedModel, backend: BackendInfo) -> None:
+        self._backend = backend
         self.settings_panel.set_gpu_available(backend.gpu_unavailable_reason)
 
     def _apply_chat_settings(self, overrides: dict[str, object]) -> None:
@@ -168,5 +175,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())
         QSettings().setValue("window/state", self.saveState())
+        self.hide()
         self.client.shutdown()
         super().closeEvent(event)

@@ -29,7 +29,7 @@ class MessageRole(IntEnum):
     Status = Qt.ItemDataRole.UserRole + 3
     InView = Qt.ItemDataRole.UserRole + 4  # the model still sees this message
     ViewStartsHere = Qt.ItemDataRole.UserRole + 5  # first seen message after dropped ones
-    Revision = Qt.ItemDataRole.UserRole + 6  # bumps on every change, for render caches
+    Revision = Qt.ItemDataRole.UserRole + 6  # bumps when the text changes, for render caches
 
 
 @dataclass
@@ -47,22 +47,37 @@ class MessageListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[_Row] = []
         self.chat_id: int | None = None
-        self._view: ContextView | None = None
 
     def set_messages(
         self, chat_id: int, messages: list[MessageRecord], first_id: int | None = None
     ) -> None:
-        self.beginResetModel()
-        self.chat_id = chat_id
-        self._rows = [_Row(m, m.content, m.status) for m in messages]
-        self._view = None
+        """Shows a chat. The same chat again is updated in place, so rows that did not change
+        keep their rendering (a long chat is not laid out anew on every turn)."""
+        old_ids = [row.record.id for row in self._rows]
+        new_ids = [m.id for m in messages]
+        if chat_id != self.chat_id or new_ids[: len(old_ids)] != old_ids:
+            self.beginResetModel()
+            self.chat_id = chat_id
+            self._rows = [_Row(m, m.content, m.status) for m in messages]
+            self._mark_view(first_id, ())
+            self.endResetModel()
+            return
+        for row, record in zip(self._rows, messages, strict=False):
+            if (row.content, row.status) != (record.content, record.status):
+                row.record, row.content, row.status = record, record.content, record.status
+                row.revision += 1
+            row.record = record
+        if len(messages) > len(self._rows):
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(messages) - 1)
+            self._rows += [_Row(m, m.content, m.status) for m in messages[len(self._rows):]]
+            self.endInsertRows()
         self._mark_view(first_id, ())
-        self.endResetModel()
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
 
     def set_context(self, view: ContextView) -> None:
         if view.chat_id != self.chat_id:
             return
-        self._view = view
         self._mark_view(view.first_id, view.head_ids)
         if self._rows:
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
@@ -72,9 +87,8 @@ class MessageListModel(QAbstractListModel):
         for row in self._rows:
             starts = not seen_first and row.record.id == first_id
             seen_first = seen_first or starts
-            row.in_view = seen_first or row.record.id in head_ids
-            row.view_starts_here = starts
-            row.revision += 1
+            in_view = seen_first or row.record.id in head_ids
+            row.in_view, row.view_starts_here = in_view, starts
 
     def append_delta(self, chat_id: int, message_id: int, text: str) -> None:
         if chat_id != self.chat_id:

@@ -168,6 +168,7 @@ class Sidebar(QWidget):
         if not self.list.indexAt(position).isValid():
             return
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for action in (self.rename_action, self.delete_action, self.export_md_action,
                        self.export_json_action):
             menu.addAction(action)

@@ -22,6 +22,7 @@ from engine.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
+    PromptProgress,
     Runtime,
     StreamEvent,
     TextChunk,
@@ -43,6 +44,35 @@ class ContextView:
     evaluate_tokens: int
 
 
+@dataclass(frozen=True)
+class TurnStarted:
+    """The turn passed planning and is saved: the chat as shown now, and the empty reply."""
+
+    view: ContextView
+    messages: list[MessageRecord]  # the chat as it now reads (a reply being replaced is left out)
+    reply: MessageRecord
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    """The reply that now stands (None if there is none) and how the generation went."""
+
+    reply: MessageRecord | None
+    done: GenerationDone | None  # None when the turn was closed or failed before finishing
+    replaced: bool  # a regenerated reply replaced the previous one
+
+
+ReplyEvent = TurnStarted | PromptProgress | TextChunk | TurnEnded
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the person asked for: a new message, the last reply again, or an edited question."""
+
+    kind: Literal["send", "regenerate", "edit"]
+    text: str = ""
+
+
 class ChatService:
     def __init__(self, store: ChatStore, runtime: Runtime) -> None:
         self.store = store
@@ -53,16 +83,13 @@ class ChatService:
         return config.chat_defaults.with_overrides(chat.settings)
 
     def reply(
-        self,
-        chat_id: int,
-        config: AppConfig,
-        cancel: threading.Event,
-        turn: Turn,
+        self, chat_id: int, config: AppConfig, cancel: threading.Event, turn: Turn
     ) -> Iterator[ReplyEvent]:
         """Streams the answer for one turn, saving it as it grows.
 
         The context is planned before anything is written, so a message refused for its length
-        leaves the chat exactly as it was.
+        leaves the chat exactly as it was. A regenerated reply replaces the previous one only
+        once it is complete: stopped or failed, the previous reply stays.
         """
         chat = self.store.get_chat(chat_id)
         stored = [m for m in self.store.messages(chat_id) if m.role != "system"]
@@ -77,10 +104,10 @@ class ChatService:
         stream = self.runtime.stream(request, cancel)
         planned = next(stream)
         assert isinstance(planned, ContextPlanned)
-        kept = self._apply_turn(chat_id, stored, turn)
+        kept, replaced = self._apply_turn(chat_id, stored, turn)
         first_id = kept[planned.first_index].id if planned.first_index else None
         self.store.set_context_start(chat_id, first_id)
-        yield ContextView(
+        view = ContextView(
             chat_id=chat_id,
             first_id=first_id,
             head_ids=tuple(m.id for m in kept[: planned.head]),
@@ -88,63 +115,71 @@ class ChatService:
             evaluate_tokens=planned.evaluate_tokens,
         )
         reply = self.store.add_message(chat_id, "assistant", "", status="streaming")
-        yield reply
-        yield from self._save_as_it_streams(reply, stream)
+        yield TurnStarted(view, [*kept, reply], reply)
+        yield from self._save_as_it_streams(reply, stream, replaced)
 
     def _apply_turn(
         self, chat_id: int, stored: list[MessageRecord], turn: Turn
-    ) -> list[MessageRecord]:
-        """Writes the turn's change to the store; returns the chat's messages after it."""
+    ) -> tuple[list[MessageRecord], MessageRecord | None]:
+        """Writes the turn's change; returns the messages the reply follows and any it replaces."""
+        replaced = None
         if stored and stored[-1].role == "assistant" and turn.kind != "send":
-            self.store.delete_message(stored[-1].id)
-            stored = stored[:-1]
+            stored, last = stored[:-1], stored[-1]
+            if turn.kind == "regenerate":
+                replaced = last
+            else:
+                self.store.delete_message(last.id)
         if turn.kind == "send":
             stored = [*stored, self.store.add_message(chat_id, "user", turn.text)]
         elif turn.kind == "edit":
             self.store.update_message(stored[-1].id, turn.text)
             stored = [*stored[:-1], dataclasses.replace(stored[-1], content=turn.text)]
-        return stored
+        return stored, replaced
 
     def _save_as_it_streams(
-        self, reply: MessageRecord, stream: Iterator[StreamEvent]
+        self, reply: MessageRecord, stream: Iterator[StreamEvent], replaced: MessageRecord | None
     ) -> Iterator[ReplyEvent]:
-        text, saved_at, finished = "", time.monotonic(), False
+        text, saved_at, ended = "", time.monotonic(), False
         try:
             for event in stream:
-                if isinstance(event, TextChunk):
+                if isinstance(event, PromptProgress):
+                    yield event
+                elif isinstance(event, TextChunk):
                     text += event.text
                     if time.monotonic() - saved_at >= SAVE_INTERVAL_S:
                         self.store.update_message(reply.id, text)
                         saved_at = time.monotonic()
                     yield event
                 elif isinstance(event, GenerationDone):
-                    status: MessageStatus = (
-                        "stopped" if event.finish_reason == "cancelled" else "done"
-                    )
-                    self.store.update_message(
-                        reply.id, event.text, status=status,
-                        n_tokens=event.generated_tokens,
-                        tokens_per_s=event.tokens_per_second or None,
-                    )
-                    finished = True
-                    yield event
+                    stopped = event.finish_reason == "cancelled"
+                    if stopped and replaced is not None:
+                        self.store.delete_message(reply.id)
+                        standing = replaced
+                    else:
+                        status: MessageStatus = "stopped" if stopped else "done"
+                        self.store.update_message(
+                            reply.id, event.text, status=status,
+                            n_tokens=event.generated_tokens,
+                            tokens_per_s=event.tokens_per_second or None,
+                        )
+                        if replaced is not None:
+                            self.store.delete_message(replaced.id)
+                        standing = self._record(reply)
+                    ended = True
+                    yield TurnEnded(standing, event, replaced=standing is not replaced)
                     return
         except BaseException:
-            # Closed early (app quitting, chat deleted) or failed: keep what was written.
-            if not finished:
-                self.store.update_message(reply.id, text, status="stopped" if text else "error")
+            # Closed early (app quitting, chat deleted) or failed: keep what was written, or
+            # the reply this one was meant to replace.
+            if not ended:
+                if replaced is not None or not text:
+                    self.store.delete_message(reply.id)
+                else:
+                    self.store.update_message(reply.id, text, status="stopped")
             raise
 
-
-ReplyEvent = ContextView | MessageRecord | TextChunk | GenerationDone
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What the person asked for: a new message, the last reply again, or an edited question."""
-
-    kind: Literal["send", "regenerate", "edit"]
-    text: str = ""
+    def _record(self, message: MessageRecord) -> MessageRecord:
+        return next(m for m in self.store.messages(message.chat_id) if m.id == message.id)
 
 
 def _history_for(stored: list[MessageRecord], turn: Turn) -> list[tuple[Role, str]]:

@@ -86,6 +86,14 @@ class ContextPlanned:
 
 
 @dataclass(frozen=True)
+class PromptProgress:
+    """How much of a long prompt llama.cpp has read (tokens), before the reply begins."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class TextChunk:
     text: str
 
@@ -107,7 +115,7 @@ class GenerationDone:
         return self.prompt_tokens + self.generated_tokens
 
 
-StreamEvent = ContextPlanned | TextChunk | GenerationDone
+StreamEvent = ContextPlanned | PromptProgress | TextChunk | GenerationDone
 
 
 @dataclass(frozen=True)
@@ -117,15 +125,41 @@ class KvState:
     size: int
 
 
+def logical_cpu_count() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def physical_core_count() -> int:
+    """Cores, not hyperthreads: llama.cpp gains nothing from a core's second thread."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return logical_cpu_count()
+    cores, physical = set(), "0"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "physical id":
+            physical = value.strip()
+        elif key.strip() == "core id":
+            cores.add((physical, value.strip()))
+    return min(len(cores), logical_cpu_count()) if cores else logical_cpu_count()
+
+
 def default_thread_count() -> int:
     """Physical cores minus one on small machines, where a busy core halves the speed."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) - 1) if (cores or 1) <= 4 else max(1, (cores or 1) // 2)
+    cores = physical_core_count()
+    return max(1, cores - 1) if cores <= 4 else cores
 
 
 def batch_thread_count() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, cores or 1)
+    return physical_core_count()
+
+
+def thread_candidates() -> list[int]:
+    """The generation thread counts worth measuring on this machine."""
+    return sorted({1, default_thread_count(), physical_core_count()})
 
 
 class Runtime:
@@ -153,7 +187,7 @@ class Runtime:
         try:
             return self._load(model_file, settings, n_threads)
         except ModelError:
-            if previous is not None and previous.path != path:
+            if previous is not None and (previous.path, previous.settings) != (path, settings):
                 try:
                     self._load(check_model_file(previous.path), previous.settings,
                                previous.n_threads)
@@ -292,13 +326,29 @@ class Runtime:
         llm.sampling, llm.seed = sampling, seed
         max_new = min(sampling.max_tokens, llm.n_ctx() - len(tokens))
         vocab = llm._model.vocab
-        utf8, stops = Utf8Stream(), StopMatcher(request.stop)
+        utf8, stops, pieces = Utf8Stream(), StopMatcher(request.stop), TokenPieces(vocab)
         parts: list[str] = []
         generated, reason = 0, "length"
         started = time.perf_counter()
         first_token_at: float | None = None
-        tokens_out = llm.generate(tokens, reset=True)
         self._arm_abort(llm, cancel)
+        try:
+            yield from self._evaluate_in_batches(llm, tokens, cancel)
+        except RuntimeError as error:
+            self._disarm_abort(llm)
+            if not cancel.is_set():
+                raise ModelError(f"llama.cpp failed while reading the prompt: {error}") from None
+        if cancel.is_set():
+            self._disarm_abort(llm)
+            yield GenerationDone(
+                text="", finish_reason="cancelled", prompt_tokens=len(tokens),
+                evaluated_tokens=evaluate, generated_tokens=0,
+                seconds_to_first_token=time.perf_counter() - started, tokens_per_second=0.0,
+                n_ctx=llm.n_ctx(), seed=seed,
+            )
+            return
+        # The prompt is in the cache now: generate() only samples from the last logits.
+        tokens_out = llm.generate(tokens, reset=True)
         try:
             for token in tokens_out:
                 if first_token_at is None:
@@ -308,7 +358,7 @@ class Runtime:
                     reason = "stop"
                     break
                 generated += 1
-                text = stops.feed(utf8.feed(llm.detokenize([token])))
+                text = stops.feed(utf8.feed(pieces.bytes_of(token)))
                 if text:
                     parts.append(text)
                     yield TextChunk(text)
@@ -381,6 +431,26 @@ class Runtime:
         llm.reset()
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
+    def _evaluate_in_batches(
+        self, llm: SamplingLlama, tokens: list[int], cancel: threading.Event
+    ) -> Iterator[PromptProgress]:
+        """Evaluates the uncached part of the prompt one batch at a time, reporting progress.
+
+        Between batches the consumer regains control, so a long prompt never holds the engine
+        thread for longer than one batch.
+        """
+        start = self.cached_prefix(tokens)
+        if start >= len(tokens):
+            return  # all cached: generate() replays the last token for fresh logits
+        llm.n_tokens = start
+        total = len(tokens) - start
+        for offset in range(start, len(tokens), llm.n_batch):
+            if cancel.is_set():
+                return
+            llm.eval(tokens[offset : offset + llm.n_batch])
+            if total > llm.n_batch:
+                yield PromptProgress(done=llm.n_tokens - start, total=total)
+
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         return self._cancel is not None and self._cancel.is_set()
 
@@ -428,6 +498,26 @@ def _create_llama(path: Path, n_ctx: int, threads: int, gpu_layers: int) -> Samp
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+
+
+class TokenPieces:
+    """A token's bytes, however long: llama-cpp-python's own reader cuts pieces at 32 bytes,
+    and some vocabularies have tokens of 128 (runs of spaces, rules of dashes)."""
+
+    def __init__(self, vocab: object) -> None:
+        self._vocab = vocab
+        self._buffer = ctypes.create_string_buffer(64)
+
+    def bytes_of(self, token: int) -> bytes:
+        size = llama_cpp.llama_token_to_piece(
+            self._vocab, token, self._buffer, len(self._buffer), 0, False
+        )
+        if size < 0:  # the buffer was too small: -size is what it takes
+            self._buffer = ctypes.create_string_buffer(-size)
+            size = llama_cpp.llama_token_to_piece(
+                self._vocab, token, self._buffer, len(self._buffer), 0, False
+            )
+        return self._buffer.raw[:size]
 
 
 def _token_text(llm: SamplingLlama, token: int) -> str:

@@ -238,3 +238,93 @@ def test_a_message_sent_while_the_model_loads_is_answered(
         assert _rows(window)[0] == ("user", "Hello there!", "done")
     finally:
         client.shutdown()
+
+
+def test_a_broken_model_file_is_refused_and_chat_goes_on(
+    qtbot: QtBot, open_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = open_window()
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(64))
+    with qtbot.waitSignal(window.client.errorOccurred) as error:
+        window.client.load_model(str(broken))
+    assert "broken.gguf" in error.args[0] and "Still using SmolLM2" in error.args[0]
+    assert "SmolLM2" in window.status.model_label.text()
+    with qtbot.waitSignal(window.client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        _type_and_send(qtbot, window, "Are you still there?")
+    assert finished.args[1].content.strip()
+
+
+def test_every_control_has_a_name_and_the_keys_work(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QWidget,
+    )
+
+    window = open_window()
+    window.settings_dock.show()
+    kinds = (QAbstractButton, QAbstractItemView, QComboBox, QLineEdit, QPlainTextEdit)
+    unnamed = [
+        widget for widget in window.findChildren(QWidget)
+        if isinstance(widget, kinds) and widget.isVisibleTo(window)
+        and not widget.accessibleName()
+        and not (isinstance(widget, QAbstractButton) and widget.text())
+        and widget.focusPolicy() != Qt.FocusPolicy.NoFocus
+        and widget.parent() is not None and "qt_" not in widget.objectName()
+    ]
+    assert unnamed == [], [type(w).__name__ + ":" + w.objectName() for w in unnamed]
+
+    window.settings_dock.hide()
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    assert window.settings_dock.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.sidebar.search_box.hasFocus()
+
+
+def test_escape_cancels_an_edit_and_drafts_stay_with_their_chat(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    panel, client = window.chat_panel, window.client
+    with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "What is the tallest tree?")
+    panel.edit_action.trigger()
+    assert panel.composer.toPlainText() == "What is the tallest tree?"
+    qtbot.keyClick(panel.composer, Qt.Key.Key_Escape)
+    assert panel.composer.toPlainText() == "" and not panel.banner.isVisible()
+
+    first_chat = panel.chat_id
+    qtbot.keyClicks(panel.composer, "half-written thought")
+    with qtbot.waitSignal(client.chatOpened):
+        client.new_chat()
+    assert panel.composer.toPlainText() == ""
+    with qtbot.waitSignal(client.chatOpened):
+        client.open_chat(first_chat)  # type: ignore[arg-type]
+    assert panel.composer.toPlainText() == "half-written thought"
+
+
+def test_reopening_a_chat_mid_reply_shows_everything_written_so_far(
+    qtbot: QtBot, open_window: WindowFactory, test_config
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window()
+    panel, client = window.chat_panel, window.client
+    client.save_config(test_config.__class__(
+        chat_defaults=test_config.chat_defaults.with_overrides({"sampling": {"max_tokens": 400}}),
+        runtime=test_config.runtime,
+    ))
+    streaming_chat = panel.chat_id
+    with qtbot.waitSignal(client.replyDelta, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "Write a long poem about the sea.")
+    with qtbot.waitSignal(client.chatOpened):
+        client.new_chat()
+    with qtbot.waitSignal(client.chatOpened):
+        client.open_chat(streaming_chat)  # type: ignore[arg-type]
+    with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        pass
+    assert _rows(window)[-1][1] == finished.args[1].content, "no gap in the shown text"

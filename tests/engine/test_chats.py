@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.chats import ChatService, ContextView, Turn
+from engine.chats import ChatService, ContextView, Turn, TurnEnded, TurnStarted
 from engine.config import AppConfig
 from engine.errors import HearthError, MessageTooLongError
 from engine.runtime import GenerationDone, Runtime, TextChunk
 from engine.settings import ChatSettings, SamplingSettings
-from engine.store import ChatStore, MessageRecord
+from engine.store import ChatStore
 
 CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=24, seed=5)))
 
@@ -27,11 +27,10 @@ def service(tmp_path: Path, runtime: Runtime) -> Iterator[ChatService]:
 
 def _run(service: ChatService, chat_id: int, turn: Turn) -> tuple[ContextView, GenerationDone]:
     events = list(service.reply(chat_id, CONFIG, threading.Event(), turn))
-    view = events[0]
-    done = events[-1]
-    assert isinstance(view, ContextView) and isinstance(done, GenerationDone)
-    assert isinstance(events[1], MessageRecord)
-    return view, done
+    started, ended = events[0], events[-1]
+    assert isinstance(started, TurnStarted) and isinstance(ended, TurnEnded)
+    assert ended.done is not None
+    return started.view, ended.done
 
 
 def test_a_turn_saves_the_question_and_the_whole_reply(service: ChatService) -> None:
@@ -58,6 +57,21 @@ def test_a_reply_closed_early_is_kept_as_stopped(service: ChatService) -> None:
     assert reply.status == "stopped"
     assert shown.startswith(reply.content) or reply.content.startswith(shown[:1])
     assert reply.content
+
+
+def test_a_stopped_regeneration_keeps_the_previous_reply(service: ChatService) -> None:
+    chat = service.store.create_chat()
+    _run(service, chat.id, Turn("send", "Say a colour."))
+    before = service.store.messages(chat.id)[-1]
+    cancel = threading.Event()
+    events = service.reply(chat.id, CONFIG, cancel, Turn("regenerate"))
+    started = next(events)
+    assert isinstance(started, TurnStarted)
+    assert before.id not in [m.id for m in started.messages], "the old reply is out of view"
+    cancel.set()
+    ended = next(e for e in events if isinstance(e, TurnEnded))
+    assert ended.reply == before and not ended.replaced
+    assert service.store.messages(chat.id)[-1] == before
 
 
 def test_regenerate_and_edit_replace_the_last_exchange(service: ChatService) -> None:

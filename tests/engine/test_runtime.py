@@ -21,6 +21,7 @@ from engine.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
+    PromptProgress,
     Runtime,
     StreamEvent,
     TextChunk,
@@ -60,7 +61,9 @@ def collect(events: list[StreamEvent]) -> Reply:
     planned, done, middle = events[0], events[-1], events[1:-1]
     assert isinstance(planned, ContextPlanned)
     assert isinstance(done, GenerationDone)
-    assert all(isinstance(event, TextChunk) for event in middle)
+    progress = [event for event in middle if isinstance(event, PromptProgress)]
+    assert middle[: len(progress)] == progress, "prompt progress comes before any text"
+    assert all(isinstance(event, TextChunk) for event in middle[len(progress):])
     chunks = [event.text for event in middle if isinstance(event, TextChunk)]
     assert all(chunks), "a TextChunk with no text"
     assert "".join(chunks) == done.text
@@ -416,3 +419,35 @@ def test_a_model_that_llama_cpp_refuses_keeps_the_previous_one(
         assert done and done[0].generated_tokens > 0
     finally:
         own.close()
+
+
+def test_token_pieces_of_any_length_come_back_whole(runtime: Runtime) -> None:
+    from engine.runtime import TokenPieces
+
+    llm = runtime._llm
+    assert llm is not None
+    reader = TokenPieces(llm._model.vocab)
+    reader._buffer = __import__("ctypes").create_string_buffer(1)  # force the regrow path
+    text = "déjà vu — ```python\n        return  value```"
+    tokens = llm.tokenize(text.encode(), add_bos=False, special=False)
+    assert b"".join(reader.bytes_of(t) for t in tokens).decode() == text
+
+
+def test_a_long_prompt_reports_progress_and_stops_between_batches(runtime: Runtime) -> None:
+    runtime.forget_cache()
+    long_text = "The tide comes in and goes out twice a day along the coast. " * 120
+    request = GenerationRequest(
+        messages=(ChatMessage("user", long_text),),
+        settings=ChatSettings(sampling=SamplingSettings(max_tokens=4)),
+    )
+    cancel = threading.Event()
+    progress: list[PromptProgress] = []
+    done: list[GenerationDone] = []
+    for event in runtime.stream(request, cancel):
+        if isinstance(event, PromptProgress):
+            progress.append(event)
+            cancel.set()  # Stop as soon as the first batch is read
+        elif isinstance(event, GenerationDone):
+            done.append(event)
+    assert progress and progress[0].done < progress[0].total
+    assert done[0].finish_reason == "cancelled" and done[0].text == ""
