@@ -53,10 +53,27 @@ def render_markdown(text: str, font: QFont, width: int, palette: QPalette) -> QT
     document = InertTextDocument()
     document.setDefaultFont(font)
     document.setDocumentMargin(0)
-    document.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+    document.setMarkdown(keep_line_breaks(text),
+                         QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     _style_code_blocks(document, palette)
     document.setTextWidth(max(width, 50))
     return document
+
+
+def keep_line_breaks(text: str) -> str:
+    """Makes each line break a break, as in a chat, not a space, as in Markdown prose.
+
+    Models often write code or verse without fences; merged into one line it is unreadable.
+    Lines inside fenced code blocks are left alone.
+    """
+    lines = text.split("\n")
+    fenced = False
+    for index, line in enumerate(lines[:-1]):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and line.strip() and lines[index + 1].strip():
+            lines[index] = line + "  "  # two trailing spaces: a hard line break
+    return "\n".join(lines)
 
 
 def _style_code_blocks(document: QTextDocument, palette: QPalette) -> None:
@@ -74,6 +91,7 @@ def _style_code_blocks(document: QTextDocument, palette: QPalette) -> None:
             cursor.select(QTextCursor.SelectionType.BlockUnderCursor)
             code = QTextBlockFormat(fmt)
             code.setBackground(shade)
+            code.setNonBreakableLines(False)  # a bubble cannot scroll sideways: wrap long lines
             cursor.setBlockFormat(code)
             char = cursor.charFormat()
             char.setFont(mono)

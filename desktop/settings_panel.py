@@ -320,6 +320,7 @@ def _scroll_area(parent: QWidget) -> tuple[QScrollArea, QWidget]:
     area = QScrollArea(parent)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fields shrink
     # Not a tab stop of its own: tabbing to a field already scrolls it into view.
     area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     content = QWidget()

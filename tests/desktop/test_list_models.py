@@ -82,3 +82,11 @@ def test_message_model_streams_and_marks_the_context_window(
     assert in_view == [False, False, True, True]
     assert starts == [False, False, True, False]
     qtmodeltester.check(model)
+
+
+def test_line_breaks_in_a_reply_stay_line_breaks_outside_code() -> None:
+    from desktop.chat_view import keep_line_breaks
+
+    text = "def f(x):\n    return x\nprint(f(1))\n\n```\na\nb\n```\nend"
+    kept = keep_line_breaks(text)
+    assert kept.startswith("def f(x):  \n    return x  \nprint(f(1))\n\n```\na\nb\n```\nend")
