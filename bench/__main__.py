@@ -39,7 +39,7 @@ class Plan:
 
 
 FULL = Plan(gen=(128, 1000, 4000), prompt=(512, 4096), turns=(1, 5, 10, 20), switch_tokens=1500,
-            stop_prompt=4000, gui_tokens=1000, gui_samples=1500, repetitions=3)
+            stop_prompt=4000, gui_tokens=1000, gui_samples=1500, repetitions=2)
 QUICK = Plan(gen=(128, 512), prompt=(512, 2048), turns=(1, 5, 10), switch_tokens=800,
              stop_prompt=2000, gui_tokens=300, gui_samples=300, repetitions=2)
 
