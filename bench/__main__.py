@@ -70,11 +70,6 @@ def main() -> int:
     threads = args.threads or default_thread_count()
 
     batch_threads = batch_thread_count()
-    log.info("llama-bench reference (%d threads, %d for prompts)…", threads, batch_threads)
-    # The engine evaluates prompts on every core and generates on `threads`: so does the reference.
-    rates = run_llama_bench(model, threads, (), plan.gen, plan.repetitions)
-    rates += run_llama_bench(model, batch_threads, plan.prompt, (), plan.repetitions)
-    reference = {rate.test: rate.tokens_per_second for rate in rates}
     runtime = Runtime()
     longest = max(*plan.gen, *plan.prompt) + 256
     runtime.load(model, RuntimeSettings(n_ctx=max(8192, longest)), n_threads=threads)
@@ -87,21 +82,29 @@ def main() -> int:
         "backend": backend_info().name,
         "llama_cpp_python": llama_cpp_version(),
         "quick": args.quick,
-        "reference_tokens_per_second": reference,
     }
-
-    log.info("generation…")
-    best_of = plan.repetitions
-    generation = {
-        n: max(engine_bench.generation_rate(runtime, n) for _ in range(best_of)) for n in plan.gen
-    }
+    # Each size is measured on both sides back to back, alternating, best of N: a shared
+    # machine drifts over minutes, and drift must not land on one side only. The engine reads
+    # prompts on every physical core and generates on `threads`; so does the reference.
+    reference: dict[str, float] = {}
+    generation: dict[int, float] = {}
+    prompt: dict[int, float] = {}
+    for n in plan.gen:
+        log.info("generation, %d tokens…", n)
+        for _ in range(1 if n > 1000 else plan.repetitions):
+            rate = run_llama_bench(model, threads, (), (n,), 1)[0].tokens_per_second
+            reference[f"tg{n}"] = max(reference.get(f"tg{n}", 0.0), rate)
+            generation[n] = max(generation.get(n, 0.0), engine_bench.generation_rate(runtime, n))
+    for n in plan.prompt:
+        log.info("prompt, %d tokens…", n)
+        for _ in range(plan.repetitions):
+            rate = run_llama_bench(model, batch_threads, (n,), (), 1)[0].tokens_per_second
+            reference[f"pp{n}"] = max(reference.get(f"pp{n}", 0.0), rate)
+            prompt[n] = max(prompt.get(n, 0.0), engine_bench.prompt_rate(runtime, n))
+    results["reference_tokens_per_second"] = reference
     results["generation_tokens_per_second"] = generation
     results["generation_vs_llama_bench"] = {
         n: _ratio(rate, reference[f"tg{n}"]) for n, rate in generation.items()
-    }
-    log.info("prompt processing…")
-    prompt = {
-        n: max(engine_bench.prompt_rate(runtime, n) for _ in range(best_of)) for n in plan.prompt
     }
     results["prompt_tokens_per_second"] = prompt
     results["prompt_vs_llama_bench"] = {
