@@ -99,7 +99,7 @@ def multi_turn(runtime: Runtime, folder: Path, turns: int, reply_tokens: int) ->
     timings = []
     for turn in range(1, turns + 1):
         question = f"Question {turn}: tell me one more thing about lighthouses and ships."
-        done = _done_of_reply(service.reply(chat.id, config, threading.Event(),
+        done = _reply_done(service.reply(chat.id, config, threading.Event(),
                                             Turn("send", question)))
         timings.append(TurnTiming(turn, done.seconds_to_first_token, done.evaluated_tokens,
                                   done.prompt_tokens))
@@ -107,7 +107,8 @@ def multi_turn(runtime: Runtime, folder: Path, turns: int, reply_tokens: int) ->
     return timings
 
 
-def _done_of_reply(events: Iterator[object]) -> GenerationDone:
+def _reply_done(events: Iterator[object]) -> GenerationDone:
+    """The figures of a ChatService turn (its last event wraps the runtime's)."""
     for event in events:
         if isinstance(event, TurnEnded) and event.done is not None:
             return event.done
@@ -125,13 +126,13 @@ def switch_chats(runtime: Runtime, folder: Path, history_tokens: int) -> dict[st
     for label, restore in (("with_restore", True), ("without_restore", False)):
         runtime.forget_cache()
         service.kv_states.forget()
-        _done_of_reply(service.reply(first.id, config, threading.Event(),
+        _reply_done(service.reply(first.id, config, threading.Event(),
                                      Turn("send", long_text + f" ({label} A)")))
-        _done_of_reply(service.reply(second.id, config, threading.Event(),
+        _reply_done(service.reply(second.id, config, threading.Event(),
                                      Turn("send", long_text.upper() + f" ({label} B)")))
         if not restore:
             service.kv_states.forget(first.id)
-        done = _done_of_reply(service.reply(first.id, config, threading.Event(),
+        done = _reply_done(service.reply(first.id, config, threading.Event(),
                                             Turn("send", "Thanks, and one more thing?")))
         results[label] = done.seconds_to_first_token
         results[f"{label}_evaluated_tokens"] = done.evaluated_tokens

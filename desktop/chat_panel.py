@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -334,6 +334,3 @@ class ChatPanel(QWidget):
             self.chat_id = None
             self.messages.set_messages(-1, [])
             self._update_state()
-
-    def current_index(self) -> QModelIndex:
-        return self.view.currentIndex()

@@ -183,11 +183,6 @@ class EngineWorker(QObject):
 
     @Slot()
     @reports_errors
-    def list_chats(self) -> None:
-        self.chatsListed.emit(self._chats().store.list_chats())
-
-    @Slot()
-    @reports_errors
     def new_chat(self) -> None:
         store = self._chats().store
         model = self._runtime.loaded
