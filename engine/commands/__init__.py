@@ -1,0 +1,1 @@
+"""`hearth-cli` subcommands: one module each, registered by `engine.cli`."""
