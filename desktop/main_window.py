@@ -11,16 +11,15 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
     QMessageBox,
-    QSplitter,
+    QTabWidget,
     QWidget,
 )
 
 from desktop.about import show_about
 from desktop.chat_list_model import UNTITLED
-from desktop.chat_panel import ChatPanel
+from desktop.chat_tab import ChatTab
 from desktop.engine_client import EngineClient
 from desktop.settings_panel import SettingsPanel
-from desktop.sidebar import Sidebar
 from desktop.status_bar import HearthStatusBar
 from engine.backend import BackendInfo
 from engine.config import AppConfig
@@ -40,15 +39,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Hearth")
         self.resize(1100, 720)
 
-        self.sidebar = Sidebar(client, self)
-        self.chat_panel = ChatPanel(client, self)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.sidebar)
-        splitter.addWidget(self.chat_panel)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 840])
-        splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        self.chat_tab = ChatTab(client, self)
+        self.sidebar, self.chat_panel = self.chat_tab.sidebar, self.chat_tab.chat_panel
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.chat_tab, "Chat")
+        self.setCentralWidget(self.tabs)
 
         self.settings_panel = SettingsPanel(self)
         self.settings_dock = QDockWidget("Settings", self)
