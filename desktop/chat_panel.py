@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.chat_view import ChatView
 from desktop.composer import Composer
 from desktop.engine_client import EngineClient
+from desktop.link_opener import confirm_and_open
 from desktop.message_model import MessageListModel
 from engine.chats import ContextView
 from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
@@ -50,6 +51,7 @@ class ChatPanel(QWidget):
         self.view.setModel(self.messages)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
+        self.view.linkClicked.connect(lambda url: confirm_and_open(self, url))
         self.messages.modelReset.connect(self.view.message_delegate.clear_cache)
 
         self.banner = QLabel(self)

@@ -10,12 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QUrl
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
     QFont,
     QFontDatabase,
+    QMouseEvent,
     QPainter,
     QPalette,
     QTextBlockFormat,
@@ -142,17 +154,33 @@ class MessageDelegate(QStyledItemDelegate):
         )
         return QSize(option.rect.width(), height)
 
+    def _bubble(self, index: _Index, option: QStyleOptionViewItem) -> QRect:
+        rect = QRect(option.rect)
+        rect.setTop(rect.top() + self._note_height(index, option))
+        return rect.adjusted(PADDING, PADDING // 2, -PADDING, -PADDING // 2)
+
+    def _header(self, bubble: QRect, option: QStyleOptionViewItem) -> QRect:
+        return QRect(bubble.x() + PADDING, bubble.y() + PADDING // 2,
+                     bubble.width() - 2 * PADDING, self._header_height(option))
+
+    def link_at(self, index: _Index, option: QStyleOptionViewItem, point: QPoint) -> str:
+        """The link target under `point` (view coordinates), or "" where there is none."""
+        header = self._header(self._bubble(index, option), option)
+        inside = QPointF(point - QPoint(header.x(), header.bottom()))
+        return self._document(index, option).documentLayout().anchorAt(inside)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         painter.save()
         palette = option.palette
-        rect = QRect(option.rect)
         note = self._note_height(index, option)
         if note:
-            self._paint_view_start(painter, QRect(rect.x(), rect.y(), rect.width(), note), palette)
-            rect.setTop(rect.top() + note)
+            self._paint_view_start(
+                painter, QRect(option.rect.x(), option.rect.y(), option.rect.width(), note),
+                palette,
+            )
         if not index.data(MessageRole.InView):
             painter.setOpacity(0.5)
-        bubble = rect.adjusted(PADDING, PADDING // 2, -PADDING, -PADDING // 2)
+        bubble = self._bubble(index, option)
         speaker = str(index.data(MessageRole.Speaker))
         fill = palette.color(
             QPalette.ColorRole.AlternateBase if speaker == "user" else QPalette.ColorRole.Base
@@ -168,8 +196,7 @@ class MessageDelegate(QStyledItemDelegate):
         header_font.setBold(True)
         painter.setFont(header_font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        header = QRect(bubble.x() + PADDING, bubble.y() + PADDING // 2,
-                       bubble.width() - 2 * PADDING, self._header_height(option))
+        header = self._header(bubble, option)
         status = index.data(MessageRole.Status)
         suffix = {"stopped": "  · stopped", "error": "  · failed", "streaming": "  · writing…"}
         painter.drawText(header, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
@@ -194,7 +221,13 @@ class MessageDelegate(QStyledItemDelegate):
 
 
 class ChatView(QListView):
-    """Follows a streaming reply while the reader is at the bottom; stays put otherwise."""
+    """Follows a streaming reply while the reader is at the bottom; stays put otherwise.
+
+    Links in a message do nothing by themselves: hovering shows where one goes, and a click
+    only asks (`linkClicked`) — the window confirms with the person before anything opens.
+    """
+
+    linkClicked = Signal(QUrl)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -210,6 +243,7 @@ class ChatView(QListView):
         self.setAccessibleName("Conversation")
         self.setSpacing(2)
         self._follow = True
+        self.setMouseTracking(True)
         self.verticalScrollBar().valueChanged.connect(self._remember_position)
         self.verticalScrollBar().rangeChanged.connect(self._keep_following)
 
@@ -230,6 +264,29 @@ class ChatView(QListView):
         super().dataChanged(top_left, bottom_right, roles)
         # A streaming message grows: item heights must be asked again.
         self.scheduleDelayedItemsLayout()
+
+    def link_at(self, point: QPoint) -> str:
+        index = self.indexAt(point)
+        if not index.isValid():
+            return ""
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = self.visualRect(index)
+        return self.message_delegate.link_at(index, option, point)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        link = self.link_at(event.position().toPoint())
+        self.viewport().setCursor(
+            Qt.CursorShape.PointingHandCursor if link else Qt.CursorShape.ArrowCursor
+        )
+        self.viewport().setToolTip(link)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        link = self.link_at(event.position().toPoint())
+        if link and event.button() == Qt.MouseButton.LeftButton:
+            self.linkClicked.emit(QUrl(link))
 
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
