@@ -35,3 +35,39 @@ class SettingsError(HearthError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = dict(errors)
         super().__init__("; ".join(f"{name}: {text}" for name, text in self.errors.items()))
+
+
+class HubError(HearthError):
+    """Hugging Face could not be searched, or a repository or file there cannot be used."""
+
+
+class HubOfflineError(HubError):
+    """Hugging Face cannot be reached: no network, or the connection dropped."""
+
+
+class GatedModelError(HubError):
+    """The repository is gated: it needs an access token from an account that accepted its terms."""
+
+
+class DownloadError(HubError):
+    """A model download failed; the message says whether the partial file was kept."""
+
+
+class NotEnoughSpaceError(DownloadError):
+    """The disk lacks room for the bytes a download still needs."""
+
+
+class CredentialsError(HearthError):
+    """The Hugging Face token could not be stored, read or removed, or is malformed."""
+
+
+class ModelTooBigError(ModelError):
+    """A model needs more memory than this computer has (free); refused before loading."""
+
+
+class OperationCancelled(HearthError):
+    """A long operation (a copy, an import) was cancelled by the person; nothing was kept."""
+
+
+class DocumentError(HearthError):
+    """A document cannot be read: damaged, encrypted, not text, too large or empty."""
