@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from engine.instance_lock import InstanceLock, holder_pid
 from engine.paths import APP_ID, APP_NAME, AppPaths, app_paths
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from PySide6.QtCore import QMessageLogContext, QtMsgType
 
 SELF_TEST_MESSAGE = "Say hello in one short sentence."
 SELF_TEST_TIMEOUT_MS = 180_000
@@ -34,20 +43,101 @@ def _setup_logging(paths: AppPaths) -> None:
     root.addHandler(handler)
 
 
+class _LogStream(io.TextIOBase):
+    """Stands in for a missing stdout or stderr (a windowed app has no console): lines written
+    to it go to the log instead of raising or vanishing."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._log = logging.getLogger(f"hearth.{name}")
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            if line.strip():
+                self._log.info("%s", line.rstrip())
+        return len(text)
+
+
+def _route_output_and_errors_to_log() -> None:
+    """Uncaught errors, from any thread, reach the log file, and still the console if any."""
+    log = logging.getLogger("hearth")
+    has_console = sys.__stderr__ is not None
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, _LogStream(name))
+    if not has_console:
+        log.info("no console: standard output and errors go to this log")
+
+    def log_uncaught(kind: type[BaseException], error: BaseException,
+                     trace: TracebackType | None) -> None:
+        log.critical("uncaught error", exc_info=(kind, error, trace))
+        if has_console:
+            sys.__excepthook__(kind, error, trace)
+
+    def log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            return
+        name = args.thread.name if args.thread else "unknown"
+        log.critical("uncaught error in thread %s", name,
+                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        if has_console:
+            threading.__excepthook__(args)
+
+    sys.excepthook = log_uncaught
+    threading.excepthook = log_uncaught_in_thread
+
+
+def _log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    from PySide6.QtCore import QtMsgType
+
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+    logging.getLogger("hearth.qt").log(levels.get(kind, logging.WARNING), "%s", message)
+    if sys.__stderr__ is not None and kind != QtMsgType.QtDebugMsg:
+        print(message, file=sys.__stderr__, flush=True)
+
+
+def _hand_over(paths: AppPaths) -> int:
+    """Another Hearth owns this data folder: show its window instead of opening a second."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.single_instance import ask_running_instance_to_show
+
+    log = logging.getLogger("hearth")
+    if ask_running_instance_to_show(paths):
+        log.info("already running on this data folder: asked it to show its window")
+        return 0
+    pid = holder_pid(paths.data_dir)
+    text = (f"Hearth is already running with this data folder ({paths.data_dir}), "
+            f"as process {pid or 'unknown'}, and did not answer. Close it, then start again.")
+    log.error("%s", text)
+    QMessageBox.critical(None, "Hearth is already running", text)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     paths = app_paths()
     _setup_logging(paths)
+    _route_output_and_errors_to_log()
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, qInstallMessageHandler
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from desktop.engine_client import EngineClient
     from desktop.main_window import MainWindow
+    from desktop.single_instance import ShowRequests
 
+    qInstallMessageHandler(_log_qt_message)
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
@@ -58,8 +148,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir))
 
+    lock = InstanceLock.acquire(paths.data_dir)
+    if lock is None:
+        return _hand_over(paths)
+    show_requests = ShowRequests(paths, app)
+    logging.getLogger("hearth").info("holding %s; listening for later starts", lock.path)
     client = EngineClient(paths)
     window = MainWindow(client)
+    show_requests.showRequested.connect(window.bring_to_front)
+    show_requests.showRequested.connect(
+        lambda: logging.getLogger("hearth").info("a later start asked for the window")
+    )
     app.aboutToQuit.connect(client.shutdown)
     if args.self_test:
         from desktop.self_test import SelfTest

@@ -111,6 +111,14 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def bring_to_front(self) -> None:
+        """Another start of Hearth asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def toggle_settings(self) -> None:
         visible = not self.settings_dock.isVisible()
         self.settings_dock.setVisible(visible)
