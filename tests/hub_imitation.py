@@ -28,10 +28,11 @@ import random
 import re
 import socket
 import struct
+import sys
 import threading
 import types
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -160,7 +161,7 @@ class HubImitation:
     def add_repo(
         self,
         repo_id: str,
-        files: dict[str, bytes | Path],
+        files: Mapping[str, bytes | Path],
         *,
         lfs: bool = True,
         gated_token: str | None = None,
@@ -417,6 +418,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.imitation = imitation
         self.role = role
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a paused or cancelled download) is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def hub_imitation(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubImitation]:
