@@ -1,11 +1,14 @@
 """Reading a GGUF file's header (its metadata) without loading the model.
 
 Model files come from strangers, so every count and length is checked against the file's size
-before it is trusted; anything malformed raises ModelError with the reason.
+before it is trusted, and the tensor table is checked the way llama.cpp will use it (shapes, types,
+offsets, and that the tensor data really is in the file); anything malformed raises ModelError
+with the reason.
 """
 
 from __future__ import annotations
 
+import math
 import mmap
 import struct
 from dataclasses import dataclass
@@ -17,14 +20,60 @@ MAGIC = b"GGUF"
 MAX_KEYS = 1_000_000
 MAX_STRING = 64 * 1024 * 1024
 SMALL_ARRAY = 64  # longer arrays (the vocabulary) are skipped, not kept
+MAX_DIMS = 4  # GGML_MAX_DIMS
+MAX_TENSOR_NAME = 63  # GGML_MAX_NAME less its terminating NUL
+DEFAULT_ALIGNMENT = 32
+INT64_MAX = (1 << 63) - 1
+
+# ggml_type -> (elements per block, bytes per block), as in gguf-py's GGML_QUANT_SIZES.
+TENSOR_TYPES: dict[int, tuple[str, int, int]] = {
+    0: ("F32", 1, 4), 1: ("F16", 1, 2), 2: ("Q4_0", 32, 18), 3: ("Q4_1", 32, 20),
+    6: ("Q5_0", 32, 22), 7: ("Q5_1", 32, 24), 8: ("Q8_0", 32, 34), 9: ("Q8_1", 32, 36),
+    10: ("Q2_K", 256, 84), 11: ("Q3_K", 256, 110), 12: ("Q4_K", 256, 144),
+    13: ("Q5_K", 256, 176), 14: ("Q6_K", 256, 210), 15: ("Q8_K", 256, 292),
+    16: ("IQ2_XXS", 256, 66), 17: ("IQ2_XS", 256, 74), 18: ("IQ3_XXS", 256, 98),
+    19: ("IQ1_S", 256, 50), 20: ("IQ4_NL", 32, 18), 21: ("IQ3_S", 256, 110),
+    22: ("IQ2_S", 256, 82), 23: ("IQ4_XS", 256, 136), 24: ("I8", 1, 1), 25: ("I16", 1, 2),
+    26: ("I32", 1, 4), 27: ("I64", 1, 8), 28: ("F64", 1, 8), 29: ("IQ1_M", 256, 56),
+    30: ("BF16", 1, 2), 34: ("TQ1_0", 256, 54), 35: ("TQ2_0", 256, 66), 39: ("MXFP4", 32, 17),
+    40: ("NVFP4", 64, 36), 41: ("Q1_0", 128, 18), 42: ("Q2_0", 64, 18),
+}
+
+# llama_ftype (general.file_type) -> the quantization name people know it by.
+FILE_TYPES: dict[int, str] = {
+    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K",
+    11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S",
+    17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS",
+    23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
+    29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
+    38: "MXFP4_MOE", 39: "NVFP4", 40: "Q1_0", 41: "Q2_0",
+}
 
 _SCALARS = {  # GGUF value type -> struct format
     0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q",
     12: "<d",
 }
 _STRING, _ARRAY = 8, 9
+_U64 = struct.Struct("<Q")
 
 Value = int | float | bool | str | list["Value"] | None
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    name: str
+    shape: tuple[int, ...]
+    type_id: int
+    offset: int  # from the start of the data section
+
+    @property
+    def element_count(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def byte_size(self) -> int:
+        _, block, block_bytes = TENSOR_TYPES[self.type_id]
+        return self.element_count // block * block_bytes
 
 
 @dataclass(frozen=True)
@@ -32,6 +81,9 @@ class GgufHeader:
     version: int
     tensor_count: int
     metadata: dict[str, Value]
+    tensors: tuple[TensorInfo, ...] = ()
+    data_offset: int = 0  # where the tensor data starts in the file
+    file_size: int = 0
 
     @property
     def architecture(self) -> str:
@@ -51,6 +103,33 @@ class GgufHeader:
     @property
     def context_length(self) -> int | None:
         return self.arch_int("context_length")
+
+    @property
+    def parameter_count(self) -> int | None:
+        """The weights in this file, counted from its tensor table (one part of a split model)."""
+        if self.tensors:
+            return sum(tensor.element_count for tensor in self.tensors)
+        declared = self.metadata.get("general.parameter_count")
+        return declared if isinstance(declared, int) and declared > 0 else None
+
+    @property
+    def quantization(self) -> str | None:
+        file_type = self.metadata.get("general.file_type")
+        return FILE_TYPES.get(file_type) if isinstance(file_type, int) else None
+
+    @property
+    def vocab_size(self) -> int | None:
+        declared = self.arch_int("vocab_size")
+        if declared:
+            return declared
+        embedding = next((t for t in self.tensors if t.name == "token_embd.weight"), None)
+        return embedding.shape[1] if embedding is not None and len(embedding.shape) > 1 else None
+
+    @property
+    def data_end(self) -> int:
+        """The file offset just past the last tensor's data."""
+        ends = (tensor.offset + tensor.byte_size for tensor in self.tensors)
+        return self.data_offset + max(ends, default=0)
 
     def kv_bytes_per_token(self) -> int | None:
         """Bytes of f16 K and V cache one token takes across all layers."""
@@ -79,12 +158,27 @@ class _Reader:
             raise ModelError("the header runs past the end of the file (truncated or corrupt)")
         self._at += count
 
+    @property
+    def position(self) -> int:
+        return self._at
+
     def _skip_array(self, item_kind: int, length: int) -> None:
         if item_kind in _SCALARS:
             self.skip(struct.calcsize(_SCALARS[item_kind]) * length)
             return
-        for _ in range(length):
-            self.skip(self.count(MAX_STRING, "bytes in a string"))
+        # A tight loop: a vocabulary is 100k-250k strings, most of a header's reading time.
+        # Reading a length past the end raises struct.error, so the end is checked only once.
+        data, at, length_of = self._data, self._at, _U64.unpack_from
+        try:
+            for _ in range(length):
+                count = length_of(data, at)[0]
+                if count > MAX_STRING:
+                    raise ModelError(f"the header claims {count:,} bytes in a string, which "
+                                     "cannot be right")
+                at += 8 + count
+        except struct.error:
+            at = self._size + 1
+        self.skip(at - self._at)
 
     def unpack(self, fmt: str) -> int | float | bool:
         size = struct.calcsize(fmt)
@@ -119,6 +213,7 @@ class _Reader:
 
 
 def read_header(path: Path) -> GgufHeader:
+    """Parses and checks the header and tensor table; raises ModelError naming the problem."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -126,18 +221,7 @@ def read_header(path: Path) -> GgufHeader:
                 raise ModelError(f"{path.name} is not a GGUF model file")
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         with data:
-            reader = _Reader(data)
-            if reader.take(4) != MAGIC:
-                raise ModelError(f"{path.name} is not a GGUF model file")
-            version = int(reader.unpack("<I"))
-            if version not in (2, 3):
-                raise ModelError(f"{path.name} uses GGUF version {version}, which is not supported")
-            tensors = reader.count(size, "tensors")
-            keys = reader.count(MAX_KEYS, "metadata keys")
-            metadata: dict[str, Value] = {}
-            for _ in range(keys):
-                key = reader.string()
-                metadata[key] = reader.value(int(reader.unpack("<I")))
+            header = _parse(_Reader(data), size, path.name)
     except ModelError as error:
         if path.name in str(error):
             raise
@@ -145,4 +229,59 @@ def read_header(path: Path) -> GgufHeader:
     except (OSError, ValueError) as error:  # ValueError: mmap of an empty or odd file
         reason = getattr(error, "strerror", None) or error
         raise ModelError(f"Cannot read {path}: {reason}") from None
-    return GgufHeader(version=version, tensor_count=tensors, metadata=metadata)
+    return header
+
+
+def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
+    if reader.take(4) != MAGIC:
+        raise ModelError(f"{name} is not a GGUF model file")
+    version = int(reader.unpack("<I"))
+    if version == 1:
+        raise ModelError(f"{name} uses GGUF version 1, which llama.cpp no longer reads")
+    if version not in (2, 3):
+        if int.from_bytes(version.to_bytes(4, "little"), "big") in (2, 3):
+            raise ModelError(f"{name} is a big-endian GGUF, which this computer cannot read")
+        raise ModelError(f"{name} uses GGUF version {version}, which is not supported")
+    tensor_count = reader.count(size, "tensors")
+    keys = reader.count(MAX_KEYS, "metadata keys")
+    metadata: dict[str, Value] = {}
+    for _ in range(keys):
+        key = reader.string()
+        metadata[key] = reader.value(int(reader.unpack("<I")))
+    alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
+    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+        raise ModelError(f"the header's alignment {alignment!r} is not a power of two")
+    tensors = tuple(_tensor_info(reader) for _ in range(tensor_count))
+    if len({tensor.name for tensor in tensors}) != len(tensors):
+        raise ModelError("the header names the same tensor twice")
+    data_offset = -(-reader.position // alignment) * alignment
+    header = GgufHeader(version, tensor_count, metadata, tensors, data_offset, size)
+    misplaced = next((t for t in tensors if t.offset % alignment), None)
+    if misplaced is not None:
+        raise ModelError(f"tensor {misplaced.name!r} is not aligned ({misplaced.offset:,})")
+    if tensors and header.data_end > size:
+        raise ModelError(
+            f"the file is cut short: its tensors need {header.data_end:,} bytes but it has "
+            f"{size:,} ({size * 100 // header.data_end}%); an incomplete download or copy?"
+        )
+    return header
+
+
+def _tensor_info(reader: _Reader) -> TensorInfo:
+    name = reader.string()
+    if len(name.encode()) > MAX_TENSOR_NAME:
+        raise ModelError(f"a tensor name is {len(name.encode())} bytes long, which cannot be right")
+    dims = int(reader.unpack("<I"))
+    if dims > MAX_DIMS:
+        raise ModelError(f"tensor {name!r} claims {dims} dimensions, which cannot be right")
+    shape = tuple(int(reader.unpack("<Q")) for _ in range(dims))
+    if any(extent > INT64_MAX for extent in shape) or math.prod(shape) > INT64_MAX:
+        raise ModelError(f"tensor {name!r} claims {math.prod(shape):,} elements, which cannot "
+                         "be right")
+    type_id = int(reader.unpack("<I"))
+    if type_id not in TENSOR_TYPES:
+        raise ModelError(f"tensor {name!r} has an unknown type {type_id}")
+    type_name, block, _ = TENSOR_TYPES[type_id]
+    if shape and shape[0] % block:
+        raise ModelError(f"tensor {name!r} rows of {shape[0]} do not fit {type_name} blocks")
+    return TensorInfo(name, shape, type_id, int(reader.unpack("<Q")))
