@@ -37,6 +37,10 @@ class SettingsError(HearthError):
         super().__init__("; ".join(f"{name}: {text}" for name, text in self.errors.items()))
 
 
+class PromptLabError(HearthError):
+    """A Prompt Lab task, task file, run or preset is invalid or cannot be used."""
+
+
 class HubError(HearthError):
     """Hugging Face could not be searched, or a repository or file there cannot be used."""
 

@@ -465,6 +465,14 @@ class Runtime:
         if llm.ctx is not None:
             llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
 
+    @property
+    def llama(self) -> SamplingLlama:
+        """The loaded Llama, for engine code that drives llama.cpp itself (prompt scoring).
+
+        Only the thread that uses this Runtime may touch it; whoever changes the KV cache must
+        keep `input_ids` and `n_tokens` true to it, so prefix reuse stays correct."""
+        return self._require()[0]
+
 
 def gpu_layers_for(path: Path, model_bytes: int, settings: RuntimeSettings) -> int:
     """The layers to offload: none without a GPU backend, else as asked or as many as fit."""
