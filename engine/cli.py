@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from engine.commands import chat, models
+from engine.commands import chat, models, summarize
 from engine.errors import HearthError
 
 # Each subcommand module adds its parser and sets `handler`; add new ones here.
-SUBCOMMANDS = (chat, models)
+SUBCOMMANDS = (chat, models, summarize)
 
 
 def _parser() -> argparse.ArgumentParser:

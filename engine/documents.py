@@ -1,0 +1,360 @@
+"""Reading documents a person opens or pastes: plain text, Markdown, HTML, PDF and Word files.
+
+Every reader returns the same normalised text (no NUL bytes, `\\n` line endings, no runs of
+blank lines), and every way a file can fail ends in a `DocumentError` whose message names the
+file and says what went wrong, in words a person can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import re
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Literal
+from xml.etree import ElementTree
+
+from charset_normalizer import from_bytes
+
+from engine.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+DocumentKind = Literal["text", "markdown", "html", "pdf", "docx", "pasted"]
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# About 2,000 pages. Reading, splitting and counting stay within seconds and memory below it;
+# far above it a summary on a laptop would take days, not hours.
+MAX_TEXT_CHARS = 5_000_000
+# A .docx is a zip: its main part may not unpack to more than this (a zip bomb would).
+MAX_DOCX_XML_BYTES = 200 * 1024 * 1024
+
+SUFFIX_KINDS: dict[str, DocumentKind] = {
+    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".docx": "docx",
+}
+
+# Files that are certainly not text, by their first bytes, named the way a person knows them.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF file"), (b"PK\x03\x04", "a zip archive"), (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"), (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-format Office file (or an encrypted one)"),
+    (b"GGUF", "a model file"), (b"SQLite format 3\x00", "a database"),
+    (b"ID3", "an MP3 file"), (b"OggS", "an audio file"), (b"RIFF", "a media file"),
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str
+    text: str
+    size_bytes: int  # of the file as opened, or of the pasted text in UTF-8
+    kind: DocumentKind
+    encoding: str | None = None  # for text files: the encoding they were decoded from
+
+    @property
+    def characters(self) -> int:
+        return len(self.text)
+
+
+def normalize_text(text: str) -> str:
+    """One form for every source: `\\n` line endings, no control characters or BOMs, no
+    trailing spaces, at most one blank line in a row, no blank start or end."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = _CONTROL.sub("", text.replace("\ufeff", ""))
+    text = _TRAILING_SPACE.sub("\n", text)
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def pasted_document(text: str, name: str = "Pasted text") -> Document:
+    """A document from pasted text, normalised as a file's would be."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(_too_long(name, len(text)))
+    normalized = normalize_text(text)
+    if not normalized:
+        raise DocumentError("The pasted text is empty.")
+    return Document(name, normalized, len(text.encode("utf-8", "surrogatepass")), "pasted")
+
+
+def read_document(path: Path) -> Document:
+    """Reads a .txt, .md, .html, .pdf or .docx file (other names are tried as text)."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DocumentError(f"{name} does not exist.") from None
+    except OSError as error:
+        raise DocumentError(f"{name} cannot be opened: {error.strerror or error}.") from None
+    if path.is_dir():
+        raise DocumentError(f"{name} is a folder, not a document.")
+    if size > MAX_FILE_BYTES:
+        raise DocumentError(
+            f"{name} is {_megabytes(size)}; Hearth opens documents up to "
+            f"{_megabytes(MAX_FILE_BYTES)}, so that reading one cannot exhaust the memory. "
+            "Split it or save the part you need."
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DocumentError(f"{name} cannot be read: {error.strerror or error}.") from None
+    kind = SUFFIX_KINDS.get(path.suffix.lower()) or _sniff(data)
+    encoding: str | None = None
+    if kind == "pdf":
+        text = _pdf_text(name, path)
+    elif kind == "docx":
+        text = _docx_text(name, data)
+    else:
+        raw, encoding = decode_text(name, data)
+        text = _html_text(raw) if kind == "html" else raw
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(_too_long(name, len(text)))
+    normalized = normalize_text(text)
+    if not normalized:
+        raise DocumentError(f"{name} contains no text.")
+    return Document(name, normalized, size, kind, encoding)
+
+
+def decode_text(name: str, data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was in: a byte-order mark, else UTF-8, else detected."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec.replace("-sig", "")
+            except UnicodeDecodeError as error:
+                raise DocumentError(
+                    f"{name} starts with a {codec.upper()} byte-order mark but is not valid "
+                    f"{codec.upper()} (at byte {error.start:,})."
+                ) from None
+    binary = _binary_kind(data)
+    if binary:
+        raise DocumentError(f"{name} is not a text document: it looks like {binary}.")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    matches = from_bytes(data[:1_000_000])
+    best = matches.best()
+    if best is None:
+        raise DocumentError(
+            f"{name} is not a text document, or its encoding could not be recognised "
+            "(it is not UTF-8, UTF-16 or a common legacy encoding). Save it as UTF-8 and try "
+            "again."
+        )
+    encoding = best.encoding
+    # Detection ties between Western single-byte encodings (cp1250 vs cp1252 read French
+    # alike by its statistics); cp1252 is by far the commonest of them, so it wins a near tie.
+    for match in matches:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.025:
+            encoding = "cp1252"
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):
+        raise DocumentError(
+            f"{name} looked like {encoding} text but does not decode as it. Save it as UTF-8 "
+            "and try again."
+        ) from None
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file is when it is certainly not text; None when it may be text."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    head = data[:8192]
+    if b"\x00" in head:  # UTF-16/32 without a BOM is refused with binaries: too rare to guess
+        return "binary data"
+    controls = len(_CONTROL.findall(head.decode("latin-1")))
+    return "binary data" if head and controls / len(head) > 0.05 else None
+
+
+def _sniff(data: bytes) -> DocumentKind:
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/document.xml" in data[:65536]:
+        return "docx"
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return "text"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _too_long(name: str, characters: int) -> str:
+    return (
+        f"{name} has {characters:,} characters of text; Hearth summarises up to "
+        f"{MAX_TEXT_CHARS:,} (about 2,000 pages), so that splitting and counting it stay "
+        "quick. Split it into smaller documents."
+    )
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe"})
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "dt", "dd", "main", "nav",
+    "aside", "figure", "figcaption", "title", "form", "details", "summary", "address",
+})
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text: scripts, styles and the head dropped, blocks on their own lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping: list[str] = []
+        self._in_pre = 0
+        self._title: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in _SKIPPED_TAGS:
+            self._skipping.append(tag)
+        elif tag == "pre":
+            self._in_pre += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif self._skipping and tag == self._skipping[-1]:
+            self._skipping.pop()
+        elif tag == "pre" and self._in_pre:
+            self._in_pre -= 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self._title.append(data)
+        elif not self._skipping:
+            self.parts.append(data if self._in_pre else _SPACES.sub(" ", data))
+
+    @property
+    def title(self) -> str:
+        return _SPACES.sub(" ", "".join(self._title)).strip()
+
+
+def _html_text(source: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(source)
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    body = "\n".join(line for line in lines if line)
+    title = parser.title
+    return f"{title}\n\n{body}" if title and not body.startswith(title) else body
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+
+def _pdf_text(name: str, path: Path) -> str:
+    # Imported here: pypdf takes a noticeable time to import and only PDFs need it.
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            # An empty user password is common (the owner password only restricts printing);
+            # such files open without asking anything in every viewer, so here too.
+            try:
+                unlocked = bool(reader.decrypt(""))
+            except (DependencyError, NotImplementedError):
+                unlocked = False
+            if not unlocked:
+                raise DocumentError(
+                    f"{name} is encrypted with a password, so its text cannot be read. Open it "
+                    "in a PDF viewer with the password and save an unprotected copy."
+                )
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except FileNotDecryptedError:
+        raise DocumentError(
+            f"{name} is encrypted with a password, so its text cannot be read. Open it in a PDF "
+            "viewer with the password and save an unprotected copy."
+        ) from None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, ZeroDivisionError) as error:
+        # pypdf reports a broken or hostile file through many exception types.
+        log.info("pypdf could not read %s: %r", path, error)
+        raise DocumentError(f"{name} is damaged or not a PDF file that can be read.") from None
+    if not pages:
+        raise DocumentError(f"{name} has no pages.")
+    if not any(page.strip() for page in pages):
+        raise DocumentError(
+            f"{name} has no text layer: its {len(pages):,} page(s) are images, such as a "
+            "scan. Run it through OCR (text recognition) first, then open the result."
+        )
+    return "\n\n".join(page.strip() for page in pages if page.strip())
+
+
+# --- Word (.docx) ---------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _docx_text(name: str, data: bytes) -> str:
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DocumentError(
+            f"{name} is password-protected or in the old Word format (.doc); open it in a word "
+            "processor and save it as an unprotected .docx."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo("word/document.xml")
+            if info.file_size > MAX_DOCX_XML_BYTES:
+                raise DocumentError(
+                    f"{name} unpacks to {_megabytes(info.file_size)} of text markup, more than "
+                    f"the {_megabytes(MAX_DOCX_XML_BYTES)} Hearth reads."
+                )
+            xml = archive.read(info)
+    except DocumentError:
+        raise
+    except KeyError:
+        raise DocumentError(f"{name} is a zip file but not a Word document.") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError):
+        raise DocumentError(f"{name} is damaged or not a Word document.") from None
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError:
+        raise DocumentError(f"{name} is damaged: its text part is not valid XML.") from None
+    paragraphs = []
+    for paragraph in root.iter(f"{_W}p"):
+        pieces = []
+        for node in paragraph.iter():
+            if node.tag == f"{_W}t" and node.text:
+                pieces.append(node.text)
+            elif node.tag == f"{_W}tab":
+                pieces.append("\t")
+            elif node.tag in (f"{_W}br", f"{_W}cr"):
+                pieces.append("\n")
+        paragraphs.append("".join(pieces))
+    return "\n".join(paragraphs)
