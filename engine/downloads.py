@@ -36,6 +36,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
 import httpx2
+from filelock import FileLock, Timeout
 from huggingface_hub import get_hf_file_metadata, get_session, hf_hub_url, hf_raise_for_status
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils._headers import build_hf_headers
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 PARTIAL_DIR_NAME = ".partial"
 MANIFEST_NAME = "download.json"
+LOCK_NAME = ".lock"
 MANIFEST_FORMAT = 1
 READ_TIMEOUT_S = 20.0  # a connection silent this long counts as cut, and is retried
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
@@ -192,22 +194,43 @@ def run_download(
     `progress_interval_s` while bytes arrive."""
     for file in option.files:
         destination_path(models_dir, option.repo_id, file.path)
-    download = _Download(
-        option,
-        models_dir,
-        stop=stop,
-        on_event=on_event,
-        endpoint=hub_endpoint(endpoint),
-        token=token,
-        retry_delays=tuple(retry_delays),
-        progress_interval_s=progress_interval_s,
-    )
+    folder = _partial_folder(models_dir, download_id_for(option))
     try:
-        return download.run()
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DownloadError(f"Cannot create {folder}: {error.strerror or error}") from error
+    # One writer per partial download, also across processes (the app and hearth-cli).
+    lock = FileLock(folder / LOCK_NAME, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DownloadError(
+            f"{option.name} is already being downloaded, by another Hearth window or hearth-cli."
+        ) from None
+    remove_folder = False
+    try:
+        download = _Download(
+            option,
+            models_dir,
+            stop=stop,
+            on_event=on_event,
+            endpoint=hub_endpoint(endpoint),
+            token=token,
+            retry_delays=tuple(retry_delays),
+            progress_interval_s=progress_interval_s,
+        )
+        paths = download.run()
+        remove_folder = paths is not None
     except HearthError:
-        if download.folder.is_dir() and _bytes_on_disk(download.folder, download.manifest) == 0:
-            shutil.rmtree(download.folder, ignore_errors=True)
+        remove_folder = _bytes_on_disk(folder, download.manifest) == 0
         raise
+    finally:
+        lock.release()
+        if remove_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    if paths is not None:
+        download.progress.emit(DownloadState.DONE, paths=paths)
+    return paths
 
 
 class DownloadManager:
@@ -466,7 +489,6 @@ class _Download:
 
     def run(self) -> tuple[Path, ...] | None:
         self._check_space()
-        self.folder.mkdir(parents=True, exist_ok=True)
         self._save_manifest()
         for index, record in enumerate(self.manifest.files):
             if self._verified(index).exists():
@@ -672,8 +694,6 @@ class _Download:
                     f"Cannot move {files[index].path} into {target.parent}: "
                     f"{error.strerror or error}. The verified download is kept."
                 ) from error
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.progress.emit(DownloadState.DONE, paths=tuple(targets))
         return tuple(targets)
 
     def _hub_error(self, error: Exception, record: _FileRecord) -> HearthError:

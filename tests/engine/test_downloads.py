@@ -473,3 +473,57 @@ def test_a_link_inside_the_models_folder_cannot_lead_outside(
     assert destination_path(models_dir, "other/Repo-GGUF", "sub/m-Q4_0.gguf") == (
         models_dir.resolve() / "other" / "Repo-GGUF" / "sub" / "m-Q4_0.gguf"
     )
+
+
+def test_resume_while_a_pause_is_taking_effect_carries_on(
+    hub: HubImitation, models_dir: Path
+) -> None:
+    content = make_gguf(2_000_000)
+    hub.add_repo("owner/Resume-GGUF", {"r-Q4_0.gguf": content})
+    option = _only_option(hub, "owner/Resume-GGUF")
+    hold = hub.hold_at("owner/Resume-GGUF", "r-Q4_0.gguf", 600_000)
+    events = Events()
+    manager = DownloadManager(models_dir, events, endpoint=hub.endpoint, retry_delays=NO_WAIT)
+
+    download_id = manager.start(option)
+    assert hold.reached.wait(WAIT_S)
+    manager.pause(download_id)
+    manager.resume(download_id)  # the thread is still blocked in the held transfer
+    hold.release()
+    done = events.wait_for(DownloadState.DONE)
+
+    states = events.states()
+    assert states.index(DownloadState.PAUSED) < states.index(DownloadState.DONE)
+    assert done.paths[0].read_bytes() == content
+    assert manager.wait(download_id, WAIT_S) and manager.running() == []
+
+
+def test_the_same_download_cannot_run_twice_at_once(hub: HubImitation, models_dir: Path) -> None:
+    content = make_gguf(1_500_000)
+    hub.add_repo("owner/Twice-GGUF", {"t-Q4_0.gguf": content})
+    option = _only_option(hub, "owner/Twice-GGUF")
+    hold = hub.hold_at("owner/Twice-GGUF", "t-Q4_0.gguf", 400_000)
+    events = Events()
+    manager = DownloadManager(models_dir, events, endpoint=hub.endpoint, retry_delays=NO_WAIT)
+    manager.start(option)
+    assert hold.reached.wait(WAIT_S)
+
+    with pytest.raises(DownloadError, match=r"^t-Q4_0 is already being downloaded"):
+        _download(option, models_dir, endpoint=hub.endpoint)
+
+    hold.release()
+    assert events.wait_for(DownloadState.DONE).paths[0].read_bytes() == content
+
+
+def test_a_file_kept_in_git_is_checked_against_its_git_blob_id(
+    hub: HubImitation, models_dir: Path
+) -> None:
+    content = make_gguf(50_000)
+    hub.add_repo("owner/Small-GGUF", {"small-Q8_0.gguf": content}, lfs=False)
+    option = _only_option(hub, "owner/Small-GGUF")
+    assert option.files[0].sha256 is None
+
+    (path,) = _download(option, models_dir, endpoint=hub.endpoint) or ()
+
+    assert path.read_bytes() == content
+    assert {r.server for r in hub.requests} == {"hub"}  # no redirect for a file in git
