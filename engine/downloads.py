@@ -146,8 +146,8 @@ def destination_path(models_dir: Path, repo_id: str, file_path: str) -> Path:
 
 
 def partial_downloads(models_dir: Path) -> list[PartialDownload]:
-    """Unfinished downloads on disk, oldest first. Folders without a readable record are
-    skipped: without it their bytes cannot be resumed or checked."""
+    """Unfinished downloads on disk, the least recently run first. Folders without a readable
+    record are skipped: without it their bytes cannot be resumed or checked."""
     root = models_dir / PARTIAL_DIR_NAME
     found: list[tuple[float, PartialDownload]] = []
     if not root.is_dir():
@@ -155,12 +155,12 @@ def partial_downloads(models_dir: Path) -> list[PartialDownload]:
     for folder in root.iterdir():
         manifest = _read_manifest(folder)
         try:
-            started = (folder / MANIFEST_NAME).stat().st_mtime
+            last_run = (folder / MANIFEST_NAME).stat().st_mtime
         except OSError:
             continue
         if manifest is not None:
             on_disk = _bytes_on_disk(folder, manifest)
-            found.append((started, PartialDownload(folder.name, manifest.option, on_disk)))
+            found.append((last_run, PartialDownload(folder.name, manifest.option, on_disk)))
     return [partial for _, partial in sorted(found, key=lambda item: item[0])]
 
 
@@ -425,10 +425,11 @@ class _FileRecord:
 @dataclass
 class _Manifest:
     repo_id: str
-    revision: str
+    revision: str  # as asked for; part of the download's identity
     name: str
     quant: str
     files: list[_FileRecord]
+    commit: str | None = None  # what the revision resolved to at the first request
 
     @property
     def option(self) -> QuantOption:
@@ -445,6 +446,7 @@ class _Manifest:
             "format": MANIFEST_FORMAT,
             "repo_id": self.repo_id,
             "revision": self.revision,
+            "commit": self.commit,
             "name": self.name,
             "quant": self.quant,
             "files": [vars(record) for record in self.files],
@@ -521,7 +523,7 @@ class _Download:
             before = _size_or_zero(self._part(index))
             try:
                 return self._fetch_once(index, record)
-            except (httpx2.TransportError, HfHubHTTPError, _CutShort) as error:
+            except (httpx2.HTTPError, _CutShort) as error:
                 if not _is_transient(error):
                     raise self._hub_error(error, record) from error
                 if _size_or_zero(self._part(index)) > before:
@@ -542,8 +544,8 @@ class _Download:
 
     def _fetch_once(self, index: int, record: _FileRecord) -> bool:
         url = hf_hub_url(
-            self.manifest.repo_id, record.path, revision=self.manifest.revision,
-            endpoint=self.endpoint,
+            self.manifest.repo_id, record.path,
+            revision=self.manifest.commit or self.manifest.revision, endpoint=self.endpoint,
         )
         metadata = get_hf_file_metadata(
             url, token=self.token or False, timeout=REQUEST_TIMEOUT_S,
@@ -590,15 +592,16 @@ class _Download:
         self, index: int, record: _FileRecord, commit: str | None, etag: str | None,
         size: int | None,
     ) -> None:
-        """Pins the download to the commit the Hub resolved, and starts a file over if the Hub
-        now describes other content than the bytes on disk came from."""
+        """Pins the download to the commit the revision first resolved to (later requests ask
+        for that commit, so every file and every resume gets the same content), and starts a
+        file over if the Hub describes other content than the bytes on disk came from."""
         if not etag:
             raise DownloadError(
                 f"Hugging Face gave no checksum for {record.path}; it cannot be verified."
             )
         changed = False
-        if commit and commit != self.manifest.revision:
-            self.manifest.revision = commit
+        if commit and self.manifest.commit is None:
+            self.manifest.commit = commit
             changed = True
         if record.etag != etag or (size is not None and size != record.size):
             if record.etag is not None and self._part(index).exists():
@@ -828,7 +831,9 @@ def _event(download_id: str, option: QuantOption, state: DownloadState) -> Downl
 def _is_transient(error: Exception) -> bool:
     if isinstance(error, HfHubHTTPError):
         return error.response is not None and error.response.status_code in RETRY_STATUSES
-    return not isinstance(error, httpx2.UnsupportedProtocol | httpx2.ProxyError)
+    if isinstance(error, httpx2.TransportError):
+        return not isinstance(error, httpx2.UnsupportedProtocol | httpx2.ProxyError)
+    return isinstance(error, _CutShort)
 
 
 def _same_origin(first: str, second: str) -> bool:
@@ -857,6 +862,7 @@ def _read_manifest(folder: Path) -> _Manifest | None:
             revision=str(data["revision"]),
             name=str(data["name"]),
             quant=str(data["quant"]),
+            commit=str(data["commit"]) if data.get("commit") else None,
             files=[
                 _FileRecord(
                     path=str(item["path"]),

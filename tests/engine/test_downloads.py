@@ -527,3 +527,36 @@ def test_a_file_kept_in_git_is_checked_against_its_git_blob_id(
 
     assert path.read_bytes() == content
     assert {r.server for r in hub.requests} == {"hub"}  # no redirect for a file in git
+
+
+def test_a_download_asked_for_by_branch_is_pinned_to_its_commit_and_resumes_in_place(
+    hub: HubImitation, models_dir: Path
+) -> None:
+    content = make_gguf(1_000_000)
+    repo = hub.add_repo("owner/Branch-GGUF", {"b-Q4_0.gguf": content})
+    option = QuantOption(
+        "owner/Branch-GGUF", "main", "b-Q4_0", "Q4_0", (RemoteFile("b-Q4_0.gguf", 0, None),)
+    )
+    hub.cut_after("owner/Branch-GGUF", "b-Q4_0.gguf", 300_000)
+    stop = threading.Event()
+
+    def pause_at_the_retry(event: DownloadEvent) -> None:
+        if event.message:
+            stop.set()
+
+    assert run_download(
+        option, models_dir, stop=stop, on_event=pause_at_the_retry, endpoint=hub.endpoint
+    ) is None
+    (partial,) = partial_downloads(models_dir)
+    assert partial.download_id == download_id_for(partial.option) == download_id_for(option)
+    assert partial.bytes_total == len(content)  # the size the Hub announced replaced 0
+
+    (path,) = _download(partial.option, models_dir, endpoint=hub.endpoint) or ()
+
+    assert path.read_bytes() == content
+    assert hub.ranges["owner/Branch-GGUF/b-Q4_0.gguf"] == [None, "bytes=300000-"]
+    heads = [r.path for r in hub.requests if r.method == "HEAD"]
+    assert heads == [
+        "/owner/Branch-GGUF/resolve/main/b-Q4_0.gguf",
+        f"/owner/Branch-GGUF/resolve/{repo.commit}/b-Q4_0.gguf",
+    ]
