@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from desktop.engine_worker import EngineWorker
+from desktop.models_client import ModelsClient
 from engine.config import AppConfig
 from engine.paths import AppPaths
 
@@ -49,6 +50,7 @@ class EngineClient(QObject):
 
     _startRequested = Signal()
     _loadModelRequested = Signal(str)
+    _defaultModelRequested = Signal(str)
     _newChatRequested = Signal()
     _openChatRequested = Signal(int)
     _renameRequested = Signal(int, str)
@@ -68,6 +70,7 @@ class EngineClient(QObject):
         self._thread.setObjectName("hearth-engine")
         self.worker = EngineWorker(paths)
         self.worker.moveToThread(self._thread)
+        self.models = ModelsClient(self._thread, paths, self)
         self._cancel: threading.Event | None = None
         self.busy = False
         self._shut_down = False
@@ -75,6 +78,7 @@ class EngineClient(QObject):
         for signal, slot in (
             (self._startRequested, self.worker.start),
             (self._loadModelRequested, self.worker.load_model),
+            (self._defaultModelRequested, self.worker.set_default_model),
             (self._newChatRequested, self.worker.new_chat),
             (self._openChatRequested, self.worker.open_chat),
             (self._renameRequested, self.worker.rename_chat),
@@ -102,6 +106,8 @@ class EngineClient(QObject):
 
     def start(self) -> None:
         self._thread.start()
+        # The model list first: it is quick, and the model load that start() begins is not.
+        self.models.start()
         self._startRequested.emit()
 
     def _remember_config(self, config: AppConfig, _notice: object) -> None:
@@ -115,6 +121,9 @@ class EngineClient(QObject):
 
     def load_model(self, name_or_path: str) -> None:
         self._loadModelRequested.emit(name_or_path)
+
+    def set_default_model(self, key: str) -> None:
+        self._defaultModelRequested.emit(key)
 
     def new_chat(self) -> None:
         self._newChatRequested.emit()
@@ -175,5 +184,6 @@ class EngineClient(QObject):
             return
         self._shut_down = True
         self.stop()
+        self.models.shutdown()
         self._shutdownRequested.emit()
         self._thread.wait()

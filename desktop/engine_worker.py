@@ -153,6 +153,11 @@ class EngineWorker(QObject):
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, backend_info())
 
+    @Slot(str)
+    @reports_errors
+    def set_default_model(self, key: str) -> None:
+        self._set_config(dataclasses.replace(self._config, default_model=key or None))
+
     def _set_config(self, config: AppConfig) -> None:
         save_config(self._paths.settings_file, config)
         self._config = config

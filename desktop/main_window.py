@@ -19,6 +19,7 @@ from desktop.about import show_about
 from desktop.chat_list_model import UNTITLED
 from desktop.chat_tab import ChatTab
 from desktop.engine_client import EngineClient
+from desktop.models_tab import ModelsTab
 from desktop.settings_panel import SettingsPanel
 from desktop.status_bar import HearthStatusBar
 from engine.backend import BackendInfo
@@ -44,6 +45,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.chat_tab, "Chat")
+        self.models_tab = ModelsTab(client, self)
+        self.tabs.addTab(self.models_tab, "Models")
         self.setCentralWidget(self.tabs)
 
         self.settings_panel = SettingsPanel(self)

@@ -29,6 +29,7 @@ from engine.context import ContextPlan, plan_context
 from engine.decoding import StopMatcher, Utf8Stream
 from engine.errors import ModelError, NoModelLoadedError
 from engine.gguf import read_header
+from engine.memory import estimate_memory
 from engine.models import ModelFile, check_model_file
 from engine.prompt import ChatMessage, ChatTemplate
 from engine.sampling import SamplingLlama
@@ -180,9 +181,12 @@ class Runtime:
         The file's header is checked before the loaded model is let go; if llama.cpp still
         refuses the file, the previous model is loaded again, so a bad pick costs nothing.
         """
-        model_file = check_model_file(path)
-        read_header(path)
         previous = self._loaded
+        # The model loaded now is let go first, so its memory counts as free for the new one.
+        freed = 0
+        if previous is not None:
+            freed = estimate_memory(read_header(previous.path), previous.settings.n_ctx).total_bytes
+        model_file = check_model_file(path, settings.n_ctx, freed_bytes=freed)
         self.close()
         try:
             return self._load(model_file, settings, n_threads)
