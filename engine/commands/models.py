@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from engine.commands import models_hub
 from engine.config import load_config, save_config
 from engine.errors import ModelError
 from engine.memory import format_bytes
@@ -15,7 +16,8 @@ from engine.paths import AppPaths, app_paths
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    models = commands.add_parser("models", help="list, import, remove installed models")
+    models = commands.add_parser(
+        "models", help="list, search, pull, import and remove models")
     actions = models.add_subparsers(dest="models_command", required=True)
     actions.add_parser("list", help="show the installed models").set_defaults(handler=run_list)
     remove = actions.add_parser("rm", help="delete a model (asks first)")
@@ -34,6 +36,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     rename.add_argument("name", help="the model's current name")
     rename.add_argument("new_name", help="the new name")
     rename.set_defaults(handler=run_rename)
+    models_hub.add_actions(actions)
 
 
 def run_list(_args: argparse.Namespace) -> int:
