@@ -23,6 +23,7 @@ from desktop.composer import Composer
 from desktop.engine_client import EngineClient
 from desktop.link_opener import confirm_and_open
 from desktop.message_model import MessageListModel
+from desktop.model_picker import ModelPicker
 from engine.chats import ContextView
 from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
 from engine.store import ChatRecord, MessageRecord
@@ -87,6 +88,8 @@ class ChatPanel(QWidget):
             button.setEnabled(action.isEnabled())
             actions.addWidget(button)
         actions.addStretch(1)
+        self.model_picker = ModelPicker(client, self)
+        actions.addWidget(self.model_picker)
 
         input_row = QHBoxLayout()
         input_row.addWidget(self.composer, 1)

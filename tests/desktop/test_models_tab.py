@@ -187,3 +187,20 @@ def test_a_broken_file_is_refused_with_a_reason(
     tab.import_path(str(broken), reference=True)
     qtbot.waitUntil(tab.problem_label.isVisible, timeout=WAIT_MS)
     assert "broken.gguf" in tab.problem_label.text()
+
+
+def test_the_chat_switches_model_from_its_own_picker(
+    qtbot: QtBot, open_window: WindowFactory, bundled_model: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "second-model.gguf"
+    shutil.copyfile(bundled_model, other)
+    window = open_window()
+    window.models_tab.import_path(str(other), reference=True)
+    picker = window.chat_panel.model_picker
+    qtbot.waitUntil(lambda: picker.count() == 2, timeout=WAIT_MS)
+    assert picker.currentText().startswith("SmolLM2")
+    row = next(i for i in range(picker.count()) if picker.itemText(i).startswith("second"))
+    with qtbot.waitSignal(window.client.modelLoaded, timeout=WAIT_MS) as loaded:
+        picker.activated.emit(row)
+    assert loaded.args[0].path == other
+    assert picker.currentText().startswith("second-model")
