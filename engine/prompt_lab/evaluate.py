@@ -1,0 +1,137 @@
+"""Scoring one prompt on one input, and a prompt's validation score under each calibration."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from engine.prompt_lab.calibration import (
+    Calibration,
+    calibrated,
+    contextual_bias,
+    leave_one_out_biases,
+    mean_bias,
+)
+from engine.prompt_lab.prompts import PromptFormat, PromptRenderer, PromptSpec, chat_messages
+from engine.prompt_lab.scorer import Scorer
+from engine.runtime import GenerationDone, GenerationRequest
+from engine.settings import ChatSettings, SamplingSettings
+
+GREEDY = SamplingSettings(temperature=0.0, repeat_penalty=1.0, seed=0)
+
+
+class Evaluator:
+    """Label log-probabilities, reference likelihoods and greedy answers for prompt specs."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+        self.renderer = PromptRenderer(scorer)
+        self._answers: dict[tuple[PromptFormat, str], list[int]] = {}
+
+    def label_scores(self, spec: PromptSpec, text: str) -> list[float]:
+        """Log-probability of each label word (summed over its tokens) as the answer."""
+        prompt = self.renderer.prompt(spec, text)
+        answers = [self._answer(spec, word) for word in spec.label_words]
+        rows = self.scorer.continuation_logprobs(prompt.tokens, answers, prompt.reusable)
+        return [sum(row) for row in rows]
+
+    def likelihood(self, spec: PromptSpec, text: str, expected: str) -> float:
+        """Mean log-probability per token of the expected output (free text)."""
+        prompt = self.renderer.prompt(spec, text)
+        answer = self._answer(spec, expected)
+        [row] = self.scorer.continuation_logprobs(prompt.tokens, [answer], prompt.reusable)
+        return sum(row) / len(row)
+
+    def generate(
+        self, spec: PromptSpec, text: str, max_tokens: int, cancel: threading.Event
+    ) -> str:
+        """The model's greedy answer in chat format, through the chat's own token loop."""
+        request = chat_request(spec, text, GREEDY, max_tokens)
+        answer = ""
+        for event in self.scorer.runtime.stream(request, cancel):
+            if isinstance(event, GenerationDone):
+                answer = event.text
+        return answer.strip()
+
+    def _answer(self, spec: PromptSpec, word: str) -> list[int]:
+        key = (spec.format, word)
+        if key not in self._answers:
+            self._answers[key] = self.renderer.answer(spec, word)
+        return self._answers[key]
+
+
+def chat_request(
+    spec: PromptSpec, text: str, sampling: SamplingSettings, max_tokens: int
+) -> GenerationRequest:
+    """The chat request for `text`: the instruction as system prompt, the demos as history."""
+    messages = chat_messages(spec, text)
+    if spec.instruction.strip():
+        messages = messages[1:]  # the Runtime adds the system prompt from the settings
+    settings = ChatSettings(
+        system_prompt=spec.instruction,
+        sampling=dataclasses.replace(sampling, max_tokens=max_tokens),
+    )
+    return GenerationRequest(messages=messages, settings=settings)
+
+
+@dataclass(frozen=True)
+class Summary:
+    calibration: Calibration
+    score: float  # accuracy 0..1
+    margin: float
+    bias: tuple[float, ...]
+    by_calibration: dict[str, float]
+
+    @property
+    def key(self) -> tuple[float, float]:
+        return (self.score, self.margin)
+
+
+def summarise_labels(
+    rows: Mapping[int, Sequence[float]],
+    gold: Mapping[int, int],
+    content_free: Sequence[Sequence[float]],
+    prior: Sequence[float],
+) -> Summary:
+    """Accuracy of a prompt under each calibration; the best one is the prompt's score.
+
+    Validation-mean calibration is scored leave-one-out (each example's bias comes from the
+    others), so its score is not flattered by fitting on the examples it is judged on; the
+    bias kept for later use is the mean over all of them.
+    """
+    ids = list(rows)
+    labelled = [rows[i] for i in ids]
+    zero = [0.0] * len(prior)
+    options: list[tuple[Calibration, list[list[float]], tuple[float, ...]]] = [
+        (Calibration.NONE, [zero] * len(ids), tuple(zero)),
+    ]
+    if content_free:
+        bias = contextual_bias(content_free, prior)
+        options.append((Calibration.CONTEXTUAL, [bias] * len(ids), tuple(bias)))
+    if len(ids) >= 2:
+        options.append((Calibration.VALIDATION_MEAN, leave_one_out_biases(labelled, prior),
+                        tuple(mean_bias(labelled, prior))))
+    summaries = []
+    for mode, biases, kept in options:
+        right, margins = 0, 0.0
+        for example_id, row, bias in zip(ids, labelled, biases, strict=True):
+            scores = calibrated(row, bias)
+            answer = gold[example_id]
+            others = max((s for i, s in enumerate(scores) if i != answer), default=0.0)
+            right += int(max(range(len(scores)), key=scores.__getitem__) == answer)
+            margins += scores[answer] - others
+        count = max(1, len(ids))
+        summaries.append(Summary(mode, right / count, margins / count, kept, {}))
+    by_mode = {s.calibration.value: s.score for s in summaries}
+    best = max(summaries, key=lambda s: s.key)  # max keeps the first (simplest) on ties
+    return Summary(best.calibration, best.score, best.margin, best.bias, by_mode)
+
+
+def predict(scores: Sequence[float], bias: Sequence[float]) -> tuple[int, float]:
+    """The chosen label's index and its probability, after calibration."""
+    probabilities = calibrated(scores, bias)
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    return best, math.exp(probabilities[best])

@@ -1,0 +1,486 @@
+"""The search: successive halving over prompt candidates, then one held-out comparison.
+
+1. The pool is split (stratified, seeded) into validation examples and a demo pool.
+2. Screening: every candidate (the zero-shot baseline first) is scored on a minibatch of the
+   validation split, under each calibration mode.
+3. The best quarter is scored on the whole validation split; Thorough then tries one-factor
+   changes of the leaders. Free-text leaders also write greedy answers, scored by the metric.
+4. The winner and the baseline are run once on the held-out test set, which nothing before
+   has read, with 95% intervals and a paired test.
+
+`tune` is a generator of events, one at least per scoring pass (~0.1-0.3 s on the bundled
+model), so the engine thread can pump it in slices. Setting `cancel` stops at the next pass and
+finishes with the best candidate so far, skipping the held-out comparison.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import threading
+import time
+import uuid
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from engine.errors import NoModelLoadedError, PromptLabError
+from engine.prompt_lab.budget import ANSWER_CANDIDATES, PLANS, Budget, Layout, SearchPlan, layout
+from engine.prompt_lab.calibration import CONTENT_FREE_INPUTS, Calibration, log_prior
+from engine.prompt_lab.evaluate import Evaluator, Summary, predict, summarise_labels
+from engine.prompt_lab.fingerprint import METHOD, model_fingerprint
+from engine.prompt_lab.metrics import scorer_for
+from engine.prompt_lab.prompts import PromptFormat, PromptSpec
+from engine.prompt_lab.results import (
+    CandidateRow,
+    ExampleOutcome,
+    HeldOut,
+    HistoryPoint,
+    ModelInfo,
+    TuneResult,
+)
+from engine.prompt_lab.scorer import Scorer
+from engine.prompt_lab.space import Candidate, SearchSpace
+from engine.prompt_lab.stats import Interval, bootstrap_mean, compare_paired, wilson
+from engine.prompt_lab.tasks import Example, Task, TaskKind, stratified_sample
+from engine.runtime import Runtime
+
+CONTEXT_MARGIN = 8  # tokens kept free beyond the longest prompt and answer
+MAX_ANSWER_TOKENS = 512
+_CHAT = PromptSpec(PromptFormat.CHAT, "")
+
+
+@dataclass(frozen=True)
+class SearchStarted:
+    candidates: int
+    validation: int
+    minibatch: int
+    demo_pool: int
+    test: int
+    passes_total: int
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchProgress:
+    stage: str  # "screening", "validation", "refinement", "answers" or "held-out"
+    candidates_left: int
+    passes_done: int
+    passes_total: int
+    best_score: float | None
+    best_candidate: int | None
+    seconds_elapsed: float
+    seconds_left: float | None
+    tokens_per_second: float
+
+
+@dataclass(frozen=True)
+class CandidateScored:
+    row: CandidateRow
+
+
+@dataclass(frozen=True)
+class SearchFinished:
+    result: TuneResult
+
+
+LabEvent = SearchStarted | SearchProgress | CandidateScored | SearchFinished
+
+
+@dataclass
+class _Record:
+    candidate: Candidate
+    stage: int = 0  # 0: not done with any round; 1: screened; 2: whole validation split
+    rows: dict[int, list[float]] = field(default_factory=dict)  # example id -> scores
+    content_free: list[list[float]] = field(default_factory=list)
+    summary: Summary | None = None
+    answer_score: float | None = None  # free text: metric of greedy answers on validation
+
+
+def tune(
+    runtime: Runtime,
+    task: Task,
+    budget: Budget | SearchPlan,
+    seed: int,
+    cancel: threading.Event,
+    *,
+    scorer: Scorer | None = None,
+) -> Iterator[LabEvent]:
+    """Runs a search on the runtime's loaded model; the last event is SearchFinished."""
+    plan = PLANS[budget] if isinstance(budget, Budget) else budget
+    name = budget.value if isinstance(budget, Budget) else "custom"
+    return _Search(runtime, task, plan, name, seed, cancel, scorer or Scorer(runtime)).run()
+
+
+class _Search:
+    def __init__(
+        self,
+        runtime: Runtime,
+        task: Task,
+        plan: SearchPlan,
+        budget: str,
+        seed: int,
+        cancel: threading.Event,
+        scorer: Scorer,
+    ) -> None:
+        loaded = runtime.loaded
+        if loaded is None:
+            raise NoModelLoadedError("No model is loaded.")
+        self.task, self.plan, self.budget, self.seed, self.cancel = task, plan, budget, seed, cancel
+        self.model = ModelInfo(loaded.name, str(loaded.path), model_fingerprint(loaded.path),
+                               METHOD, loaded.n_ctx)
+        self.layout: Layout = layout(task, plan)
+        self.rng = random.Random(seed)
+        pool = list(task.pool)
+        self.validation = stratified_sample(pool, self.layout.validation, self.rng, task.labels)
+        self.minibatch = stratified_sample(
+            self.validation, self.layout.minibatch, random.Random(seed + 1), task.labels
+        )
+        rest = [e for e in self.validation if e not in self.minibatch]
+        self.validation = self.minibatch + rest  # screened examples first: stage 2 adds the rest
+        validation_ids = {e.id for e in self.validation}
+        self.demo_pool = [e for e in pool if e.id not in validation_ids]
+        self.space = SearchSpace(task, self.demo_pool, self.rng)
+        self.evaluator = Evaluator(scorer)
+        self.scorer = scorer
+        self.classification = task.kind is TaskKind.CLASSIFICATION
+        self.gold = {e.id: task.labels.index(e.output) for e in pool} if self.classification else {}
+        self.prior = log_prior(task.labels, [e.output for e in pool]) if self.classification else []
+        self.records: list[_Record] = []
+        self.history: list[HistoryPoint] = []
+        self.longest_input = max(pool, key=lambda e: len(e.input)).input
+        self.answer_limit = self._answer_limit()
+        self.passes = 0
+        self.passes_total = self.layout.passes
+        self.started = time.perf_counter()
+        self.stage = "screening"
+        self.left = 0
+        self.warnings = self._warnings()
+
+    # --- the run -------------------------------------------------------------------------
+
+    def run(self) -> Iterator[LabEvent]:
+        started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        tokens_before = self.scorer.decoded_tokens
+        candidates = self._draw()
+        counts = self.layout
+        self.passes_total = (
+            len(candidates) * (counts.content_free + counts.minibatch)
+            + min(counts.keep, len(candidates)) * (counts.validation - counts.minibatch)
+            + counts.refinements * (counts.content_free + counts.validation)
+            + counts.answer_passes
+            + (2 * counts.test if self.classification else 0)
+        )
+        yield SearchStarted(len(candidates), len(self.validation), len(self.minibatch),
+                            len(self.demo_pool), len(self.task.test), self.passes_total,
+                            self.warnings)
+        self.records = [_Record(candidate) for candidate in candidates]
+        yield from self._round(self.records, self.minibatch, 1, "screening")
+        leaders = self._ranked()[: self.layout.keep]
+        yield from self._round(leaders, self.validation, 2, "validation")
+        if self.plan.refinements:
+            yield from self._refine()
+        if not self.classification:
+            yield from self._answers()
+        search_seconds = time.perf_counter() - self.started
+        winner = self._winner()
+        baseline = self.records[0]
+        held_out = None
+        if not self.cancel.is_set() and self.task.test:
+            self.passes_total = self.passes + len(self.task.test) * (1 + (winner is not baseline))
+            held_out = yield from self._held_out(baseline, winner)
+        yield self._progress()
+        yield SearchFinished(TuneResult(
+            run_id=uuid.uuid4().hex[:12],
+            task_id=self.task.id,
+            task_name=self.task.name,
+            kind=self.task.kind,
+            metric=self.task.metric,
+            labels=self.task.labels,
+            model=self.model,
+            budget=self.budget,
+            seed=self.seed,
+            started_at=started_at,
+            seconds=time.perf_counter() - self.started,
+            search_seconds=search_seconds,
+            stopped=self.cancel.is_set(),
+            warnings=self.warnings,
+            baseline=self._row(baseline),
+            winner=self._row(winner),
+            candidates=tuple(self._row(r) for r in self._ranked(every=True)),
+            held_out=held_out,
+            history=tuple(self.history),
+            validation_ids=tuple(e.id for e in self.validation),
+            demo_pool_ids=tuple(e.id for e in self.demo_pool),
+            decoded_tokens=self.scorer.decoded_tokens - tokens_before,
+        ))
+
+    def _draw(self) -> list[Candidate]:
+        """The baseline, then distinct random candidates ordered to share cached prefixes."""
+        baseline = self._fitted(self.space.baseline())
+        seen = {baseline.spec}
+        drawn: list[Candidate] = []
+        for _ in range(self.layout.candidates * 20):
+            if len(drawn) + 1 >= self.layout.candidates:
+                break
+            candidate = self._fitted(self.space.sample())
+            if candidate.spec not in seen:
+                seen.add(candidate.spec)
+                drawn.append(candidate)
+        drawn.sort(key=lambda c: self.evaluator.renderer.prefix(c.spec))
+        return [baseline, *drawn]
+
+    def _fitted(self, candidate: Candidate) -> Candidate:
+        """The candidate with as many of its demos as fit the context with any pool input."""
+        limit = self.scorer.context_length - CONTEXT_MARGIN
+        while True:
+            prompt = self.evaluator.renderer.prompt(candidate.spec, self.longest_input)
+            answer = max((len(self.evaluator.renderer.answer(candidate.spec, word))
+                          for word in candidate.spec.label_words), default=self.answer_limit)
+            if len(prompt.tokens) + answer <= limit:
+                return candidate
+            if not candidate.demo_ids:
+                raise PromptLabError(
+                    f"An example of {len(prompt.tokens):,} tokens does not fit the context "
+                    f"window of {self.scorer.context_length:,} tokens: shorten it, or load the "
+                    "model with a longer context."
+                )
+            candidate = self.space.with_fewer_demos(candidate)
+
+    def _round(
+        self, records: Sequence[_Record], examples: Sequence[Example], stage: int, name: str
+    ) -> Iterator[LabEvent]:
+        self.stage, self.left = name, len(records)
+        for record in records:
+            if self.cancel.is_set():
+                return
+            yield from self._score(record, examples)
+            if self.cancel.is_set():
+                return
+            record.stage = stage
+            record.summary = self._summary(record)
+            self._note_best()
+            yield CandidateScored(self._row(record))
+
+    def _score(self, record: _Record, examples: Sequence[Example]) -> Iterator[LabEvent]:
+        spec = record.candidate.spec
+        if self.classification and not record.content_free:
+            for text in CONTENT_FREE_INPUTS:
+                if self.cancel.is_set():
+                    return
+                record.content_free.append(self.evaluator.label_scores(spec, text))
+                yield self._pass()
+        for example in examples:
+            if self.cancel.is_set():
+                return
+            if example.id in record.rows:
+                continue
+            if self.classification:
+                record.rows[example.id] = self.evaluator.label_scores(spec, example.input)
+            else:
+                record.rows[example.id] = [
+                    self.evaluator.likelihood(spec, example.input, example.output)
+                ]
+            yield self._pass()
+
+    def _refine(self) -> Iterator[LabEvent]:
+        """Thorough: one-factor changes of the leaders, kept when they beat them."""
+        self.stage = "refinement"
+        seen = {record.candidate.spec for record in self.records}
+        without_gain = 0
+        for _ in range(self.plan.refinements):
+            if self.cancel.is_set() or without_gain >= self.plan.patience > 0:
+                break
+            parent = self.rng.choice(self._ranked()[:3]).candidate
+            child = self._fitted(self.space.mutate(parent))
+            if child.spec in seen:
+                without_gain += 1
+                self.passes_total -= self.layout.content_free + len(self.validation)
+                continue
+            seen.add(child.spec)
+            best = self._ranked()[0].summary
+            record = _Record(child)
+            self.records.append(record)
+            yield from self._round([record], self.validation, 2, "refinement")
+            gained = best is not None and record.summary is not None and (
+                record.summary.key > best.key)
+            without_gain = 0 if gained else without_gain + 1
+        self.passes_total = self.passes + self.layout.answer_passes + (
+            2 * self.layout.test if self.classification else 0)
+
+    def _answers(self) -> Iterator[LabEvent]:
+        """Free text: the leaders' greedy answers on validation, scored by the task's metric."""
+        self.stage = "answers"
+        metric = scorer_for(self.task.metric, self.task.pattern)
+        leaders = [r for r in self._ranked() if r.stage == 2][:ANSWER_CANDIDATES]
+        self.left = len(leaders)
+        for record in leaders:
+            scores = []
+            for example in self.validation:
+                if self.cancel.is_set():
+                    return
+                answer = self.evaluator.generate(
+                    record.candidate.spec, example.input, self.answer_limit, self.cancel)
+                scores.append(metric(answer, example.output))
+                yield self._pass()
+            record.answer_score = sum(scores) / len(scores)
+            self._note_best()
+            yield CandidateScored(self._row(record))
+
+    def _held_out(
+        self, baseline: _Record, winner: _Record
+    ) -> Generator[LabEvent, None, HeldOut | None]:
+        """Baseline and winner on the test set, read here for the first and only time."""
+        self.stage, self.left = "held-out", 2 if winner is not baseline else 1
+        test = list(self.task.test)
+        outcomes: dict[str, list[tuple[str, float, float | None, tuple[float, ...]]]] = {}
+        for who, record in (("baseline", baseline), ("winner", winner)):
+            if who == "winner" and winner is baseline:
+                outcomes["winner"] = outcomes["baseline"]
+                break
+            outcomes[who] = []
+            for example in test:
+                if self.cancel.is_set():
+                    return None
+                outcomes[who].append(self._test_answer(record, example, who == "baseline"))
+                yield self._pass()
+        base_scores = [o[1] for o in outcomes["baseline"]]
+        win_scores = [o[1] for o in outcomes["winner"]]
+        binary = all(s in (0.0, 1.0) for s in (*base_scores, *win_scores))
+        n = len(test)
+
+        def interval(scores: list[float]) -> Interval:
+            return wilson(sum(scores), n) if binary else bootstrap_mean(scores, self.seed)
+
+        examples = tuple(
+            ExampleOutcome(e.id, e.input, e.output, b[0], b[1], w[0], w[1], w[2], w[3])
+            for e, b, w in zip(test, outcomes["baseline"], outcomes["winner"], strict=True)
+        )
+        return HeldOut(
+            n=n,
+            baseline_score=sum(base_scores) / n,
+            baseline_interval=interval(base_scores),
+            winner_score=sum(win_scores) / n,
+            winner_interval=interval(win_scores),
+            comparison=compare_paired(win_scores, base_scores, self.seed),
+            examples=examples,
+        )
+
+    def _test_answer(
+        self, record: _Record, example: Example, plain_baseline: bool
+    ) -> tuple[str, float, float | None, tuple[float, ...]]:
+        spec = record.candidate.spec
+        if self.classification:
+            scores = self.evaluator.label_scores(spec, example.input)
+            bias = [0.0] * len(scores) if plain_baseline else self._bias(record)
+            index, confidence = predict(scores, bias)
+            label = self.task.labels[index]
+            return label, float(label == example.output), confidence, tuple(scores)
+        answer = self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
+        metric = scorer_for(self.task.metric, self.task.pattern)
+        return answer, metric(answer, example.output), None, ()
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def _summary(self, record: _Record) -> Summary:
+        if self.classification:
+            return summarise_labels(record.rows, self.gold, record.content_free, self.prior)
+        likelihood = sum(row[0] for row in record.rows.values()) / max(1, len(record.rows))
+        return Summary(Calibration.NONE, likelihood, 0.0, (), {})
+
+    def _bias(self, record: _Record) -> list[float]:
+        summary = record.summary
+        return list(summary.bias) if summary else [0.0] * len(self.task.labels)
+
+    def _key(self, record: _Record) -> tuple[float, ...]:
+        """Rank: furthest round, then score and margin; on ties fewer demos, shorter text."""
+        summary = record.summary
+        spec = record.candidate.spec
+        answer = record.answer_score if record.answer_score is not None else -1.0
+        return (
+            record.stage,
+            answer,
+            summary.score if summary else float("-inf"),
+            summary.margin if summary else float("-inf"),
+            -len(spec.demos),
+            -len(spec.instruction),
+            -record.candidate.id,
+        )
+
+    def _ranked(self, every: bool = False) -> list[_Record]:
+        scored = [r for r in self.records if every or r.summary is not None]
+        return sorted(scored, key=self._key, reverse=True)
+
+    def _winner(self) -> _Record:
+        ranked = self._ranked()
+        return ranked[0] if ranked else self.records[0]
+
+    def _note_best(self) -> None:
+        best = self._ranked()[0]
+        score = self._score_of(best)
+        if not self.history or self.history[-1].best_score != score:
+            self.history.append(HistoryPoint(
+                round(time.perf_counter() - self.started, 3), self.passes, score))
+
+    def _score_of(self, record: _Record) -> float:
+        """Accuracy; free text: the metric on greedy answers, else the mean likelihood."""
+        if record.answer_score is not None:
+            return record.answer_score
+        return record.summary.score if record.summary else 0.0
+
+    def _row(self, record: _Record) -> CandidateRow:
+        summary = record.summary
+        candidate = record.candidate
+        return CandidateRow(
+            id=candidate.id,
+            origin=candidate.origin,
+            spec=candidate.spec,
+            demo_ids=candidate.demo_ids,
+            stage=record.stage,
+            n=len(record.rows),
+            score=self._score_of(record) if summary else None,
+            margin=summary.margin if summary else 0.0,
+            calibration=summary.calibration if summary else Calibration.NONE,
+            bias=summary.bias if summary else (),
+            scores_by_calibration=dict(summary.by_calibration) if summary else {},
+            likelihood=summary.score if summary and not self.classification else 0.0,
+        )
+
+    def _pass(self) -> SearchProgress:
+        self.passes += 1
+        return self._progress()
+
+    def _progress(self) -> SearchProgress:
+        elapsed = time.perf_counter() - self.started
+        ranked = self._ranked()
+        best = ranked[0] if ranked else None
+        left = max(0, self.passes_total - self.passes)
+        seconds = self.scorer.seconds
+        return SearchProgress(
+            stage=self.stage,
+            candidates_left=self.left,
+            passes_done=self.passes,
+            passes_total=max(self.passes_total, self.passes),
+            best_score=self._score_of(best) if best else None,
+            best_candidate=best.candidate.id if best else None,
+            seconds_elapsed=elapsed,
+            seconds_left=elapsed / self.passes * left if self.passes >= 3 else None,
+            tokens_per_second=self.scorer.decoded_tokens / seconds if seconds else 0.0,
+        )
+
+    def _answer_limit(self) -> int:
+        """Free text: the most tokens a greedy answer may take (twice the longest expected)."""
+        if self.classification:
+            return 0
+        longest = max(len(self.evaluator.renderer.answer(_CHAT, e.output)) for e in self.task.pool)
+        return min(MAX_ANSWER_TOKENS, 2 * longest + 16)
+
+    def _warnings(self) -> tuple[str, ...]:
+        found = []
+        if len(self.validation) < 20:
+            found.append(f"Only {len(self.validation)} validation examples: the choice among "
+                         "candidates is noisy. Add examples for a trustworthy result.")
+        if not self.task.test:
+            found.append("No held-out examples: there is no trustworthy score for the winner.")
+        elif len(self.task.test) < 30:
+            found.append(f"Only {len(self.task.test)} held-out examples: the interval is wide.")
+        return tuple(found)

@@ -1,0 +1,131 @@
+"""Examples from and to the files other eval tools use: JSONL and CSV.
+
+JSONL: one object per line, `{"input": "...", "output": "..."}` (other keys are ignored).
+CSV: a header row naming `input` and `output` columns. Anything malformed is refused with the
+file's line number; nothing is half-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.errors import PromptLabError
+from engine.prompt_lab.atomic import write_text_atomic
+from engine.prompt_lab.tasks import Example
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+FIELDS = ("input", "output")
+
+
+def read_examples(path: Path) -> list[tuple[str, str]]:
+    """(input, output) pairs from a .jsonl or .csv file; raises PromptLabError."""
+    kind = _kind(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PromptLabError(
+                f"{path.name} is {size / 2**20:.0f} MB; task files are limited to "
+                f"{MAX_FILE_BYTES // 2**20} MB."
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise PromptLabError(f"Could not read {path.name}: {error.strerror or error}") from None
+    text = _decode(data, path.name)
+    pairs = _parse_jsonl(text, path.name) if kind == "jsonl" else _parse_csv(text, path.name)
+    if not pairs:
+        raise PromptLabError(f"{path.name} holds no examples.")
+    return pairs
+
+
+def write_examples(path: Path, examples: Sequence[Example]) -> None:
+    """Writes examples as .jsonl or .csv (by the file's suffix), atomically."""
+    kind = _kind(path)
+    if kind == "jsonl":
+        text = "".join(
+            json.dumps({"input": e.input, "output": e.output}, ensure_ascii=False) + "\n"
+            for e in examples
+        )
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(FIELDS)
+        writer.writerows((e.input, e.output) for e in examples)
+        text = buffer.getvalue()
+    write_text_atomic(path, text)
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise PromptLabError(f"{path.name}: task files are .jsonl or .csv.")
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PromptLabError(f"{name} line {line}: not UTF-8 text.") from None
+
+
+def _parse_jsonl(text: str, name: str) -> list[tuple[str, str]]:
+    pairs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise PromptLabError(f"{name} line {number}: not valid JSON ({error.msg}).") from None
+        if not isinstance(record, dict):
+            raise PromptLabError(f"{name} line {number}: expected an object with input and output.")
+        pairs.append(_pair(record.get("input"), record.get("output"), name, number))
+    return pairs
+
+
+def _parse_csv(text: str, name: str) -> list[tuple[str, str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        columns = [cell.strip().lower() for cell in header]
+        missing = [field for field in FIELDS if field not in columns]
+        if missing:
+            raise PromptLabError(f"{name} line 1: the header has no {' or '.join(missing)} column.")
+        at_input, at_output = columns.index("input"), columns.index("output")
+        pairs = []
+        start = reader.line_num + 1
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                start = reader.line_num + 1
+                continue
+            if len(row) != len(columns):
+                raise PromptLabError(
+                    f"{name} line {start}: {len(row)} fields, but the header has {len(columns)}."
+                )
+            pairs.append(_pair(row[at_input], row[at_output], name, start))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise PromptLabError(f"{name} line {reader.line_num}: {error}.") from None
+    return pairs
+
+
+def _pair(text: object, output: object, name: str, number: int) -> tuple[str, str]:
+    for field, value in (("input", text), ("output", output)):
+        if not isinstance(value, str):
+            what = "missing" if value is None else "not text"
+            raise PromptLabError(f"{name} line {number}: {field} is {what}.")
+        if "\x00" in value:
+            raise PromptLabError(f"{name} line {number}: {field} holds a NUL character.")
+    assert isinstance(text, str) and isinstance(output, str)
+    if not text.strip() or not output.strip():
+        raise PromptLabError(f"{name} line {number}: input and output must not be empty.")
+    return text, output
