@@ -119,6 +119,7 @@ class PartDone:
     count: int
     summary: str
     prompt_tokens: int
+    evaluated_tokens: int  # of the prompt: the shared instruction comes from the KV cache
     generated_tokens: int
 
 
@@ -257,7 +258,9 @@ def _budgets(runtime: Runtime, options: SummaryOptions) -> _Budgets:
     loaded = runtime.loaded
     if loaded is None:
         raise NoModelLoadedError("No model is loaded.")
-    n_ctx = loaded.n_ctx
+    # llama.cpp pads the context to a multiple of 256, but llama-cpp-python's token buffer
+    # has the size asked for: only that many tokens can be used.
+    n_ctx = min(loaded.n_ctx, loaded.settings.n_ctx)
     margin = 8 + n_ctx // 64  # token counts of joined pieces can differ from their sum
 
     def overhead(system: str, user: str) -> int:
@@ -378,6 +381,8 @@ class _Run:
         later: Sequence[tuple[float, float]],
     ) -> Generator[SummaryEvent, None, GenerationDone]:
         """One model run, with its events; raises _Stopped when Stop was pressed."""
+        if self.cancel.is_set():
+            raise _Stopped("")
         self.step += 1
         self.steps = max(self.steps, self.step + len(later))
         yield PartStarted(stage, index, count, self.step, self.steps)
@@ -466,7 +471,7 @@ def summarize(
             run.part_outputs.append(done.generated_tokens)
             summaries.append(_whole_sentences(done))
             yield PartDone("part", index, len(chunks), summaries[-1], done.prompt_tokens,
-                           done.generated_tokens)
+                           done.evaluated_tokens, done.generated_tokens)
         final = yield from _reduce(run, summaries)
     except _Stopped as stopped:
         yield _done(run, document, stopped.text, len(chunks), document_tokens,
@@ -525,7 +530,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
                                            budgets.part_summary, later)
             combined.append(_whole_sentences(done))
             yield PartDone("combine", index, len(groups), combined[-1], done.prompt_tokens,
-                           done.generated_tokens)
+                           done.evaluated_tokens, done.generated_tokens)
         current = [summary for summary in combined if summary] or combined[:1]
     system = prompts.PARTS_SYSTEM.format(form=run.options.form_instruction)
     user = prompts.PARTS_USER.format(text=_entries(current))
