@@ -174,10 +174,13 @@ def _binary_kind(data: bytes) -> str | None:
         if data.startswith(magic):
             return what
     head = data[:8192]
-    if b"\x00" in head:  # UTF-16/32 without a BOM is refused with binaries: too rare to guess
-        return "binary data"
+    if not head:
+        return None
+    # A stray NUL or escape is noise in a text (normalisation drops it); many are not text
+    # (random bytes are 11% control codes). UTF-16 or UTF-32 without a byte-order mark, half
+    # NULs, is refused too: too rare to guess at.
     controls = len(_CONTROL.findall(head.decode("latin-1")))
-    return "binary data" if head and controls / len(head) > 0.05 else None
+    return "binary data" if controls / len(head) > 0.05 else None
 
 
 def _sniff(data: bytes) -> DocumentKind:

@@ -153,6 +153,7 @@ def test_an_old_or_encrypted_word_file_is_refused_with_what_to_do(tmp_path: Path
         ("program.md", b"\x7fELF\x02\x01\x01" + bytes(64), "a program"),
         ("noise.txt", bytes(range(256)) * 8, "binary data"),
         ("model.txt", b"GGUF\x03\x00\x00\x00" + bytes(64), "a model file"),
+        ("no-mark.txt", "UTF-16 without a byte-order mark".encode("utf-16-le"), "binary data"),
     ],
 )
 def test_a_file_that_is_not_text_is_refused(
@@ -160,6 +161,11 @@ def test_a_file_that_is_not_text_is_refused(
 ) -> None:
     message = refusal(write(tmp_path, name, data))
     assert message == f"{name} is not a text document: it looks like {looks_like}."
+
+
+def test_a_stray_control_byte_in_a_text_file_is_dropped(tmp_path: Path) -> None:
+    data = speech_lines(3).encode("utf-8") + b"\x00\x1b end"
+    assert read_document(write(tmp_path, "log.txt", data)).text == speech_lines(3) + " end"
 
 
 def test_an_unknown_extension_is_read_by_its_content(tmp_path: Path) -> None:
