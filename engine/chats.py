@@ -157,13 +157,13 @@ class ChatService:
                         standing = replaced
                     else:
                         status: MessageStatus = "stopped" if stopped else "done"
-                        self.store.update_message(
-                            reply.id, event.text, status=status,
-                            n_tokens=event.generated_tokens,
-                            tokens_per_s=event.tokens_per_second or None,
-                        )
-                        if replaced is not None:
-                            self.store.delete_message(replaced.id)
+                        figures = (event.generated_tokens, event.tokens_per_second or None)
+                        if replaced is None:
+                            self.store.update_message(reply.id, event.text, status, *figures)
+                        else:  # in one transaction, so a crash never leaves both replies
+                            self.store.replace_message(
+                                replaced.id, reply.id, event.text, status, *figures
+                            )
                         standing = self._record(reply)
                     ended = True
                     yield TurnEnded(standing, event, replaced=standing is not replaced)

@@ -122,6 +122,8 @@ def save_config(path: Path, config: AppConfig) -> None:
     """Writes the file atomically, so a crash never leaves half a settings file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(".settings-*"):  # from saves a crash cut short
+            stale.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -386,6 +386,29 @@ class ChatStore:
         if cursor.rowcount == 0:
             raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
 
+    def replace_message(
+        self,
+        old_id: int,
+        new_id: int,
+        content: str,
+        status: MessageStatus,
+        n_tokens: int | None = None,
+        tokens_per_s: float | None = None,
+    ) -> None:
+        """Finishes message `new_id` and deletes `old_id` in one transaction.
+
+        A regenerated reply takes the old one's place: a crash leaves one of them, never both.
+        """
+        with self._transaction("save the message"):
+            cursor = self._conn.execute(
+                "UPDATE messages SET content = ?, status = ?, n_tokens = ?, tokens_per_s = ? "
+                "WHERE id = ?",
+                (_storable(content), status, n_tokens, tokens_per_s, new_id),
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"Message {new_id} does not exist (it may have been deleted).")
+            self._conn.execute("DELETE FROM messages WHERE id = ?", (old_id,))
+
     def delete_message(self, message_id: int) -> None:
         with self._guard("delete the message"):
             cursor = self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
@@ -402,15 +425,25 @@ class ChatStore:
         return [self._message(row) for row in rows]
 
     def recover_interrupted(self) -> int:
-        """Mark replies left 'streaming' by a killed app as 'stopped', keeping their text."""
+        """Settles replies a killed app left 'streaming'; returns how many there were.
+
+        As if Stop had been pressed: a reply keeps its text as 'stopped', or goes if it has
+        none yet or was regenerating the reply before it (which then stands).
+        """
         with self._guard("recover interrupted replies"):
             return self._recover()
 
     def _recover(self) -> int:
-        cursor = self._conn.execute(
+        dropped = self._conn.execute(
+            "DELETE FROM messages WHERE status = 'streaming' AND (content = '' OR ("
+            "SELECT earlier.role FROM messages AS earlier WHERE earlier.chat_id = "
+            "messages.chat_id AND earlier.id < messages.id ORDER BY earlier.id DESC LIMIT 1"
+            ") = 'assistant')"
+        )
+        kept = self._conn.execute(
             "UPDATE messages SET status = 'stopped' WHERE status = 'streaming'"
         )
-        return cursor.rowcount
+        return dropped.rowcount + kept.rowcount
 
     # -- search ---------------------------------------------------------------------------------
 

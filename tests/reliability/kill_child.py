@@ -1,0 +1,116 @@
+"""The process the kill tests kill: chat turns on the real model, settings saves, both reported.
+
+It runs turns through ChatService (send, regenerate, send, ...) on the bundled model with a real
+SQLite file, while a second thread saves settings.json in a loop. Every fact it reports (a JSON
+line appended to the report file) is written only after the database or the file holds it, so
+whatever the report says must survive a SIGKILL at any moment.
+
+By hand: `python -m tests.reliability.kill_child FOLDER REPORT RUN` (then kill it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+from itertools import cycle
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+
+from engine.chats import ChatService, Turn, TurnEnded, TurnStarted
+from engine.config import AppConfig, save_config
+from engine.models import bundled_model_path
+from engine.runtime import Runtime
+from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.store import ChatStore, MessageStatus
+
+Tell = Callable[..., None]
+CHAT_CONFIG = AppConfig(
+    chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=16, temperature=0.8))
+)
+SETTINGS_PADDING = 200_000  # a settings file this large takes a while to write: kills land in it
+SETTINGS_PAUSE_S = 0.03  # between saves; saving back to back starves the chat of the GIL
+
+
+def settings_number(number: int) -> AppConfig:
+    """The settings the child writes as save number `number`; each is told apart by its prompt."""
+    prompt = f"settings save {number} " + "x" * SETTINGS_PADDING
+    return AppConfig(chat_defaults=ChatSettings(system_prompt=prompt), measured_threads=1)
+
+
+def settings_text(number: int) -> str:
+    return settings_number(number).to_json()
+
+
+class ReportingStore(ChatStore):
+    """The real store; it reports each partial reply once SQLite has committed it."""
+
+    def __init__(self, path: Path, tell: Tell) -> None:
+        super().__init__(path)
+        self._tell = tell
+
+    def update_message(
+        self,
+        message_id: int,
+        content: str,
+        status: MessageStatus | None = None,
+        n_tokens: int | None = None,
+        tokens_per_s: float | None = None,
+    ) -> None:
+        super().update_message(message_id, content, status, n_tokens, tokens_per_s)
+        if status is None:
+            self._tell(saved=message_id, content=content)
+
+
+def _save_settings_forever(path: Path, first: int, tell: Tell) -> None:
+    pause = threading.Event()  # never set: its wait() is a pause the kill may land in
+    for number in range(first, first + 1_000_000):
+        tell(saving=number)
+        save_config(path, settings_number(number))
+        tell(settled=number)
+        pause.wait(SETTINGS_PAUSE_S)
+
+
+def run(folder: str, report: str, run_number: int) -> None:
+    out = os.open(report, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def tell(**event: Any) -> None:
+        os.write(out, (json.dumps(event) + "\n").encode())  # one write: whole lines only
+
+    root = Path(folder)
+    threading.Thread(
+        target=_save_settings_forever,
+        args=(root / "settings.json", run_number * 1_000_000, tell),
+        daemon=True,
+    ).start()
+    store = ReportingStore(root / "hearth.sqlite3", tell)
+    runtime = Runtime()
+    model = bundled_model_path()
+    assert model is not None
+    runtime.load(model, RuntimeSettings(n_ctx=1024), n_threads=1)
+    # Prompts on one thread too: two threads spin-waiting for each other on a busy 2-core
+    # machine took seconds per prompt, and the kills would all land in the first one.
+    llama_cpp.llama_set_n_threads(runtime._require()[0].ctx, 1, 1)
+    service = ChatService(store, runtime)
+    chat = store.create_chat()
+    tell(ready=chat.id)
+    for number, kind in enumerate(cycle(["send", "regenerate"])):
+        turn = Turn(kind, f"Question {number}: name a colour and a fruit.")  # type: ignore[arg-type]
+        for event in service.reply(chat.id, CHAT_CONFIG, threading.Event(), turn):
+            if isinstance(event, TurnStarted):
+                shown = {m.id for m in event.messages}
+                hidden = [m.id for m in store.messages(chat.id) if m.id not in shown]
+                tell(started=event.reply.id, kind=kind, replacing=hidden[0] if hidden else None,
+                     finished=[[m.id, m.role, m.content] for m in event.messages[:-1]])
+            elif isinstance(event, TurnEnded):
+                assert event.reply is not None
+                tell(ended=event.reply.id, content=event.reply.content,
+                     status=event.reply.status, replaced=event.replaced)
+
+
+if __name__ == "__main__":
+    run(sys.argv[1], sys.argv[2], int(sys.argv[3]))
