@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from engine import summary_prompts
 from engine.config import AppConfig
+from engine.documents import Document
 from engine.errors import HearthError
 from engine.kv_states import ChatKvStates
 from engine.prompt import ChatMessage, Role
@@ -28,7 +30,7 @@ from engine.runtime import (
     TextChunk,
 )
 from engine.settings import ChatSettings
-from engine.store import ChatRecord, ChatStore, MessageRecord, MessageStatus
+from engine.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
 
 SAVE_INTERVAL_S = 0.25  # how often a streaming reply's partial text reaches the database
 
@@ -67,10 +69,28 @@ ReplyEvent = TurnStarted | PromptProgress | TextChunk | TurnEnded
 
 @dataclass(frozen=True)
 class Turn:
-    """What the person asked for: a new message, the last reply again, or an edited question."""
+    """What the person asked for: a new message, the last reply again, or an edited question.
+
+    A new message may carry a document (counted in tokens by the loaded model)."""
 
     kind: Literal["send", "regenerate", "edit"]
     text: str = ""
+    document: Document | None = None
+    document_tokens: int = 0
+
+
+def attach(store: ChatStore, message: MessageRecord, document: Document,
+           tokens: int) -> AttachmentRecord:
+    record = store.add_attachment(message.id, document.name, document.kind, document.size_bytes,
+                                  tokens, document.text)
+    context = summary_prompts.CONTEXT_WHOLE.format(name=f"“{document.name}”", text=document.text)
+    store.set_attachment_context(record.id, context)
+    return dataclasses.replace(record, context=context)
+
+
+def with_documents(text: str, attachments: list[AttachmentRecord]) -> str:
+    """A user message as the model reads it: its documents first, then what the person wrote."""
+    return "\n\n".join([*(a.context for a in attachments), text])
 
 
 class ChatService:
@@ -93,7 +113,8 @@ class ChatService:
         """
         chat = self.store.get_chat(chat_id)
         stored = [m for m in self.store.messages(chat_id) if m.role != "system"]
-        history = _history_for(stored, turn)
+        documents = self.store.attachments(chat_id)
+        history = _history_for(stored, turn, documents)
         start_hint = next((i for i, m in enumerate(stored) if m.id == chat.context_start_id), 0)
         request = GenerationRequest(
             messages=tuple(ChatMessage(role, text) for role, text in history),
@@ -131,6 +152,8 @@ class ChatService:
                 self.store.delete_message(last.id)
         if turn.kind == "send":
             stored = [*stored, self.store.add_message(chat_id, "user", turn.text)]
+            if turn.document is not None:
+                attach(self.store, stored[-1], turn.document, turn.document_tokens)
         elif turn.kind == "edit":
             self.store.update_message(stored[-1].id, turn.text)
             stored = [*stored[:-1], dataclasses.replace(stored[-1], content=turn.text)]
@@ -182,16 +205,25 @@ class ChatService:
         return next(m for m in self.store.messages(message.chat_id) if m.id == message.id)
 
 
-def _history_for(stored: list[MessageRecord], turn: Turn) -> list[tuple[Role, str]]:
-    history: list[tuple[Role, str]] = [(m.role, m.content) for m in stored]
+def _history_for(
+    stored: list[MessageRecord], turn: Turn, documents: dict[int, list[AttachmentRecord]]
+) -> list[tuple[Role, str]]:
+    history: list[tuple[Role, str]] = [
+        (m.role, with_documents(m.content, documents.get(m.id, []))) for m in stored
+    ]
     if turn.kind in ("send", "edit") and not turn.text.strip():
         raise HearthError("The message is empty.")
     if turn.kind == "send":
-        return [*history, ("user", turn.text)]
+        attached = []
+        if turn.document is not None:
+            attached.append(summary_prompts.CONTEXT_WHOLE.format(
+                name=f"“{turn.document.name}”", text=turn.document.text))
+        return [*history, ("user", "\n\n".join([*attached, turn.text]))]
     if history and history[-1][0] == "assistant":
         history = history[:-1]
     if not history or history[-1][0] != "user":
         raise HearthError("There is no message to answer.")
     if turn.kind == "edit":
-        history[-1] = ("user", turn.text)
+        asked = next(m for m in reversed(stored) if m.role == "user")
+        history[-1] = ("user", with_documents(turn.text, documents.get(asked.id, [])))
     return history

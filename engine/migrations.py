@@ -120,9 +120,28 @@ _FULL_TEXT_SEARCH = _statements(
     """,
 )
 
+_DOCUMENT_ATTACHMENTS = _statements(
+    # A document attached to a user message. `text` is the document as read; `context` is what
+    # the model is given with later turns: the text, or its part summaries when it is too long.
+    """
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        tokens INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        context TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX attachments_by_message ON attachments(message_id)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("chats and messages", _CHATS_AND_MESSAGES),
     Migration("full-text search", _FULL_TEXT_SEARCH),
+    Migration("document attachments", _DOCUMENT_ATTACHMENTS),
 )
 
 

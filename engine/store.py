@@ -47,6 +47,17 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
+class AttachmentRecord:
+    id: int
+    message_id: int
+    name: str
+    kind: str  # "pdf", "docx", "html", "text", "pasted", ...
+    size_bytes: int
+    tokens: int
+    context: str  # what the model is given with later turns (the text, or part summaries)
+
+
+@dataclass(frozen=True)
 class SearchHit:
     chat_id: int
     message_id: int
@@ -414,6 +425,37 @@ class ChatStore:
             cursor = self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
         if cursor.rowcount == 0:
             raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
+
+    def add_attachment(
+        self, message_id: int, name: str, kind: str, size_bytes: int, tokens: int, text: str
+    ) -> AttachmentRecord:
+        with self._transaction("save the document"):
+            cursor = self._conn.execute(
+                "INSERT INTO attachments (message_id, name, kind, size_bytes, tokens, text, "
+                "context) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, name, kind, size_bytes, tokens, _storable(text), _storable(text)),
+            )
+        return AttachmentRecord(int(cursor.lastrowid or 0), message_id, name, kind, size_bytes,
+                                tokens, _storable(text))
+
+    def set_attachment_context(self, attachment_id: int, context: str) -> None:
+        with self._guard("save the document's summaries"):
+            self._conn.execute("UPDATE attachments SET context = ? WHERE id = ?",
+                               (_storable(context), attachment_id))
+
+    def attachments(self, chat_id: int) -> dict[int, list[AttachmentRecord]]:
+        """The chat's documents, by the id of the message they are attached to."""
+        with self._guard("read the documents"):
+            rows = self._conn.execute(
+                "SELECT a.id, a.message_id, a.name, a.kind, a.size_bytes, a.tokens, a.context "
+                "FROM attachments a JOIN messages m ON m.id = a.message_id "
+                "WHERE m.chat_id = ? ORDER BY a.id", (chat_id,),
+            ).fetchall()
+        found: dict[int, list[AttachmentRecord]] = {}
+        for row in rows:
+            record = AttachmentRecord(*row)
+            found.setdefault(record.message_id, []).append(record)
+        return found
 
     def messages(self, chat_id: int) -> list[MessageRecord]:
         """The chat's messages, oldest first ([] for an unknown chat)."""

@@ -1,0 +1,97 @@
+"""Documents in a chat on the real bundled model: a summary turn saved like a reply, Stop, and
+follow-up turns that are given the document (or its part summaries)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.chats import ChatService, Turn, TurnEnded, TurnStarted, _history_for
+from engine.config import AppConfig
+from engine.document_turns import SummaryStatus, summary_turn
+from engine.documents import pasted_document
+from engine.runtime import Runtime
+from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.store import ChatStore
+from engine.summarize import SummaryOptions
+from tests.conftest import TEST_THREADS
+from tests.engine.documents_data import speech_lines
+
+QUICK = SummaryOptions(words=30, part_tokens=40, temperature=0.0, seed=1)
+CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=12, seed=3)))
+
+
+@pytest.fixture(scope="module")
+def small_runtime(bundled_model: Path) -> Iterator[Runtime]:
+    own = Runtime()
+    own.load(bundled_model, RuntimeSettings(n_ctx=384), n_threads=TEST_THREADS)
+    yield own
+    own.close()
+
+
+@pytest.fixture
+def service(small_runtime: Runtime, tmp_path: Path) -> Iterator[ChatService]:
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    yield ChatService(store, small_runtime)
+    store.close()
+
+
+def test_a_long_document_is_summarised_into_the_chat_in_parts(service: ChatService) -> None:
+    document = pasted_document(speech_lines(30), name="speech.txt")
+    tokens = service.runtime.count_tokens(document.text)
+    chat = service.store.create_chat()
+    events = list(summary_turn(service, chat.id, document, tokens, QUICK, threading.Event()))
+    assert isinstance(events[0], TurnStarted)
+    statuses = [e.text for e in events if isinstance(e, SummaryStatus) and e.text]
+    assert statuses[0].startswith(f"Reading {tokens:,} tokens in ")
+    assert "Summarising part 1 of" in statuses[1]
+    fractions = [e.fraction for e in events if isinstance(e, SummaryStatus)]
+    assert fractions == sorted(fractions)
+    ended = events[-1]
+    assert isinstance(ended, TurnEnded) and ended.reply is not None
+    streamed = "".join(e for e in events if isinstance(e, str))
+    assert ended.reply.content.startswith(streamed.strip())
+    assert " parts of the document " in ended.reply.content and ended.reply.status == "done"
+    question, answer = service.store.messages(chat.id)
+    assert answer.id == ended.reply.id
+    assert question.content == "Summarise “speech.txt” in about 30 words."
+    (attached,) = service.store.attachments(chat.id)[question.id]
+    assert attached.tokens == tokens and attached.name == "speech.txt"
+    assert "too long to keep whole" in attached.context  # follow-ups get the part summaries
+
+
+def test_a_follow_up_question_is_given_the_document(service: ChatService) -> None:
+    document = pasted_document("The meeting is on Thursday at the lighthouse.", name="note.txt")
+    chat = service.store.create_chat()
+    turn = Turn("send", "When is the meeting?", document,
+                service.runtime.count_tokens(document.text))
+    events = list(service.reply(chat.id, CONFIG, threading.Event(), turn))
+    started = events[0]
+    assert isinstance(started, TurnStarted)
+    assert started.view.prompt_tokens > turn.document_tokens
+    stored = service.store.messages(chat.id)
+    documents = service.store.attachments(chat.id)
+    history = _history_for(stored, Turn("send", "And where?"), documents)
+    assert "Thursday at the lighthouse" in history[0][1]
+    assert history[0][1].endswith("When is the meeting?")
+    assert history[-1] == ("user", "And where?")
+    shown = [m.content for m in started.messages]
+    assert shown[0] == "When is the meeting?"  # the chat shows the question, not the document
+
+
+def test_stop_keeps_what_the_summary_wrote(service: ChatService) -> None:
+    document = pasted_document(speech_lines(30), name="speech.txt")
+    chat = service.store.create_chat()
+    cancel = threading.Event()
+    events = []
+    for event in summary_turn(service, chat.id, document, 1000, QUICK, cancel):
+        events.append(event)
+        if isinstance(event, SummaryStatus) and "part 2 of" in event.text:
+            cancel.set()
+    ended = events[-1]
+    assert isinstance(ended, TurnEnded) and ended.reply is not None
+    assert ended.reply.status == "stopped"
+    assert "Stopped; partly made" in ended.reply.content
