@@ -27,6 +27,14 @@ from engine.settings import (
 log = logging.getLogger(__name__)
 
 CONFIG_VERSION = 1
+# Version 0 is the flat shape from before the file had sections and a "version": the chat
+# defaults' and the runtime's fields at the top level, "model" and "presets" for what are now
+# "default_model" and "user_presets".
+_V0_SECTIONS = {
+    "chat_defaults": ("system_prompt", "sampling", "context_policy"),
+    "runtime": ("n_ctx", "n_threads", "n_gpu_layers"),
+}
+_V0_RENAMED = {"model": "default_model", "presets": "user_presets"}
 
 
 @dataclass(frozen=True)
@@ -57,10 +65,11 @@ class AppConfig:
         """Parses a settings file; raises SettingsError when anything in it is invalid."""
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:  # also numbers too long, nesting too deep
             raise SettingsError({"file": f"not valid JSON ({error})"}) from None
         if not isinstance(data, dict):
             raise SettingsError({"file": "not a settings object"})
+        data = _upgraded(data)
         chat_defaults = ChatSettings().with_overrides(_mapping(data, "chat_defaults"))
         runtime = runtime_from_dict(_mapping(data, "runtime"))
         presets = {
@@ -73,12 +82,29 @@ class AppConfig:
             chat_defaults=chat_defaults,
             runtime=runtime,
             default_model=default_model if isinstance(default_model, str) else None,
-            measured_threads=measured if isinstance(measured, int) and measured > 0 else None,
+            measured_threads=measured if type(measured) is int and measured > 0 else None,
             user_presets=presets,
         )
 
     def effective_threads(self) -> int | None:
         return self.runtime.n_threads or self.measured_threads
+
+
+def _upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """Settings written by an older Hearth, in today's shape (today's come back unchanged)."""
+    if "version" in data:
+        return data
+    flat = {name for names in _V0_SECTIONS.values() for name in names} | set(_V0_RENAMED)
+    upgraded = {key: value for key, value in data.items() if key not in flat}
+    for section, names in _V0_SECTIONS.items():
+        moved = {name: data[name] for name in names if name in data}
+        if moved:
+            current = upgraded.get(section)
+            upgraded[section] = {**moved, **(current if isinstance(current, dict) else {})}
+    for old, new in _V0_RENAMED.items():
+        if old in data:
+            upgraded.setdefault(new, data[old])
+    return upgraded
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
