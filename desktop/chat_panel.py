@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.attachment_bar import AttachmentBar
 from desktop.chat_view import ChatView
 from desktop.composer import Composer
 from desktop.engine_client import EngineClient
@@ -25,8 +27,10 @@ from desktop.link_opener import confirm_and_open
 from desktop.message_model import MessageListModel
 from desktop.model_picker import ModelPicker
 from engine.chats import ContextView
+from engine.documents import Document
 from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
 from engine.store import ChatRecord, MessageRecord
+from engine.summarize import SummaryOptions
 
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
@@ -62,6 +66,16 @@ class ChatPanel(QWidget):
 
         self.composer = Composer(self)
         self.composer.submitted.connect(self.submit)
+        self.composer.documentPasted.connect(lambda text: self._prepare(pasted=text))
+        self.composer.filesDropped.connect(lambda paths: self._prepare(path=paths[0]))
+        self.attachment = AttachmentBar(self)
+        self.attachment.removed.connect(self._drop_attachment)
+        self.attachment.summarizeRequested.connect(self.summarize)
+        self._document_request = 0
+        self._in_flight_document: tuple[Document, int] | None = None
+        self.attach_button = QPushButton("Attach…", self)
+        self.attach_button.setToolTip("Attach a document: .txt, .md, .html, .pdf or .docx")
+        self.attach_button.clicked.connect(self.choose_document)
         self.send_button = QPushButton("Send", self)
         self.send_button.setAccessibleName("Send or stop")
         self.send_button.clicked.connect(self._send_or_stop)
@@ -92,6 +106,7 @@ class ChatPanel(QWidget):
         actions.addWidget(self.model_picker)
 
         input_row = QHBoxLayout()
+        input_row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         input_row.addWidget(self.composer, 1)
         input_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
 
@@ -100,6 +115,7 @@ class ChatPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(actions)
         layout.addWidget(self.banner)
+        layout.addWidget(self.attachment)
         layout.addLayout(input_row)
 
         client.chatOpened.connect(self._on_chat_opened)
@@ -114,6 +130,9 @@ class ChatPanel(QWidget):
         client.modelLoaded.connect(self._on_model_ready)
         client.modelFailed.connect(self._on_model_failed)
         client.chatDeleted.connect(self._on_chat_deleted)
+        client.documentReady.connect(self._on_document_ready)
+        client.documentFailed.connect(self._on_document_failed)
+        client.summaryStatus.connect(self._on_summary_status)
         self._update_state()
 
     def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey,
@@ -158,8 +177,13 @@ class ChatPanel(QWidget):
         text = self.composer.toPlainText()
         if self.busy or self.chat_id is None or not text.strip() or self._model_failed:
             return
+        document = self.attachment.document
         if self._editing:
             self._client.edit_last(self.chat_id, text)
+        elif document is not None:
+            self._in_flight_document = (document, self.attachment.tokens)
+            self._client.send_with_document(self.chat_id, text, document, self.attachment.tokens)
+            self.attachment.clear()
         else:
             self._client.send(self.chat_id, text)
         self._editing = False
@@ -167,6 +191,48 @@ class ChatPanel(QWidget):
         self.show_banner("")
         self.view.follow()
         self._update_state()
+
+    def choose_document(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Attach a document", "",
+            "Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)")
+        if path:
+            self._prepare(path=path)
+
+    def _prepare(self, path: str = "", pasted: str = "") -> None:
+        self._document_request = self._client.prepare_document(path, pasted)
+        self.show_banner("Reading the document…")
+
+    def _on_document_ready(self, request: int, document: Document, tokens: int) -> None:
+        if request != self._document_request:
+            return  # replaced by a later attachment
+        self.show_banner("")
+        self.attachment.show_document(document, tokens)
+        self.composer.setFocus()
+
+    def _on_document_failed(self, request: int, why: str) -> None:
+        if request == self._document_request:
+            self.show_banner(why)
+
+    def _drop_attachment(self) -> None:
+        self._document_request = 0
+        self.attachment.clear()
+
+    def summarize(self, options: SummaryOptions) -> None:
+        document = self.attachment.document
+        if self.busy or self.chat_id is None or document is None or self._model_failed:
+            return
+        self._in_flight_document = (document, self.attachment.tokens)
+        self._client.summarize(self.chat_id, document, self.attachment.tokens, options)
+        self.attachment.clear()
+        self.attachment.show_status("Starting the summary…", 0.0, None)
+        self.view.follow()
+        self._update_state()
+
+    def _on_summary_status(self, chat_id: int, step: str, fraction: float,
+                           seconds_left: float | None) -> None:
+        if chat_id == self.chat_id:
+            self.attachment.show_status(step, fraction, seconds_left)
 
     def stop(self) -> None:
         if self.busy:
@@ -269,12 +335,18 @@ class ChatPanel(QWidget):
     def _on_reply_ended(self, chat_id: int, reply: MessageRecord | None) -> None:
         if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
             self.show_banner("")
+        self._in_flight_document = None
+        self.attachment.end_summary()
         if reply is not None:
             self.messages.finish(chat_id, reply)
         self._update_state()
 
     def _on_turn_refused(self, chat_id: int, kind: str, text: str, reason: str) -> None:
         self._give_back(chat_id, kind, text)
+        self.attachment.end_summary()
+        if self._in_flight_document is not None and chat_id == self.chat_id:
+            self.attachment.show_document(*self._in_flight_document)  # never lose a document
+        self._in_flight_document = None
         if chat_id == self.chat_id:
             self.show_banner(reason)
         self._update_state()

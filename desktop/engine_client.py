@@ -15,13 +15,16 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 from desktop.engine_worker import EngineWorker
 from desktop.models_client import ModelsClient
 from engine.config import AppConfig
+from engine.documents import Document
 from engine.paths import AppPaths
+from engine.summarize import SummaryOptions
 
 _FORWARDED = (
     "configLoaded", "modelLoading", "modelLoaded", "modelFailed", "chatsListed", "chatOpened",
     "contextChanged", "contextUsage", "replyStarted", "promptProgress", "replyDelta",
     "replyFinished", "replyEnded",
     "turnRefused", "contextFull", "chatDeleted", "searchResults", "exported", "errorOccurred",
+    "documentReady", "documentFailed", "summaryStatus",
 )
 
 
@@ -47,6 +50,9 @@ class EngineClient(QObject):
     searchResults = Signal(str, list)
     exported = Signal(str)
     errorOccurred = Signal(str)
+    documentReady = Signal(int, object, int)
+    documentFailed = Signal(int, str)
+    summaryStatus = Signal(int, str, float, object)
 
     _startRequested = Signal()
     _loadModelRequested = Signal(str)
@@ -57,6 +63,9 @@ class EngineClient(QObject):
     _deleteRequested = Signal(int)
     _restoreRequested = Signal(int)
     _turnRequested = Signal(int, str, str, object)
+    _documentTurnRequested = Signal(int, str, object, int, object)
+    _summaryRequested = Signal(int, object, int, object, object)
+    _documentRequested = Signal(int, str, str)
     _searchRequested = Signal(str)
     _exportRequested = Signal(int, str, str)
     _chatSettingsRequested = Signal(int, object)
@@ -72,6 +81,7 @@ class EngineClient(QObject):
         self.worker.moveToThread(self._thread)
         self.models = ModelsClient(self._thread, paths, self)
         self._cancel: threading.Event | None = None
+        self._documents = 0
         self.busy = False
         self._shut_down = False
         self.config = AppConfig()
@@ -85,6 +95,9 @@ class EngineClient(QObject):
             (self._deleteRequested, self.worker.delete_chat),
             (self._restoreRequested, self.worker.restore_chat),
             (self._turnRequested, self.worker.run_turn),
+            (self._documentTurnRequested, self.worker.run_document_turn),
+            (self._summaryRequested, self.worker.run_summary),
+            (self._documentRequested, self.worker.prepare_document),
             (self._searchRequested, self.worker.search),
             (self._exportRequested, self.worker.export_chat),
             (self._chatSettingsRequested, self.worker.save_chat_settings),
@@ -150,10 +163,28 @@ class EngineClient(QObject):
         self.run_turn(chat_id, "edit", text)
 
     def run_turn(self, chat_id: int, kind: str, text: str) -> None:
+        self._turnRequested.emit(chat_id, kind, text, self._fresh_cancel())
+
+    def send_with_document(self, chat_id: int, text: str, document: Document,
+                           tokens: int) -> None:
+        self._documentTurnRequested.emit(chat_id, text, document, tokens, self._fresh_cancel())
+
+    def summarize(self, chat_id: int, document: Document, tokens: int,
+                  options: SummaryOptions) -> None:
+        self._summaryRequested.emit(chat_id, document, tokens, options, self._fresh_cancel())
+
+    def prepare_document(self, path: str = "", pasted: str = "") -> int:
+        """Reads a file, or takes pasted text, on the engine thread; the answer (documentReady
+        or documentFailed) carries the number returned here."""
+        self._documents += 1
+        self._documentRequested.emit(self._documents, path, pasted)
+        return self._documents
+
+    def _fresh_cancel(self) -> threading.Event:
         # A fresh event per turn: a Stop pressed before the worker starts is never lost.
         self._cancel = threading.Event()
         self.busy = True
-        self._turnRequested.emit(chat_id, kind, text, self._cancel)
+        return self._cancel
 
     def stop(self) -> None:
         if self._cancel is not None:

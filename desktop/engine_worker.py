@@ -23,6 +23,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from engine.backend import backend_info
 from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted
 from engine.config import AppConfig, load_config, save_config
+from engine.document_turns import SummaryStatus, summary_turn
+from engine.documents import Document, pasted_document, read_document
 from engine.errors import ContextOverflowError, HearthError, MessageTooLongError
 from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.models import resolve_model
@@ -31,6 +33,7 @@ from engine.prompt import ChatMessage
 from engine.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
 from engine.settings import ChatSettings
 from engine.store import ChatStore, MessageRecord
+from engine.summarize import SummaryOptions
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ def reports_errors(
 class _Job:
     chat_id: int
     reply_id: int
-    events: Iterator[ReplyEvent]
+    events: Iterator[Any]  # a reply's ReplyEvents, or a summary turn's events
     text: str = ""  # everything streamed so far, to show a chat reopened mid-reply
     pending: str = ""  # streamed but not yet sent to the GUI
     emitted_at: float = 0.0
@@ -88,6 +91,9 @@ class EngineWorker(QObject):
     chatDeleted = Signal(int, str)  # chat_id, title
     searchResults = Signal(str, list)  # query, list[SearchHit]
     exported = Signal(str)
+    documentReady = Signal(int, object, int)  # request number, Document, tokens
+    documentFailed = Signal(int, str)  # request number, why
+    summaryStatus = Signal(int, str, float, object)  # chat_id, step, fraction, seconds left
     errorOccurred = Signal(str)
     stopped = Signal()
 
@@ -283,27 +289,65 @@ class EngineWorker(QObject):
 
     @Slot(int, str, str, object)
     def run_turn(self, chat_id: int, kind: str, text: str, cancel: threading.Event) -> None:
-        """Starts a turn; a turn that cannot start always answers with turnRefused."""
+        self._run(chat_id, Turn(kind, text), cancel)  # type: ignore[arg-type]
+
+    @Slot(int, str, object, int, object)
+    def run_document_turn(self, chat_id: int, text: str, document: Document, tokens: int,
+                          cancel: threading.Event) -> None:
+        self._run(chat_id, Turn("send", text, document, tokens), cancel)
+
+    @Slot(int, object, int, object, object)
+    def run_summary(self, chat_id: int, document: Document, tokens: int,
+                    options: SummaryOptions, cancel: threading.Event) -> None:
+        self._run(chat_id, (document, tokens, options), cancel)
+
+    @Slot(int, str, str)
+    def prepare_document(self, request: int, path: str, pasted: str) -> None:
+        """Reads a file (or takes pasted text) and counts it with the loaded model's tokenizer,
+        here and not on the GUI thread: a long document takes seconds to read and count."""
         try:
-            self._start_turn(chat_id, Turn(kind, text), cancel)  # type: ignore[arg-type]
+            document = read_document(Path(path)) if path else pasted_document(pasted)
+            tokens = self._runtime.count_tokens(document.text) if self._runtime.loaded else 0
+        except HearthError as error:
+            self.documentFailed.emit(request, str(error))
+            return
+        except Exception as error:
+            log.exception("could not read a document")
+            self.documentFailed.emit(request, f"Unexpected error: {error}")
+            return
+        self.documentReady.emit(request, document, tokens)
+
+    def _run(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
+             cancel: threading.Event) -> None:
+        """Starts a turn; a turn that cannot start always answers with turnRefused."""
+        kind, text = (turn.kind, turn.text) if isinstance(turn, Turn) else ("summary", "")
+        try:
+            self._start_turn(chat_id, turn, cancel)
         except MessageTooLongError as error:
             self.turnRefused.emit(chat_id, kind, text, str(error))
         except ContextOverflowError as error:
-            self.contextFull.emit(chat_id, kind, text, str(error))
+            # Only a chat turn can be saved by trimming the chat; a summary says why it cannot.
+            refusal = self.contextFull if isinstance(turn, Turn) else self.turnRefused
+            refusal.emit(chat_id, kind, text, str(error))
         except HearthError as error:
             self.turnRefused.emit(chat_id, kind, text, str(error))
         except Exception as error:
             log.exception("could not start a turn")
             self.turnRefused.emit(chat_id, kind, text, f"Unexpected error: {error}")
 
-    def _start_turn(self, chat_id: int, turn: Turn, cancel: threading.Event) -> None:
+    def _start_turn(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
+                    cancel: threading.Event) -> None:
         if self._job is not None:
             raise HearthError("A reply is still being written.")
         loaded = self._runtime.loaded
         if loaded is None:
             raise HearthError("No model is loaded.")
         service = self._chats()
-        events = service.reply(chat_id, self._config, cancel, turn)
+        events: Iterator[Any]
+        if isinstance(turn, Turn):
+            events = service.reply(chat_id, self._config, cancel, turn)
+        else:
+            events = summary_turn(service, chat_id, *turn, cancel)
         started = next(events)
         assert isinstance(started, TurnStarted)
         chat = service.store.get_chat(chat_id)
@@ -323,9 +367,13 @@ class EngineWorker(QObject):
         try:
             while time.monotonic() < deadline:
                 event = next(job.events)
-                if isinstance(event, TextChunk):
-                    job.text += event.text
-                    job.pending += event.text
+                if isinstance(event, TextChunk | str):
+                    text = event if isinstance(event, str) else event.text
+                    job.text += text
+                    job.pending += text
+                elif isinstance(event, SummaryStatus):
+                    self.summaryStatus.emit(job.chat_id, event.text, event.fraction,
+                                            event.seconds_left)
                 elif isinstance(event, PromptProgress):
                     self.promptProgress.emit(job.chat_id, event.done, event.total)
                 elif isinstance(event, TurnEnded):
