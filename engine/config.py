@@ -7,6 +7,7 @@ One typed JSON file, written atomically. A file that cannot be read is set aside
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -134,7 +135,9 @@ def load_config(path: Path) -> LoadedConfig:
 
 
 def _set_aside(path: Path, reason: str) -> LoadedConfig:
-    kept = path.with_name(path.name + ".broken")
+    # A file set aside earlier is not replaced: the person may still want what was in it.
+    names = (path.name + ".broken" + (f"-{n}" if n > 1 else "") for n in itertools.count(1))
+    kept = next(path.with_name(name) for name in names if not path.with_name(name).exists())
     try:
         os.replace(path, kept)
         where = f"; the old file was kept as {kept}"
