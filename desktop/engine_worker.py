@@ -21,7 +21,7 @@ from typing import Any, Concatenate, ParamSpec
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine.backend import backend_info
-from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted
+from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted, with_documents
 from engine.config import AppConfig, load_config, save_config
 from engine.document_turns import SummaryStatus, summary_turn
 from engine.documents import Document, pasted_document, read_document
@@ -151,8 +151,9 @@ class EngineWorker(QObject):
             if still is None:
                 self.modelFailed.emit(str(error))
             else:
-                self.errorOccurred.emit(f"{error} Still using {still.name}.")
+                # The window shows the model still in use before the reason it was kept.
                 self.modelLoaded.emit(still, backend_info())
+                self.errorOccurred.emit(f"{error} Still using {still.name}.")
             return
         if name_or_path and self._config.default_model != str(loaded.path):
             # The model a person picked is the one Hearth opens next time.
@@ -228,7 +229,9 @@ class EngineWorker(QObject):
             return  # while a reply streams, the turn itself reports the context use
         visible = [m for m in messages if start_id is None or m.id >= start_id]
         history = [ChatMessage("system", settings.system_prompt)] if settings.system_prompt else []
-        history += [ChatMessage(m.role, m.content) for m in visible if m.role != "system"]
+        documents = self._chats().store.attachments(chat_id)
+        history += [ChatMessage(m.role, with_documents(m.content, documents.get(m.id, [])))
+                    for m in visible if m.role != "system"]
         used = len(self._runtime.tokenize_chat(history)) if history else 0
         self.contextUsage.emit(chat_id, used, loaded.n_ctx)
 
@@ -411,8 +414,10 @@ class EngineWorker(QObject):
             loaded = self._runtime.loaded
             if loaded is not None and standing.id == job.reply_id:
                 self.contextUsage.emit(job.chat_id, ended.done.context_used, loaded.n_ctx)
-        if standing is None or standing.id != job.reply_id:
-            self.open_chat(job.chat_id)  # the kept previous reply comes back into view
+        if standing is None or standing.id != job.reply_id or (ended and ended.done is None):
+            # The kept previous reply comes back into view; after a summary, the context use
+            # is the chat's own again (with the document's part summaries).
+            self.open_chat(job.chat_id)
         self.chatsListed.emit(store.list_chats())
 
     def _cancel_job(self) -> None:

@@ -71,7 +71,8 @@ def summary_turn(
     attachment = attach(store, question, document, tokens)
     reply = store.add_message(chat_id, "assistant", "", status="streaming")
     kept = [m for m in store.messages(chat_id) if m.role != "system" and m.id != reply.id]
-    view = ContextView(chat_id, None, (), tokens, tokens)
+    # A summary reads the document in its own prompts, not in the chat's context window.
+    view = ContextView(chat_id, None, (), 0, 0)
     yield TurnStarted(view, [*kept, reply], reply)
     text, saved_at, ended, fraction = "", time.monotonic(), False, 0.0
     try:
