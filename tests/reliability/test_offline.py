@@ -1,0 +1,90 @@
+"""Offline means offline: loading a model, chatting and exporting open no network connection.
+
+The guard (netguard.refuse_network) records and refuses every network attempt made through
+Python's socket module; it is first shown to catch the clients Hearth has (the standard
+library's and huggingface_hub's), then wrapped around the real work. Native code could bypass
+it, so llama.cpp's libraries are checked to import no socket functions at all.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import huggingface_hub
+import llama_cpp
+import pytest
+
+from engine.chats import ChatService, Turn, TurnEnded
+from engine.config import AppConfig, load_config, save_config
+from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.runtime import Runtime
+from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.store import ChatStore
+from tests.reliability.netguard import refuse_network
+
+
+def test_the_guard_records_and_refuses_every_way_out() -> None:
+    with refuse_network() as attempts:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", 9), timeout=1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as raw:
+            with pytest.raises(ConnectionRefusedError):
+                raw.connect(("127.0.0.1", 9))
+            with pytest.raises(ConnectionRefusedError):
+                raw.connect_ex(("::1", 9))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, pytest.raises(
+            ConnectionRefusedError
+        ):
+            udp.sendto(b"?", ("127.0.0.1", 53))
+        with pytest.raises(OSError):
+            urllib.request.urlopen("http://example.com/", timeout=1)
+        with pytest.raises(Exception, match="refuses network access"):
+            huggingface_hub.HfApi(endpoint="http://127.0.0.1:9").model_info("some/model")
+        left, right = socket.socketpair()  # local IPC is not the network
+        with left, right:
+            left.sendall(b"ok")
+            assert right.recv(2) == b"ok"
+    assert len(attempts) >= 6
+    assert any("127.0.0.1" in attempt for attempt in attempts[-2:])
+    assert socket.create_connection.__module__ == "socket", "the guard undoes itself"
+
+
+def test_loading_chatting_and_exporting_open_no_connection(
+    bundled_model: Path, tmp_path: Path
+) -> None:
+    config = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=8)))
+    with refuse_network() as attempts:
+        save_config(tmp_path / "settings.json", config)
+        config = load_config(tmp_path / "settings.json").config
+        runtime = Runtime()
+        try:
+            runtime.load(bundled_model, RuntimeSettings(n_ctx=512), n_threads=1)
+            store = ChatStore(tmp_path / "hearth.sqlite3")
+            service = ChatService(store, runtime)
+            chat = store.create_chat()
+            for turn in (Turn("send", "Hello"), Turn("regenerate"), Turn("edit", "Hi there")):
+                events = list(service.reply(chat.id, config, threading.Event(), turn))
+                assert isinstance(events[-1], TurnEnded) and events[-1].reply is not None
+            messages = store.messages(chat.id)
+            write_text_atomically(tmp_path / "chat.md", chat_to_markdown(chat, messages))
+            write_text_atomically(tmp_path / "chat.json", chat_to_json(chat, messages))
+            assert store.search("hi")
+            store.close()
+        finally:
+            runtime.close()
+    assert attempts == []
+    assert "Hi there" in (tmp_path / "chat.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads ELF symbol names")
+def test_llama_cpp_native_libraries_import_no_socket_functions() -> None:
+    libraries = sorted((Path(llama_cpp.__file__).parent / "lib").glob("*.so"))
+    assert libraries, "no llama.cpp libraries found"
+    for library in libraries:
+        names = library.read_bytes()
+        for function in (b"socket", b"connect", b"getaddrinfo", b"gethostbyname", b"sendto"):
+            assert b"\0" + function + b"\0" not in names, f"{library.name} imports {function!r}"
