@@ -111,6 +111,8 @@ class ChatService:
         leaves the chat exactly as it was. A regenerated reply replaces the previous one only
         once it is complete: stopped or failed, the previous reply stays.
         """
+        # As the store will keep it, so the next turn's prompt starts with the same tokens.
+        turn = dataclasses.replace(turn, text=turn.text.replace("\x00", ""))
         chat = self.store.get_chat(chat_id)
         stored = [m for m in self.store.messages(chat_id) if m.role != "system"]
         documents = self.store.attachments(chat_id)

@@ -90,7 +90,9 @@ def default_title(text: str, max_words: int = 6, max_chars: int = 48) -> str:
 
 
 def _storable(text: str) -> str:
-    # Lone surrogates (possible from broken decoding) cannot be encoded to UTF-8 for SQLite.
+    # NUL cuts text short in C APIs and exports; lone surrogates (possible from broken
+    # decoding) cannot be encoded to UTF-8 for SQLite.
+    text = text.replace("\x00", "")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
