@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
 SELF_TEST_MESSAGE = "Say hello in one short sentence."
 SELF_TEST_TIMEOUT_MS = 180_000
-ICON = Path(__file__).resolve().parent.parent / "assets" / "hearth.svg"
+# From the source tree (and the frozen app's copy of it), else where `pip install` put it.
+ICON_PLACES = (
+    Path(__file__).resolve().parent.parent / "assets" / "hearth.svg",
+    Path(sys.prefix) / "share" / "hearth" / "hearth.svg",
+)
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -142,8 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_ID)
-    if ICON.exists():
-        app.setWindowIcon(QIcon(str(ICON)))
+    icon = next((place for place in ICON_PLACES if place.exists()), None)
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     # Window geometry lives beside Hearth's own settings, so HEARTH_HOME moves it too.
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir))
