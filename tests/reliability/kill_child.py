@@ -5,6 +5,8 @@ SQLite file, while a second thread saves settings.json in a loop. Every fact it 
 line appended to the report file) is written only after the database or the file holds it, so
 whatever the report says must survive a SIGKILL at any moment.
 
+`make_database` is the other child: it creates a new database, to be killed mid-migration.
+
 By hand: `python -m tests.reliability.kill_child FOLDER REPORT RUN` (then kill it).
 """
 
@@ -110,6 +112,17 @@ def run(folder: str, report: str, run_number: int) -> None:
                 assert event.reply is not None
                 tell(ended=event.reply.id, content=event.reply.content,
                      status=event.reply.status, replaced=event.replaced)
+
+
+def make_database(path: str, report: str) -> None:
+    """Creates a database (its migrations) and fills it; the kill comes while it is made."""
+    out = os.open(report, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(out, b'{"opening": true}\n')
+    store = ChatStore(Path(path))
+    chat = store.create_chat()
+    for number in range(1_000_000):
+        message = store.add_message(chat.id, "user", f"message {number}")
+        os.write(out, (json.dumps({"finished": message.id}) + "\n").encode())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """SIGKILL at random moments while chatting and saving settings: nothing reported saved is lost.
 
 A child process (kill_child.py) chats on the real model with a real SQLite file and saves
-settings.json in a loop, reporting each fact after it is on disk; it is killed 50 times at
-seeded random moments, 10 of them while it starts (opening the database, loading the model).
+settings.json in a loop, reporting each fact after it is on disk; it is killed 40 times at
+seeded random moments, 8 of them while it starts (opening the database, loading the model),
+and 10 more times while it creates a new database (its migrations).
 After each kill, as the app would on its next start: the database passes `PRAGMA
 integrity_check` and FTS5's own check, every message reported finished is there unchanged, the
 reply in flight is kept as far as it was saved (a regeneration in flight leaves the previous
@@ -32,12 +33,15 @@ from typing import Any
 import pytest
 
 from engine.config import load_config
+from engine.migrations import MIGRATIONS
 from engine.store import ChatStore, MessageRecord
 from tests.reliability import kill_child
 
 KILL_SEED = int(os.environ.get("HEARTH_KILL_SEED", "7"))
-KILLS = 50
-STARTING_KILLS = 10  # every fifth run dies at a random moment from its start
+KILLS = 40
+STARTING_KILLS = 8  # every fifth run dies at a random moment from its start
+MIGRATION_KILLS = 10
+MIGRATION_S = 0.06  # making a new database takes ~30 ms here
 AFTER_READY_S = 2.5  # the other runs die within this long of their chat starting
 READY_TIMEOUT_S = 120.0
 
@@ -181,7 +185,9 @@ def wait_until_ready(report: Path, child: multiprocessing.process.BaseProcess) -
         child.join(0.01)
 
 
-def test_fifty_kills_lose_nothing(forkserver: ForkServerContext, tmp_path: Path) -> None:
+def test_forty_kills_while_chatting_and_saving_settings_lose_nothing(
+    forkserver: ForkServerContext, tmp_path: Path
+) -> None:
     rng = random.Random(KILL_SEED)
     ledger, landed = Ledger(), Counter[str]()
     for run in range(KILLS):
@@ -216,3 +222,45 @@ def test_fifty_kills_lose_nothing(forkserver: ForkServerContext, tmp_path: Path)
     # The moments that matter were all hit, so a green run means they were tested.
     for moment in ("starting", "regenerating", "reply with saved text", "settings save"):
         assert landed[moment] > 0, f"no kill landed while {moment}: {dict(landed)}"
+
+
+def test_ten_kills_while_a_new_database_is_made_leave_one_that_opens(
+    forkserver: ForkServerContext, tmp_path: Path
+) -> None:
+    rng = random.Random(KILL_SEED + 1)
+    stages = Counter[int]()
+    for run in range(MIGRATION_KILLS):
+        db, report = tmp_path / f"new-{run}.sqlite3", tmp_path / f"new-{run}.jsonl"
+        child = forkserver.Process(target=kill_child.make_database, args=(str(db), str(report)))
+        child.start()
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while not read_report(report):
+                assert child.is_alive() and time.monotonic() < deadline
+                child.join(0.001)
+            child.join(rng.uniform(0.0, MIGRATION_S))
+            assert child.pid is not None and child.is_alive()
+            os.kill(child.pid, signal.SIGKILL)
+            child.join()
+        finally:
+            if child.is_alive():
+                child.kill()
+                child.join()
+            child.close()
+        finished = [event["finished"] for event in read_report(report) if "finished" in event]
+        if db.exists():
+            conn = sqlite3.connect(db)
+            try:
+                assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+                stages[conn.execute("PRAGMA user_version").fetchone()[0]] += 1
+            finally:
+                conn.close()
+        store = ChatStore(db)  # the next start finishes what the killed one began
+        try:
+            assert store.schema_version == len(MIGRATIONS)
+            kept = {m.id for chat in store.list_chats() for m in store.messages(chat.id)}
+            assert set(finished) <= kept, f"seed {KILL_SEED + 1}, run {run}: messages lost"
+            store.add_message(store.create_chat().id, "user", "still works")
+        finally:
+            store.close()
+    print(f"\nschema versions the kills left (seed {KILL_SEED + 1}): {dict(stages)}")
