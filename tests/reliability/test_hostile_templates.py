@@ -23,6 +23,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from engine.chats import ChatService, Turn, TurnEnded
 from engine.config import AppConfig
 from engine.errors import ModelError
+from engine.gguf import read_header
 from engine.prompt import (
     RENDER_SECONDS,
     ChatMessage,
@@ -156,8 +157,6 @@ def test_honest_templates_render_exactly_as_llama_cpp_python_does(template: str)
 
 
 def test_a_long_honest_chat_is_never_refused(bundled_model: Path) -> None:
-    from engine.gguf import read_header
-
     chatml = read_header(bundled_model).metadata["tokenizer.chat_template"]
     assert isinstance(chatml, str)
     chat = [ChatMessage("user" if i % 2 == 0 else "assistant", f"message {i} " + "ab " * 700)
