@@ -31,7 +31,7 @@ from engine.errors import ModelError, NoModelLoadedError
 from engine.gguf import read_header
 from engine.memory import estimate_memory
 from engine.models import ModelFile, check_model_file
-from engine.prompt import ChatMessage, ChatTemplate
+from engine.prompt import ChatMessage, ChatTemplate, check_chat_templates
 from engine.sampling import SamplingLlama
 from engine.settings import ChatSettings, RuntimeSettings
 
@@ -187,6 +187,8 @@ class Runtime:
         if previous is not None:
             freed = estimate_memory(read_header(previous.path), previous.settings.n_ctx).total_bytes
         model_file = check_model_file(path, settings.n_ctx, freed_bytes=freed)
+        # llama-cpp-python compiles the file's templates inside Llama(): check them first.
+        check_chat_templates(model_file.header.metadata)
         self.close()
         try:
             return self._load(model_file, settings, n_threads)

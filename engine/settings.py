@@ -53,7 +53,7 @@ class FieldSpec:
             return None if self.optional else f"{self.label} is required"
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{self.label} must be a number"
-        if self.kind in ("int", "choice") and not float(value).is_integer():
+        if self.kind in ("int", "choice") and isinstance(value, float) and not value.is_integer():
             return f"{self.label} must be a whole number"
         if isinstance(value, float) and not math.isfinite(value):
             return f"{self.label} must be a finite number"

@@ -208,12 +208,6 @@ def test_a_settings_file_of_any_bytes_loads_or_is_set_aside_with_a_notice(
         path.with_name("settings.json.broken").unlink()
 
 
-@pytest.mark.xfail(
-    reason="engine/settings.py FieldSpec.check calls float() on whole numbers, which overflows "
-    "past ~1e308: a settings file with such a number crashes instead of being set aside",
-    raises=OverflowError,
-    strict=True,
-)
 @pytest.mark.parametrize("name", ["top_k", "n_ctx"])
 def test_a_whole_number_beyond_floats_is_a_settings_error(name: str) -> None:
     parse = sampling_from_dict if name == "top_k" else runtime_from_dict

@@ -278,12 +278,6 @@ CHILD = textwrap.dedent("""
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
-@pytest.mark.xfail(
-    reason="Runtime.load must call engine.prompt.check_chat_templates(header metadata) before "
-    "llama.cpp loads the file: llama-cpp-python's Llama() compiles the templates itself and "
-    "folds constants like 'x' * 10**9 at compile time, running out of memory",
-    strict=True,
-)
 def test_a_template_constant_cannot_exhaust_memory_while_the_model_loads(
     bundled_model: Path, tmp_path: Path
 ) -> None:
