@@ -211,3 +211,10 @@ def test_offline_search_says_it_needs_the_network(offline_endpoint: str) -> None
     )
     with pytest.raises(HubOfflineError, match=r"^Listing a model's files needs the network"):
         repo_gguf_files("owner/name", endpoint=offline_endpoint)
+
+
+def test_the_hub_client_sends_no_telemetry() -> None:
+    # Set by the engine package before huggingface_hub is imported: no agent-harness fetch.
+    from huggingface_hub import constants
+
+    assert constants.HF_HUB_DISABLE_TELEMETRY
