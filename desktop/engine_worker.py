@@ -27,9 +27,11 @@ from engine.document_turns import SummaryStatus, summary_turn
 from engine.documents import Document, pasted_document, read_document
 from engine.errors import ContextOverflowError, HearthError, MessageTooLongError
 from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.lab_chat import preset_turn
 from engine.models import resolve_model
 from engine.paths import AppPaths
 from engine.prompt import ChatMessage
+from engine.prompt_lab.storage import LabStore
 from engine.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
 from engine.settings import ChatSettings
 from engine.store import ChatStore, MessageRecord
@@ -105,6 +107,21 @@ class EngineWorker(QObject):
         self._runtime = Runtime()
         self._service: ChatService | None = None
         self._job: _Job | None = None
+        # Set by another worker on this thread while it holds the model for long work (the
+        # Prompt Lab's tuning): chat turns are refused with this reason meanwhile.
+        self.busy_reason: str | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The model, for other workers on this thread to borrow while no reply runs."""
+        return self._runtime
+
+    @property
+    def replying(self) -> bool:
+        return self._job is not None
+
+    def chat_service(self) -> ChatService:
+        return self._chats()
 
     def _chats(self) -> ChatService:
         if self._service is None:
@@ -342,13 +359,17 @@ class EngineWorker(QObject):
                     cancel: threading.Event) -> None:
         if self._job is not None:
             raise HearthError("A reply is still being written.")
+        if self.busy_reason is not None:
+            raise HearthError(self.busy_reason)
         loaded = self._runtime.loaded
         if loaded is None:
             raise HearthError("No model is loaded.")
         service = self._chats()
         events: Iterator[Any]
         if isinstance(turn, Turn):
-            events = service.reply(chat_id, self._config, cancel, turn)
+            events = (preset_turn(service.store, self._runtime, LabStore.at(self._paths),
+                                  chat_id, turn)
+                      or service.reply(chat_id, self._config, cancel, turn))
         else:
             events = summary_turn(service, chat_id, *turn, cancel)
         started = next(events)
