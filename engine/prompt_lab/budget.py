@@ -20,6 +20,7 @@ from engine.prompt_lab.space import DEMO_COUNTS
 from engine.prompt_lab.tasks import Task, TaskKind
 
 MEASURE_SECONDS = 2.0
+WARM_UP_PASSES = 2
 GENERATED_TOKEN_COST = 4  # prompt tokens' worth of time per generated token (1 thread)
 MIN_POOL = 4
 ANSWER_CANDIDATES = 3  # free text: the leaders whose greedy answers are scored on validation
@@ -120,15 +121,21 @@ def estimate_seconds(evaluator: Evaluator, task: Task) -> dict[Budget, float]:
     if not pool:
         raise PromptLabError("This task has no examples outside the test set.")
     scorer = evaluator.scorer
-    tokens_before, seconds_before = scorer.decoded_tokens, scorer.seconds
-    started = time.perf_counter()
-    passes = 0
-    while passes < 3 or (time.perf_counter() - started < MEASURE_SECONDS and passes < 16):
-        example = pool[passes % len(pool)]
+
+    def score(index: int) -> None:
+        example = pool[index % len(pool)]
         if task.kind is TaskKind.CLASSIFICATION:
             evaluator.label_scores(spec, example.input)
         else:
             evaluator.likelihood(spec, example.input, example.output)
+
+    for index in range(WARM_UP_PASSES):  # the prompt's prefix, and a try of each thread count
+        score(index)
+    tokens_before, seconds_before = scorer.decoded_tokens, scorer.seconds
+    started = time.perf_counter()
+    passes = 0
+    while passes < 3 or (time.perf_counter() - started < MEASURE_SECONDS and passes < 16):
+        score(WARM_UP_PASSES + passes)
         passes += 1
     per_pass = (time.perf_counter() - started) / passes
     tokens = max(1, scorer.decoded_tokens - tokens_before)

@@ -51,9 +51,10 @@ class Evaluator:
         """The model's greedy answer in chat format, through the chat's own token loop."""
         request = chat_request(spec, text, GREEDY, max_tokens)
         answer = ""
-        for event in self.scorer.runtime.stream(request, cancel):
-            if isinstance(event, GenerationDone):
-                answer = event.text
+        with self.scorer.prompt_threads():
+            for event in self.scorer.runtime.stream(request, cancel):
+                if isinstance(event, GenerationDone):
+                    answer = event.text
         return answer.strip()
 
     def _answer(self, spec: PromptSpec, word: str) -> list[int]:
@@ -79,11 +80,12 @@ def chat_request(
 
 @dataclass(frozen=True)
 class Summary:
+    """A prompt's validation score under one calibration mode."""
+
     calibration: Calibration
-    score: float  # accuracy 0..1
-    margin: float
-    bias: tuple[float, ...]
-    by_calibration: dict[str, float]
+    score: float  # accuracy 0..1; free text: mean log-probability per token
+    margin: float  # mean lead of the right label's normalised log-probability
+    bias: tuple[float, ...]  # what the mode subtracts from label scores
 
     @property
     def key(self) -> tuple[float, float]:
@@ -95,8 +97,8 @@ def summarise_labels(
     gold: Mapping[int, int],
     content_free: Sequence[Sequence[float]],
     prior: Sequence[float],
-) -> Summary:
-    """Accuracy of a prompt under each calibration; the best one is the prompt's score.
+) -> list[Summary]:
+    """Accuracy of a prompt under each calibration mode (none first).
 
     Validation-mean calibration is scored leave-one-out (each example's bias comes from the
     others), so its score is not flattered by fitting on the examples it is judged on; the
@@ -124,10 +126,13 @@ def summarise_labels(
             right += int(max(range(len(scores)), key=scores.__getitem__) == answer)
             margins += scores[answer] - others
         count = max(1, len(ids))
-        summaries.append(Summary(mode, right / count, margins / count, kept, {}))
-    by_mode = {s.calibration.value: s.score for s in summaries}
-    best = max(summaries, key=lambda s: s.key)  # max keeps the first (simplest) on ties
-    return Summary(best.calibration, best.score, best.margin, best.bias, by_mode)
+        summaries.append(Summary(mode, right / count, margins / count, kept))
+    return summaries
+
+
+def best_summary(summaries: Sequence[Summary]) -> Summary:
+    """The mode that scores best; on a tie the simpler one (none, then contextual)."""
+    return max(summaries, key=lambda s: s.key)
 
 
 def predict(scores: Sequence[float], bias: Sequence[float]) -> tuple[int, float]:

@@ -17,7 +17,7 @@ from typing import Any
 from engine.errors import PromptLabError
 from engine.prompt import ChatMessage
 from engine.prompt_lab.calibration import Calibration
-from engine.prompt_lab.evaluate import Evaluator, chat_request, predict
+from engine.prompt_lab.evaluate import GREEDY, Evaluator, chat_request, predict
 from engine.prompt_lab.fingerprint import model_fingerprint
 from engine.prompt_lab.prompts import PromptFormat, PromptRenderer, PromptSpec, chat_messages
 from engine.prompt_lab.results import CandidateRow, TuneResult, spec_from_dict
@@ -27,7 +27,7 @@ from engine.runtime import GenerationRequest, Runtime
 from engine.settings import SamplingSettings
 
 PRESET_VERSION = 1
-FREE_TEXT_SAMPLING = SamplingSettings(temperature=0.0, repeat_penalty=1.0)
+LABEL_ANSWER_TOKENS = 16  # a classification preset's reply in a chat: a label word
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class LabPreset:
     labels: tuple[str, ...]  # the task's labels; spec.label_words are what the model writes
     calibration: Calibration
     bias: tuple[float, ...]  # subtracted from the normalised label log-probabilities
-    sampling: SamplingSettings  # for free-text answers in a chat
+    sampling: SamplingSettings  # greedy, as the search generated its answers
     max_tokens: int
     model_name: str
     model_fingerprint: str
@@ -89,7 +89,7 @@ class Classification:
 
 
 def preset_from_result(
-    result: TuneResult, name: str, candidate: CandidateRow | None = None, max_tokens: int = 512
+    result: TuneResult, name: str, candidate: CandidateRow | None = None
 ) -> LabPreset:
     """The run's winner (or another of its candidates) as a preset.
 
@@ -106,8 +106,8 @@ def preset_from_result(
         labels=result.labels,
         calibration=winner.calibration,
         bias=winner.bias if result.kind is TaskKind.CLASSIFICATION else (),
-        sampling=FREE_TEXT_SAMPLING,
-        max_tokens=max_tokens,
+        sampling=GREEDY,
+        max_tokens=result.answer_tokens or LABEL_ANSWER_TOKENS,
         model_name=result.model.name,
         model_fingerprint=result.model.fingerprint,
         run_id=result.run_id,

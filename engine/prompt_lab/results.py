@@ -29,7 +29,9 @@ class CandidateRow:
     demo_ids: tuple[int, ...]
     stage: int  # 1: scored on the first minibatch only; 2: on all validation examples
     n: int  # validation examples scored
-    score: float | None  # validation accuracy or metric (0..1); None before any round ends
+    # Validation accuracy, or for free text the metric on greedy answers (0..1); None before
+    # a round ends, and for free-text candidates whose answers were not generated.
+    score: float | None
     margin: float  # mean log-probability lead of the right label (a tie breaker)
     calibration: Calibration
     bias: tuple[float, ...]  # subtracted from normalised label log-probabilities
@@ -101,6 +103,7 @@ class TuneResult:
     validation_ids: tuple[int, ...]
     demo_pool_ids: tuple[int, ...]
     decoded_tokens: int
+    answer_tokens: int  # free text: the longest greedy answer allowed, in tokens
     version: int = RESULT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,6 +136,7 @@ class TuneResult:
             validation_ids=tuple(data["validation_ids"]),
             demo_pool_ids=tuple(data["demo_pool_ids"]),
             decoded_tokens=int(data["decoded_tokens"]),
+            answer_tokens=int(data["answer_tokens"]),
             version=int(data.get("version", RESULT_VERSION)),
         )
 

@@ -9,8 +9,9 @@ which is off by one in llama-cpp-python 0.3.36.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import llama_cpp
 import numpy as np
@@ -77,20 +78,31 @@ class Scorer:
                 f"A prompt of {len(prompt):,} tokens does not fit the context window of "
                 f"{llm.n_ctx():,}: use fewer or shorter examples, or a longer context."
             )
-        threads = self._threads.pick()
+        with self.prompt_threads():
+            return self._score(llm, list(prompt), continuations, reusable)
+
+    @contextlib.contextmanager
+    def prompt_threads(self) -> Iterator[None]:
+        """Reads prompts on the thread count that is fastest right now, then restores it.
+
+        Only scoring passes (which count their tokens) teach the chooser and the throughput
+        figures; a chat reply generated inside just benefits from its choice.
+        """
+        llm = self._runtime.llama
         loaded = self._runtime.loaded
-        llama_cpp.llama_set_n_threads(llm.ctx, loaded.n_threads if loaded else 1, threads)
+        generation = loaded.n_threads if loaded else 1
+        threads = self._threads.pick()
+        llama_cpp.llama_set_n_threads(llm.ctx, generation, threads)
         started, before = time.perf_counter(), self.decoded_tokens
         try:
-            return self._score(llm, list(prompt), continuations, reusable)
+            yield
         finally:
-            elapsed = time.perf_counter() - started
-            self.seconds += elapsed
-            self._threads.record(threads, self.decoded_tokens - before, elapsed)
+            elapsed, tokens = time.perf_counter() - started, self.decoded_tokens - before
+            if tokens:
+                self.seconds += elapsed
+                self._threads.record(threads, tokens, elapsed)
             if llm.ctx is not None:
-                llama_cpp.llama_set_n_threads(
-                    llm.ctx, loaded.n_threads if loaded else 1, batch_thread_count()
-                )
+                llama_cpp.llama_set_n_threads(llm.ctx, generation, batch_thread_count())
 
     def _score(
         self,

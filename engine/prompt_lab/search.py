@@ -15,6 +15,7 @@ finishes with the best candidate so far, skipping the held-out comparison.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import random
 import threading
@@ -26,7 +27,13 @@ from dataclasses import dataclass, field
 from engine.errors import NoModelLoadedError, PromptLabError
 from engine.prompt_lab.budget import ANSWER_CANDIDATES, PLANS, Budget, Layout, SearchPlan, layout
 from engine.prompt_lab.calibration import CONTENT_FREE_INPUTS, Calibration, log_prior
-from engine.prompt_lab.evaluate import Evaluator, Summary, predict, summarise_labels
+from engine.prompt_lab.evaluate import (
+    Evaluator,
+    Summary,
+    best_summary,
+    predict,
+    summarise_labels,
+)
 from engine.prompt_lab.fingerprint import METHOD, model_fingerprint
 from engine.prompt_lab.metrics import scorer_for
 from engine.prompt_lab.prompts import PromptFormat, PromptSpec
@@ -47,6 +54,7 @@ from engine.runtime import Runtime
 CONTEXT_MARGIN = 8  # tokens kept free beyond the longest prompt and answer
 MAX_ANSWER_TOKENS = 512
 _CHAT = PromptSpec(PromptFormat.CHAT, "")
+_Answer = tuple[float, ...] | str  # a test example's label scores, or a free-text answer
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,8 @@ class _Record:
     stage: int = 0  # 0: not done with any round; 1: screened; 2: whole validation split
     rows: dict[int, list[float]] = field(default_factory=dict)  # example id -> scores
     content_free: list[list[float]] = field(default_factory=list)
-    summary: Summary | None = None
+    modes: list[Summary] = field(default_factory=list)  # the score under each calibration
+    summary: Summary | None = None  # the best of them
     answer_score: float | None = None  # free text: metric of greedy answers on validation
 
 
@@ -147,11 +156,12 @@ class _Search:
         self.prior = log_prior(task.labels, [e.output for e in pool]) if self.classification else []
         self.records: list[_Record] = []
         self.history: list[HistoryPoint] = []
+        self.metric = scorer_for(task.metric, task.pattern)
         self.longest_input = max(pool, key=lambda e: len(e.input)).input
         self.answer_limit = self._answer_limit()
         self.passes = 0
         self.passes_total = self.layout.passes
-        self.started = time.perf_counter()
+        self.started = 0.0
         self.stage = "screening"
         self.left = 0
         self.warnings = self._warnings()
@@ -161,15 +171,11 @@ class _Search:
     def run(self) -> Iterator[LabEvent]:
         started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         tokens_before = self.scorer.decoded_tokens
+        self.started = time.perf_counter()
         candidates = self._draw()
-        counts = self.layout
-        self.passes_total = (
-            len(candidates) * (counts.content_free + counts.minibatch)
-            + min(counts.keep, len(candidates)) * (counts.validation - counts.minibatch)
-            + counts.refinements * (counts.content_free + counts.validation)
-            + counts.answer_passes
-            + (2 * counts.test if self.classification else 0)
-        )
+        drawn = len(candidates)  # fewer than planned when the space is small
+        self.passes_total = dataclasses.replace(
+            self.layout, candidates=drawn, keep=min(self.layout.keep, drawn)).passes
         yield SearchStarted(len(candidates), len(self.validation), len(self.minibatch),
                             len(self.demo_pool), len(self.task.test), self.passes_total,
                             self.warnings)
@@ -186,7 +192,8 @@ class _Search:
         baseline = self.records[0]
         held_out = None
         if not self.cancel.is_set() and self.task.test:
-            self.passes_total = self.passes + len(self.task.test) * (1 + (winner is not baseline))
+            prompts = len({baseline.candidate.spec, winner.candidate.spec})
+            self.passes_total = self.passes + len(self.task.test) * prompts
             held_out = yield from self._held_out(baseline, winner)
         yield self._progress()
         yield SearchFinished(TuneResult(
@@ -204,7 +211,7 @@ class _Search:
             search_seconds=search_seconds,
             stopped=self.cancel.is_set(),
             warnings=self.warnings,
-            baseline=self._row(baseline),
+            baseline=self._row(baseline, uncalibrated=True),
             winner=self._row(winner),
             candidates=tuple(self._row(r) for r in self._ranked(every=True)),
             held_out=held_out,
@@ -212,6 +219,7 @@ class _Search:
             validation_ids=tuple(e.id for e in self.validation),
             demo_pool_ids=tuple(e.id for e in self.demo_pool),
             decoded_tokens=self.scorer.decoded_tokens - tokens_before,
+            answer_tokens=self.answer_limit,
         ))
 
     def _draw(self) -> list[Candidate]:
@@ -257,7 +265,8 @@ class _Search:
             if self.cancel.is_set():
                 return
             record.stage = stage
-            record.summary = self._summary(record)
+            record.modes = self._summaries(record)
+            record.summary = best_summary(record.modes)
             self._note_best()
             yield CandidateScored(self._row(record))
 
@@ -310,7 +319,6 @@ class _Search:
     def _answers(self) -> Iterator[LabEvent]:
         """Free text: the leaders' greedy answers on validation, scored by the task's metric."""
         self.stage = "answers"
-        metric = scorer_for(self.task.metric, self.task.pattern)
         leaders = [r for r in self._ranked() if r.stage == 2][:ANSWER_CANDIDATES]
         self.left = len(leaders)
         for record in leaders:
@@ -320,7 +328,7 @@ class _Search:
                     return
                 answer = self.evaluator.generate(
                     record.candidate.spec, example.input, self.answer_limit, self.cancel)
-                scores.append(metric(answer, example.output))
+                scores.append(self.metric(answer, example.output))
                 yield self._pass()
             record.answer_score = sum(scores) / len(scores)
             self._note_best()
@@ -329,32 +337,34 @@ class _Search:
     def _held_out(
         self, baseline: _Record, winner: _Record
     ) -> Generator[LabEvent, None, HeldOut | None]:
-        """Baseline and winner on the test set, read here for the first and only time."""
-        self.stage, self.left = "held-out", 2 if winner is not baseline else 1
+        """Baseline and winner on the test set, read here for the first and only time.
+
+        The baseline is the plain zero-shot prompt, uncalibrated; the winner runs with its
+        calibration. A winner with the baseline's prompt reuses its answers.
+        """
         test = list(self.task.test)
-        outcomes: dict[str, list[tuple[str, float, float | None, tuple[float, ...]]]] = {}
-        for who, record in (("baseline", baseline), ("winner", winner)):
-            if who == "winner" and winner is baseline:
-                outcomes["winner"] = outcomes["baseline"]
-                break
-            outcomes[who] = []
+        specs = list(dict.fromkeys((baseline.candidate.spec, winner.candidate.spec)))
+        self.stage, self.left = "held-out", len(specs)
+        raw: dict[PromptSpec, list[_Answer]] = {}
+        for spec in specs:
+            raw[spec] = []
             for example in test:
                 if self.cancel.is_set():
                     return None
-                outcomes[who].append(self._test_answer(record, example, who == "baseline"))
+                raw[spec].append(self._test_answer(spec, example))
                 yield self._pass()
-        base_scores = [o[1] for o in outcomes["baseline"]]
-        win_scores = [o[1] for o in outcomes["winner"]]
+        base = [self._outcome(answer, e, None)
+                for answer, e in zip(raw[baseline.candidate.spec], test, strict=True)]
+        best = [self._outcome(answer, e, winner)
+                for answer, e in zip(raw[winner.candidate.spec], test, strict=True)]
+        base_scores = [o[1] for o in base]
+        win_scores = [o[1] for o in best]
         binary = all(s in (0.0, 1.0) for s in (*base_scores, *win_scores))
         n = len(test)
 
         def interval(scores: list[float]) -> Interval:
             return wilson(sum(scores), n) if binary else bootstrap_mean(scores, self.seed)
 
-        examples = tuple(
-            ExampleOutcome(e.id, e.input, e.output, b[0], b[1], w[0], w[1], w[2], w[3])
-            for e, b, w in zip(test, outcomes["baseline"], outcomes["winner"], strict=True)
-        )
         return HeldOut(
             n=n,
             baseline_score=sum(base_scores) / n,
@@ -362,30 +372,36 @@ class _Search:
             winner_score=sum(win_scores) / n,
             winner_interval=interval(win_scores),
             comparison=compare_paired(win_scores, base_scores, self.seed),
-            examples=examples,
+            examples=tuple(
+                ExampleOutcome(e.id, e.input, e.output, b[0], b[1], w[0], w[1], w[2], w[3])
+                for e, b, w in zip(test, base, best, strict=True)
+            ),
         )
 
-    def _test_answer(
-        self, record: _Record, example: Example, plain_baseline: bool
-    ) -> tuple[str, float, float | None, tuple[float, ...]]:
-        spec = record.candidate.spec
+    def _test_answer(self, spec: PromptSpec, example: Example) -> _Answer:
+        """Label log-probabilities, or the greedy answer for free text."""
         if self.classification:
-            scores = self.evaluator.label_scores(spec, example.input)
-            bias = [0.0] * len(scores) if plain_baseline else self._bias(record)
-            index, confidence = predict(scores, bias)
-            label = self.task.labels[index]
-            return label, float(label == example.output), confidence, tuple(scores)
-        answer = self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
-        metric = scorer_for(self.task.metric, self.task.pattern)
-        return answer, metric(answer, example.output), None, ()
+            return tuple(self.evaluator.label_scores(spec, example.input))
+        return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
+
+    def _outcome(
+        self, answer: _Answer, example: Example, calibrated_by: _Record | None
+    ) -> tuple[str, float, float | None, tuple[float, ...]]:
+        """(answer shown, score 0..1, confidence, label scores) of one test example."""
+        if isinstance(answer, str):
+            return answer, self.metric(answer, example.output), None, ()
+        bias = self._bias(calibrated_by) if calibrated_by else [0.0] * len(answer)
+        index, confidence = predict(answer, bias)
+        label = self.task.labels[index]
+        return label, float(label == example.output), confidence, answer
 
     # --- bookkeeping ---------------------------------------------------------------------
 
-    def _summary(self, record: _Record) -> Summary:
+    def _summaries(self, record: _Record) -> list[Summary]:
         if self.classification:
             return summarise_labels(record.rows, self.gold, record.content_free, self.prior)
         likelihood = sum(row[0] for row in record.rows.values()) / max(1, len(record.rows))
-        return Summary(Calibration.NONE, likelihood, 0.0, (), {})
+        return [Summary(Calibration.NONE, likelihood, 0.0, ())]
 
     def _bias(self, record: _Record) -> list[float]:
         summary = record.summary
@@ -427,8 +443,11 @@ class _Search:
             return record.answer_score
         return record.summary.score if record.summary else 0.0
 
-    def _row(self, record: _Record) -> CandidateRow:
-        summary = record.summary
+    def _row(self, record: _Record, uncalibrated: bool = False) -> CandidateRow:
+        """The record as a table row; `uncalibrated`: as the plain prompt, for the baseline."""
+        summary = record.modes[0] if uncalibrated and record.modes else record.summary
+        score = record.answer_score if record.answer_score is not None else (
+            summary.score if summary and self.classification else None)
         candidate = record.candidate
         return CandidateRow(
             id=candidate.id,
@@ -437,11 +456,11 @@ class _Search:
             demo_ids=candidate.demo_ids,
             stage=record.stage,
             n=len(record.rows),
-            score=self._score_of(record) if summary else None,
+            score=score,
             margin=summary.margin if summary else 0.0,
             calibration=summary.calibration if summary else Calibration.NONE,
             bias=summary.bias if summary else (),
-            scores_by_calibration=dict(summary.by_calibration) if summary else {},
+            scores_by_calibration={s.calibration.value: s.score for s in record.modes},
             likelihood=summary.score if summary and not self.classification else 0.0,
         )
 

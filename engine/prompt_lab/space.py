@@ -148,6 +148,7 @@ class SearchSpace:
         self.rng = rng
         self.classification = task.kind is TaskKind.CLASSIFICATION
         self.word_sets = label_word_sets(task.labels) if self.classification else [()]
+        self.demo_counts = DEMO_COUNTS if self.classification else TEXT_DEMO_COUNTS
         library = CLASSIFY_INSTRUCTIONS if self.classification else TEXT_INSTRUCTIONS
         self.instructions: list[tuple[str, str]] = [(text, "library") for text in library]
         if task.instruction:
@@ -166,16 +167,21 @@ class SearchSpace:
         else:
             instruction = ""
         spec = PromptSpec(PromptFormat.CHAT, instruction, (), words)
-        return self._candidate(spec, (), "baseline: zero-shot chat, your instruction")
+        own = ", your instruction" if self.task.instruction else ""
+        return self._candidate(spec, (), f"baseline: zero-shot chat{own}")
 
     def sample(self) -> Candidate:
-        """One random candidate; each factor's options take turns, so all of them get tried."""
+        """One random candidate; each factor's options take turns, so all of them get tried.
+
+        Format and label words, the factors that matter most for small models, take turns
+        together: every pairing comes up before any comes up twice.
+        """
         formats = (PromptFormat.CHAT, PromptFormat.PLAIN) if self.classification else (
             PromptFormat.CHAT,)
-        prompt_format = self._turn("format", formats)
+        pairs = [(f, words) for f in formats for words in self.word_sets]
+        prompt_format, words = self._turn("format and words", pairs)
         template, origin = self._turn("instruction", self.instructions)
-        words = self._turn("words", self.word_sets)
-        count = self._turn("demos", DEMO_COUNTS if self.classification else TEXT_DEMO_COUNTS)
+        count = self._turn("demos", self.demo_counts)
         fields = self._turn("fields", FIELD_NAMES)
         demo_ids = self.choose_demos(count)
         spec = PromptSpec(
@@ -203,7 +209,7 @@ class SearchSpace:
         elif factor == "order" and len(demo_ids) > 1:
             demo_ids = tuple(self.rng.sample(demo_ids, len(demo_ids)))
         elif factor == "count":
-            demo_ids = self.choose_demos(self.rng.choice(DEMO_COUNTS))
+            demo_ids = self.choose_demos(self.rng.choice(self.demo_counts))
         elif self.classification:
             other = PromptFormat.PLAIN if spec.format is PromptFormat.CHAT else PromptFormat.CHAT
             spec = replace(spec, format=other)
@@ -228,7 +234,7 @@ class SearchSpace:
         order = list(self.task.labels)
         self.rng.shuffle(order)
         chosen: list[Example] = []
-        while len(chosen) < count:
+        while len(chosen) < count and any(by_label.values()):
             for label in order:
                 if by_label[label] and len(chosen) < count:
                     chosen.append(by_label[label].pop())

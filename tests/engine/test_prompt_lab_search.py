@@ -36,8 +36,8 @@ from engine.prompt_lab.search import (
     tune,
 )
 from engine.prompt_lab.storage import LabStore
-from engine.prompt_lab.tasks import Task, make_task
-from engine.runtime import Runtime
+from engine.prompt_lab.tasks import Metric, Task, TaskKind, make_task
+from engine.runtime import Runtime, TextChunk
 
 POSITIVE = [
     "I loved every minute of it.", "Wonderful and moving.", "A delight from start to finish.",
@@ -179,7 +179,7 @@ def test_a_chat_preset_reads_in_a_chat_exactly_as_it_was_scored(
     assert messages_for(preset, text)[-1].content == text
 
 
-def test_stop_keeps_the_best_candidate_so_far(runtime: Runtime) -> None:
+def test_stop_keeps_the_best_candidate_so_far(run: Run, runtime: Runtime) -> None:
     task = sentiment_task()
     cancel = threading.Event()
     seen = []
@@ -201,6 +201,8 @@ def test_stop_keeps_the_best_candidate_so_far(runtime: Runtime) -> None:
     best = max(seen, key=lambda row: (row.score or 0.0, row.margin))
     assert result.winner == best
     assert result.winner.score is not None
+    # the same seed draws and scores the same candidates as the full run did
+    assert seen == [e.row for e in run.events if isinstance(e, CandidateScored)][:2]
     assert preset_from_result(result, "Stopped").test_score is None
 
 
@@ -210,3 +212,30 @@ def test_budgets_are_estimated_from_a_short_measurement(runtime: Runtime) -> Non
     quick, standard, thorough = estimates.values()
     assert 0 < quick <= standard <= thorough
     assert layout(task, PLAN).passes == 6 * (3 + 12) + 2 * 8
+
+
+def test_a_free_text_task_is_tuned_on_its_metric_and_its_preset_answers_alike(
+    runtime: Runtime,
+) -> None:
+    names = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jon", "Kai", "Lea"]
+    pairs = [(f"{name} was born in {1901 + 7 * i} in a small town.", str(1901 + 7 * i))
+             for i, name in enumerate(names)]
+    task = make_task("Years", pairs, metric=Metric.EXACT, seed=1)
+    assert task.kind is TaskKind.FREE_TEXT and len(task.test) == 3
+    plan = SearchPlan(candidates=3, keep=1, minibatch=4, validation=4)
+    events = list(tune(runtime, task, plan, 3, threading.Event()))
+    finished = events[-1]
+    assert isinstance(finished, SearchFinished)
+    result = finished.result
+    held = result.held_out
+    assert held is not None and held.n == 3
+    assert held.comparison.test == "mcnemar"  # exact match scores are right or wrong
+    assert result.winner.likelihood < 0 and result.winner.score is not None
+    assert all(row.spec.format is PromptFormat.CHAT for row in result.candidates)
+    preset = preset_from_result(result, "Years")
+    outcome = held.examples[0]
+    request = request_for(preset, outcome.input)
+    assert runtime.plan(request).tokens == prompt_tokens(runtime, preset, outcome.input)
+    answer = "".join(e.text for e in runtime.stream(request, threading.Event())
+                     if isinstance(e, TextChunk))
+    assert answer.strip() == outcome.winner_answer

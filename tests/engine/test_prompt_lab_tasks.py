@@ -13,7 +13,8 @@ from engine.errors import PromptLabError
 from engine.paths import app_paths
 from engine.prompt_lab import metrics, stats
 from engine.prompt_lab.calibration import Calibration
-from engine.prompt_lab.preset import FREE_TEXT_SAMPLING, LabPreset
+from engine.prompt_lab.evaluate import GREEDY
+from engine.prompt_lab.preset import LabPreset
 from engine.prompt_lab.prompts import Demo, PromptFormat, PromptSpec
 from engine.prompt_lab.space import SearchSpace, label_word_sets
 from engine.prompt_lab.storage import LabStore
@@ -184,7 +185,7 @@ def preset(name: str) -> LabPreset:
         name=name, task_name="Mail", kind=TaskKind.CLASSIFICATION, metric=Metric.ACCURACY,
         spec=PromptSpec(PromptFormat.PLAIN, "Spam?", (Demo("win money", "spam"),), ("spam", "ham")),
         labels=("spam", "ham"), calibration=Calibration.CONTEXTUAL, bias=(0.25, -0.25),
-        sampling=FREE_TEXT_SAMPLING, max_tokens=64, model_name="model", model_fingerprint="f" * 64,
+        sampling=GREEDY, max_tokens=64, model_name="model", model_fingerprint="f" * 64,
         run_id="run", test_score=0.9, test_n=30, validation_score=0.95,
     )
 
