@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from desktop.engine_worker import EngineWorker
 from desktop.models_client import ModelsClient
+from desktop.prompt_lab_client import PromptLabClient
 from engine.config import AppConfig
 from engine.documents import Document
 from engine.paths import AppPaths
@@ -80,6 +81,7 @@ class EngineClient(QObject):
         self.worker = EngineWorker(paths)
         self.worker.moveToThread(self._thread)
         self.models = ModelsClient(self._thread, paths, self)
+        self.prompt_lab = PromptLabClient(self._thread, paths, self.worker, self)
         self._cancel: threading.Event | None = None
         self._documents = 0
         self.busy = False
@@ -121,6 +123,7 @@ class EngineClient(QObject):
         self._thread.start()
         # The model list first: it is quick, and the model load that start() begins is not.
         self.models.start()
+        self.prompt_lab.start()
         self._startRequested.emit()
 
     def _remember_config(self, config: AppConfig, _notice: object) -> None:
@@ -215,6 +218,7 @@ class EngineClient(QObject):
             return
         self._shut_down = True
         self.stop()
+        self.prompt_lab.shutdown()
         self.models.shutdown()
         self._shutdownRequested.emit()
         self._thread.wait()

@@ -20,6 +20,7 @@ from desktop.chat_list_model import UNTITLED
 from desktop.chat_tab import ChatTab
 from desktop.engine_client import EngineClient
 from desktop.models_tab import ModelsTab
+from desktop.prompt_lab_tab import PromptLabTab
 from desktop.settings_panel import SettingsPanel
 from desktop.status_bar import HearthStatusBar
 from engine.backend import BackendInfo
@@ -47,6 +48,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.chat_tab, "Chat")
         self.models_tab = ModelsTab(client, self)
         self.tabs.addTab(self.models_tab, "Models")
+        self.prompt_lab_tab = PromptLabTab(client, self)
+        self.tabs.addTab(self.prompt_lab_tab, "Prompt Lab")
+        self.prompt_lab_tab.chatStarted.connect(lambda _chat: self.tabs.setCurrentIndex(0))
         self.setCentralWidget(self.tabs)
 
         self.settings_panel = SettingsPanel(self)
