@@ -36,7 +36,7 @@ class PromptLabClient(QObject):
     exported = Signal(str)
     estimated = Signal(str, object)
     estimateFailed = Signal(str, str)
-    tuneStarted = Signal(str, object)
+    tuneStarted = Signal(object, object)
     tuneProgress = Signal(str, object)
     candidatesScored = Signal(str, list)
     tuneFinished = Signal(object)
@@ -52,7 +52,7 @@ class PromptLabClient(QObject):
     _importRequested = Signal(str)
     _exportRequested = Signal(object, str)
     _estimateRequested = Signal(object)
-    _tuneRequested = Signal(object, str, int, object)
+    _tuneRequested = Signal(str, str, int, object)
     _runsRequested = Signal(str)
     _savePresetRequested = Signal(object, str)
     _deletePresetRequested = Signal(str)
@@ -114,11 +114,12 @@ class PromptLabClient(QObject):
     def estimate(self, task: Task) -> None:
         self._estimateRequested.emit(task)
 
-    def tune(self, task: Task, budget: Budget, seed: int = 0) -> None:
+    def tune(self, task_id: str, budget: Budget, seed: int = 0) -> None:
+        """Tunes the task as saved by the edits sent before this call."""
         # A fresh event per run: a Stop pressed before the worker starts is never lost.
         self._cancel = threading.Event()
         self.tuning = True
-        self._tuneRequested.emit(task, budget.value, seed, self._cancel)
+        self._tuneRequested.emit(task_id, budget.value, seed, self._cancel)
 
     def stop(self) -> None:
         if self._cancel is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, SignalInstance
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.prompt_lab_tables import (
+    GRADED,
     CandidatesModel,
     OutcomeFilter,
     OutcomesModel,
@@ -110,6 +112,22 @@ def summary_html(result: TuneResult) -> str:
     return "<br>".join(lines)
 
 
+def chart_series(
+    kind: TaskKind, points: Sequence[tuple[float, float]]
+) -> tuple[list[tuple[float, float]], str]:
+    """What the chart shows, on a 0..1 scale: for labels the best accuracy; for free text the
+    best score of written answers once there are any, before that the likelihood of the
+    expected outputs as a probability per token (the search records log-probabilities, below
+    0, until answers are written)."""
+    if kind is TaskKind.CLASSIFICATION:
+        return list(points), "Best validation score"
+    answers = [(seconds, score) for seconds, score in points if score >= 0]
+    if answers:
+        return answers, "Best validation answer score"
+    return ([(seconds, math.exp(score)) for seconds, score in points],
+            "Best likelihood (per token)")
+
+
 def _local_time(iso: str) -> str:
     try:
         moment = datetime.datetime.fromisoformat(iso)
@@ -138,6 +156,10 @@ class ResultsPanel(QWidget):
         super().__init__(parent)
         self.result: TuneResult | None = None
         self._runs: list[TuneResult] = []
+        self._kind = TaskKind.CLASSIFICATION
+        self._metric = Metric.ACCURACY
+        self._history: list[tuple[float, float]] = []  # a running search's best scores
+        self._baseline: CandidateRow | None = None  # a running search's baseline
         self.candidates = CandidatesModel()
         self.outcomes = OutcomesModel()
 
@@ -221,9 +243,11 @@ class ResultsPanel(QWidget):
 
     def start_run(self, task: Task, started: SearchStarted) -> None:
         self.result = None
+        self._kind, self._metric = task.kind, task.metric
+        self._history, self._baseline = [], None
         self.candidates.set_rows([], task.metric, None, 0)
         self.outcomes.set_outcomes([], task.metric)
-        self.chart.set_points([], None, percent=task.kind is TaskKind.CLASSIFICATION)
+        self._draw_chart(0.0)
         self.prompt_view.clear()
         warnings = "".join(f"<br><span style='color: #b26a00'>⚠ {html.escape(w)}</span>"
                            for w in started.warnings)
@@ -235,15 +259,32 @@ class ResultsPanel(QWidget):
 
     def add_candidates(self, rows: Sequence[CandidateRow]) -> None:
         self.candidates.update(rows)
-        baseline = next((row for row in rows if row.id == 0), None)
-        if baseline is not None and self.chart.baseline is None:
-            self.chart.baseline = baseline.scores_by_calibration.get("none", baseline.score)
+        self._baseline = next((row for row in rows if row.id == 0), self._baseline)
         if self.candidates_view.currentIndex().row() < 0:
             self._show_prompt(self.candidates.index(0, 0))
 
     def add_progress(self, progress: SearchProgress) -> None:
-        if progress.best_score is not None:
-            self.chart.add_point(progress.seconds_elapsed, progress.best_score)
+        best = progress.best_score
+        if best is not None and (not self._history or self._history[-1][1] != best):
+            self._history.append((progress.seconds_elapsed, best))
+        self._draw_chart(progress.seconds_elapsed)
+
+    def _draw_chart(self, end: float) -> None:
+        baseline = self._baseline
+        score = None  # as the result will show it: uncalibrated accuracy, or answers' score
+        if baseline is not None:
+            score = (baseline.scores_by_calibration.get("none", baseline.score)
+                     if self._kind is TaskKind.CLASSIFICATION else baseline.score)
+        self._chart(self._history, score, baseline.likelihood if baseline else 0.0, end)
+
+    def _chart(self, history: Sequence[tuple[float, float]], baseline_score: float | None,
+               baseline_likelihood: float, end: float) -> None:
+        points, title = chart_series(self._kind, history)
+        baseline = baseline_score
+        if title.startswith("Best likelihood"):
+            baseline = math.exp(baseline_likelihood) if baseline_likelihood else None
+        self.chart.set_points(points, baseline, percent=self._metric not in GRADED, end=end,
+                              title=title)
 
     # A finished run ------------------------------------------------------------------------
 
@@ -258,9 +299,9 @@ class ResultsPanel(QWidget):
                             (OutcomeFilter.BASELINE_BETTER, "Baseline better than best prompt")):
             index = list(OutcomeFilter).index(shown)
             self.filter_box.setItemText(index, text if graded else shown.value)
-        self.chart.set_points([(p.seconds, p.best_score) for p in result.history],
-                              result.baseline.score, percent=not graded,
-                              end=result.search_seconds)
+        self._kind, self._metric = result.kind, result.metric
+        self._chart([(p.seconds, p.best_score) for p in result.history],
+                    result.baseline.score, result.baseline.likelihood, result.search_seconds)
         self.summary_label.setText(summary_html(result))
         self.candidates_view.setCurrentIndex(self.candidates.index(0, 0))
         self._show_prompt(self.candidates.index(0, 0))

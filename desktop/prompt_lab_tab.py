@@ -565,8 +565,8 @@ class PromptLabTab(QWidget):
         if task is None or self._tuning_id is not None:
             return
         self.show_problem("")
-        self._tuning_id, self._tuning_task = task.id, task
-        self._lab.tune(task, Budget(self.budget_box.currentData()))
+        self._tuning_id, self._tuning_task = task.id, None
+        self._lab.tune(task.id, Budget(self.budget_box.currentData()))
         self.progress_label.setText("Starting…")
         self.pages.setCurrentWidget(self.results)
         self._update_buttons()
@@ -574,12 +574,13 @@ class PromptLabTab(QWidget):
     def _showing_tuned_task(self) -> bool:
         return self.task is not None and self.task.id == self._tuning_id
 
-    def _on_tune_started(self, task_id: str, started: SearchStarted) -> None:
+    def _on_tune_started(self, task: Task, started: SearchStarted) -> None:
+        self._tuning_task = task
         self.progress_bar.setRange(0, started.passes_total)
         self.progress_bar.setValue(0)
         self.progress_bar.show()
-        if self._showing_tuned_task() and self._tuning_task is not None:
-            self.results.start_run(self._tuning_task, started)
+        if self._showing_tuned_task():
+            self.results.start_run(task, started)
 
     def _on_tune_progress(self, task_id: str, progress: SearchProgress) -> None:
         self.progress_bar.setRange(0, progress.passes_total)

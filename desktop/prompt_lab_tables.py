@@ -3,6 +3,7 @@ search scored, and the held-out examples with the baseline's and the winner's an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
@@ -188,6 +189,9 @@ class CandidatesModel(_Table):
             return None
         if role == _DISPLAY:
             return self._cell(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.score is None:
+            return ("No answers were written for this candidate: the probability per token of "
+                    f"the expected outputs (mean log-probability {row.likelihood:.2f}).")
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(row.spec)
         if role == Qt.ItemDataRole.FontRole and row.id == self.winner_id:
@@ -205,7 +209,7 @@ class CandidatesModel(_Table):
         if column == 1:
             if row.score is not None:
                 return score_text(self.metric, row.score)
-            return f"{row.likelihood:.2f} per token" if row.likelihood else "…"
+            return f"{math.exp(row.likelihood):.0%} per token" if row.likelihood else "…"
         cells = (
             str(row.n), row.calibration.value.replace("_", " "), spec.format.value,
             str(len(spec.demos)), ", ".join(spec.label_words), one_line(spec.instruction),

@@ -71,7 +71,7 @@ def reports_errors(
 
 @dataclass
 class _Tuning:
-    task_id: str
+    task: Task
     events: Iterator[LabEvent]
     cancel: threading.Event
     rows: list[CandidateRow] = field(default_factory=list)  # scored, not yet sent
@@ -88,7 +88,7 @@ class PromptLabWorker(QObject):
     exported = Signal(str)  # path
     estimated = Signal(str, object)  # task id, dict[Budget, float] (seconds)
     estimateFailed = Signal(str, str)  # task id, why there is no estimate now
-    tuneStarted = Signal(str, object)  # task id, SearchStarted
+    tuneStarted = Signal(object, object)  # the Task as tuned, SearchStarted
     tuneProgress = Signal(str, object)  # task id, SearchProgress
     candidatesScored = Signal(str, list)  # task id, list[CandidateRow]
     tuneFinished = Signal(object)  # TuneResult, saved with the task's runs
@@ -197,22 +197,24 @@ class PromptLabWorker(QObject):
             return "A reply is being written; wait for it or stop it."
         return None
 
-    @Slot(object, str, int, object)
-    def tune(self, task: Task, budget: str, seed: int, cancel: threading.Event) -> None:
+    @Slot(str, str, int, object)
+    def tune(self, task_id: str, budget: str, seed: int, cancel: threading.Event) -> None:
+        """Tunes the task as last saved: edits sent before this request are in it."""
         why = self._busy()
         if why is None and self._engine.runtime.loaded is None:
             why = "No model is loaded."
         try:
             if why is not None:
                 raise PromptLabError(why)
+            task = self._lab.load_task(task_id)
             runtime = self._engine.runtime
             path = str(runtime.loaded.path) if runtime.loaded else ""
             events = tune(runtime, task, Budget(budget), seed, cancel,
                           scorer=self._scorer_for(path))
         except HearthError as error:
-            self.tuneFailed.emit(task.id, str(error))
+            self.tuneFailed.emit(task_id, str(error))
             return
-        self._tuning = _Tuning(task.id, events, cancel)
+        self._tuning = _Tuning(task, events, cancel)
         self._engine.busy_reason = TUNING_REASON
         QTimer.singleShot(0, self._pump)
 
@@ -236,7 +238,7 @@ class PromptLabWorker(QObject):
     def _handle(self, tuning: _Tuning, event: LabEvent) -> bool:
         """Takes one search event; True when the search is over."""
         if isinstance(event, SearchStarted):
-            self.tuneStarted.emit(tuning.task_id, event)
+            self.tuneStarted.emit(tuning.task, event)
         elif isinstance(event, SearchProgress):
             tuning.progress = event
         elif isinstance(event, CandidateScored):
@@ -256,10 +258,10 @@ class PromptLabWorker(QObject):
 
     def _report(self, tuning: _Tuning) -> None:
         if tuning.rows:
-            self.candidatesScored.emit(tuning.task_id, tuning.rows)
+            self.candidatesScored.emit(tuning.task.id, tuning.rows)
             tuning.rows = []
         if tuning.progress is not None:
-            self.tuneProgress.emit(tuning.task_id, tuning.progress)
+            self.tuneProgress.emit(tuning.task.id, tuning.progress)
             tuning.progress = None
         tuning.reported_at = time.monotonic()
 
@@ -272,7 +274,7 @@ class PromptLabWorker(QObject):
             log.exception("tuning failed", exc_info=error)
             why = f"Tuning failed: {error}"
         self._release(tuning)
-        self.tuneFailed.emit(tuning.task_id, why)
+        self.tuneFailed.emit(tuning.task.id, why)
 
     def _release(self, tuning: _Tuning) -> None:
         self._tuning = None

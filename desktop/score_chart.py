@@ -10,15 +10,16 @@ MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 40, 12, 22, 30
 
 
 class ScoreChart(QWidget):
-    """Best score so far (y) against seconds into the search (x), as steps up to `end`, with
-    the baseline's validation score as a dashed line."""
+    """Best score so far (0..1, y) against seconds into the search (x), as steps up to `end`,
+    with the baseline's score as a dashed line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.points: list[tuple[float, float]] = []
         self.end = 0.0  # seconds the search has run
         self.baseline: float | None = None
-        self.percent = True  # scores are shares (0..1); else graded scores or likelihoods
+        self.percent = True  # scores read as shares; else as graded scores (0.00 to 1.00)
+        self.title = "Best validation score"
         self.setAccessibleName("Best validation score over the search")
         self.setMinimumSize(220, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -27,18 +28,12 @@ class ScoreChart(QWidget):
         return QSize(300, 200)
 
     def set_points(self, points: list[tuple[float, float]], baseline: float | None,
-                   percent: bool = True, end: float = 0.0) -> None:
+                   percent: bool = True, end: float = 0.0,
+                   title: str = "Best validation score") -> None:
         self.points, self.baseline, self.percent = list(points), baseline, percent
         self.end = max([end, *(seconds for seconds, _ in points)])
+        self.title = title
         self._describe()
-        self.update()
-
-    def add_point(self, seconds: float, score: float) -> None:
-        """The best score at `seconds`; the line extends to it even when it did not change."""
-        self.end = max(self.end, seconds)
-        if not self.points or self.points[-1][1] != score:
-            self.points.append((seconds, score))
-            self._describe()
         self.update()
 
     def _describe(self) -> None:
@@ -49,16 +44,6 @@ class ScoreChart(QWidget):
 
     def _label(self, value: float) -> str:
         return f"{value:.0%}" if self.percent else f"{value:.2f}"
-
-    def _range(self) -> tuple[float, float]:
-        values = [score for _, score in self.points]
-        if self.baseline is not None:
-            values.append(self.baseline)
-        if self.percent or not values:
-            return 0.0, 1.0
-        low, high = min(values), max(values)
-        pad = (high - low) * 0.1 or 0.5
-        return low - pad, high + pad
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -72,8 +57,8 @@ class ScoreChart(QWidget):
                       self.height() - MARGIN_TOP - MARGIN_BOTTOM)
         painter.setPen(text)
         painter.drawText(QRectF(0, 2, self.width(), MARGIN_TOP - 4),
-                         Qt.AlignmentFlag.AlignCenter, "Best validation score")
-        low, high = self._range()
+                         Qt.AlignmentFlag.AlignCenter, self.title)
+        low, high = 0.0, 1.0
         last = self.end or 1.0
 
         def at(seconds: float, score: float) -> QPointF:
