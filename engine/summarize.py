@@ -23,7 +23,7 @@ from engine.documents import Document
 from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
 from engine.prompt import ChatMessage
 from engine.runtime import GenerationDone, GenerationRequest, PromptProgress, Runtime, TextChunk
-from engine.settings import ChatSettings, ContextPolicy, SamplingSettings
+from engine.settings import SEED_MAX, ChatSettings, ContextPolicy, SamplingSettings
 
 Stage = Literal["part", "combine", "final"]
 
@@ -140,6 +140,10 @@ class SummaryDone:
     cancelled: bool
     part_summaries: tuple[str, ...]  # in document order; empty for a one-pass summary
     context: str  # what a chat keeps for follow-up questions: the text, or the part summaries
+    steps: int  # model runs made
+    prompt_tokens: int  # over all runs, and of those, the ones not found in the KV cache
+    evaluated_tokens: int
+    generated_tokens: int
 
     @property
     def note(self) -> str:
@@ -358,6 +362,8 @@ class _Run:
     step: int = 0
     steps: int = 1
     part_outputs: list[int] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("prompt_tokens", "evaluated_tokens", "generated_tokens"), 0))
 
     def expected_summary(self) -> float:
         if self.part_outputs:
@@ -387,7 +393,7 @@ class _Run:
         self.steps = max(self.steps, self.step + len(later))
         yield PartStarted(stage, index, count, self.step, self.steps)
         later_seconds = sum(self.clock.seconds(p, o) for p, o in later)
-        seed = None if self.options.seed is None else self.options.seed + self.step
+        seed = None if self.options.seed is None else (self.options.seed + self.step) % SEED_MAX
         request = _request(system, user, max_tokens, self.options, seed)
         expected_output = self.expected_summary() if stage != "final" else max_tokens * 0.7
         prompt_left = float(len(self.runtime.tokenize_chat(
@@ -396,6 +402,9 @@ class _Run:
         for event in self.runtime.stream(request, self.cancel):
             if isinstance(event, GenerationDone):
                 self.clock.learn(event)
+                self.totals["prompt_tokens"] += event.prompt_tokens
+                self.totals["evaluated_tokens"] += event.evaluated_tokens
+                self.totals["generated_tokens"] += event.generated_tokens
                 if event.finish_reason == "cancelled":
                     raise _Stopped(event.text)
                 return event
@@ -555,5 +564,5 @@ def _done(run: _Run, document: Document, text: str, parts: int, document_tokens:
     return SummaryDone(
         text=text.strip(), parts=parts, document_tokens=document_tokens,
         seconds=time.perf_counter() - run.clock.started, cancelled=cancelled,
-        part_summaries=part_summaries, context=context,
+        part_summaries=part_summaries, context=context, steps=run.step, **run.totals,
     )
