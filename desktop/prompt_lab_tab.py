@@ -8,49 +8,38 @@ the worker's signals. The GUI thread never runs the model or touches the disk.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.engine_client import EngineClient
-from desktop.prompt_lab_draft import TaskDraft, labels_from_text
-from desktop.prompt_lab_results import METRIC_NAMES, ResultsPanel
-from desktop.prompt_lab_tables import ExamplesModel, score_text
+from desktop.prompt_lab_editor import TaskEditor, shortcut
+from desktop.prompt_lab_results import ResultsPanel
+from desktop.prompt_lab_tables import score_text
 from engine.prompt_lab.budget import Budget
 from engine.prompt_lab.preset import LabPreset
 from engine.prompt_lab.results import CandidateRow, TuneResult
 from engine.prompt_lab.search import SearchProgress, SearchStarted
-from engine.prompt_lab.tasks import Metric, Task, TaskKind, infer_labels
+from engine.prompt_lab.tasks import Metric, Task
 from engine.runtime import LoadedModel
 
-KINDS = (("Automatic (from the outputs)", None), ("Classification", TaskKind.CLASSIFICATION),
-         ("Free text", TaskKind.FREE_TEXT))
-TEXT_METRICS = (Metric.CHRF, Metric.ROUGE_L, Metric.EXACT, Metric.CONTAINS, Metric.REGEX,
-                Metric.JSON)
-TYPING_SAVE_MS = 400  # typed fields are saved this long after the last key
 TASK_FILES = "Task files (*.jsonl *.csv);;JSON Lines (*.jsonl);;CSV (*.csv);;All files (*)"
 STAGES = {"screening": "Screening", "validation": "Validating the best",
           "refinement": "Refining", "answers": "Writing answers",
@@ -61,12 +50,6 @@ def duration(seconds: float) -> str:
     if seconds < 90:
         return f"about {max(1, round(seconds))} s"
     return f"about {seconds / 60:.0f} min"
-
-
-def _shortcut(keys: QKeySequence, widget: QWidget, slot: Callable[[], None]) -> None:
-    shortcut = QShortcut(keys, widget)
-    shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-    shortcut.activated.connect(slot)
 
 
 def _heading(text: str) -> QLabel:
@@ -85,16 +68,13 @@ class PromptLabTab(QWidget):
         self.task: Task | None = None  # the saved task the editor shows
         self._draft_id = uuid.uuid4().hex[:12]
         self._edit = 0  # the newest edit sent to be saved
-        self._filling = False  # the editor is being filled, not edited
         self._tuning_id: str | None = None
         self._tuning_task: Task | None = None
         self._estimates: dict[Budget, float] | None = None
         self._listed = False  # the task list has come once: at start, open its first task
-        self.examples = ExamplesModel()
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(TYPING_SAVE_MS)
-        self._save_timer.timeout.connect(self.save_draft)
+        self.editor = TaskEditor(self)
+        self.editor.edited.connect(self.save_draft)
+        self.editor.exportRequested.connect(self.choose_export)
 
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
@@ -153,9 +133,8 @@ class PromptLabTab(QWidget):
         buttons = QHBoxLayout()
         for button in (self.new_button, self.import_button, self.delete_button):
             buttons.addWidget(button)
-        _shortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.task_list,
-                  self.delete_task)
-        _shortcut(QKeySequence(Qt.Key.Key_F2), self.task_list, self._rename)
+        shortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.task_list, self.delete_task)
+        shortcut(QKeySequence(Qt.Key.Key_F2), self.task_list, self._rename)
 
         self.preset_list = QListWidget()
         self.preset_list.setAccessibleName("Presets")
@@ -209,7 +188,7 @@ class PromptLabTab(QWidget):
         bar.addWidget(self.progress_label, 1)
 
         self.pages = QTabWidget()
-        self.pages.addTab(self._build_editor(), "Task")
+        self.pages.addTab(self.editor, "Task")
         self.results = ResultsPanel()
         self.results.savePresetRequested.connect(lambda result: self.save_preset(result))
         self.results.useInChatRequested.connect(self._lab.use_result)
@@ -221,193 +200,43 @@ class PromptLabTab(QWidget):
         layout.addWidget(self.pages, 1)
         return box
 
-    def _build_editor(self) -> QWidget:
-        box = QWidget(self)
-        self.name_edit = QLineEdit()
-        self.name_edit.setAccessibleName("Task name")
-        self.name_edit.textEdited.connect(lambda _text: self._save_timer.start())
-        self.kind_box = QComboBox()
-        self.kind_box.setAccessibleName("Kind of task")
-        for text, kind in KINDS:
-            self.kind_box.addItem(text, kind)
-        self.kind_box.activated.connect(lambda _index: self._kind_changed())
-        self.kind_label = QLabel()
-        kind_row = QHBoxLayout()
-        kind_row.addWidget(self.kind_box)
-        kind_row.addWidget(self.kind_label, 1)
-        self.labels_edit = QLineEdit()
-        self.labels_edit.setAccessibleName("Labels")
-        self.labels_edit.setPlaceholderText("From the outputs; or type them: positive, negative")
-        self.labels_edit.textEdited.connect(lambda _text: self._save_timer.start())
-        self.metric_box = QComboBox()
-        self.metric_box.setAccessibleName("Metric")
-        for metric in TEXT_METRICS:
-            self.metric_box.addItem(METRIC_NAMES[metric], metric)
-        self.metric_box.activated.connect(lambda _index: self._kind_changed())
-        self.pattern_edit = QLineEdit()
-        self.pattern_edit.setAccessibleName("Regular expression")
-        self.pattern_edit.setPlaceholderText("The regular expression a right answer matches")
-        self.pattern_edit.textEdited.connect(lambda _text: self._save_timer.start())
-        metric_row = QHBoxLayout()
-        metric_row.addWidget(self.metric_box)
-        metric_row.addWidget(self.pattern_edit, 1)
-        self.instruction_edit = QPlainTextEdit()
-        self.instruction_edit.setAccessibleName("Your instruction")
-        self.instruction_edit.setPlaceholderText(
-            "Optional: your own instruction; the search also tries small edits of it")
-        self.instruction_edit.setMaximumHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.instruction_edit.setTabChangesFocus(True)
-        self.instruction_edit.textChanged.connect(self._on_instruction_changed)
-        self.form = QFormLayout()
-        self.form.addRow("Name:", self.name_edit)
-        self.form.addRow("Kind:", kind_row)
-        self.form.addRow("Labels:", self.labels_edit)
-        self.form.addRow("Metric:", metric_row)
-        self.form.addRow("Instruction:", self.instruction_edit)
-
-        self.examples_view = QTableView()
-        self.examples_view.setModel(self.examples)
-        self.examples_view.setAccessibleName("Examples: input and expected output")
-        self.examples_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.examples_view.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed)
-        self.examples_view.setWordWrap(False)
-        self.examples_view.verticalHeader().setDefaultSectionSize(
-            self.fontMetrics().height() + 6)
-        header = self.examples_view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.examples_view.setColumnWidth(1, 200)
-        self.examples.edited.connect(self.save_draft)
-        _shortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.examples_view,
-                  self.remove_examples)
-
-        self.add_button = QPushButton("Add example")
-        self.add_button.clicked.connect(self.add_example)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected examples (Delete)")
-        self.remove_button.clicked.connect(self.remove_examples)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the examples as .jsonl or .csv")
-        self.export_button.clicked.connect(self.choose_export)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
-        self.split_label = QLabel()
-        self.split_label.setWordWrap(True)
-        self.task_status = QLabel()
-        self.task_status.setWordWrap(True)
-        self.task_status.setStyleSheet("color: #c62828;")
-
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(self.form)
-        layout.addWidget(self.examples_view, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.split_label)
-        layout.addWidget(self.task_status)
-        return box
-
     # Tasks -------------------------------------------------------------------------------
 
     def new_task(self) -> None:
         """An empty draft with two rows to type in; it is saved once it makes a task."""
-        self._flush()
+        self.editor.flush()
         self.task = None
         self._draft_id = uuid.uuid4().hex[:12]
-        self._fill(None)
-        self.examples.add_row()
-        self.examples.add_row()
-        self.name_edit.setText("New task")
-        self.task_status.setText("Type at least two examples: an input and its expected output.")
+        self._show(None)
         self._select_in_list(None)
         self.pages.setCurrentIndex(0)
         self._update_buttons()
 
     def open_task(self, task: Task) -> None:
-        self._flush()
+        self.editor.flush()
         self.task = task
         self._draft_id = task.id
-        self._fill(task)
+        self._show(task)
         self._select_in_list(task.id)
         self._lab.list_runs(task.id)
         self._request_estimates()
         self._update_buttons()
 
-    def _fill(self, task: Task | None) -> None:
-        self._filling = True
-        try:
-            self.name_edit.setText(task.name if task else "")
-            kind = task.kind if task else None
-            self.kind_box.setCurrentIndex(0)
-            self.labels_edit.setText("")
-            if task is not None and task.kind is TaskKind.FREE_TEXT:
-                self.kind_box.setCurrentIndex(self.kind_box.findData(kind))
-                self.metric_box.setCurrentIndex(max(0, self.metric_box.findData(task.metric)))
-            elif task is not None and task.labels != infer_labels([e.output
-                                                                   for e in task.examples]):
-                self.labels_edit.setText(", ".join(task.labels))  # chosen, not inferred
-            self.pattern_edit.setText(task.pattern if task else "")
-            self.instruction_edit.setPlainText(task.instruction if task else "")
-            self.examples.set_task(task)
-            self.task_status.setText("")
-            self.results.clear()
-            self._estimates = None
-            self._show_budgets()
-        finally:
-            self._filling = False
-        self._show_task_facts()
-
-    def _chosen_kind(self) -> TaskKind | None:
-        data = self.kind_box.currentData()
-        return TaskKind(data) if data else None
-
-    def _draft(self) -> TaskDraft:
-        kind = self._chosen_kind()
-        return TaskDraft(
-            task_id=self._draft_id,
-            name=self.name_edit.text(),
-            kind=kind,
-            labels=labels_from_text(self.labels_edit.text()) if kind is not TaskKind.FREE_TEXT
-            else (),
-            instruction=self.instruction_edit.toPlainText(),
-            metric=Metric(self.metric_box.currentData()),
-            pattern=self.pattern_edit.text(),
-            rows=self.examples.pairs(),
-        )
+    def _show(self, task: Task | None) -> None:
+        self.editor.fill(task)
+        self.results.clear()
+        self._estimates = None
+        self._show_budgets()
 
     def save_draft(self) -> None:
-        if self._filling:
-            return
-        self._save_timer.stop()
-        self._edit = self._lab.save_task(self._draft())
-
-    def _flush(self) -> None:
-        """Saves what was typed in the last moments, before the editor shows something else."""
-        if self._save_timer.isActive():
-            self.save_draft()
-
-    def _kind_changed(self) -> None:
-        self._show_task_facts()
-        self.save_draft()
-
-    def _on_instruction_changed(self) -> None:
-        if not self._filling:
-            self._save_timer.start()
+        self._edit = self._lab.save_task(self.editor.draft(self._draft_id))
 
     def _on_task_saved(self, number: int, task: Task) -> None:
         if task.id != self._draft_id or number != self._edit:
             return  # another task's, or overtaken by a newer edit
         pool_before = len(self.task.pool) if self.task else None
         self.task = task
-        self.examples.show_splits(task)
-        self.task_status.setText("")
-        self._show_task_facts()
+        self.editor.show_saved(task)
         if len(task.pool) != pool_before:
             self._estimates = None
             self._request_estimates()
@@ -415,47 +244,12 @@ class PromptLabTab(QWidget):
 
     def _on_task_refused(self, number: int, why: str) -> None:
         if number == self._edit:
-            self.task_status.setText(why)
+            self.editor.show_refused(why)
             self._update_buttons()
-
-    def _show_task_facts(self) -> None:
-        """The labels or metric, the rows that apply to the kind, and the split."""
-        task = self.task
-        chosen = self._chosen_kind()
-        kind = chosen or (task.kind if task else TaskKind.CLASSIFICATION)
-        free = kind is TaskKind.FREE_TEXT
-        self.form.setRowVisible(2, not free)
-        self.form.setRowVisible(3, free)
-        self.pattern_edit.setVisible(free and self.metric_box.currentData() == Metric.REGEX)
-        if task is None:
-            self.kind_label.setText("")
-            self.split_label.setText("")
-            return
-        if task.kind is TaskKind.CLASSIFICATION:
-            self.kind_label.setText(f"{len(task.labels)} labels: {', '.join(task.labels)}")
-        else:
-            self.kind_label.setText(f"Free text, scored by {METRIC_NAMES[task.metric]}")
-        pool, test = len(task.pool), len(task.test)
-        self.split_label.setText(
-            f"{len(task.examples)} examples: {pool} in the pool the search may use (as demos "
-            f"or to compare candidates), {test} held out for the final test, never shown to "
-            "the search.")
-
-    def add_example(self) -> None:
-        row = self.examples.add_row()
-        index = self.examples.index(row, 0)
-        self.examples_view.setCurrentIndex(index)
-        self.examples_view.edit(index)
-
-    def remove_examples(self) -> None:
-        rows = [index.row() for index in self.examples_view.selectionModel().selectedRows()]
-        if rows:
-            self.examples.remove_rows(rows)
 
     def _rename(self) -> None:
         self.pages.setCurrentIndex(0)
-        self.name_edit.setFocus()
-        self.name_edit.selectAll()
+        self.editor.focus_name()
 
     def choose_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, "Import a task", "", TASK_FILES)
@@ -493,7 +287,6 @@ class PromptLabTab(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
-            self._save_timer.stop()
             self._lab.delete_task(task.id)
             self.new_task()
 
@@ -508,7 +301,7 @@ class PromptLabTab(QWidget):
         self.task_list.blockSignals(False)
         self._select_in_list(self._draft_id)
         if not self._listed and tasks and self.task is None and not any(
-                text.strip() for pair in self.examples.pairs() for text in pair):
+                text.strip() for pair in self.editor.examples.pairs() for text in pair):
             self.open_task(tasks[0])  # at start: the first task rather than an empty draft
         self._listed = True
 
@@ -560,7 +353,7 @@ class PromptLabTab(QWidget):
                                    else "The time is measured once a model is loaded")
 
     def tune(self) -> None:
-        self._flush()
+        self.editor.flush()
         task = self.task
         if task is None or self._tuning_id is not None:
             return
@@ -691,15 +484,15 @@ class PromptLabTab(QWidget):
 
     def _update_buttons(self) -> None:
         tuning = self._tuning_id is not None
-        valid = self.task is not None and not self.task_status.text()
+        valid = self.editor.valid
         self.tune_button.setEnabled(valid and not tuning)
         self.stop_button.setEnabled(tuning)
-        self.export_button.setEnabled(self.task is not None)
+        self.editor.export_button.setEnabled(self.task is not None)
         self.delete_button.setEnabled(self.task is not None)
         chosen = self._selected_preset() is not None
         self.use_preset_button.setEnabled(chosen)
         self.delete_preset_button.setEnabled(chosen)
 
     def hideEvent(self, event: QHideEvent) -> None:
-        self._flush()
+        self.editor.flush()
         super().hideEvent(event)

@@ -64,7 +64,7 @@ def _import(qtbot: QtBot, tab: PromptLabTab, path: Path) -> Task:
 
 
 def _column(tab: PromptLabTab, column: int) -> list[str]:
-    model = tab.examples
+    model = tab.editor.examples
     return [str(model.index(row, column).data()) for row in range(model.rowCount())]
 
 
@@ -86,18 +86,18 @@ def test_a_task_from_a_jsonl_file_shows_its_examples_split_and_budgets(
     sets = _column(tab, 2)
     assert sets.count("pool") == 12 and sets.count("held out") == 4
     assert [e.split is Split.TEST for e in task.examples] == [s == "held out" for s in sets]
-    assert "12 in the pool" in tab.split_label.text()
-    assert "4 held out" in tab.split_label.text()
-    assert tab.kind_label.text() == "2 labels: pos, neg"
+    assert "12 in the pool" in tab.editor.split_label.text()
+    assert "4 held out" in tab.editor.split_label.text()
+    assert tab.editor.kind_label.text() == "2 labels: pos, neg"
     # Each budget is labelled with its time, measured on this model and task.
     qtbot.waitUntil(lambda: "about" in tab.budget_box.itemText(0), timeout=WAIT_MS)
     assert [tab.budget_box.itemText(i).split(" ·")[0] for i in range(3)] == [
         "Quick", "Standard", "Thorough"]
 
     # An example edited in place is saved at once; the split does not move.
-    index = tab.examples.index(0, 0)
+    index = tab.editor.examples.index(0, 0)
     with qtbot.waitSignal(tab._lab.taskSaved, timeout=WAIT_MS):
-        assert tab.examples.setData(index, "I loved every single minute of it.")
+        assert tab.editor.examples.setData(index, "I loved every single minute of it.")
     saved = LabStore.at(app_paths()).load_task(task.id)
     assert saved.examples[0].input == "I loved every single minute of it."
     assert [e.split for e in saved.examples] == [e.split for e in task.examples]
@@ -115,15 +115,15 @@ def test_a_draft_says_what_it_lacks_until_it_makes_a_task(
     tab = _tab(open_window())
     tab.new_task()
     assert not tab.tune_button.isEnabled()
-    model = tab.examples
+    model = tab.editor.examples
     with qtbot.waitSignal(tab._lab.taskRefused, timeout=WAIT_MS):
         model.setData(model.index(0, 0), "Lovely.")
-    assert tab.task_status.text() == "Example 1: the expected output is empty."
+    assert tab.editor.task_status.text() == "Example 1: the expected output is empty."
     model.setData(model.index(0, 1), "good")
     model.setData(model.index(1, 0), "Dreadful.")
     with qtbot.waitSignal(tab._lab.taskSaved, timeout=WAIT_MS):
         model.setData(model.index(1, 1), "bad")
-    assert tab.task_status.text() == ""
+    assert tab.editor.task_status.text() == ""
     assert tab.task is not None and tab.task.name == "New task"
     assert tab.task.kind is TaskKind.FREE_TEXT  # two distinct outputs are not a label set
     # Too small to tune: the tab says so where the budgets are, without measuring anything.
