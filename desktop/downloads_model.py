@@ -134,7 +134,10 @@ class DownloadDelegate(QStyledItemDelegate):
         bar.progress = int(1000 * event.bytes_done / event.bytes_total) if event.bytes_total else 0
         bar.textVisible = True
         bar.text = f"{bar.progress / 10:.0f}%"
-        bar.state = QStyle.StateFlag.State_Enabled
+        # Qt 6 draws a bar vertically unless told otherwise.
+        bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
+        bar.palette = option.palette
+        bar.fontMetrics = option.fontMetrics
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
         painter.drawText(QRect(rect.x(), rect.y() + 2 * line + 14, rect.width(), line),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
