@@ -176,7 +176,8 @@ def split_pieces(
         yield from _split_characters(text, limit, count)
         return
     for segment in _split_after(text, _BOUNDARIES[level]):
-        tokens = count(segment)
+        # No token is 16 characters on average: a longer segment is split without counting it.
+        tokens = count(segment) if len(segment) <= 16 * limit else limit + 1
         if tokens <= limit:
             yield Piece(segment, tokens)
         else:
@@ -198,7 +199,9 @@ def _split_characters(text: str, limit: int, count: Callable[[str], int]) -> Ite
     """A run without spaces longer than a part (a data blob): cut where the tokens allow."""
     start = 0
     while start < len(text):
-        size = len(text) - start
+        # Tokenizing one long "word" costs more than linear: start from a few characters a
+        # token (a run of random letters and digits is about two).
+        size = min(len(text) - start, 4 * limit)
         while True:
             piece = text[start:start + size]
             tokens = count(piece)
@@ -439,8 +442,8 @@ def summarize(
     pieces: list[Piece] = []
     last_yield = time.perf_counter()
     # Counting a very long document takes seconds: hand control back every few milliseconds.
-    for paragraph in _split_after(text, _BOUNDARIES[0]):
-        pieces.extend(split_pieces(paragraph, budgets.part, runtime.count_tokens, level=1))
+    for piece in split_pieces(text, budgets.part, runtime.count_tokens):
+        pieces.append(piece)
         if time.perf_counter() - last_yield > 0.05:
             if cancel.is_set():
                 yield _done(run, document, "", 0, 0, (), cancelled=True)
@@ -464,17 +467,26 @@ def summarize(
         yield _done(run, document, done.text, 1, document_tokens, ())
         return
 
-    chunks = _exact_parts(runtime, pack(pieces, budgets.part, minimum_parts=2), budgets.part)
+    chunks = pack(pieces, budgets.part, minimum_parts=2)
     yield SummaryPlanned(len(chunks), len(chunks) + len(run.reduce_steps(
         len(chunks), run.expected_summary())), document_tokens, budgets.n_ctx)
     part_system = prompts.DOCUMENT_SYSTEM.format(form=prompts.PART_FORM)
     summaries: list[str] = []
     try:
-        for index, chunk in enumerate(chunks, start=1):
-            later = [(float(sum(p.tokens for p in rest)), run.expected_summary())
+        while len(summaries) < len(chunks):
+            index = len(summaries) + 1
+            chunk_text = "".join(piece.text for piece in chunks[index - 1]).strip()
+            # The pieces' counts add up to about the part's; counted whole, a rare part is a
+            # few tokens over: it becomes two parts (the count is checked here, part by part,
+            # so that planning a huge document does not count it all twice).
+            if len(chunks[index - 1]) > 1 and runtime.count_tokens(chunk_text) > budgets.part:
+                chunk = chunks[index - 1]
+                chunks[index - 1:index] = [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
+                continue
+            later = [(float(sum(piece.tokens for piece in rest)), run.expected_summary())
                      for rest in chunks[index:]]
             later += run.reduce_steps(len(chunks), run.expected_summary())
-            user = prompts.DOCUMENT_USER.format(text="".join(p.text for p in chunk).strip())
+            user = prompts.DOCUMENT_USER.format(text=chunk_text)
             done = yield from run.run_step("part", index, len(chunks), part_system, user,
                                            budgets.part_summary, later)
             run.part_outputs.append(done.generated_tokens)
@@ -487,20 +499,6 @@ def summarize(
                     tuple(summaries), cancelled=True)
         return
     yield _done(run, document, final, len(chunks), document_tokens, tuple(summaries))
-
-
-def _exact_parts(runtime: Runtime, parts: list[list[Piece]], limit: int) -> list[list[Piece]]:
-    """Parts whose joined text, counted whole, is still within `limit` (split in two if not)."""
-    checked: list[list[Piece]] = []
-    pending = list(reversed(parts))
-    while pending:
-        part = pending.pop()
-        if len(part) > 1 and runtime.count_tokens("".join(p.text for p in part)) > limit:
-            middle = len(part) // 2
-            pending += [part[middle:], part[:middle]]
-        else:
-            checked.append(part)
-    return checked
 
 
 def _whole_sentences(done: GenerationDone) -> str:
