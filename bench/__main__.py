@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import engine_bench, gui_bench, report
+from bench import engine_bench, gui_bench, loop_profile, report
 from bench.reference import run_llama_bench
 from engine.backend import backend_info, llama_cpp_version
 from engine.models import bundled_model_path
@@ -106,6 +106,9 @@ def main() -> int:
     results["generation_vs_llama_bench"] = {
         n: _ratio(rate, reference[f"tg{n}"]) for n, rate in generation.items()
     }
+    log.info("where a token's time goes…")
+    # llama-bench's tg is decode alone; the loop's other shares bound the ratio above.
+    results["token_loop_split"] = loop_profile.token_loop_split(runtime, max(plan.gen[:2]))
     results["prompt_tokens_per_second"] = prompt
     results["prompt_vs_llama_bench"] = {
         n: _ratio(rate, reference[f"pp{n}"]) for n, rate in prompt.items()

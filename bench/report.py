@@ -38,6 +38,11 @@ def markdown(results: dict[str, Any]) -> str:
         ours = results["generation_tokens_per_second"][n]
         lines.append(f"| Generation, {n} tokens | {ours:.1f} tok/s | {reference[f'tg{n}']:.1f} "
                      f"tok/s | {ratio:.3f} | ≥ 0.97 | {_mark(ratio >= TARGETS['ratio'])} |")
+    split = results.get("token_loop_split")
+    if split:
+        lines.append(f"| Token loop: decode / sampling / rest | {split['decode']:.1%} / "
+                     f"{split['sampling']:.1%} / {split['rest']:.1%} | decode only | "
+                     f"ceiling {split['decode']:.3f} | | |")
     for n, ratio in results["prompt_vs_llama_bench"].items():
         ours = results["prompt_tokens_per_second"][n]
         lines.append(f"| Prompt, {n} tokens | {ours:.1f} tok/s | {reference[f'pp{n}']:.1f} "
