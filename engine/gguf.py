@@ -1,25 +1,40 @@
 """Reading a GGUF file's header (its metadata) without loading the model.
 
-Model files come from strangers, so every count and length is checked against the file's size
-before it is trusted, and the tensor table is checked the way llama.cpp will use it (shapes, types,
-offsets, and that the tensor data really is in the file); anything malformed raises ModelError
-with the reason.
+Model files come from strangers, so every count and length is checked before it is trusted, and
+the tensor table is checked the way llama.cpp will use it (shapes, types, offsets, and that the
+tensor data really is in the file); anything malformed raises ModelError with the reason.
+
+A file of zeros with a hole in it costs nothing to make, however large, so its size bounds nothing:
+counts are capped far above what real models have (noted beside each cap), a whole header may
+make the reader step through at most MAX_LISTED array items and copy MAX_TEXT bytes, and a name
+given twice stops it, so a hostile header is refused within a few times what the largest real
+one takes to read.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import mmap
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from engine.errors import ModelError
 
 MAGIC = b"GGUF"
-MAX_KEYS = 1_000_000
-MAX_STRING = 64 * 1024 * 1024
+MAX_KEYS = 16_384  # metadata keys (real models: 20-100)
+MAX_TENSORS = 16_384  # tensor infos (DeepSeek-V3, 671B parameters: 1,086)
+MAX_ARRAY = 1 << 24  # items in one array (vocabularies: up to 262,144 tokens)
+MAX_LISTED = 1 << 20  # array items read one by one (a 256k vocabulary and merges: ~510k)
+MAX_TOKENS = 1 << 20  # the vocabulary, which check_vocabulary hashes (Gemma 3: 262,144 tokens)
+MAX_STRING = 64 * 1024 * 1024  # bytes in one string
+MAX_TEXT = 64 * 1024 * 1024  # bytes copied: keys, values, names, vocabulary (262k tokens: ~2 MB)
+MAX_HEADER = 256 * 1024 * 1024  # bytes before the tensor data (DeepSeek-V3: 3.9 MB)
 SMALL_ARRAY = 64  # longer arrays (the vocabulary) are skipped, not kept
+MAX_LAYERS = 512  # LLAMA_MAX_LAYERS: numeric arrays up to this long may be per-layer values
+TOKENS = "tokenizer.ggml.tokens"
 MAX_DIMS = 4  # GGML_MAX_DIMS
 MAX_TENSOR_NAME = 63  # GGML_MAX_NAME less its terminating NUL
 DEFAULT_ALIGNMENT = 32
@@ -53,10 +68,11 @@ _SCALARS = {  # GGUF value type -> struct format
     0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q",
     12: "<d",
 }
-_STRING, _ARRAY = 8, 9
+_STRING, _ARRAY, _BOOL = 8, 9, 7
 _U64 = struct.Struct("<Q")
 
 Value = int | float | bool | str | list["Value"] | None
+Number = int | float
 
 
 @dataclass(frozen=True)
@@ -84,17 +100,30 @@ class GgufHeader:
     tensors: tuple[TensorInfo, ...] = ()
     data_offset: int = 0  # where the tensor data starts in the file
     file_size: int = 0
+    # Every numeric array of up to MAX_LAYERS items, whole: per-layer values of long models too.
+    layer_values: dict[str, tuple[Number, ...]] = field(default_factory=dict)
+    vocabulary: tuple[int, int] | None = None  # where the token strings start, and how many
+
+    @property
+    def token_count(self) -> int | None:
+        return self.vocabulary[1] if self.vocabulary else None
 
     @property
     def architecture(self) -> str:
         value = self.metadata.get("general.architecture")
         return value if isinstance(value, str) else "unknown"
 
+    def arch_values(self, name: str) -> tuple[Number, ...]:
+        """`<arch>.<name>` as numbers: one, or one per layer; none if absent or not numbers."""
+        key = f"{self.architecture}.{name}"
+        value = self.metadata.get(key)
+        if key in self.layer_values:
+            return self.layer_values[key]
+        return (value,) if isinstance(value, int | float) and not isinstance(value, bool) else ()
+
     def arch_int(self, name: str) -> int | None:
-        value = self.metadata.get(f"{self.architecture}.{name}")
-        if isinstance(value, list):  # per-layer values: the largest bounds the memory
-            value = max((v for v in value if isinstance(v, int)), default=None)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        """`<arch>.<name>` as a whole number; of per-layer values the largest (it bounds memory)."""
+        return max((v for v in self.arch_values(name) if isinstance(v, int)), default=None)
 
     @property
     def block_count(self) -> int | None:
@@ -143,31 +172,53 @@ class GgufHeader:
         return layers * kv_heads * (key_size + value_size) * 2
 
 
+class _Array(NamedTuple):
+    value: Value  # the items when there are few, else None
+    at: int  # where the items start in the file
+    length: int
+    numbers: tuple[Number, ...] | None  # all the items of a short array of numbers
+
+
 class _Reader:
     """Parses from a memory map: the vocabulary is ~100k tiny strings, too many for file reads."""
 
     def __init__(self, data: mmap.mmap) -> None:
         self._data, self._size, self._at = data, len(data), 0
+        self._items_left, self._text_left = MAX_LISTED, MAX_TEXT
 
     def take(self, count: int) -> bytes:
         self.skip(count)
         return self._data[self._at - count : self._at]
 
     def skip(self, count: int) -> None:
-        if count < 0 or self._at + count > self._size:
+        end = self._at + count
+        if count < 0 or end > self._size:
             raise ModelError("the header runs past the end of the file (truncated or corrupt)")
-        self._at += count
+        if end > MAX_HEADER:  # llama.cpp would read all of it into memory
+            raise ModelError(f"the header is longer than {MAX_HEADER:,} bytes, which cannot be "
+                             "right")
+        self._at = end
 
     @property
     def position(self) -> int:
         return self._at
 
-    def _skip_array(self, item_kind: int, length: int) -> None:
-        if item_kind in _SCALARS:
-            self.skip(struct.calcsize(_SCALARS[item_kind]) * length)
-            return
-        # A tight loop: a vocabulary is 100k-250k strings, most of a header's reading time.
-        # Reading a length past the end raises struct.error, so the end is checked only once.
+    def _list(self, count: int) -> None:
+        self._items_left -= count
+        if self._items_left < 0:
+            raise ModelError(f"the header's arrays hold more than {MAX_LISTED:,} items that are "
+                             "read one by one, which cannot be right")
+
+    def _copy(self, count: int) -> None:
+        self._text_left -= count
+        if self._text_left < 0:
+            raise ModelError(f"the header holds more than {MAX_TEXT:,} bytes of text, which "
+                             "cannot be right")
+
+    def _skip_strings(self, length: int) -> None:
+        # A tight loop: a vocabulary and its merges are up to ~500k strings, most of a header's
+        # reading time. Reading a length past the end raises struct.error, so the end is checked
+        # only once.
         data, at, length_of = self._data, self._at, _U64.unpack_from
         try:
             for _ in range(length):
@@ -180,11 +231,43 @@ class _Reader:
             at = self._size + 1
         self.skip(at - self._at)
 
+    def array(self, *, tokens: bool = False) -> _Array:
+        item_kind = int(self.unpack("<I"))
+        length = self.count(MAX_ARRAY, "items in an array")
+        at = self._at
+        if item_kind == _STRING:
+            if tokens and length > MAX_TOKENS:
+                raise ModelError(f"the header claims {length:,} tokens in the vocabulary, which "
+                                 "cannot be right")
+            self._list(length)
+            if tokens:  # never kept; check_vocabulary reads it again
+                self._skip_strings(length)
+                self._copy(self._at - at - 8 * length)
+            elif length <= SMALL_ARRAY:
+                return _Array([self.string() for _ in range(length)], at, length, None)
+            else:
+                self._skip_strings(length)
+            return _Array(None, at, length, None)
+        if item_kind not in _SCALARS:
+            raise ModelError(f"unknown array item type {item_kind} in the header")
+        code = _SCALARS[item_kind][1]
+        if length > MAX_LAYERS:
+            self.skip(struct.calcsize(code) * length)
+            return _Array(None, at, length, None)
+        self._list(length)
+        items = self.unpack_all(f"<{length}{code}")
+        kept: Value = list(items) if length <= SMALL_ARRAY else None
+        return _Array(kept, at, length, items if item_kind != _BOOL else None)
+
     def unpack(self, fmt: str) -> int | float | bool:
-        size = struct.calcsize(fmt)
-        self.skip(size)
-        value: int | float | bool = struct.unpack_from(fmt, self._data, self._at - size)[0]
+        value: int | float | bool = self.unpack_all(fmt)[0]
         return value
+
+    def unpack_all(self, fmt: str) -> tuple[Number, ...]:
+        packed = _struct(fmt)
+        self.skip(packed.size)
+        items: tuple[Number, ...] = packed.unpack_from(self._data, self._at - packed.size)
+        return items
 
     def count(self, limit: int, what: str) -> int:
         value = int(self.unpack("<Q"))
@@ -193,22 +276,24 @@ class _Reader:
         return value
 
     def string(self) -> str:
-        return self.take(self.count(MAX_STRING, "bytes in a string")).decode("utf-8", "replace")
+        return self._text(self.count(MAX_STRING, "bytes in a string"))
 
-    def value(self, kind: int, depth: int = 0) -> Value:
+    def tensor_name(self) -> str:
+        size = int(self.unpack("<Q"))
+        if size > MAX_TENSOR_NAME:
+            raise ModelError(f"a tensor name is {size:,} bytes long, which cannot be right")
+        return self._text(size)
+
+    def _text(self, size: int) -> str:
+        text = self.take(size)
+        self._copy(size)
+        return text.decode("utf-8", "replace")
+
+    def value(self, kind: int) -> Value:
         if kind in _SCALARS:
             return self.unpack(_SCALARS[kind])
         if kind == _STRING:
             return self.string()
-        if kind == _ARRAY and depth == 0:
-            item_kind = int(self.unpack("<I"))
-            length = self.count(self._size, "array items")
-            if item_kind not in _SCALARS and item_kind != _STRING:
-                raise ModelError(f"unknown array item type {item_kind} in the header")
-            if length <= SMALL_ARRAY:
-                return [self.value(item_kind, depth + 1) for _ in range(length)]
-            self._skip_array(item_kind, length)
-            return None
         raise ModelError(f"unknown value type {kind} in the header")
 
 
@@ -232,6 +317,33 @@ def read_header(path: Path) -> GgufHeader:
     return header
 
 
+def check_vocabulary(path: Path, header: GgufHeader) -> None:
+    """Refuses a vocabulary that lists a token twice: llama.cpp aborts the process on one.
+
+    Apart from read_header, since hashing every token takes longer than reading the header.
+    """
+    if header.vocabulary is None:
+        return
+    at, count = header.vocabulary
+    seen: dict[bytes, int] = {}
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0,
+                                                  access=mmap.ACCESS_READ) as data:
+            length_of = _U64.unpack_from
+            for index in range(count):
+                size = length_of(data, at)[0]
+                at += 8 + size
+                # llama.cpp names an empty token by its number
+                token = data[at - size : at] or b"[EMPTY_%d]" % index
+                first = seen.setdefault(token, index)
+                if first != index:
+                    raise ModelError(f"{path.name}: the vocabulary lists the token "
+                                     f"{token[:40]!r} twice (as tokens {first:,} and {index:,})")
+    except (OSError, ValueError, struct.error) as error:  # changed since its header was read
+        raise ModelError(f"Cannot read {path}: {getattr(error, 'strerror', None) or error}"
+                         ) from None
+
+
 def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
     if reader.take(4) != MAGIC:
         raise ModelError(f"{name} is not a GGUF model file")
@@ -242,21 +354,38 @@ def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
         if int.from_bytes(version.to_bytes(4, "little"), "big") in (2, 3):
             raise ModelError(f"{name} is a big-endian GGUF, which this computer cannot read")
         raise ModelError(f"{name} uses GGUF version {version}, which is not supported")
-    tensor_count = reader.count(size, "tensors")
+    tensor_count = reader.count(MAX_TENSORS, "tensors")
     keys = reader.count(MAX_KEYS, "metadata keys")
     metadata: dict[str, Value] = {}
+    layer_values: dict[str, tuple[Number, ...]] = {}
+    vocabulary = None
     for _ in range(keys):
         key = reader.string()
-        metadata[key] = reader.value(int(reader.unpack("<I")))
+        if key in metadata:
+            raise ModelError(f"the header has the key {key[:80]!r} twice")
+        kind = int(reader.unpack("<I"))
+        if kind != _ARRAY:
+            metadata[key] = reader.value(kind)
+            continue
+        array = reader.array(tokens=key == TOKENS)
+        metadata[key] = array.value
+        if array.numbers is not None:
+            layer_values[key] = array.numbers
+        if key == TOKENS:
+            vocabulary = (array.at, array.length)
     alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
     if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
         raise ModelError(f"the header's alignment {alignment!r} is not a power of two")
-    tensors = tuple(_tensor_info(reader) for _ in range(tensor_count))
-    if len({tensor.name for tensor in tensors}) != len(tensors):
-        raise ModelError("the header names the same tensor twice")
+    tensors: dict[str, TensorInfo] = {}
+    for _ in range(tensor_count):
+        tensor = _tensor_info(reader)
+        if tensor.name in tensors:  # stops a table of zeros at its second entry
+            raise ModelError(f"the header names the same tensor twice ({tensor.name!r})")
+        tensors[tensor.name] = tensor
     data_offset = -(-reader.position // alignment) * alignment
-    header = GgufHeader(version, tensor_count, metadata, tensors, data_offset, size)
-    misplaced = next((t for t in tensors if t.offset % alignment), None)
+    header = GgufHeader(version, tensor_count, metadata, tuple(tensors.values()), data_offset,
+                        size, layer_values, vocabulary)
+    misplaced = next((t for t in header.tensors if t.offset % alignment), None)
     if misplaced is not None:
         raise ModelError(f"tensor {misplaced.name!r} is not aligned ({misplaced.offset:,})")
     if tensors and header.data_end > size:
@@ -267,21 +396,24 @@ def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
     return header
 
 
+@functools.cache  # a few thousand formats at most: arrays of up to MAX_LAYERS numbers
+def _struct(fmt: str) -> struct.Struct:
+    return struct.Struct(fmt)
+
+
 def _tensor_info(reader: _Reader) -> TensorInfo:
-    name = reader.string()
-    if len(name.encode()) > MAX_TENSOR_NAME:
-        raise ModelError(f"a tensor name is {len(name.encode())} bytes long, which cannot be right")
+    name = reader.tensor_name()
     dims = int(reader.unpack("<I"))
     if dims > MAX_DIMS:
         raise ModelError(f"tensor {name!r} claims {dims} dimensions, which cannot be right")
-    shape = tuple(int(reader.unpack("<Q")) for _ in range(dims))
+    *extents, type_id, offset = (int(n) for n in reader.unpack_all(f"<{dims}QIQ"))
+    shape = tuple(extents)
     if any(extent > INT64_MAX for extent in shape) or math.prod(shape) > INT64_MAX:
         raise ModelError(f"tensor {name!r} claims {math.prod(shape):,} elements, which cannot "
                          "be right")
-    type_id = int(reader.unpack("<I"))
     if type_id not in TENSOR_TYPES:
         raise ModelError(f"tensor {name!r} has an unknown type {type_id}")
     type_name, block, _ = TENSOR_TYPES[type_id]
     if shape and shape[0] % block:
         raise ModelError(f"tensor {name!r} rows of {shape[0]} do not fit {type_name} blocks")
-    return TensorInfo(name, shape, type_id, int(reader.unpack("<Q")))
+    return TensorInfo(name, shape, type_id, offset)
