@@ -144,30 +144,18 @@ def u32(number: int) -> Value:
     return Value.uint32(number)
 
 
-def aborts(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=f"{reason}; refuse it before llama.cpp loads the file "
-                             "(engine/models.py checks) or load models in a child process",
-                             strict=True)
-
-
 @pytest.mark.parametrize(
     "changes",
     [
         pytest.param({"llama.attention.head_count": u32(0)}, id="no attention heads"),
         pytest.param({"general.architecture": Value.string("nonsense")}, id="unknown arch"),
         pytest.param({"llama.attention.head_count": u32(10**9)}, id="a billion heads"),
-        pytest.param({"llama.block_count": u32(0)}, id="no layers",
-                     marks=aborts("llama.cpp aborts the process on block_count 0")),
+        pytest.param({"llama.block_count": u32(0)}, id="no layers"),
         pytest.param({"llama.attention.layer_norm_rms_epsilon":
-                      Value.scalar(ValueType.FLOAT32, -1.0)}, id="negative epsilon",
-                     marks=aborts("GGML_ASSERT(eps >= 0.0f) aborts the first reply")),
+                      Value.scalar(ValueType.FLOAT32, -1.0)}, id="negative epsilon"),
         pytest.param({"llama.expert_count": u32(2), "llama.expert_used_count": u32(9)},
-                     id="more experts used than exist",
-                     marks=aborts("GGML_ASSERT(n_expert_used_max <= n_expert) aborts the load")),
-        pytest.param({"llama.context_length": u32(2**31)}, id="context 2**31",
-                     marks=aborts("llama-cpp-python sizes every tokenize() buffer by the "
-                                  "trained context: ValueError escapes each message (and "
-                                  "2**30 would allocate 4 GB per call)")),
+                     id="more experts used than exist"),
+        pytest.param({"llama.context_length": u32(2**31)}, id="context 2**31"),
     ],
 )
 def test_hostile_header_values_are_refused_without_killing_the_process(
@@ -199,13 +187,6 @@ def sparse_file(path: Path, header: bytes, size: int) -> Path:
         pytest.param(header_bytes([], key_count=1_000_000), 16_000_000,
                      id="a million empty keys"),
     ],
-)
-@pytest.mark.xfail(
-    reason="engine/gguf.py: header work grows with counts bounded only by the file size, and "
-    "a sparse file of zeros is free to make: an 800 MB one took 26 s (strings) and 382 s "
-    "(tensor infos, refused only after all are read). Cap counts at what real models have and "
-    "stop at the first duplicate name",
-    strict=True,
 )
 def test_a_header_of_zeros_is_refused_as_fast_as_a_real_header_is_read(
     header: bytes, size: int, bundled_model: Path, tmp_path: Path
