@@ -183,6 +183,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "tune_results.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("hearth.llama", "engine.runtime"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     results = tune_benchmark(args.model, args.threads, quick=args.quick, seed=args.seed)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))

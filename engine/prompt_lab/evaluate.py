@@ -84,12 +84,13 @@ class Summary:
 
     calibration: Calibration
     score: float  # accuracy 0..1; free text: mean log-probability per token
-    margin: float  # mean lead of the right label's normalised log-probability
+    gold_logprob: float  # mean calibrated log-probability of the right label (log loss)
     bias: tuple[float, ...]  # what the mode subtracts from label scores
 
     @property
     def key(self) -> tuple[float, float]:
-        return (self.score, self.margin)
+        """Rank by log loss, then accuracy (see best_summary for why)."""
+        return (self.gold_logprob, self.score)
 
 
 def summarise_labels(
@@ -98,7 +99,7 @@ def summarise_labels(
     content_free: Sequence[Sequence[float]],
     prior: Sequence[float],
 ) -> list[Summary]:
-    """Accuracy of a prompt under each calibration mode (none first).
+    """Accuracy and log loss of a prompt under each calibration mode (none first).
 
     Validation-mean calibration is scored leave-one-out (each example's bias comes from the
     others), so its score is not flattered by fitting on the examples it is judged on; the
@@ -118,20 +119,27 @@ def summarise_labels(
                         tuple(mean_bias(labelled, prior))))
     summaries = []
     for mode, biases, kept in options:
-        right, margins = 0, 0.0
+        right, logprob = 0, 0.0
         for example_id, row, bias in zip(ids, labelled, biases, strict=True):
             scores = calibrated(row, bias)
             answer = gold[example_id]
-            others = max((s for i, s in enumerate(scores) if i != answer), default=0.0)
             right += int(max(range(len(scores)), key=scores.__getitem__) == answer)
-            margins += scores[answer] - others
+            logprob += scores[answer]
         count = max(1, len(ids))
-        summaries.append(Summary(mode, right / count, margins / count, kept))
+        summaries.append(Summary(mode, right / count, logprob / count, kept))
     return summaries
 
 
 def best_summary(summaries: Sequence[Summary]) -> Summary:
-    """The mode that scores best; on a tie the simpler one (none, then contextual)."""
+    """The calibration mode with the lowest log loss; on a tie the simpler one.
+
+    Log loss rather than accuracy, here and to rank candidates: it uses every example's
+    confidence, not only which side of the boundary it falls on, so it is far less noisy on a
+    few dozen examples. Measured once, on Rotten Tomatoes (the 24 Standard candidates, 64
+    validation and 100 held-out reviews): ranked by validation accuracy the search picked a
+    prompt at 0.80 validation, 0.66 held out; ranked by log loss, one at 0.77 and 0.73. The
+    accuracy rule also chose no calibration for that prompt (0.66 held out, not 0.73).
+    """
     return max(summaries, key=lambda s: s.key)
 
 

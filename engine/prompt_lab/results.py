@@ -32,11 +32,12 @@ class CandidateRow:
     # Validation accuracy, or for free text the metric on greedy answers (0..1); None before
     # a round ends, and for free-text candidates whose answers were not generated.
     score: float | None
-    margin: float  # mean log-probability lead of the right label (a tie breaker)
+    # What candidates are ranked by: the mean log-probability of the right label after
+    # calibration (log loss); free text: of the expected output, per token.
+    gold_logprob: float
     calibration: Calibration
     bias: tuple[float, ...]  # subtracted from normalised label log-probabilities
     scores_by_calibration: dict[str, float]
-    likelihood: float = 0.0  # free text: mean log-probability per token of the expected output
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,10 @@ def row_from_dict(data: Mapping[str, Any]) -> CandidateRow:
         stage=int(data["stage"]),
         n=int(data["n"]),
         score=None if data["score"] is None else float(data["score"]),
-        margin=float(data["margin"]),
+        gold_logprob=float(data["gold_logprob"]),
         calibration=Calibration(data["calibration"]),
         bias=tuple(float(b) for b in data["bias"]),
         scores_by_calibration={str(k): float(v) for k, v in data["scores_by_calibration"].items()},
-        likelihood=float(data.get("likelihood", 0.0)),
     )
 
 

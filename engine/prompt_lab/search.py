@@ -401,22 +401,22 @@ class _Search:
         if self.classification:
             return summarise_labels(record.rows, self.gold, record.content_free, self.prior)
         likelihood = sum(row[0] for row in record.rows.values()) / max(1, len(record.rows))
-        return [Summary(Calibration.NONE, likelihood, 0.0, ())]
+        return [Summary(Calibration.NONE, likelihood, likelihood, ())]
 
     def _bias(self, record: _Record) -> list[float]:
         summary = record.summary
         return list(summary.bias) if summary else [0.0] * len(self.task.labels)
 
     def _key(self, record: _Record) -> tuple[float, ...]:
-        """Rank: furthest round, then score and margin; on ties fewer demos, shorter text."""
-        summary = record.summary
+        """Rank: furthest round, then log loss and score (free text: the metric on answers,
+        then the likelihood); on ties fewer demos, shorter text."""
         spec = record.candidate.spec
         answer = record.answer_score if record.answer_score is not None else -1.0
+        unscored = (float("-inf"), float("-inf"))
         return (
             record.stage,
             answer,
-            summary.score if summary else float("-inf"),
-            summary.margin if summary else float("-inf"),
+            *(record.summary.key if record.summary else unscored),
             -len(spec.demos),
             -len(spec.instruction),
             -record.candidate.id,
@@ -457,11 +457,10 @@ class _Search:
             stage=record.stage,
             n=len(record.rows),
             score=score,
-            margin=summary.margin if summary else 0.0,
+            gold_logprob=summary.gold_logprob if summary else 0.0,
             calibration=summary.calibration if summary else Calibration.NONE,
             bias=summary.bias if summary else (),
             scores_by_calibration={s.calibration.value: s.score for s in record.modes},
-            likelihood=summary.score if summary and not self.classification else 0.0,
         )
 
     def _pass(self) -> SearchProgress:

@@ -198,7 +198,7 @@ def test_stop_keeps_the_best_candidate_so_far(run: Run, runtime: Runtime) -> Non
     assert len(seen) == 2
     assert last.passes_done == 2 * (3 + 12)  # nothing was scored after Stop
     assert result.stopped and result.held_out is None
-    best = max(seen, key=lambda row: (row.score or 0.0, row.margin))
+    best = max(seen, key=lambda row: (row.gold_logprob, row.score or 0.0))
     assert result.winner == best
     assert result.winner.score is not None
     # the same seed draws and scores the same candidates as the full run did
@@ -230,7 +230,7 @@ def test_a_free_text_task_is_tuned_on_its_metric_and_its_preset_answers_alike(
     held = result.held_out
     assert held is not None and held.n == 3
     assert held.comparison.test == "mcnemar"  # exact match scores are right or wrong
-    assert result.winner.likelihood < 0 and result.winner.score is not None
+    assert result.winner.gold_logprob < 0 and result.winner.score is not None
     assert all(row.spec.format is PromptFormat.CHAT for row in result.candidates)
     preset = preset_from_result(result, "Years")
     outcome = held.examples[0]
