@@ -148,6 +148,8 @@ class SummaryDone:
     @property
     def note(self) -> str:
         """The line that says how the summary was made."""
+        if self.parts == 0:
+            return f"Stopped while the document was counted, after {self.seconds:.0f} s."
         how = ("in one pass over the whole document" if self.parts == 1
                else f"from {self.parts} parts of the document")
         made = "Stopped; partly made" if self.cancelled else "Made"
@@ -467,6 +469,8 @@ def summarize(
         yield _done(run, document, done.text, 1, document_tokens, ())
         return
 
+    if len(pieces) == 1:  # one paragraph, too long for one pass: two parts, not one
+        pieces = list(split_pieces(text, document_tokens // 2 + 1, runtime.count_tokens))
     chunks = pack(pieces, budgets.part, minimum_parts=2)
     yield SummaryPlanned(len(chunks), len(chunks) + len(run.reduce_steps(
         len(chunks), run.expected_summary())), document_tokens, budgets.n_ctx)

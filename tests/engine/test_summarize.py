@@ -166,6 +166,32 @@ def test_every_part_of_a_long_document_is_read_and_combined(small_runtime: Runti
         if isinstance(event, SummaryText) and event.stage == "final").strip()
 
 
+def test_one_paragraph_just_too_long_for_one_pass_is_read_in_two_parts(
+    small_runtime: Runtime,
+) -> None:
+    words = speech_lines(40, skip=90).split()
+    line = ""
+    while small_runtime.count_tokens(line) < 265:  # fits a part, not one pass with its answer
+        line += words.pop(0) + " "
+    events = run(small_runtime, pasted_document(line), QUICK)
+    planned, done = events[0], events[-1]
+    assert isinstance(planned, SummaryPlanned) and planned.parts == 2
+    assert isinstance(done, SummaryDone) and len(done.part_summaries) == 2
+
+
+def test_stop_while_a_long_document_is_counted(small_runtime: Runtime) -> None:
+    document = pasted_document("\n\n".join(speech_lines(400) for _ in range(12)))
+    cancel = threading.Event()
+    events = []
+    for event in summarize(small_runtime, document, QUICK, cancel):
+        events.append(event)
+        cancel.set()  # at the first event: counting hands control back before it finishes
+    progress, done = events
+    assert isinstance(progress, SummaryProgress) and progress.fraction == 0
+    assert isinstance(done, SummaryDone) and done.cancelled and done.parts == 0
+    assert done.note.startswith("Stopped while the document was counted")
+
+
 def test_stop_between_parts_keeps_the_parts_done(small_runtime: Runtime) -> None:
     document = pasted_document(speech_of_tokens(small_runtime, 2 * N_CTX, skip=60))
     cancel = threading.Event()
