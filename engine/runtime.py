@@ -234,8 +234,8 @@ class Runtime:
         self._loaded = LoadedModel(
             path=path,
             size_bytes=model_file.size_bytes,
-            n_ctx=llm.n_ctx(),
-            n_ctx_train=int(llm.metadata.get(f"{architecture}.context_length", llm.n_ctx())),
+            n_ctx=_context_size(llm),
+            n_ctx_train=int(llm.metadata.get(f"{architecture}.context_length", _context_size(llm))),
             n_threads=threads,
             n_threads_batch=batch_thread_count(),
             n_gpu_layers=gpu_layers,
@@ -298,11 +298,11 @@ class Runtime:
 
     def plan(self, request: GenerationRequest) -> ContextPlan:
         llm, _ = self._require()
-        reserve = min(request.settings.sampling.max_tokens, llm.n_ctx() // 2)
+        reserve = min(request.settings.sampling.max_tokens, _context_size(llm) // 2)
         return plan_context(
             request.messages,
             request.settings.system_prompt,
-            budget=llm.n_ctx() - reserve,
+            budget=_context_size(llm) - reserve,
             policy=request.settings.context_policy,
             tokenize=self.tokenize_chat,
             start_hint=request.start_hint,
@@ -330,7 +330,7 @@ class Runtime:
         sampling = request.settings.sampling
         seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
         llm.sampling, llm.seed = sampling, seed
-        max_new = min(sampling.max_tokens, llm.n_ctx() - len(tokens))
+        max_new = min(sampling.max_tokens, _context_size(llm) - len(tokens))
         vocab = llm._model.vocab
         utf8, stops, pieces = Utf8Stream(), StopMatcher(request.stop), TokenPieces(vocab)
         parts: list[str] = []
@@ -350,7 +350,7 @@ class Runtime:
                 text="", finish_reason="cancelled", prompt_tokens=len(tokens),
                 evaluated_tokens=evaluate, generated_tokens=0,
                 seconds_to_first_token=time.perf_counter() - started, tokens_per_second=0.0,
-                n_ctx=llm.n_ctx(), seed=seed,
+                n_ctx=_context_size(llm), seed=seed,
             )
             return
         # The prompt is in the cache now: generate() only samples from the last logits.
@@ -400,7 +400,7 @@ class Runtime:
             seconds_to_first_token=first - started,
             tokens_per_second=(generated - 1) / decode_seconds if generated > 1 and decode_seconds
             else 0.0,
-            n_ctx=llm.n_ctx(),
+            n_ctx=_context_size(llm),
             seed=seed,
         )
 
@@ -478,6 +478,12 @@ class Runtime:
         Only the thread that uses this Runtime may touch it; whoever changes the KV cache must
         keep `input_ids` and `n_tokens` true to it, so prefix reuse stays correct."""
         return self._require()[0]
+
+
+def _context_size(llm: SamplingLlama) -> int:
+    """The tokens a prompt and reply may use: llama.cpp rounds the context up to a multiple of
+    256, but llama-cpp-python's token buffer holds only the size asked for."""
+    return min(int(llm.n_ctx()), len(llm.input_ids))
 
 
 def gpu_layers_for(path: Path, model_bytes: int, settings: RuntimeSettings) -> int:

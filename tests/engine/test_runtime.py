@@ -15,7 +15,7 @@ from typing import Any, cast
 import llama_cpp
 import pytest
 
-from engine.errors import ModelError, NoModelLoadedError
+from engine.errors import ContextOverflowError, ModelError, NoModelLoadedError
 from engine.prompt import ChatMessage
 from engine.runtime import (
     ContextPlanned,
@@ -27,6 +27,7 @@ from engine.runtime import (
     TextChunk,
 )
 from engine.settings import BUILTIN_PRESETS, ChatSettings, RuntimeSettings, SamplingSettings
+from tests.conftest import TEST_THREADS
 
 CHATTY = "Write a long story about a dragon who loves to bake bread."
 
@@ -451,3 +452,19 @@ def test_a_long_prompt_reports_progress_and_stops_between_batches(runtime: Runti
             done.append(event)
     assert progress and progress[0].done < progress[0].total
     assert done[0].finish_reason == "cancelled" and done[0].text == ""
+
+
+def test_a_context_size_llama_cpp_rounds_up_is_never_overfilled(bundled_model: Path) -> None:
+    # llama.cpp makes 384 into 512; llama-cpp-python's token buffer stays at 384.
+    own = Runtime()
+    own.load(bundled_model, RuntimeSettings(n_ctx=384), n_threads=TEST_THREADS)
+    try:
+        assert own.loaded is not None and own.loaded.n_ctx == 384
+        long = "The lighthouse keeper climbed the stairs again. " * 60  # ~600 tokens
+        request = GenerationRequest(messages=(ChatMessage("user", long),),
+                                    settings=ChatSettings(sampling=SamplingSettings(
+                                        max_tokens=8, seed=1)))
+        with pytest.raises(ContextOverflowError):
+            list(own.stream(request, threading.Event()))
+    finally:
+        own.close()
