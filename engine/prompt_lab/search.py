@@ -157,7 +157,9 @@ class _Search:
         self.records: list[_Record] = []
         self.history: list[HistoryPoint] = []
         self.metric = scorer_for(task.metric, task.pattern)
-        self.longest_input = max(pool, key=lambda e: len(e.input)).input
+        # Prompts are sized for the longest input anywhere, the held-out ones included (only
+        # their length is read), so the final comparison cannot fail for want of room.
+        self.longest = max(task.examples, key=lambda e: len(e.input))
         self.answer_limit = self._answer_limit()
         self.passes = 0
         self.passes_total = self.layout.passes
@@ -238,19 +240,19 @@ class _Search:
         return [baseline, *drawn]
 
     def _fitted(self, candidate: Candidate) -> Candidate:
-        """The candidate with as many of its demos as fit the context with any pool input."""
+        """The candidate with as many of its demos as fit the context with any input."""
         limit = self.scorer.context_length - CONTEXT_MARGIN
         while True:
-            prompt = self.evaluator.renderer.prompt(candidate.spec, self.longest_input)
+            prompt = self.evaluator.renderer.prompt(candidate.spec, self.longest.input)
             answer = max((len(self.evaluator.renderer.answer(candidate.spec, word))
                           for word in candidate.spec.label_words), default=self.answer_limit)
             if len(prompt.tokens) + answer <= limit:
                 return candidate
             if not candidate.demo_ids:
                 raise PromptLabError(
-                    f"An example of {len(prompt.tokens):,} tokens does not fit the context "
-                    f"window of {self.scorer.context_length:,} tokens: shorten it, or load the "
-                    "model with a longer context."
+                    f"Example {self.longest.id + 1} makes a prompt of {len(prompt.tokens):,} "
+                    f"tokens, more than the context window of {self.scorer.context_length:,} "
+                    "leaves: shorten it, or load the model with a longer context."
                 )
             candidate = self.space.with_fewer_demos(candidate)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from engine.errors import PromptLabError
 from engine.paths import app_paths
 from engine.prompt_lab.budget import SearchPlan, estimate_seconds, layout
 from engine.prompt_lab.evaluate import Evaluator
@@ -239,3 +240,12 @@ def test_a_free_text_task_is_tuned_on_its_metric_and_its_preset_answers_alike(
     answer = "".join(e.text for e in runtime.stream(request, threading.Event())
                      if isinstance(e, TextChunk))
     assert answer.strip() == outcome.winner_answer
+
+
+def test_an_example_too_long_for_the_context_is_named_before_any_work(runtime: Runtime) -> None:
+    pairs = [(text, "pos") for text in POSITIVE[:6]] + [(text, "neg") for text in NEGATIVE[:6]]
+    pairs[2] = ("This goes on and on. " * 1500, "pos")
+    task = make_task("Long", pairs)
+    events = tune(runtime, task, PLAN, 0, threading.Event())
+    with pytest.raises(PromptLabError, match=r"Example 3 makes a prompt of [0-9,]+ tokens"):
+        next(events)
