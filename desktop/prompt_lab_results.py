@@ -275,7 +275,7 @@ class ResultsPanel(QWidget):
         if baseline is not None:
             score = (baseline.scores_by_calibration.get("none", baseline.score)
                      if self._kind is TaskKind.CLASSIFICATION else baseline.score)
-        self._chart(self._history, score, baseline.likelihood if baseline else 0.0, end)
+        self._chart(self._history, score, baseline.gold_logprob if baseline else 0.0, end)
 
     def _chart(self, history: Sequence[tuple[float, float]], baseline_score: float | None,
                baseline_likelihood: float, end: float) -> None:
@@ -301,7 +301,7 @@ class ResultsPanel(QWidget):
             self.filter_box.setItemText(index, text if graded else shown.value)
         self._kind, self._metric = result.kind, result.metric
         self._chart([(p.seconds, p.best_score) for p in result.history],
-                    result.baseline.score, result.baseline.likelihood, result.search_seconds)
+                    result.baseline.score, result.baseline.gold_logprob, result.search_seconds)
         self.summary_label.setText(summary_html(result))
         self.candidates_view.setCurrentIndex(self.candidates.index(0, 0))
         self._show_prompt(self.candidates.index(0, 0))

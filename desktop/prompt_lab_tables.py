@@ -191,7 +191,7 @@ class CandidatesModel(_Table):
             return self._cell(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.score is None:
             return ("No answers were written for this candidate: the probability per token of "
-                    f"the expected outputs (mean log-probability {row.likelihood:.2f}).")
+                    f"the expected outputs (mean log-probability {row.gold_logprob:.2f}).")
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(row.spec)
         if role == Qt.ItemDataRole.FontRole and row.id == self.winner_id:
@@ -209,7 +209,7 @@ class CandidatesModel(_Table):
         if column == 1:
             if row.score is not None:
                 return score_text(self.metric, row.score)
-            return f"{math.exp(row.likelihood):.0%} per token" if row.likelihood else "…"
+            return f"{math.exp(row.gold_logprob):.0%} per token" if row.gold_logprob else "…"
         cells = (
             str(row.n), row.calibration.value.replace("_", " "), spec.format.value,
             str(len(spec.demos)), ", ".join(spec.label_words), one_line(spec.instruction),
@@ -219,8 +219,8 @@ class CandidatesModel(_Table):
 
 
 def _live_rank(row: CandidateRow) -> tuple[float, ...]:
-    score = row.score if row.score is not None else row.likelihood
-    return (row.stage, score, row.margin, -row.id)
+    score = row.score if row.score is not None else row.gold_logprob
+    return (row.stage, score, row.gold_logprob, -row.id)
 
 
 class OutcomeFilter(Enum):
