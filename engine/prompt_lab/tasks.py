@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -125,8 +126,8 @@ def make_task(
     else:
         chosen = ()
         metric = metric if metric not in (None, Metric.ACCURACY) else Metric.CHRF
-    if metric is Metric.REGEX and not pattern:
-        raise PromptLabError("The regular-expression metric needs a pattern.")
+    if metric is Metric.REGEX:
+        _check_pattern(pattern)
     examples = [Example(index, text, output) for index, (text, output) in enumerate(pairs)]
     task = Task(
         id=task_id or uuid.uuid4().hex[:12], name=name.strip(), kind=kind, examples=tuple(examples),
@@ -169,6 +170,15 @@ def stratified_sample(
                   for e in rng.sample(group, min(size, len(group)))]
     rng.shuffle(chosen)
     return chosen
+
+
+def _check_pattern(pattern: str) -> None:
+    if not pattern:
+        raise PromptLabError("The regular-expression metric needs a pattern.")
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise PromptLabError(f"The pattern is not a valid regular expression: {error}.") from None
 
 
 def _groups(task: Task) -> Iterable[list[Example]]:

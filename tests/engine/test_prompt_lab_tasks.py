@@ -75,6 +75,16 @@ def test_the_split_depends_only_on_the_seed() -> None:
     assert [e.split for e in first.examples] != [e.split for e in other.examples]
 
 
+def test_the_regex_metric_needs_a_valid_pattern() -> None:
+    dates = [(f"note {i}", f"2024-01-{i + 1:02d}") for i in range(6)]
+    task = make_task("Dates", dates, metric=Metric.REGEX, pattern=r"\d{4}-\d{2}-\d{2}")
+    assert task.pattern == r"\d{4}-\d{2}-\d{2}"
+    with pytest.raises(PromptLabError, match="needs a pattern"):
+        make_task("Dates", dates, metric=Metric.REGEX)
+    with pytest.raises(PromptLabError, match="not a valid regular expression"):
+        make_task("Dates", dates, metric=Metric.REGEX, pattern="(unclosed")
+
+
 def test_a_task_needs_a_name_and_examples() -> None:
     with pytest.raises(PromptLabError, match="needs a name"):
         make_task(" ", pairs(4))
