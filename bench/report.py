@@ -109,10 +109,10 @@ def chart(results: dict[str, Any], path: Path) -> None:
     target_y = height - margin - plot_h * TARGETS["ratio"] / top
     painter.setPen(QPen(QColor("#555555"), 1, Qt.PenStyle.DashLine))
     painter.drawLine(margin, int(target_y), width - margin, int(target_y))
-    painter.drawText(margin, int(target_y) - 4, "target 0.97 of llama-bench")
     painter.setPen(QColor("black"))
     painter.drawText(QRectF(0, 8, width, 20), int(Qt.AlignmentFlag.AlignHCenter),
-                     "Hearth engine speed / llama-bench (same model, threads, run)")
+                     "Hearth engine speed / llama-bench (same model, threads, run); "
+                     "dashed: the 0.97 target")
     painter.end()
     image.save(str(path))
     del app
