@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine import summary_prompts
+from engine.chat_engine import ChatEngine
 from engine.config import AppConfig
 from engine.documents import Document
 from engine.errors import HearthError
@@ -94,10 +95,21 @@ def with_documents(text: str, attachments: list[AttachmentRecord]) -> str:
 
 
 class ChatService:
-    def __init__(self, store: ChatStore, runtime: Runtime) -> None:
+    def __init__(self, store: ChatStore, runtime: Runtime,
+                 engine: ChatEngine | None = None) -> None:
         self.store = store
-        self.runtime = runtime
+        self.local = runtime
+        self.runtime: ChatEngine = engine or runtime  # replies come from it: local or remote
         self.kv_states = ChatKvStates(runtime)
+
+    def use(self, engine: ChatEngine) -> None:
+        """Answers from `engine` from now on (the local runtime, or a remote model)."""
+        self.runtime = engine
+
+    def activate(self, chat_id: int) -> None:
+        """Gives the chat the local model's live KV cache; a remote server keeps its own."""
+        if self.runtime is self.local:
+            self.kv_states.activate(chat_id)
 
     def chat_settings(self, chat: ChatRecord, config: AppConfig) -> ChatSettings:
         return config.chat_defaults.with_overrides(chat.settings)
@@ -123,7 +135,7 @@ class ChatService:
             settings=self.chat_settings(chat, config),
             start_hint=start_hint,
         )
-        self.kv_states.activate(chat_id)
+        self.activate(chat_id)
         stream = self.runtime.stream(request, cancel)
         planned = next(stream)
         assert isinstance(planned, ContextPlanned)

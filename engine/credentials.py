@@ -1,5 +1,6 @@
-"""The Hugging Face access token: kept in the platform's keyring when one works, otherwise in a
-file in the data folder that only the user can read (headless Linux often has no keyring)."""
+"""Secrets (the Hugging Face access token, remote engines' API keys): kept in the platform's
+keyring when one works, otherwise in a file in the data folder that only the user can read
+(headless Linux often has no keyring)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ TOKEN_FILE_NAME = "huggingface-token"
 TokenPlace = Literal["keyring", "file"]
 
 
-class TokenStore:
-    """get/set/clear of the one Hub token. Keyring backends raise their own error types (D-Bus,
-    Secret Service, locked keychains), so any error from them means "no keyring here"."""
+class SecretStore:
+    """get/set/clear of one secret. Keyring backends raise their own error types (D-Bus, Secret
+    Service, locked keychains), so any error from them means "no keyring here"."""
 
-    def __init__(self, paths: AppPaths) -> None:
-        self._file = paths.data_dir / TOKEN_FILE_NAME
+    def __init__(self, paths: AppPaths, keyring_user: str, file_name: str, what: str) -> None:
+        self._user = keyring_user
+        self._file = paths.data_dir / file_name
+        self._what = what  # how messages name the secret: "the Hugging Face token"
 
     @property
     def file(self) -> Path:
@@ -33,7 +36,7 @@ class TokenStore:
 
     def get(self) -> str | None:
         try:
-            stored = keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
+            stored = keyring.get_password(KEYRING_SERVICE, self._user)
         except Exception:
             stored = None
         if stored:
@@ -44,19 +47,21 @@ class TokenStore:
             return None
         except (OSError, UnicodeDecodeError) as error:
             raise CredentialsError(
-                f"Cannot read the Hugging Face token in {self._file}: {error}"
+                f"Cannot read {self._what} in {self._file}: {error}"
             ) from error
         return text or None
+
+    @property
+    def malformed_message(self) -> str:
+        return f"That is not {self._what}: paste the whole of it, without spaces."
 
     def set(self, token: str) -> TokenPlace:
         """Stores the token and says where; the other place is cleared so only one copy exists."""
         token = token.strip()
         if not token or not token.isascii() or not token.isprintable() or " " in token:
-            raise CredentialsError(
-                "That is not a Hugging Face token: paste the whole token, without spaces."
-            )
+            raise CredentialsError(self.malformed_message)
         try:
-            keyring.set_password(KEYRING_SERVICE, KEYRING_USER, token)
+            keyring.set_password(KEYRING_SERVICE, self._user, token)
         except Exception:
             self._write_file(token)
             return "file"
@@ -65,7 +70,7 @@ class TokenStore:
 
     def clear(self) -> None:
         with contextlib.suppress(Exception):
-            keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
+            keyring.delete_password(KEYRING_SERVICE, self._user)
         try:
             self._file.unlink(missing_ok=True)
         except OSError as error:
@@ -87,5 +92,16 @@ class TokenStore:
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise CredentialsError(
-                f"Cannot save the Hugging Face token in {self._file}: {error.strerror or error}"
+                f"Cannot save {self._what} in {self._file}: {error.strerror or error}"
             ) from error
+
+
+class TokenStore(SecretStore):
+    """The one Hugging Face token."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        super().__init__(paths, KEYRING_USER, TOKEN_FILE_NAME, "the Hugging Face token")
+
+    @property
+    def malformed_message(self) -> str:
+        return "That is not a Hugging Face token: paste the whole token, without spaces."

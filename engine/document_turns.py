@@ -64,7 +64,7 @@ def summary_turn(
     come, then TurnEnded. Options and the model are checked before anything is saved."""
     options.check()
     store = service.store
-    service.kv_states.activate(chat_id)
+    service.activate(chat_id)
     events = summarize(service.runtime, document, options, cancel)
     first = next(events)  # counts the document: refusals come here, before any change
     question = store.add_message(chat_id, "user", summary_request(document.name, options))

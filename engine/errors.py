@@ -75,3 +75,35 @@ class OperationCancelled(HearthError):
 
 class DocumentError(HearthError):
     """A document cannot be read: damaged, encrypted, not text, too large or empty."""
+
+
+class RemoteError(HearthError):
+    """A remote engine (an OpenAI-compatible server) could not be used; says why and what to do."""
+
+
+class RemoteOfflineError(RemoteError):
+    """The network switch is off: no remote engine may be reached until it is turned on."""
+
+
+class RemoteConnectionError(RemoteError):
+    """The server could not be reached, or it took too long to answer."""
+
+
+class RemoteAuthError(RemoteError):
+    """The server refused the API key (HTTP 401 or 403)."""
+
+
+class RemoteRateLimitError(RemoteError):
+    """The server asked to wait (HTTP 429); `retry_after` is how long, in seconds, if it said."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RemoteReplyCutError(RemoteError):
+    """A streamed reply stopped before the server finished it; `text` is what had arrived."""
+
+    def __init__(self, message: str, text: str) -> None:
+        super().__init__(message)
+        self.text = text

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from engine.chat_engine import ChatEngine, model_key
 from engine.chats import ContextView, ReplyEvent, Turn, TurnEnded, TurnStarted
 from engine.errors import HearthError, PromptLabError
 from engine.prompt_lab.atomic import write_text_atomic
@@ -32,22 +33,26 @@ from engine.runtime import Runtime, TextChunk
 from engine.store import ChatRecord, ChatStore, MessageRecord
 
 BINDINGS_FOLDER = "chats"  # <chat id>.json: the classification preset a chat answers with
+NEEDS_LOCAL = ("A classification preset answers with the model's log-probabilities of its labels, "
+               "which only a local model gives: pick a local model to use it.")
 
 
 def start_preset_chat(
-    store: ChatStore, lab: LabStore, preset: LabPreset, runtime: Runtime
+    store: ChatStore, lab: LabStore, preset: LabPreset, runtime: ChatEngine
 ) -> ChatRecord:
     """A new chat that uses the preset on the loaded model; its first message (role "system",
     never sent to the model) says what the chat does, and warns if the preset was tuned on
     another model."""
     loaded = runtime.loaded
+    if preset.kind is TaskKind.CLASSIFICATION and not isinstance(runtime, Runtime):
+        raise PromptLabError(NEEDS_LOCAL)
     request = chat_request(preset.spec, "", preset.sampling, preset.max_tokens)
     settings = {
         "system_prompt": request.settings.system_prompt,
         "sampling": dataclasses.asdict(request.settings.sampling),
     }
     chat = store.create_chat(title=preset.name, settings=settings,
-                             model=str(loaded.path) if loaded else None)
+                             model=model_key(loaded) if loaded else None)
     warning = model_warning(runtime, preset)
     store.add_message(chat.id, "system",
                       introduction(preset) + (f"\n\n⚠ {warning}" if warning else ""))
@@ -78,7 +83,7 @@ def classification_reply(found: Classification) -> str:
 
 
 def preset_turn(
-    store: ChatStore, runtime: Runtime, lab: LabStore, chat_id: int, turn: Turn
+    store: ChatStore, runtime: ChatEngine, lab: LabStore, chat_id: int, turn: Turn
 ) -> Iterator[ReplyEvent] | None:
     """The turn's events when the chat classifies with a preset, else None (an ordinary turn).
 
@@ -92,6 +97,8 @@ def preset_turn(
         preset = LabPreset.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PromptLabError(f"This chat's preset could not be read: {error}") from None
+    if not isinstance(runtime, Runtime):
+        raise PromptLabError(NEEDS_LOCAL)
     return _classify_turn(store, runtime, chat_id, turn, preset)
 
 

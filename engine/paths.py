@@ -38,6 +38,10 @@ class AppPaths:
         return self.config_dir / "presets.json"
 
     @property
+    def remote_engines_file(self) -> Path:
+        return self.data_dir / "remote-engines.json"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "hearth.log"
 

@@ -19,10 +19,11 @@ from enum import StrEnum
 from typing import Literal
 
 from engine import summary_prompts as prompts
+from engine.chat_engine import ChatEngine
 from engine.documents import Document
 from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
 from engine.prompt import ChatMessage
-from engine.runtime import GenerationDone, GenerationRequest, PromptProgress, Runtime, TextChunk
+from engine.runtime import GenerationDone, GenerationRequest, PromptProgress, TextChunk
 from engine.settings import SEED_MAX, ChatSettings, ContextPolicy, SamplingSettings
 
 Stage = Literal["part", "combine", "final"]
@@ -263,13 +264,11 @@ class _Budgets:
     final: int  # the longest list of summaries the final answer is written from
 
 
-def _budgets(runtime: Runtime, options: SummaryOptions) -> _Budgets:
+def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     loaded = runtime.loaded
     if loaded is None:
         raise NoModelLoadedError("No model is loaded.")
-    # llama.cpp pads the context to a multiple of 256, but llama-cpp-python's token buffer
-    # has the size asked for: only that many tokens can be used.
-    n_ctx = min(loaded.n_ctx, loaded.settings.n_ctx)
+    n_ctx = loaded.n_ctx  # the tokens a prompt and reply may use (the runtime's usable size)
     margin = 8 + n_ctx // 64  # token counts of joined pieces can differ from their sum
 
     def overhead(system: str, user: str) -> int:
@@ -359,7 +358,7 @@ class _Stopped(Exception):
 class _Run:
     """One summary in progress: the model, the budgets, the clock and the work still ahead."""
 
-    runtime: Runtime
+    runtime: ChatEngine
     options: SummaryOptions
     budgets: _Budgets
     cancel: threading.Event
@@ -430,7 +429,7 @@ class _Run:
 
 
 def summarize(
-    runtime: Runtime, document: Document, options: SummaryOptions, cancel: threading.Event
+    runtime: ChatEngine, document: Document, options: SummaryOptions, cancel: threading.Event
 ) -> Iterator[SummaryEvent]:
     """Summarises `document` with the loaded model; the last event is always `SummaryDone`.
 
@@ -549,7 +548,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
     return done.text.strip()
 
 
-def _groups(runtime: Runtime, summaries: list[str], limit: int) -> list[list[str]]:
+def _groups(runtime: ChatEngine, summaries: list[str], limit: int) -> list[list[str]]:
     """Consecutive summaries in groups that fit `limit`. Every summary is within a third of
     it, so groups hold several and each round shortens the list."""
     pieces = [Piece(summary, runtime.count_tokens(summary) + 4) for summary in summaries]

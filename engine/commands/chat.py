@@ -6,17 +6,22 @@ import argparse
 import sys
 import threading
 
+from engine.chat_engine import ChatEngine
 from engine.config import load_config
+from engine.errors import RemoteReplyCutError
 from engine.models import resolve_model
 from engine.paths import app_paths
 from engine.prompt import ChatMessage
+from engine.remote.engines import RemoteEngines
+from engine.remote.keys import is_remote_key
 from engine.runtime import GenerationDone, GenerationRequest, Runtime, TextChunk
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = commands.add_parser("chat", help="answer one message, streaming to stdout")
     chat.add_argument("message", help="the message to answer")
-    chat.add_argument("--model", help="a model name or a path to a .gguf file")
+    chat.add_argument("--model", help="a model name, a path to a .gguf file, or a remote model "
+                      "as remote:<engine>/<model id> (see `hearth-cli remote models`)")
     chat.add_argument("--system", help="a system prompt (default: the app's)")
     chat.add_argument("--seed", type=int, help="a fixed seed for a reproducible reply")
     chat.add_argument("--max-tokens", type=int, help="the longest reply, in tokens")
@@ -37,14 +42,21 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.with_overrides({"system_prompt": args.system})
     if overrides:
         settings = settings.with_overrides({"sampling": overrides})
-    model = resolve_model(args.model, config.default_model, paths.models_dir)
-    runtime = Runtime()
+    key = args.model or config.default_model
+    engine: ChatEngine
+    if is_remote_key(key):
+        assert key is not None
+        engine = RemoteEngines(paths).open_model(key)
+    else:
+        runtime = Runtime()
+        runtime.load(resolve_model(args.model, config.default_model, paths.models_dir),
+                     config.runtime, config.effective_threads())
+        engine = runtime
     try:
-        runtime.load(model, config.runtime, config.effective_threads())
         request = GenerationRequest(
             messages=(ChatMessage("user", args.message),), settings=settings
         )
-        for event in runtime.stream(request, threading.Event()):
+        for event in engine.stream(request, threading.Event()):
             if isinstance(event, TextChunk):
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
@@ -56,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
                         f"seed {event.seed}]",
                         file=sys.stderr,
                     )
+    except RemoteReplyCutError:
+        sys.stdout.write("\n")  # the text that arrived stays on its own lines; then why
+        raise
     finally:
-        runtime.close()
+        engine.close()
     return 0

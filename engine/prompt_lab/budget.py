@@ -7,7 +7,9 @@ measurement (about two seconds of real scoring passes) times the passes the budg
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,6 +25,7 @@ MEASURE_SECONDS = 2.0
 WARM_UP_PASSES = 2
 GENERATED_TOKEN_COST = 4  # prompt tokens' worth of time per generated token (1 thread)
 MIN_POOL = 4
+ANSWER_PROBE_TOKENS = 16  # a remote engine's timing answer: about a label or a short reply
 ANSWER_CANDIDATES = 3  # free text: the leaders whose greedy answers are scored on validation
 
 
@@ -124,7 +127,9 @@ def estimate_seconds(evaluator: Evaluator, task: Task) -> dict[Budget, float]:
 
     def score(index: int) -> None:
         example = pool[index % len(pool)]
-        if task.kind is TaskKind.CLASSIFICATION:
+        if not scorer.has_logprobs:  # a remote engine: the search generates answers
+            evaluator.generate(spec, example.input, ANSWER_PROBE_TOKENS, threading.Event())
+        elif task.kind is TaskKind.CLASSIFICATION:
             evaluator.label_scores(spec, example.input)
         else:
             evaluator.likelihood(spec, example.input, example.output)
@@ -149,6 +154,10 @@ def estimate_seconds(evaluator: Evaluator, task: Task) -> dict[Budget, float]:
     estimates = {}
     for budget, plan in PLANS.items():
         counts = layout(task, plan)
+        if not scorer.has_logprobs:  # every pass is an answer, as long as the probe's
+            counts = dataclasses.replace(counts, content_free=0, free_text=False)
+            estimates[budget] = counts.passes * per_pass
+            continue
         prefix_tokens = (counts.candidates + counts.refinements) * mean_demos * example_tokens
         estimates[budget] = (
             counts.scoring_passes * per_pass

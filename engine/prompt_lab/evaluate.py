@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,12 +16,14 @@ from engine.prompt_lab.calibration import (
     leave_one_out_biases,
     mean_bias,
 )
+from engine.prompt_lab.metrics import match_label
 from engine.prompt_lab.prompts import PromptFormat, PromptRenderer, PromptSpec, chat_messages
 from engine.prompt_lab.scorer import Scorer
 from engine.runtime import GenerationDone, GenerationRequest
 from engine.settings import ChatSettings, SamplingSettings
 
 GREEDY = SamplingSettings(temperature=0.0, repeat_penalty=1.0, seed=0)
+LABEL_ANSWER_SLACK = 8  # tokens beyond the longest label word: punctuation, "The answer is"
 
 
 class Evaluator:
@@ -51,11 +54,25 @@ class Evaluator:
         """The model's greedy answer in chat format, through the chat's own token loop."""
         request = chat_request(spec, text, GREEDY, max_tokens)
         answer = ""
+        started = time.perf_counter()
         with self.scorer.prompt_threads():
             for event in self.scorer.runtime.stream(request, cancel):
                 if isinstance(event, GenerationDone):
                     answer = event.text
+                    if not self.scorer.has_logprobs:
+                        self.scorer.record_generation(
+                            event.prompt_tokens + event.generated_tokens,
+                            time.perf_counter() - started)
         return answer.strip()
+
+    def generated_label(self, spec: PromptSpec, text: str, labels: Sequence[str],
+                        cancel: threading.Event) -> str:
+        """Classification without log-probabilities: the label the model writes (as a task
+        label), or its answer as written when it names none."""
+        longest = max(len(self._answer(spec, word)) for word in spec.label_words)
+        answer = self.generate(spec, text, longest + LABEL_ANSWER_SLACK, cancel)
+        found = match_label(answer, spec.label_words)
+        return labels[found] if found is not None else answer
 
     def _answer(self, spec: PromptSpec, word: str) -> list[int]:
         key = (spec.format, word)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from engine.chat_engine import EngineModel
 from engine.errors import ModelError
+from engine.remote.engine import RemoteModel
+from engine.runtime import LoadedModel
 
 CHUNK = 1024 * 1024
 METHOD = "sha256 of the size and the first and last MiB"
+REMOTE_METHOD = "sha256 of the remote engine's address and the model id"
 
 
 def model_fingerprint(path: Path) -> str:
@@ -28,3 +32,13 @@ def model_fingerprint(path: Path) -> str:
     except OSError as error:
         raise ModelError(f"Could not read {path.name}: {error.strerror or error}") from None
     return digest.hexdigest()
+
+
+def engine_fingerprint(model: EngineModel) -> tuple[str, str]:
+    """(fingerprint, how it was made) of a loaded model: its file's, or for a remote model the
+    server's address and the model's id (the weights behind them are out of sight)."""
+    if isinstance(model, RemoteModel):
+        digest = hashlib.sha256(f"{model.base_url}\n{model.model_id}".encode())
+        return digest.hexdigest(), REMOTE_METHOD
+    assert isinstance(model, LoadedModel)
+    return model_fingerprint(model.path), METHOD

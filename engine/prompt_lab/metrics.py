@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from engine.prompt_lab.tasks import Metric
 
+_PUNCTUATION = " .,:;!?\"'()[]{}*_`"
 CHRF_ORDER = 6
 CHRF_BETA = 2.0
 
@@ -101,3 +102,15 @@ def scorer_for(metric: Metric, pattern: str = "") -> Callable[[str, str], float]
 
 def _ngrams(text: str, n: int) -> Counter[str]:
     return Counter(text[index : index + n] for index in range(len(text) - n + 1))
+
+
+def match_label(answer: str, words: Sequence[str]) -> int | None:
+    """Which label word a generated answer gives: the whole answer ("Positive."), or the only
+    label word in it ("negative, because ..."); None when it names none, or several."""
+    text = normalise(answer).strip(_PUNCTUATION)
+    names = [normalise(word).strip(_PUNCTUATION) for word in words]
+    if text in names:
+        return names.index(text)
+    found = [i for i, name in enumerate(names)
+             if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
+    return found[0] if len(found) == 1 else None

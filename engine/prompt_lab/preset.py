@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.chat_engine import ChatEngine
 from engine.errors import PromptLabError
 from engine.prompt import ChatMessage
 from engine.prompt_lab.calibration import Calibration
 from engine.prompt_lab.evaluate import GREEDY, Evaluator, chat_request, predict
-from engine.prompt_lab.fingerprint import model_fingerprint
+from engine.prompt_lab.fingerprint import engine_fingerprint
 from engine.prompt_lab.prompts import PromptFormat, PromptRenderer, PromptSpec, chat_messages
 from engine.prompt_lab.results import CandidateRow, TuneResult, spec_from_dict
 from engine.prompt_lab.scorer import Scorer
@@ -145,10 +146,10 @@ def classify(
     return Classification(preset.labels[index], confidence, tuple(scores))
 
 
-def model_warning(runtime: Runtime, preset: LabPreset) -> str | None:
+def model_warning(runtime: ChatEngine, preset: LabPreset) -> str | None:
     """A line to show when the loaded model is not the one the preset was measured on."""
     loaded = runtime.loaded
-    if loaded is None or model_fingerprint(loaded.path) == preset.model_fingerprint:
+    if loaded is None or engine_fingerprint(loaded)[0] == preset.model_fingerprint:
         return None
     return (f"{preset.name} was tuned on {preset.model_name}, not {loaded.name}: its scores "
             "may not hold. Tune it again on this model to be sure.")

@@ -106,6 +106,9 @@ class TuneResult:
     decoded_tokens: int
     answer_tokens: int  # free text: the longest greedy answer allowed, in tokens
     version: int = RESULT_VERSION
+    # "log-probabilities" (a local model), or "generated answers" (a remote engine, which
+    # gives none: candidates judged by the task's metric on what they write)
+    scored_by: str = "log-probabilities"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -139,6 +142,7 @@ class TuneResult:
             decoded_tokens=int(data["decoded_tokens"]),
             answer_tokens=int(data["answer_tokens"]),
             version=int(data.get("version", RESULT_VERSION)),
+            scored_by=str(data.get("scored_by", "log-probabilities")),
         )
 
 

@@ -17,7 +17,8 @@ import llama_cpp
 import numpy as np
 import numpy.typing as npt
 
-from engine.errors import ModelError, PromptLabError
+from engine.chat_engine import ChatEngine
+from engine.errors import ModelError, NoModelLoadedError, PromptLabError
 from engine.prompt import ChatMessage
 from engine.runtime import Runtime, batch_thread_count
 
@@ -29,21 +30,39 @@ class Scorer:
 
     It keeps the Llama's `input_ids` and `n_tokens` true to the KV cache, so a chat reply or
     another scoring pass that follows reuses whatever prefix is still cached.
+
+    On a remote engine there are no logits to read: `has_logprobs` is False, token lists only
+    have the right length (the engine's counts), and the search scores generated answers.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: ChatEngine) -> None:
         self._runtime = runtime
         self._threads = ThreadChooser(sorted({1, batch_thread_count()}))
         self.decoded_tokens = 0  # tokens evaluated so far: the cost that time estimates use
         self.seconds = 0.0  # time spent decoding them
 
     @property
-    def runtime(self) -> Runtime:
+    def runtime(self) -> ChatEngine:
         return self._runtime
 
     @property
+    def has_logprobs(self) -> bool:
+        """Only the local runtime's logits give log-probabilities."""
+        return isinstance(self._runtime, Runtime)
+
+    @property
     def context_length(self) -> int:
-        return int(self._runtime.llama.n_ctx())
+        if isinstance(self._runtime, Runtime):
+            return int(self._runtime.llama.n_ctx())
+        loaded = self._runtime.loaded
+        if loaded is None:
+            raise NoModelLoadedError("No model is loaded.")
+        return loaded.n_ctx
+
+    def record_generation(self, tokens: int, seconds: float) -> None:
+        """A remote answer's tokens and time, which time estimates use as decoding's."""
+        self.decoded_tokens += tokens
+        self.seconds += seconds
 
     def chat_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
         """The chat's own rendering and tokenization, so a preset behaves as it scored."""
@@ -51,6 +70,8 @@ class Scorer:
 
     def text_tokens(self, text: str, *, at_start: bool) -> list[int]:
         """Plain text as tokens; `at_start` adds the model's begin-of-text token if it has one."""
+        if not isinstance(self._runtime, Runtime):
+            return [0] * (self._runtime.count_tokens(text) + int(at_start))
         llm = self._runtime.llama
         return list(llm.tokenize(text.encode("utf-8"), add_bos=at_start, special=False))
 
@@ -71,7 +92,7 @@ class Scorer:
         """
         if not prompt or not continuations or any(not tokens for tokens in continuations):
             raise PromptLabError("Nothing to score: the prompt or an answer is empty.")
-        llm = self._runtime.llama
+        llm = self._local().llama
         longest = max(len(tokens) for tokens in continuations)
         if len(prompt) + longest > llm.n_ctx():
             raise PromptLabError(
@@ -88,6 +109,9 @@ class Scorer:
         Only scoring passes (which count their tokens) teach the chooser and the throughput
         figures; a chat reply generated inside just benefits from its choice.
         """
+        if not isinstance(self._runtime, Runtime):
+            yield  # a remote server chooses its own threads
+            return
         llm = self._runtime.llama
         loaded = self._runtime.loaded
         generation = loaded.n_threads if loaded else 1
@@ -112,7 +136,7 @@ class Scorer:
         reusable: int,
     ) -> list[list[float]]:
         end = len(prompt)
-        keep = min(self._runtime.cached_prefix(prompt), reusable, end - 1)
+        keep = min(self._local().cached_prefix(prompt), reusable, end - 1)
         first = list(continuations[0])
         rows = self._decode(llm, prompt[keep:] + first[:-1], keep, end - 1)
         first_row = rows[0]
@@ -166,6 +190,12 @@ class Scorer:
         # generate() decode its last token again before it samples.
         llm._requires_eval = True
         return rows
+
+    def _local(self) -> Runtime:
+        if not isinstance(self._runtime, Runtime):
+            raise PromptLabError("Log-probabilities need a local model; a remote engine is "
+                                 "scored by its generated answers.")
+        return self._runtime
 
     @staticmethod
     def _forget(llm: llama_cpp.Llama) -> None:

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from engine.chat_engine import ChatEngine, model_key
 from engine.errors import NoModelLoadedError, PromptLabError
 from engine.prompt_lab.budget import ANSWER_CANDIDATES, PLANS, Budget, Layout, SearchPlan, layout
 from engine.prompt_lab.calibration import CONTENT_FREE_INPUTS, Calibration, log_prior
@@ -34,7 +35,7 @@ from engine.prompt_lab.evaluate import (
     predict,
     summarise_labels,
 )
-from engine.prompt_lab.fingerprint import METHOD, model_fingerprint
+from engine.prompt_lab.fingerprint import engine_fingerprint
 from engine.prompt_lab.metrics import scorer_for
 from engine.prompt_lab.prompts import PromptFormat, PromptSpec
 from engine.prompt_lab.results import (
@@ -49,8 +50,12 @@ from engine.prompt_lab.scorer import Scorer
 from engine.prompt_lab.space import Candidate, SearchSpace
 from engine.prompt_lab.stats import Interval, bootstrap_mean, compare_paired, wilson
 from engine.prompt_lab.tasks import Example, Task, TaskKind, stratified_sample
-from engine.runtime import Runtime
 
+GENERATION_NOTE = (
+    "Scored by generated answers: this engine gives no log-probabilities, so each candidate is "
+    "judged by the task's metric on the answers it writes (no calibration, coarser and slower "
+    "than scoring label probabilities on a local model).")
+SCORED_BY_LOGPROBS, SCORED_BY_ANSWERS = "log-probabilities", "generated answers"
 CONTEXT_MARGIN = 8  # tokens kept free beyond the longest prompt and answer
 MAX_ANSWER_TOKENS = 512
 _CHAT = PromptSpec(PromptFormat.CHAT, "")
@@ -106,7 +111,7 @@ class _Record:
 
 
 def tune(
-    runtime: Runtime,
+    runtime: ChatEngine,
     task: Task,
     budget: Budget | SearchPlan,
     seed: int,
@@ -123,7 +128,7 @@ def tune(
 class _Search:
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: ChatEngine,
         task: Task,
         plan: SearchPlan,
         budget: str,
@@ -135,9 +140,14 @@ class _Search:
         if loaded is None:
             raise NoModelLoadedError("No model is loaded.")
         self.task, self.plan, self.budget, self.seed, self.cancel = task, plan, budget, seed, cancel
-        self.model = ModelInfo(loaded.name, str(loaded.path), model_fingerprint(loaded.path),
-                               METHOD, loaded.n_ctx)
+        self.model = ModelInfo(loaded.name, model_key(loaded), *engine_fingerprint(loaded),
+                               loaded.n_ctx)
+        # Without log-probabilities each candidate is judged on its generated answers: no
+        # content-free passes (nothing to calibrate) and no separate answer stage.
+        self.by_answers = not scorer.has_logprobs
         self.layout: Layout = layout(task, plan)
+        if self.by_answers:
+            self.layout = dataclasses.replace(self.layout, content_free=0, free_text=False)
         self.rng = random.Random(seed)
         pool = list(task.pool)
         self.validation = stratified_sample(pool, self.layout.validation, self.rng, task.labels)
@@ -187,7 +197,7 @@ class _Search:
         yield from self._round(leaders, self.validation, 2, "validation")
         if self.plan.refinements:
             yield from self._refine()
-        if not self.classification:
+        if not self.classification and not self.by_answers:
             yield from self._answers()
         search_seconds = time.perf_counter() - self.started
         winner = self._winner()
@@ -222,6 +232,7 @@ class _Search:
             demo_pool_ids=tuple(e.id for e in self.demo_pool),
             decoded_tokens=self.scorer.decoded_tokens - tokens_before,
             answer_tokens=self.answer_limit,
+            scored_by=SCORED_BY_ANSWERS if self.by_answers else SCORED_BY_LOGPROBS,
         ))
 
     def _draw(self) -> list[Candidate]:
@@ -269,11 +280,24 @@ class _Search:
             record.stage = stage
             record.modes = self._summaries(record)
             record.summary = best_summary(record.modes)
+            if self.by_answers and not self.classification:
+                record.answer_score = record.summary.score
             self._note_best()
             yield CandidateScored(self._row(record))
 
     def _score(self, record: _Record, examples: Sequence[Example]) -> Iterator[LabEvent]:
         spec = record.candidate.spec
+        if self.by_answers:
+            for example in examples:
+                if self.cancel.is_set():
+                    return
+                if example.id not in record.rows:
+                    answer = self._generated(spec, example)
+                    if self.cancel.is_set():
+                        return  # a stopped answer is not a wrong one
+                    record.rows[example.id] = [self.metric(answer, example.output)]
+                    yield self._pass()
+            return
         if self.classification and not record.content_free:
             for text in CONTENT_FREE_INPUTS:
                 if self.cancel.is_set():
@@ -316,7 +340,7 @@ class _Search:
                 record.summary.key > best.key)
             without_gain = 0 if gained else without_gain + 1
         self.passes_total = self.passes + self.layout.answer_passes + (
-            2 * self.layout.test if self.classification else 0)
+            2 * self.layout.test if self.classification or self.by_answers else 0)
 
     def _answers(self) -> Iterator[LabEvent]:
         """Free text: the leaders' greedy answers on validation, scored by the task's metric."""
@@ -380,8 +404,18 @@ class _Search:
             ),
         )
 
+    def _generated(self, spec: PromptSpec, example: Example) -> str:
+        """The greedy answer; for classification, as the task label it names."""
+        if self.classification:
+            return self.evaluator.generated_label(spec, example.input, self.task.labels,
+                                                  self.cancel)
+        return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
+
     def _test_answer(self, spec: PromptSpec, example: Example) -> _Answer:
-        """Label log-probabilities, or the greedy answer for free text."""
+        """Label log-probabilities, or the greedy answer for free text (and, without
+        log-probabilities, for classification)."""
+        if self.by_answers:
+            return self._generated(spec, example)
         if self.classification:
             return tuple(self.evaluator.label_scores(spec, example.input))
         return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
@@ -400,6 +434,9 @@ class _Search:
     # --- bookkeeping ---------------------------------------------------------------------
 
     def _summaries(self, record: _Record) -> list[Summary]:
+        if self.by_answers:  # the metric on generated answers, for every kind of task
+            mean = sum(row[0] for row in record.rows.values()) / max(1, len(record.rows))
+            return [Summary(Calibration.NONE, mean, mean, ())]
         if self.classification:
             return summarise_labels(record.rows, self.gold, record.content_free, self.prior)
         likelihood = sum(row[0] for row in record.rows.values()) / max(1, len(record.rows))
@@ -495,7 +532,7 @@ class _Search:
         return min(MAX_ANSWER_TOKENS, 2 * longest + 16)
 
     def _warnings(self) -> tuple[str, ...]:
-        found = []
+        found = [GENERATION_NOTE] if self.by_answers else []
         if len(self.validation) < 20:
             found.append(f"Only {len(self.validation)} validation examples: the choice among "
                          "candidates is noisy. Add examples for a trustworthy result.")
