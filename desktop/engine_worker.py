@@ -21,6 +21,7 @@ from typing import Any, Concatenate, ParamSpec
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine.backend import backend_info
+from engine.chat_engine import ChatEngine, model_key
 from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted, with_documents
 from engine.config import AppConfig, load_config, save_config
 from engine.document_turns import SummaryStatus, summary_turn
@@ -32,6 +33,10 @@ from engine.models import resolve_model
 from engine.paths import AppPaths
 from engine.prompt import ChatMessage
 from engine.prompt_lab.storage import LabStore
+from engine.remote.engine import RemoteEngine
+from engine.remote.engines import RemoteEngines
+from engine.remote.keys import is_remote_key, parse_model_key
+from engine.remote.settings import NetworkSwitch
 from engine.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
 from engine.settings import ChatSettings
 from engine.store import ChatStore, MessageRecord
@@ -105,6 +110,11 @@ class EngineWorker(QObject):
         self._config = AppConfig()
         self._store: ChatStore | None = None
         self._runtime = Runtime()
+        # A remote model in use instead of the local runtime (closed meanwhile), and the
+        # network switch the GUI flips for every remote engine at once.
+        self.remote_network = NetworkSwitch()
+        self._remote_engines = RemoteEngines(paths, network=self.remote_network)
+        self._remote: RemoteEngine | None = None
         self._service: ChatService | None = None
         self._job: _Job | None = None
         # Set by another worker on this thread while it holds the model for long work (the
@@ -115,6 +125,15 @@ class EngineWorker(QObject):
     def runtime(self) -> Runtime:
         """The model, for other workers on this thread to borrow while no reply runs."""
         return self._runtime
+
+    @property
+    def paths(self) -> AppPaths:
+        return self._paths
+
+    @property
+    def engine(self) -> ChatEngine:
+        """What replies come from: the remote model in use, else the local runtime."""
+        return self._remote or self._runtime
 
     @property
     def replying(self) -> bool:
@@ -135,6 +154,7 @@ class EngineWorker(QObject):
         loaded = load_config(self._paths.settings_file)
         self._config = loaded.config
         self.configLoaded.emit(self._config, loaded.notice)
+        self.remote_network.set(self._remote_engines.settings.network_enabled)
         self._store = ChatStore(self._paths.database)
         self._store.purge_deleted()
         self._service = ChatService(self._store, self._runtime)
@@ -148,6 +168,9 @@ class EngineWorker(QObject):
     @reports_errors
     def load_model(self, name_or_path: str) -> None:
         self._cancel_job()
+        if is_remote_key(name_or_path or self._config.default_model):
+            self._load_remote(name_or_path or self._config.default_model or "")
+            return
         try:
             path = resolve_model(
                 name_or_path or None, self._config.default_model, self._paths.models_dir
@@ -155,6 +178,7 @@ class EngineWorker(QObject):
             self.modelLoading.emit(path.name)
             loaded = self._runtime.load(path, self._config.runtime,
                                         self._config.effective_threads())
+            self._drop_remote()
             if self._service is not None:
                 self._service.kv_states.forget()
             if self._config.runtime.n_threads is None and self._config.measured_threads is None:
@@ -164,7 +188,7 @@ class EngineWorker(QObject):
                 self._set_config(dataclasses.replace(self._config, measured_threads=best))
                 loaded = self._runtime.loaded or loaded
         except HearthError as error:
-            still = self._runtime.loaded
+            still = self.engine.loaded
             if still is None:
                 self.modelFailed.emit(str(error))
             else:
@@ -176,6 +200,49 @@ class EngineWorker(QObject):
             # The model a person picked is the one Hearth opens next time.
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, backend_info())
+
+    def _load_remote(self, key: str) -> None:
+        """Switches chats to a remote model; the local one is closed (its memory freed)."""
+        try:
+            self.modelLoading.emit(parse_model_key(key)[1])
+            engine = self._remote_engines.open_model(key)
+        except HearthError as error:
+            still = self.engine.loaded
+            if still is None:
+                self.modelFailed.emit(str(error))
+            else:
+                self.modelLoaded.emit(still, backend_info())
+                self.errorOccurred.emit(f"{error} Still using {still.name}.")
+            return
+        self._drop_remote()
+        self._runtime.close()
+        self._remote = engine
+        if self._service is not None:
+            self._service.kv_states.forget()
+            self._service.use(engine)
+        if self._config.default_model != key:
+            self._set_config(dataclasses.replace(self._config, default_model=key))
+        self.modelLoaded.emit(engine.loaded, backend_info())
+
+    def _drop_remote(self) -> None:
+        if self._remote is not None:
+            self._remote.close()
+            self._remote = None
+        if self._service is not None:
+            self._service.use(self._runtime)
+
+    @Slot(bool)
+    @reports_errors
+    def set_remote_network(self, on: bool) -> None:
+        """The network switch moved (the GUI already flipped the shared switch)."""
+        if not on and self._remote is not None:
+            self._cancel_job()
+            name = self._remote.loaded.name if self._remote.loaded else "the remote model"
+            self._drop_remote()
+            self.modelFailed.emit(f"The network switch is off, so {name} (a remote engine) is "
+                                  "turned off. Pick a local model, or turn the switch on.")
+        elif on and self.engine.loaded is None and is_remote_key(self._config.default_model):
+            self.load_model("")
 
     @Slot(str)
     @reports_errors
@@ -196,8 +263,8 @@ class EngineWorker(QObject):
             self._config, chat_defaults=edited.chat_defaults, runtime=edited.runtime,
             user_presets=edited.user_presets,
         )
-        if config.runtime == self._config.runtime:
-            self._set_config(config)
+        if config.runtime == self._config.runtime or self._remote is not None:
+            self._set_config(config)  # with a remote model, they apply to the next local one
             return
         # New runtime settings take effect only if the model loads with them.
         previous = self._config
@@ -214,8 +281,8 @@ class EngineWorker(QObject):
     @reports_errors
     def new_chat(self) -> None:
         store = self._chats().store
-        model = self._runtime.loaded
-        chat = store.create_chat(model=str(model.path) if model else None)
+        model = self.engine.loaded
+        chat = store.create_chat(model=model_key(model) if model else None)
         self.chatsListed.emit(store.list_chats())
         self.open_chat(chat.id)
 
@@ -241,7 +308,8 @@ class EngineWorker(QObject):
         self, chat_id: int, messages: list[MessageRecord], start_id: int | None,
         settings: ChatSettings,
     ) -> None:
-        loaded = self._runtime.loaded
+        engine = self.engine
+        loaded = engine.loaded
         if loaded is None or (self._job is not None and self._job.chat_id == chat_id):
             return  # while a reply streams, the turn itself reports the context use
         visible = [m for m in messages if start_id is None or m.id >= start_id]
@@ -249,7 +317,7 @@ class EngineWorker(QObject):
         documents = self._chats().store.attachments(chat_id)
         history += [ChatMessage(m.role, with_documents(m.content, documents.get(m.id, [])))
                     for m in visible if m.role != "system"]
-        used = len(self._runtime.tokenize_chat(history)) if history else 0
+        used = len(engine.tokenize_chat(history)) if history else 0
         self.contextUsage.emit(chat_id, used, loaded.n_ctx)
 
     @Slot(int, str)
@@ -327,7 +395,8 @@ class EngineWorker(QObject):
         here and not on the GUI thread: a long document takes seconds to read and count."""
         try:
             document = read_document(Path(path)) if path else pasted_document(pasted)
-            tokens = self._runtime.count_tokens(document.text) if self._runtime.loaded else 0
+            engine = self.engine
+            tokens = engine.count_tokens(document.text) if engine.loaded else 0
         except HearthError as error:
             self.documentFailed.emit(request, str(error))
             return
@@ -361,13 +430,13 @@ class EngineWorker(QObject):
             raise HearthError("A reply is still being written.")
         if self.busy_reason is not None:
             raise HearthError(self.busy_reason)
-        loaded = self._runtime.loaded
+        loaded = self.engine.loaded
         if loaded is None:
             raise HearthError("No model is loaded.")
         service = self._chats()
         events: Iterator[Any]
         if isinstance(turn, Turn):
-            events = (preset_turn(service.store, self._runtime, LabStore.at(self._paths),
+            events = (preset_turn(service.store, self.engine, LabStore.at(self._paths),
                                   chat_id, turn)
                       or service.reply(chat_id, self._config, cancel, turn))
         else:
@@ -432,7 +501,7 @@ class EngineWorker(QObject):
         self.replyEnded.emit(job.chat_id, standing)
         if ended is not None and ended.done is not None and standing is not None:
             self.replyFinished.emit(job.chat_id, standing, ended.done)
-            loaded = self._runtime.loaded
+            loaded = self.engine.loaded
             if loaded is not None and standing.id == job.reply_id:
                 self.contextUsage.emit(job.chat_id, ended.done.context_used, loaded.n_ctx)
         if standing is None or standing.id != job.reply_id or (ended and ended.done is None):
@@ -454,6 +523,7 @@ class EngineWorker(QObject):
         try:
             self._cancel_job()
         finally:
+            self._drop_remote()
             self._runtime.close()
             if self._store is not None:
                 self._store.close()

@@ -21,6 +21,7 @@ from desktop.chat_tab import ChatTab
 from desktop.engine_client import EngineClient
 from desktop.models_tab import ModelsTab
 from desktop.prompt_lab_tab import PromptLabTab
+from desktop.remote_engines_client import NETWORK_OFF_TEXT, NetworkAction
 from desktop.settings_panel import SettingsPanel
 from desktop.status_bar import HearthStatusBar
 from engine.backend import BackendInfo
@@ -80,6 +81,10 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._add(file_menu, "&New chat", QKeySequence.StandardKey.New, self.client.new_chat)
         self._add(file_menu, "Open &model file…", QKeySequence("Ctrl+O"), self.open_model)
+        self.network_action = NetworkAction(self.client, self)
+        self.network_action.toggled.connect(lambda on: self.status.showMessage(
+            "Remote engines are on." if on else NETWORK_OFF_TEXT, 8000))
+        file_menu.addAction(self.network_action)
         file_menu.addSeparator()
         self._add(file_menu, "Export chat as &Markdown…", None,
                   lambda: self.export_chat(self.chat_panel.chat_id, "markdown"))

@@ -40,12 +40,15 @@ from desktop.model_tables import (
     file_rows,
     search_rows,
 )
+from desktop.remote_engines_panel import RemoteEnginesPanel
 from engine.catalog import CATALOG
+from engine.chat_engine import model_key
 from engine.config import AppConfig
 from engine.downloads import DownloadEvent, DownloadState, PartialDownload
 from engine.hub import QuantOption, RepoSummary
 from engine.memory import MachineMemory, format_bytes
 from engine.model_library import InstalledModel
+from engine.remote.engine import RemoteModel
 from engine.runtime import LoadedModel
 
 SORTS = (("Most downloaded", "downloads"), ("Recently updated", "recent"))
@@ -98,7 +101,9 @@ class ModelsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.problem_label)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 3)
+        self.remote_panel = RemoteEnginesPanel(client, self)
+        layout.addWidget(self.remote_panel, 1)
 
         self.repos.set_rows(catalog_rows(CATALOG))
         self._models.modelsListed.connect(self._on_models)
@@ -407,8 +412,8 @@ class ModelsTab(QWidget):
             table.set_context(config.runtime.n_ctx)
         self._set_machine(self.installed.machine)
 
-    def _on_model_loaded(self, loaded: LoadedModel, _backend: object) -> None:
-        self.installed.loaded_path = str(loaded.path)
+    def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
+        self.installed.loaded_path = model_key(loaded)
         self.installed.set_context(self.installed.n_ctx)
 
     def _on_results(self, number: int, found: list[RepoSummary]) -> None:

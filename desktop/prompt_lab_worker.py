@@ -22,12 +22,13 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.engine_worker import EngineWorker
 from desktop.prompt_lab_draft import TaskDraft, build_task
+from engine.chat_engine import model_key
 from engine.errors import HearthError, PromptLabError
 from engine.lab_chat import start_preset_chat
 from engine.paths import AppPaths
 from engine.prompt_lab.budget import PLANS, Budget, estimate_seconds, layout
 from engine.prompt_lab.evaluate import Evaluator
-from engine.prompt_lab.fingerprint import model_fingerprint
+from engine.prompt_lab.fingerprint import engine_fingerprint
 from engine.prompt_lab.preset import LabPreset, model_warning, preset_from_result
 from engine.prompt_lab.results import CandidateRow, TuneResult
 from engine.prompt_lab.scorer import Scorer
@@ -160,12 +161,11 @@ class PromptLabWorker(QObject):
     def estimate(self, task: Task) -> None:
         """Each budget's time for this task on the loaded model (about two seconds of real
         scoring the first time; remembered per task, model and pool size)."""
-        runtime = self._engine.runtime
-        loaded = runtime.loaded
+        loaded = self._engine.engine.loaded
         if loaded is None:
             self.estimateFailed.emit(task.id, "No model is loaded.")
             return
-        key = (str(loaded.path), task.id, len(task.pool))
+        key = (model_key(loaded), task.id, len(task.pool))
         if key not in self._estimates:
             why = self._busy()
             if why:
@@ -187,7 +187,7 @@ class PromptLabWorker(QObject):
         """One scorer per model: it learns which thread count is fastest here, and each new
         one tries them all again (a busy machine makes the wrong count very slow)."""
         if self._scorer is None or self._scorer[0] != model_path:
-            self._scorer = (model_path, Scorer(self._engine.runtime))
+            self._scorer = (model_path, Scorer(self._engine.engine))
         return self._scorer[1]
 
     def _busy(self) -> str | None:
@@ -201,14 +201,14 @@ class PromptLabWorker(QObject):
     def tune(self, task_id: str, budget: str, seed: int, cancel: threading.Event) -> None:
         """Tunes the task as last saved: edits sent before this request are in it."""
         why = self._busy()
-        if why is None and self._engine.runtime.loaded is None:
+        if why is None and self._engine.engine.loaded is None:
             why = "No model is loaded."
         try:
             if why is not None:
                 raise PromptLabError(why)
             task = self._lab.load_task(task_id)
-            runtime = self._engine.runtime
-            path = str(runtime.loaded.path) if runtime.loaded else ""
+            runtime = self._engine.engine
+            path = model_key(runtime.loaded) if runtime.loaded else ""
             events = tune(runtime, task, Budget(budget), seed, cancel,
                           scorer=self._scorer_for(path))
         except HearthError as error:
@@ -306,12 +306,12 @@ class PromptLabWorker(QObject):
     @Slot(str)
     @reports_errors
     def list_runs(self, task_id: str) -> None:
-        loaded = self._engine.runtime.loaded
+        loaded = self._engine.engine.loaded
         fingerprint = ""
         if loaded is not None:
-            path = str(loaded.path)
+            path = model_key(loaded)
             if path not in self._fingerprints:
-                self._fingerprints[path] = model_fingerprint(loaded.path)
+                self._fingerprints[path] = engine_fingerprint(loaded)[0]
             fingerprint = self._fingerprints[path]
         self.runsListed.emit(task_id, self._lab.runs(task_id), fingerprint)
 
@@ -341,7 +341,7 @@ class PromptLabWorker(QObject):
         self._start_chat(self._lab.load_preset(name))
 
     def _start_chat(self, preset: LabPreset) -> None:
-        runtime = self._engine.runtime
+        runtime = self._engine.engine
         store = self._engine.chat_service().store
         chat = start_preset_chat(store, self._lab, preset, runtime)
         self._engine.chatsListed.emit(store.list_chats())

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from desktop.engine_client import EngineClient
 from engine.backend import BackendInfo
+from engine.remote.engine import RemoteModel
 from engine.runtime import GenerationDone, LoadedModel
 from engine.store import MessageRecord
 
@@ -51,7 +52,11 @@ class HearthStatusBar(QStatusBar):
         worker.chatDeleted.connect(self._on_chat_deleted)
         worker.exported.connect(lambda path: self.showMessage(f"Exported to {path}", 5000))
 
-    def _on_model_loaded(self, model: LoadedModel, backend: BackendInfo) -> None:
+    def _on_model_loaded(self, model: LoadedModel | RemoteModel, backend: BackendInfo) -> None:
+        if isinstance(model, RemoteModel):
+            self.model_label.setText(f"{model.name} · remote ({model.endpoint})")
+            self.model_label.setToolTip(model.description)
+            return
         where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
         self.model_label.setText(f"{model.name} · {where} · {model.n_threads} threads")
         self.model_label.setToolTip(

@@ -1,0 +1,158 @@
+"""The GUI's handle on remote engines: the list a person added, their models, the network switch.
+
+The settings file and the servers are reached on a small pool of plain threads, never on the GUI
+thread (a slow server must not freeze the window) and never on the engine thread (it may be busy
+with a reply). Results come back as signals, delivered on the GUI thread. The network switch is
+one `NetworkSwitch` shared with the engine worker: flipping it stops remote work at once, before
+any file is written.
+
+One client serves the whole window: `remote_engines(client)` finds or makes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+from desktop.engine_client import EngineClient
+from engine.errors import HearthError
+from engine.remote.engines import RemoteEngines
+from engine.remote.settings import RemoteSettings
+
+log = logging.getLogger(__name__)
+
+NETWORK_ACTION_TEXT = "Use &remote engines (network)"
+NETWORK_OFF_TEXT = "Network switch off: remote engines are turned off."
+
+
+class RemoteEnginesClient(QObject):
+    settingsLoaded = Signal(object, object)  # RemoteSettings, notice: str | None
+    modelsListed = Signal(str, list)  # endpoint name, list[RemoteModelListing]
+    modelsFailed = Signal(str, str)  # endpoint name, why
+    added = Signal(str)  # endpoint name
+    actionFailed = Signal(str)  # why an add or a remove did not happen
+    networkChanged = Signal(bool)
+
+    def __init__(self, client: EngineClient) -> None:
+        super().__init__(client)
+        self.setObjectName("remote-engines")
+        self._engines = RemoteEngines(client.worker.paths, network=client.worker.remote_network)
+        self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-remote-file")
+        self._network = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hearth-remote")
+        self.settings = RemoteSettings()
+        self._synced = False  # the switch follows the file once, at the first read
+        self.settingsLoaded.connect(self._remember)
+        self.networkChanged.connect(client.worker.set_remote_network)  # queued: engine thread
+        client.destroyed.connect(lambda *_: self.shutdown())
+
+    @property
+    def network_on(self) -> bool:
+        return self._engines.network.is_on()
+
+    def refresh(self) -> None:
+        """Reads the list again, then asks each enabled server for its models."""
+        def read() -> None:
+            loaded = self._engines.load()
+            self.settingsLoaded.emit(loaded.settings, loaded.notice)
+            if loaded.settings.network_enabled and self.network_on:
+                for endpoint in loaded.settings.endpoints:
+                    if endpoint.enabled:
+                        self.list_models(endpoint.name)
+        self._files.submit(self._guarded(read))
+
+    def list_models(self, name: str) -> None:
+        def ask() -> None:
+            try:
+                found = self._engines.list_models(name)
+            except HearthError as error:
+                self.modelsFailed.emit(name, str(error))
+                return
+            self.modelsListed.emit(name, found)
+        self._network.submit(self._guarded(ask))
+
+    def add(self, name: str, url: str, api_key: str, context_length: int | None = None) -> None:
+        def add() -> None:
+            try:
+                endpoint = self._engines.add(name, url, api_key or None, context_length)
+            except HearthError as error:
+                self.actionFailed.emit(str(error))
+                return
+            self.added.emit(endpoint.name)
+            self.settingsLoaded.emit(self._engines.settings, None)
+            self.list_models(endpoint.name)
+        self._files.submit(self._guarded(add))
+
+    def remove(self, name: str) -> None:
+        def remove() -> None:
+            try:
+                self._engines.remove(name)
+            except HearthError as error:
+                self.actionFailed.emit(str(error))
+                return
+            self.settingsLoaded.emit(self._engines.settings, None)
+        self._files.submit(self._guarded(remove))
+
+    def set_network(self, on: bool) -> None:
+        """Flips the switch now (every remote engine stops at once), saves it in the background."""
+        if on == self.network_on:
+            return
+        self._engines.network.set(on)
+        self.networkChanged.emit(on)
+
+        def save() -> None:
+            try:
+                self._engines.set_network(on)
+            except HearthError as error:
+                self.actionFailed.emit(f"The network switch could not be saved: {error}")
+            if on:
+                self.refresh()
+        self._files.submit(self._guarded(save))
+
+    def shutdown(self) -> None:
+        self._files.shutdown(wait=False, cancel_futures=True)
+        self._network.shutdown(wait=False, cancel_futures=True)
+
+    def _remember(self, settings: RemoteSettings, _notice: object) -> None:
+        self.settings = settings
+        if not self._synced:
+            self._synced = True
+            if settings.network_enabled != self.network_on:
+                self._engines.network.set(settings.network_enabled)
+                self.networkChanged.emit(settings.network_enabled)
+
+    def _guarded(self, work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            except Exception as error:
+                log.exception("remote engines: unexpected failure")
+                self.actionFailed.emit(f"Unexpected error: {error}")
+        return run
+
+
+def remote_engines(client: EngineClient) -> RemoteEnginesClient:
+    """The window's one remote engines client, made on first use."""
+    found = client.findChild(RemoteEnginesClient, "remote-engines")
+    if isinstance(found, RemoteEnginesClient):
+        return found
+    made = RemoteEnginesClient(client)
+    made.refresh()
+    return made
+
+
+class NetworkAction(QAction):
+    """The checkable "Use remote engines" switch for a menu: off turns them all off at once."""
+
+    def __init__(self, client: EngineClient, parent: QWidget) -> None:
+        super().__init__(NETWORK_ACTION_TEXT, parent)
+        remote = remote_engines(client)
+        self.setCheckable(True)
+        self.setChecked(remote.network_on)
+        self.setToolTip("Off: no remote engine is contacted; chats use local models only")
+        self.toggled.connect(remote.set_network)
+        remote.networkChanged.connect(self.setChecked)
