@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from engine.commands import chat, models, remote, summarize, tune
+from engine.commands import chat, models, remote, serve, summarize, tune
 from engine.errors import HearthError
 
 # Each subcommand module adds its parser and sets `handler`; add new ones here.
-SUBCOMMANDS = (chat, models, remote, summarize, tune)
+SUBCOMMANDS = (chat, models, remote, serve, summarize, tune)
 
 
 def _parser() -> argparse.ArgumentParser:

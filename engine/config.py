@@ -38,6 +38,50 @@ _V0_SECTIONS = {
 _V0_RENAMED = {"model": "default_model", "presets": "user_presets"}
 
 
+API_DEFAULT_HOST = "127.0.0.1"
+API_DEFAULT_PORT = 8484
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The local OpenAI-compatible server: off until a person turns it on."""
+
+    enabled: bool = False
+    host: str = API_DEFAULT_HOST
+    port: int = API_DEFAULT_PORT
+    token: str | None = None  # made by the app when the server is first turned on
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def api_from_dict(values: dict[str, Any]) -> ApiSettings:
+    """Raises SettingsError naming each field that is refused."""
+    defaults = ApiSettings()
+    enabled = values.get("enabled", defaults.enabled)
+    host = values.get("host", defaults.host)
+    port = values.get("port", defaults.port)
+    token = values.get("token", defaults.token)
+    errors: dict[str, str] = {}
+    if not isinstance(enabled, bool):
+        errors["api.enabled"] = "must be true or false"
+    if not isinstance(host, str) or not host.strip() or len(host) > 253 or any(
+        c.isspace() or c in "/?#@" for c in host
+    ):
+        errors["api.host"] = "must be an address such as 127.0.0.1"
+    if type(port) is not int or not 1 <= port <= 65535:
+        errors["api.port"] = "must be a whole number between 1 and 65535"
+    if token is not None and (
+        not isinstance(token, str) or not 16 <= len(token) <= 256
+        or not set(token) <= _TOKEN_CHARS
+    ):
+        errors["api.token"] = "must be 16 to 256 letters, digits or -._~+/="
+    if errors:
+        raise SettingsError(errors)
+    return ApiSettings(enabled=enabled, host=host.strip(), port=port, token=token)
+
+
 @dataclass(frozen=True)
 class AppConfig:
     chat_defaults: ChatSettings = field(default_factory=ChatSettings)
@@ -45,6 +89,7 @@ class AppConfig:
     default_model: str | None = None
     measured_threads: int | None = None  # fastest generation thread count found on this machine
     user_presets: dict[str, SamplingSettings] = field(default_factory=dict)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -57,6 +102,7 @@ class AppConfig:
                 "user_presets": {
                     name: dataclasses.asdict(preset) for name, preset in self.user_presets.items()
                 },
+                "api": self.api.to_dict(),
             },
             indent=2,
         )
@@ -85,6 +131,7 @@ class AppConfig:
             default_model=default_model if isinstance(default_model, str) else None,
             measured_threads=measured if type(measured) is int and measured > 0 else None,
             user_presets=presets,
+            api=api_from_dict(_mapping(data, "api")),
         )
 
     def effective_threads(self) -> int | None:

@@ -17,7 +17,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -27,13 +27,13 @@ import llama_cpp
 from engine.backend import backend_info, layers_that_fit, route_llama_log
 from engine.context import ContextPlan, plan_context
 from engine.decoding import StopMatcher, Utf8Stream
-from engine.errors import ModelError, NoModelLoadedError
+from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.gguf import read_header
 from engine.memory import estimate_memory
 from engine.models import ModelFile, check_model_file
 from engine.prompt import ChatMessage, ChatTemplate, check_chat_templates
 from engine.sampling import SamplingLlama
-from engine.settings import ChatSettings, RuntimeSettings
+from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
 log = logging.getLogger(__name__)
 
@@ -319,20 +319,48 @@ class Runtime:
             same += 1
         return same
 
-    def stream(self, request: GenerationRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
+    def stream(
+        self, request: GenerationRequest, cancel: threading.Event
+    ) -> Generator[StreamEvent, None, None]:
         """Streams one reply; raises ContextOverflowError, ModelError or NoModelLoadedError."""
-        llm, _ = self._require()
         plan = self.plan(request)
-        tokens = plan.tokens
-        evaluate = max(1, len(tokens) - self.cached_prefix(tokens))
-        yield ContextPlanned(plan.first_index, plan.head, len(tokens), evaluate)
+        yield from self._generate(plan.tokens, plan.first_index, plan.head,
+                                  request.settings.sampling, request.stop, request.ignore_eog,
+                                  cancel)
 
-        sampling = request.settings.sampling
+    def stream_text(
+        self, prompt: str, sampling: SamplingSettings, cancel: threading.Event,
+        stop: Sequence[str] = (), ignore_eog: bool = False,
+    ) -> Generator[StreamEvent, None, None]:
+        """Continues raw text, without the chat template (the API's completions endpoint).
+
+        Special tokens written in the text are read as such, as llama.cpp's own server does.
+        Raises ContextOverflowError when the prompt leaves no room for a reply."""
+        llm, _ = self._require()
+        tokens = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+        if not tokens:
+            raise HearthError("The prompt is empty.")
+        if len(tokens) >= _context_size(llm):
+            raise ContextOverflowError(
+                f"The prompt is {len(tokens):,} tokens; the context window holds "
+                f"{_context_size(llm):,} with the reply."
+            )
+        yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel)
+
+    def _generate(
+        self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
+        stop: tuple[str, ...], ignore_eog: bool, cancel: threading.Event,
+    ) -> Generator[StreamEvent, None, None]:
+        """The token loop every reply shares: read the uncached prompt, then sample."""
+        llm, _ = self._require()
+        evaluate = max(1, len(tokens) - self.cached_prefix(tokens))
+        yield ContextPlanned(first_index, head, len(tokens), evaluate)
+
         seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
         llm.sampling, llm.seed = sampling, seed
         max_new = min(sampling.max_tokens, _context_size(llm) - len(tokens))
         vocab = llm._model.vocab
-        utf8, stops, pieces = Utf8Stream(), StopMatcher(request.stop), TokenPieces(vocab)
+        utf8, stops, pieces = Utf8Stream(), StopMatcher(stop), TokenPieces(vocab)
         parts: list[str] = []
         generated, reason = 0, "length"
         started = time.perf_counter()
@@ -344,6 +372,9 @@ class Runtime:
             self._disarm_abort(llm)
             if not cancel.is_set():
                 raise ModelError(f"llama.cpp failed while reading the prompt: {error}") from None
+        except GeneratorExit:  # closed between batches: later turns must not pay for the check
+            self._disarm_abort(llm)
+            raise
         if cancel.is_set():
             self._disarm_abort(llm)
             yield GenerationDone(
@@ -360,7 +391,7 @@ class Runtime:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                     self._disarm_abort(llm)
-                if not request.ignore_eog and llama_cpp.llama_vocab_is_eog(vocab, token):
+                if not ignore_eog and llama_cpp.llama_vocab_is_eog(vocab, token):
                     reason = "stop"
                     break
                 generated += 1
@@ -443,19 +474,24 @@ class Runtime:
         """Evaluates the uncached part of the prompt one batch at a time, reporting progress.
 
         Between batches the consumer regains control, so a long prompt never holds the engine
-        thread for longer than one batch.
+        thread for longer than one batch. The last token is evaluated alone, as generate()
+        replays it when the whole prompt was cached: the first token is then sampled from the
+        same logits either way, so a fixed seed gives the same reply whatever the cache held.
         """
         start = self.cached_prefix(tokens)
         if start >= len(tokens):
             return  # all cached: generate() replays the last token for fresh logits
         llm.n_tokens = start
         total = len(tokens) - start
-        for offset in range(start, len(tokens), llm.n_batch):
+        last = len(tokens) - 1
+        for offset in range(start, last, llm.n_batch):
             if cancel.is_set():
                 return
-            llm.eval(tokens[offset : offset + llm.n_batch])
+            llm.eval(tokens[offset : min(offset + llm.n_batch, last)])
             if total > llm.n_batch:
                 yield PromptProgress(done=llm.n_tokens - start, total=total)
+        if not cancel.is_set():
+            llm.eval(tokens[last:])
 
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         return self._cancel is not None and self._cancel.is_set()
@@ -518,6 +554,33 @@ def _create_llama(path: Path, n_ctx: int, threads: int, gpu_layers: int) -> Samp
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+
+
+def create_embedding_llama(model: LoadedModel, n_ctx: int) -> llama_cpp.Llama:
+    """A second instance of a loaded model's file that returns mean-pooled embeddings.
+
+    Its own context, so the chat's KV cache is untouched; the whole input is read in one
+    batch (llama.cpp pools a sequence only within one ubatch)."""
+    with contextlib.redirect_stderr(_LogWriter()):
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(model.path),
+                embedding=True,
+                n_ctx=n_ctx,
+                n_batch=n_ctx,
+                n_ubatch=n_ctx,
+                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                n_threads=model.n_threads,
+                n_threads_batch=model.n_threads_batch,
+                n_gpu_layers=model.n_gpu_layers,
+                verbose=True,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(
+                f"llama.cpp could not open {model.path.name} for embeddings: {error}"
+            ) from None
+    llm.verbose = False
+    return llm
 
 
 class TokenPieces:

@@ -1,0 +1,211 @@
+"""The hand-over between HTTP threads and the engine thread.
+
+HTTP threads never touch the model. Each request becomes an `ApiJob` in a bounded FIFO queue
+(`ApiService.submit`); the engine thread takes jobs one at a time and puts what the model
+writes into the job, where the waiting HTTP thread picks it up. A job's `cancel` event is the
+only thing both sides set: the HTTP thread when its client goes away, the engine thread's owner
+when the model changes or the server stops.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.api.errors import RATE_LIMIT, SERVER, ApiError
+from engine.api.requests import ApiRequest
+from engine.settings import SamplingSettings
+
+DEFAULT_MAX_WAITING = 8
+RECENT_JOBS = 32
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """The model the server answers with, as `/v1/models` lists it."""
+
+    id: str
+    n_ctx: int
+    created: int  # when it was loaded, in Unix seconds
+
+
+@dataclass(frozen=True)
+class Started:
+    """The prompt was accepted (it fits the context); text follows."""
+
+    prompt_tokens: int
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    finish_reason: str  # "stop" or "length", as OpenAI names them
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class Embedded:
+    vectors: tuple[tuple[float, ...], ...]
+    prompt_tokens: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: ApiError
+
+
+JobOutput = Started | Piece | Finished | Embedded | Failed
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One answered (or abandoned) request, for status displays and tests."""
+
+    client: str
+    endpoint: str
+    outcome: str  # "stop", "length", "embedded", "cancelled" or "failed"
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+class ApiJob:
+    def __init__(self, request: ApiRequest, endpoint: str, client: str) -> None:
+        self.request = request
+        self.endpoint = endpoint
+        self.client = client
+        self.id = secrets.token_hex(12)
+        self.created = int(time.time())
+        self.cancel = threading.Event()
+        self._outputs: queue.SimpleQueue[JobOutput] = queue.SimpleQueue()
+        self._ended = threading.Event()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    def put(self, output: JobOutput) -> None:
+        """Engine thread: hands one output to the HTTP thread."""
+        if isinstance(output, Finished | Embedded | Failed):
+            self._ended.set()
+        self._outputs.put(output)
+
+    def fail(self, error: ApiError) -> None:
+        if not self.ended:
+            self.put(Failed(error))
+
+    def next_output(self, timeout: float) -> JobOutput | None:
+        """HTTP thread: the next output, or None after `timeout` seconds without one."""
+        try:
+            return self._outputs.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+
+@dataclass
+class _Shared:
+    model: ModelCard | None = None
+    defaults: SamplingSettings = field(default_factory=SamplingSettings)
+
+
+class ApiService:
+    """What HTTP threads and the engine thread share: the queue, the model, recent requests.
+
+    `notify` is called (from an HTTP thread) after each submitted job, so an engine thread
+    with an event loop can be woken; a plain thread waits in `wait_for_job` instead.
+    """
+
+    def __init__(self, max_waiting: int = DEFAULT_MAX_WAITING,
+                 notify: Callable[[], None] | None = None) -> None:
+        self._lock = threading.Condition()
+        self._waiting: deque[ApiJob] = deque()
+        self._max_waiting = max_waiting
+        self._shared = _Shared()
+        self._closed = False
+        self._notify = notify
+        self.recent: deque[JobRecord] = deque(maxlen=RECENT_JOBS)
+
+    @property
+    def model(self) -> ModelCard | None:
+        return self._shared.model
+
+    @property
+    def defaults(self) -> SamplingSettings:
+        return self._shared.defaults
+
+    def set_model(self, model: ModelCard | None) -> None:
+        self._shared = dataclasses.replace(self._shared, model=model)
+
+    def set_defaults(self, defaults: SamplingSettings) -> None:
+        """The sampling a request gets for each field it leaves out (the app's chat defaults)."""
+        self._shared = dataclasses.replace(self._shared, defaults=defaults)
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def submit(self, job: ApiJob) -> None:
+        """Queues a job; raises ApiError 429 (with Retry-After) when the queue is full."""
+        with self._lock:
+            if self._closed:
+                raise ApiError(503, "The server is stopping.", kind=SERVER,
+                               code="server_stopping")
+            if len(self._waiting) >= self._max_waiting:
+                raise ApiError(
+                    429, f"{len(self._waiting)} requests are already waiting for the model; "
+                    "try again shortly.", kind=RATE_LIMIT, code="queue_full",
+                    headers={"Retry-After": str(self._retry_after())},
+                )
+            self._waiting.append(job)
+            self._lock.notify_all()
+        if self._notify is not None:
+            self._notify()
+
+    def take(self) -> ApiJob | None:
+        """Engine thread: the oldest waiting job whose client is still there, if any."""
+        with self._lock:
+            while self._waiting:
+                job = self._waiting.popleft()
+                if not job.cancel.is_set():
+                    return job
+                self._record_cancelled(job)
+            return None
+
+    def wait_for_job(self, timeout: float) -> ApiJob | None:
+        with self._lock:
+            self._lock.wait_for(lambda: self._waiting or self._closed, timeout)
+        return self.take()
+
+    def close(self) -> None:
+        """Refuses new jobs and fails the waiting ones (the server is going away)."""
+        with self._lock:
+            self._closed = True
+            waiting, self._waiting = list(self._waiting), deque()
+            self._lock.notify_all()
+        for job in waiting:
+            job.fail(ApiError(503, "The server stopped before this request's turn.",
+                              kind=SERVER, code="server_stopping"))
+
+    def record(self, record: JobRecord) -> None:
+        self.recent.append(record)
+
+    def _record_cancelled(self, job: ApiJob) -> None:
+        self.recent.append(JobRecord(job.client, job.endpoint, "cancelled", 0, 0, 0.0))
+
+    def _retry_after(self) -> int:
+        """Seconds until a place is likely free: the recent mean time per request."""
+        times = [r.seconds for r in list(self.recent) if r.outcome != "cancelled"]
+        mean = sum(times) / len(times) if times else 1.0
+        return max(1, round(mean))

@@ -1,0 +1,225 @@
+"""Request bodies as OpenAI's clients send them, checked and turned into Hearth's types.
+
+Sampling fields are checked against Hearth's own `SAMPLING_FIELDS`, so the API refuses exactly
+what the settings panel refuses. Fields a request leaves out take the app's defaults. Unknown
+fields are ignored, as OpenAI's clients add their own; features Hearth cannot honour (tools,
+images, log-probabilities, several choices) are refused by name rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.api.errors import invalid, unsupported
+from engine.prompt import ChatMessage, Role
+from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
+
+MAX_STOP_STRINGS = 16
+MAX_STOP_CHARS = 1000
+MAX_EMBEDDING_INPUTS = 2048
+
+# Request field -> Hearth's sampling field. OpenAI's names first, then llama.cpp's server's.
+_SAMPLING_NAMES: dict[str, str] = {
+    **{spec.name: spec.name for spec in SAMPLING_FIELDS},
+    "max_completion_tokens": "max_tokens",
+    "repeat_last_n": "penalty_last_n",
+    "mirostat": "mirostat_mode",
+}
+_SPECS: dict[str, FieldSpec] = {spec.name: spec for spec in SAMPLING_FIELDS}
+_ROLES: dict[str, Role] = {
+    "system": "system", "developer": "system", "user": "user", "assistant": "assistant",
+}
+
+
+@dataclass(frozen=True)
+class Generation:
+    """How to generate: what text requests share."""
+
+    sampling: SamplingSettings
+    stop: tuple[str, ...] = ()
+    ignore_eos: bool = False
+    stream: bool = False
+    include_usage: bool = False
+
+
+@dataclass(frozen=True)
+class ChatCompletionRequest:
+    model: str | None
+    messages: tuple[ChatMessage, ...]
+    generation: Generation
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    model: str | None
+    prompt: str
+    generation: Generation
+
+
+@dataclass(frozen=True)
+class EmbeddingRequest:
+    model: str | None
+    inputs: tuple[str, ...]
+    base64: bool
+
+
+ApiRequest = ChatCompletionRequest | CompletionRequest | EmbeddingRequest
+
+
+def parse_chat(body: Mapping[str, Any], defaults: SamplingSettings) -> ChatCompletionRequest:
+    _refuse_unsupported(body)
+    for name in ("tools", "functions"):
+        if body.get(name):
+            raise unsupported(name, "Tool and function calling")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise invalid("messages must be a non-empty list of messages.", "messages")
+    parsed = tuple(_message(item, index) for index, item in enumerate(messages))
+    return ChatCompletionRequest(_model(body), parsed, _generation(body, defaults))
+
+
+def parse_completion(body: Mapping[str, Any], defaults: SamplingSettings) -> CompletionRequest:
+    _refuse_unsupported(body)
+    if body.get("echo"):
+        raise unsupported("echo", "Echoing the prompt")
+    if body.get("suffix"):
+        raise unsupported("suffix", "Insertion (a suffix)")
+    best_of = body.get("best_of")
+    if best_of is not None and best_of != 1:
+        raise unsupported("best_of", "best_of other than 1")
+    prompt = body.get("prompt")
+    if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+        prompt = prompt[0]
+    if isinstance(prompt, list):
+        raise unsupported("prompt", "More than one prompt, or a prompt of token ids,")
+    if not isinstance(prompt, str) or not prompt:
+        raise invalid("prompt must be a non-empty string.", "prompt")
+    return CompletionRequest(_model(body), prompt, _generation(body, defaults))
+
+
+def parse_embeddings(body: Mapping[str, Any]) -> EmbeddingRequest:
+    raw = body.get("input")
+    inputs = [raw] if isinstance(raw, str) else raw
+    if not isinstance(inputs, list) or not inputs:
+        raise invalid("input must be a string or a non-empty list of strings.", "input")
+    if not all(isinstance(text, str) for text in inputs):
+        raise unsupported("input", "Input given as token ids")
+    if len(inputs) > MAX_EMBEDDING_INPUTS:
+        raise invalid(f"input holds more than {MAX_EMBEDDING_INPUTS} items.", "input")
+    if any(not text for text in inputs):
+        raise invalid("input must not contain empty strings.", "input")
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise invalid("encoding_format must be 'float' or 'base64'.", "encoding_format")
+    if body.get("dimensions") is not None:
+        raise unsupported("dimensions", "Shortened embeddings (dimensions)")
+    return EmbeddingRequest(_model(body), tuple(inputs), encoding == "base64")
+
+
+def _model(body: Mapping[str, Any]) -> str | None:
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        raise invalid("model must be a string.", "model")
+    return model or None
+
+
+def _refuse_unsupported(body: Mapping[str, Any]) -> None:
+    n = body.get("n")
+    if n is not None and n != 1:
+        raise unsupported("n", "More than one choice (n)")
+    if body.get("logprobs") or body.get("top_logprobs"):
+        raise unsupported("logprobs", "Log-probabilities")
+    if body.get("logit_bias"):
+        raise unsupported("logit_bias", "logit_bias")
+    response_format = body.get("response_format")
+    if response_format is not None and (
+        not isinstance(response_format, Mapping) or response_format.get("type") != "text"
+    ):
+        raise unsupported("response_format", "A response format other than text")
+
+
+def _generation(body: Mapping[str, Any], defaults: SamplingSettings) -> Generation:
+    stream = _flag(body, "stream")
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, Mapping):
+        raise invalid("stream_options must be an object.", "stream_options")
+    include_usage = stream and bool(options and options.get("include_usage"))
+    return Generation(
+        sampling=_sampling(body, defaults),
+        stop=_stop(body.get("stop")),
+        ignore_eos=_flag(body, "ignore_eos"),
+        stream=stream,
+        include_usage=include_usage,
+    )
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise invalid(f"{name} must be true or false.", name)
+    return bool(value)
+
+
+def _sampling(body: Mapping[str, Any], defaults: SamplingSettings) -> SamplingSettings:
+    values: dict[str, Any] = {}
+    for name, field in _SAMPLING_NAMES.items():
+        value = body.get(name)
+        if value is None or (field in values and name != "max_completion_tokens"):
+            continue  # OpenAI's name wins over an alias; max_completion_tokens over max_tokens
+        spec = _SPECS[field]
+        error = spec.check(value)
+        if error:
+            raise invalid(f"{name}: {error[len(spec.label):].strip() or error}.", name)
+        values[field] = float(value) if spec.kind == "float" else int(value)
+    return dataclasses.replace(defaults, **values)
+
+
+def _stop(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    stops = [value] if isinstance(value, str) else value
+    if not isinstance(stops, list) or not all(isinstance(stop, str) for stop in stops):
+        raise invalid("stop must be a string or a list of strings.", "stop")
+    if len(stops) > MAX_STOP_STRINGS:
+        raise invalid(f"stop holds more than {MAX_STOP_STRINGS} strings.", "stop")
+    if any(len(stop) > MAX_STOP_CHARS for stop in stops):
+        raise invalid(f"a stop string is longer than {MAX_STOP_CHARS} characters.", "stop")
+    return tuple(stop for stop in stops if stop)
+
+
+def _message(item: object, index: int) -> ChatMessage:
+    param = f"messages[{index}]"
+    if not isinstance(item, Mapping):
+        raise invalid(f"{param} must be an object with a role and content.", param)
+    role = item.get("role")
+    if role in ("tool", "function") or item.get("tool_calls") or item.get("function_call"):
+        raise unsupported(f"{param}.role", "Tool and function calling")
+    if role not in _ROLES:
+        raise invalid(f"{param}.role must be system, developer, user or assistant.",
+                      f"{param}.role")
+    return ChatMessage(_ROLES[role], _content(item.get("content"), role, f"{param}.content"))
+
+
+def _content(content: object, role: object, param: str) -> str:
+    if content is None and role == "assistant":
+        return ""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise invalid(f"{param} must be a string or a list of text parts.", param)
+    texts = []
+    for part in content:
+        if not isinstance(part, Mapping) or part.get("type") not in ("text", "input_text"):
+            kind = part.get("type") if isinstance(part, Mapping) else None
+            if kind in ("image_url", "input_image", "input_audio", "file"):
+                raise unsupported(param, f"Content of type {kind}")
+            raise invalid(f"{param} parts must be objects of type text.", param)
+        text = part.get("text")
+        if not isinstance(text, str):
+            raise invalid(f"{param} text parts must hold a string.", param)
+        texts.append(text)
+    return "\n".join(texts)
+

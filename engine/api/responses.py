@@ -1,0 +1,119 @@
+"""Response bodies and stream chunks, field for field as OpenAI sends them."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from typing import Any
+
+from engine.api.jobs import ApiJob, Embedded, Finished, ModelCard
+
+OWNER = "hearth"
+
+
+def model_object(card: ModelCard) -> dict[str, Any]:
+    return {"id": card.id, "object": "model", "created": card.created, "owned_by": OWNER,
+            "context_length": card.n_ctx}
+
+
+def models_list(card: ModelCard | None) -> dict[str, Any]:
+    return {"object": "list", "data": [model_object(card)] if card else []}
+
+
+def usage(finished: Finished) -> dict[str, int]:
+    return {"prompt_tokens": finished.prompt_tokens,
+            "completion_tokens": finished.completion_tokens,
+            "total_tokens": finished.prompt_tokens + finished.completion_tokens}
+
+
+def chat_completion(job: ApiJob, model: str, text: str, finished: Finished) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{job.id}",
+        "object": "chat.completion",
+        "created": job.created,
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": text, "refusal": None},
+            "logprobs": None,
+            "finish_reason": finished.finish_reason,
+        }],
+        "usage": usage(finished),
+        "system_fingerprint": None,
+    }
+
+
+def text_completion(job: ApiJob, model: str, text: str, finished: Finished) -> dict[str, Any]:
+    return {
+        "id": f"cmpl-{job.id}",
+        "object": "text_completion",
+        "created": job.created,
+        "model": model,
+        "choices": [{"index": 0, "text": text, "logprobs": None,
+                     "finish_reason": finished.finish_reason}],
+        "usage": usage(finished),
+        "system_fingerprint": None,
+    }
+
+
+def chat_chunk(job: ApiJob, model: str, delta: dict[str, str], finish_reason: str | None,
+               with_usage: bool) -> dict[str, Any]:
+    chunk: dict[str, Any] = {
+        "id": f"chatcmpl-{job.id}",
+        "object": "chat.completion.chunk",
+        "created": job.created,
+        "model": model,
+        "system_fingerprint": None,
+        "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                     "finish_reason": finish_reason}],
+    }
+    if with_usage:
+        chunk["usage"] = None  # only the last chunk carries usage, as OpenAI does
+    return chunk
+
+
+def text_chunk(job: ApiJob, model: str, text: str, finish_reason: str | None,
+               with_usage: bool) -> dict[str, Any]:
+    chunk: dict[str, Any] = {
+        "id": f"cmpl-{job.id}",
+        "object": "text_completion",
+        "created": job.created,
+        "model": model,
+        "system_fingerprint": None,
+        "choices": [{"index": 0, "text": text, "logprobs": None,
+                     "finish_reason": finish_reason}],
+    }
+    if with_usage:
+        chunk["usage"] = None
+    return chunk
+
+
+def usage_chunk(job: ApiJob, model: str, finished: Finished, chat: bool) -> dict[str, Any]:
+    return {
+        "id": f"{'chatcmpl' if chat else 'cmpl'}-{job.id}",
+        "object": "chat.completion.chunk" if chat else "text_completion",
+        "created": job.created,
+        "model": model,
+        "system_fingerprint": None,
+        "choices": [],
+        "usage": usage(finished),
+    }
+
+
+def embeddings(model: str, embedded: Embedded, as_base64: bool) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [
+            {"object": "embedding", "index": index,
+             "embedding": _base64(vector) if as_base64 else list(vector)}
+            for index, vector in enumerate(embedded.vectors)
+        ],
+        "model": model,
+        "usage": {"prompt_tokens": embedded.prompt_tokens,
+                  "total_tokens": embedded.prompt_tokens},
+    }
+
+
+def _base64(vector: tuple[float, ...]) -> str:
+    """Little-endian float32s, base64-encoded: what OpenAI's clients ask for by default."""
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")

@@ -1,0 +1,195 @@
+"""The engine-thread side of the API: runs one job at a time on the loaded model.
+
+`ApiRunner.steps(job)` is a generator of short steps (one prompt batch or one token each), so
+its owner decides when to run them: the CLI runs them back to back, the desktop's engine thread
+runs them in time slices between its other work. The API's conversation has its own KV cache
+slot (`API_OWNER` in `ChatKvStates`): a chat's cache is saved before an API request takes the
+model and comes back at that chat's next turn, and API clients that resend their history reuse
+their own prefix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import llama_cpp
+
+from engine.api.errors import SERVER, ApiError
+from engine.api.jobs import (
+    ApiJob,
+    ApiService,
+    Embedded,
+    Finished,
+    JobRecord,
+    ModelCard,
+    Piece,
+    Started,
+)
+from engine.api.requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
+from engine.kv_states import ChatKvStates
+from engine.runtime import (
+    ContextPlanned,
+    GenerationDone,
+    GenerationRequest,
+    LoadedModel,
+    Runtime,
+    TextChunk,
+    create_embedding_llama,
+)
+from engine.settings import ChatSettings, ContextPolicy
+
+log = logging.getLogger(__name__)
+
+API_OWNER = -1  # the KV cache slot of API conversations (chat ids are positive)
+EMBEDDING_MAX_CONTEXT = 8192  # the embedding instance reads a whole input in one batch
+
+
+class ApiRunner:
+    def __init__(self, runtime: Runtime, kv_states: ChatKvStates, service: ApiService) -> None:
+        self._runtime = runtime
+        self._kv_states = kv_states
+        self._service = service
+        self._embedder: tuple[Path, llama_cpp.Llama] | None = None
+
+    def publish_model(self) -> None:
+        """Tells the HTTP side which model answers now; call after every load or unload."""
+        self._close_embedder()
+        loaded = self._runtime.loaded
+        self._service.set_model(
+            None if loaded is None else ModelCard(loaded.name, loaded.n_ctx, int(time.time()))
+        )
+
+    def close(self) -> None:
+        self._close_embedder()
+
+    def steps(self, job: ApiJob) -> Generator[None, None, None]:
+        """Runs one job; every way it ends puts a last output into the job."""
+        started = time.monotonic()
+        outcome, prompt_tokens, completion_tokens = "failed", 0, 0
+        try:
+            if job.cancel.is_set():
+                outcome = "cancelled"
+                return
+            request = job.request
+            # closing(): a job closed early closes the model's token loop with it, at once.
+            if isinstance(request, EmbeddingRequest):
+                with contextlib.closing(self._embed(job, request)) as outputs:
+                    for output in outputs:
+                        if output is not None:
+                            job.put(output)
+                            outcome, prompt_tokens = "embedded", output.prompt_tokens
+                        yield
+            else:
+                with contextlib.closing(self._generate(job, request)) as events:
+                    for done in events:
+                        if done is not None:
+                            outcome = done.finish_reason
+                            prompt_tokens, completion_tokens = (done.prompt_tokens,
+                                                                done.generated_tokens)
+                        yield
+            if job.cancel.is_set() and not job.ended:
+                outcome = "cancelled"
+        except ApiError as error:
+            job.fail(error)
+        except ContextOverflowError as error:
+            job.fail(ApiError(400, str(error), param="messages", code="context_length_exceeded"))
+        except NoModelLoadedError:
+            job.fail(ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded"))
+        except ModelError as error:
+            job.fail(ApiError(500, str(error), kind=SERVER))
+        except HearthError as error:
+            job.fail(ApiError(400, str(error)))
+        except Exception as error:
+            log.exception("API request failed")
+            job.fail(ApiError(500, f"Unexpected error: {error}", kind=SERVER))
+        finally:
+            # Closed early (the model is changing, the server stopping): the client hears why.
+            job.fail(ApiError(503, "The request was interrupted: the model changed or the "
+                              "server stopped.", kind=SERVER, code="interrupted"))
+            self._service.record(JobRecord(job.client, job.endpoint, outcome, prompt_tokens,
+                                           completion_tokens, time.monotonic() - started))
+
+    def _generate(
+        self, job: ApiJob, request: ChatCompletionRequest | CompletionRequest
+    ) -> Generator[GenerationDone | None, None, None]:
+        self._check_model(request.model)
+        generation = request.generation
+        self._kv_states.activate(API_OWNER)
+        if isinstance(request, ChatCompletionRequest):
+            settings = ChatSettings(system_prompt="", sampling=generation.sampling,
+                                    context_policy=ContextPolicy.STOP)
+            stream = self._runtime.stream(
+                GenerationRequest(request.messages, settings, stop=generation.stop,
+                                  ignore_eog=generation.ignore_eos),
+                job.cancel,
+            )
+        else:
+            stream = self._runtime.stream_text(request.prompt, generation.sampling, job.cancel,
+                                               generation.stop, generation.ignore_eos)
+        try:
+            for event in stream:
+                if isinstance(event, ContextPlanned):
+                    job.put(Started(event.prompt_tokens))
+                elif isinstance(event, TextChunk):
+                    job.put(Piece(event.text))
+                elif isinstance(event, GenerationDone):
+                    if event.finish_reason != "cancelled":
+                        job.put(Finished(event.finish_reason, event.prompt_tokens,
+                                         event.generated_tokens))
+                    yield event
+                    return
+                yield None
+        finally:
+            stream.close()
+
+    def _embed(
+        self, job: ApiJob, request: EmbeddingRequest
+    ) -> Generator[Embedded | None, None, None]:
+        loaded = self._check_model(request.model)
+        embedder = self._embedder_for(loaded)
+        yield None  # opening the embedding instance is a step of its own
+        limit = embedder.n_ctx()
+        vectors: list[tuple[float, ...]] = []
+        tokens = 0
+        for index, text in enumerate(request.inputs):
+            if job.cancel.is_set():
+                return
+            count = len(embedder.tokenize(text.encode("utf-8")))
+            if count > limit:
+                param = "input" if len(request.inputs) == 1 else f"input[{index}]"
+                raise ApiError(400, f"The input is {count:,} tokens; embeddings read at most "
+                               f"{limit:,}.", param=param, code="context_length_exceeded")
+            vector, counted = embedder.embed(text, normalize=True, truncate=False,
+                                             return_count=True)
+            vectors.append(tuple(float(x) for x in vector))
+            tokens += int(counted)
+            yield None
+        yield Embedded(tuple(vectors), tokens)
+
+    def _check_model(self, asked: str | None) -> LoadedModel:
+        loaded = self._runtime.loaded
+        if loaded is None:
+            raise NoModelLoadedError("No model is loaded.")
+        if asked is not None and asked != loaded.name:
+            # The model changed between the HTTP check and this job's turn.
+            raise ApiError(404, f"The model '{asked}' is not loaded; this server now answers "
+                           f"with '{loaded.name}'.", param="model", code="model_not_found")
+        return loaded
+
+    def _embedder_for(self, loaded: LoadedModel) -> llama_cpp.Llama:
+        if self._embedder is None or self._embedder[0] != loaded.path:
+            self._close_embedder()
+            n_ctx = min(loaded.n_ctx, EMBEDDING_MAX_CONTEXT)
+            self._embedder = (loaded.path, create_embedding_llama(loaded, n_ctx))
+        return self._embedder[1]
+
+    def _close_embedder(self) -> None:
+        if self._embedder is not None:
+            self._embedder[1].close()
+            self._embedder = None
+

@@ -1,0 +1,65 @@
+"""`hearth-cli serve`: the loaded model over the OpenAI-compatible API until Ctrl+C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.api.access import is_loopback
+from engine.api.local import LocalServer
+from engine.config import API_DEFAULT_HOST, load_config
+from engine.errors import HearthError
+from engine.models import resolve_model
+from engine.paths import app_paths
+
+NETWORK_WARNING = (
+    "Warning: {host} can be reached from other computers. Anyone there who has the token can "
+    "use this model; the traffic is not encrypted."
+)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve a model over an OpenAI-compatible API on this computer"
+    )
+    serve.add_argument("--model", help="a model name or a path to a .gguf file "
+                       "(default: the app's default model)")
+    serve.add_argument("--host", default=API_DEFAULT_HOST,
+                       help=f"the address to listen on (default: {API_DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, help="the port (default: the app's, 8484; "
+                       "0 picks a free one)")
+    serve.add_argument("--allow-network", action="store_true",
+                       help="allow an address other computers can reach")
+    serve.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not is_loopback(args.host) and not args.allow_network:
+        raise HearthError(f"{args.host} can be reached from other computers; add "
+                          "--allow-network to serve there.")
+    paths = app_paths()
+    config = load_config(paths.settings_file).config
+    port = config.api.port if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        raise HearthError(f"--port must be between 0 and 65535, not {port}.")
+    model = resolve_model(args.model, config.default_model, paths.models_dir)
+    if not is_loopback(args.host):
+        print(NETWORK_WARNING.format(host=args.host), file=sys.stderr)
+    print(f"Loading {model.name}…", file=sys.stderr, flush=True)
+    server = LocalServer(
+        model, runtime=config.runtime, n_threads=config.effective_threads(), host=args.host,
+        port=port, token=config.api.token, allow_network=args.allow_network,
+        defaults=config.chat_defaults.sampling,
+    )
+    try:
+        name = server.loaded.name if server.loaded else model.stem
+        print(f"Serving {name} at {server.url}", flush=True)
+        print(f"Token: {server.token}", flush=True)
+        print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+        while not server.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        print("Stopping…", file=sys.stderr, flush=True)
+    finally:
+        server.close()
+    return 0

@@ -1,0 +1,297 @@
+"""The local API as a program would use it: OpenAI's own Python client against the real server
+on 127.0.0.1, answering with the bundled model; raw HTTP for what a client library never sends.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from engine.api.local import LocalServer
+from engine.settings import RuntimeSettings, SamplingSettings
+from tests.conftest import TEST_THREADS
+
+MAX_WAITING = 1
+
+
+@pytest.fixture(scope="module")
+def server(bundled_model: Path) -> Iterator[LocalServer]:
+    with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS,
+                     defaults=SamplingSettings(max_tokens=32), max_waiting=MAX_WAITING) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def client(server: LocalServer) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.url, api_key=server.token, max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def model_id(server: LocalServer) -> str:
+    assert server.loaded is not None
+    return server.loaded.name
+
+
+def ask(client: openai.OpenAI, model: str, text: str, **kwargs: Any) -> Any:
+    return client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": text}], **kwargs
+    )
+
+
+def raw(server: LocalServer, method: str, path: str, body: bytes | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.server.port, timeout=60)
+    try:
+        sent = {"Authorization": f"Bearer {server.token}", **(headers or {})}
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, dict(response.getheaders()), json.loads(data) if data else None
+    finally:
+        connection.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Waits on a condition another thread makes true (the server's own state)."""
+    event, deadline = threading.Event(), time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        event.wait(0.01)
+
+
+def test_models_lists_the_loaded_model(client: openai.OpenAI, model_id: str) -> None:
+    models = client.models.list().data
+    assert [m.id for m in models] == [model_id]
+    assert models[0].owned_by == "hearth"
+    assert client.models.retrieve(model_id).id == model_id
+
+
+def test_a_chat_completion_answers_with_usage(client: openai.OpenAI, model_id: str) -> None:
+    reply = client.chat.completions.create(model=model_id, temperature=0, max_tokens=24,
+                                           messages=[
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "What is the capital of France?"},
+    ])
+    choice = reply.choices[0]
+    assert choice.message.role == "assistant"
+    assert "Paris" in choice.message.content
+    assert choice.finish_reason in ("stop", "length")
+    assert reply.model == model_id and reply.object == "chat.completion"
+    assert reply.usage.prompt_tokens > 5
+    assert 0 < reply.usage.completion_tokens <= 24
+    assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
+
+
+def test_streaming_sends_the_same_text_as_events(client: openai.OpenAI, model_id: str) -> None:
+    kwargs: dict[str, Any] = {"seed": 5, "temperature": 0.8, "max_tokens": 20}
+    whole = ask(client, model_id, "Describe the sea.", **kwargs)
+    chunks = list(ask(client, model_id, "Describe the sea.", stream=True,
+                      stream_options={"include_usage": True}, **kwargs))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == whole.choices[0].message.content
+    finals = [c.choices[0].finish_reason for c in chunks if c.choices]
+    assert finals[-1] == whole.choices[0].finish_reason and not any(finals[:-1])
+    assert chunks[-1].choices == [] and chunks[-1].usage == whole.usage
+    assert all(c.usage is None for c in chunks[:-1])
+    assert len({c.id for c in chunks}) == 1
+
+
+def test_the_same_seed_gives_the_same_text(client: openai.OpenAI, model_id: str) -> None:
+    kwargs: dict[str, Any] = {"seed": 1234, "temperature": 1.0, "max_tokens": 24}
+    first = ask(client, model_id, "Invent a name for a dragon.", **kwargs)
+    ask(client, model_id, "Something else entirely, to move the cache.", max_tokens=4)
+    second = ask(client, model_id, "Invent a name for a dragon.", **kwargs)
+    assert first.choices[0].message.content == second.choices[0].message.content
+    others = {ask(client, model_id, "Invent a name for a dragon.", seed=seed, temperature=1.0,
+                  max_tokens=24).choices[0].message.content for seed in (1, 2)}
+    assert others != {first.choices[0].message.content}
+
+
+def test_max_tokens_ends_with_finish_reason_length(client: openai.OpenAI,
+                                                  model_id: str) -> None:
+    reply = ask(client, model_id, "Count to one hundred.", max_completion_tokens=5,
+                extra_body={"ignore_eos": True})
+    assert reply.choices[0].finish_reason == "length"
+    assert reply.usage.completion_tokens == 5
+
+
+def test_a_stop_string_cuts_the_text(client: openai.OpenAI, model_id: str) -> None:
+    prompt = "Monday, Tuesday, Wednesday,"
+    free = client.completions.create(model=model_id, prompt=prompt, temperature=0,
+                                     max_tokens=16, extra_body={"ignore_eos": True})
+    text = free.choices[0].text
+    stop = text[len(text) // 2:][:4]  # four characters from the middle of what it writes
+    stopped = client.completions.create(model=model_id, prompt=prompt, temperature=0,
+                                        max_tokens=16, stop=[stop, "never written"])
+    assert stopped.choices[0].text == text[: text.index(stop)]
+    assert stopped.choices[0].finish_reason == "stop"
+
+
+def test_completions_continue_raw_text(client: openai.OpenAI, model_id: str) -> None:
+    reply = client.completions.create(model=model_id, prompt="The capital of France is",
+                                      temperature=0, max_tokens=4)
+    assert "Paris" in reply.choices[0].text
+    assert reply.object == "text_completion"
+    streamed = list(client.completions.create(model=model_id, prompt="The capital of France is",
+                                               temperature=0, max_tokens=4, stream=True))
+    assert "".join(c.choices[0].text for c in streamed) == reply.choices[0].text
+
+
+def test_embeddings_are_unit_vectors_one_per_input(client: openai.OpenAI,
+                                                   model_id: str) -> None:
+    result = client.embeddings.create(model=model_id, input=["a red apple", "the stock market"])
+    vectors = [item.embedding for item in result.data]
+    assert [item.index for item in result.data] == [0, 1]
+    assert len(vectors[0]) == len(vectors[1]) == 576  # SmolLM2-135M's embedding width
+    assert all(math.isclose(math.fsum(x * x for x in v), 1.0, rel_tol=1e-4) for v in vectors)
+    assert result.usage.prompt_tokens >= 4
+    as_floats = client.embeddings.create(model=model_id, input="a red apple",
+                                         encoding_format="float")
+    assert as_floats.data[0].embedding == pytest.approx(vectors[0], abs=1e-6)
+
+
+def test_a_wrong_token_is_refused(server: LocalServer, model_id: str) -> None:
+    stranger = openai.OpenAI(base_url=server.url, api_key="hearth-wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as refused:
+        ask(stranger, model_id, "Hello")
+    assert refused.value.status_code == 401
+    status, headers, body = raw(server, "GET", "/v1/models", headers={"Authorization": ""})
+    assert status == 401 and headers["WWW-Authenticate"] == "Bearer"
+    assert body["error"]["type"] == "authentication_error"
+
+
+def test_bad_requests_get_openai_errors_with_the_right_status(server: LocalServer,
+                                                             model_id: str) -> None:
+    status, _, body = raw(server, "POST", "/v1/chat/completions", b'{"messages": [',
+                          {"Content-Type": "application/json"})
+    assert status == 400 and body["error"]["code"] == "invalid_json"
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+
+    status, _, body = raw(server, "POST", "/v1/chat/completions", json.dumps(
+        {"model": model_id, "messages": [{"role": "user", "content": "Hi"}],
+         "temperature": 7}).encode())
+    assert status == 400 and body["error"]["param"] == "temperature"
+    assert "between 0 and 2" in body["error"]["message"]
+
+    status, _, body = raw(server, "POST", "/v1/chat/completions", json.dumps(
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}).encode())
+    assert status == 404 and model_id in body["error"]["message"]
+
+    status, _, body = raw(server, "GET", "/v1/nowhere")
+    assert status == 404 and body["error"]["code"] == "unknown_url"
+    status, headers, _ = raw(server, "GET", "/v1/chat/completions")
+    assert status == 405 and headers["Allow"] == "POST"
+
+
+def test_an_oversized_body_is_refused_before_it_is_sent(server: LocalServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.server.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/v1/chat/completions")
+        connection.putheader("Authorization", f"Bearer {server.token}")
+        connection.putheader("Content-Length", str(64 * 1024 * 1024))
+        connection.endheaders()  # not one byte of the 64 MiB follows
+        response = connection.getresponse()
+        body = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 413
+    assert body["error"]["code"] == "request_too_large"
+
+
+def stream_raw(server: LocalServer, payload: dict[str, Any]
+               ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.server.port, timeout=60)
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(payload).encode(),
+                       headers={"Authorization": f"Bearer {server.token}"})
+    response = connection.getresponse()
+    assert response.status == 200
+    return connection, response
+
+
+def next_event(response: http.client.HTTPResponse) -> dict[str, Any] | None:
+    while True:
+        line = response.readline()
+        assert line, "the stream ended early"
+        if line.startswith(b"data: "):
+            data = line[len(b"data: "):].strip()
+            return None if data == b"[DONE]" else json.loads(data)
+
+
+def test_two_clients_are_served_in_turn(server: LocalServer, client: openai.OpenAI,
+                                        model_id: str) -> None:
+    questions = {"a": "Name three colours.", "b": "Name three animals."}
+    events: list[tuple[str, str]] = []
+    texts: dict[str, str] = {}
+
+    def talk(name: str) -> None:
+        stream = ask(client, model_id, questions[name], seed=3, temperature=0.7, max_tokens=24,
+                     stream=True, extra_body={"ignore_eos": True})
+        parts = []
+        for chunk in stream:
+            content = chunk.choices[0].delta.content if chunk.choices else None
+            if content:
+                events.append((name, content))
+                parts.append(content)
+        texts[name] = "".join(parts)
+
+    threads = [threading.Thread(target=talk, args=(name,)) for name in questions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    order = [name for name, _ in events]
+    first = order[0]
+    assert order == sorted(order, key=lambda name: name != first)  # one answer, then the other
+    for name, question in questions.items():
+        alone = ask(client, model_id, question, seed=3, temperature=0.7, max_tokens=24,
+                    extra_body={"ignore_eos": True})
+        assert texts[name] == alone.choices[0].message.content
+
+
+def test_a_client_that_disconnects_cancels_its_generation(server: LocalServer,
+                                                         client: openai.OpenAI,
+                                                         model_id: str) -> None:
+    connection, response = stream_raw(server, {
+        "model": model_id, "messages": [{"role": "user", "content": "Write a long story."}],
+        "max_tokens": 2000, "ignore_eos": True, "stream": True,
+    })
+    assert next_event(response) is not None  # the role chunk
+    assert next_event(response) is not None  # a first piece of text: it is generating
+    connection.close()
+    started = time.monotonic()
+    quick = ask(client, model_id, "Hi", max_tokens=2)  # waits for the abandoned job to end
+    assert quick.choices[0].message.content is not None
+    waited = time.monotonic() - started
+    abandoned = [r for r in server.service.recent if r.outcome == "cancelled"]
+    assert abandoned and abandoned[-1].completion_tokens < 300
+    assert waited < 20  # 2000 tokens would take far longer on these cores
+
+
+def test_a_full_queue_answers_429_with_retry_after(server: LocalServer, client: openai.OpenAI,
+                                                  model_id: str) -> None:
+    connection, running = stream_raw(server, {
+        "model": model_id, "messages": [{"role": "user", "content": "Write a long story."}],
+        "max_tokens": 2000, "ignore_eos": True, "stream": True,
+    })
+    assert next_event(running) is not None
+    waiting: list[Any] = []
+    waiter = threading.Thread(target=lambda: waiting.append(ask(client, model_id, "Hi",
+                                                                max_tokens=2)))
+    waiter.start()
+    wait_until(lambda: server.service.waiting == MAX_WAITING)
+    with pytest.raises(openai.RateLimitError) as refused:
+        ask(client, model_id, "Hi", max_tokens=2)
+    assert int(refused.value.response.headers["Retry-After"]) >= 1
+    connection.close()  # its job is cancelled, so the waiting request is answered
+    waiter.join(60)
+    assert waiting and waiting[0].choices[0].finish_reason in ("stop", "length")
