@@ -166,7 +166,8 @@ class RemoteEnginesPanel(QGroupBox):
             context = QStandardItem(f"{model.context_length:,}" if model.context_length else "?")
             context.setToolTip("From the server's models list" if model.context_length
                                else "The server does not say; Hearth assumes 4,096 tokens")
-            row.appendRow([item, context, QStandardItem(model.owned_by)])
+            owner = QStandardItem(f"served by {model.owned_by}" if model.owned_by else "")
+            row.appendRow([item, context, owner])
         self.view.expand(row.index())
         if self.status_label.text().startswith(("Added", "Adding")):
             count = f"{len(models)} model{'s' if len(models) != 1 else ''}"
