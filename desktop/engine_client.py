@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
+from desktop.api_client import ApiClient
 from desktop.engine_worker import EngineWorker
 from desktop.models_client import ModelsClient
 from desktop.prompt_lab_client import PromptLabClient
@@ -82,6 +83,7 @@ class EngineClient(QObject):
         self.worker.moveToThread(self._thread)
         self.models = ModelsClient(self._thread, paths, self)
         self.prompt_lab = PromptLabClient(self._thread, paths, self.worker, self)
+        self.api = ApiClient(self._thread, self.worker, self)
         self._cancel: threading.Event | None = None
         self._documents = 0
         self.busy = False
@@ -220,5 +222,6 @@ class EngineClient(QObject):
         self.stop()
         self.prompt_lab.shutdown()
         self.models.shutdown()
+        self.api.shutdown()
         self._shutdownRequested.emit()
         self._thread.wait()

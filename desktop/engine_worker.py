@@ -16,14 +16,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from engine.backend import backend_info
 from engine.chat_engine import ChatEngine, model_key
 from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted, with_documents
-from engine.config import AppConfig, load_config, save_config
+from engine.config import ApiSettings, AppConfig, load_config, save_config
 from engine.document_turns import SummaryStatus, summary_turn
 from engine.documents import Document, pasted_document, read_document
 from engine.errors import ContextOverflowError, HearthError, MessageTooLongError
@@ -65,6 +65,18 @@ def reports_errors(
             self.errorOccurred.emit(f"Unexpected error: {error}")
 
     return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
+
+
+class TurnGate(Protocol):
+    """Another user of the model on this thread (the API server) that chat turns may wait for."""
+
+    @property
+    def busy(self) -> bool: ...
+
+    def hold(self, chat_id: int, kind: str, text: str, cancel: threading.Event,
+             start: Callable[[], None]) -> bool:
+        """True if the turn was taken, to `start()` once the model is free."""
+        ...
 
 
 @dataclass
@@ -120,6 +132,7 @@ class EngineWorker(QObject):
         # Set by another worker on this thread while it holds the model for long work (the
         # Prompt Lab's tuning): chat turns are refused with this reason meanwhile.
         self.busy_reason: str | None = None
+        self.turn_gate: TurnGate | None = None
 
     @property
     def runtime(self) -> Runtime:
@@ -137,7 +150,7 @@ class EngineWorker(QObject):
 
     @property
     def replying(self) -> bool:
-        return self._job is not None
+        return self._job is not None or (self.turn_gate is not None and self.turn_gate.busy)
 
     def chat_service(self) -> ChatService:
         return self._chats()
@@ -248,6 +261,9 @@ class EngineWorker(QObject):
     @reports_errors
     def set_default_model(self, key: str) -> None:
         self._set_config(dataclasses.replace(self._config, default_model=key or None))
+
+    def set_api_settings(self, api: ApiSettings) -> None:
+        self._set_config(dataclasses.replace(self._config, api=api))
 
     def _set_config(self, config: AppConfig) -> None:
         save_config(self._paths.settings_file, config)
@@ -410,6 +426,10 @@ class EngineWorker(QObject):
              cancel: threading.Event) -> None:
         """Starts a turn; a turn that cannot start always answers with turnRefused."""
         kind, text = (turn.kind, turn.text) if isinstance(turn, Turn) else ("summary", "")
+        gate = self.turn_gate
+        if gate is not None and gate.hold(chat_id, kind, text, cancel,
+                                          lambda: self._run(chat_id, turn, cancel)):
+            return
         try:
             self._start_turn(chat_id, turn, cancel)
         except MessageTooLongError as error:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.about import show_about
+from desktop.api_panel import ApiPanel
 from desktop.chat_list_model import UNTITLED
 from desktop.chat_tab import ChatTab
 from desktop.engine_client import EngineClient
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         self.settings_dock = QDockWidget("Settings", self)
         self.settings_dock.setObjectName("settings-dock")
         self.settings_dock.setWidget(self.settings_panel)
+        self.api_panel = ApiPanel(client.api, self)
+        self.settings_panel.tabs.addTab(self.api_panel, "API server")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.settings_dock.hide()
 
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.chat_panel.notice.connect(lambda text: self.status.showMessage(text, 3000))
+        client.api.turnHeld.connect(lambda _chat, why: self.chat_panel.show_banner(why))
         self.sidebar.exportRequested.connect(self.export_chat)
         self.settings_panel.chatSettingsApplied.connect(self._apply_chat_settings)
         self.settings_panel.configApplied.connect(client.save_config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
+from desktop.api_status import ApiStatusLabel
 from desktop.engine_client import EngineClient
 from engine.backend import BackendInfo
 from engine.remote.engine import RemoteModel
@@ -38,6 +39,8 @@ class HearthStatusBar(QStatusBar):
         for label in (self.model_label, self.speed_label, self.context_label):
             label.setContentsMargins(8, 0, 8, 0)
         self.addPermanentWidget(self.undo_button)
+        self.api_label = ApiStatusLabel(client.api, self)
+        self.addPermanentWidget(self.api_label)
         self.addPermanentWidget(self.context_label)
         self.addPermanentWidget(self.speed_label)
         self.addPermanentWidget(self.model_label)

@@ -1,0 +1,146 @@
+"""The API switch in the real window: requests answered on the engine thread while the chat
+stays usable, a chat message sent meanwhile answered right after, and its KV cache intact."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from typing import Any
+
+import openai
+from PySide6.QtCore import QElapsedTimer, QTimer
+from pytestqt.qtbot import QtBot
+
+from desktop.main_window import MainWindow
+from tests.desktop.conftest import WindowFactory
+from tests.desktop.test_chat_window import REPLY_TIMEOUT_MS, _type_and_send
+
+SERVER_TIMEOUT_MS = 10_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def switch_on(qtbot: QtBot, window: MainWindow, port: int) -> None:
+    panel = window.api_panel
+    window.settings_dock.show()
+    window.settings_panel.tabs.setCurrentWidget(panel)
+    panel.port.setValue(port)
+    panel.switch.click()
+    qtbot.waitUntil(lambda: window.client.api.state.running or bool(window.client.api.state.error),
+                    timeout=SERVER_TIMEOUT_MS)
+
+
+def test_the_switch_serves_requests_between_chat_turns(qtbot: QtBot,
+                                                       open_window: WindowFactory) -> None:
+    window = open_window()
+    client = window.client
+    with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS):
+        _type_and_send(qtbot, window, "Name three colours.")
+
+    assert not window.status.api_label.isVisible()  # off by default: nothing listens
+    switch_on(qtbot, window, free_port())
+    state = client.api.state
+    assert state.running and state.error is None, state.error
+    assert state.settings.token and state.settings.token.startswith("hearth-")
+    assert window.api_panel.url.text() == state.url
+    assert window.status.api_label.text() == f"API on · 127.0.0.1:{state.settings.port}"
+
+    # The GUI thread's timer keeps ticking while the engine thread answers the request.
+    ticks: list[int] = []
+    clock = QElapsedTimer()
+    clock.start()
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(clock.elapsed()))
+    timer.start(10)
+
+    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token, max_retries=0,
+                        timeout=120)
+    answers: list[Any] = []
+    request = threading.Thread(target=lambda: answers.append(api.chat.completions.create(
+        model=state.model or "", messages=[{"role": "user", "content": "Write a poem."}],
+        max_tokens=120, seed=1, extra_body={"ignore_eos": True})))
+    with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS) as started:
+        request.start()
+    assert started.args[0] == "API: answering a request from 127.0.0.1…"
+    assert window.status.api_label.text() == started.args[0]
+
+    # A message sent now waits for the request and is answered right after it.
+    with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        _type_and_send(qtbot, window, "And three animals?")
+        assert window.chat_panel.send_button.text() == "Stop"
+        qtbot.waitUntil(lambda: window.chat_panel.banner.text().startswith(
+            "Waiting for the API request from 127.0.0.1"), timeout=5_000)
+    request.join(60)
+    timer.stop()
+    assert answers and answers[0].choices[0].finish_reason == "length"
+    assert answers[0].usage.completion_tokens == 120
+    done = finished.args[2]
+    # The chat's cache came back after the API's turn: only the new message was read.
+    assert done.evaluated_tokens < 30 < done.prompt_tokens
+    assert finished.args[1].content.strip()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
+    assert len(ticks) > 20 and max(gaps) < 500, max(gaps)
+    assert window.status.api_label.text().startswith("API on")
+
+    with qtbot.waitSignal(client.api.stateChanged, timeout=SERVER_TIMEOUT_MS):
+        window.api_panel.switch.click()
+    assert not client.api.state.running
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", state.settings.port)) != 0  # the port is free
+
+
+def test_a_stop_while_the_message_waits_gives_it_back(qtbot: QtBot,
+                                                      open_window: WindowFactory) -> None:
+    window = open_window()
+    client = window.client
+    switch_on(qtbot, window, free_port())
+    state = client.api.state
+    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0)
+    request = threading.Thread(target=lambda: api.chat.completions.create(
+        model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
+        max_tokens=300, extra_body={"ignore_eos": True}))
+    with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
+        request.start()
+    _type_and_send(qtbot, window, "Are you there?")
+    started = time.monotonic()
+    with qtbot.waitSignal(client.turnRefused, timeout=5_000) as refused:
+        window.chat_panel.stop()
+    assert time.monotonic() - started < 2  # not after the API's 300 tokens
+    assert refused.args[3] == "Stopped before the reply began."
+    assert window.chat_panel.composer.toPlainText() == "Are you there?"
+    assert window.chat_panel.send_button.text() == "Send"
+    request.join(120)
+
+
+def test_a_port_in_use_is_shown_and_a_network_address_asks_first(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    panel = window.api_panel
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        switch_on(qtbot, window, taken.getsockname()[1])
+        state = window.client.api.state
+        assert not state.running and "already in use" in (state.error or "")
+        assert panel.error.isVisible() and "already in use" in panel.error.text()
+        assert window.status.api_label.text() == "API off: could not start"
+
+    asked: list[str] = []
+
+    def refuse(host: str) -> bool:
+        asked.append(host)
+        return False
+
+    panel.confirm_network = refuse  # type: ignore[method-assign]
+    panel.host.setCurrentText("0.0.0.0")
+    panel.apply_button.click()
+    assert asked == ["0.0.0.0"]
+    assert panel.host.currentText() == "127.0.0.1"  # refused: nothing changed
+    assert not window.client.api.state.running
