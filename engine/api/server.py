@@ -213,6 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     _close_after_body = False
     timeout = SOCKET_TIMEOUT_S
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms ACK wait
     server_version = "Hearth"
     sys_version = ""
 
