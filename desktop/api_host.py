@@ -29,7 +29,6 @@ from engine.api.server import ApiServer
 from engine.backend import BackendInfo
 from engine.config import ApiSettings, AppConfig
 from engine.errors import HearthError
-from engine.runtime import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +176,14 @@ class ApiHost(QObject):
         if self._runner is not None:
             self._runner.close()
 
-    def _on_model_loaded(self, model: LoadedModel, _backend: BackendInfo) -> None:
+    def _on_model_loaded(self, _model: object, _backend: BackendInfo) -> None:
         if self._runner is None:
             self._runner = ApiRunner(self._engine.runtime, self._engine.chat_service().kv_states,
                                      self._service)
         self._runner.publish_model()
-        self._publish(dataclasses.replace(self._state, model=model.name))
+        # The local model only: with a remote engine in use, the local one is closed.
+        local = self._engine.runtime.loaded
+        self._publish(dataclasses.replace(self._state, model=local.name if local else None))
         self._schedule()
 
     def _on_model_failed(self, _reason: str) -> None:

@@ -142,8 +142,11 @@ class ApiPanel(QWidget):
                                            else ""))
         self.error.setVisible(bool(self.error.text()))
         if state.running:
-            model = state.model or "no model yet (requests get 503 until one loads)"
-            self.status.setText(f"On: serving {model} at {state.url}")
+            self.status.setText(
+                f"On: serving {state.model} at {state.url}" if state.model else
+                f"On at {state.url}, but no local model is loaded: requests are answered 503 "
+                "until one is."
+            )
         else:
             self.status.setText("Off" if not settings.enabled else "Not running")
         self.example.setPlainText(_example(state) if state.running else "")
