@@ -79,7 +79,7 @@ class ApiServer:
     """
 
     def __init__(self, service: ApiService, host: str, port: int, token: str, *,
-                 allow_network: bool = False) -> None:
+                 allow_network: bool = False, socket_timeout: float = SOCKET_TIMEOUT_S) -> None:
         if not token:
             raise HearthError("The API server needs a token.")
         if not is_loopback(host) and not allow_network:
@@ -89,7 +89,7 @@ class ApiServer:
             )
         self.service = service
         self.host = host
-        self._httpd = _HttpServer((host, port), service, token)
+        self._httpd = _HttpServer((host, port), service, token, socket_timeout)
         self._thread: threading.Thread | None = None
 
     @property
@@ -140,10 +140,12 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # close() ends connections itself instead of waiting on them
 
-    def __init__(self, address: tuple[str, int], service: ApiService, token: str) -> None:
+    def __init__(self, address: tuple[str, int], service: ApiService, token: str,
+                 socket_timeout: float) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.service = service
         self.token = token
+        self.socket_timeout = socket_timeout
         self.closing = False
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._open: set[socket.socket] = set()
@@ -216,6 +218,10 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms ACK wait
     server_version = "Hearth"
     sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.socket_timeout)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.client_address[0], format % args)
