@@ -211,3 +211,20 @@ def test_the_prompt_lab_on_a_remote_model_scores_generated_answers_and_says_so(
     shown = tab.results.summary_label.text()
     assert GENERATION_NOTE.split(", so")[0] in shown  # "Scored by generated answers: ..."
     assert result.model.path == "remote:script/script-model"
+
+
+def test_a_bad_address_is_refused_with_the_reason_and_nothing_is_saved(
+    qtbot: QtBot, open_window: WindowFactory, server: ScriptServer
+) -> None:
+    window = open_window()
+    window.tabs.setCurrentWidget(window.models_tab)
+    panel = window.models_tab.remote_panel
+    qtbot.keyClicks(panel.name_edit, "lab")
+    qtbot.keyClicks(panel.url_edit, "ftp://192.168.1.5")
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "base_url" in panel.status_label.text(), timeout=WAIT_MS)
+    assert panel.status_label.text() == (
+        "base_url: the address must start with http:// or https:// and name a server")
+    assert panel.engines.rowCount() == 0 and panel.add_button.isEnabled()
+    assert panel.url_edit.text() == "ftp://192.168.1.5"  # kept, to correct it
+    assert server.requests == []
