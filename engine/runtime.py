@@ -492,6 +492,8 @@ class Runtime:
                 yield PromptProgress(done=llm.n_tokens - start, total=total)
         if not cancel.is_set():
             llm.eval(tokens[last:])
+            if total > llm.n_batch:
+                yield PromptProgress(done=total, total=total)
 
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         return self._cancel is not None and self._cancel.is_set()
