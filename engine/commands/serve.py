@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
 from engine.api.access import is_loopback
 from engine.api.local import LocalServer
@@ -43,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         raise HearthError(f"--port must be between 0 and 65535, not {port}.")
     model = resolve_model(args.model, config.default_model, paths.models_dir)
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl+C too
     if not is_loopback(args.host):
         print(NETWORK_WARNING.format(host=args.host), file=sys.stderr)
     print(f"Loading {model.name}…", file=sys.stderr, flush=True)
@@ -63,3 +66,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         server.close()
     return 0
+
+
+def _interrupt(_signal: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -16,7 +16,10 @@ from tests.engine.test_cli import REPO, hearth_cli
 
 
 @pytest.mark.usefixtures("bundled_model")
-def test_serve_prints_a_url_and_token_that_work_and_stops_on_ctrl_c(hearth_home: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_a_url_and_token_that_work_and_stops_cleanly(
+    hearth_home: Path, stop: signal.Signals
+) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "serve", "--port", "0"],
         cwd=REPO, env={**os.environ, "HEARTH_HOME": str(hearth_home)},
@@ -36,7 +39,7 @@ def test_serve_prints_a_url_and_token_that_work_and_stops_on_ctrl_c(hearth_home:
             messages=[{"role": "user", "content": "Hello"}],
         )
         assert reply.choices[0].message.content
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
@@ -44,6 +47,7 @@ def test_serve_prints_a_url_and_token_that_work_and_stops_on_ctrl_c(hearth_home:
             process.communicate()
     assert process.returncode == 0, err
     assert "Traceback" not in err
+    assert err.splitlines()[-1] == "Stopping…"
 
 
 def test_a_port_in_use_is_one_plain_error_line(hearth_home: Path) -> None:
