@@ -95,16 +95,24 @@ def test_the_switch_serves_requests_between_chat_turns(qtbot: QtBot,
         assert probe.connect_ex(("127.0.0.1", state.settings.port)) != 0  # the port is free
 
 
-def test_a_stop_while_the_message_waits_gives_it_back(qtbot: QtBot,
+def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qtbot: QtBot,
                                                       open_window: WindowFactory) -> None:
     window = open_window()
     client = window.client
     switch_on(qtbot, window, free_port())
     state = client.api.state
     api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0)
-    request = threading.Thread(target=lambda: api.chat.completions.create(
-        model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
-        max_tokens=300, extra_body={"ignore_eos": True}))
+    failures: list[openai.APIStatusError] = []
+
+    def ask() -> None:
+        try:
+            api.chat.completions.create(
+                model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
+                max_tokens=300, extra_body={"ignore_eos": True})
+        except openai.APIStatusError as error:
+            failures.append(error)
+
+    request = threading.Thread(target=ask)
     with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
         request.start()
     _type_and_send(qtbot, window, "Are you there?")
@@ -115,7 +123,15 @@ def test_a_stop_while_the_message_waits_gives_it_back(qtbot: QtBot,
     assert refused.args[3] == "Stopped before the reply began."
     assert window.chat_panel.composer.toPlainText() == "Are you there?"
     assert window.chat_panel.send_button.text() == "Send"
-    request.join(120)
+
+    # Loading a model ends the request at once, and its client hears why.
+    loaded = client.worker.runtime.loaded
+    assert loaded is not None
+    with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS):
+        client.load_model(str(loaded.path))
+    request.join(30)
+    assert failures and failures[0].status_code == 503
+    assert "the model changed" in failures[0].message
 
 
 def test_a_port_in_use_is_shown_and_a_network_address_asks_first(
