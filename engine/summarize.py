@@ -525,7 +525,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
     runtime, budgets = run.runtime, run.budgets
     current = [summary for summary in summaries if summary]
     while len(current) > 1 and runtime.count_tokens(_entries(current)) > budgets.final:
-        groups = _groups(runtime, current, budgets.combine)
+        groups = group_summaries(runtime, current, budgets.combine)
         combined: list[str] = []
         system = prompts.PARTS_SYSTEM.format(form=prompts.COMBINE_FORM)
         for index, group in enumerate(groups, start=1):
@@ -548,10 +548,17 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
     return done.text.strip()
 
 
-def _groups(runtime: ChatEngine, summaries: list[str], limit: int) -> list[list[str]]:
-    """Consecutive summaries in groups that fit `limit`. Every summary is within a third of
-    it, so groups hold several and each round shortens the list."""
-    pieces = [Piece(summary, runtime.count_tokens(summary) + 4) for summary in summaries]
+def group_summaries(runtime: ChatEngine, summaries: list[str], limit: int) -> list[list[str]]:
+    """Consecutive summaries in groups whose entries fit `limit`. Every summary is within a
+    third of it, so groups hold several and each round shortens the list. A summary is counted
+    as its entry reads in the prompt, separator and the widest part number included: a fixed
+    allowance for them fell short by a token an entry, and long lists overflowed the context."""
+    widest = len(summaries)
+    pieces = [
+        Piece(summary, runtime.count_tokens(prompts.PART_SEPARATOR + prompts.PART_ENTRY.format(
+            index=widest, summary=summary)))
+        for summary in summaries
+    ]
     return [[piece.text for piece in part] for part in pack(pieces, limit)]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import summary_prompts as prompts
 from engine.documents import Document, pasted_document
 from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
 from engine.runtime import Runtime
@@ -27,6 +28,7 @@ from engine.summarize import (
     SummaryPlanned,
     SummaryProgress,
     SummaryText,
+    group_summaries,
     pack,
     split_pieces,
     summarize,
@@ -99,6 +101,22 @@ def test_parts_are_balanced_rather_than_a_short_last_one() -> None:
     assert [sum(piece.tokens for piece in part) for part in parts] == [90, 90, 70]
     assert [piece for part in parts for piece in part] == pieces
     assert len(pack(pieces[:3], 100, minimum_parts=2)) == 2
+
+
+def test_summaries_are_grouped_by_their_entries_as_the_prompt_reads_them(
+    runtime: Runtime,
+) -> None:
+    summaries = [f"The speaker promised {index} new schools and lower taxes." for index in
+                 range(40)]
+    limit = 120
+    groups = group_summaries(runtime, summaries, limit)
+    assert [summary for group in groups for summary in group] == summaries
+    assert len(groups) > 1
+    for group in groups:  # the entries as the combining prompt will hold them
+        entries = prompts.PART_SEPARATOR.join(
+            prompts.PART_ENTRY.format(index=index, summary=summary)
+            for index, summary in enumerate(group, start=1))
+        assert runtime.count_tokens(entries) <= limit
 
 
 def test_a_short_document_is_summarised_in_one_pass(small_runtime: Runtime) -> None:
