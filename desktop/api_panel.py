@@ -7,6 +7,8 @@ the server, and `show_state` shows what actually happened (a port in use, say).
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -159,7 +161,10 @@ class ApiPanel(QWidget):
         )
 
     def _switched(self, on: bool) -> None:
-        self._apply(on)
+        if on:
+            self._apply(True)
+        else:  # turning off always works, whatever is typed in the address fields
+            self._api.apply(dataclasses.replace(self._api.state.settings, enabled=False))
 
     def _apply(self, enabled: bool) -> None:
         current = self._api.state.settings

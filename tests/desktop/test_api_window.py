@@ -160,3 +160,11 @@ def test_a_port_in_use_is_shown_and_a_network_address_asks_first(
     assert asked == ["0.0.0.0"]
     assert panel.host.currentText() == "127.0.0.1"  # refused: nothing changed
     assert not window.client.api.state.running
+
+    panel.host.setCurrentText("not an address")
+    panel.apply_button.click()
+    assert panel.error.text() == "Must be an address such as 127.0.0.1."
+    with qtbot.waitSignal(window.client.api.stateChanged, timeout=SERVER_TIMEOUT_MS):
+        panel.switch.click()  # off works whatever is typed
+    assert not window.client.api.state.settings.enabled
+    assert not panel.switch.isChecked()
