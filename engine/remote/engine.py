@@ -48,7 +48,7 @@ TOKENS_PER_MESSAGE = 8  # the chat template's tokens around one message (role, s
 TOKENS_PER_REPLY = 4  # and before the reply
 MAX_STOP_STRINGS = 4  # OpenAI's limit
 POLL_S = 0.05  # how often a waiting reply checks Stop and the network switch
-PROGRESS_EVERY_S = 0.25  # how often it reports that the server is still reading the prompt
+PROGRESS_EVERY_S = 0.25  # how often a silent server's reply hands control back (see stream)
 _COUNT_CACHE = 4096
 
 ContextSource = Literal["server", "endpoint setting", "default"]
@@ -198,9 +198,12 @@ class RemoteEngine:
                 try:
                     item = deltas.get(timeout=POLL_S)
                 except queue.Empty:
-                    if first_at is None and time.perf_counter() - reported >= PROGRESS_EVERY_S:
+                    # A silent server must not hold the engine thread: control goes back to
+                    # the consumer, which serves other work (opening a chat) in between.
+                    if time.perf_counter() - reported >= PROGRESS_EVERY_S:
                         reported = time.perf_counter()
-                        yield PromptProgress(0, prompt_tokens)
+                        waiting = PromptProgress(0, prompt_tokens)
+                        yield waiting if first_at is None else TextChunk("")
                     continue
                 if item is None:
                     if cancel.is_set() and not server_finished:

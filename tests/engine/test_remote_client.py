@@ -255,6 +255,24 @@ def test_a_stream_that_goes_silent_is_cut_and_what_arrived_is_kept(
     assert caught.value.text == "one two" == text_of(seen)
 
 
+def test_a_silent_stream_hands_control_back_and_goes_on_when_the_server_does(
+    server: ScriptServer, engines: RemoteEngines
+) -> None:
+    engine = engines.open_model(MODEL)
+    server.script("/v1/chat/completions",
+                  Reply(events=answer_events("one two three four"), hold_after=2))
+    stream = engine.stream(ask(), threading.Event())
+    seen: list[StreamEvent] = []
+    while text_of(seen) != "one two":
+        seen.append(next(stream))
+    # The server is silent now: the stream still returns, with nothing new to show.
+    assert next(stream) == TextChunk("")
+    server.release()
+    seen.extend(stream)
+    assert text_of(seen) == "one two three four"
+    assert isinstance(seen[-1], GenerationDone) and seen[-1].finish_reason == "stop"
+
+
 def test_a_dropped_stream_keeps_the_partial_text_and_says_the_reply_was_cut(
     server: ScriptServer, engines: RemoteEngines
 ) -> None:
