@@ -201,18 +201,21 @@ class EngineWorker(QObject):
                 self._set_config(dataclasses.replace(self._config, measured_threads=best))
                 loaded = self._runtime.loaded or loaded
         except HearthError as error:
-            still = self.engine.loaded
-            if still is None:
-                self.modelFailed.emit(str(error))
-            else:
-                # The window shows the model still in use before the reason it was kept.
-                self.modelLoaded.emit(still, backend_info())
-                self.errorOccurred.emit(f"{error} Still using {still.name}.")
+            self._report_load_failure(error)
             return
         if name_or_path and self._config.default_model != str(loaded.path):
             # The model a person picked is the one Hearth opens next time.
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, backend_info())
+
+    def _report_load_failure(self, error: HearthError) -> None:
+        still = self.engine.loaded
+        if still is None:
+            self.modelFailed.emit(str(error))
+        else:
+            # The window shows the model still in use before the reason it was kept.
+            self.modelLoaded.emit(still, backend_info())
+            self.errorOccurred.emit(f"{error} Still using {still.name}.")
 
     def _load_remote(self, key: str) -> None:
         """Switches chats to a remote model; the local one is closed (its memory freed)."""
@@ -220,12 +223,7 @@ class EngineWorker(QObject):
             self.modelLoading.emit(parse_model_key(key)[1])
             engine = self._remote_engines.open_model(key)
         except HearthError as error:
-            still = self.engine.loaded
-            if still is None:
-                self.modelFailed.emit(str(error))
-            else:
-                self.modelLoaded.emit(still, backend_info())
-                self.errorOccurred.emit(f"{error} Still using {still.name}.")
+            self._report_load_failure(error)
             return
         self._drop_remote()
         self._runtime.close()
