@@ -116,13 +116,15 @@ class ApiHost(QObject):
 
     @Slot(object)
     def apply(self, settings: ApiSettings) -> None:
-        """Saves new settings; the server follows when the saved config comes back."""
+        """Saves new settings, then the server follows them."""
         if settings.enabled and not settings.token:
             settings = dataclasses.replace(settings, token=new_token())
         try:
             self._engine.set_api_settings(settings)
         except HearthError as error:
             self._publish(dataclasses.replace(self._state, error=str(error)))
+            return
+        self._follow(settings)
 
     @Slot()
     def regenerate_token(self) -> None:
@@ -130,7 +132,11 @@ class ApiHost(QObject):
 
     def _on_config(self, config: AppConfig, _notice: object) -> None:
         self._service.set_defaults(config.chat_defaults.sampling)
-        wanted, applied = config.api, self._state.settings
+        self._follow(config.api)
+
+    def _follow(self, wanted: ApiSettings) -> None:
+        """Starts, stops or moves the server to match saved settings."""
+        applied = self._state.settings
         if wanted == applied and (self._server is not None) == wanted.enabled:
             return
         if wanted.enabled and not wanted.token:

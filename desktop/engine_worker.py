@@ -261,7 +261,11 @@ class EngineWorker(QObject):
         self._set_config(dataclasses.replace(self._config, default_model=key or None))
 
     def set_api_settings(self, api: ApiSettings) -> None:
-        self._set_config(dataclasses.replace(self._config, api=api))
+        """Saves the API section alone. No configLoaded: that would refill the other settings
+        tabs and lose what is typed there; the API host follows what it saved itself."""
+        config = dataclasses.replace(self._config, api=api)
+        save_config(self._paths.settings_file, config)
+        self._config = config
 
     def _set_config(self, config: AppConfig) -> None:
         save_config(self._paths.settings_file, config)

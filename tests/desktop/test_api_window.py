@@ -11,6 +11,7 @@ from typing import Any
 
 import openai
 from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
@@ -168,3 +169,22 @@ def test_a_port_in_use_is_shown_and_a_network_address_asks_first(
         panel.switch.click()  # off works whatever is typed
     assert not window.client.api.state.settings.enabled
     assert not panel.switch.isChecked()
+
+
+def test_the_switch_keeps_unapplied_edits_on_the_other_tabs(qtbot: QtBot,
+                                                            open_window: WindowFactory) -> None:
+    window = open_window()
+    defaults = window.settings_panel.findChild(QWidget, "defaultsTab")
+    assert defaults is not None
+    temperature = next(edit for edit in defaults.findChildren(QLineEdit)
+                       if edit.accessibleName() == "Temperature")
+    temperature.setText("0.3")  # typed, not applied
+
+    switch_on(qtbot, window, free_port())
+    assert window.client.api.state.running
+    # The state turning it off is sent after turning it on was saved: a refill of the other
+    # tabs caused by that save has reached the window by then.
+    with qtbot.waitSignal(window.client.api.stateChanged, timeout=SERVER_TIMEOUT_MS):
+        window.api_panel.switch.click()
+    assert not window.client.api.state.running
+    assert temperature.text() == "0.3"
