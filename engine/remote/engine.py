@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import queue
 import random
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -50,6 +51,9 @@ MAX_STOP_STRINGS = 4  # OpenAI's limit
 POLL_S = 0.05  # how often a waiting reply checks Stop and the network switch
 PROGRESS_EVERY_S = 0.25  # how often a silent server's reply hands control back (see stream)
 _COUNT_CACHE = 4096
+# A word touching a digit is likely hex or an identifier, tokenized in small pieces: "other".
+_ESTIMATE_PIECES = re.compile(
+    r"(?P<word>(?<![0-9]) ?[A-Za-z][a-z]*(?![0-9A-Za-z]))|(?P<space>\s+)|(?P<other>.)", re.DOTALL)
 
 ContextSource = Literal["server", "endpoint setting", "default"]
 
@@ -82,10 +86,18 @@ class RemoteModel:
 
 
 def estimate_tokens(text: str) -> int:
-    """A count on the high side for any tokenizer: about 3 ASCII characters a token (English
-    runs near 4), and a token for every other character (CJK runs near 1, accents less)."""
-    ascii_chars = sum(1 for char in text if char < "\x80")
-    return math.ceil(ascii_chars / 3 + (len(text) - ascii_chars))
+    """A count on the high side for any tokenizer: a word of ASCII letters (with the space
+    before it) or a run of whitespace takes a token for every 3 characters (English runs near
+    4, rare words and names near 3), any other character one for each of its UTF-8 bytes:
+    digits, punctuation, hex and emoji come near that in small vocabularies (many split every
+    digit), and a tokenizer that falls back to bytes spends 3 on a CJK character."""
+    total = 0
+    for piece in _ESTIMATE_PIECES.finditer(text):
+        if piece.lastgroup == "other":
+            total += len(piece.group().encode("utf-8", "surrogatepass"))
+        else:
+            total += math.ceil(len(piece.group()) / 3)
+    return total
 
 
 class RemoteEngine:

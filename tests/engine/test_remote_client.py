@@ -34,6 +34,7 @@ from engine.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
+    Runtime,
     StreamEvent,
     TextChunk,
 )
@@ -165,7 +166,25 @@ def test_without_a_tokenizer_counts_are_estimates_on_the_high_side(
     assert "estimated" in engine.loaded.description
     text = "The quick brown fox jumps over the lazy dog. " * 10
     assert engine.count_tokens(text) == estimate_tokens(text) >= len(text) / 4
-    assert estimate_tokens("日本語のテキスト") == 8
+    assert estimate_tokens("日本語のテキスト") == 24  # 3 UTF-8 bytes a character
+
+
+@pytest.mark.parametrize("text", [
+    "The quick brown fox jumps over the lazy dog. " * 10,
+    "3141592653589793238462643383279502884197",
+    "12.5, 13.75, 99.01, 42.0, 7.3\n" * 20,
+    "0x7f3a9c12 0xdeadbeef 0x1badb00d",
+    "aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNlNjQ=",
+    "x=[1,2,3,4,5,6,7,8,9]; a,b;c.d!e?f",
+    "def count_tokens(self, text: str) -> int:\n        return len(text)",
+    "Schwarzenegger Tchaikovsky Dostoevsky Nietzsche",
+    "日本語のテキストです",
+    "Ça va très bien, merci beaucoup 😀🎉👍",
+])
+def test_estimates_are_never_below_a_real_tokenizers_count(runtime: Runtime, text: str) -> None:
+    # An estimate below the server's count overflows its context: the server refuses the
+    # request, or cuts the prompt. Numbers, code and CJK are where a flat rate fell short.
+    assert estimate_tokens(text) >= runtime.count_tokens(text)
 
 
 def test_an_endpoint_setting_gives_the_context_when_the_server_does_not(
