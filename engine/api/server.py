@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import logging
 import select
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 SOCKET_TIMEOUT_S = 30.0  # any single read or write; also how long an idle connection stays
-BODY_DEADLINE_S = 60.0  # a whole request body, however slowly it trickles in
+READ_DEADLINE_S = 60.0  # a request's line and headers, then its body, however they trickle in
 MAX_CONNECTIONS = 64
 POLL_S = 0.05  # how often a waiting thread looks at its client's socket
 
@@ -79,7 +80,8 @@ class ApiServer:
     """
 
     def __init__(self, service: ApiService, host: str, port: int, token: str, *,
-                 allow_network: bool = False, socket_timeout: float = SOCKET_TIMEOUT_S) -> None:
+                 allow_network: bool = False, socket_timeout: float = SOCKET_TIMEOUT_S,
+                 read_deadline: float = READ_DEADLINE_S) -> None:
         if not token:
             raise HearthError("The API server needs a token.")
         if not is_loopback(host) and not allow_network:
@@ -89,7 +91,7 @@ class ApiServer:
             )
         self.service = service
         self.host = host
-        self._httpd = _HttpServer((host, port), service, token, socket_timeout)
+        self._httpd = _HttpServer((host, port), service, token, socket_timeout, read_deadline)
         self._thread: threading.Thread | None = None
 
     @property
@@ -141,11 +143,12 @@ class _HttpServer(ThreadingHTTPServer):
     block_on_close = False  # close() ends connections itself instead of waiting on them
 
     def __init__(self, address: tuple[str, int], service: ApiService, token: str,
-                 socket_timeout: float) -> None:
+                 socket_timeout: float, read_deadline: float) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.service = service
         self.token = token
         self.socket_timeout = socket_timeout
+        self.read_deadline = read_deadline
         self.closing = False
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._open: set[socket.socket] = set()
@@ -206,6 +209,30 @@ def _refuse_busy(request: socket.socket) -> None:
         )
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The connection's reads: each one waits at most the socket timeout, and all of a request's
+    line and headers (then its body) must arrive by `deadline`. Without it, a client sending a
+    byte now and then holds its thread and connection slot for ever."""
+
+    def __init__(self, connection: socket.socket, timeout: float) -> None:
+        self._connection = connection
+        self._timeout = timeout
+        self.deadline = float("inf")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long to arrive")
+        self._connection.settimeout(min(self._timeout, left))
+        try:
+            return self._connection.recv_into(buffer)
+        finally:
+            self._connection.settimeout(self._timeout)  # writes keep the full timeout
+
+
 class _ClientGone(Exception):
     """The client closed its connection; its job is cancelled and nothing more is written."""
 
@@ -222,6 +249,13 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(self.server.socket_timeout)
+        self.rfile.close()  # replaced: reads get a deadline
+        self._reader = _DeadlineReader(self.connection, self.server.socket_timeout)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        self._reader.deadline = time.monotonic() + self.server.read_deadline
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.client_address[0], format % args)
@@ -329,6 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY_BYTES:
             raise ApiError(413, f"The body is {length:,} bytes; the limit is {MAX_BODY_BYTES:,}.",
                            code="request_too_large")
+        self._reader.deadline = time.monotonic() + self.server.read_deadline
         raw = self._read_exactly(length)
         self.close_connection = self._close_after_body
         try:
@@ -340,11 +375,8 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _read_exactly(self, length: int) -> bytes:
-        deadline = time.monotonic() + BODY_DEADLINE_S
         parts, received = [], 0
         while received < length:
-            if time.monotonic() > deadline:
-                raise TimeoutError("the request body took too long")
             part = self.rfile.read1(min(length - received, 1 << 16))
             if not part:
                 raise _ClientGone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from engine.api.server import ApiServer
 
 TOKEN = "hearth-test-token-0123456789"
 TIMEOUT_S = 0.5
+DEADLINE_S = 1.5
 
 
 @pytest.fixture
@@ -54,6 +56,25 @@ def test_a_client_that_stalls_mid_body_is_dropped(server: ApiServer) -> None:
         assert stalled.recv(1024) == b""  # the server closed the connection
         assert time.monotonic() - started < TIMEOUT_S + 5
     assert request(server, "GET", "/v1/models")[0] == 200  # and serves others as before
+
+
+def test_a_client_that_trickles_its_headers_is_dropped_at_the_deadline() -> None:
+    # Each byte arrives well within the socket timeout; only a deadline for the whole request
+    # stops such a client from holding a thread (and a connection slot) for ever.
+    with ApiServer(ApiService(), "127.0.0.1", 0, TOKEN, socket_timeout=TIMEOUT_S,
+                   read_deadline=DEADLINE_S) as served:
+        served.start()
+        with socket.create_connection(("127.0.0.1", served.port), timeout=10) as trickling:
+            trickling.sendall(b"GET /v1/models HTTP/1.1\r\nX-Slow: ")
+            started = time.monotonic()
+            while time.monotonic() - started < DEADLINE_S + 10:
+                closed, _, _ = select.select([trickling], [], [], TIMEOUT_S / 5)
+                if closed:
+                    break
+                trickling.sendall(b"a")
+            assert trickling.recv(1024) == b""  # the server closed the connection
+            assert time.monotonic() - started < DEADLINE_S + 5
+        assert request(served, "GET", "/v1/models")[0] == 200
 
 
 def test_an_idle_connection_is_closed_after_the_timeout(server: ApiServer) -> None:
