@@ -1,8 +1,10 @@
 """The GUI's handle on remote engines: the list a person added, their models, the network switch.
 
-The settings file and the servers are reached on a small pool of plain threads, never on the GUI
-thread (a slow server must not freeze the window) and never on the engine thread (it may be busy
-with a reply). Results come back as signals, delivered on the GUI thread. The network switch is
+The settings file is read on a plain thread and each server is asked on a daemon thread of its
+own, never on the GUI thread (a slow server must not freeze the window) and never on the engine
+thread (it may be busy with a reply): Python waits for pool threads at exit, so a server that
+never answers would keep Hearth running long after its window closed. Results come back as
+signals, delivered on the GUI thread. The network switch is
 one `NetworkSwitch` shared with the engine worker: flipping it stops remote work at once, before
 any file is written.
 
@@ -12,6 +14,7 @@ One client serves the whole window: `remote_engines(client)` finds or makes it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -43,7 +46,7 @@ class RemoteEnginesClient(QObject):
         self.setObjectName("remote-engines")
         self._engines = RemoteEngines(client.worker.paths, network=client.worker.remote_network)
         self._files = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-remote-file")
-        self._network = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hearth-remote")
+        self._closed = threading.Event()  # the window is going: late answers are dropped
         self.settings = RemoteSettings()
         self._synced = False  # the switch follows the file once, at the first read
         self.settingsLoaded.connect(self._remember)
@@ -73,7 +76,9 @@ class RemoteEnginesClient(QObject):
                 self.modelsFailed.emit(name, str(error))
                 return
             self.modelsListed.emit(name, found)
-        self._network.submit(self._guarded(ask))
+        if not self._closed.is_set():
+            threading.Thread(target=self._guarded(ask), daemon=True,
+                             name=f"hearth-remote-models-{name}").start()
 
     def add(self, name: str, url: str, api_key: str, context_length: int | None = None) -> None:
         def add() -> None:
@@ -114,8 +119,8 @@ class RemoteEnginesClient(QObject):
         self._files.submit(self._guarded(save))
 
     def shutdown(self) -> None:
+        self._closed.set()
         self._files.shutdown(wait=False, cancel_futures=True)
-        self._network.shutdown(wait=False, cancel_futures=True)
 
     def _remember(self, settings: RemoteSettings, _notice: object) -> None:
         self.settings = settings
@@ -130,6 +135,8 @@ class RemoteEnginesClient(QObject):
             try:
                 work()
             except Exception as error:
+                if self._closed.is_set():
+                    return  # the window (and this object) went while the server answered
                 log.exception("remote engines: unexpected failure")
                 self.actionFailed.emit(f"Unexpected error: {error}")
         return run

@@ -174,6 +174,7 @@ class ScriptServer:
             def _send(self, reply: Reply) -> None:
                 if reply.hold_before_headers:
                     server._release.wait(HOLD_LIMIT_S)
+                    self.close_connection = True  # hangs up without an answer
                     return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():

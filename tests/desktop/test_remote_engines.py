@@ -5,6 +5,7 @@ network switch turning them all off."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from engine.prompt_lab.search import GENERATION_NOTE
 from engine.remote.engine import RemoteModel
 from tests.desktop.conftest import WindowFactory
 from tests.engine.test_prompt_lab_search import NEGATIVE, POSITIVE
-from tests.remote_script_server import ScriptServer, last_user_message
+from tests.remote_script_server import Reply, ScriptServer, last_user_message
 
 WAIT_MS = 20_000
 REPLY_MS = 30_000
@@ -228,3 +229,20 @@ def test_a_bad_address_is_refused_with_the_reason_and_nothing_is_saved(
     assert panel.engines.rowCount() == 0 and panel.add_button.isEnabled()
     assert panel.url_edit.text() == "ftp://192.168.1.5"  # kept, to correct it
     assert server.requests == []
+
+
+def test_a_server_that_never_answers_cannot_keep_hearth_running_after_its_window_closes(
+    qtbot: QtBot, open_window: WindowFactory, server: ScriptServer
+) -> None:
+    server.script("/v1/models", Reply(hold_before_headers=True))
+    window = open_window()
+    panel = add_engine(qtbot, window, server)
+    qtbot.waitUntil(lambda: "/v1/models" in server.paths(), timeout=WAIT_MS)
+    # Python joins every non-daemon thread at exit: one waiting on this server would keep the
+    # process alive for the whole read timeout after the window closed.
+    waiting = [t for t in threading.enumerate() if t.name.startswith("hearth-remote")
+               and t.name != "hearth-remote-file_0"]
+    assert waiting and all(t.daemon for t in waiting)
+    server.release()  # the server hangs up without answering: the tab says so
+    qtbot.waitUntil(lambda: panel.engines.item(0, 2).text() == "cannot connect",
+                    timeout=WAIT_MS)
