@@ -20,30 +20,38 @@ class EventStreamError(ValueError):
 def event_data(chunks: Iterable[bytes]) -> Iterator[str]:
     """The data of each complete event, in order. An event cut off by the end of the stream is
     not returned: a half-sent event is not an event."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     data: list[str] = []
     size = 0
+    for line in _lines(chunks):
+        if not line:
+            if data:
+                yield "\n".join(data)
+            data, size = [], 0
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        if name == "data":
+            value = value.removeprefix(" ")
+            size += len(value)
+            if size > MAX_EVENT_CHARS:
+                raise EventStreamError("an event longer than 16 MB")
+            data.append(value)
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The stream's lines, without their ends; a leading byte order mark is dropped."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     pending = ""
     for chunk in chunks:
         pending += decoder.decode(chunk)
         lines, pending = _complete_lines(pending)
-        for line in lines:
-            if not line:
-                if data:
-                    yield "\n".join(data)
-                data, size = [], 0
-                continue
-            if line.startswith(":"):
-                continue
-            name, _, value = line.partition(":")
-            if name == "data":
-                value = value.removeprefix(" ")
-                size += len(value)
-                if size > MAX_EVENT_CHARS:
-                    raise EventStreamError("an event longer than 16 MB")
-                data.append(value)
+        yield from lines
         if len(pending) > MAX_EVENT_CHARS:
             raise EventStreamError("a line longer than 16 MB")
+    pending += decoder.decode(b"", final=True)
+    if pending.endswith("\r"):  # no LF can follow it any more: it ended a line
+        yield from _complete_lines(pending + "\n")[0]
 
 
 def _complete_lines(text: str) -> tuple[list[str], str]:

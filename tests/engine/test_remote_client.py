@@ -535,3 +535,14 @@ def test_event_stream_lines_comments_and_multi_line_data(size: int) -> None:
     chunks = [raw[i:i + size] for i in range(0, len(raw), size)]
     assert list(event_data(chunks)) == [
         '{"a": 1}', "line one\nline two", "no space", "é", "[DONE]"]
+
+
+@pytest.mark.parametrize("size", [1, 3, 64])
+def test_event_stream_with_a_byte_order_mark_and_cr_line_ends_keeps_every_event(
+    size: int,
+) -> None:
+    # The format allows one leading BOM and lines ended by CR alone: the CR ending the stream
+    # still ends the last event's blank line.
+    raw = "\ufeffdata: first\r\rdata: [DONE]\r\r".encode()
+    chunks = [raw[i:i + size] for i in range(0, len(raw), size)]
+    assert list(event_data(chunks)) == ["first", "[DONE]"]
