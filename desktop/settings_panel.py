@@ -208,7 +208,9 @@ class SettingsPanel(QWidget):
         self._no_chat_note.setVisible(not has_chat)
 
     def show_config(self, config: AppConfig) -> None:
-        self._config = config
+        shown, self._config = self._config, config
+        if _edited_here(shown) == _edited_here(config):
+            return  # another section was saved (the default model, the API): keep unapplied edits
         self._defaults_editor.set_settings(config.chat_defaults)
         self._runtime.set_values(dataclasses.asdict(config.runtime))
         self._defaults_summary.hide()
@@ -326,3 +328,8 @@ def _scroll_area(parent: QWidget) -> tuple[QScrollArea, QWidget]:
     content = QWidget()
     area.setWidget(content)
     return area, content
+
+
+def _edited_here(config: AppConfig) -> tuple[object, ...]:
+    """The parts of the settings file this panel's Defaults tab shows."""
+    return config.chat_defaults, config.runtime, config.user_presets

@@ -305,6 +305,19 @@ def test_empty_threads_means_automatic(
     assert blocker.args[0].runtime.n_threads is None
 
 
+def test_saving_another_section_keeps_unapplied_edits_and_new_defaults_are_shown(
+    qtbot: QtBot, panel: SettingsPanel, defaults: QWidget
+) -> None:
+    temperature = find(defaults, QLineEdit, "Temperature")
+    retype(qtbot, temperature, "0.3")  # typed, not applied
+    panel.show_config(dataclasses.replace(CONFIG, default_model="other.gguf"))
+    assert temperature.text() == "0.3"
+    applied = dataclasses.replace(CONFIG.chat_defaults, sampling=dataclasses.replace(
+        CONFIG.chat_defaults.sampling, temperature=1.5))
+    panel.show_config(dataclasses.replace(CONFIG, chat_defaults=applied))
+    assert temperature.text() == "1.5"
+
+
 # -- the form on its own --------------------------------------------------------------------------
 
 
