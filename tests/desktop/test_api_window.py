@@ -3,10 +3,8 @@ stays usable, a chat message sent meanwhile answered right after, and its KV cac
 
 from __future__ import annotations
 
-import itertools
 import socket
 import threading
-import time
 from typing import Any
 
 import openai
@@ -85,8 +83,9 @@ def test_the_switch_serves_requests_between_chat_turns(qtbot: QtBot,
     # The chat's cache came back after the API's turn: only the new message was read.
     assert done.evaluated_tokens < 30 < done.prompt_tokens
     assert finished.args[1].content.strip()
-    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
-    assert len(ticks) > 20 and max(gaps) < 500, max(gaps)
+    # How late the timer runs is the benchmark's to measure (bench/gui_bench.py); here it must
+    # simply have kept ticking through the API's 120 tokens and the chat's reply.
+    assert len(ticks) > 20
     assert window.status.api_label.text().startswith("API on")
 
     with qtbot.waitSignal(client.api.stateChanged, timeout=SERVER_TIMEOUT_MS):
@@ -117,10 +116,9 @@ def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qt
     with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
         request.start()
     _type_and_send(qtbot, window, "Are you there?")
-    started = time.monotonic()
     with qtbot.waitSignal(client.turnRefused, timeout=5_000) as refused:
         window.chat_panel.stop()
-    assert time.monotonic() - started < 2  # not after the API's 300 tokens
+    assert request.is_alive()  # given back at once, not after the API's 300 tokens
     assert refused.args[3] == "Stopped before the reply began."
     assert window.chat_panel.composer.toPlainText() == "Are you there?"
     assert window.chat_panel.send_button.text() == "Send"
