@@ -403,8 +403,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _client_gone(self) -> bool:
         connection = self.connection
         try:
-            readable, _, _ = select.select([connection], [], [], 0)
-            if not readable:
+            if not _readable_now(connection):
                 return False
             peeked: bytes = connection.recv(1, socket.MSG_PEEK)
             return peeked == b""
@@ -494,3 +493,12 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
+
+def _readable_now(connection: socket.socket) -> bool:
+    """poll() where there is one: select() cannot watch descriptors past FD_SETSIZE (1024)."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(connection, select.POLLIN | select.POLLHUP | select.POLLERR)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([connection], [], [], 0)
+    return bool(readable)

@@ -268,13 +268,10 @@ def test_a_client_that_disconnects_cancels_its_generation(server: LocalServer,
     assert next_event(response) is not None  # the role chunk
     assert next_event(response) is not None  # a first piece of text: it is generating
     connection.close()
-    started = time.monotonic()
     quick = ask(client, model_id, "Hi", max_tokens=2)  # waits for the abandoned job to end
     assert quick.choices[0].message.content is not None
-    waited = time.monotonic() - started
     abandoned = [r for r in server.service.recent if r.outcome == "cancelled"]
-    assert abandoned and abandoned[-1].completion_tokens < 300
-    assert waited < 20  # 2000 tokens would take far longer on these cores
+    assert abandoned and abandoned[-1].completion_tokens < 300  # of the 2,000 it asked for
 
 
 def test_a_full_queue_answers_429_with_retry_after(server: LocalServer, client: openai.OpenAI,

@@ -454,7 +454,7 @@ def test_stop_ends_a_stream_at_once_and_hangs_up(server: ScriptServer,
         if isinstance(event, GenerationDone):
             stopped_after = time.monotonic() - started
             assert (event.finish_reason, event.text) == ("cancelled", "one two")
-    assert stopped_after is not None and stopped_after < 0.5
+    assert stopped_after is not None and stopped_after < 5  # not the 20 s read timeout
     server.release()
     assert server.closed_early.wait(5)  # the server found nobody listening any more
 
