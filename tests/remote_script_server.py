@@ -15,6 +15,7 @@ client sent, or that it sent nothing at all.
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 from collections import deque
@@ -173,7 +174,7 @@ class ScriptServer:
 
             def _send(self, reply: Reply) -> None:
                 if reply.hold_before_headers:
-                    server._release.wait(HOLD_LIMIT_S)
+                    self._hold_unless_hung_up()
                     self.close_connection = True  # hangs up without an answer
                     return
                 self.send_response(reply.status)
@@ -192,6 +193,17 @@ class ScriptServer:
                     self._stream(reply)
                 except OSError:
                     server.closed_early.set()
+
+            def _hold_unless_hung_up(self) -> None:
+                """Silent until `release()`, as a server reading a long prompt; a client that
+                hangs up meanwhile sets `closed_early`."""
+                for _ in range(int(HOLD_LIMIT_S / 0.05)):
+                    if server._release.wait(0.05):
+                        return
+                    readable, _, _ = select.select([self.connection], [], [], 0)
+                    if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                        server.closed_early.set()
+                        return
 
             def _stream(self, reply: Reply) -> None:
                 self._chunk(b": keep-alive\r\n\r\n")

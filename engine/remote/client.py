@@ -17,7 +17,7 @@ import logging
 import math
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -87,10 +87,14 @@ class RemoteClient:
         headers = {"Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._http = httpx2.Client(
-            headers=headers, follow_redirects=False, trust_env=False,
-            timeout=httpx2.Timeout(timeouts.read, connect=timeouts.connect),
-        )
+        timeout = httpx2.Timeout(timeouts.read, connect=timeouts.connect)
+        self._http = httpx2.Client(headers=headers, follow_redirects=False, trust_env=False,
+                                   timeout=timeout)
+        # Each reply on a connection of its own, so Stop can shut its socket even while the
+        # server reads the prompt (before any answer): the server then stops working on it.
+        self._replies = httpx2.Client(
+            headers=headers, follow_redirects=False, trust_env=False, timeout=timeout,
+            limits=httpx2.Limits(max_keepalive_connections=0))
 
     @property
     def name(self) -> str:
@@ -98,6 +102,7 @@ class RemoteClient:
 
     def close(self) -> None:
         self._http.close()
+        self._replies.close()
 
     def check_network(self) -> None:
         if not self._network.is_on():
@@ -165,12 +170,15 @@ class RemoteClient:
             return response
         raise AssertionError("unreachable")
 
-    def send(self, method: str, url: str, json_body: dict[str, Any] | None,
-             *, stream: bool) -> httpx2.Response:
+    def send(self, method: str, url: str, json_body: dict[str, Any] | None, *, stream: bool,
+             on_connect: Callable[[socket.socket], None] | None = None) -> httpx2.Response:
+        """With `on_connect`, the request goes on a new connection, whose socket it is given."""
         self.check_network()
-        request = self._http.build_request(method, url, json=json_body)
+        http = self._http if on_connect is None else self._replies
+        extensions = None if on_connect is None else {"trace": _connected(on_connect)}
+        request = http.build_request(method, url, json=json_body, extensions=extensions)
         try:
-            return self._http.send(request, stream=stream)
+            return http.send(request, stream=stream)
         except httpx2.ConnectTimeout:
             raise RemoteConnectionError(
                 f"Connecting to {self.endpoint.base_url} timed out after "
@@ -229,7 +237,7 @@ class ChatStream:
         self._client = client
         self._payload = {**payload, "stream": True}
         self._cancel = cancel
-        self._response: httpx2.Response | None = None
+        self._socket: socket.socket | None = None  # the reply's connection, once it is made
         self._aborted = threading.Event()
         self.text = ""  # what arrived so far
 
@@ -239,10 +247,16 @@ class ChatStream:
 
     def abort(self) -> None:
         self._aborted.set()
-        response = self._response
-        stream = response.extensions.get("network_stream") if response is not None else None
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if isinstance(sock, socket.socket):
+        self._shut()
+
+    def _connected(self, sock: socket.socket) -> None:
+        self._socket = sock
+        if self.aborted:  # aborted while connecting
+            self._shut()
+
+    def _shut(self) -> None:
+        sock = self._socket
+        if sock is not None:
             with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
 
@@ -274,7 +288,6 @@ class ChatStream:
                 f"The reply was cut: the connection to {client.name} dropped before the reply "
                 f"was finished ({_reason(error)}). What arrived is kept.", self.text) from None
         finally:
-            self._response = None  # back to the pool: an abort must not shut it any more
             response.close()
 
     def _open(self) -> httpx2.Response | None:
@@ -284,7 +297,13 @@ class ChatStream:
         for attempt in range(MAX_RETRIES + 1):
             if self._cancel.is_set() or self.aborted:
                 return None
-            response = client.send("POST", url, self._payload, stream=True)
+            try:
+                response = client.send("POST", url, self._payload, stream=True,
+                                       on_connect=self._connected)
+            except RemoteError:
+                if self.aborted:  # Stop shut the socket while the server read the prompt
+                    return None
+                raise
             if self.aborted:
                 response.close()
                 return None
@@ -301,11 +320,6 @@ class ChatStream:
                     client.raise_for_status(response, url, what)
                 finally:
                     response.close()
-            self._response = response  # from here on, abort() shuts its socket
-            if self.aborted:  # aborted just before: nobody is reading
-                self._response = None
-                response.close()
-                return None
             return response
         raise AssertionError("unreachable")
 
@@ -374,6 +388,17 @@ def _chunk_delta(name: str, data: str) -> ChatDelta | None:
     reason = choice.get("finish_reason")
     return ChatDelta(content if isinstance(content, str) else "",
                      reason if isinstance(reason, str) else None, prompt, completion)
+
+
+def _connected(on_connect: Callable[[socket.socket], None]) -> Callable[[str, Any], None]:
+    """An httpcore trace hook that hands `on_connect` the socket of a new connection."""
+    def trace(event: str, info: Any) -> None:
+        if event == "connection.connect_tcp.complete" and isinstance(info, dict):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                on_connect(sock)
+    return trace
 
 
 def _first_choice(data: Any) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ from engine.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
+    PromptProgress,
     Runtime,
     StreamEvent,
     TextChunk,
@@ -546,3 +547,23 @@ def test_event_stream_with_a_byte_order_mark_and_cr_line_ends_keeps_every_event(
     raw = "\ufeffdata: first\r\rdata: [DONE]\r\r".encode()
     chunks = [raw[i:i + size] for i in range(0, len(raw), size)]
     assert list(event_data(chunks)) == ["first", "[DONE]"]
+
+
+def test_stop_while_the_server_reads_the_prompt_hangs_up_at_once(
+    server: ScriptServer, engines: RemoteEngines
+) -> None:
+    # Before its first byte the server may work for minutes on a long prompt: Stop must close
+    # the connection then too, so the server stops, rather than after the read timeout.
+    remote = ClosingEngines(app_paths(), timeouts=Timeouts(connect=2, read=20))
+    engine = remote.open_model(MODEL)
+    del engines
+    server.script("/v1/chat/completions", Reply(hold_before_headers=True))
+    cancel = threading.Event()
+    events: list[StreamEvent] = []
+    for event in engine.stream(ask(), cancel):
+        events.append(event)
+        if isinstance(event, PromptProgress):
+            cancel.set()
+    done = events[-1]
+    assert isinstance(done, GenerationDone) and (done.finish_reason, done.text) == ("cancelled", "")
+    assert server.closed_early.wait(5)  # the server found nobody waiting, well before 20 s
