@@ -117,6 +117,10 @@ def make_endpoint(name: str, base_url: str, *, enabled: bool = True,
         errors["base_url"] = "the address must start with http:// or https:// and name a server"
     elif parts.query or parts.fragment:
         errors["base_url"] = "the address must not have a query (?...) or fragment (#...)"
+    elif parts.username is not None or parts.password is not None:
+        # This file is plain text, shown in the window: a secret belongs in the key store.
+        errors["base_url"] = ("the address must not hold a user name or password (user:pass@): "
+                              "give the API key in its own field")
     if context_length is not None and (
             type(context_length) is not int
             or not MIN_CONTEXT_LENGTH <= context_length <= MAX_CONTEXT_LENGTH):

@@ -508,6 +508,15 @@ def test_bad_endpoints_are_refused_field_by_field(engines: RemoteEngines) -> Non
         engines.list_models("other")
 
 
+def test_a_password_in_the_address_is_refused_and_never_written(engines: RemoteEngines) -> None:
+    # The settings file is plain text and the address is shown in the window and in messages.
+    with pytest.raises(SettingsError) as caught:
+        engines.add("lab", "http://me:sk-secret@127.0.0.1:9/v1")
+    assert caught.value.errors["base_url"].endswith("give the API key in its own field")
+    assert "sk-secret" not in app_paths().remote_engines_file.read_text()
+    assert [e.name for e in engines.settings.endpoints] == ["script"]
+
+
 def test_a_broken_settings_file_is_set_aside_with_a_notice(engines: RemoteEngines) -> None:
     path = app_paths().remote_engines_file
     path.write_text('{"endpoints": [{"name": "x"')
