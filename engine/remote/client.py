@@ -129,10 +129,12 @@ class RemoteClient:
         (llama.cpp's and vLLM's servers have POST /tokenize; OpenAI and Ollama do not)."""
         url = f"{self.endpoint.server_url}/tokenize"
         try:
+            # Counting runs on the engine thread, where waiting out a Retry-After would stall
+            # every chat: a busy server's text is estimated instead.
             response = self._request("POST", url, what="tokenizer", json_body={
                 "content": text, "prompt": text, "model": model, "add_special": False,
                 "add_special_tokens": False,
-            })
+            }, retries=0)
         except (RemoteAuthError, RemoteOfflineError, RemoteConnectionError):
             raise
         except RemoteError:
@@ -155,14 +157,15 @@ class RemoteClient:
 
     def _request(self, method: str, url: str, *, what: str,
                  json_body: dict[str, Any] | None = None,
-                 cancel: threading.Event | None = None) -> httpx2.Response:
+                 cancel: threading.Event | None = None,
+                 retries: int = MAX_RETRIES) -> httpx2.Response:
         """A whole (not streamed) request, with 429 handling; returns a 2xx response, read."""
         cancel = cancel or threading.Event()
-        for attempt in range(MAX_RETRIES + 1):
+        for attempt in range(retries + 1):
             response = self.send(method, url, json_body, stream=False)
             if response.status_code == 429:
                 wait = retry_after_seconds(response.headers.get("retry-after"))
-                if (wait is not None and wait <= MAX_RETRY_WAIT_S and attempt < MAX_RETRIES
+                if (wait is not None and wait <= MAX_RETRY_WAIT_S and attempt < retries
                         and not cancel.wait(wait)):
                     continue
             if response.status_code >= 400:

@@ -159,6 +159,18 @@ def test_the_servers_tokenizer_counts_tokens_when_it_has_one(
     assert engine.count_tokens("one two three four") == 4
 
 
+def test_a_busy_tokenizer_is_not_waited_for_the_count_is_estimated(
+    server: ScriptServer, engines: RemoteEngines
+) -> None:
+    # Counting runs on the engine thread: waiting out Retry-After there stalls every chat.
+    server.tokenizer = lambda text: list(range(len(text.split())))
+    engine = engines.open_model(MODEL)
+    server.script("/tokenize", *[Reply(429, {"Retry-After": "1"}, b"{}")] * 3)
+    text = "a chat message the busy server cannot count now"
+    assert engine.count_tokens(text) == estimate_tokens(text)
+    assert server.paths().count("/tokenize") == 2  # the one at open, then one try
+
+
 def test_without_a_tokenizer_counts_are_estimates_on_the_high_side(
     engines: RemoteEngines,
 ) -> None:
