@@ -49,6 +49,8 @@ from tests.remote_script_server import (
 )
 
 MODEL = "remote:script/script-model"
+# Generous, so a busy machine cannot time out a test; the timeout tests use FAST.
+TIMEOUTS = Timeouts(connect=2.0, read=20.0)
 FAST = Timeouts(connect=2.0, read=0.5)
 
 
@@ -76,8 +78,13 @@ def server() -> Iterator[ScriptServer]:
 
 @pytest.fixture
 def engines(server: ScriptServer) -> RemoteEngines:
-    remote = ClosingEngines(app_paths().ensure(), timeouts=FAST)
-    remote.add("script", server.base_url)
+    return engines_with(server, TIMEOUTS)
+
+
+def engines_with(server: ScriptServer, timeouts: Timeouts) -> RemoteEngines:
+    remote = ClosingEngines(app_paths().ensure(), timeouts=timeouts)
+    if not any(e.name == "script" for e in remote.settings.endpoints):
+        remote.add("script", server.base_url)
     return remote
 
 
@@ -138,7 +145,7 @@ def test_a_reply_streams_with_the_chat_and_its_settings(
 def test_the_api_key_is_sent_and_kept_out_of_the_settings_file(server: ScriptServer) -> None:
     server.api_key = "sk-secret-123"
     paths = app_paths().ensure()
-    engines = RemoteEngines(paths, timeouts=FAST)
+    engines = RemoteEngines(paths, timeouts=TIMEOUTS)
     engines.add("keyed", server.base_url, "sk-secret-123")
 
     assert [m.id for m in engines.list_models("keyed")] == ["script-model"]
@@ -204,7 +211,7 @@ def test_an_endpoint_setting_gives_the_context_when_the_server_does_not(
     server: ScriptServer,
 ) -> None:
     server.models = [{"id": "quiet"}]
-    engines = ClosingEngines(app_paths().ensure(), timeouts=FAST)
+    engines = ClosingEngines(app_paths().ensure(), timeouts=TIMEOUTS)
     engines.add("plain", server.base_url)
     engines.add("sized", server.base_url, context_length=1024)
     plain = engines.open_model("remote:plain/quiet").loaded
@@ -265,7 +272,7 @@ def test_a_server_that_never_accepts_the_connection_times_out(engines: RemoteEng
 def test_a_server_that_stays_silent_times_out(
     server: ScriptServer, engines: RemoteEngines
 ) -> None:
-    engine = engines.open_model(MODEL)
+    engine = engines_with(server, FAST).open_model(MODEL)
     server.script("/v1/chat/completions", Reply(hold_before_headers=True))
     started = time.monotonic()
     with pytest.raises(RemoteConnectionError, match=r"script did not answer within 0\.5 s"):
@@ -276,7 +283,7 @@ def test_a_server_that_stays_silent_times_out(
 def test_a_stream_that_goes_silent_is_cut_and_what_arrived_is_kept(
     server: ScriptServer, engines: RemoteEngines
 ) -> None:
-    engine = engines.open_model(MODEL)
+    engine = engines_with(server, FAST).open_model(MODEL)
     server.script("/v1/chat/completions",
                   Reply(events=answer_events("one two three four"), hold_after=2))
     seen: list[StreamEvent] = []
@@ -332,7 +339,7 @@ def test_a_stream_that_ends_without_finishing_is_a_cut_reply(
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_wrong_key_is_named(server: ScriptServer, status: int) -> None:
     server.api_key = "sk-right"
-    engines = ClosingEngines(app_paths().ensure(), timeouts=FAST)
+    engines = ClosingEngines(app_paths().ensure(), timeouts=TIMEOUTS)
     engines.add("keyed", server.base_url, "sk-wrong")
     if status == 403:
         server.script("/v1/models", Reply(403, body=b'{"error": {"message": "Forbidden"}}'))
@@ -539,7 +546,7 @@ def test_a_broken_settings_file_is_set_aside_with_a_notice(engines: RemoteEngine
 
 
 def test_the_server_address_may_be_given_without_v1(server: ScriptServer) -> None:
-    engines = ClosingEngines(app_paths().ensure(), timeouts=FAST)
+    engines = ClosingEngines(app_paths().ensure(), timeouts=TIMEOUTS)
     root = server.base_url.removesuffix("/v1")
     endpoint = engines.add("bare", root + "/")
     assert endpoint.api_url == server.base_url
