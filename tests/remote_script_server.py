@@ -197,11 +197,12 @@ class ScriptServer:
             def _hold_unless_hung_up(self) -> None:
                 """Silent until `release()`, as a server reading a long prompt; a client that
                 hangs up meanwhile sets `closed_early`."""
+                poller = select.poll()  # not select(): it fails past descriptor 1024
+                poller.register(self.connection, select.POLLIN)
                 for _ in range(int(HOLD_LIMIT_S / 0.05)):
                     if server._release.wait(0.05):
                         return
-                    readable, _, _ = select.select([self.connection], [], [], 0)
-                    if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    if poller.poll(0) and not self.connection.recv(1, socket.MSG_PEEK):
                         server.closed_early.set()
                         return
 
