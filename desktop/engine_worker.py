@@ -26,7 +26,12 @@ from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted, 
 from engine.config import ApiSettings, AppConfig, load_config, save_config
 from engine.document_turns import SummaryStatus, summary_turn
 from engine.documents import Document, pasted_document, read_document
-from engine.errors import ContextOverflowError, HearthError, MessageTooLongError
+from engine.errors import (
+    ContextOverflowError,
+    HearthError,
+    MessageTooLongError,
+    RemoteOfflineError,
+)
 from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.lab_chat import preset_turn
 from engine.models import resolve_model
@@ -115,6 +120,8 @@ class EngineWorker(QObject):
     summaryStatus = Signal(int, str, float, object)  # chat_id, step, fraction, seconds left
     errorOccurred = Signal(str)
     stopped = Signal()
+    # From the thread that asked a server for a remote model: (key, RemoteEngine | HearthError).
+    _remoteOpened = Signal(object, object)
 
     def __init__(self, paths: AppPaths) -> None:
         super().__init__()
@@ -127,6 +134,8 @@ class EngineWorker(QObject):
         self.remote_network = NetworkSwitch()
         self._remote_engines = RemoteEngines(paths, network=self.remote_network)
         self._remote: RemoteEngine | None = None
+        self._remote_opening = threading.Event()  # set: the pending open is no longer wanted
+        self._remoteOpened.connect(self._adopt_remote)
         self._service: ChatService | None = None
         self._job: _Job | None = None
         # Set by another worker on this thread while it holds the model for long work (the
@@ -180,6 +189,7 @@ class EngineWorker(QObject):
     @Slot(str)
     @reports_errors
     def load_model(self, name_or_path: str) -> None:
+        self._remote_opening.set()  # a later choice wins over a server still being asked
         self._cancel_job()
         if is_remote_key(name_or_path or self._config.default_model):
             self._load_remote(name_or_path or self._config.default_model or "")
@@ -218,13 +228,49 @@ class EngineWorker(QObject):
             self.errorOccurred.emit(f"{error} Still using {still.name}.")
 
     def _load_remote(self, key: str) -> None:
-        """Switches chats to a remote model; the local one is closed (its memory freed)."""
+        """Asks the server for the model on a thread of its own (connecting and listing can take
+        the network's time-outs), so the engine thread keeps serving chats meanwhile."""
         try:
             self.modelLoading.emit(parse_model_key(key)[1])
-            engine = self._remote_engines.open_model(key)
         except HearthError as error:
             self._report_load_failure(error)
             return
+        unwanted = self._remote_opening = threading.Event()
+
+        def open_model() -> None:
+            result: RemoteEngine | HearthError
+            try:
+                result = self._remote_engines.open_model(key, unwanted)
+            except HearthError as error:
+                result = error
+            except Exception as error:
+                log.exception("could not open %s", key)
+                result = HearthError(f"Unexpected error: {error}")
+            if unwanted.is_set() and isinstance(result, RemoteEngine):
+                result.close()
+                return
+            try:
+                self._remoteOpened.emit(key, result)
+            except RuntimeError:  # the window closed meanwhile
+                if isinstance(result, RemoteEngine):
+                    result.close()
+
+        threading.Thread(target=open_model, daemon=True, name="hearth-remote-open").start()
+
+    @Slot(object, object)
+    def _adopt_remote(self, key: str, result: RemoteEngine | HearthError) -> None:
+        """Switches chats to the remote model; the local one is closed (its memory freed)."""
+        if self._remote_opening.is_set():  # another model was chosen, or the window closes
+            if isinstance(result, RemoteEngine):
+                result.close()
+            return
+        if isinstance(result, RemoteEngine) and not self.remote_network.is_on():
+            result.close()  # the switch went off while the server answered
+            result = RemoteOfflineError(f"The network switch is off, so {key} was not opened.")
+        if isinstance(result, HearthError):
+            self._report_load_failure(result)
+            return
+        engine = result
         self._drop_remote()
         self._runtime.close()
         self._remote = engine
@@ -542,6 +588,7 @@ class EngineWorker(QObject):
     @Slot()
     def shutdown(self) -> None:
         """Stops any reply, closes the model and the database; runs on the engine thread."""
+        self._remote_opening.set()
         try:
             self._cancel_job()
         finally:

@@ -246,3 +246,26 @@ def test_a_server_that_never_answers_cannot_keep_hearth_running_after_its_window
     server.release()  # the server hangs up without answering: the tab says so
     qtbot.waitUntil(lambda: panel.engines.item(0, 2).text() == "cannot connect",
                     timeout=WAIT_MS)
+
+
+def test_a_silent_server_does_not_hold_up_the_chats_while_its_model_is_asked_for(
+    qtbot: QtBot, open_window: WindowFactory, server: ScriptServer
+) -> None:
+    window = open_window()
+    add_engine(qtbot, window, server)
+    picker = window.chat_panel.model_picker
+    qtbot.waitUntil(lambda: picker.count() == 3, timeout=WAIT_MS)
+    asked = server.paths().count("/v1/models")
+    server.script("/v1/models", Reply(hold_before_headers=True))
+    picker.activated.emit(1)
+    qtbot.waitUntil(lambda: server.paths().count("/v1/models") > asked, timeout=WAIT_MS)
+
+    # The server says nothing (it would for 30 s), and the engine thread still serves the chats.
+    with qtbot.waitSignal(window.client.chatsListed, timeout=WAIT_MS) as listed:
+        window.client.new_chat()
+    newest = listed.args[0][0]
+    assert newest.model and "SmolLM2" in newest.model  # on the local model, still in use
+    with qtbot.waitSignal(window.client.errorOccurred, timeout=WAIT_MS) as failed:
+        server.release()  # it hangs up without an answer
+    assert failed.args[0].endswith("Still using SmolLM2-135M-Instruct.Q4_1.")
+    assert window.status.model_label.text().startswith("SmolLM2")
