@@ -7,16 +7,12 @@ One typed JSON file, written atomically. A file that cannot be read is set aside
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
-import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import HearthError, SettingsError
+from engine.errors import SettingsError
 from engine.settings import (
     ChatSettings,
     RuntimeSettings,
@@ -24,8 +20,7 @@ from engine.settings import (
     runtime_from_dict,
     sampling_from_dict,
 )
-
-log = logging.getLogger(__name__)
+from engine.settings_file import load_settings_file, save_settings_file
 
 CONFIG_VERSION = 1
 # Version 0 is the flat shape from before the file had sections and a "version": the chat
@@ -169,46 +164,11 @@ class LoadedConfig:
 
 
 def load_config(path: Path) -> LoadedConfig:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return LoadedConfig(AppConfig(), None)
-    except (OSError, UnicodeDecodeError) as error:
-        return _set_aside(path, f"could not be read ({error})")
-    try:
-        return LoadedConfig(AppConfig.from_json(text), None)
-    except SettingsError as error:
-        return _set_aside(path, str(error))
-
-
-def _set_aside(path: Path, reason: str) -> LoadedConfig:
-    # A file set aside earlier is not replaced: the person may still want what was in it.
-    names = (path.name + ".broken" + (f"-{n}" if n > 1 else "") for n in itertools.count(1))
-    kept = next(path.with_name(name) for name in names if not path.with_name(name).exists())
-    try:
-        os.replace(path, kept)
-        where = f"; the old file was kept as {kept}"
-    except OSError:
-        where = ""
-    log.warning("settings file %s reset: %s", path, reason)
-    return LoadedConfig(AppConfig(), f"Settings were reset to defaults: {reason}{where}.")
+    config, notice = load_settings_file(path, AppConfig.from_json, AppConfig,
+                                        "Settings were reset to defaults")
+    return LoadedConfig(config, notice)
 
 
 def save_config(path: Path, config: AppConfig) -> None:
     """Writes the file atomically, so a crash never leaves half a settings file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in path.parent.glob(".settings-*"):  # from saves a crash cut short
-            stale.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(config.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise HearthError(f"Could not save settings to {path}: {error.strerror or error}") from None
+    save_settings_file(path, config.to_json(), "settings")

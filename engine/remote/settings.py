@@ -8,12 +8,8 @@ are secrets and never go in this file: they live in the keyring or a file only t
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
-import logging
-import os
 import re
-import tempfile
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -21,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.credentials import SecretStore
-from engine.errors import HearthError, RemoteError, SettingsError
+from engine.errors import RemoteError, SettingsError
 from engine.paths import AppPaths
-
-log = logging.getLogger(__name__)
+from engine.settings_file import load_settings_file, save_settings_file
 
 SETTINGS_VERSION = 1
 DEFAULT_CONTEXT_LENGTH = 4096  # when neither the person nor the server says
@@ -139,49 +134,13 @@ class LoadedRemoteSettings:
 
 
 def load_remote_settings(path: Path) -> LoadedRemoteSettings:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return LoadedRemoteSettings(RemoteSettings(), None)
-    except (OSError, UnicodeDecodeError) as error:
-        return _set_aside(path, f"could not be read ({error})")
-    try:
-        return LoadedRemoteSettings(RemoteSettings.from_json(text), None)
-    except SettingsError as error:
-        return _set_aside(path, str(error))
-
-
-def _set_aside(path: Path, reason: str) -> LoadedRemoteSettings:
-    # A file set aside earlier is not replaced: the person may still want what was in it.
-    names = (path.name + ".broken" + (f"-{n}" if n > 1 else "") for n in itertools.count(1))
-    kept = next(path.with_name(name) for name in names if not path.with_name(name).exists())
-    try:
-        os.replace(path, kept)
-        where = f"; the old file was kept as {kept}"
-    except OSError:
-        where = ""
-    log.warning("remote engines file %s reset: %s", path, reason)
-    return LoadedRemoteSettings(
-        RemoteSettings(), f"The list of remote engines was reset: {reason}{where}.")
+    settings, notice = load_settings_file(path, RemoteSettings.from_json, RemoteSettings,
+                                          "The list of remote engines was reset")
+    return LoadedRemoteSettings(settings, notice)
 
 
 def save_remote_settings(path: Path, settings: RemoteSettings) -> None:
-    """Writes the file atomically, so a crash never leaves half of it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".remote-engines-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(settings.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise HearthError(
-            f"Could not save the remote engines to {path}: {error.strerror or error}") from None
+    save_settings_file(path, settings.to_json(), "the remote engines")
 
 
 def api_key_store(paths: AppPaths, endpoint_name: str) -> SecretStore:
