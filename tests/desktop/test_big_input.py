@@ -19,8 +19,10 @@ from desktop.main_window import MainWindow
 from tests.desktop.conftest import WindowFactory
 
 WAIT_MS = 180_000
-# Generous for a loaded 2-core machine; a frozen window stalls for seconds, not this.
-MAX_STALL_MS = 250.0
+# Not a speed figure (bench/gui_bench.py measures lateness): the line between a live window
+# and a frozen one, which stalls for the seconds the work takes. 250 ms was crossed on a 2-core
+# machine busy with other tests.
+MAX_STALL_MS = 1000.0
 
 
 @contextmanager

@@ -126,10 +126,11 @@ def test_a_paused_download_resumes_without_fetching_again_what_it_has(
     event = tab.downloads.index(0).data(EVENT_ROLE)
     assert event.bytes_done == size
     # The second request asked only for what was not on disk, and only that came over the wire.
-    # What arrived after the hold was let go and before the pause was seen is kept, not refetched.
+    # Where the pause took effect depends on what the socket had buffered, before or after the
+    # hold: whatever was written is kept, not refetched.
     key = f"{REPO}/Tiny-Chat-Q4_1.gguf"
     on_disk = event.resumed_from
-    assert size // 2 <= on_disk < size
+    assert 0 < on_disk < size
     assert hub.ranges[key][-1] == f"bytes={on_disk}-"
     assert hub.bytes_sent[key] - sent_before == size - on_disk
 
