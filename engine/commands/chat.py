@@ -6,22 +6,18 @@ import argparse
 import sys
 import threading
 
-from engine.chat_engine import ChatEngine
+from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.errors import RemoteReplyCutError
-from engine.models import resolve_model
 from engine.paths import app_paths
 from engine.prompt import ChatMessage
-from engine.remote.engines import RemoteEngines
-from engine.remote.keys import is_remote_key
-from engine.runtime import GenerationDone, GenerationRequest, Runtime, TextChunk
+from engine.runtime import GenerationDone, GenerationRequest, TextChunk
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = commands.add_parser("chat", help="answer one message, streaming to stdout")
     chat.add_argument("message", help="the message to answer")
-    chat.add_argument("--model", help="a model name, a path to a .gguf file, or a remote model "
-                      "as remote:<engine>/<model id> (see `hearth-cli remote models`)")
+    chat.add_argument("--model", help=MODEL_HELP)
     chat.add_argument("--system", help="a system prompt (default: the app's)")
     chat.add_argument("--seed", type=int, help="a fixed seed for a reproducible reply")
     chat.add_argument("--max-tokens", type=int, help="the longest reply, in tokens")
@@ -42,16 +38,7 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.with_overrides({"system_prompt": args.system})
     if overrides:
         settings = settings.with_overrides({"sampling": overrides})
-    key = args.model or config.default_model
-    engine: ChatEngine
-    if is_remote_key(key):
-        assert key is not None
-        engine = RemoteEngines(paths).open_model(key)
-    else:
-        runtime = Runtime()
-        runtime.load(resolve_model(args.model, config.default_model, paths.models_dir),
-                     config.runtime, config.effective_threads())
-        engine = runtime
+    engine = open_engine(args.model, config, paths)
     try:
         request = GenerationRequest(
             messages=(ChatMessage("user", args.message),), settings=settings

@@ -13,12 +13,11 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.documents import MAX_FILE_BYTES, Document, decode_text, pasted_document, read_document
 from engine.errors import DocumentError
-from engine.models import resolve_model
 from engine.paths import app_paths
-from engine.runtime import Runtime
 from engine.summarize import (
     PartStarted,
     SummaryDone,
@@ -41,7 +40,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--form", choices=[form.value for form in SummaryForm],
                         default=SummaryForm.PARAGRAPH.value, help="the shape of the summary")
     parser.add_argument("--words", type=int, help="about how many words the summary has")
-    parser.add_argument("--model", help="a model name or a path to a .gguf file")
+    parser.add_argument("--model", help=MODEL_HELP)
     parser.add_argument("--seed", type=int, help="a fixed seed for a reproducible summary")
     parser.set_defaults(handler=run)
 
@@ -52,12 +51,10 @@ def run(args: argparse.Namespace) -> int:
     document = _read(args.file)
     paths = app_paths()
     config = load_config(paths.settings_file).config
-    model = resolve_model(args.model, config.default_model, paths.models_dir)
+    engine = open_engine(args.model, config, paths)
     progress = _Progress(sys.stderr)
-    runtime = Runtime()
     try:
-        runtime.load(model, config.runtime, config.effective_threads())
-        for event in summarize(runtime, document, options, threading.Event()):
+        for event in summarize(engine, document, options, threading.Event()):
             if isinstance(event, SummaryDone):
                 progress.finish()
                 sys.stdout.write(event.text + "\n")
@@ -67,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 progress.show(event)
     finally:
         progress.finish()
-        runtime.close()
+        engine.close()
     return 0
 
 

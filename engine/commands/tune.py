@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.chat_engine import ChatEngine
+from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.errors import PromptLabError
-from engine.models import resolve_model
 from engine.paths import app_paths
 from engine.prompt_lab.budget import Budget
 from engine.prompt_lab.prompts import describe
@@ -33,7 +34,6 @@ from engine.prompt_lab.search import (
 from engine.prompt_lab.storage import LabStore
 from engine.prompt_lab.task_files import read_examples
 from engine.prompt_lab.tasks import DEFAULT_TEST_FRACTION, Metric, Task, TaskKind, make_task
-from engine.runtime import Runtime
 
 PROGRESS_EVERY_S = 5.0
 
@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         default=Budget.STANDARD.value, help="how much to search")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and the search")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    parser.add_argument("--model", help="a model name or a path to a .gguf file")
+    parser.add_argument("--model", help=MODEL_HELP)
     parser.add_argument("--instruction", default="", help="your own instruction for the task")
     parser.add_argument("--labels", help="comma-separated labels (default: from the outputs)")
     parser.add_argument("--free-text", action="store_true", help="outputs are text, not labels")
@@ -63,17 +63,15 @@ def run(args: argparse.Namespace) -> int:
     task = _task(args)
     paths = app_paths()
     config = load_config(paths.settings_file).config
-    model = resolve_model(args.model, config.default_model, paths.models_dir)
     store = LabStore.at(paths)
+    engine = open_engine(args.model, config, paths)
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda _signum, _frame: cancel.set())
-    runtime = Runtime()
     try:
-        runtime.load(model, config.runtime, config.effective_threads())
-        result = _search(runtime, task, Budget(args.budget), args.seed, cancel)
+        result = _search(engine, task, Budget(args.budget), args.seed, cancel)
     finally:
         signal.signal(signal.SIGINT, previous)
-        runtime.close()
+        engine.close()
     store.save_task(task)
     saved = store.save_run(result)
     if args.json:
@@ -107,10 +105,10 @@ def _task(args: argparse.Namespace) -> Task:
 
 
 def _search(
-    runtime: Runtime, task: Task, budget: Budget, seed: int, cancel: threading.Event
+    engine: ChatEngine, task: Task, budget: Budget, seed: int, cancel: threading.Event
 ) -> TuneResult:
     shown_at, stage, stopping = 0.0, "", False
-    for event in tune(runtime, task, budget, seed, cancel):
+    for event in tune(engine, task, budget, seed, cancel):
         if cancel.is_set() and not stopping:
             stopping = True
             _say("stopping: keeping the best candidate so far")

@@ -206,3 +206,17 @@ def test_removing_a_server_forgets_it(server: ScriptServer, hearth_home: Path) -
     models = hearth_cli("remote", "models", "lab", home=hearth_home)
     assert models.returncode == 1
     assert models.stderr == "hearth-cli: There is no remote engine named “lab” (added: none yet).\n"
+
+
+def test_the_terminal_summarises_with_a_remote_model(
+    server: ScriptServer, hearth_home: Path, tmp_path: Path
+) -> None:
+    server.responder = lambda body: "The speech promised schools."
+    assert hearth_cli("remote", "add", "lab", server.base_url, home=hearth_home).returncode == 0
+    speech = tmp_path / "speech.txt"
+    speech.write_text("\n\n".join(speech_lines(8)), encoding="utf-8")
+    summary = hearth_cli("summarize", str(speech), "--model", "remote:lab/script-model",
+                         home=hearth_home)
+    assert summary.returncode == 0, summary.stderr
+    assert summary.stdout == "The speech promised schools.\n"
+    assert "/v1/chat/completions" in server.paths()

@@ -1,0 +1,26 @@
+"""The model a command runs on: `--model` (a name, a .gguf path or a `remote:` key), else the
+app's default, opened as the local runtime or as a remote engine."""
+
+from __future__ import annotations
+
+from engine.chat_engine import ChatEngine
+from engine.config import AppConfig
+from engine.models import resolve_model
+from engine.paths import AppPaths
+from engine.remote.engines import RemoteEngines
+from engine.remote.keys import is_remote_key
+from engine.runtime import Runtime
+
+MODEL_HELP = ("a model name, a path to a .gguf file, or a remote model as "
+              "remote:<engine>/<model id> (see `hearth-cli remote models`)")
+
+
+def open_engine(model: str | None, config: AppConfig, paths: AppPaths) -> ChatEngine:
+    """Raises HearthError with the reason when the model cannot be opened."""
+    key = model or config.default_model
+    if key is not None and is_remote_key(key):
+        return RemoteEngines(paths).open_model(key)
+    runtime = Runtime()
+    runtime.load(resolve_model(model, config.default_model, paths.models_dir), config.runtime,
+                 config.effective_threads())
+    return runtime
