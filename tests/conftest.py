@@ -11,11 +11,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 
 from engine.models import bundled_model_path
 from engine.runtime import Runtime, default_thread_count
 from engine.settings import RuntimeSettings
+from tests.remote_script_server import ClosingEngines
 
 # Qt reads this when the QApplication is created, which may happen before any fixture runs.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -66,3 +69,20 @@ def fresh_runtime(bundled_model: Path) -> Iterator[Runtime]:
     own.load(bundled_model, RuntimeSettings(n_ctx=512), n_threads=TEST_THREADS)
     yield own
     own.close()
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """Remote engines' keys go to a file then, as on a machine without a keyring; no test may
+    write to a real one."""
+    original = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(original)
+
+
+@pytest.fixture
+def remote_engines_closed() -> Iterator[None]:
+    """Closes the remote models a test opened through `ClosingEngines` (and their sockets)."""
+    yield
+    ClosingEngines.close_all()

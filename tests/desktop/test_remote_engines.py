@@ -9,9 +9,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -31,12 +29,7 @@ WAIT_MS = 20_000
 REPLY_MS = 30_000
 
 
-@pytest.fixture(autouse=True)
-def no_keyring() -> Iterator[None]:
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
+pytestmark = pytest.mark.usefixtures("no_keyring")
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from engine.api.local import LocalServer
 from engine.chats import ChatService, Turn, TurnEnded
@@ -36,25 +34,14 @@ from tests.remote_script_server import ClosingEngines
 TIMEOUTS = Timeouts(connect=5, read=120)
 
 
+pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed")
+
+
 @pytest.fixture(scope="module")
 def hearth_server(bundled_model: Path) -> Iterator[LocalServer]:
     with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS,
                      token="hearth-test-token") as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def close_engines() -> Iterator[None]:
-    yield
-    ClosingEngines.close_all()
-
-
-@pytest.fixture(autouse=True)
-def no_keyring() -> Iterator[None]:
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
 
 
 @pytest.fixture
@@ -135,7 +122,7 @@ def test_stop_hangs_up_and_hearths_server_answers_the_next_request(
     chunks = 0
     done: GenerationDone | None = None
     for event in engine.stream(request, cancel):
-        if isinstance(event, TextChunk):
+        if isinstance(event, TextChunk) and event.text:
             chunks += 1
             if chunks == 3:
                 cancel.set()

@@ -11,9 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from engine.chats import ChatService, Turn, TurnEnded, TurnStarted
 from engine.config import AppConfig
@@ -40,18 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=64, seed=3)))
 
 
-@pytest.fixture(autouse=True)
-def close_engines() -> Iterator[None]:
-    yield
-    ClosingEngines.close_all()
-
-
-@pytest.fixture(autouse=True)
-def no_keyring() -> Iterator[None]:
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
+pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed")
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from engine.paths import app_paths
 from engine.prompt_lab.budget import SearchPlan, estimate_seconds
@@ -36,18 +34,7 @@ def reads_reviews(body: object) -> str:
     return "positive" if review in POSITIVE else "negative" if review in NEGATIVE else "unsure"
 
 
-@pytest.fixture(autouse=True)
-def close_engines() -> Iterator[None]:
-    yield
-    ClosingEngines.close_all()
-
-
-@pytest.fixture(autouse=True)
-def no_keyring() -> Iterator[None]:
-    original = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(original)
+pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed")
 
 
 @pytest.fixture
