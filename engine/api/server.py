@@ -279,6 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("OPTIONS")
 
     def _dispatch(self, method: str) -> None:
+        self._streaming = False  # set once a stream's status line is out
         try:
             self._route(method)
         except ApiError as error:
@@ -287,7 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as error:
             log.exception("API request failed")
-            self._send_error(ApiError(500, f"Unexpected error: {error}", kind=SERVER))
+            if self._streaming:  # a second status line would corrupt the stream: hang up
+                self.close_connection = True
+            else:
+                self._send_error(ApiError(500, f"Unexpected error: {error}", kind=SERVER))
 
     def _route(self, method: str) -> None:
         path = urlsplit(self.path).path.rstrip("/")
@@ -440,6 +444,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        self._streaming = True
         if chat:
             self._event(responses.chat_chunk(job, model, {"role": "assistant", "content": ""},
                                              None, usage))

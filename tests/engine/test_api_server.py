@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import openai
 import pytest
 
+from engine.api import responses
 from engine.api.local import LocalServer
 from engine.settings import RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS
@@ -292,3 +294,34 @@ def test_a_full_queue_answers_429_with_retry_after(server: LocalServer, client: 
     connection.close()  # its job is cancelled, so the waiting request is answered
     waiter.join(60)
     assert waiting and waiting[0].choices[0].finish_reason in ("stop", "length")
+
+
+def test_a_failure_mid_stream_hangs_up_instead_of_writing_a_second_response(
+    server: LocalServer, client: openai.OpenAI, model_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fault injection: formatting the third chunk fails, as an unforeseen bug would.
+    original = responses.chat_chunk
+    calls: list[int] = []
+
+    def failing_chunk(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("injected")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(responses, "chat_chunk", failing_chunk)
+    body = json.dumps({"model": model_id, "stream": True, "max_tokens": 16,
+                       "messages": [{"role": "user", "content": "Describe the sea."}]}).encode()
+    with socket.create_connection(("127.0.0.1", server.server.port), timeout=60) as connection:
+        connection.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           b"Authorization: Bearer " + (server.token or "").encode() +
+                           b"\r\nContent-Type: application/json\r\nContent-Length: " +
+                           str(len(body)).encode() + b"\r\n\r\n" + body)
+        received = b""
+        while data := connection.recv(65536):  # until the server hangs up
+            received += data
+    assert received.startswith(b"HTTP/1.1 200")
+    assert received.count(b"HTTP/1.") == 1 and b"data: [DONE]" not in received
+    assert received.count(b"data: ") == 2  # the role and one piece of text, then nothing
+    monkeypatch.undo()
+    assert ask(client, model_id, "Hi", max_tokens=2).choices[0].message.content is not None
