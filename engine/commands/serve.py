@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from types import FrameType
+import threading
 
 from engine.api.access import is_loopback
 from engine.api.local import LocalServer
@@ -45,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         raise HearthError(f"--port must be between 0 and 65535, not {port}.")
     model = resolve_model(args.model, config.default_model, paths.models_dir)
-    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl+C too
     if not is_loopback(args.host):
         print(NETWORK_WARNING.format(host=args.host), file=sys.stderr)
     print(f"Loading {model.name}…", file=sys.stderr, flush=True)
@@ -54,19 +53,22 @@ def run(args: argparse.Namespace) -> int:
         port=port, token=config.api.token, allow_network=args.allow_network,
         defaults=config.chat_defaults.sampling,
     )
+    # Ctrl+C and a service manager's stop only raise a flag: an exception raised inside
+    # Thread.join (as KeyboardInterrupt is) can leave the engine thread marked as ended.
+    stopping = threading.Event()
+    previous = {number: signal.signal(number, lambda _number, _frame: stopping.set())
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         name = server.loaded.name if server.loaded else model.stem
         print(f"Serving {name} at {server.url}", flush=True)
         print(f"Token: {server.token}", flush=True)
         print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
-        while not server.wait(0.5):
+        while not stopping.is_set() and not server.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        print("Stopping…", file=sys.stderr, flush=True)
+        if stopping.is_set():
+            print("Stopping…", file=sys.stderr, flush=True)
     finally:
         server.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return 0
-
-
-def _interrupt(_signal: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
