@@ -8,7 +8,9 @@ instead of skipping it: a green run must mean the inference tests ran.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -86,3 +88,14 @@ def remote_engines_closed() -> Iterator[None]:
     """Closes the remote models a test opened through `ClosingEngines` (and their sockets)."""
     yield
     ClosingEngines.close_all()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    """Waits for state that another process or a server thread changes without telling anyone
+    (a log line, a queue's length): it is looked at every 20 ms until true or `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    looked = threading.Event()  # never set: its wait is the interval between looks
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        looked.wait(0.02)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from engine.instance_lock import InstanceLock, holder_pid
 from engine.paths import app_paths
+from tests.conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
@@ -26,14 +26,6 @@ def _hearth(home: Path, *args: str, output: int = subprocess.PIPE) -> subprocess
     )
 
 
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)  # polling a condition in another process, not a fixed wait
-
-
 def _log_has(text: str) -> Callable[[], bool]:
     log = app_paths().log_file
     return lambda: log.exists() and text in log.read_text(encoding="utf-8", errors="replace")
@@ -43,7 +35,7 @@ def _log_has(text: str) -> Callable[[], bool]:
 def first_instance(hearth_home: Path) -> Iterator[subprocess.Popen[str]]:
     process = _hearth(hearth_home, output=subprocess.DEVNULL)  # its log file is enough
     try:
-        _wait_for(_log_has("listening for later starts"), "the first instance to listen")
+        wait_for(_log_has("listening for later starts"), "the first instance to listen")
         yield process
     finally:
         process.kill()
@@ -57,7 +49,7 @@ def test_a_second_start_shows_the_running_window_and_exits(
     second = _hearth(hearth_home)
     output, _ = second.communicate(timeout=START_TIMEOUT_S)
     assert second.returncode == 0, output
-    _wait_for(_log_has("a later start asked for the window"), "the hand-over")
+    wait_for(_log_has("a later start asked for the window"), "the hand-over")
     assert first_instance.poll() is None  # the first one keeps running
     assert holder_pid(app_paths().data_dir) == first_instance.pid
 

@@ -9,8 +9,7 @@ import json
 import math
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from engine.api import responses
 from engine.api.local import LocalServer
 from engine.settings import RuntimeSettings, SamplingSettings
-from tests.conftest import TEST_THREADS
+from tests.conftest import TEST_THREADS, wait_for
 
 MAX_WAITING = 1
 
@@ -60,14 +59,6 @@ def raw(server: LocalServer, method: str, path: str, body: bytes | None = None,
         return response.status, dict(response.getheaders()), json.loads(data) if data else None
     finally:
         connection.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Waits on a condition another thread makes true (the server's own state)."""
-    event, deadline = threading.Event(), time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        event.wait(0.01)
 
 
 def test_models_lists_the_loaded_model(client: openai.OpenAI, model_id: str) -> None:
@@ -287,7 +278,7 @@ def test_a_full_queue_answers_429_with_retry_after(server: LocalServer, client: 
     waiter = threading.Thread(target=lambda: waiting.append(ask(client, model_id, "Hi",
                                                                 max_tokens=2)))
     waiter.start()
-    wait_until(lambda: server.service.waiting == MAX_WAITING)
+    wait_for(lambda: server.service.waiting == MAX_WAITING, "the queue to fill", 30)
     with pytest.raises(openai.RateLimitError) as refused:
         ask(client, model_id, "Hi", max_tokens=2)
     assert int(refused.value.response.headers["Retry-After"]) >= 1
