@@ -58,33 +58,28 @@ def text_completion(job: ApiJob, model: str, text: str, finished: Finished) -> d
 
 def chat_chunk(job: ApiJob, model: str, delta: dict[str, str], finish_reason: str | None,
                with_usage: bool) -> dict[str, Any]:
-    chunk: dict[str, Any] = {
-        "id": f"chatcmpl-{job.id}",
-        "object": "chat.completion.chunk",
-        "created": job.created,
-        "model": model,
-        "system_fingerprint": None,
-        "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                     "finish_reason": finish_reason}],
-    }
-    if with_usage:
-        chunk["usage"] = None  # only the last chunk carries usage, as OpenAI does
-    return chunk
+    return _chunk(f"chatcmpl-{job.id}", "chat.completion.chunk", job, model, {"delta": delta},
+                  finish_reason, with_usage)
 
 
 def text_chunk(job: ApiJob, model: str, text: str, finish_reason: str | None,
                with_usage: bool) -> dict[str, Any]:
+    return _chunk(f"cmpl-{job.id}", "text_completion", job, model, {"text": text},
+                  finish_reason, with_usage)
+
+
+def _chunk(chunk_id: str, kind: str, job: ApiJob, model: str, content: dict[str, Any],
+           finish_reason: str | None, with_usage: bool) -> dict[str, Any]:
     chunk: dict[str, Any] = {
-        "id": f"cmpl-{job.id}",
-        "object": "text_completion",
+        "id": chunk_id,
+        "object": kind,
         "created": job.created,
         "model": model,
         "system_fingerprint": None,
-        "choices": [{"index": 0, "text": text, "logprobs": None,
-                     "finish_reason": finish_reason}],
+        "choices": [{"index": 0, **content, "logprobs": None, "finish_reason": finish_reason}],
     }
     if with_usage:
-        chunk["usage"] = None
+        chunk["usage"] = None  # only the last chunk carries usage, as OpenAI does
     return chunk
 
 

@@ -54,6 +54,15 @@ def add_engine(qtbot: QtBot, window: MainWindow, server: ScriptServer,
     return panel
 
 
+def window_with_remote_models(qtbot: QtBot, open_window: WindowFactory,
+                              server: ScriptServer) -> MainWindow:
+    """A window whose chat picker lists the bundled model and the server's two."""
+    window = open_window()
+    add_engine(qtbot, window, server)
+    qtbot.waitUntil(lambda: window.chat_panel.model_picker.count() == 3, timeout=WAIT_MS)
+    return window
+
+
 def model_rows(panel: RemoteEnginesPanel) -> list[tuple[str, str]]:
     if panel.engines.rowCount() == 0:
         return []
@@ -90,10 +99,8 @@ def test_a_wrong_key_says_so_in_the_tab(
 def test_the_chat_answers_from_a_remote_model_picked_beside_local_ones(
     qtbot: QtBot, open_window: WindowFactory, server: ScriptServer
 ) -> None:
-    window = open_window()
-    add_engine(qtbot, window, server)
+    window = window_with_remote_models(qtbot, open_window, server)
     picker = window.chat_panel.model_picker
-    qtbot.waitUntil(lambda: picker.count() == 3, timeout=WAIT_MS)
     labels = [picker.itemText(i) for i in range(picker.count())]
     assert labels[0].startswith("SmolLM2")  # local models first
     assert labels[1:] == [f"script-model  {REMOTE_MARK} (script)",
@@ -184,10 +191,8 @@ def test_the_prompt_lab_on_a_remote_model_scores_generated_answers_and_says_so(
         json.dumps({"input": text, "output": label}) + "\n"
         for good, bad in zip(positive, negative, strict=True)
         for text, label in ((good, "pos"), (bad, "neg"))), encoding="utf-8")
-    window = open_window()
-    add_engine(qtbot, window, server)
+    window = window_with_remote_models(qtbot, open_window, server)
     picker = window.chat_panel.model_picker
-    qtbot.waitUntil(lambda: picker.count() == 3, timeout=WAIT_MS)
     with qtbot.waitSignal(window.client.modelLoaded, timeout=WAIT_MS):
         picker.activated.emit(1)
 
@@ -244,10 +249,8 @@ def test_a_server_that_never_answers_cannot_keep_hearth_running_after_its_window
 def test_a_silent_server_does_not_hold_up_the_chats_while_its_model_is_asked_for(
     qtbot: QtBot, open_window: WindowFactory, server: ScriptServer
 ) -> None:
-    window = open_window()
-    add_engine(qtbot, window, server)
+    window = window_with_remote_models(qtbot, open_window, server)
     picker = window.chat_panel.model_picker
-    qtbot.waitUntil(lambda: picker.count() == 3, timeout=WAIT_MS)
     asked = server.paths().count("/v1/models")
     server.script("/v1/models", Reply(hold_before_headers=True))
     picker.activated.emit(1)
