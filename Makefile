@@ -52,7 +52,7 @@ typecheck: install
 # The smoke step decodes once in a child process first: a llama.cpp that dies on this CPU is
 # reported as that, in one sentence, instead of as a segfault in whichever test ran first.
 test: lint typecheck
-	$(BIN)/python -m engine.smoke
+	$(BIN)/python -m engine.host.smoke
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 # The first run builds llama-bench from llama-cpp-python's vendored llama.cpp (cached in

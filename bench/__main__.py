@@ -17,9 +17,9 @@ from typing import Any
 
 from bench import engine_bench, gui_bench, loop_profile, report
 from bench.reference import run_llama_bench
-from engine.backend import backend_info, llama_cpp_version
-from engine.models import bundled_model_path
-from engine.runtime import Runtime, batch_thread_count, default_thread_count
+from engine.host.backend import backend_info, llama_cpp_version
+from engine.host.runtime import Runtime, batch_thread_count, default_thread_count
+from engine.models.files import bundled_model_path
 from engine.settings import RuntimeSettings
 
 HERE = Path(__file__).resolve().parent
@@ -60,7 +60,7 @@ def _ratio(ours: float, reference: float) -> float:
 def main() -> int:
     args = _parse()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("hearth.llama", "engine.runtime"):
+    for noisy in ("hearth.llama", "engine.host.runtime"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log = logging.getLogger("bench")
     plan = QUICK if args.quick else FULL

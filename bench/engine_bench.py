@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.chats import ChatService, Turn, TurnEnded
+from engine.chat.prompt import ChatMessage
+from engine.chat.service import ChatService, Turn, TurnEnded
+from engine.chat.store import ChatStore
 from engine.config import AppConfig
-from engine.prompt import ChatMessage
-from engine.runtime import (
+from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
@@ -25,7 +26,6 @@ from engine.runtime import (
     TextChunk,
 )
 from engine.settings import ChatSettings, SamplingSettings
-from engine.store import ChatStore
 
 FILLER = (
     "The history of the lighthouse begins with fires lit on hills to guide ships home. "

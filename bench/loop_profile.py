@@ -16,8 +16,8 @@ from typing import Any
 
 from llama_cpp import _internals
 
-from engine.prompt import ChatMessage
-from engine.runtime import GenerationDone, GenerationRequest, Runtime
+from engine.chat.prompt import ChatMessage
+from engine.host.runtime import GenerationDone, GenerationRequest, Runtime
 from engine.settings import ChatSettings, SamplingSettings
 
 

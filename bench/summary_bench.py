@@ -23,11 +23,11 @@ from typing import Any
 
 from bench.engine_bench import FILLER
 from bench.reference import run_llama_bench
-from engine.documents import pasted_document
-from engine.models import bundled_model_path
-from engine.runtime import Runtime, batch_thread_count, default_thread_count
+from engine.documents.reading import pasted_document
+from engine.documents.summarize import SummaryDone, SummaryOptions, summarize
+from engine.host.runtime import Runtime, batch_thread_count, default_thread_count
+from engine.models.files import bundled_model_path
 from engine.settings import RuntimeSettings
-from engine.summarize import SummaryDone, SummaryOptions, summarize
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def main() -> int:
                         help="document lengths as multiples of the context")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("hearth.llama", "engine.runtime"):
+    for noisy in ("hearth.llama", "engine.host.runtime"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     model = args.model or bundled_model_path()
     if model is None:

@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.models import bundled_model_path
+from engine.host.runtime import Runtime, default_thread_count
+from engine.models.files import bundled_model_path
 from engine.prompt_lab.budget import Budget
 from engine.prompt_lab.prompts import describe
 from engine.prompt_lab.results import TuneResult
 from engine.prompt_lab.search import SearchFinished, SearchProgress, tune
 from engine.prompt_lab.tasks import Split, Task, make_task
-from engine.runtime import Runtime, default_thread_count
 from engine.settings import RuntimeSettings
 
 HERE = Path(__file__).resolve().parent
@@ -183,7 +183,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "tune_results.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("hearth.llama", "engine.runtime"):
+    for noisy in ("hearth.llama", "engine.host.runtime"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     results = tune_benchmark(args.model, args.threads, quick=args.quick, seed=args.seed)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

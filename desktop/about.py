@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from PySide6 import __version__ as pyside_version
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from engine.backend import BackendInfo, llama_cpp_version
+from engine.host.backend import BackendInfo, llama_cpp_version
 from engine.paths import app_paths
 
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
-from desktop.api_client import ApiClient
+from desktop.api.client import ApiClient
 from desktop.engine_worker import EngineWorker
-from desktop.models_client import ModelsClient
-from desktop.prompt_lab_client import PromptLabClient
+from desktop.models.client import ModelsClient
+from desktop.prompt_lab.client import PromptLabClient
 from engine.config import AppConfig
-from engine.documents import Document
+from engine.documents.reading import Document
+from engine.documents.summarize import SummaryOptions
 from engine.paths import AppPaths
-from engine.summarize import SummaryOptions
 
 _FORWARDED = (
     "configLoaded", "modelLoading", "modelLoaded", "modelFailed", "chatsListed", "chatOpened",

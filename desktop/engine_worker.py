@@ -20,32 +20,39 @@ from typing import Any, Concatenate, ParamSpec, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from engine.backend import backend_info
-from engine.chat_engine import ChatEngine, model_key
-from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted, with_documents
+from engine.chat.engine import ChatEngine, model_key
+from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.chat.prompt import ChatMessage
+from engine.chat.service import (
+    ChatService,
+    ReplyEvent,
+    Turn,
+    TurnEnded,
+    TurnStarted,
+    with_documents,
+)
+from engine.chat.store import ChatStore, MessageRecord
 from engine.config import ApiSettings, AppConfig, load_config, save_config
-from engine.document_turns import SummaryStatus, summary_turn
-from engine.documents import Document, pasted_document, read_document
+from engine.documents.reading import Document, pasted_document, read_document
+from engine.documents.summarize import SummaryOptions
+from engine.documents.turns import SummaryStatus, summary_turn
 from engine.errors import (
     ContextOverflowError,
     HearthError,
     MessageTooLongError,
     RemoteOfflineError,
 )
-from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
-from engine.lab_chat import preset_turn
-from engine.models import resolve_model
+from engine.host.backend import backend_info
+from engine.host.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
+from engine.models.files import resolve_model
 from engine.paths import AppPaths
-from engine.prompt import ChatMessage
+from engine.prompt_lab.in_chat import preset_turn
 from engine.prompt_lab.storage import LabStore
 from engine.remote.engine import RemoteEngine
 from engine.remote.engines import RemoteEngines
 from engine.remote.keys import is_remote_key, parse_model_key
 from engine.remote.settings import NetworkSwitch
-from engine.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
 from engine.settings import ChatSettings
-from engine.store import ChatStore, MessageRecord
-from engine.summarize import SummaryOptions
 
 log = logging.getLogger(__name__)
 

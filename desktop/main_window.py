@@ -16,20 +16,20 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.about import show_about
-from desktop.api_panel import ApiPanel
-from desktop.chat_list_model import UNTITLED
-from desktop.chat_tab import ChatTab
+from desktop.api.panel import ApiPanel
+from desktop.chat.list_model import UNTITLED
+from desktop.chat.tab import ChatTab
 from desktop.engine_client import EngineClient
-from desktop.models_tab import ModelsTab
-from desktop.prompt_lab_tab import PromptLabTab
-from desktop.remote_engines_client import NETWORK_OFF_TEXT, NetworkAction
-from desktop.settings_panel import SettingsPanel
+from desktop.models.tab import ModelsTab
+from desktop.prompt_lab.tab import PromptLabTab
+from desktop.remote.client import NETWORK_OFF_TEXT, NetworkAction
+from desktop.settings.panel import SettingsPanel
 from desktop.status_bar import HearthStatusBar
-from engine.backend import BackendInfo
+from engine.chat.store import ChatRecord, MessageRecord
 from engine.config import AppConfig
-from engine.runtime import LoadedModel
+from engine.host.backend import BackendInfo
+from engine.host.runtime import LoadedModel
 from engine.settings import ChatSettings, SamplingSettings
-from engine.store import ChatRecord, MessageRecord
 
 EXPORT_FILTERS = {"markdown": ("Markdown (*.md)", ".md"), "json": ("JSON (*.json)", ".json")}
 

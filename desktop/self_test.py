@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.engine_client import EngineClient
 from desktop.main_window import MainWindow
-from engine.runtime import GenerationDone
-from engine.store import ChatRecord, MessageRecord
+from engine.chat.store import ChatRecord, MessageRecord
+from engine.host.runtime import GenerationDone
 
 
 def _stage(text: str) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
-from desktop.api_status import ApiStatusLabel
+from desktop.api.status import ApiStatusLabel
 from desktop.engine_client import EngineClient
-from engine.backend import BackendInfo
+from engine.chat.store import MessageRecord
+from engine.host.backend import BackendInfo
+from engine.host.runtime import GenerationDone, LoadedModel
 from engine.remote.engine import RemoteModel
-from engine.runtime import GenerationDone, LoadedModel
-from engine.store import MessageRecord
 
 UNDO_WINDOW_MS = 10_000
 

@@ -101,7 +101,7 @@ def check_data_folder(data_dir: Path, app: Path) -> list[str]:
     if not any(" hearth.llama: llama_model_loader: " in line for line in lines):
         raise CheckFailed(f"llama.cpp's log lines are missing from {log_file}")
     bundle = str(app.resolve().parent)
-    if not any(f"engine.runtime: loading {bundle}{os.sep}" in line for line in lines):
+    if not any(f"engine.host.runtime: loading {bundle}{os.sep}" in line for line in lines):
         raise CheckFailed(f"the model was not loaded from inside {bundle} (see {log_file})")
     return lines
 

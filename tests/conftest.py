@@ -17,8 +17,8 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from engine.models import bundled_model_path
-from engine.runtime import Runtime, default_thread_count
+from engine.host.runtime import Runtime, default_thread_count
+from engine.models.files import bundled_model_path
 from engine.settings import RuntimeSettings
 from tests.remote_script_server import ClosingEngines
 

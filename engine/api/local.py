@@ -5,7 +5,7 @@
 
 The engine thread owns the `Runtime`: it loads the model, runs queued jobs one after another
 and closes the model at the end. The desktop app does not use this: its own engine thread runs
-the jobs between chat work (desktop/api_host.py).
+the jobs between chat work (desktop/api/host.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from engine.api.jobs import DEFAULT_MAX_WAITING, ApiService
 from engine.api.runner import ApiRunner
 from engine.api.server import ApiServer
 from engine.errors import HearthError
-from engine.kv_states import ChatKvStates
-from engine.runtime import LoadedModel, Runtime
+from engine.host.kv_states import ChatKvStates
+from engine.host.runtime import LoadedModel, Runtime
 from engine.settings import RuntimeSettings, SamplingSettings
 
 WAIT_S = 0.2  # how long the idle engine thread waits for a job before looking at `stop`

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.api.errors import invalid, unsupported
-from engine.prompt import ChatMessage, Role
+from engine.chat.prompt import ChatMessage, Role
 from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
 
 MAX_STOP_STRINGS = 16

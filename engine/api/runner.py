@@ -31,8 +31,8 @@ from engine.api.jobs import (
 )
 from engine.api.requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
-from engine.kv_states import ChatKvStates
-from engine.runtime import (
+from engine.host.kv_states import ChatKvStates
+from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,

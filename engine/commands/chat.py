@@ -6,12 +6,12 @@ import argparse
 import sys
 import threading
 
+from engine.chat.prompt import ChatMessage
 from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.errors import RemoteReplyCutError
+from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
 from engine.paths import app_paths
-from engine.prompt import ChatMessage
-from engine.runtime import GenerationDone, GenerationRequest, TextChunk
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

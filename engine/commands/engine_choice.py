@@ -3,13 +3,13 @@ app's default, opened as the local runtime or as a remote engine."""
 
 from __future__ import annotations
 
-from engine.chat_engine import ChatEngine
+from engine.chat.engine import ChatEngine
 from engine.config import AppConfig
-from engine.models import resolve_model
+from engine.host.runtime import Runtime
+from engine.models.files import resolve_model
 from engine.paths import AppPaths
 from engine.remote.engines import RemoteEngines
 from engine.remote.keys import is_remote_key
-from engine.runtime import Runtime
 
 MODEL_HELP = ("a model name, a path to a .gguf file, or a remote model as "
               "remote:<engine>/<model id> (see `hearth-cli remote models`)")

@@ -10,8 +10,8 @@ from pathlib import Path
 from engine.commands import models_hub
 from engine.config import load_config, save_config
 from engine.errors import ModelError
-from engine.memory import format_bytes
-from engine.model_library import InstalledModel, ModelLibrary
+from engine.models.library import InstalledModel, ModelLibrary
+from engine.models.memory import format_bytes
 from engine.paths import AppPaths, app_paths
 
 

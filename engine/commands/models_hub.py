@@ -11,14 +11,14 @@ import sys
 import threading
 import time
 
-from engine.catalog import CATALOG
-from engine.credentials import TokenStore
-from engine.downloads import DownloadEvent, DownloadState, run_download
 from engine.errors import ModelError
-from engine.hub import QuantOption, repo_gguf_files, search_gguf
-from engine.memory import format_bytes
-from engine.model_library import ModelLibrary
+from engine.models.catalog import CATALOG
+from engine.models.downloads import DownloadEvent, DownloadState, run_download
+from engine.models.hub import QuantOption, repo_gguf_files, search_gguf
+from engine.models.library import ModelLibrary
+from engine.models.memory import format_bytes
 from engine.paths import app_paths
+from engine.remote.credentials import TokenStore
 
 BAR_WIDTH = 28
 PREFERRED_QUANTS = ("Q4_K_M", "Q4_K_S", "Q5_K_M", "Q4_0", "Q8_0")

@@ -11,7 +11,7 @@ from engine.api.access import is_loopback
 from engine.api.local import LocalServer
 from engine.config import API_DEFAULT_HOST, load_config
 from engine.errors import HearthError
-from engine.models import resolve_model
+from engine.models.files import resolve_model
 from engine.paths import app_paths
 
 NETWORK_WARNING = (

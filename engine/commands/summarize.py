@@ -15,10 +15,14 @@ from typing import TextIO
 
 from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
-from engine.documents import MAX_FILE_BYTES, Document, decode_text, pasted_document, read_document
-from engine.errors import DocumentError
-from engine.paths import app_paths
-from engine.summarize import (
+from engine.documents.reading import (
+    MAX_FILE_BYTES,
+    Document,
+    decode_text,
+    pasted_document,
+    read_document,
+)
+from engine.documents.summarize import (
     PartStarted,
     SummaryDone,
     SummaryForm,
@@ -27,6 +31,8 @@ from engine.summarize import (
     SummaryProgress,
     summarize,
 )
+from engine.errors import DocumentError
+from engine.paths import app_paths
 
 BAR_WIDTH = 24
 STAGE_LABELS = {"part": "reading part", "combine": "combining summaries", "final": "writing"}

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.chat_engine import ChatEngine
+from engine.chat.engine import ChatEngine
 from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.errors import PromptLabError

@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from engine.host.runtime import GenerationDone, GenerationRequest
 from engine.prompt_lab.calibration import (
     Calibration,
     calibrated,
@@ -19,7 +20,6 @@ from engine.prompt_lab.calibration import (
 from engine.prompt_lab.metrics import match_label
 from engine.prompt_lab.prompts import PromptFormat, PromptRenderer, PromptSpec, chat_messages
 from engine.prompt_lab.scorer import Scorer
-from engine.runtime import GenerationDone, GenerationRequest
 from engine.settings import ChatSettings, SamplingSettings
 
 GREEDY = SamplingSettings(temperature=0.0, repeat_penalty=1.0, seed=0)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from engine.chat_engine import EngineModel
+from engine.chat.engine import EngineModel
 from engine.errors import ModelError
+from engine.host.runtime import LoadedModel
 from engine.remote.engine import RemoteModel
-from engine.runtime import LoadedModel
 
 CHUNK = 1024 * 1024
 METHOD = "sha256 of the size and the first and last MiB"

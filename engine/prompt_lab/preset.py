@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.chat_engine import ChatEngine
+from engine.chat.engine import ChatEngine
+from engine.chat.prompt import ChatMessage
 from engine.errors import PromptLabError
-from engine.prompt import ChatMessage
+from engine.host.runtime import GenerationRequest, Runtime
 from engine.prompt_lab.calibration import Calibration
 from engine.prompt_lab.evaluate import GREEDY, Evaluator, chat_request, predict
 from engine.prompt_lab.fingerprint import engine_fingerprint
@@ -24,7 +25,6 @@ from engine.prompt_lab.prompts import PromptFormat, PromptRenderer, PromptSpec, 
 from engine.prompt_lab.results import CandidateRow, TuneResult, spec_from_dict
 from engine.prompt_lab.scorer import Scorer
 from engine.prompt_lab.tasks import Metric, TaskKind
-from engine.runtime import GenerationRequest, Runtime
 from engine.settings import SamplingSettings
 
 PRESET_VERSION = 1

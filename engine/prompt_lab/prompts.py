@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.chat.prompt import ChatMessage
 from engine.errors import ModelError
-from engine.prompt import ChatMessage
 from engine.prompt_lab.scorer import Scorer
 
 

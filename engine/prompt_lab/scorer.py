@@ -17,10 +17,10 @@ import llama_cpp
 import numpy as np
 import numpy.typing as npt
 
-from engine.chat_engine import ChatEngine
+from engine.chat.engine import ChatEngine
+from engine.chat.prompt import ChatMessage
 from engine.errors import ModelError, NoModelLoadedError, PromptLabError
-from engine.prompt import ChatMessage
-from engine.runtime import Runtime, batch_thread_count
+from engine.host.runtime import Runtime, batch_thread_count
 
 LogProbs = npt.NDArray[np.float32]
 

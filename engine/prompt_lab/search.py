@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from engine.chat_engine import ChatEngine, model_key
+from engine.chat.engine import ChatEngine, model_key
 from engine.errors import NoModelLoadedError, PromptLabError
 from engine.prompt_lab.budget import ANSWER_CANDIDATES, PLANS, Budget, Layout, SearchPlan, layout
 from engine.prompt_lab.calibration import CONTENT_FREE_INPUTS, Calibration, log_prior

@@ -1,4 +1,4 @@
-"""A model on a remote server, used like the local `Runtime` (see engine/chat_engine.py).
+"""A model on a remote server, used like the local `Runtime` (see engine/chat/engine.py).
 
 The HTTP stream is read on a thread of its own and handed over through a queue, so Stop ends a
 reply at once (the socket is shut behind it) and, while the server reads a long prompt, the
@@ -23,18 +23,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.context import ContextPlan, plan_context
+from engine.chat.context import ContextPlan, plan_context
+from engine.chat.prompt import ChatMessage
 from engine.errors import (
     NoModelLoadedError,
     RemoteError,
     RemoteOfflineError,
     RemoteReplyCutError,
 )
-from engine.prompt import ChatMessage
-from engine.remote.client import ChatDelta, ChatStream, RemoteClient, RemoteModelListing
-from engine.remote.keys import model_key_for
-from engine.remote.settings import DEFAULT_CONTEXT_LENGTH, Endpoint
-from engine.runtime import (
+from engine.host.runtime import (
     ContextPlanned,
     FinishReason,
     GenerationDone,
@@ -43,6 +40,9 @@ from engine.runtime import (
     StreamEvent,
     TextChunk,
 )
+from engine.remote.client import ChatDelta, ChatStream, RemoteClient, RemoteModelListing
+from engine.remote.keys import model_key_for
+from engine.remote.settings import DEFAULT_CONTEXT_LENGTH, Endpoint
 from engine.settings import SEED_MAX
 
 TOKENS_PER_MESSAGE = 8  # the chat template's tokens around one message (role, start, end)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.credentials import SecretStore
 from engine.errors import RemoteError, SettingsError
 from engine.paths import AppPaths
+from engine.remote.credentials import SecretStore
 from engine.settings_file import load_settings_file, save_settings_file
 
 SETTINGS_VERSION = 1

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.message_model import MessageRole
+from desktop.chat.message_model import MessageRole
 from tests.desktop.conftest import WindowFactory
 
 REPLY_TIMEOUT_MS = 60_000

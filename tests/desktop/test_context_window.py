@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from desktop.chat.message_model import MessageRole
 from desktop.main_window import MainWindow
-from desktop.message_model import MessageRole
 from engine.config import AppConfig
 from engine.settings import ChatSettings, ContextPolicy, RuntimeSettings, SamplingSettings
 from tests.desktop.conftest import WindowFactory

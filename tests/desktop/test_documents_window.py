@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData
 from pytestqt.qtbot import QtBot
 
-from desktop.attachment_bar import SUMMARY_CHOICES
+from desktop.chat.attachment_bar import SUMMARY_CHOICES
 from desktop.main_window import MainWindow
 from tests.desktop.conftest import WindowFactory
 from tests.engine.documents_data import speech_lines

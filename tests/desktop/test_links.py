@@ -10,13 +10,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.chat_panel import ChatPanel
-from desktop.chat_view import ChatView
+from desktop.chat.link_opener import judge_link
+from desktop.chat.message_model import MessageListModel
+from desktop.chat.panel import ChatPanel
+from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
-from desktop.link_opener import judge_link
-from desktop.message_model import MessageListModel
+from engine.chat.store import MessageRecord
 from engine.paths import app_paths
-from engine.store import MessageRecord
 
 REPLY = "Read [the guide](https://example.org/guide) first.\n\n" + "More text. " * 20
 

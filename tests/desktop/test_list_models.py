@@ -7,10 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
-from desktop.chat_list_model import UNTITLED, ChatListModel, ChatRole
-from desktop.message_model import MessageListModel, MessageRole
-from engine.chats import ContextView
-from engine.store import ChatStore
+from desktop.chat.list_model import UNTITLED, ChatListModel, ChatRole
+from desktop.chat.message_model import MessageListModel, MessageRole
+from engine.chat.service import ContextView
+from engine.chat.store import ChatStore
 
 
 def _store(tmp_path: Path) -> ChatStore:
@@ -85,7 +85,7 @@ def test_message_model_streams_and_marks_the_context_window(
 
 
 def test_line_breaks_in_a_reply_stay_line_breaks_outside_code() -> None:
-    from desktop.chat_view import keep_line_breaks
+    from desktop.chat.view import keep_line_breaks
 
     text = "def f(x):\n    return x\nprint(f(1))\n\n```\na\nb\n```\nend"
     kept = keep_line_breaks(text)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.downloads_model import EVENT_ROLE
 from desktop.main_window import MainWindow
-from desktop.model_tables import InstalledModelsModel
-from desktop.models_tab import ModelsTab
-from engine.downloads import DownloadState
+from desktop.models.downloads_model import EVENT_ROLE
+from desktop.models.tab import ModelsTab
+from desktop.models.tables import InstalledModelsModel
+from engine.models.downloads import DownloadState
 from tests.desktop.conftest import WindowFactory
 from tests.hub_imitation import HubImitation, hub_imitation, make_gguf
 

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
-from desktop.prompt_lab_tab import PromptLabTab
-from desktop.prompt_lab_tables import OutcomeFilter
-from desktop.prompt_lab_worker import TUNING_REASON
-from engine.lab_chat import classification_reply
+from desktop.prompt_lab.tab import PromptLabTab
+from desktop.prompt_lab.tables import OutcomeFilter
+from desktop.prompt_lab.worker import TUNING_REASON
 from engine.paths import app_paths
+from engine.prompt_lab.in_chat import classification_reply
 from engine.prompt_lab.preset import Classification
 from engine.prompt_lab.results import TuneResult
 from engine.prompt_lab.storage import LabStore

@@ -13,11 +13,11 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.chat.message_model import MessageRole
 from desktop.main_window import MainWindow
-from desktop.message_model import MessageRole
-from desktop.model_picker import REMOTE_MARK
-from desktop.remote_engines_client import NETWORK_OFF_TEXT
-from desktop.remote_engines_panel import KEY_ROLE, RemoteEnginesPanel
+from desktop.models.picker import REMOTE_MARK
+from desktop.remote.client import NETWORK_OFF_TEXT
+from desktop.remote.panel import KEY_ROLE, RemoteEnginesPanel
 from engine.prompt_lab.results import TuneResult
 from engine.prompt_lab.search import GENERATION_NOTE
 from engine.remote.engine import RemoteModel

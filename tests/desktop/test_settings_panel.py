@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from desktop.settings_form import NumberFieldsForm
-from desktop.settings_panel import FIX_FIELDS, NO_CHAT_NOTE, SettingsPanel
+from desktop.settings.form import NumberFieldsForm
+from desktop.settings.panel import FIX_FIELDS, NO_CHAT_NOTE, SettingsPanel
 from engine.config import AppConfig
 from engine.settings import (
     BUILTIN_PRESETS,

@@ -11,9 +11,9 @@ from engine.api.access import is_loopback, new_token, token_matches
 from engine.api.errors import ApiError
 from engine.api.jobs import ApiJob, ApiService, Failed
 from engine.api.requests import parse_chat, parse_completion, parse_embeddings
+from engine.chat.prompt import ChatMessage
 from engine.config import ApiSettings, AppConfig
 from engine.errors import SettingsError
-from engine.prompt import ChatMessage
 from engine.settings import SamplingSettings
 
 DEFAULTS = SamplingSettings(temperature=0.5, max_tokens=100)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import CATALOG, CatalogModel, catalog_model
 from engine.errors import ModelError
-from engine.gguf import read_header
-from engine.memory import MachineMemory, fits
-from engine.model_library import quantization_from_name
+from engine.models.catalog import CATALOG, CatalogModel, catalog_model
+from engine.models.gguf import read_header
+from engine.models.library import quantization_from_name
+from engine.models.memory import MachineMemory, fits
 from tests.engine.test_gguf_checks import gguf_bytes, kv_string, kv_u32
 
 GIB = 1024**3

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.chats import ChatService, ContextView, Turn, TurnEnded, TurnStarted
+from engine.chat.service import ChatService, ContextView, Turn, TurnEnded, TurnStarted
+from engine.chat.store import ChatStore
 from engine.config import AppConfig
 from engine.errors import HearthError, MessageTooLongError
-from engine.runtime import GenerationDone, Runtime, TextChunk
+from engine.host.runtime import GenerationDone, Runtime, TextChunk
 from engine.settings import ChatSettings, SamplingSettings
-from engine.store import ChatStore
 
 CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=24, seed=5)))
 

@@ -13,7 +13,7 @@ import pytest
 
 from engine.commands.models_hub import choose_option
 from engine.errors import ModelError
-from engine.hub import QuantOption, RemoteFile
+from engine.models.hub import QuantOption, RemoteFile
 from tests.hub_imitation import HubImitation, hub_imitation, make_gguf
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.config import AppConfig
+from engine.host.runtime import Runtime
 from engine.paths import app_paths
-from engine.runtime import Runtime
 from engine.settings import RuntimeSettings
 from tests.engine.documents_data import encrypted_pdf_bytes, speech_lines
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import llama_cpp
 import pytest
 
-from engine.context import KEPT_HEAD, TRIM_TARGET, ContextPlan, plan_context
+from engine.chat.context import KEPT_HEAD, TRIM_TARGET, ContextPlan, plan_context
+from engine.chat.prompt import ChatMessage
 from engine.errors import ContextOverflowError, MessageTooLongError
-from engine.prompt import ChatMessage
-from engine.runtime import (
+from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,

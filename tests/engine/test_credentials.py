@@ -10,9 +10,9 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from engine.credentials import KEYRING_SERVICE, KEYRING_USER, TokenStore
 from engine.errors import CredentialsError
 from engine.paths import app_paths
+from engine.remote.credentials import KEYRING_SERVICE, KEYRING_USER, TokenStore
 
 
 class MemoryKeyring(KeyringBackend):

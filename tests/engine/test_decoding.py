@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.decoding import StopMatcher, Utf8Stream
+from engine.host.decoding import StopMatcher, Utf8Stream
 
 
 def feed_all(stream: Utf8Stream, pieces: list[bytes]) -> list[str]:

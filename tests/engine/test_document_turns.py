@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.chats import ChatService, Turn, TurnEnded, TurnStarted, _history_for
+from engine.chat.service import ChatService, Turn, TurnEnded, TurnStarted, _history_for
+from engine.chat.store import ChatStore
 from engine.config import AppConfig
-from engine.document_turns import SummaryStatus, summary_turn
-from engine.documents import pasted_document
-from engine.runtime import Runtime
+from engine.documents.reading import pasted_document
+from engine.documents.summarize import SummaryOptions
+from engine.documents.turns import SummaryStatus, summary_turn
+from engine.host.runtime import Runtime
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-from engine.store import ChatStore
-from engine.summarize import SummaryOptions
 from tests.conftest import TEST_THREADS
 from tests.engine.documents_data import speech_lines
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.documents import (
+from engine.documents.reading import (
     MAX_FILE_BYTES,
     MAX_TEXT_CHARS,
     normalize_text,

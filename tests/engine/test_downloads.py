@@ -14,8 +14,15 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from engine import downloads
-from engine.downloads import (
+from engine.errors import (
+    DownloadError,
+    GatedModelError,
+    HubError,
+    HubOfflineError,
+    NotEnoughSpaceError,
+)
+from engine.models import downloads
+from engine.models.downloads import (
     DownloadEvent,
     DownloadManager,
     DownloadState,
@@ -25,16 +32,9 @@ from engine.downloads import (
     partial_downloads,
     run_download,
 )
-from engine.errors import (
-    DownloadError,
-    GatedModelError,
-    HubError,
-    HubOfflineError,
-    NotEnoughSpaceError,
-)
-from engine.gguf import read_header
-from engine.hub import QuantOption, RemoteFile, repo_gguf_files
-from engine.models import check_model_file
+from engine.models.files import check_model_file
+from engine.models.gguf import read_header
+from engine.models.hub import QuantOption, RemoteFile, repo_gguf_files
 from engine.paths import app_paths
 from tests.hub_imitation import HubImitation, hub_imitation, make_gguf
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.chat.store import ChatRecord, ChatStore, MessageRecord
 from engine.errors import StoreError
-from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
-from engine.store import ChatRecord, ChatStore, MessageRecord
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ModelError
-from engine.gguf import read_header
+from engine.models.gguf import read_header
 
 
 def test_the_bundled_models_header(bundled_model: Path) -> None:

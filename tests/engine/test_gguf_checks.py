@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import models as models_module
 from engine.errors import ModelError, ModelTooBigError
-from engine.gguf import read_header
-from engine.memory import MachineMemory
-from engine.models import check_model_file, inspect_model_file
-from engine.runtime import Runtime
+from engine.host.runtime import Runtime
+from engine.models import files as models_module
+from engine.models.files import check_model_file, inspect_model_file
+from engine.models.gguf import read_header
+from engine.models.memory import MachineMemory
 from engine.settings import RuntimeSettings
 
 GB = 10**9

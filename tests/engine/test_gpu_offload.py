@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import runtime as runtime_module
-from engine.backend import BackendInfo, Device, backend_info, layers_that_fit
-from engine.runtime import Runtime, gpu_layers_for
+from engine.host import runtime as runtime_module
+from engine.host.backend import BackendInfo, Device, backend_info, layers_that_fit
+from engine.host.runtime import Runtime, gpu_layers_for
 from engine.settings import RuntimeSettings
 
 MIB = 1024 * 1024

@@ -11,7 +11,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.hf_api import RepoFile
 
 from engine.errors import HubError, HubOfflineError
-from engine.hub import (
+from engine.models.hub import (
     QuantOption,
     RemoteFile,
     group_gguf_files,

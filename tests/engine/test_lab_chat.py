@@ -10,22 +10,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.chats import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted
+from engine.chat.service import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted
+from engine.chat.store import ChatStore
 from engine.config import AppConfig
-from engine.documents import pasted_document
+from engine.documents.reading import pasted_document
 from engine.errors import HearthError
-from engine.lab_chat import classification_reply, preset_turn, start_preset_chat
+from engine.host.runtime import Runtime
 from engine.paths import app_paths
 from engine.prompt_lab.calibration import Calibration
 from engine.prompt_lab.evaluate import GREEDY, Evaluator
 from engine.prompt_lab.fingerprint import model_fingerprint
+from engine.prompt_lab.in_chat import classification_reply, preset_turn, start_preset_chat
 from engine.prompt_lab.preset import LabPreset, classify
 from engine.prompt_lab.prompts import Demo, PromptFormat, PromptSpec
 from engine.prompt_lab.scorer import Scorer
 from engine.prompt_lab.storage import LabStore
 from engine.prompt_lab.tasks import Metric, TaskKind
-from engine.runtime import Runtime
-from engine.store import ChatStore
 
 
 @pytest.fixture

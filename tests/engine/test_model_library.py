@@ -14,10 +14,18 @@ from typing import Any
 
 import pytest
 
-from engine import model_library as library_module
 from engine.errors import ModelError, OperationCancelled
-from engine.gguf import read_header
-from engine.memory import (
+from engine.models import library as library_module
+from engine.models.files import resolve_model
+from engine.models.gguf import read_header
+from engine.models.library import (
+    ImportDone,
+    ImportProgress,
+    InstalledModel,
+    ModelLibrary,
+    quantization_from_name,
+)
+from engine.models.memory import (
     MachineMemory,
     MemoryEstimate,
     ModelShape,
@@ -25,14 +33,6 @@ from engine.memory import (
     fits,
     machine_memory,
 )
-from engine.model_library import (
-    ImportDone,
-    ImportProgress,
-    InstalledModel,
-    ModelLibrary,
-    quantization_from_name,
-)
-from engine.models import resolve_model
 from tests.engine.test_gguf_checks import gguf_bytes, kv_string, tiny_model
 
 MIB = 1024 * 1024

@@ -29,7 +29,7 @@ def test_importing_every_engine_module_loads_no_qt() -> None:
     count_line, qt_line = result.stdout.strip().splitlines()[-2:]
     count, names = count_line.split(" ", 1)
     assert int(count) >= 10
-    assert {"engine.runtime", "engine.cli", "engine.chats", "engine.store"} <= set(
+    assert {"engine.host.runtime", "engine.cli", "engine.chat.service", "engine.chat.store"} <= set(
         names.split(",")
     )
     assert qt_line == "QT:", f"engine imported Qt: {qt_line}"

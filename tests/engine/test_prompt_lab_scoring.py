@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from llama_cpp import Llama
 
-from engine.prompt import ChatMessage
+from engine.chat.prompt import ChatMessage
+from engine.host.runtime import Runtime
 from engine.prompt_lab.evaluate import Evaluator
 from engine.prompt_lab.prompts import Demo, PromptFormat, PromptSpec
 from engine.prompt_lab.scorer import Scorer
-from engine.runtime import Runtime
 
 SPEC = PromptSpec(
     PromptFormat.CHAT,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from engine.errors import PromptLabError
+from engine.host.runtime import Runtime, TextChunk
 from engine.paths import app_paths
 from engine.prompt_lab.budget import SearchPlan, estimate_seconds, layout
 from engine.prompt_lab.evaluate import Evaluator
@@ -38,7 +39,6 @@ from engine.prompt_lab.search import (
 )
 from engine.prompt_lab.storage import LabStore
 from engine.prompt_lab.tasks import Metric, Task, TaskKind, make_task
-from engine.runtime import Runtime, TextChunk
 
 POSITIVE = [
     "I loved every minute of it.", "Wonderful and moving.", "A delight from start to finish.",

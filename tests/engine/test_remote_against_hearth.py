@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 
 from engine.api.local import LocalServer
-from engine.chats import ChatService, Turn, TurnEnded
+from engine.chat.prompt import ChatMessage
+from engine.chat.service import ChatService, Turn, TurnEnded
+from engine.chat.store import ChatStore
 from engine.config import AppConfig
 from engine.errors import RemoteAuthError
-from engine.paths import app_paths
-from engine.prompt import ChatMessage
-from engine.remote.client import Timeouts
-from engine.remote.engines import RemoteEngines
-from engine.runtime import (
+from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
@@ -26,8 +24,10 @@ from engine.runtime import (
     StreamEvent,
     TextChunk,
 )
+from engine.paths import app_paths
+from engine.remote.client import Timeouts
+from engine.remote.engines import RemoteEngines
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-from engine.store import ChatStore
 from tests.conftest import TEST_THREADS
 from tests.remote_script_server import ClosingEngines
 

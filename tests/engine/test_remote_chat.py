@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from engine.chats import ChatService, Turn, TurnEnded, TurnStarted
+from engine.chat.service import ChatService, Turn, TurnEnded, TurnStarted
+from engine.chat.store import ChatStore
 from engine.config import AppConfig
-from engine.document_turns import summary_turn
-from engine.documents import pasted_document
+from engine.documents.reading import pasted_document
+from engine.documents.summarize import SummaryOptions
+from engine.documents.turns import summary_turn
 from engine.errors import RemoteReplyCutError
+from engine.host.runtime import Runtime, TextChunk
 from engine.paths import app_paths
 from engine.remote.client import Timeouts
 from engine.remote.engine import RemoteEngine
-from engine.runtime import Runtime, TextChunk
 from engine.settings import ChatSettings, SamplingSettings
-from engine.store import ChatStore
-from engine.summarize import SummaryOptions
 from tests.engine.documents_data import speech_lines
 from tests.remote_script_server import (
     ClosingEngines,

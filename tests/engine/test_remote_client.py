@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine.chat.prompt import ChatMessage
 from engine.errors import (
     RemoteAuthError,
     RemoteConnectionError,
@@ -21,14 +22,7 @@ from engine.errors import (
     RemoteReplyCutError,
     SettingsError,
 )
-from engine.paths import app_paths
-from engine.prompt import ChatMessage
-from engine.remote.client import Timeouts
-from engine.remote.engine import RemoteEngine, estimate_tokens
-from engine.remote.engines import RemoteEngines
-from engine.remote.settings import api_key_store, load_remote_settings
-from engine.remote.sse import event_data
-from engine.runtime import (
+from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
@@ -37,6 +31,12 @@ from engine.runtime import (
     StreamEvent,
     TextChunk,
 )
+from engine.paths import app_paths
+from engine.remote.client import Timeouts
+from engine.remote.engine import RemoteEngine, estimate_tokens
+from engine.remote.engines import RemoteEngines
+from engine.remote.settings import api_key_store, load_remote_settings
+from engine.remote.sse import event_data
 from engine.settings import ChatSettings, SamplingSettings
 from tests.remote_script_server import (
     ClosingEngines,

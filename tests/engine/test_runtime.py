@@ -15,9 +15,9 @@ from typing import Any, cast
 import llama_cpp
 import pytest
 
+from engine.chat.prompt import ChatMessage
 from engine.errors import ContextOverflowError, ModelError, NoModelLoadedError
-from engine.prompt import ChatMessage
-from engine.runtime import (
+from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
@@ -423,7 +423,7 @@ def test_a_model_that_llama_cpp_refuses_keeps_the_previous_one(
 
 
 def test_token_pieces_of_any_length_come_back_whole(runtime: Runtime) -> None:
-    from engine.runtime import TokenPieces
+    from engine.host.runtime import TokenPieces
 
     llm = runtime._llm
     assert llm is not None

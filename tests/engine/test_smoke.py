@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from engine import smoke
+from engine.host import smoke
 
 
 def test_one_decode_passes_on_this_machine(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.chat.migrations import MIGRATIONS, Migration, apply_migrations
+from engine.chat.store import ChatStore, default_title
 from engine.errors import DiskFullError, StoreError
-from engine.migrations import MIGRATIONS, Migration, apply_migrations
-from engine.store import ChatStore, default_title
 
 
 @pytest.fixture

@@ -13,12 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import summary_prompts as prompts
-from engine.documents import Document, pasted_document
-from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
-from engine.runtime import Runtime
-from engine.settings import RuntimeSettings
-from engine.summarize import (
+from engine.documents import summary_prompts as prompts
+from engine.documents.reading import Document, pasted_document
+from engine.documents.summarize import (
     PartDone,
     PartStarted,
     Piece,
@@ -33,6 +30,9 @@ from engine.summarize import (
     split_pieces,
     summarize,
 )
+from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
+from engine.host.runtime import Runtime
+from engine.settings import RuntimeSettings
 from tests.conftest import TEST_THREADS
 from tests.engine.documents_data import PLANTED_NAME, PLANTED_SECTION, speech_lines
 

@@ -7,8 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
-from engine.downloads import DownloadEvent, run_download
-from engine.hub import repo_gguf_files
+from engine.models.downloads import DownloadEvent, run_download
+from engine.models.hub import repo_gguf_files
 
 
 def main() -> None:

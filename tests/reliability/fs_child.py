@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.chat.store import ChatStore
 from engine.config import AppConfig, load_config, save_config
 from engine.settings import ChatSettings
-from engine.store import ChatStore
 
 BEFORE = AppConfig(chat_defaults=ChatSettings(system_prompt="Saved before."))
 AFTER = AppConfig(chat_defaults=ChatSettings(system_prompt="Tried after."))

@@ -23,12 +23,12 @@ from typing import Any
 
 import llama_cpp
 
-from engine.chats import ChatService, Turn, TurnEnded, TurnStarted
+from engine.chat.service import ChatService, Turn, TurnEnded, TurnStarted
+from engine.chat.store import ChatStore, MessageStatus
 from engine.config import AppConfig, save_config
-from engine.models import bundled_model_path
-from engine.runtime import Runtime
+from engine.host.runtime import Runtime
+from engine.models.files import bundled_model_path
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-from engine.store import ChatStore, MessageStatus
 
 Tell = Callable[..., None]
 CHAT_CONFIG = AppConfig(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.chat.store import ChatStore
 from engine.config import AppConfig, load_config, save_config
 from engine.errors import StoreError
 from engine.settings import ChatSettings
-from engine.store import ChatStore
 
 
 def reopened(path: Path) -> list[tuple[str, str, str]]:

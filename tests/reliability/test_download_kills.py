@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.model_library import ModelLibrary
+from engine.models.library import ModelLibrary
 from engine.paths import app_paths
 from tests.hub_imitation import HubImitation, hub_imitation
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import HearthError
-from engine.gguf import GgufHeader, read_header
+from engine.models.gguf import GgufHeader, read_header
 from tests.gguf_forge import TensorInfo, Value, ValueType, header_bytes, read_layout, string_bytes
 
 _WORDS = re.compile(r"\d[\d,]*")  # numbers vary; the kind of refusal is what to count

@@ -13,10 +13,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.documents.summarize import Piece, pack, split_pieces
 from engine.errors import PromptLabError
 from engine.prompt_lab.task_files import read_examples, write_examples
 from engine.prompt_lab.tasks import Example
-from engine.summarize import Piece, pack, split_pieces
 
 FUZZ = settings(max_examples=300, deadline=timedelta(seconds=2), derandomize=True,
                 database=None, suppress_health_check=[HealthCheck.too_slow])

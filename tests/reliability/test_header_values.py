@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ModelError
-from engine.gguf import (
+from engine.models.files import check_header_values, inspect_model_file
+from engine.models.gguf import (
     MAX_ARRAY,
     MAX_HEADER,
     MAX_KEYS,
@@ -35,8 +36,7 @@ from engine.gguf import (
     GgufHeader,
     read_header,
 )
-from engine.gguf import Value as HeaderValue
-from engine.models import check_header_values, inspect_model_file
+from engine.models.gguf import Value as HeaderValue
 from tests.gguf_forge import (
     TensorInfo,
     Value,
@@ -51,8 +51,8 @@ CHILD = textwrap.dedent("""
     import sys, threading
     from pathlib import Path
     from engine.errors import HearthError
-    from engine.prompt import ChatMessage
-    from engine.runtime import GenerationRequest, Runtime
+    from engine.chat.prompt import ChatMessage
+    from engine.host.runtime import GenerationRequest, Runtime
     from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
     runtime = Runtime()
     try:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.chat.prompt import ChatMessage
 from engine.errors import ModelError
-from engine.gguf import read_header
-from engine.prompt import ChatMessage
-from engine.runtime import GenerationDone, GenerationRequest, Runtime
+from engine.host.runtime import GenerationDone, GenerationRequest, Runtime
+from engine.models.gguf import read_header
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 from tests.gguf_forge import (
     TensorInfo,
@@ -124,8 +124,8 @@ CHILD = textwrap.dedent("""
     import sys, threading
     from pathlib import Path
     from engine.errors import HearthError
-    from engine.prompt import ChatMessage
-    from engine.runtime import GenerationRequest, Runtime
+    from engine.chat.prompt import ChatMessage
+    from engine.host.runtime import GenerationRequest, Runtime
     from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
     runtime = Runtime()
     try:

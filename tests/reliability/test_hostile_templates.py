@@ -20,20 +20,20 @@ from pathlib import Path
 import pytest
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from engine.chats import ChatService, Turn, TurnEnded
-from engine.config import AppConfig
-from engine.errors import ModelError
-from engine.gguf import read_header
-from engine.prompt import (
+from engine.chat.prompt import (
     RENDER_SECONDS,
     ChatMessage,
     ChatTemplate,
     TemplateRefusedError,
     check_chat_templates,
 )
-from engine.runtime import Runtime
+from engine.chat.service import ChatService, Turn, TurnEnded
+from engine.chat.store import ChatStore
+from engine.config import AppConfig
+from engine.errors import ModelError
+from engine.host.runtime import Runtime
+from engine.models.gguf import read_header
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-from engine.store import ChatStore
 from tests.gguf_forge import Value, copy_with_metadata
 
 CONVERSATION = [
@@ -261,7 +261,7 @@ CHILD = textwrap.dedent("""
     import resource, sys
     from pathlib import Path
     from engine.errors import HearthError
-    from engine.runtime import Runtime
+    from engine.host.runtime import Runtime
     from engine.settings import RuntimeSettings
     size = int(Path("/proc/self/status").read_text().split("VmSize:")[1].split()[0]) * 1024
     limit = size + 2 * 1024**3  # room for the model, not for a folded gigabyte constant twice

@@ -32,9 +32,9 @@ from typing import Any
 
 import pytest
 
+from engine.chat.migrations import MIGRATIONS
+from engine.chat.store import ChatStore, MessageRecord
 from engine.config import load_config
-from engine.migrations import MIGRATIONS
-from engine.store import ChatStore, MessageRecord
 from tests.reliability import kill_child
 
 KILL_SEED = int(os.environ.get("HEARTH_KILL_SEED", "7"))

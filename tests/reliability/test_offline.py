@@ -18,12 +18,12 @@ import huggingface_hub
 import llama_cpp
 import pytest
 
-from engine.chats import ChatService, Turn, TurnEnded
+from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.chat.service import ChatService, Turn, TurnEnded
+from engine.chat.store import ChatStore
 from engine.config import AppConfig, load_config, save_config
-from engine.export import chat_to_json, chat_to_markdown, write_text_atomically
-from engine.runtime import Runtime
+from engine.host.runtime import Runtime
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-from engine.store import ChatStore
 from tests.reliability.netguard import refuse_network
 
 

@@ -1,0 +1,1 @@
+"""The Chat tab: the chat list, the conversation, the composer and attachments."""

@@ -1,0 +1,413 @@
+"""The chat panel: the conversation, its message actions and the composer."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.chat.attachment_bar import AttachmentBar
+from desktop.chat.composer import Composer
+from desktop.chat.link_opener import confirm_and_open
+from desktop.chat.message_model import MessageListModel
+from desktop.chat.view import ChatView
+from desktop.engine_client import EngineClient
+from desktop.models.picker import ModelPicker
+from engine.chat.service import ContextView
+from engine.chat.store import ChatRecord, MessageRecord
+from engine.documents.reading import Document
+from engine.documents.summarize import SummaryOptions
+from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
+
+_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+def code_blocks(markdown: str) -> list[str]:
+    return [block.rstrip("\n") for block in _CODE_BLOCK.findall(markdown)]
+
+
+class ChatPanel(QWidget):
+    notice = Signal(str)  # a one-line message for the status bar
+
+    def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self.chat_id: int | None = None
+        self._editing = False
+        self._drafts: dict[int, str] = {}  # unsent text of the chats not on screen
+        # Messages sent while the model loads simply wait in the engine's queue.
+        self._model_failed = False
+        self.messages = MessageListModel(self)
+
+        self.view = ChatView(self)
+        self.view.setModel(self.messages)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_menu)
+        self.view.linkClicked.connect(lambda url: confirm_and_open(self, url))
+        self.messages.modelReset.connect(self.view.message_delegate.clear_cache)
+
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Chat notice")
+        self.banner.hide()
+
+        self.composer = Composer(self)
+        self.composer.submitted.connect(self.submit)
+        self.composer.documentPasted.connect(lambda text: self._prepare(pasted=text))
+        self.composer.filesDropped.connect(lambda paths: self._prepare(path=paths[0]))
+        self.attachment = AttachmentBar(self)
+        self.attachment.removed.connect(self._drop_attachment)
+        self.attachment.summarizeRequested.connect(self.summarize)
+        self._document_request = 0
+        self._in_flight_document: tuple[Document, int] | None = None
+        self.attach_button = QPushButton("Attach…", self)
+        self.attach_button.setToolTip("Attach a document: .txt, .md, .html, .pdf or .docx")
+        self.attach_button.clicked.connect(self.choose_document)
+        self.send_button = QPushButton("Send", self)
+        self.send_button.setAccessibleName("Send or stop")
+        self.send_button.clicked.connect(self._send_or_stop)
+
+        self.copy_action = self._action("Copy message", QKeySequence.StandardKey.Copy,
+                                        self.copy_message)
+        self.copy_code_action = self._action("Copy code", QKeySequence("Ctrl+Shift+C"),
+                                             self.copy_code)
+        self.regenerate_action = self._action("Regenerate reply", QKeySequence("Ctrl+R"),
+                                              self.regenerate)
+        self.edit_action = self._action("Edit last message", QKeySequence("Ctrl+E"),
+                                        self.edit_last)
+        self.stop_action = self._action("Stop", QKeySequence(Qt.Key.Key_Escape), self.stop)
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+        actions = QHBoxLayout()
+        for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
+                       self.edit_action):
+            button = QPushButton(action.text(), self)
+            button.setAccessibleName(action.text())
+            button.setToolTip(f"{action.text()} ({action.shortcut().toString()})")
+            button.clicked.connect(action.trigger)
+            action.enabledChanged.connect(button.setEnabled)
+            button.setEnabled(action.isEnabled())
+            actions.addWidget(button)
+        actions.addStretch(1)
+        self.model_picker = ModelPicker(client, self)
+        actions.addWidget(self.model_picker)
+
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
+        input_row.addWidget(self.composer, 1)
+        input_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.attachment)
+        layout.addLayout(input_row)
+
+        client.chatOpened.connect(self._on_chat_opened)
+        client.contextChanged.connect(self._on_context)
+        client.replyStarted.connect(self._on_reply_started)
+        client.replyDelta.connect(self._on_delta)
+        client.promptProgress.connect(self._on_prompt_progress)
+        client.replyEnded.connect(self._on_reply_ended)
+        client.turnRefused.connect(self._on_turn_refused)
+        client.contextFull.connect(self._on_context_full)
+        client.errorOccurred.connect(self._on_error)
+        client.modelLoaded.connect(self._on_model_ready)
+        client.modelFailed.connect(self._on_model_failed)
+        client.chatDeleted.connect(self._on_chat_deleted)
+        client.documentReady.connect(self._on_document_ready)
+        client.documentFailed.connect(self._on_document_failed)
+        client.summaryStatus.connect(self._on_summary_status)
+        self._update_state()
+
+    def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey,
+                slot: object) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    @property
+    def busy(self) -> bool:
+        return self._client.busy
+
+    def _update_state(self) -> None:
+        has_chat = self.chat_id is not None
+        rows = self.messages.rowCount()
+        last_user = self.messages.last_row_of("user")
+        idle = not self.busy
+        self.send_button.setText("Stop" if self.busy else "Send")
+        self.send_button.setEnabled(self.busy or (has_chat and not self._model_failed))
+        self.stop_action.setEnabled(self.busy or self._editing)  # Esc also cancels an edit
+        self.composer.setEnabled(has_chat)
+        self.copy_action.setEnabled(rows > 0)
+        self.copy_code_action.setEnabled(rows > 0)
+        can_turn = idle and not self._model_failed and last_user >= 0
+        self.regenerate_action.setEnabled(can_turn)
+        self.edit_action.setEnabled(can_turn)
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def _send_or_stop(self) -> None:
+        if self.busy:
+            self.stop()
+        else:
+            self.submit()
+
+    def submit(self) -> None:
+        text = self.composer.toPlainText()
+        if self.busy or self.chat_id is None or not text.strip() or self._model_failed:
+            return
+        document = self.attachment.document
+        if self._editing:
+            self._client.edit_last(self.chat_id, text)
+        elif document is not None:
+            self._in_flight_document = (document, self.attachment.tokens)
+            self._client.send_with_document(self.chat_id, text, document, self.attachment.tokens)
+            self.attachment.clear()
+        else:
+            self._client.send(self.chat_id, text)
+        self._editing = False
+        self.composer.clear()
+        self.show_banner("")
+        self.view.follow()
+        self._update_state()
+
+    def choose_document(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Attach a document", "",
+            "Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)")
+        if path:
+            self._prepare(path=path)
+
+    def _prepare(self, path: str = "", pasted: str = "") -> None:
+        self._document_request = self._client.prepare_document(path, pasted)
+        self.show_banner("Reading the document…")
+
+    def _on_document_ready(self, request: int, document: Document, tokens: int) -> None:
+        if request != self._document_request:
+            return  # replaced by a later attachment
+        self.show_banner("")
+        self.attachment.show_document(document, tokens)
+        self.composer.setFocus()
+
+    def _on_document_failed(self, request: int, why: str) -> None:
+        if request == self._document_request:
+            self.show_banner(why)
+
+    def _drop_attachment(self) -> None:
+        self._document_request = 0
+        self.attachment.clear()
+
+    def summarize(self, options: SummaryOptions) -> None:
+        document = self.attachment.document
+        if self.busy or self.chat_id is None or document is None or self._model_failed:
+            return
+        self._in_flight_document = (document, self.attachment.tokens)
+        self._client.summarize(self.chat_id, document, self.attachment.tokens, options)
+        self.attachment.clear()
+        self.attachment.show_status("Starting the summary…", 0.0, None)
+        self.view.follow()
+        self._update_state()
+
+    def _on_summary_status(self, chat_id: int, step: str, fraction: float,
+                           seconds_left: float | None) -> None:
+        if chat_id == self.chat_id:
+            self.attachment.show_status(step, fraction, seconds_left)
+
+    def stop(self) -> None:
+        if self.busy:
+            self._client.stop()
+        elif self._editing:
+            self._editing = False
+            self.composer.clear()
+            self.show_banner("")
+            self._update_state()
+
+    def regenerate(self) -> None:
+        if self.chat_id is not None and not self.busy:
+            self._client.regenerate(self.chat_id)
+            self.view.follow()
+            self._update_state()
+
+    def edit_last(self) -> None:
+        row = self.messages.last_row_of("user")
+        found = self.messages.message_at(row)
+        if found is None or self.busy:
+            return
+        self._editing = True
+        self.composer.setPlainText(found[1])
+        self.composer.setFocus()
+        self.show_banner("Editing your last message — Enter resends it, Esc cancels.")
+        self._update_state()
+
+    def _current_text(self) -> str | None:
+        index = self.view.currentIndex()
+        row = index.row() if index.isValid() else self.messages.rowCount() - 1
+        found = self.messages.message_at(row)
+        return found[1] if found else None
+
+    def copy_message(self) -> None:
+        text = self._current_text()
+        if text is not None:
+            QGuiApplication.clipboard().setText(text)
+            self.notice.emit("Message copied.")
+
+    def copy_code(self) -> None:
+        text = self._current_text() or ""
+        blocks = code_blocks(text)
+        if not blocks:
+            self.notice.emit("This message has no code block.")
+            return
+        QGuiApplication.clipboard().setText("\n\n".join(blocks))
+        self.notice.emit(f"Copied {len(blocks)} code block{'s' if len(blocks) > 1 else ''}.")
+
+    def _show_menu(self, position: QPoint) -> None:
+        index = self.view.indexAt(position)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
+                       self.edit_action):
+            menu.addAction(action)
+        menu.popup(self.view.viewport().mapToGlobal(position))
+
+    def _on_chat_opened(self, chat: ChatRecord, messages: list[MessageRecord],
+                        _settings: object) -> None:
+        changed = chat.id != self.chat_id
+        if changed and self.chat_id is not None:
+            self._keep_draft(self.chat_id, self.composer.toPlainText())
+        self.chat_id = chat.id
+        self.messages.set_messages(chat.id, messages, chat.context_start_id)
+        if changed:
+            self._editing = False
+            self.composer.setPlainText(self._drafts.pop(chat.id, ""))
+            self.show_banner("")
+            self.view.follow()
+            focused = QApplication.focusWidget()
+            # Arrowing through the chat list must not pull the focus away from it.
+            if focused is None or self.isAncestorOf(focused):
+                self.composer.setFocus()
+        self._update_state()
+
+    def _keep_draft(self, chat_id: int, text: str) -> None:
+        if text.strip():
+            self._drafts[chat_id] = text
+        else:
+            self._drafts.pop(chat_id, None)
+
+    def _on_context(self, view: ContextView) -> None:
+        self.messages.set_context(view)
+
+    def _on_reply_started(self, chat_id: int, _reply: MessageRecord) -> None:
+        self._update_state()
+
+    def _on_prompt_progress(self, chat_id: int, done: int, total: int) -> None:
+        if chat_id == self.chat_id:
+            self.show_banner(f"Reading the conversation… {100 * done // max(total, 1)}% "
+                             f"({done:,} of {total:,} tokens). Esc stops.")
+
+    def _on_delta(self, chat_id: int, message_id: int, text: str) -> None:
+        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+            self.show_banner("")
+        self.messages.append_delta(chat_id, message_id, text)
+
+    def _on_reply_ended(self, chat_id: int, reply: MessageRecord | None) -> None:
+        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+            self.show_banner("")
+        self._in_flight_document = None
+        self.attachment.end_summary()
+        if reply is not None:
+            self.messages.finish(chat_id, reply)
+        self._update_state()
+
+    def _on_turn_refused(self, chat_id: int, kind: str, text: str, reason: str) -> None:
+        self._give_back(chat_id, kind, text)
+        self.attachment.end_summary()
+        if self._in_flight_document is not None and chat_id == self.chat_id:
+            self.attachment.show_document(*self._in_flight_document)  # never lose a document
+        self._in_flight_document = None
+        if chat_id == self.chat_id:
+            self.show_banner(reason)
+        self._update_state()
+
+    def _give_back(self, chat_id: int, kind: str, text: str) -> None:
+        """A refused message returns to its chat's composer, so nothing typed is ever lost."""
+        if kind not in ("send", "edit") or not text.strip():
+            return
+        current = self.composer.toPlainText() if chat_id == self.chat_id else ""
+        current = current or self._drafts.get(chat_id, "")
+        joined = f"{text}\n\n{current}" if current.strip() and current != text else text
+        if chat_id == self.chat_id:
+            self.composer.setPlainText(joined)
+            self._editing = kind == "edit" and joined == text
+        else:
+            self._drafts[chat_id] = joined
+
+    def _on_context_full(self, chat_id: int, kind: str, text: str, reason: str) -> None:
+        self._update_state()
+        if chat_id != self.chat_id:
+            self._give_back(chat_id, kind, text)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "The chat is full", reason,
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("context-full-question")
+        choices = [
+            (box.addButton(CONTEXT_POLICY_LABELS[policy], QMessageBox.ButtonRole.AcceptRole),
+             policy)
+            for policy in (ContextPolicy.DROP_OLDEST, ContextPolicy.KEEP_FIRST)
+        ]
+
+        def answered(button: QAbstractButton) -> None:
+            policy = next((p for b, p in choices if b is button), None)
+            if policy is None:
+                self._give_back(chat_id, kind, text)
+                self.show_banner(reason)
+                return
+            self._client.set_context_policy(chat_id, policy.value)
+            self._client.run_turn(chat_id, kind, text)
+            self._update_state()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _on_error(self, text: str) -> None:
+        self.show_banner(text)
+        self._update_state()
+
+    def _on_model_ready(self, *_args: object) -> None:
+        self._model_failed = False
+        self.show_banner("")
+        self._update_state()
+
+    def _on_model_failed(self, reason: str) -> None:
+        self._model_failed = True
+        self.show_banner(f"No model is loaded: {reason}")
+        self._update_state()
+
+    def _on_chat_deleted(self, chat_id: int, _title: str) -> None:
+        if chat_id == self.chat_id:
+            self.chat_id = None
+            self.messages.set_messages(-1, [])
+            self._update_state()

@@ -1,0 +1,1 @@
+"""The Models tab and the model picker, with their worker on the engine thread."""

@@ -1,0 +1,481 @@
+"""The Models tab: what is installed, what to get (curated or from a Hub search), downloads.
+
+A view over the models worker's state: every action is a request to the worker, and the tables
+change only when the worker reports back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.engine_client import EngineClient
+from desktop.models.downloads_model import DownloadDelegate, DownloadsModel, paused_event
+from desktop.models.tables import (
+    FileListModel,
+    FileRow,
+    InstalledModelsModel,
+    RepoListModel,
+    RepoRow,
+    catalog_rows,
+    file_rows,
+    search_rows,
+)
+from desktop.remote.panel import RemoteEnginesPanel
+from engine.chat.engine import model_key
+from engine.config import AppConfig
+from engine.host.runtime import LoadedModel
+from engine.models.catalog import CATALOG
+from engine.models.downloads import DownloadEvent, DownloadState, PartialDownload
+from engine.models.hub import QuantOption, RepoSummary
+from engine.models.library import InstalledModel
+from engine.models.memory import MachineMemory, format_bytes
+from engine.remote.engine import RemoteModel
+
+SORTS = (("Most downloaded", "downloads"), ("Recently updated", "recent"))
+
+
+def _table(model: object) -> QTableView:
+    view = QTableView()
+    view.setModel(model)  # type: ignore[arg-type]
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.setWordWrap(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+class ModelsTab(QWidget):
+    def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._models = client.models
+        self._search_number = 0
+        self._repo: RepoRow | None = None
+        self._hub_files: dict[str, list[QuantOption]] = {}
+        self.setAcceptDrops(True)
+
+        self.installed = InstalledModelsModel()
+        self.repos = RepoListModel()
+        self.files = FileListModel()
+        self.downloads = DownloadsModel()
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self._build_installed())
+        splitter.addWidget(self._build_get())
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([560, 540])
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("color: #c62828;")
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_label.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(splitter, 3)
+        self.remote_panel = RemoteEnginesPanel(client, self)
+        layout.addWidget(self.remote_panel, 1)
+
+        self.repos.set_rows(catalog_rows(CATALOG))
+        self._models.modelsListed.connect(self._on_models)
+        self._models.hubResults.connect(self._on_results)
+        self._models.hubFailed.connect(self._on_search_failed)
+        self._models.repoFiles.connect(self._on_repo_files)
+        self._models.repoFailed.connect(self._on_repo_failed)
+        self._models.downloadChanged.connect(self._on_download)
+        self._models.unfinishedDownloads.connect(self._on_unfinished)
+        self._models.importProgress.connect(self._on_import_progress)
+        self._models.importEnded.connect(self._on_import_ended)
+        self._models.errorOccurred.connect(self.show_problem)
+        client.configLoaded.connect(self._on_config)
+        client.modelLoaded.connect(self._on_model_loaded)
+        self._update_buttons()
+
+    # Layout ------------------------------------------------------------------------------
+
+    def _build_installed(self) -> QWidget:
+        box = QWidget(self)
+        self.machine_label = QLabel()
+        self.machine_label.setWordWrap(True)
+        self.installed_view = _table(self.installed)
+        self.installed_view.setAccessibleName("Installed models")
+        self.installed_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.installed_view.doubleClicked.connect(lambda _index: self.use_selected())
+        self.use_button = QPushButton("Use now")
+        self.use_button.clicked.connect(self.use_selected)
+        self.default_button = QPushButton("Set as default")
+        self.default_button.clicked.connect(self.make_selected_default)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Add a .gguf file from this computer (or drop it here)")
+        self.import_button.clicked.connect(self.choose_import)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.delete_selected)
+        buttons = QHBoxLayout()
+        for button in (self.use_button, self.default_button, self.import_button,
+                       self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.import_label = QLabel()
+        self.import_label.hide()
+
+        self.downloads_view = QListView()
+        self.downloads_view.setModel(self.downloads)
+        self.downloads_view.setItemDelegate(DownloadDelegate(self.downloads_view))
+        self.downloads_view.setAccessibleName("Downloads")
+        self.downloads_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(lambda: self._on_selected_download("pause"))
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(lambda: self._on_selected_download("resume"))
+        self.cancel_button = QPushButton("Cancel download")
+        self.cancel_button.clicked.connect(lambda: self._on_selected_download("cancel"))
+        download_buttons = QHBoxLayout()
+        for button in (self.pause_button, self.resume_button, self.cancel_button):
+            download_buttons.addWidget(button)
+        download_buttons.addStretch(1)
+
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(_heading("On this computer"))
+        layout.addWidget(self.machine_label)
+        layout.addWidget(self.installed_view, 3)
+        layout.addLayout(buttons)
+        layout.addWidget(self.import_label)
+        layout.addWidget(_heading("Downloads"))
+        layout.addWidget(self.downloads_view, 2)
+        layout.addLayout(download_buttons)
+        return box
+
+    def _build_get(self) -> QWidget:
+        box = QWidget(self)
+        self.search_field = QLineEdit()
+        self.search_field.setPlaceholderText("Search Hugging Face for GGUF models, e.g. qwen")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.returnPressed.connect(self.search)
+        self.sort_box = QComboBox()
+        for label, key in SORTS:
+            self.sort_box.addItem(label, key)
+        self.search_button = QPushButton("Search")
+        self.search_button.clicked.connect(self.search)
+        self.recommended_button = QPushButton("Recommended")
+        self.recommended_button.clicked.connect(self.show_recommended)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_field, 1)
+        search_row.addWidget(self.sort_box)
+        search_row.addWidget(self.search_button)
+        search_row.addWidget(self.recommended_button)
+        self.repo_status = QLabel("Recommended chat models for a desktop. Search needs the "
+                                  "network; everything else works offline.")
+        self.repo_status.setWordWrap(True)
+        self.repo_view = _table(self.repos)
+        self.repo_view.setAccessibleName("Models to get")
+        self.repo_view.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch)
+        self.repo_view.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._open_repo(current.row()))
+
+        self.files_status = QLabel("Pick a model to see its files.")
+        self.files_status.setWordWrap(True)
+        self.file_view = _table(self.files)
+        self.file_view.setAccessibleName("Files of the model")
+        self.file_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.file_view.doubleClicked.connect(lambda _index: self.download_selected())
+        self.download_button = QPushButton("Download")
+        self.download_button.clicked.connect(self.download_selected)
+        self.token_button = QPushButton("Hugging Face token…")
+        self.token_button.setToolTip("For gated models: stored in the system keyring, or in a "
+                                     "file only you can read")
+        self.token_button.clicked.connect(self.ask_token)
+        file_buttons = QHBoxLayout()
+        file_buttons.addWidget(self.download_button)
+        file_buttons.addStretch(1)
+        file_buttons.addWidget(self.token_button)
+
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(_heading("Get models"))
+        layout.addLayout(search_row)
+        layout.addWidget(self.repo_status)
+        layout.addWidget(self.repo_view, 3)
+        layout.addWidget(self.files_status)
+        layout.addWidget(self.file_view, 2)
+        layout.addLayout(file_buttons)
+        return box
+
+    # Installed models --------------------------------------------------------------------
+
+    def selected_model(self) -> InstalledModel | None:
+        rows = self.installed_view.selectionModel().selectedRows()
+        return self.installed.row_object(rows[0].row()) if rows else None
+
+    def select_model(self, key: str) -> None:
+        row = self.installed.row_of_key(key)
+        if row >= 0:
+            self.installed_view.selectionModel().setCurrentIndex(
+                self.installed.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def use_selected(self) -> None:
+        model = self.selected_model()
+        if model is not None and model.available:
+            self._client.load_model(str(model.path))
+
+    def make_selected_default(self) -> None:
+        model = self.selected_model()
+        if model is not None:
+            self._client.set_default_model(model.key)
+
+    def delete_selected(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            return
+        what = ("Stop listing" if model.origin.kind == "referenced" else "Delete")
+        detail = ("The file stays where it is." if model.origin.kind == "referenced"
+                  else f"This deletes {format_bytes(model.size_bytes)} from {model.path.parent}.")
+        answer = QMessageBox.question(
+            self, f"{what} {model.name}?", f"{what} {model.name}? {detail}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._models.delete(model.key)
+
+    def choose_import(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Import a model file", "", "GGUF models (*.gguf);;All files (*)")
+        if path:
+            self.import_path(path)
+
+    def import_path(self, path: str, reference: bool | None = None) -> None:
+        """Imports a file; without `reference`, asks whether to copy it or use it in place."""
+        if reference is None:
+            box = QMessageBox(QMessageBox.Icon.Question, "Import a model",
+                              f"How should Hearth keep {Path(path).name}?", parent=self)
+            copy = box.addButton("Copy into Hearth's models folder",
+                                 QMessageBox.ButtonRole.AcceptRole)
+            keep = box.addButton("Use it where it is", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() not in (copy, keep):
+                return
+            reference = box.clickedButton() is keep
+        self.show_problem("")
+        self._models.import_file(path, reference)
+        self.import_label.setText(f"Checking {Path(path).name}…")
+        self.import_label.show()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and all(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls()[:1]:
+            self.import_path(url.toLocalFile())
+        event.acceptProposedAction()
+
+    # Getting models ------------------------------------------------------------------------
+
+    def show_recommended(self) -> None:
+        self._search_number = 0
+        self.search_field.clear()
+        self.repos.set_rows(catalog_rows(CATALOG))
+        self.repo_status.setText("Recommended chat models for a desktop.")
+        self._clear_files()
+
+    def search(self) -> None:
+        query = self.search_field.text().strip()
+        if not query:
+            self.show_recommended()
+            return
+        self._search_number = self._models.search(query, str(self.sort_box.currentData()))
+        self.repo_status.setText(f"Searching Hugging Face for “{query}”…")
+
+    def _open_repo(self, row: int) -> None:
+        repo = self.repos.row_object(row)
+        self._repo = repo
+        if repo is None:
+            self._clear_files()
+            return
+        known = self._hub_files.get(repo.repo_id)
+        self.files.set_rows(file_rows(repo.catalog, known))
+        if known is None:
+            self._models.list_repo(repo.repo_id)
+            self.files_status.setText(f"Files of {repo.repo_id}: asking the Hub for exact sizes…"
+                                      if repo.catalog else f"Listing the files of {repo.repo_id}…")
+        else:
+            self._show_files_status(repo, known)
+        self._update_buttons()
+
+    def _clear_files(self) -> None:
+        self._repo = None
+        self.files.set_rows([])
+        self.files_status.setText("Pick a model to see its files.")
+        self._update_buttons()
+
+    def _show_files_status(self, repo: RepoRow, options: list[QuantOption]) -> None:
+        if not options:
+            self.files_status.setText(f"{repo.repo_id} has no GGUF chat model files.")
+            return
+        self.files_status.setText(
+            f"Files of {repo.repo_id}: memory needed at {self.files.n_ctx:,} tokens of context, "
+            "the model plus its context cache.")
+
+    def selected_file(self) -> FileRow | None:
+        rows = self.file_view.selectionModel().selectedRows()
+        return self.files.row_object(rows[0].row()) if rows else None
+
+    def download_selected(self) -> None:
+        file = self.selected_file()
+        if file is None or file.option is None:
+            return
+        self.show_problem("")
+        self._models.download(file.option)
+
+    def ask_token(self) -> None:
+        token, accepted = QInputDialog.getText(
+            self, "Hugging Face token",
+            "Paste a token from huggingface.co/settings/tokens (read access is enough).\n"
+            "Leave it empty to forget the stored token.", QLineEdit.EchoMode.Password)
+        if accepted:
+            self._models.set_token(token)
+
+    # Downloads -----------------------------------------------------------------------------
+
+    def _selected_download(self) -> DownloadEvent | None:
+        rows = self.downloads_view.selectionModel().selectedRows()
+        return self.downloads.event_at(rows[0].row()) if rows else None
+
+    def _on_selected_download(self, action: str) -> None:
+        event = self._selected_download()
+        if event is not None:
+            getattr(self._models, action)(event.download_id)
+
+    # Worker reports ------------------------------------------------------------------------
+
+    def _on_models(self, models: list[InstalledModel], machine: MachineMemory) -> None:
+        selected = self.selected_model()
+        self.installed.set_rows(models)
+        self._set_machine(machine)
+        if selected is not None:
+            self.select_model(selected.key)
+        self._update_buttons()
+
+    def _set_machine(self, machine: MachineMemory) -> None:
+        for table in (self.installed, self.files):
+            table.set_context(self.installed.n_ctx, machine)
+        parts = []
+        if machine.total_bytes:
+            parts.append(f"RAM {format_bytes(machine.total_bytes)}")
+            if machine.available_bytes:
+                parts[-1] += f", {format_bytes(machine.available_bytes)} free"
+        if machine.gpu_free_bytes is not None:
+            parts.append(f"GPU {machine.gpu_name or ''}: {format_bytes(machine.gpu_free_bytes)} "
+                         "free")
+        parts.append(f"memory shown for {self.installed.n_ctx:,} tokens of context")
+        self.machine_label.setText(" · ".join(parts))
+
+    def _on_config(self, config: AppConfig, _notice: object) -> None:
+        self.installed.default_key = config.default_model
+        for table in (self.installed, self.files):
+            table.set_context(config.runtime.n_ctx)
+        self._set_machine(self.installed.machine)
+
+    def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
+        self.installed.loaded_path = model_key(loaded)
+        self.installed.set_context(self.installed.n_ctx)
+
+    def _on_results(self, number: int, found: list[RepoSummary]) -> None:
+        if number != self._search_number:
+            return  # an older search, overtaken by a newer one
+        self.repos.set_rows(search_rows(found, CATALOG))
+        count = f"{len(found)} repositories" if len(found) != 1 else "1 repository"
+        self.repo_status.setText(f"{count} with GGUF files." if found
+                                 else "No GGUF repositories match.")
+        self._clear_files()
+
+    def _on_search_failed(self, number: int, why: str) -> None:
+        if number == self._search_number:
+            self.repo_status.setText(why)
+
+    def _on_repo_files(self, repo_id: str, options: list[QuantOption]) -> None:
+        self._hub_files[repo_id] = options
+        if self._repo is not None and self._repo.repo_id == repo_id:
+            self.files.set_rows(file_rows(self._repo.catalog, options))
+            self._show_files_status(self._repo, options)
+            self._update_buttons()
+
+    def _on_repo_failed(self, repo_id: str, why: str) -> None:
+        if self._repo is not None and self._repo.repo_id == repo_id:
+            offline = " Sizes shown are the catalog's, approximate." if self._repo.catalog else ""
+            self.files_status.setText(why + offline)
+
+    def _on_download(self, event: DownloadEvent) -> None:
+        self.downloads.update(event)
+        if event.state == DownloadState.FAILED:
+            self.show_problem(event.message or str(event.error))
+        self._update_buttons()
+
+    def _on_unfinished(self, partials: list[PartialDownload]) -> None:
+        for partial in partials:
+            self.downloads.update(paused_event(partial))
+
+    def _on_import_progress(self, name: str, done: int, total: int) -> None:
+        self.import_label.setText(
+            f"Copying {name}: {format_bytes(done)} of {format_bytes(total)}")
+
+    def _on_import_ended(self, name: str, problem: str) -> None:
+        self.import_label.setText(problem or f"{name} imported.")
+        if problem:
+            self.show_problem(problem)
+
+    def show_problem(self, text: str) -> None:
+        """Problems show in the tab, not in a dialog: a download can fail while the person
+        is chatting in another tab."""
+        self.problem_label.setText(text)
+        self.problem_label.setVisible(bool(text))
+
+    def _update_buttons(self) -> None:
+        model = self.selected_model()
+        self.use_button.setEnabled(model is not None and model.available)
+        self.default_button.setEnabled(model is not None and model.available)
+        self.delete_button.setEnabled(model is not None and model.origin.kind != "bundled")
+        file = self.selected_file()
+        self.download_button.setEnabled(file is not None and file.option is not None)
+        event = self._selected_download()
+        state = event.state if event else None
+        self.pause_button.setEnabled(state in (DownloadState.QUEUED, DownloadState.RUNNING))
+        self.resume_button.setEnabled(state in (DownloadState.PAUSED, DownloadState.FAILED))
+        self.cancel_button.setEnabled(state not in (None, DownloadState.DONE,
+                                                    DownloadState.CANCELLED))

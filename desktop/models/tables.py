@@ -1,0 +1,260 @@
+"""Table models for the Models tab: installed models, models to get, and one model's files.
+
+Each is a read-only view over engine data objects; the tab replaces their rows wholesale when
+the worker sends a new listing. The memory columns are computed here from the engine's estimate
+for the context length in use, so they follow a change of context length at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from engine.models.catalog import CatalogModel
+from engine.models.hub import QuantOption, RepoSummary
+from engine.models.library import InstalledModel
+from engine.models.memory import (
+    Fit,
+    MachineMemory,
+    MemoryEstimate,
+    ModelShape,
+    estimate_memory,
+    fits,
+)
+from engine.models.memory import format_bytes as bytes_text
+
+_Index = QModelIndex | QPersistentModelIndex
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's data object
+
+FIT_MARKS = {
+    "fits": ("✔ fits", "#2e7d32"),
+    "close_programs": ("⚠ tight", "#b26a00"),
+    "too_big": ("✘ too big", "#c62828"),
+    "unknown": ("? unknown", "#616161"),
+}
+
+
+class _RowsModel(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[Any] = []
+        self.n_ctx = 4096
+        self.machine = MachineMemory(None, None)
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def set_context(self, n_ctx: int, machine: MachineMemory | None = None) -> None:
+        self.n_ctx = n_ctx
+        if machine is not None:
+            self.machine = machine
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(self.HEADERS) - 1))
+
+    def row_object(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == ROW_ROLE:
+            return row
+        return self.cell(row, index.column(), role)
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        raise NotImplementedError
+
+    def _fit_cell(self, fit: Fit | None, role: int) -> Any:
+        if fit is None:
+            return "" if role == Qt.ItemDataRole.DisplayRole else None
+        mark, color = FIT_MARKS[fit.verdict]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return mark
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(color))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return fit.message
+        return None
+
+
+def _estimate_cell(estimate: MemoryEstimate | None, role: int, approximate: bool) -> Any:
+    if estimate is None:
+        return None
+    if role == Qt.ItemDataRole.DisplayRole:
+        return ("≈ " if approximate or not estimate.kv_known else "") + bytes_text(
+            estimate.total_bytes)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return estimate.describe()
+    return None
+
+
+class InstalledModelsModel(_RowsModel):
+    HEADERS = ("Name", "Architecture", "Parameters", "Quant", "Trained context", "Size",
+               "Memory", "Fits", "Where")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default_key: str | None = None
+        self.loaded_path: str | None = None
+
+    def row_of_key(self, key: str) -> int:
+        return next((i for i, model in enumerate(self._rows) if model.key == key), -1)
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        model: InstalledModel = row
+        details = model.details
+        if column == 6:
+            return _estimate_cell(model.estimate(self.n_ctx), role, approximate=False)
+        if column == 7:
+            return self._fit_cell(model.fit(self.n_ctx, self.machine), role)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return model.problem or f"{model.path}\n{model.origin.describe()}"
+        if role == Qt.ItemDataRole.ForegroundRole and model.problem:
+            return QBrush(QColor("#c62828"))
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == 0:
+            marks = []
+            if model.key == self.default_key or str(model.path) == self.default_key:
+                marks.append("default")
+            if str(model.path) == self.loaded_path:
+                marks.append("loaded")
+            if model.problem:
+                marks.append("unusable")
+            return model.name + (f"  ({', '.join(marks)})" if marks else "")
+        if details is None:
+            return "—" if column in (1, 2, 3, 4) else self._plain(model, column)
+        values = {
+            1: details.architecture,
+            2: details.size_label or "—",
+            3: details.quantization or "—",
+            4: f"{details.context_length:,}" if details.context_length else "—",
+        }
+        return values.get(column, self._plain(model, column))
+
+    @staticmethod
+    def _plain(model: InstalledModel, column: int) -> str:
+        if column == 5:
+            return bytes_text(model.size_bytes)
+        if column == 8:
+            return model.origin.describe()
+        return ""
+
+
+@dataclass(frozen=True)
+class RepoRow:
+    """A model to get: a curated catalog entry, or a Hub search result (or both)."""
+
+    repo_id: str
+    title: str
+    detail: str
+    license: str
+    catalog: CatalogModel | None = None
+    summary: RepoSummary | None = None
+
+
+def catalog_rows(catalog: tuple[CatalogModel, ...]) -> list[RepoRow]:
+    return [
+        RepoRow(entry.repo_id, entry.name, entry.description, entry.license, catalog=entry)
+        for entry in catalog
+    ]
+
+
+def search_rows(found: list[RepoSummary], catalog: tuple[CatalogModel, ...]) -> list[RepoRow]:
+    by_repo = {entry.repo_id.casefold(): entry for entry in catalog}
+    rows = []
+    for summary in found:
+        updated = summary.last_modified.date().isoformat() if summary.last_modified else "—"
+        detail = f"{summary.downloads:,} downloads · {summary.likes:,} likes · updated {updated}"
+        if summary.gated:
+            detail += " · gated: needs a Hugging Face token"
+        rows.append(RepoRow(summary.repo_id, summary.repo_id, detail, summary.license or "—",
+                            catalog=by_repo.get(summary.repo_id.casefold()), summary=summary))
+    return rows
+
+
+class RepoListModel(_RowsModel):
+    HEADERS = ("Model", "About", "License")
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        repo: RepoRow = row
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return repo.repo_id
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (repo.title, repo.detail, repo.license)[column]
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One quantization of a model: from the Hub (downloadable), or the catalog (offline)."""
+
+    quant: str
+    size_bytes: int
+    exact: bool
+    option: QuantOption | None
+    shape: ModelShape
+
+
+def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -> list[FileRow]:
+    """The Hub's files when known (sized with the catalog's architecture when it has one),
+    else the catalog's offline list."""
+    if options is None:
+        if catalog is None:
+            return []
+        return [FileRow(f.quantization, f.size_bytes, f.size_exact, None,
+                        catalog.shape(f.quantization)) for f in catalog.files]
+    rows = []
+    for option in options:
+        if catalog is not None:
+            shape = ModelShape(option.size, catalog.block_count, catalog.kv_bytes_per_token,
+                               catalog.head_count, catalog.vocab_size, catalog.embedding_length)
+        else:
+            shape = ModelShape(option.size, 0, None, 0, 0, 0)
+        rows.append(FileRow(option.quant, option.size, True, option, shape))
+    return rows
+
+
+class FileListModel(_RowsModel):
+    HEADERS = ("Quantization", "Files", "Download size", "Memory", "Fits")
+
+    def cell(self, row: Any, column: int, role: int) -> Any:
+        file: FileRow = row
+        estimate = estimate_memory(file.shape, self.n_ctx)
+        if column == 3:
+            return _estimate_cell(estimate, role, approximate=not file.exact)
+        if column == 4:
+            return self._fit_cell(fits(estimate, self.machine), role)
+        if role == Qt.ItemDataRole.ToolTipRole and file.option is not None:
+            return "\n".join(f"{f.path} ({bytes_text(f.size)})" for f in file.option.files)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == 0:
+            return file.quant
+        if column == 1:
+            if file.option is None:
+                return "1 file"
+            count = len(file.option.files)
+            return f"{count} parts" if count > 1 else "1 file"
+        return ("" if file.exact else "≈ ") + bytes_text(file.size_bytes)

@@ -1,0 +1,1 @@
+"""Remote engines in the app: the Models tab's section and its handle."""

@@ -1,0 +1,1 @@
+"""The settings dock and its validated forms."""

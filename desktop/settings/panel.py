@@ -1,0 +1,335 @@
+"""The settings dock: this chat's settings, and the defaults for new chats and the runtime.
+
+The panel only edits and validates; it emits what was applied and the main window saves it, then
+calls `show_chat` / `show_config` with what the engine actually stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.settings.form import ErrorLabel, NumberFieldsForm
+from engine.config import AppConfig
+from engine.settings import (
+    BUILTIN_PRESETS,
+    CONTEXT_POLICY_LABELS,
+    RUNTIME_FIELDS,
+    SAMPLING_FIELDS,
+    ChatSettings,
+    ContextPolicy,
+    SamplingSettings,
+    runtime_from_dict,
+    sampling_from_dict,
+)
+
+FIX_FIELDS = "Fix the highlighted fields"
+NO_CHAT_NOTE = "Open or start a chat to change its settings."
+_CUSTOM = "Custom"
+
+
+class _ChatSettingsEditor(QWidget):
+    """System prompt, context policy and sampling: the part both tabs share."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        prompt_label = QLabel("System prompt", self)
+        self.prompt = QPlainTextEdit(self)
+        self.prompt.setAccessibleName("System prompt")
+        # Tab must leave the box, or keyboard users are trapped in it.
+        self.prompt.setTabChangesFocus(True)
+        self.prompt.setFixedHeight(self.prompt.fontMetrics().lineSpacing() * 5)
+        self.prompt.textChanged.connect(self.edited)
+        prompt_label.setBuddy(self.prompt)
+
+        policy_label = QLabel("When the chat outgrows the context", self)
+        policy_label.setWordWrap(True)
+        self.policy = QComboBox(self)
+        self.policy.setAccessibleName("When the chat outgrows the context")
+        for policy, text in CONTEXT_POLICY_LABELS.items():
+            self.policy.addItem(text, policy.value)
+        self.policy.currentIndexChanged.connect(self.edited)
+        policy_label.setBuddy(self.policy)
+
+        sampling_group = QGroupBox("Sampling", self)
+        self.sampling = NumberFieldsForm(SAMPLING_FIELDS, sampling_group)
+        self.sampling.edited.connect(self.edited)
+        QVBoxLayout(sampling_group).addWidget(self.sampling)
+
+        for widget in (prompt_label, self.prompt, policy_label, self.policy, sampling_group):
+            layout.addWidget(widget)
+
+    def set_settings(self, settings: ChatSettings) -> None:
+        self.prompt.setPlainText(settings.system_prompt)
+        self.policy.setCurrentIndex(self.policy.findData(settings.context_policy.value))
+        self.sampling.set_values(dataclasses.asdict(settings.sampling))
+
+    def settings(self) -> ChatSettings | None:
+        """The edited settings, or None while any field is refused (its error is then shown)."""
+        values, errors = self.sampling.values()
+        if errors:
+            return None
+        return ChatSettings(
+            system_prompt=self.prompt.toPlainText(),
+            sampling=sampling_from_dict(values),
+            context_policy=ContextPolicy(self.policy.currentData()),
+        )
+
+
+class SettingsPanel(QWidget):
+    """Settings for the open chat and for new chats; meant to live in a dock about 340 px wide."""
+
+    chatSettingsApplied = Signal(dict)  # overrides of the chat defaults, as stored with a chat
+    configApplied = Signal(object)  # AppConfig
+    presetSaved = Signal(str, object)  # name, SamplingSettings
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._config = AppConfig()
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Settings")
+        self.tabs.addTab(self._build_chat_tab(), "This chat")
+        self.tabs.addTab(self._build_defaults_tab(), "Defaults")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self.show_config(self._config)
+        self.show_chat(self._config.chat_defaults, has_chat=False)
+
+    # -- building --------------------------------------------------------------------------------
+
+    # Widgets are created in reading order, parent first: Qt's default tab order is creation
+    # order, so this keeps the panel keyboard-navigable top to bottom without setTabOrder.
+
+    def _build_chat_tab(self) -> QWidget:
+        page = QWidget(self)
+        page.setObjectName("chatTab")
+        self._no_chat_note = QLabel(NO_CHAT_NOTE, page)
+        self._no_chat_note.setWordWrap(True)
+        self._no_chat_note.setAccessibleName("No chat note")
+
+        # Everything below the note is disabled together when there is no chat.
+        self._chat_body = QWidget(page)
+        area, content = _scroll_area(self._chat_body)
+
+        preset_label = QLabel("Preset", content)
+        self._presets = QComboBox(content)
+        self._presets.setAccessibleName("Preset")
+        # `activated` fires on user choice only, and again when the same preset is picked twice.
+        self._presets.activated.connect(self._preset_chosen)
+        preset_label.setBuddy(self._presets)
+        save_preset = _button("Save as preset…", content)
+        save_preset.clicked.connect(self._save_preset)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(preset_label)
+        preset_row.addWidget(self._presets, 1)
+        preset_row.addWidget(save_preset)
+
+        self._chat_editor = _ChatSettingsEditor(content)
+        self._chat_editor.edited.connect(self._chat_edited)
+        self._chat_editor.sampling.edited.connect(self._select_matching_preset)
+        content_layout = QVBoxLayout(content)
+        content_layout.addLayout(preset_row)
+        content_layout.addWidget(self._chat_editor)
+        content_layout.addStretch(1)
+
+        self._chat_summary = _summary_label("Chat settings problem", self._chat_body)
+        apply = _button("Apply to this chat", self._chat_body)
+        apply.clicked.connect(self._apply_chat)
+        reset = _button("Reset to defaults", self._chat_body)
+        reset.clicked.connect(self._reset_chat)
+
+        body_layout = QVBoxLayout(self._chat_body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(area, 1)
+        body_layout.addWidget(self._chat_summary)
+        body_layout.addLayout(_button_row(apply, reset))
+
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(self._no_chat_note)
+        page_layout.addWidget(self._chat_body, 1)
+        return page
+
+    def _build_defaults_tab(self) -> QWidget:
+        page = QWidget(self)
+        page.setObjectName("defaultsTab")
+        area, content = _scroll_area(page)
+
+        intro = QLabel("New chats start with these settings.", content)
+        intro.setWordWrap(True)
+        self._defaults_editor = _ChatSettingsEditor(content)
+        self._defaults_editor.edited.connect(self._defaults_edited)
+        runtime_group = QGroupBox("Runtime (all chats)", content)
+        self._runtime = NumberFieldsForm(RUNTIME_FIELDS, runtime_group)
+        self._runtime.edited.connect(self._defaults_edited)
+        QVBoxLayout(runtime_group).addWidget(self._runtime)
+        content_layout = QVBoxLayout(content)
+        content_layout.addWidget(intro)
+        content_layout.addWidget(self._defaults_editor)
+        content_layout.addWidget(runtime_group)
+        content_layout.addStretch(1)
+
+        self._defaults_summary = _summary_label("Defaults problem", page)
+        apply = _button("Apply defaults", page)
+        apply.clicked.connect(self._apply_defaults)
+
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(area, 1)
+        page_layout.addWidget(self._defaults_summary)
+        page_layout.addLayout(_button_row(apply))
+        return page
+
+    # -- public ----------------------------------------------------------------------------------
+
+    def show_chat(self, settings: ChatSettings, has_chat: bool) -> None:
+        self._chat_editor.set_settings(settings)
+        self._select_matching_preset()
+        self._chat_summary.hide()
+        self._chat_body.setEnabled(has_chat)
+        self._no_chat_note.setVisible(not has_chat)
+
+    def show_config(self, config: AppConfig) -> None:
+        shown, self._config = self._config, config
+        if _edited_here(shown) == _edited_here(config):
+            return  # another section was saved (the default model, the API): keep unapplied edits
+        self._defaults_editor.set_settings(config.chat_defaults)
+        self._runtime.set_values(dataclasses.asdict(config.runtime))
+        self._defaults_summary.hide()
+        self._presets.clear()
+        self._presets.addItem(_CUSTOM, None)
+        for name, preset in {**BUILTIN_PRESETS, **config.user_presets}.items():
+            self._presets.addItem(name, preset)
+        self._select_matching_preset()
+
+    def set_gpu_available(self, reason: str | None) -> None:
+        """None when layers can be offloaded; otherwise why not, shown next to GPU layers."""
+        self._runtime.set_field_enabled("n_gpu_layers", reason is None, reason)
+
+    # -- this chat -------------------------------------------------------------------------------
+
+    def _preset_chosen(self, index: int) -> None:
+        preset = self._presets.itemData(index)
+        if isinstance(preset, SamplingSettings):
+            self._chat_editor.sampling.set_values(dataclasses.asdict(preset))
+
+    def _save_preset(self) -> None:
+        settings = self._chat_settings()
+        if settings is None:
+            return
+        name, accepted = QInputDialog.getText(self, "Save as preset", "Preset name:")
+        name = name.strip()
+        if not accepted or not name:
+            return
+        if name in BUILTIN_PRESETS:
+            _show_summary(self._chat_summary, f"“{name}” is a built-in preset; choose another name")
+            return
+        self.presetSaved.emit(name, settings.sampling)
+
+    def _chat_edited(self) -> None:
+        if not self._chat_editor.sampling.values()[1]:
+            self._chat_summary.hide()
+
+    def _apply_chat(self) -> None:
+        settings = self._chat_settings()
+        if settings is not None:
+            self.chatSettingsApplied.emit(settings.overrides_from(self._config.chat_defaults))
+
+    def _reset_chat(self) -> None:
+        self._chat_editor.set_settings(self._config.chat_defaults)
+        self._select_matching_preset()
+        self._chat_summary.hide()
+        self.chatSettingsApplied.emit({})
+
+    def _chat_settings(self) -> ChatSettings | None:
+        settings = self._chat_editor.settings()
+        if settings is None:
+            _show_summary(self._chat_summary, FIX_FIELDS)
+        return settings
+
+    def _select_matching_preset(self) -> None:
+        values, errors = self._chat_editor.sampling.values()
+        current = None if errors else sampling_from_dict(values)
+        index = next(
+            (i for i in range(1, self._presets.count()) if self._presets.itemData(i) == current),
+            0,
+        )
+        self._presets.setCurrentIndex(index)
+
+    # -- defaults --------------------------------------------------------------------------------
+
+    def _defaults_edited(self) -> None:
+        if not self._defaults_editor.sampling.values()[1] and not self._runtime.values()[1]:
+            self._defaults_summary.hide()
+
+    def _apply_defaults(self) -> None:
+        chat_defaults = self._defaults_editor.settings()
+        runtime_values, runtime_errors = self._runtime.values()
+        if chat_defaults is None or runtime_errors:
+            _show_summary(self._defaults_summary, FIX_FIELDS)
+            return
+        self.configApplied.emit(dataclasses.replace(
+            self._config, chat_defaults=chat_defaults, runtime=runtime_from_dict(runtime_values)
+        ))
+
+
+def _button(text: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setAccessibleName(text.rstrip("…"))
+    return button
+
+
+def _button_row(*buttons: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
+def _summary_label(accessible_name: str, parent: QWidget) -> ErrorLabel:
+    label = ErrorLabel(parent)
+    label.setAccessibleName(accessible_name)
+    label.hide()
+    return label
+
+
+def _show_summary(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.show()
+
+
+def _scroll_area(parent: QWidget) -> tuple[QScrollArea, QWidget]:
+    """A frameless scroll area and its content widget: the dock is often shorter than the form."""
+    area = QScrollArea(parent)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fields shrink
+    # Not a tab stop of its own: tabbing to a field already scrolls it into view.
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    content = QWidget()
+    area.setWidget(content)
+    return area, content
+
+
+def _edited_here(config: AppConfig) -> tuple[object, ...]:
+    """The parts of the settings file this panel's Defaults tab shows."""
+    return config.chat_defaults, config.runtime, config.user_presets

@@ -1,0 +1,1 @@
+"""Chats: the store, chat templates, fitting a conversation into the context, a turn, export."""

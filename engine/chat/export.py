@@ -1,0 +1,98 @@
+"""Export a chat as Markdown or JSON, and write files so a crash never leaves half of one."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Sequence
+from contextlib import suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.chat.store import ChatRecord, MessageRecord
+from engine.errors import StoreError
+
+_SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
+_MARKS = {"stopped": "*(stopped)*", "error": "*(error)*"}
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def _close_open_fence(text: str) -> str:
+    # A reply stopped inside a code block would otherwise swallow the rest of the document.
+    fence: str | None = None
+    for line in text.splitlines():
+        found = _FENCE.match(line)
+        if found is None:
+            continue
+        marker, rest = found.groups()
+        if fence is None:
+            if not (marker[0] == "`" and "`" in rest):  # CommonMark: no backtick in the info
+                fence = marker
+        elif marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
+            fence = None
+    return text if fence is None else f"{text}\n{fence}"
+
+
+def chat_to_markdown(chat: ChatRecord, messages: Sequence[MessageRecord]) -> str:
+    title = " ".join(chat.title.split()) or "New chat"
+    blocks = [f"# {title}"]
+    for message in messages:
+        blocks.append(f"### {_SPEAKERS[message.role]}")
+        content = _close_open_fence(message.content.rstrip())
+        if content:
+            blocks.append(content)  # already Markdown: written as the model or user wrote it
+        if message.status in _MARKS:
+            blocks.append(_MARKS[message.status])
+    return "\n\n".join(blocks) + "\n"
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def chat_to_json(chat: ChatRecord, messages: Sequence[MessageRecord]) -> str:
+    document: dict[str, Any] = {
+        "format": "hearth-chat",
+        "version": 1,
+        "title": chat.title,
+        "created_at": _iso(chat.created_at),
+        "model": chat.model,
+        "settings": chat.settings,
+        "messages": [
+            {
+                "role": message.role,
+                "content": message.content,
+                "created_at": _iso(message.created_at),
+                "status": message.status,
+            }
+            for message in messages
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write UTF-8 `text` to `path`: afterwards it holds either the old file or all of the new."""
+    path = Path(path)
+    temp: str | None = None
+    try:
+        # mkstemp makes the file owner-only; keep the old file's mode, else a usual 0644.
+        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o644
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+        temp = None
+    except OSError as exc:
+        raise StoreError(f"Could not write {path}: {exc.strerror or exc}") from exc
+    finally:
+        if temp is not None:
+            with suppress(OSError):
+                os.unlink(temp)

@@ -1,0 +1,243 @@
+"""A chat turn from the store's point of view: what to send, what to save, and when.
+
+`ChatService` joins the runtime to the store so the GUI worker and the CLI share one definition
+of "send a message", "regenerate" and "edit the last message". It is plain Python and is used
+from the one thread that owns the runtime and the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.chat.engine import ChatEngine
+from engine.chat.prompt import ChatMessage, Role
+from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
+from engine.config import AppConfig
+from engine.documents import summary_prompts
+from engine.documents.reading import Document
+from engine.errors import HearthError
+from engine.host.kv_states import ChatKvStates
+from engine.host.runtime import (
+    ContextPlanned,
+    GenerationDone,
+    GenerationRequest,
+    PromptProgress,
+    Runtime,
+    StreamEvent,
+    TextChunk,
+)
+from engine.settings import ChatSettings
+
+SAVE_INTERVAL_S = 0.25  # how often a streaming reply's partial text reaches the database
+
+
+@dataclass(frozen=True)
+class ContextView:
+    """Which stored messages the model sees: the kept head plus everything from `first_id`."""
+
+    chat_id: int
+    first_id: int | None  # None: the model sees the whole chat
+    head_ids: tuple[int, ...]
+    prompt_tokens: int
+    evaluate_tokens: int
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """The turn passed planning and is saved: the chat as shown now, and the empty reply."""
+
+    view: ContextView
+    messages: list[MessageRecord]  # the chat as it now reads (a reply being replaced is left out)
+    reply: MessageRecord
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    """The reply that now stands (None if there is none) and how the generation went."""
+
+    reply: MessageRecord | None
+    done: GenerationDone | None  # None when the turn was closed or failed before finishing
+    replaced: bool  # a regenerated reply replaced the previous one
+
+
+ReplyEvent = TurnStarted | PromptProgress | TextChunk | TurnEnded
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the person asked for: a new message, the last reply again, or an edited question.
+
+    A new message may carry a document (counted in tokens by the loaded model)."""
+
+    kind: Literal["send", "regenerate", "edit"]
+    text: str = ""
+    document: Document | None = None
+    document_tokens: int = 0
+
+
+def attach(store: ChatStore, message: MessageRecord, document: Document,
+           tokens: int) -> AttachmentRecord:
+    record = store.add_attachment(message.id, document.name, document.kind, document.size_bytes,
+                                  tokens, document.text)
+    context = summary_prompts.CONTEXT_WHOLE.format(name=f"“{document.name}”", text=document.text)
+    store.set_attachment_context(record.id, context)
+    return dataclasses.replace(record, context=context)
+
+
+def with_documents(text: str, attachments: list[AttachmentRecord]) -> str:
+    """A user message as the model reads it: its documents first, then what the person wrote."""
+    return "\n\n".join([*(a.context for a in attachments), text])
+
+
+class ChatService:
+    def __init__(self, store: ChatStore, runtime: Runtime,
+                 engine: ChatEngine | None = None) -> None:
+        self.store = store
+        self.local = runtime
+        self.runtime: ChatEngine = engine or runtime  # replies come from it: local or remote
+        self.kv_states = ChatKvStates(runtime)
+
+    def use(self, engine: ChatEngine) -> None:
+        """Answers from `engine` from now on (the local runtime, or a remote model)."""
+        self.runtime = engine
+
+    def activate(self, chat_id: int) -> None:
+        """Gives the chat the local model's live KV cache; a remote server keeps its own."""
+        if self.runtime is self.local:
+            self.kv_states.activate(chat_id)
+
+    def chat_settings(self, chat: ChatRecord, config: AppConfig) -> ChatSettings:
+        return config.chat_defaults.with_overrides(chat.settings)
+
+    def reply(
+        self, chat_id: int, config: AppConfig, cancel: threading.Event, turn: Turn
+    ) -> Iterator[ReplyEvent]:
+        """Streams the answer for one turn, saving it as it grows.
+
+        The context is planned before anything is written, so a message refused for its length
+        leaves the chat exactly as it was. A regenerated reply replaces the previous one only
+        once it is complete: stopped or failed, the previous reply stays.
+        """
+        # As the store will keep it, so the next turn's prompt starts with the same tokens.
+        turn = dataclasses.replace(turn, text=turn.text.replace("\x00", ""))
+        chat = self.store.get_chat(chat_id)
+        stored = [m for m in self.store.messages(chat_id) if m.role != "system"]
+        documents = self.store.attachments(chat_id)
+        history = _history_for(stored, turn, documents)
+        start_hint = next((i for i, m in enumerate(stored) if m.id == chat.context_start_id), 0)
+        request = GenerationRequest(
+            messages=tuple(ChatMessage(role, text) for role, text in history),
+            settings=self.chat_settings(chat, config),
+            start_hint=start_hint,
+        )
+        self.activate(chat_id)
+        stream = self.runtime.stream(request, cancel)
+        planned = next(stream)
+        assert isinstance(planned, ContextPlanned)
+        kept, replaced = self._apply_turn(chat_id, stored, turn)
+        first_id = kept[planned.first_index].id if planned.first_index else None
+        self.store.set_context_start(chat_id, first_id)
+        view = ContextView(
+            chat_id=chat_id,
+            first_id=first_id,
+            head_ids=tuple(m.id for m in kept[: planned.head]),
+            prompt_tokens=planned.prompt_tokens,
+            evaluate_tokens=planned.evaluate_tokens,
+        )
+        reply = self.store.add_message(chat_id, "assistant", "", status="streaming")
+        yield TurnStarted(view, [*kept, reply], reply)
+        yield from self._save_as_it_streams(reply, stream, replaced)
+
+    def _apply_turn(
+        self, chat_id: int, stored: list[MessageRecord], turn: Turn
+    ) -> tuple[list[MessageRecord], MessageRecord | None]:
+        """Writes the turn's change; returns the messages the reply follows and any it replaces."""
+        replaced = None
+        if stored and stored[-1].role == "assistant" and turn.kind != "send":
+            stored, last = stored[:-1], stored[-1]
+            if turn.kind == "regenerate":
+                replaced = last
+            else:
+                self.store.delete_message(last.id)
+        if turn.kind == "send":
+            stored = [*stored, self.store.add_message(chat_id, "user", turn.text)]
+            if turn.document is not None:
+                attach(self.store, stored[-1], turn.document, turn.document_tokens)
+        elif turn.kind == "edit":
+            self.store.update_message(stored[-1].id, turn.text)
+            stored = [*stored[:-1], dataclasses.replace(stored[-1], content=turn.text)]
+        return stored, replaced
+
+    def _save_as_it_streams(
+        self, reply: MessageRecord, stream: Iterator[StreamEvent], replaced: MessageRecord | None
+    ) -> Iterator[ReplyEvent]:
+        text, saved_at, ended = "", time.monotonic(), False
+        try:
+            for event in stream:
+                if isinstance(event, PromptProgress):
+                    yield event
+                elif isinstance(event, TextChunk):
+                    text += event.text
+                    if time.monotonic() - saved_at >= SAVE_INTERVAL_S:
+                        self.store.update_message(reply.id, text)
+                        saved_at = time.monotonic()
+                    yield event
+                elif isinstance(event, GenerationDone):
+                    stopped = event.finish_reason == "cancelled"
+                    if stopped and replaced is not None:
+                        self.store.delete_message(reply.id)
+                        standing = replaced
+                    else:
+                        status: MessageStatus = "stopped" if stopped else "done"
+                        figures = (event.generated_tokens, event.tokens_per_second or None)
+                        if replaced is None:
+                            self.store.update_message(reply.id, event.text, status, *figures)
+                        else:  # in one transaction, so a crash never leaves both replies
+                            self.store.replace_message(
+                                replaced.id, reply.id, event.text, status, *figures
+                            )
+                        standing = self._record(reply)
+                    ended = True
+                    yield TurnEnded(standing, event, replaced=standing is not replaced)
+                    return
+        except BaseException:
+            # Closed early (app quitting, chat deleted) or failed: keep what was written, or
+            # the reply this one was meant to replace.
+            if not ended:
+                if replaced is not None or not text:
+                    self.store.delete_message(reply.id)
+                else:
+                    self.store.update_message(reply.id, text, status="stopped")
+            raise
+
+    def _record(self, message: MessageRecord) -> MessageRecord:
+        return next(m for m in self.store.messages(message.chat_id) if m.id == message.id)
+
+
+def _history_for(
+    stored: list[MessageRecord], turn: Turn, documents: dict[int, list[AttachmentRecord]]
+) -> list[tuple[Role, str]]:
+    history: list[tuple[Role, str]] = [
+        (m.role, with_documents(m.content, documents.get(m.id, []))) for m in stored
+    ]
+    if turn.kind in ("send", "edit") and not turn.text.strip():
+        raise HearthError("The message is empty.")
+    if turn.kind == "send":
+        attached = []
+        if turn.document is not None:
+            attached.append(summary_prompts.CONTEXT_WHOLE.format(
+                name=f"“{turn.document.name}”", text=turn.document.text))
+        return [*history, ("user", "\n\n".join([*attached, turn.text]))]
+    if history and history[-1][0] == "assistant":
+        history = history[:-1]
+    if not history or history[-1][0] != "user":
+        raise HearthError("There is no message to answer.")
+    if turn.kind == "edit":
+        asked = next(m for m in reversed(stored) if m.role == "user")
+        history[-1] = ("user", with_documents(turn.text, documents.get(asked.id, [])))
+    return history

@@ -1,0 +1,534 @@
+"""The chat history: one SQLite file holding chats, their messages and a full-text index.
+
+A `ChatStore` belongs to the thread that created it (sqlite3's own check enforces this); the
+engine worker owns it. Every failure surfaces as `StoreError` (or `DiskFullError`) with a message
+fit to show a person.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from engine.chat.migrations import apply_migrations, schema_version
+from engine.errors import DiskFullError, StoreError
+
+MessageRole = Literal["system", "user", "assistant"]
+MessageStatus = Literal["done", "streaming", "stopped", "error"]
+
+
+@dataclass(frozen=True)
+class ChatRecord:
+    id: int
+    title: str
+    created_at: float  # unix seconds
+    updated_at: float  # last new message, not last rename: the chat list sorts on it
+    settings: dict[str, Any]  # per-chat overrides of the app settings
+    model: str | None  # model path or name the chat last used
+    context_start_id: int | None  # first message the model still sees; None = all
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    chat_id: int
+    role: MessageRole
+    content: str
+    created_at: float
+    status: MessageStatus
+    n_tokens: int | None
+    tokens_per_s: float | None
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    id: int
+    message_id: int
+    name: str
+    kind: str  # "pdf", "docx", "html", "text", "pasted", ...
+    size_bytes: int
+    tokens: int
+    context: str  # what the model is given with later turns (the text, or part summaries)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chat_id: int
+    message_id: int
+    chat_title: str
+    snippet: str  # plain text around the match, the match wrapped in «»
+
+
+_CHAT_COLUMNS = "id, title, created_at, updated_at, settings_json, model, context_start_id"
+_MESSAGE_COLUMNS = "id, chat_id, role, content, created_at, status, n_tokens, tokens_per_s"
+_NEW_CHAT_TITLE = "New chat"
+
+
+def default_title(text: str, max_words: int = 6, max_chars: int = 48) -> str:
+    """A chat title from the first words of the first non-blank line of `text`."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    words = first_line.split()
+    if not words:
+        return _NEW_CHAT_TITLE
+    kept: list[str] = []
+    for word in words[:max_words]:
+        if len(" ".join([*kept, word])) > max_chars:
+            break
+        kept.append(word)
+    if len(kept) == len(words):
+        return " ".join(kept)
+    while kept and len(" ".join(kept)) + 1 > max_chars:  # leave room for the ellipsis
+        kept.pop()
+    title = " ".join(kept).rstrip(" ,;:-") or words[0][: max_chars - 1]
+    return title + "…"
+
+
+def _storable(text: str) -> str:
+    # NUL cuts text short in C APIs and exports; lone surrogates (possible from broken
+    # decoding) cannot be encoded to UTF-8 for SQLite.
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _fts_query(text: str) -> str | None:
+    # Every term becomes an FTS5 string, so operators and punctuation typed by the user are
+    # searched for rather than parsed; the last term is a prefix so results follow typing.
+    terms = _storable(text).replace("\x00", " ").split()
+    if not terms:
+        return None
+    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
+    return " ".join(quoted) + "*"
+
+
+def _is_disk_full(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF == sqlite3.SQLITE_FULL) or (
+        "database or disk is full" in str(exc)
+    )
+
+
+def _translate(exc: sqlite3.Error, doing: str) -> StoreError:
+    if _is_disk_full(exc):
+        return DiskFullError(f"Could not {doing}: the disk is full. Free some space and try again.")
+    return StoreError(f"Could not {doing}: {exc}")
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == sqlite3.SQLITE_NOTADB:
+        return StoreError(f"{path} is not a Hearth database ({exc})")
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return StoreError(
+            f"Could not open {path}: check that the file and its folder exist and that you may "
+            f"write to them ({exc})"
+        )
+    if code == sqlite3.SQLITE_READONLY:
+        return StoreError(f"Could not open {path}: it is read-only ({exc})")
+    return _translate(exc, f"open {path}")
+
+
+class ChatStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._last_time = 0.0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"Could not create the folder {self.path.parent}: {exc.strerror or exc}"
+            ) from exc
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _open_error(self.path, exc) from exc
+        try:
+            self._open()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open(self) -> None:
+        try:
+            # busy_timeout first, so switching to WAL waits for another process instead of failing.
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            foreign = (
+                schema_version(self._conn) == 0
+                and self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+            )
+            if foreign:
+                raise StoreError(
+                    f"{self.path} is not a Hearth database (it holds tables Hearth did not make)"
+                )
+            try:
+                apply_migrations(self._conn)
+            except StoreError as exc:
+                raise StoreError(f"Could not open {self.path}: {exc}") from exc
+            self._recover()
+        except sqlite3.Error as exc:
+            raise _open_error(self.path, exc) from exc
+
+    @property
+    def schema_version(self) -> int:
+        with self._guard("read the database version"):
+            return schema_version(self._conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _translate(exc, doing) from exc
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[None]:
+        with self._guard(doing):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def _now(self) -> float:
+        # Strictly increasing, so "newest first" never ties on a coarse clock.
+        self._last_time = max(time.time(), self._last_time + 1e-6)
+        return self._last_time
+
+    def _chat_row(self, chat_id: int, *, deleted_ok: bool = False) -> tuple[Any, ...]:
+        row: tuple[Any, ...] | None = self._conn.execute(
+            f"SELECT {_CHAT_COLUMNS}, deleted_at FROM chats WHERE id = ?", (chat_id,)
+        ).fetchone()
+        if row is None or (row[-1] is not None and not deleted_ok):
+            raise StoreError(f"Chat {chat_id} does not exist (it may have been deleted).")
+        return row
+
+    @staticmethod
+    def _chat(row: tuple[Any, ...]) -> ChatRecord:
+        try:
+            settings = json.loads(row[4])
+        except ValueError:
+            settings = {}  # hand-edited or damaged: fall back to the app-wide settings
+        return ChatRecord(
+            id=row[0],
+            title=row[1],
+            created_at=row[2],
+            updated_at=row[3],
+            settings=settings if isinstance(settings, dict) else {},
+            model=row[5],
+            context_start_id=row[6],
+        )
+
+    @staticmethod
+    def _message(row: tuple[Any, ...]) -> MessageRecord:
+        return MessageRecord(
+            id=row[0],
+            chat_id=row[1],
+            role=cast(MessageRole, row[2]),
+            content=row[3],
+            created_at=row[4],
+            status=cast(MessageStatus, row[5]),
+            n_tokens=row[6],
+            tokens_per_s=row[7],
+        )
+
+    @staticmethod
+    def _settings_json(settings: dict[str, Any]) -> str:
+        try:
+            return json.dumps(settings, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"Chat settings must be plain JSON values: {exc}") from exc
+
+    # -- chats ----------------------------------------------------------------------------------
+
+    def create_chat(
+        self, title: str = "", settings: dict[str, Any] | None = None, model: str | None = None
+    ) -> ChatRecord:
+        settings_json = self._settings_json(settings or {})
+        now = self._now()
+        with self._guard("create the chat"):
+            cursor = self._conn.execute(
+                "INSERT INTO chats (title, created_at, updated_at, settings_json, model) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (_storable(title.strip()), now, now, settings_json, model),
+            )
+            return self._chat(self._chat_row(cast(int, cursor.lastrowid)))
+
+    def list_chats(self) -> list[ChatRecord]:
+        with self._guard("list the chats"):
+            rows = self._conn.execute(
+                f"SELECT {_CHAT_COLUMNS} FROM chats WHERE deleted_at IS NULL "
+                "ORDER BY updated_at DESC, id DESC"
+            ).fetchall()
+        return [self._chat(row) for row in rows]
+
+    def get_chat(self, chat_id: int) -> ChatRecord:
+        """The chat, or StoreError if it does not exist or is deleted."""
+        with self._guard("read the chat"):
+            return self._chat(self._chat_row(chat_id))
+
+    def rename_chat(self, chat_id: int, title: str) -> ChatRecord:
+        title = title.strip()
+        if not title:
+            raise StoreError("A chat title cannot be empty.")
+        with self._guard("rename the chat"):
+            self._chat_row(chat_id)
+            self._conn.execute(
+                "UPDATE chats SET title = ? WHERE id = ?", (_storable(title), chat_id)
+            )
+            return self._chat(self._chat_row(chat_id))
+
+    def update_chat_settings(self, chat_id: int, settings: dict[str, Any]) -> ChatRecord:
+        """Replace the chat's settings overrides (not a merge)."""
+        settings_json = self._settings_json(settings)
+        with self._guard("save the chat settings"):
+            self._chat_row(chat_id)
+            self._conn.execute(
+                "UPDATE chats SET settings_json = ? WHERE id = ?", (settings_json, chat_id)
+            )
+            return self._chat(self._chat_row(chat_id))
+
+    def set_chat_model(self, chat_id: int, model: str | None) -> None:
+        with self._guard("save the chat's model"):
+            self._chat_row(chat_id)
+            self._conn.execute("UPDATE chats SET model = ? WHERE id = ?", (model, chat_id))
+
+    def set_context_start(self, chat_id: int, message_id: int | None) -> None:
+        """The model sees messages with id >= message_id; None: all of them.
+
+        Deleting that message later is harmless: the comparison still holds.
+        """
+        with self._guard("save where the context starts"):
+            self._chat_row(chat_id)
+            if (
+                message_id is not None
+                and not self._conn.execute(
+                    "SELECT 1 FROM messages WHERE id = ? AND chat_id = ?", (message_id, chat_id)
+                ).fetchone()
+            ):
+                raise StoreError(f"Message {message_id} is not part of chat {chat_id}.")
+            self._conn.execute(
+                "UPDATE chats SET context_start_id = ? WHERE id = ?", (message_id, chat_id)
+            )
+
+    def delete_chat(self, chat_id: int) -> None:
+        """Hide the chat; `restore_chat` undoes this until `purge_deleted` runs."""
+        with self._guard("delete the chat"):
+            self._chat_row(chat_id, deleted_ok=True)
+            self._conn.execute(
+                "UPDATE chats SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                (self._now(), chat_id),
+            )
+
+    def restore_chat(self, chat_id: int) -> ChatRecord:
+        with self._guard("restore the chat"):
+            self._chat_row(chat_id, deleted_ok=True)
+            self._conn.execute("UPDATE chats SET deleted_at = NULL WHERE id = ?", (chat_id,))
+            return self._chat(self._chat_row(chat_id))
+
+    def purge_deleted(self) -> int:
+        """Erase deleted chats and their messages for good; return how many chats went."""
+        with self._guard("erase the deleted chats"):
+            cursor = self._conn.execute("DELETE FROM chats WHERE deleted_at IS NOT NULL")
+            return cursor.rowcount
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def add_message(
+        self, chat_id: int, role: MessageRole, content: str, status: MessageStatus = "done"
+    ) -> MessageRecord:
+        """Append a message; the first user message names an untitled chat."""
+        now = self._now()
+        content = _storable(content)
+        with self._transaction("save the message"):
+            chat = self._chat(self._chat_row(chat_id))
+            cursor = self._conn.execute(
+                "INSERT INTO messages (chat_id, role, content, created_at, status) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (chat_id, role, content, now, status),
+            )
+            title = default_title(content) if not chat.title and role == "user" else chat.title
+            self._conn.execute(
+                "UPDATE chats SET updated_at = ?, title = ? WHERE id = ?", (now, title, chat_id)
+            )
+            row = self._conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (cursor.lastrowid,)
+            ).fetchone()
+        return self._message(row)
+
+    def update_message(
+        self,
+        message_id: int,
+        content: str,
+        status: MessageStatus | None = None,
+        n_tokens: int | None = None,
+        tokens_per_s: float | None = None,
+    ) -> None:
+        """Replace a message's text; None leaves the other fields as they are.
+
+        Called many times a second while a reply streams, so it is a single autocommit UPDATE,
+        cheap in WAL mode with synchronous=NORMAL; the search index skips 'streaming' rows and
+        picks the text up when the status changes.
+        """
+        with self._guard("save the message"):
+            cursor = self._conn.execute(
+                "UPDATE messages SET content = ?, status = coalesce(?, status), "
+                "n_tokens = coalesce(?, n_tokens), tokens_per_s = coalesce(?, tokens_per_s) "
+                "WHERE id = ?",
+                (_storable(content), status, n_tokens, tokens_per_s, message_id),
+            )
+        if cursor.rowcount == 0:
+            raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
+
+    def replace_message(
+        self,
+        old_id: int,
+        new_id: int,
+        content: str,
+        status: MessageStatus,
+        n_tokens: int | None = None,
+        tokens_per_s: float | None = None,
+    ) -> None:
+        """Finishes message `new_id` and deletes `old_id` in one transaction.
+
+        A regenerated reply takes the old one's place: a crash leaves one of them, never both.
+        """
+        with self._transaction("save the message"):
+            cursor = self._conn.execute(
+                "UPDATE messages SET content = ?, status = ?, n_tokens = ?, tokens_per_s = ? "
+                "WHERE id = ?",
+                (_storable(content), status, n_tokens, tokens_per_s, new_id),
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"Message {new_id} does not exist (it may have been deleted).")
+            self._conn.execute("DELETE FROM messages WHERE id = ?", (old_id,))
+
+    def delete_message(self, message_id: int) -> None:
+        with self._guard("delete the message"):
+            cursor = self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+        if cursor.rowcount == 0:
+            raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
+
+    def add_attachment(
+        self, message_id: int, name: str, kind: str, size_bytes: int, tokens: int, text: str
+    ) -> AttachmentRecord:
+        with self._transaction("save the document"):
+            cursor = self._conn.execute(
+                "INSERT INTO attachments (message_id, name, kind, size_bytes, tokens, text, "
+                "context) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, name, kind, size_bytes, tokens, _storable(text), _storable(text)),
+            )
+        return AttachmentRecord(int(cursor.lastrowid or 0), message_id, name, kind, size_bytes,
+                                tokens, _storable(text))
+
+    def set_attachment_context(self, attachment_id: int, context: str) -> None:
+        with self._guard("save the document's summaries"):
+            self._conn.execute("UPDATE attachments SET context = ? WHERE id = ?",
+                               (_storable(context), attachment_id))
+
+    def attachments(self, chat_id: int) -> dict[int, list[AttachmentRecord]]:
+        """The chat's documents, by the id of the message they are attached to."""
+        with self._guard("read the documents"):
+            rows = self._conn.execute(
+                "SELECT a.id, a.message_id, a.name, a.kind, a.size_bytes, a.tokens, a.context "
+                "FROM attachments a JOIN messages m ON m.id = a.message_id "
+                "WHERE m.chat_id = ? ORDER BY a.id", (chat_id,),
+            ).fetchall()
+        found: dict[int, list[AttachmentRecord]] = {}
+        for row in rows:
+            record = AttachmentRecord(*row)
+            found.setdefault(record.message_id, []).append(record)
+        return found
+
+    def messages(self, chat_id: int) -> list[MessageRecord]:
+        """The chat's messages, oldest first ([] for an unknown chat)."""
+        with self._guard("read the messages"):
+            rows = self._conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? ORDER BY id",
+                (chat_id,),
+            ).fetchall()
+        return [self._message(row) for row in rows]
+
+    def recover_interrupted(self) -> int:
+        """Settles replies a killed app left 'streaming'; returns how many there were.
+
+        As if Stop had been pressed: a reply keeps its text as 'stopped', or goes if it has
+        none yet or was regenerating the reply before it (which then stands).
+        """
+        with self._guard("recover interrupted replies"):
+            return self._recover()
+
+    def _recover(self) -> int:
+        dropped = self._conn.execute(
+            "DELETE FROM messages WHERE status = 'streaming' AND (content = '' OR ("
+            "SELECT earlier.role FROM messages AS earlier WHERE earlier.chat_id = "
+            "messages.chat_id AND earlier.id < messages.id ORDER BY earlier.id DESC LIMIT 1"
+            ") = 'assistant')"
+        )
+        kept = self._conn.execute(
+            "UPDATE messages SET status = 'stopped' WHERE status = 'streaming'"
+        )
+        return dropped.rowcount + kept.rowcount
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Full-text search of messages and titles of chats not deleted; newest chats first.
+
+        A title match is reported on the chat's first message (chats with no messages are left
+        out); where that message matches too, its own snippet wins. One hit per message. A reply
+        still streaming is not searchable until it finishes.
+        """
+        match = _fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        with self._guard("search the chats"):
+            message_rows = self._conn.execute(
+                "SELECT c.id, m.id, c.title, "
+                "snippet(messages_fts, 0, '«', '»', '…', 16), c.updated_at "
+                "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+                "JOIN chats c ON c.id = m.chat_id "
+                "WHERE messages_fts MATCH ? AND c.deleted_at IS NULL "
+                "ORDER BY c.updated_at DESC, c.id DESC, m.id LIMIT ?",
+                (match, limit),
+            ).fetchall()
+            title_rows = self._conn.execute(
+                "SELECT * FROM (SELECT c.id, "
+                "(SELECT min(id) FROM messages WHERE chat_id = c.id) AS first_id, c.title, "
+                "highlight(chats_fts, 0, '«', '»'), c.updated_at "
+                "FROM chats_fts JOIN chats c ON c.id = chats_fts.rowid "
+                "WHERE chats_fts MATCH ? AND c.deleted_at IS NULL) "
+                "WHERE first_id IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        rows = {row[1]: row for row in title_rows}
+        rows.update((row[1], row) for row in message_rows)
+        ordered = sorted(rows.values(), key=lambda row: (-row[4], -row[0], row[1]))
+        return [
+            SearchHit(
+                chat_id=row[0],
+                message_id=row[1],
+                chat_title=row[2],
+                snippet=" ".join(row[3].split()),  # snippets may span lines
+            )
+            for row in ordered[:limit]
+        ]

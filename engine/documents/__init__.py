@@ -1,0 +1,1 @@
+"""Documents: reading files, summaries of any length, and documents in a chat."""

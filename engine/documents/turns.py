@@ -1,0 +1,123 @@
+"""Documents in a chat: a summary turn, and what later turns are given of an attached document.
+
+A summary turn is saved like any reply: the person's request (with the document attached) and
+the answer as it streams, so a Stop, a crash or a closed app keeps what was written. The
+attachment then holds what follow-up questions need: the whole text when it fits, else the
+summaries of its parts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from engine.chat.service import (
+    SAVE_INTERVAL_S,
+    ChatService,
+    ContextView,
+    TurnEnded,
+    TurnStarted,
+    attach,
+)
+from engine.chat.store import MessageStatus
+from engine.documents.reading import Document
+from engine.documents.summarize import (
+    PartStarted,
+    SummaryDone,
+    SummaryForm,
+    SummaryOptions,
+    SummaryPlanned,
+    SummaryProgress,
+    SummaryText,
+    summarize,
+)
+
+FORM_REQUESTS = {
+    SummaryForm.PARAGRAPH: "Summarise {name} in a short paragraph.",
+    SummaryForm.BULLETS: "Summarise {name} as key points.",
+}
+WORDS_REQUEST = "Summarise {name} in about {words} words."
+
+
+@dataclass(frozen=True)
+class SummaryStatus:
+    """Where a summary is, as a person reads it: "Part 3 of 12", a fraction and time left."""
+
+    text: str
+    fraction: float
+    seconds_left: float | None
+
+
+def summary_request(name: str, options: SummaryOptions) -> str:
+    if options.words is not None:
+        return WORDS_REQUEST.format(name=f"“{name}”", words=options.words)
+    return FORM_REQUESTS[options.form].format(name=f"“{name}”")
+
+
+def summary_turn(
+    service: ChatService, chat_id: int, document: Document, tokens: int,
+    options: SummaryOptions, cancel: threading.Event,
+) -> Iterator[TurnStarted | SummaryStatus | TurnEnded | str]:
+    """Summarises `document` into the chat: TurnStarted, then status and text (str) as they
+    come, then TurnEnded. Options and the model are checked before anything is saved."""
+    options.check()
+    store = service.store
+    service.activate(chat_id)
+    events = summarize(service.runtime, document, options, cancel)
+    first = next(events)  # counts the document: refusals come here, before any change
+    question = store.add_message(chat_id, "user", summary_request(document.name, options))
+    attachment = attach(store, question, document, tokens)
+    reply = store.add_message(chat_id, "assistant", "", status="streaming")
+    kept = [m for m in store.messages(chat_id) if m.role != "system" and m.id != reply.id]
+    # A summary reads the document in its own prompts, not in the chat's context window.
+    view = ContextView(chat_id, None, (), 0, 0)
+    yield TurnStarted(view, [*kept, reply], reply)
+    text, saved_at, ended, fraction = "", time.monotonic(), False, 0.0
+    try:
+        for event in _chain(first, events):
+            if isinstance(event, SummaryText) and event.stage == "final":
+                text += event.text
+                if time.monotonic() - saved_at >= SAVE_INTERVAL_S:
+                    store.update_message(reply.id, text)
+                    saved_at = time.monotonic()
+                yield event.text
+            elif isinstance(event, SummaryPlanned):
+                how = "in one pass" if event.parts == 1 else f"in {event.parts} parts"
+                yield SummaryStatus(f"Reading {event.document_tokens:,} tokens {how}…", 0.0,
+                                    None)
+            elif isinstance(event, PartStarted):
+                yield SummaryStatus(_step_text(event), fraction, None)
+            elif isinstance(event, SummaryProgress):
+                fraction = event.fraction
+                yield SummaryStatus("", fraction, event.seconds_left)
+            elif isinstance(event, SummaryDone):
+                status: MessageStatus = "stopped" if event.cancelled else "done"
+                final = f"{event.text}\n\n*{event.note}*" if event.text else f"*{event.note}*"
+                store.update_message(reply.id, final, status=status)
+                store.set_attachment_context(attachment.id, event.context)
+                ended = True
+                standing = next(m for m in store.messages(chat_id) if m.id == reply.id)
+                yield TurnEnded(standing, None, replaced=False)
+                return
+    except BaseException:
+        if not ended:
+            if text:
+                store.update_message(reply.id, text, status="stopped")
+            else:
+                store.delete_message(reply.id)
+        raise
+
+
+def _step_text(event: PartStarted) -> str:
+    if event.stage == "part":
+        return f"Summarising part {event.index} of {event.count}"
+    if event.stage == "combine":
+        return f"Combining summaries ({event.index} of {event.count})"
+    return "Writing the summary"
+
+
+def _chain(first: object, rest: Iterator[object]) -> Iterator[object]:
+    yield first
+    yield from rest

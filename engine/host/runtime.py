@@ -1,0 +1,621 @@
+"""The runtime: one loaded model and the token loop that streams its replies.
+
+A `Runtime` owns one `Llama` and must be created, used and closed by a single thread. Every
+turn sends the full rendered history; llama.cpp keeps the cached prefix, so only the new turn
+is evaluated. Cancel is a `threading.Event` any thread may set: the loop checks it between
+tokens, and llama.cpp's abort callback checks it inside a long prompt evaluation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import io
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import llama_cpp
+
+from engine.chat.context import ContextPlan, plan_context
+from engine.chat.prompt import ChatMessage, ChatTemplate, check_chat_templates
+from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
+from engine.host.backend import backend_info, layers_that_fit, route_llama_log
+from engine.host.decoding import StopMatcher, Utf8Stream
+from engine.host.sampling import SamplingLlama
+from engine.models.files import ModelFile, check_model_file
+from engine.models.gguf import read_header
+from engine.models.memory import estimate_memory
+from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+
+log = logging.getLogger(__name__)
+
+FinishReason = Literal["stop", "length", "cancelled"]
+_NULL_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no abort checks
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    path: Path
+    size_bytes: int
+    n_ctx: int
+    n_ctx_train: int
+    n_threads: int
+    n_threads_batch: int
+    n_gpu_layers: int  # -1: all
+    n_layers: int
+    settings: RuntimeSettings
+    backend: str
+    architecture: str
+    has_chat_template: bool
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def gpu_split(self) -> str:
+        """Where the layers run, as a person reads it."""
+        if self.n_gpu_layers == 0:
+            return "CPU"
+        on_gpu = self.n_layers if self.n_gpu_layers < 0 else min(self.n_gpu_layers, self.n_layers)
+        return f"{on_gpu}/{self.n_layers} layers on GPU"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    messages: tuple[ChatMessage, ...]  # the whole chat, ending with the message to answer
+    settings: ChatSettings = field(default_factory=ChatSettings)
+    start_hint: int = 0  # the first message the model saw last turn, to keep the prefix stable
+    stop: tuple[str, ...] = ()
+    ignore_eog: bool = False  # keep going past end-of-generation tokens (benchmarks, API)
+
+
+@dataclass(frozen=True)
+class ContextPlanned:
+    first_index: int
+    head: int
+    prompt_tokens: int
+    evaluate_tokens: int  # tokens not already in the KV cache
+
+
+@dataclass(frozen=True)
+class PromptProgress:
+    """How much of a long prompt llama.cpp has read (tokens), before the reply begins."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    text: str
+
+
+@dataclass(frozen=True)
+class GenerationDone:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    evaluated_tokens: int
+    generated_tokens: int
+    seconds_to_first_token: float
+    tokens_per_second: float
+    n_ctx: int
+    seed: int
+
+    @property
+    def context_used(self) -> int:
+        return self.prompt_tokens + self.generated_tokens
+
+
+StreamEvent = ContextPlanned | PromptProgress | TextChunk | GenerationDone
+
+
+@dataclass(frozen=True)
+class KvState:
+    tokens: tuple[int, ...]
+    data: ctypes.Array[ctypes.c_uint8]
+    size: int
+
+
+def logical_cpu_count() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def physical_core_count() -> int:
+    """Cores, not hyperthreads: llama.cpp gains nothing from a core's second thread."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return logical_cpu_count()
+    cores, physical = set(), "0"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "physical id":
+            physical = value.strip()
+        elif key.strip() == "core id":
+            cores.add((physical, value.strip()))
+    return min(len(cores), logical_cpu_count()) if cores else logical_cpu_count()
+
+
+def default_thread_count() -> int:
+    """Physical cores minus one on small machines, where a busy core halves the speed."""
+    cores = physical_core_count()
+    return max(1, cores - 1) if cores <= 4 else cores
+
+
+def batch_thread_count() -> int:
+    return physical_core_count()
+
+
+def thread_candidates() -> list[int]:
+    """The generation thread counts worth measuring on this machine."""
+    return sorted({1, default_thread_count(), physical_core_count()})
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self._llm: SamplingLlama | None = None
+        self._template: ChatTemplate | None = None
+        self._loaded: LoadedModel | None = None
+        self._cancel: threading.Event | None = None
+        self._abort = llama_cpp.ggml_abort_callback(self._should_abort)
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self._loaded
+
+    def load(self, path: Path, settings: RuntimeSettings, n_threads: int | None) -> LoadedModel:
+        """Loads a model, replacing any loaded one; raises ModelError with a plain reason.
+
+        The file's header is checked before the loaded model is let go; if llama.cpp still
+        refuses the file, the previous model is loaded again, so a bad pick costs nothing.
+        """
+        previous = self._loaded
+        # The model loaded now is let go first, so its memory counts as free for the new one.
+        freed = 0
+        if previous is not None:
+            freed = estimate_memory(read_header(previous.path), previous.settings.n_ctx).total_bytes
+        model_file = check_model_file(path, settings.n_ctx, freed_bytes=freed)
+        # llama-cpp-python compiles the file's templates inside Llama(): check them first.
+        check_chat_templates(model_file.header.metadata)
+        self.close()
+        try:
+            return self._load(model_file, settings, n_threads)
+        except ModelError:
+            if previous is not None and (previous.path, previous.settings) != (path, settings):
+                try:
+                    self._load(check_model_file(previous.path), previous.settings,
+                               previous.n_threads)
+                except ModelError:
+                    log.exception("could not load the previous model again")
+            raise
+
+    def _load(
+        self, model_file: ModelFile, settings: RuntimeSettings, n_threads: int | None
+    ) -> LoadedModel:
+        path = model_file.path
+        route_llama_log()
+        threads = n_threads or default_thread_count()
+        gpu_layers = gpu_layers_for(path, model_file.size_bytes, settings)
+        log.info("loading %s (n_ctx=%d, threads=%d, gpu_layers=%d)",
+                 path, settings.n_ctx, threads, gpu_layers)
+        try:
+            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers)
+        except ModelError:
+            if gpu_layers == 0:
+                raise
+            log.warning("loading with %d GPU layers failed; loading on the CPU", gpu_layers)
+            gpu_layers = 0
+            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers)
+        llm.verbose = False  # from here on its per-turn prints would only be noise on stderr
+        try:
+            template = ChatTemplate(
+                llm.metadata.get("tokenizer.chat_template"),
+                bos_token=_token_text(llm, llm.token_bos()),
+                eos_token=_token_text(llm, llm.token_eos()),
+            )
+        except ModelError:
+            llm.close()
+            raise
+        llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+        architecture = llm.metadata.get("general.architecture", "unknown")
+        self._llm, self._template = llm, template
+        self._loaded = LoadedModel(
+            path=path,
+            size_bytes=model_file.size_bytes,
+            n_ctx=_context_size(llm),
+            n_ctx_train=int(llm.metadata.get(f"{architecture}.context_length", _context_size(llm))),
+            n_threads=threads,
+            n_threads_batch=batch_thread_count(),
+            n_gpu_layers=gpu_layers,
+            n_layers=int(llm.metadata.get(f"{architecture}.block_count", 0)),
+            settings=settings,
+            backend=backend_info().name,
+            architecture=architecture,
+            has_chat_template=not template.is_fallback,
+        )
+        return self._loaded
+
+    def measure_threads(self, candidates: Sequence[int], tokens: int = 16) -> dict[int, float]:
+        """Generation speed (tokens/s) at each thread count; leaves the fastest one set.
+
+        On small machines one thread more than the free cores can halve the speed, so the
+        default is measured rather than guessed. The KV cache is cleared afterwards.
+        """
+        llm, _ = self._require()
+        prompt = llm.tokenize(b"The quick brown fox jumps over the lazy dog.", add_bos=True)
+        rates: dict[int, float] = {}
+        for _round in range(2):
+            for threads in candidates:
+                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+                llm.reset()
+                llm.eval(prompt)
+                started = time.perf_counter()
+                for _ in range(tokens):
+                    llm.eval(prompt[-1:])
+                rate = tokens / (time.perf_counter() - started)
+                rates[threads] = max(rates.get(threads, 0.0), rate)
+        llm.reset()
+        self.set_threads(max(rates, key=lambda threads: rates[threads]))
+        return rates
+
+    def set_threads(self, threads: int) -> None:
+        llm, _ = self._require()
+        llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+        llm.n_threads = threads
+        if self._loaded is not None:
+            self._loaded = dataclasses.replace(self._loaded, n_threads=threads)
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+        self._llm, self._template, self._loaded = None, None, None
+
+    def _require(self) -> tuple[SamplingLlama, ChatTemplate]:
+        if self._llm is None or self._template is None:
+            raise NoModelLoadedError("No model is loaded.")
+        return self._llm, self._template
+
+    def tokenize_chat(self, messages: Sequence[ChatMessage]) -> list[int]:
+        llm, template = self._require()
+        text = template.render(messages)
+        return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def count_tokens(self, text: str) -> int:
+        llm, _ = self._require()
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def plan(self, request: GenerationRequest) -> ContextPlan:
+        llm, _ = self._require()
+        reserve = min(request.settings.sampling.max_tokens, _context_size(llm) // 2)
+        return plan_context(
+            request.messages,
+            request.settings.system_prompt,
+            budget=_context_size(llm) - reserve,
+            policy=request.settings.context_policy,
+            tokenize=self.tokenize_chat,
+            start_hint=request.start_hint,
+        )
+
+    def cached_prefix(self, tokens: list[int]) -> int:
+        """How many leading tokens of `tokens` are already in the KV cache."""
+        llm, _ = self._require()
+        cached = llm.input_ids[: llm.n_tokens]
+        same = 0
+        for old, new in zip(cached, tokens, strict=False):
+            if old != new:
+                break
+            same += 1
+        return same
+
+    def stream(
+        self, request: GenerationRequest, cancel: threading.Event
+    ) -> Generator[StreamEvent, None, None]:
+        """Streams one reply; raises ContextOverflowError, ModelError or NoModelLoadedError."""
+        plan = self.plan(request)
+        yield from self._generate(plan.tokens, plan.first_index, plan.head,
+                                  request.settings.sampling, request.stop, request.ignore_eog,
+                                  cancel)
+
+    def stream_text(
+        self, prompt: str, sampling: SamplingSettings, cancel: threading.Event,
+        stop: Sequence[str] = (), ignore_eog: bool = False,
+    ) -> Generator[StreamEvent, None, None]:
+        """Continues raw text, without the chat template (the API's completions endpoint).
+
+        Special tokens written in the text are read as such, as llama.cpp's own server does.
+        Raises ContextOverflowError when the prompt leaves no room for a reply."""
+        llm, _ = self._require()
+        tokens = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+        if not tokens:
+            raise HearthError("The prompt is empty.")
+        if len(tokens) >= _context_size(llm):
+            raise ContextOverflowError(
+                f"The prompt is {len(tokens):,} tokens; the context window holds "
+                f"{_context_size(llm):,} with the reply."
+            )
+        yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel)
+
+    def _generate(
+        self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
+        stop: tuple[str, ...], ignore_eog: bool, cancel: threading.Event,
+    ) -> Generator[StreamEvent, None, None]:
+        """The token loop every reply shares: read the uncached prompt, then sample."""
+        llm, _ = self._require()
+        evaluate = max(1, len(tokens) - self.cached_prefix(tokens))
+        yield ContextPlanned(first_index, head, len(tokens), evaluate)
+
+        seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
+        llm.sampling, llm.seed = sampling, seed
+        max_new = min(sampling.max_tokens, _context_size(llm) - len(tokens))
+        vocab = llm._model.vocab
+        utf8, stops, pieces = Utf8Stream(), StopMatcher(stop), TokenPieces(vocab)
+        parts: list[str] = []
+        generated, reason = 0, "length"
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        self._arm_abort(llm, cancel)
+        try:
+            yield from self._evaluate_in_batches(llm, tokens, cancel)
+        except RuntimeError as error:
+            self._disarm_abort(llm)
+            if not cancel.is_set():
+                raise ModelError(f"llama.cpp failed while reading the prompt: {error}") from None
+        except GeneratorExit:  # closed between batches: later turns must not pay for the check
+            self._disarm_abort(llm)
+            raise
+        if cancel.is_set():
+            self._disarm_abort(llm)
+            yield GenerationDone(
+                text="", finish_reason="cancelled", prompt_tokens=len(tokens),
+                evaluated_tokens=evaluate, generated_tokens=0,
+                seconds_to_first_token=time.perf_counter() - started, tokens_per_second=0.0,
+                n_ctx=_context_size(llm), seed=seed,
+            )
+            return
+        # The prompt is in the cache now: generate() only samples from the last logits.
+        tokens_out = llm.generate(tokens, reset=True)
+        try:
+            for token in tokens_out:
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                    self._disarm_abort(llm)
+                if not ignore_eog and llama_cpp.llama_vocab_is_eog(vocab, token):
+                    reason = "stop"
+                    break
+                generated += 1
+                text = stops.feed(utf8.feed(pieces.bytes_of(token)))
+                if text:
+                    parts.append(text)
+                    yield TextChunk(text)
+                if stops.stopped:
+                    reason = "stop"
+                    break
+                if cancel.is_set():
+                    reason = "cancelled"
+                    break
+                if generated >= max_new:
+                    break
+        except RuntimeError as error:
+            if not cancel.is_set():
+                raise ModelError(f"llama.cpp failed while generating: {error}") from None
+            reason = "cancelled"
+        finally:
+            tokens_out.close()
+            self._disarm_abort(llm)
+        if not stops.stopped:
+            tail = stops.feed(utf8.flush()) + stops.flush()
+            if tail:
+                parts.append(tail)
+                yield TextChunk(tail)
+        finished = time.perf_counter()
+        first = first_token_at or finished
+        decode_seconds = finished - first
+        yield GenerationDone(
+            text="".join(parts),
+            finish_reason=reason,  # type: ignore[arg-type]
+            prompt_tokens=len(tokens),
+            evaluated_tokens=evaluate,
+            generated_tokens=generated,
+            seconds_to_first_token=first - started,
+            tokens_per_second=(generated - 1) / decode_seconds if generated > 1 and decode_seconds
+            else 0.0,
+            n_ctx=_context_size(llm),
+            seed=seed,
+        )
+
+    def save_state(self) -> KvState | None:
+        """The KV cache and the tokens it holds, to restore when this conversation returns."""
+        llm, _ = self._require()
+        if llm.n_tokens == 0:
+            return None
+        size = llama_cpp.llama_state_seq_get_size(llm.ctx, 0)
+        data = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llm.ctx, data, size, 0)
+        if written == 0:
+            return None
+        return KvState(tokens=tuple(int(t) for t in llm.input_ids[: llm.n_tokens]),
+                       data=data, size=written)
+
+    def load_state(self, state: KvState) -> bool:
+        """Puts a saved KV cache back; on failure the cache is left empty (a full re-evaluation)."""
+        llm, _ = self._require()
+        llm.reset()
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+        if llama_cpp.llama_state_seq_set_data(llm.ctx, state.data, state.size, 0) == 0:
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return False
+        count = len(state.tokens)
+        llm.input_ids[:count] = state.tokens
+        llm.n_tokens = count
+        llm._requires_eval = True  # the logits of the last token are not live: decode it again
+        return True
+
+    def forget_cache(self) -> None:
+        """Empties the KV cache, so the next prompt is evaluated from the start."""
+        llm, _ = self._require()
+        llm.reset()
+        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+
+    def _evaluate_in_batches(
+        self, llm: SamplingLlama, tokens: list[int], cancel: threading.Event
+    ) -> Iterator[PromptProgress]:
+        """Evaluates the uncached part of the prompt one batch at a time, reporting progress.
+
+        Between batches the consumer regains control, so a long prompt never holds the engine
+        thread for longer than one batch. The last token is evaluated alone, as generate()
+        replays it when the whole prompt was cached: the first token is then sampled from the
+        same logits either way, so a fixed seed gives the same reply whatever the cache held.
+        """
+        start = self.cached_prefix(tokens)
+        if start >= len(tokens):
+            return  # all cached: generate() replays the last token for fresh logits
+        llm.n_tokens = start
+        total = len(tokens) - start
+        last = len(tokens) - 1
+        for offset in range(start, last, llm.n_batch):
+            if cancel.is_set():
+                return
+            llm.eval(tokens[offset : min(offset + llm.n_batch, last)])
+            if total > llm.n_batch:
+                yield PromptProgress(done=llm.n_tokens - start, total=total)
+        if not cancel.is_set():
+            llm.eval(tokens[last:])
+            if total > llm.n_batch:
+                yield PromptProgress(done=total, total=total)
+
+    def _should_abort(self, _data: ctypes.c_void_p) -> bool:
+        return self._cancel is not None and self._cancel.is_set()
+
+    def _arm_abort(self, llm: SamplingLlama, cancel: threading.Event) -> None:
+        # Only while the prompt is evaluated: the callback runs after every graph node, and
+        # taking the GIL that often would slow token generation for no benefit.
+        self._cancel = cancel
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort, None)
+
+    def _disarm_abort(self, llm: SamplingLlama) -> None:
+        self._cancel = None
+        if llm.ctx is not None:
+            llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+
+    @property
+    def llama(self) -> SamplingLlama:
+        """The loaded Llama, for engine code that drives llama.cpp itself (prompt scoring).
+
+        Only the thread that uses this Runtime may touch it; whoever changes the KV cache must
+        keep `input_ids` and `n_tokens` true to it, so prefix reuse stays correct."""
+        return self._require()[0]
+
+
+def _context_size(llm: SamplingLlama) -> int:
+    """The tokens a prompt and reply may use: llama.cpp rounds the context up to a multiple of
+    256, but llama-cpp-python's token buffer holds only the size asked for."""
+    return min(int(llm.n_ctx()), len(llm.input_ids))
+
+
+def gpu_layers_for(path: Path, model_bytes: int, settings: RuntimeSettings) -> int:
+    """The layers to offload: none without a GPU backend, else as asked or as many as fit."""
+    backend = backend_info()
+    gpus = backend.gpu_devices
+    if not backend.gpu_offload or not gpus:
+        return 0
+    if settings.n_gpu_layers is not None:
+        return settings.n_gpu_layers
+    header = read_header(path)
+    return layers_that_fit(
+        header.block_count or 0, model_bytes, header.kv_bytes_per_token() or 0,
+        settings.n_ctx, max(device.free_bytes for device in gpus),
+    )
+
+
+def _create_llama(path: Path, n_ctx: int, threads: int, gpu_layers: int) -> SamplingLlama:
+    # verbose=False would mute the whole process's stdout/stderr during the load; instead
+    # llama.cpp's C log goes to logging and the Python-side prints go there too.
+    with contextlib.redirect_stderr(_LogWriter()):
+        try:
+            return SamplingLlama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=batch_thread_count(),
+                n_gpu_layers=gpu_layers,
+                flash_attn=gpu_layers != 0,
+                seed=random.getrandbits(32),
+                verbose=True,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+
+
+def create_embedding_llama(model: LoadedModel, n_ctx: int) -> llama_cpp.Llama:
+    """A second instance of a loaded model's file that returns mean-pooled embeddings.
+
+    Its own context, so the chat's KV cache is untouched; the whole input is read in one
+    batch (llama.cpp pools a sequence only within one ubatch)."""
+    with contextlib.redirect_stderr(_LogWriter()):
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(model.path),
+                embedding=True,
+                n_ctx=n_ctx,
+                n_batch=n_ctx,
+                n_ubatch=n_ctx,
+                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                n_threads=model.n_threads,
+                n_threads_batch=model.n_threads_batch,
+                n_gpu_layers=model.n_gpu_layers,
+                verbose=True,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(
+                f"llama.cpp could not open {model.path.name} for embeddings: {error}"
+            ) from None
+    llm.verbose = False
+    return llm
+
+
+class TokenPieces:
+    """A token's bytes, however long: llama-cpp-python's own reader cuts pieces at 32 bytes,
+    and some vocabularies have tokens of 128 (runs of spaces, rules of dashes)."""
+
+    def __init__(self, vocab: object) -> None:
+        self._vocab = vocab
+        self._buffer = ctypes.create_string_buffer(64)
+
+    def bytes_of(self, token: int) -> bytes:
+        size = llama_cpp.llama_token_to_piece(
+            self._vocab, token, self._buffer, len(self._buffer), 0, False
+        )
+        if size < 0:  # the buffer was too small: -size is what it takes
+            self._buffer = ctypes.create_string_buffer(-size)
+            size = llama_cpp.llama_token_to_piece(
+                self._vocab, token, self._buffer, len(self._buffer), 0, False
+            )
+        return self._buffer.raw[:size]
+
+
+def _token_text(llm: SamplingLlama, token: int) -> str:
+    if token < 0:
+        return ""
+    return llm._model.token_get_text(token)  # type: ignore[no-any-return]
+
+
+class _LogWriter(io.TextIOBase):
+    """A stderr stand-in during model load that sends llama-cpp-python's prints to logging."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                log.debug("%s", line)
+        return len(text)
