@@ -22,6 +22,8 @@ from engine.models.files import bundled_model_path
 from engine.settings import RuntimeSettings
 from tests.remote_script_server import ClosingEngines
 
+pytest_plugins = ["tests.suite_rules"]  # time limits, allowed skips, leaked threads
+
 # Qt reads this when the QApplication is created, which may happen before any fixture runs.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
