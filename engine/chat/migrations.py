@@ -138,10 +138,106 @@ _DOCUMENT_ATTACHMENTS = _statements(
     "CREATE INDEX attachments_by_message ON attachments(message_id)",
 )
 
+_MESSAGE_TREE = _statements(
+    # What the next features need of a message, in one rebuild (SQLite cannot add a CHECK or a
+    # table constraint to a table; https://sqlite.org/lang_altertable.html#otheralter is the
+    # recipe followed here, foreign keys off, see apply_migrations):
+    # - parent_id: the message it follows. Versions of a message (an edit, a regeneration) are
+    #   siblings, and each keeps its own continuation, so a chat is a tree; today's chats are a
+    #   tree with one branch. A parent is older than its child (ids only grow), so no cycle can
+    #   be stored, and it is in the same chat (the key is (chat_id, parent_id)).
+    # - model: the model key (engine/chat/engine.py model_key) of the model that wrote it; NULL
+    #   for what a person wrote.
+    # - reasoning: a reply's thinking (a <think> block, an analysis channel), kept apart from
+    #   the answer so it is neither indexed for search nor sent back to the model.
+    # - citations: a JSON array, one object per numbered citation in the answer. A column, not a
+    #   table: an answer's citations are written once when it ends and always read with it, and
+    #   each must hold a copy of the passage it cites (file, page, line, text), because
+    #   re-indexing a changed file replaces the passages, while the answer must still show what
+    #   it quoted. A table can still be added beside it without a rebuild if citations are ever
+    #   searched on their own.
+    """
+    CREATE TABLE new_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        parent_id INTEGER,
+        role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+        content TEXT NOT NULL DEFAULT '',
+        reasoning TEXT NOT NULL DEFAULT '',
+        model TEXT,
+        citations TEXT CHECK (citations IS NULL OR json_valid(citations)),
+        created_at REAL NOT NULL,
+        status TEXT NOT NULL DEFAULT 'done'
+            CHECK (status IN ('done', 'streaming', 'stopped', 'error')),
+        n_tokens INTEGER,
+        tokens_per_s REAL,
+        CHECK (parent_id < id),
+        FOREIGN KEY (chat_id, parent_id) REFERENCES messages(chat_id, id)
+    )
+    """,
+    # A chat so far reads in id order: each message follows the one before it in its chat.
+    # Replies take the chat's model, the only one known (the one it last used).
+    """
+    INSERT INTO new_messages (id, chat_id, parent_id, role, content, model, created_at, status,
+                              n_tokens, tokens_per_s)
+    SELECT m.id, m.chat_id, lag(m.id) OVER (PARTITION BY m.chat_id ORDER BY m.id), m.role,
+           m.content, CASE WHEN m.role = 'assistant' THEN c.model END, m.created_at, m.status,
+           m.n_tokens, m.tokens_per_s
+    FROM messages AS m LEFT JOIN chats AS c ON c.id = m.chat_id
+    """,
+    # AUTOINCREMENT's high-water mark moves with the table (dropping the old one drops its row,
+    # renaming the new one renames its row), so the id of a message deleted last is never reused.
+    "DELETE FROM sqlite_sequence WHERE name = 'new_messages'",
+    "UPDATE sqlite_sequence SET name = 'new_messages' WHERE name = 'messages'",
+    # The view goes first: renaming fails while a view names a table that is missing. The old
+    # table's indexes and triggers go with it. messages_fts stays: the ids and the text it
+    # indexes are unchanged, and its content table is the view by name.
+    "DROP VIEW indexed_messages",
+    "DROP TABLE messages",
+    "ALTER TABLE new_messages RENAME TO messages",
+    # Unique, as the key that parent_id refers to must be.
+    "CREATE UNIQUE INDEX messages_by_chat ON messages(chat_id, id)",
+    "CREATE INDEX messages_by_parent ON messages(parent_id)",
+    "CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming'",
+    # The search index's view and triggers, as "full-text search" made them.
+    "CREATE VIEW indexed_messages AS SELECT id, content FROM messages WHERE status != 'streaming'",
+    """
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+    WHEN new.status != 'streaming' BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN old.status != 'streaming' BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+            SELECT 'delete', old.id, old.content WHERE old.status != 'streaming';
+        INSERT INTO messages_fts(rowid, content)
+            SELECT new.id, new.content WHERE new.status != 'streaming';
+    END
+    """,
+    # A deleted message's replies follow its own parent, so no message is cut off from the
+    # conversation (today only a last message or a replaced reply is deleted, and they have
+    # none). AFTER, not BEFORE: a BEFORE trigger must not change rows the same statement is
+    # about to delete, as a purged chat's messages are.
+    """
+    CREATE TRIGGER messages_reparent AFTER DELETE ON messages BEGIN
+        UPDATE messages SET parent_id = old.parent_id WHERE parent_id = old.id;
+    END
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("chats and messages", _CHATS_AND_MESSAGES),
     Migration("full-text search", _FULL_TEXT_SEARCH),
     Migration("document attachments", _DOCUMENT_ATTACHMENTS),
+    Migration("message tree, models, reasoning and citations", _MESSAGE_TREE),
 )
 
 
@@ -157,31 +253,47 @@ def apply_migrations(
 
     `conn` must be in autocommit mode (isolation_level=None). Each migration runs in its own
     transaction together with its version bump, so a crash leaves the previous version intact.
+
+    Foreign keys are off while the steps run, as SQLite's recipe for rebuilding a table asks:
+    with them on, dropping the old messages table deletes its rows first, and ON DELETE CASCADE
+    every attachment with them. A step that leaves a reference broken is rolled back instead.
     """
     latest = len(migrations)
     applied: list[str] = []
     if schema_version(conn) == latest:
         return applied
-    while True:
-        # IMMEDIATE takes the write lock before reading the version, so two Hearth processes
-        # starting at once cannot both apply the same step.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = schema_version(conn)
-            if version > latest:
-                raise StoreError(
-                    f"it was made by a newer Hearth (schema version {version}; this Hearth "
-                    f"knows up to {latest}). Update Hearth to open it."
-                )
-            if version == latest:
+    enforced = bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: before BEGIN
+    try:
+        while True:
+            # IMMEDIATE takes the write lock before reading the version, so two Hearth
+            # processes starting at once cannot both apply the same step.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = schema_version(conn)
+                if version > latest:
+                    raise StoreError(
+                        f"it was made by a newer Hearth (schema version {version}; this Hearth "
+                        f"knows up to {latest}). Update Hearth to open it."
+                    )
+                if version == latest:
+                    conn.execute("COMMIT")
+                    return applied
+                migration = migrations[version]
+                migration.apply(conn)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                if broken is not None:
+                    table, row, parent = broken[:3]
+                    raise StoreError(
+                        f"upgrading it (step “{migration.name}”) would leave row {row} of "
+                        f"{table} pointing to a missing row of {parent}; nothing was changed"
+                    )
+                conn.execute(f"PRAGMA user_version = {version + 1}")
                 conn.execute("COMMIT")
-                return applied
-            migration = migrations[version]
-            migration.apply(conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        applied.append(migration.name)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            applied.append(migration.name)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")

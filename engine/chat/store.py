@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,11 @@ class MessageRecord:
     status: MessageStatus
     n_tokens: int | None
     tokens_per_s: float | None
+    # The message it follows: versions of a message are siblings; None for a chat's first.
+    parent_id: int | None = None
+    model: str | None = None  # key of the model that wrote it (model_key); None: a person did
+    reasoning: str = ""  # the model's thinking before its answer, kept apart from `content`
+    citations: tuple[dict[str, Any], ...] = ()  # one JSON object per numbered citation
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,10 @@ class SearchHit:
 
 
 _CHAT_COLUMNS = "id, title, created_at, updated_at, settings_json, model, context_start_id"
-_MESSAGE_COLUMNS = "id, chat_id, role, content, created_at, status, n_tokens, tokens_per_s"
+_MESSAGE_COLUMNS = (
+    "id, chat_id, role, content, created_at, status, n_tokens, tokens_per_s, parent_id, model, "
+    "reasoning, citations"
+)
 _NEW_CHAT_TITLE = "New chat"
 
 
@@ -249,7 +257,30 @@ class ChatStore:
             status=cast(MessageStatus, row[5]),
             n_tokens=row[6],
             tokens_per_s=row[7],
+            parent_id=row[8],
+            model=row[9],
+            reasoning=row[10],
+            citations=ChatStore._citations(row[11]),
         )
+
+    @staticmethod
+    def _citations(text: str | None) -> tuple[dict[str, Any], ...]:
+        try:
+            found = json.loads(text) if text is not None else []
+        except ValueError:
+            found = []  # the schema checks it is JSON; a hand-edited file is read as none
+        if not isinstance(found, list):
+            return ()
+        return tuple(item for item in found if isinstance(item, dict))
+
+    @staticmethod
+    def _citations_json(citations: Sequence[Mapping[str, Any]] | None) -> str | None:
+        if citations is None:
+            return None
+        try:
+            return json.dumps([dict(c) for c in citations], ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"Citations must be plain JSON values: {exc}") from exc
 
     @staticmethod
     def _settings_json(settings: dict[str, Any]) -> str:
@@ -354,17 +385,38 @@ class ChatStore:
     # -- messages -------------------------------------------------------------------------------
 
     def add_message(
-        self, chat_id: int, role: MessageRole, content: str, status: MessageStatus = "done"
+        self,
+        chat_id: int,
+        role: MessageRole,
+        content: str,
+        status: MessageStatus = "done",
+        *,
+        parent_id: int | Literal["last"] | None = "last",
+        model: str | None = None,
     ) -> MessageRecord:
-        """Append a message; the first user message names an untitled chat."""
+        """Append a message; the first user message names an untitled chat.
+
+        It follows `parent_id`: by default the chat's last message, as in a conversation read
+        top to bottom; a regenerated reply names the question it answers, which makes it a
+        sibling of the reply it may replace; None starts the chat. `model` is the key of the
+        model that writes it, None for a person's message.
+        """
         now = self._now()
         content = _storable(content)
         with self._transaction("save the message"):
             chat = self._chat(self._chat_row(chat_id))
+            if parent_id == "last":
+                parent_id = self._conn.execute(
+                    "SELECT max(id) FROM messages WHERE chat_id = ?", (chat_id,)
+                ).fetchone()[0]
+            elif parent_id is not None and not self._conn.execute(
+                "SELECT 1 FROM messages WHERE id = ? AND chat_id = ?", (parent_id, chat_id)
+            ).fetchone():
+                raise StoreError(f"Message {parent_id} is not part of chat {chat_id}.")
             cursor = self._conn.execute(
-                "INSERT INTO messages (chat_id, role, content, created_at, status) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (chat_id, role, content, now, status),
+                "INSERT INTO messages (chat_id, parent_id, role, content, model, created_at, "
+                "status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, parent_id, role, content, model, now, status),
             )
             title = default_title(content) if not chat.title and role == "user" else chat.title
             self._conn.execute(
@@ -382,19 +434,25 @@ class ChatStore:
         status: MessageStatus | None = None,
         n_tokens: int | None = None,
         tokens_per_s: float | None = None,
+        *,
+        reasoning: str | None = None,
+        citations: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         """Replace a message's text; None leaves the other fields as they are.
 
         Called many times a second while a reply streams, so it is a single autocommit UPDATE,
         cheap in WAL mode with synchronous=NORMAL; the search index skips 'streaming' rows and
-        picks the text up when the status changes.
+        picks the text up when the status changes. The reasoning is not indexed.
         """
+        citations_json = self._citations_json(citations)
         with self._guard("save the message"):
             cursor = self._conn.execute(
                 "UPDATE messages SET content = ?, status = coalesce(?, status), "
-                "n_tokens = coalesce(?, n_tokens), tokens_per_s = coalesce(?, tokens_per_s) "
+                "n_tokens = coalesce(?, n_tokens), tokens_per_s = coalesce(?, tokens_per_s), "
+                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations) "
                 "WHERE id = ?",
-                (_storable(content), status, n_tokens, tokens_per_s, message_id),
+                (_storable(content), status, n_tokens, tokens_per_s,
+                 None if reasoning is None else _storable(reasoning), citations_json, message_id),
             )
         if cursor.rowcount == 0:
             raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
@@ -407,22 +465,30 @@ class ChatStore:
         status: MessageStatus,
         n_tokens: int | None = None,
         tokens_per_s: float | None = None,
+        *,
+        reasoning: str | None = None,
+        citations: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         """Finishes message `new_id` and deletes `old_id` in one transaction.
 
         A regenerated reply takes the old one's place: a crash leaves one of them, never both.
+        Reasoning and citations left None keep what was saved while the reply streamed.
         """
+        citations_json = self._citations_json(citations)
         with self._transaction("save the message"):
             cursor = self._conn.execute(
-                "UPDATE messages SET content = ?, status = ?, n_tokens = ?, tokens_per_s = ? "
+                "UPDATE messages SET content = ?, status = ?, n_tokens = ?, tokens_per_s = ?, "
+                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations) "
                 "WHERE id = ?",
-                (_storable(content), status, n_tokens, tokens_per_s, new_id),
+                (_storable(content), status, n_tokens, tokens_per_s,
+                 None if reasoning is None else _storable(reasoning), citations_json, new_id),
             )
             if cursor.rowcount == 0:
                 raise StoreError(f"Message {new_id} does not exist (it may have been deleted).")
             self._conn.execute("DELETE FROM messages WHERE id = ?", (old_id,))
 
     def delete_message(self, message_id: int) -> None:
+        """Deletes one message; the messages that followed it follow its parent instead."""
         with self._guard("delete the message"):
             cursor = self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
         if cursor.rowcount == 0:

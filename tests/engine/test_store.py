@@ -13,6 +13,7 @@ import pytest
 from engine.chat.migrations import MIGRATIONS, Migration, apply_migrations
 from engine.chat.store import ChatStore, default_title
 from engine.errors import DiskFullError, StoreError
+from tests.release_database import RELEASE_VERSION, check_upgraded, write_release_database
 
 
 @pytest.fixture
@@ -260,6 +261,120 @@ def test_invalid_role_is_refused_by_the_schema(store: ChatStore) -> None:
     assert store.messages(chat.id) == []
 
 
+# -- what a message follows, who wrote it, its reasoning and citations ---------------------------
+
+
+def test_a_message_follows_the_last_of_its_chat_unless_told(store: ChatStore) -> None:
+    chat, other = store.create_chat(), store.create_chat()
+    question = store.add_message(chat.id, "user", "Name a colour.")
+    elsewhere = store.add_message(other.id, "user", "Name a fruit.")
+    reply = store.add_message(chat.id, "assistant", "Blue.", model="/models/qwen.gguf")
+    assert (question.parent_id, elsewhere.parent_id, reply.parent_id) == (None, None, question.id)
+
+    # A regenerated reply answers the same question: a sibling of the reply it may replace.
+    again = store.add_message(chat.id, "assistant", "", status="streaming",
+                              parent_id=question.id, model="/models/llama.gguf")
+    assert again.parent_id == question.id
+    assert store.add_message(chat.id, "user", "A new start", parent_id=None).parent_id is None
+    for parent in (elsewhere.id, 9999):
+        with pytest.raises(StoreError, match=f"Message {parent} is not part of chat {chat.id}"):
+            store.add_message(chat.id, "user", "nowhere", parent_id=parent)
+    assert [m.content for m in store.messages(chat.id)] == [
+        "Name a colour.", "Blue.", "", "A new start"]
+
+
+def test_a_message_records_the_model_that_wrote_it(store: ChatStore, db_path: Path) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", "hi")
+    store.add_message(chat.id, "assistant", "hello", model="remote:http://127.0.0.1:8080/v1/m")
+    store.close()
+
+    reopened = ChatStore(db_path)
+    try:
+        assert [(m.role, m.model) for m in reopened.messages(chat.id)] == [
+            ("user", None), ("assistant", "remote:http://127.0.0.1:8080/v1/m")]
+    finally:
+        reopened.close()
+
+
+def test_deleting_a_message_hands_what_followed_it_to_its_parent(
+    store: ChatStore, db_path: Path
+) -> None:
+    chat = store.create_chat()
+    first, second, third = (store.add_message(chat.id, "user", text) for text in "abc")
+    store.delete_message(second.id)
+    assert [(m.id, m.parent_id) for m in store.messages(chat.id)] == [
+        (first.id, None), (third.id, first.id)]
+    store.delete_message(first.id)
+    assert [(m.id, m.parent_id) for m in store.messages(chat.id)] == [(third.id, None)]
+    store.add_message(chat.id, "assistant", "d")
+    store.delete_chat(chat.id)
+    assert store.purge_deleted() == 1  # every message goes, whatever order SQLite takes
+    conn = raw(db_path)
+    try:
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_the_schema_keeps_a_parent_earlier_and_in_the_same_chat(store: ChatStore) -> None:
+    chat, other = store.create_chat(), store.create_chat()
+    gone = store.add_message(chat.id, "user", "deleted")
+    elsewhere = store.add_message(other.id, "user", "elsewhere")
+    first = store.add_message(chat.id, "user", "first", parent_id=None)
+    second = store.add_message(chat.id, "assistant", "second")
+    store.delete_message(gone.id)
+    refused = [
+        (first.id, second.id, "CHECK"),  # a later message: a cycle could follow
+        (second.id, second.id, "CHECK"),  # itself
+        (second.id, gone.id, "FOREIGN KEY"),  # missing
+        (second.id, elsewhere.id, "FOREIGN KEY"),  # in another chat
+    ]
+    for message_id, parent_id, constraint in refused:
+        with pytest.raises(sqlite3.IntegrityError, match=constraint):
+            store._conn.execute("UPDATE messages SET parent_id = ? WHERE id = ?",
+                                (parent_id, message_id))
+    with pytest.raises(sqlite3.IntegrityError, match="citations"):
+        store._conn.execute("UPDATE messages SET citations = '[{' WHERE id = ?", (second.id,))
+    assert [m.parent_id for m in store.messages(chat.id)] == [None, first.id]
+
+
+def test_reasoning_and_citations_are_kept_apart_from_the_answer(
+    store: ChatStore, db_path: Path
+) -> None:
+    chat = store.create_chat()
+    question = store.add_message(chat.id, "user", "Which bird is black and white?")
+    reply = store.add_message(chat.id, "assistant", "", status="streaming", model="qwen3.gguf")
+    store.update_message(reply.id, "", reasoning="Penguins? Magpies are black and white too.")
+    store.update_message(reply.id, "A magpie")  # the thinking is kept while the answer grows
+    cited = [{"n": 1, "file": "birds.pdf", "page": 4, "line": 12, "text": "Magpies (Pica…)"}]
+    store.update_message(reply.id, "A magpie [1].", status="done", citations=cited)
+    with pytest.raises(StoreError, match="JSON"):
+        store.update_message(reply.id, "x", citations=[{"n": float("nan")}])
+    assert store.search("penguins") == [], "the thinking is not searched"
+    assert [hit.message_id for hit in store.search("magpie")] == [reply.id]
+
+    # A regenerated reply keeps the thinking it streamed unless its end says otherwise.
+    again = store.add_message(chat.id, "assistant", "", status="streaming",
+                              parent_id=question.id, model="qwen3.gguf")
+    store.update_message(again.id, "", reasoning="Think again: a puffin.")
+    store.replace_message(reply.id, again.id, "A puffin.", "done", 3, 20.0)
+    store.close()
+
+    reopened = ChatStore(db_path)
+    try:
+        answer = reopened.messages(chat.id)[-1]
+        assert (answer.id, answer.content, answer.reasoning, answer.citations) == (
+            again.id, "A puffin.", "Think again: a puffin.", ())
+        assert answer.parent_id == question.id
+        reopened.update_message(answer.id, "A puffin [1].", citations=cited)
+        reopened.update_message(answer.id, "A puffin [1]!", reasoning="")
+        answer = reopened.messages(chat.id)[-1]
+        assert (answer.reasoning, answer.citations) == ("", tuple(cited))
+    finally:
+        reopened.close()
+
+
 # -- search ---------------------------------------------------------------------------------------
 
 
@@ -442,6 +557,56 @@ def test_a_failed_migration_leaves_the_previous_version(tmp_path: Path) -> None:
         assert not conn.in_transaction
     finally:
         conn.close()
+
+
+def test_a_migration_that_breaks_a_reference_is_rolled_back(tmp_path: Path) -> None:
+    def dangling(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO messages (chat_id, role, created_at) VALUES (42, 'user', 0)")
+
+    conn = raw(tmp_path / "m.sqlite3")
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        with pytest.raises(StoreError, match="row 1 of messages pointing to a missing row of "
+                                             "chats; nothing was changed"):
+            apply_migrations(conn, [MIGRATIONS[0], Migration("dangling", dangling)])
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1, "left as it was"
+    finally:
+        conn.close()
+
+
+def test_a_database_of_the_last_release_is_upgraded_whole(db_path: Path) -> None:
+    release = write_release_database(db_path, filler=40)
+    store = ChatStore(db_path)
+    try:
+        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 1
+        check_upgraded(store, release)
+        schema = {name: sql for name, sql in store._conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type != 'table' OR name = 'messages'")}
+        assert {"indexed_messages", "messages_fts_insert", "messages_fts_delete",
+                "messages_fts_update", "messages_reparent", "messages_by_chat",
+                "messages_by_parent", "messages_streaming"} <= set(schema)
+        assert "new_messages" not in " ".join(sql or "" for sql in schema.values())
+        assert "parent_id" in schema["messages"] and "json_valid" in schema["messages"]
+
+        # New messages go on from where each chat ended, never with an id used before.
+        chat = next(c for c in store.list_chats() if c.title == "Sourdough")
+        last = store.messages(chat.id)[-1]
+        added = store.add_message(chat.id, "user", "Thanks, baker!")
+        assert added.id > release.highest_id and added.parent_id == last.id
+        assert [h.message_id for h in store.search("baker")] == [added.id]
+        store.purge_deleted()
+        assert all(m.chat_id not in release.deleted_chats
+                   for m in store.messages(next(iter(release.deleted_chats))))
+    finally:
+        store.close()
+
+    reopened = ChatStore(db_path)  # nothing left to apply
+    try:
+        assert reopened.messages(chat.id)[-1] == added
+    finally:
+        reopened.close()
 
 
 def test_a_database_from_a_newer_hearth_is_refused(db_path: Path) -> None:
