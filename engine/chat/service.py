@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.chat.engine import ChatEngine
+from engine.chat.engine import ChatEngine, model_key
 from engine.chat.prompt import ChatMessage, Role
 from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
 from engine.config import AppConfig
@@ -106,6 +106,12 @@ class ChatService:
         """Answers from `engine` from now on (the local runtime, or a remote model)."""
         self.runtime = engine
 
+    def answering_model(self) -> str | None:
+        """The key of the model that writes replies now (None: none is loaded); each reply
+        records it."""
+        loaded = self.runtime.loaded
+        return model_key(loaded) if loaded is not None else None
+
     def activate(self, chat_id: int) -> None:
         """Gives the chat the local model's live KV cache; a remote server keeps its own."""
         if self.runtime is self.local:
@@ -149,7 +155,10 @@ class ChatService:
             prompt_tokens=planned.prompt_tokens,
             evaluate_tokens=planned.evaluate_tokens,
         )
-        reply = self.store.add_message(chat_id, "assistant", "", status="streaming")
+        # It answers the last message it was planned on: a regenerated reply is a sibling of
+        # the one it may replace, not its continuation.
+        reply = self.store.add_message(chat_id, "assistant", "", status="streaming",
+                                       parent_id=kept[-1].id, model=self.answering_model())
         yield TurnStarted(view, [*kept, reply], reply)
         yield from self._save_as_it_streams(reply, stream, replaced)
 

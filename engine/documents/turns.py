@@ -69,7 +69,8 @@ def summary_turn(
     first = next(events)  # counts the document: refusals come here, before any change
     question = store.add_message(chat_id, "user", summary_request(document.name, options))
     attachment = attach(store, question, document, tokens)
-    reply = store.add_message(chat_id, "assistant", "", status="streaming")
+    reply = store.add_message(chat_id, "assistant", "", status="streaming",
+                              model=service.answering_model())
     kept = [m for m in store.messages(chat_id) if m.role != "system" and m.id != reply.id]
     # A summary reads the document in its own prompts, not in the chat's context window.
     view = ContextView(chat_id, None, (), 0, 0)

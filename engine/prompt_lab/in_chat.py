@@ -125,7 +125,8 @@ def _classify_turn(
         asked = dataclasses.replace(asked, content=turn.text)
     assert asked is not None
     tokens = len(prompt_tokens(runtime, preset, asked.content))
-    reply = store.add_message(chat_id, "assistant", "", status="streaming")
+    reply = store.add_message(chat_id, "assistant", "", status="streaming", parent_id=asked.id,
+                              model=model_key(runtime.loaded) if runtime.loaded else None)
     shown = [m for m in store.messages(chat_id) if replaced is None or m.id != replaced.id]
     try:
         yield TurnStarted(ContextView(chat_id, None, (), tokens, tokens), shown, reply)

@@ -85,6 +85,36 @@ def test_regenerate_and_edit_replace_the_last_exchange(service: ChatService) -> 
     assert len(messages) == 2
 
 
+def test_each_message_records_what_it_follows_and_replies_their_model(
+    service: ChatService, bundled_model: Path
+) -> None:
+    chat = service.store.create_chat()
+    service.store.add_message(chat.id, "system", "Be brief.")
+    _run(service, chat.id, Turn("send", "Say a colour."))
+    system, question, reply = service.store.messages(chat.id)
+    assert (system.parent_id, question.parent_id, reply.parent_id) == (None, system.id, question.id)
+    assert (system.model, question.model) == (None, None)
+    assert reply.model == service.answering_model() == str(bundled_model)
+
+    # A regenerated reply answers the same question while the old one still stands beside it.
+    events = service.reply(chat.id, CONFIG, threading.Event(), Turn("regenerate"))
+    started = next(events)
+    assert isinstance(started, TurnStarted)
+    assert (started.reply.parent_id, started.reply.model) == (question.id, str(bundled_model))
+    assert service.store.messages(chat.id)[-2] == reply
+    for _event in events:
+        pass
+    assert [(m.id, m.parent_id) for m in service.store.messages(chat.id)] == [
+        (system.id, None), (question.id, system.id), (started.reply.id, question.id)]
+
+    _run(service, chat.id, Turn("edit", "Say an animal."))
+    _run(service, chat.id, Turn("send", "Another?"))
+    messages = service.store.messages(chat.id)
+    assert [m.parent_id for m in messages] == [None, *(m.id for m in messages[:-1])]
+    assert [m.model for m in messages] == [None, None, str(bundled_model), None,
+                                           str(bundled_model)]
+
+
 def test_a_refused_message_leaves_the_chat_untouched(service: ChatService) -> None:
     chat = service.store.create_chat()
     with pytest.raises(MessageTooLongError):

@@ -57,6 +57,8 @@ def test_a_long_document_is_summarised_into_the_chat_in_parts(service: ChatServi
     assert " parts of the document " in ended.reply.content and ended.reply.status == "done"
     question, answer = service.store.messages(chat.id)
     assert answer.id == ended.reply.id
+    assert answer.parent_id == question.id
+    assert answer.model is not None and answer.model == service.answering_model()
     assert question.content == "Summarise “speech.txt” in about 30 words."
     (attached,) = service.store.attachments(chat.id)[question.id]
     assert attached.tokens == tokens and attached.name == "speech.txt"

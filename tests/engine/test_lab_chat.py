@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine.chat.engine import model_key
 from engine.chat.service import ChatService, ReplyEvent, Turn, TurnEnded, TurnStarted
 from engine.chat.store import ChatStore
 from engine.config import AppConfig
@@ -110,6 +111,9 @@ def test_a_classification_preset_chat_answers_with_the_label_and_its_confidence(
     assert isinstance(again, TurnEnded) and again.replaced and again.reply is not None
     assert again.reply.content == ended.reply.content
     assert [m.role for m in store.messages(chat.id)] == ["system", "user", "assistant"]
+    system, asked, answer = store.messages(chat.id)
+    assert (asked.parent_id, answer.parent_id) == (system.id, asked.id)
+    assert runtime.loaded is not None and answer.model == model_key(runtime.loaded)
 
     edited = turn("edit", "A warm, funny delight.")[-1]
     assert isinstance(edited, TurnEnded) and edited.reply is not None

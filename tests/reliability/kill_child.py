@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from itertools import cycle
 from pathlib import Path
 from typing import Any
@@ -62,8 +62,12 @@ class ReportingStore(ChatStore):
         status: MessageStatus | None = None,
         n_tokens: int | None = None,
         tokens_per_s: float | None = None,
+        *,
+        reasoning: str | None = None,
+        citations: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
-        super().update_message(message_id, content, status, n_tokens, tokens_per_s)
+        super().update_message(message_id, content, status, n_tokens, tokens_per_s,
+                               reasoning=reasoning, citations=citations)
         if status is None:
             self._tell(saved=message_id, content=content)
 
