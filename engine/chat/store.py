@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -48,7 +48,8 @@ class MessageRecord:
     parent_id: int | None = None
     model: str | None = None  # key of the model that wrote it (model_key); None: a person did
     reasoning: str = ""  # the model's thinking before its answer, kept apart from `content`
-    citations: tuple[dict[str, Any], ...] = ()  # one JSON object per numbered citation
+    # One JSON object per numbered citation; left out of the hash, so a record stays hashable.
+    citations: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)
@@ -278,9 +279,10 @@ class ChatStore:
         if citations is None:
             return None
         try:
-            return json.dumps([dict(c) for c in citations], ensure_ascii=False, allow_nan=False)
+            text = json.dumps([dict(c) for c in citations], ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"Citations must be plain JSON values: {exc}") from exc
+        return _storable(text)  # a quoted passage may hold what UTF-8 cannot
 
     @staticmethod
     def _settings_json(settings: dict[str, Any]) -> str:
