@@ -12,6 +12,7 @@ import pytest
 from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.chat.store import ChatRecord, ChatStore, MessageRecord
 from engine.errors import StoreError
+from tests.permissions import permissions_bind
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
@@ -151,7 +152,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == ["chat.md"]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
+@pytest.mark.skipif(os.name != "posix", reason="folder modes are POSIX")
 def test_read_only_folder_keeps_the_old_file(tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -159,7 +160,7 @@ def test_read_only_folder_keeps_the_old_file(tmp_path: Path) -> None:
     target.write_text("old contents", encoding="utf-8")
     folder.chmod(0o500)
     try:
-        with pytest.raises(StoreError, match="Could not write"):
+        with permissions_bind(), pytest.raises(StoreError, match="Could not write"):
             write_text_atomically(target, "new contents")
         assert target.read_text(encoding="utf-8") == "old contents"
         assert os.listdir(folder) == ["chat.md"]

@@ -2,9 +2,11 @@
 nothing already saved is lost. Also the settings file's set-aside when it is garbage.
 
 The disk tests run fs_child.py under `unshare --user --map-root-user --mount`, which lets an
-ordinary user mount a 2 MB tmpfs that only the child sees; where user namespaces are off they
-are skipped, saying so. (Store writes on a full disk are also tested in-process through
-SQLite's page limit, in tests/engine/test_store.py.)
+ordinary user mount a 2 MB tmpfs that only the child sees; where user namespaces are off (a
+default container) they are skipped, a skip tests/suite_rules.py allows. Two more run everywhere,
+without privileges: a file size limit of 0 (RLIMIT_FSIZE) for the full disk, a folder without
+write permission for the read-only one. (Store writes on a full disk are also tested in-process
+through SQLite's page limit, in tests/engine/test_store.py.)
 """
 
 from __future__ import annotations
@@ -38,11 +40,11 @@ needs_namespaces = pytest.mark.skipif(
 )
 
 
-def run_child(scenario: str, folder: Path) -> dict[str, Any]:
+def run_child(scenario: str, folder: Path, namespace: bool = True) -> dict[str, Any]:
     folder.mkdir()
+    unshare = ["unshare", "--user", "--map-root-user", "--mount"] if namespace else []
     child = subprocess.run(
-        ["unshare", "--user", "--map-root-user", "--mount", sys.executable, "-m",
-         "tests.reliability.fs_child", scenario, str(folder)],
+        [*unshare, sys.executable, "-m", "tests.reliability.fs_child", scenario, str(folder)],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert child.returncode == 0, child.stderr[-3000:]
@@ -66,6 +68,27 @@ def test_a_full_disk_gives_plain_errors_and_loses_nothing(tmp_path: Path) -> Non
     assert result["add after"] == "ok"
 
 
+def test_files_that_may_not_grow_give_plain_errors_and_lose_nothing(tmp_path: Path) -> None:
+    """The full disk without privileges: with RLIMIT_FSIZE at 0 every write that needs more
+    space fails (EFBIG), as on a full disk, while what is already written stays readable."""
+    result = run_child("file-size-limit", tmp_path / "disk", namespace=False)
+    assert result["add"].startswith("StoreError: Could not save the message: ")
+    assert result["settings"].startswith("HearthError: Could not save settings to ")
+    assert result["settings"].endswith(": File too large")
+    assert all("\n" not in result[key] for key in ("add", "settings"))
+    assert result["read"] == KEPT
+    # A restart while no file may grow cannot open the database (SQLite needs room for its
+    # shared-memory file), says so, and still reads the settings; nothing is lost after.
+    assert result["full"] == {
+        "open": f"StoreError: Could not open {tmp_path / 'disk' / 'data' / 'hearth.sqlite3'}: "
+                "disk I/O error",
+        "settings": "Saved before.", "notice": None, "files": ["settings.json"],
+    }
+    assert result["freed"] == {"messages": KEPT, "settings": "Saved before.", "notice": None,
+                               "files": ["settings.json"]}
+    assert result["add after"] == "ok"
+
+
 @needs_namespaces
 def test_a_read_only_disk_gives_plain_errors_and_loses_nothing(tmp_path: Path) -> None:
     result = run_child("read-only", tmp_path / "disk")
@@ -75,6 +98,23 @@ def test_a_read_only_disk_gives_plain_errors_and_loses_nothing(tmp_path: Path) -
     )
     assert result["add"].startswith(refused_open)
     assert result["settings"].endswith(": Read-only file system")
+    check_refused_writes(result, refused_open)
+
+
+def test_a_locked_folder_gives_plain_errors_and_loses_nothing(tmp_path: Path) -> None:
+    """The read-only disk without privileges: no folder or file in it may be written (chmod),
+    and the child obeys that even as root (tests/permissions.py)."""
+    result = run_child("locked", tmp_path / "disk", namespace=False)
+    refused_open = (
+        f"StoreError: Could not open {tmp_path / 'disk' / 'data' / 'hearth.sqlite3'}: it is "
+        "read-only (attempt to write a readonly database)"
+    )
+    assert result["add"] == refused_open
+    assert result["settings"].endswith(": Permission denied")
+    check_refused_writes(result, refused_open)
+
+
+def check_refused_writes(result: dict[str, Any], refused_open: str) -> None:
     assert result["restart"]["open"].startswith(refused_open)
     assert result["restart"]["settings"] == "Saved before."  # read-only settings still load
     # Garbage that cannot be set aside is left as it was, and the notice does not claim a copy.
