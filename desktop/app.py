@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import multiprocessing
 import os
 import sys
 import threading
@@ -126,6 +127,8 @@ def _hand_over(paths: AppPaths) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The frozen app is its own engine host: started as one, it runs the host and returns.
+    multiprocessing.freeze_support()
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

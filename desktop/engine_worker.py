@@ -38,12 +38,14 @@ from engine.documents.summarize import SummaryOptions
 from engine.documents.turns import SummaryStatus, summary_turn
 from engine.errors import (
     ContextOverflowError,
+    EngineCrashedError,
     HearthError,
     MessageTooLongError,
     RemoteOfflineError,
 )
-from engine.host.backend import backend_info
-from engine.host.runtime import PromptProgress, Runtime, TextChunk, thread_candidates
+from engine.host.backend import BackendInfo
+from engine.host.client import HostCrash, HostRuntime
+from engine.host.runtime import PromptProgress, TextChunk, thread_candidates
 from engine.models.files import resolve_model
 from engine.paths import AppPaths
 from engine.prompt_lab.in_chat import preset_turn
@@ -135,7 +137,9 @@ class EngineWorker(QObject):
         self._paths = paths
         self._config = AppConfig()
         self._store: ChatStore | None = None
-        self._runtime = Runtime()
+        # The model lives in the engine host process; a crash there ends only that process.
+        self._runtime = HostRuntime(paths.safe_configs_file)
+        self._runtime.on_crash = self._on_engine_crash
         # A remote model in use instead of the local runtime (closed meanwhile), and the
         # network switch the GUI flips for every remote engine at once.
         self.remote_network = NetworkSwitch()
@@ -151,7 +155,7 @@ class EngineWorker(QObject):
         self.turn_gate: TurnGate | None = None
 
     @property
-    def runtime(self) -> Runtime:
+    def runtime(self) -> HostRuntime:
         """The model, for other workers on this thread to borrow while no reply runs."""
         return self._runtime
 
@@ -180,6 +184,7 @@ class EngineWorker(QObject):
     @reports_errors
     def start(self) -> None:
         self._paths.ensure()
+        self._runtime.start()  # llama.cpp starts up in the host while the chats are read
         loaded = load_config(self._paths.settings_file)
         self._config = loaded.config
         self.configLoaded.emit(self._config, loaded.notice)
@@ -223,7 +228,38 @@ class EngineWorker(QObject):
         if name_or_path and self._config.default_model != str(loaded.path):
             # The model a person picked is the one Hearth opens next time.
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
-        self.modelLoaded.emit(loaded, backend_info())
+        self.modelLoaded.emit(loaded, self._backend())
+
+    def _backend(self) -> BackendInfo:
+        return self._runtime.backend()
+
+    def _on_engine_crash(self, _crash: HostCrash) -> None:
+        # Called on this thread from inside the failed call: recover once it has unwound.
+        QTimer.singleShot(0, self._recover_engine)
+
+    @Slot()
+    def _recover_engine(self) -> None:
+        """Starts a new engine host and loads the model again after a crash."""
+        crash = self._runtime.last_crash
+        if self._remote is not None or self._runtime.loaded is not None or crash is None:
+            return
+        wanted = self._runtime.wanted_model
+        if wanted is None:
+            return
+        self.modelLoading.emit(wanted.stem)
+        try:
+            loaded = self._runtime.recover()
+        except HearthError as error:
+            self.modelFailed.emit(str(error))
+            return
+        if loaded is None:
+            return
+        if self._service is not None:
+            self._service.kv_states.forget()  # the saved states died with the host
+        self.modelLoaded.emit(loaded, self._backend())
+        notice, self._runtime.notice = self._runtime.notice, None
+        self.errorOccurred.emit(crash.message(
+            loaded.name, "It is loaded again." + (f" {notice}" if notice else "")))
 
     def _report_load_failure(self, error: HearthError) -> None:
         still = self.engine.loaded
@@ -231,7 +267,7 @@ class EngineWorker(QObject):
             self.modelFailed.emit(str(error))
         else:
             # The window shows the model still in use before the reason it was kept.
-            self.modelLoaded.emit(still, backend_info())
+            self.modelLoaded.emit(still, self._backend())
             self.errorOccurred.emit(f"{error} Still using {still.name}.")
 
     def _load_remote(self, key: str) -> None:
@@ -286,7 +322,7 @@ class EngineWorker(QObject):
             self._service.use(engine)
         if self._config.default_model != key:
             self._set_config(dataclasses.replace(self._config, default_model=key))
-        self.modelLoaded.emit(engine.loaded, backend_info())
+        self.modelLoaded.emit(engine.loaded, self._backend())
 
     def _drop_remote(self) -> None:
         if self._remote is not None:
@@ -549,6 +585,9 @@ class EngineWorker(QObject):
                     return
         except StopIteration:
             self._end(job, None)
+            return
+        except EngineCrashedError:
+            self._end(job, None)  # the reply keeps its text, marked; recovery says why
             return
         except Exception as error:
             log.exception("reply failed")

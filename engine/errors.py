@@ -17,6 +17,11 @@ class ModelError(HearthError):
     """A model file is missing, unreadable or rejected by llama.cpp."""
 
 
+class EngineCrashedError(ModelError):
+    """The engine host process died (a crash in llama.cpp, an abort, the OOM killer): the model
+    stopped unexpectedly; Hearth starts the host again and reloads the model."""
+
+
 class NoModelLoadedError(HearthError):
     """A request needs a model and none is loaded."""
 

@@ -42,6 +42,11 @@ class AppPaths:
         return self.data_dir / "remote-engines.json"
 
     @property
+    def safe_configs_file(self) -> Path:
+        """How each model that crashed the engine host is loaded now (engine/host/safe_configs)."""
+        return self.data_dir / "safe-loading.json"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "hearth.log"
 

@@ -132,6 +132,10 @@ RUNTIME_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("n_gpu_layers", "GPU layers", "int", -1, 1024,
               "Layers offloaded to the GPU: empty = as many as fit in free VRAM, -1 = all, "
               "0 = none.", optional=True),
+    FieldSpec("safe_mode", "Safe mode", "choice", 0, 1,
+              "1 = load without llama.cpp's extra buffer types (weight repacking, AMX kernels): "
+              "for a model that crashes on this CPU. Hearth turns it on by itself after "
+              "repeated crashes.", choices=(0, 1)),
 )
 
 
@@ -163,6 +167,7 @@ class RuntimeSettings:
     n_ctx: int = 4096
     n_threads: int | None = None
     n_gpu_layers: int | None = None  # None: as many as fit in the GPU's free memory
+    safe_mode: int = 0  # 1: no extra buffer types (see RUNTIME_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,8 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         header = self._header(bubble, option)
         status = index.data(MessageRole.Status)
-        suffix = {"stopped": "  · stopped", "error": "  · failed", "streaming": "  · writing…"}
+        suffix = {"stopped": "  · stopped", "error": "  · the model stopped unexpectedly",
+                  "streaming": "  · writing…"}
         painter.drawText(header, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          SPEAKERS.get(speaker, speaker) + suffix.get(str(status), ""))
 

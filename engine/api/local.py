@@ -3,13 +3,15 @@
     with LocalServer(model_path, token="...") as server:   # loads the model, then listens
         OpenAI(base_url=server.url, api_key=server.token)
 
-The engine thread owns the `Runtime`: it loads the model, runs queued jobs one after another
-and closes the model at the end. The desktop app does not use this: its own engine thread runs
-the jobs between chat work (desktop/api/host.py).
+The engine thread owns the model (in the engine host process): it loads it, runs queued jobs one
+after another, loads it again after a crash of the host, and closes it at the end. The desktop
+app does not use this: its own engine thread runs the jobs between chat work
+(desktop/api/host.py).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -19,9 +21,12 @@ from engine.api.jobs import DEFAULT_MAX_WAITING, ApiService
 from engine.api.runner import ApiRunner
 from engine.api.server import ApiServer
 from engine.errors import HearthError
+from engine.host.client import HostRuntime
 from engine.host.kv_states import ChatKvStates
-from engine.host.runtime import LoadedModel, Runtime
+from engine.host.runtime import LoadedModel
 from engine.settings import RuntimeSettings, SamplingSettings
+
+log = logging.getLogger(__name__)
 
 WAIT_S = 0.2  # how long the idle engine thread waits for a job before looking at `stop`
 
@@ -83,8 +88,16 @@ class LocalServer:
                  traceback: TracebackType | None) -> None:
         self.close()
 
+    def _recover(self, runtime: HostRuntime, runner: ApiRunner) -> None:
+        runner.publish_model()
+        try:
+            self.loaded = runtime.recover()
+        except HearthError:
+            log.exception("the model could not be loaded again after a crash")
+        runner.publish_model()
+
     def _run_engine(self, model: Path, settings: RuntimeSettings, n_threads: int | None) -> None:
-        runtime = Runtime()
+        runtime = HostRuntime()
         try:
             try:
                 self.loaded = runtime.load(model, settings, n_threads)
@@ -103,6 +116,8 @@ class LocalServer:
                     for _step in runner.steps(job):
                         if self._stop.is_set():
                             job.cancel.set()
+                    if runtime.loaded is None:  # the host died: requests get 503 meanwhile
+                        self._recover(runtime, runner)
             finally:
                 runner.close()
         finally:

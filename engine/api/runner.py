@@ -14,9 +14,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Generator
-from pathlib import Path
-
-import llama_cpp
 
 from engine.api.errors import SERVER, ApiError
 from engine.api.jobs import (
@@ -30,42 +27,47 @@ from engine.api.jobs import (
     Started,
 )
 from engine.api.requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
-from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
+from engine.errors import (
+    ContextOverflowError,
+    EngineCrashedError,
+    HearthError,
+    ModelError,
+    NoModelLoadedError,
+)
 from engine.host.kv_states import ChatKvStates
+from engine.host.local import LocalRuntime
 from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
     LoadedModel,
-    Runtime,
     TextChunk,
-    create_embedding_llama,
 )
 from engine.settings import ChatSettings, ContextPolicy
 
 log = logging.getLogger(__name__)
 
 API_OWNER = -1  # the KV cache slot of API conversations (chat ids are positive)
-EMBEDDING_MAX_CONTEXT = 8192  # the embedding instance reads a whole input in one batch
 
 
 class ApiRunner:
-    def __init__(self, runtime: Runtime, kv_states: ChatKvStates, service: ApiService) -> None:
+    def __init__(
+        self, runtime: LocalRuntime, kv_states: ChatKvStates, service: ApiService
+    ) -> None:
         self._runtime = runtime
         self._kv_states = kv_states
         self._service = service
-        self._embedder: tuple[Path, llama_cpp.Llama] | None = None
 
     def publish_model(self) -> None:
         """Tells the HTTP side which model answers now; call after every load or unload."""
-        self._close_embedder()
         loaded = self._runtime.loaded
         self._service.set_model(
             None if loaded is None else ModelCard(loaded.name, loaded.n_ctx, int(time.time()))
         )
 
     def close(self) -> None:
-        self._close_embedder()
+        if self._runtime.loaded is not None:
+            self._runtime.close_embedder()
 
     def steps(self, job: ApiJob) -> Generator[None, None, None]:
         """Runs one job; every way it ends puts a last output into the job."""
@@ -99,7 +101,12 @@ class ApiRunner:
         except ContextOverflowError as error:
             job.fail(ApiError(400, str(error), param="messages", code="context_length_exceeded"))
         except NoModelLoadedError:
-            job.fail(ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded"))
+            job.fail(ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded",
+                              headers={"Retry-After": "5"}))
+        except EngineCrashedError as error:
+            # The engine host died; it is started again and the model reloaded meanwhile.
+            job.fail(ApiError(503, str(error), kind=SERVER, code="model_crashed",
+                              headers={"Retry-After": "5"}))
         except ModelError as error:
             job.fail(ApiError(500, str(error), kind=SERVER))
         except HearthError as error:
@@ -150,24 +157,22 @@ class ApiRunner:
     def _embed(
         self, job: ApiJob, request: EmbeddingRequest
     ) -> Generator[Embedded | None, None, None]:
-        loaded = self._check_model(request.model)
-        embedder = self._embedder_for(loaded)
+        self._check_model(request.model)
+        limit = self._runtime.embedding_context()
         yield None  # opening the embedding instance is a step of its own
-        limit = embedder.n_ctx()
         vectors: list[tuple[float, ...]] = []
         tokens = 0
         for index, text in enumerate(request.inputs):
             if job.cancel.is_set():
                 return
-            count = len(embedder.tokenize(text.encode("utf-8")))
+            count = self._runtime.count_embedding_tokens(text)
             if count > limit:
                 param = "input" if len(request.inputs) == 1 else f"input[{index}]"
                 raise ApiError(400, f"The input is {count:,} tokens; embeddings read at most "
                                f"{limit:,}.", param=param, code="context_length_exceeded")
-            vector, counted = embedder.embed(text, normalize=True, truncate=False,
-                                             return_count=True)
-            vectors.append(tuple(float(x) for x in vector))
-            tokens += int(counted)
+            vector, counted = self._runtime.embed(text)
+            vectors.append(vector)
+            tokens += counted
             yield None
         yield Embedded(tuple(vectors), tokens)
 
@@ -181,15 +186,4 @@ class ApiRunner:
                            f"with '{loaded.name}'.", param="model", code="model_not_found")
         return loaded
 
-    def _embedder_for(self, loaded: LoadedModel) -> llama_cpp.Llama:
-        if self._embedder is None or self._embedder[0] != loaded.path:
-            self._close_embedder()
-            n_ctx = min(loaded.n_ctx, EMBEDDING_MAX_CONTEXT)
-            self._embedder = (loaded.path, create_embedding_llama(loaded, n_ctx))
-        return self._embedder[1]
-
-    def _close_embedder(self) -> None:
-        if self._embedder is not None:
-            self._embedder[1].close()
-            self._embedder = None
 

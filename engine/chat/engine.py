@@ -3,7 +3,7 @@ engine, used the same way.
 
 Both stream replies as the runtime's events, plan a chat into the context window, count tokens,
 say what is loaded and close. Only the local runtime can score log-probabilities or keep KV
-caches per chat; code that needs those checks for a `Runtime`.
+caches per chat; code that needs those checks for a `LocalRuntime` (engine/host/local.py).
 """
 
 from __future__ import annotations

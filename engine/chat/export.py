@@ -17,7 +17,7 @@ from engine.chat.store import ChatRecord, MessageRecord
 from engine.errors import StoreError
 
 _SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
-_MARKS = {"stopped": "*(stopped)*", "error": "*(error)*"}
+_MARKS = {"stopped": "*(stopped)*", "error": "*(the model stopped unexpectedly)*"}
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 

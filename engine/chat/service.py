@@ -20,14 +20,14 @@ from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRe
 from engine.config import AppConfig
 from engine.documents import summary_prompts
 from engine.documents.reading import Document
-from engine.errors import HearthError
+from engine.errors import EngineCrashedError, HearthError
 from engine.host.kv_states import ChatKvStates
+from engine.host.local import LocalRuntime
 from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
     GenerationRequest,
     PromptProgress,
-    Runtime,
     StreamEvent,
     TextChunk,
 )
@@ -95,7 +95,7 @@ def with_documents(text: str, attachments: list[AttachmentRecord]) -> str:
 
 
 class ChatService:
-    def __init__(self, store: ChatStore, runtime: Runtime,
+    def __init__(self, store: ChatStore, runtime: LocalRuntime,
                  engine: ChatEngine | None = None) -> None:
         self.store = store
         self.local = runtime
@@ -214,6 +214,14 @@ class ChatService:
                     ended = True
                     yield TurnEnded(standing, event, replaced=standing is not replaced)
                     return
+        except EngineCrashedError:
+            # The engine died mid-reply: what was written stays, marked, unless a previous
+            # reply it was to replace is there to keep.
+            if replaced is not None:
+                self.store.delete_message(reply.id)
+            else:
+                self.store.update_message(reply.id, text, status="error")
+            raise
         except BaseException:
             # Closed early (app quitting, chat deleted) or failed: keep what was written, or
             # the reply this one was meant to replace.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.chat.engine import ChatEngine
 from engine.config import AppConfig
-from engine.host.runtime import Runtime
+from engine.host.client import HostRuntime
 from engine.models.files import resolve_model
 from engine.paths import AppPaths
 from engine.remote.engines import RemoteEngines
@@ -20,7 +20,7 @@ def open_engine(model: str | None, config: AppConfig, paths: AppPaths) -> ChatEn
     key = model or config.default_model
     if key is not None and is_remote_key(key):
         return RemoteEngines(paths).open_model(key)
-    runtime = Runtime()
+    runtime = HostRuntime(paths.safe_configs_file)
     runtime.load(resolve_model(model, config.default_model, paths.models_dir), config.runtime,
                  config.effective_threads())
     return runtime

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from engine.host.runtime import KvState, Runtime
+from engine.host.local import LocalRuntime
+from engine.host.runtime import KvState
 
 DEFAULT_BUDGET_BYTES = 512 * 1024 * 1024
 
 
 class ChatKvStates:
-    def __init__(self, runtime: Runtime, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
+    def __init__(self, runtime: LocalRuntime, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
         self._runtime = runtime
         self._budget = budget_bytes
         self._saved: OrderedDict[int, KvState] = OrderedDict()

@@ -15,21 +15,21 @@ import io
 import logging
 import os
 import random
-import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import llama_cpp
 
 from engine.chat.context import ContextPlan, plan_context
 from engine.chat.prompt import ChatMessage, ChatTemplate, check_chat_templates
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
-from engine.host.backend import backend_info, layers_that_fit, route_llama_log
+from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
 from engine.host.decoding import StopMatcher, Utf8Stream
 from engine.host.sampling import SamplingLlama
+from engine.host.scoring import continuation_logprobs
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
 from engine.models.memory import estimate_memory
@@ -38,6 +38,14 @@ from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 log = logging.getLogger(__name__)
 
 FinishReason = Literal["stop", "length", "cancelled"]
+EMBEDDING_MAX_CONTEXT = 8192  # the embedding instance reads a whole input in one batch
+
+
+class CancelFlag(Protocol):
+    """What the token loop asks to know whether to stop: a `threading.Event` in one process,
+    a flag in shared memory across the app and the engine host."""
+
+    def is_set(self) -> bool: ...
 _NULL_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no abort checks
 
 
@@ -121,9 +129,14 @@ StreamEvent = ContextPlanned | PromptProgress | TextChunk | GenerationDone
 
 @dataclass(frozen=True)
 class KvState:
+    """A sequence's KV cache as bytes: they cross from the engine host to the app and back."""
+
     tokens: tuple[int, ...]
-    data: ctypes.Array[ctypes.c_uint8]
-    size: int
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 def logical_cpu_count() -> int:
@@ -168,8 +181,9 @@ class Runtime:
         self._llm: SamplingLlama | None = None
         self._template: ChatTemplate | None = None
         self._loaded: LoadedModel | None = None
-        self._cancel: threading.Event | None = None
+        self._cancel: CancelFlag | None = None
         self._abort = llama_cpp.ggml_abort_callback(self._should_abort)
+        self._embedder: llama_cpp.Llama | None = None
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -210,14 +224,15 @@ class Runtime:
         gpu_layers = gpu_layers_for(path, model_file.size_bytes, settings)
         log.info("loading %s (n_ctx=%d, threads=%d, gpu_layers=%d)",
                  path, settings.n_ctx, threads, gpu_layers)
+        extra_buffers = settings.safe_mode == 0
         try:
-            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers)
+            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers, extra_buffers)
         except ModelError:
             if gpu_layers == 0:
                 raise
             log.warning("loading with %d GPU layers failed; loading on the CPU", gpu_layers)
             gpu_layers = 0
-            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers)
+            llm = _create_llama(path, settings.n_ctx, threads, gpu_layers, extra_buffers)
         llm.verbose = False  # from here on its per-turn prints would only be noise on stderr
         try:
             template = ChatTemplate(
@@ -278,9 +293,70 @@ class Runtime:
             self._loaded = dataclasses.replace(self._loaded, n_threads=threads)
 
     def close(self) -> None:
+        self.close_embedder()
         if self._llm is not None:
             self._llm.close()
         self._llm, self._template, self._loaded = None, None, None
+
+    def backend(self) -> BackendInfo:
+        return backend_info()
+
+    def set_batch_threads(self, threads: int) -> None:
+        """The threads that read prompts (batches); generation keeps its own count."""
+        llm, _ = self._require()
+        generation = self._loaded.n_threads if self._loaded else int(llm.n_threads)
+        llama_cpp.llama_set_n_threads(llm.ctx, generation, threads)
+
+    def tokenize(self, text: str, add_bos: bool, special: bool) -> list[int]:
+        llm, _ = self._require()
+        return list(llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        llm, _ = self._require()
+        return bytes(llm.detokenize(list(tokens))).decode("utf-8", errors="replace")
+
+    def score_continuations(
+        self, prompt: Sequence[int], continuations: Sequence[Sequence[int]], reusable: int
+    ) -> tuple[list[list[float]], int]:
+        """Log-probabilities of each continuation's tokens after `prompt` (see scoring.py),
+        and how many tokens were decoded for them."""
+        llm, _ = self._require()
+        return continuation_logprobs(
+            llm, self.cached_prefix(list(prompt)), prompt, continuations, reusable
+        )
+
+    def embedding_context(self) -> int:
+        """The longest input `embed` reads; opens the embedding instance if it is not open."""
+        return int(self._open_embedder().n_ctx())
+
+    def embed(self, text: str) -> tuple[tuple[float, ...], int]:
+        """A unit-length, mean-pooled embedding of `text`, and the tokens it was made from."""
+        embedder = self._open_embedder()
+        vector, counted = embedder.embed(text, normalize=True, truncate=False, return_count=True)
+        return tuple(float(x) for x in vector), int(counted)
+
+    def count_embedding_tokens(self, text: str) -> int:
+        return len(self._open_embedder().tokenize(text.encode("utf-8")))
+
+    def _open_embedder(self) -> llama_cpp.Llama:
+        if self._embedder is None:
+            loaded = self._loaded
+            if loaded is None:
+                raise NoModelLoadedError("No model is loaded.")
+            self._embedder = create_embedding_llama(
+                loaded, min(loaded.n_ctx, EMBEDDING_MAX_CONTEXT)
+            )
+        return self._embedder
+
+    def close_embedder(self) -> None:
+        """Lets the embedding instance go (the API server stopped); it reopens when asked."""
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None
+
+    @property
+    def embedder_open(self) -> bool:
+        return self._embedder is not None
 
     def _require(self) -> tuple[SamplingLlama, ChatTemplate]:
         if self._llm is None or self._template is None:
@@ -320,7 +396,7 @@ class Runtime:
         return same
 
     def stream(
-        self, request: GenerationRequest, cancel: threading.Event
+        self, request: GenerationRequest, cancel: CancelFlag
     ) -> Generator[StreamEvent, None, None]:
         """Streams one reply; raises ContextOverflowError, ModelError or NoModelLoadedError."""
         plan = self.plan(request)
@@ -329,7 +405,7 @@ class Runtime:
                                   cancel)
 
     def stream_text(
-        self, prompt: str, sampling: SamplingSettings, cancel: threading.Event,
+        self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False,
     ) -> Generator[StreamEvent, None, None]:
         """Continues raw text, without the chat template (the API's completions endpoint).
@@ -349,7 +425,7 @@ class Runtime:
 
     def _generate(
         self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
-        stop: tuple[str, ...], ignore_eog: bool, cancel: threading.Event,
+        stop: tuple[str, ...], ignore_eog: bool, cancel: CancelFlag,
     ) -> Generator[StreamEvent, None, None]:
         """The token loop every reply shares: read the uncached prompt, then sample."""
         llm, _ = self._require()
@@ -446,14 +522,15 @@ class Runtime:
         if written == 0:
             return None
         return KvState(tokens=tuple(int(t) for t in llm.input_ids[: llm.n_tokens]),
-                       data=data, size=written)
+                       data=bytes(data)[:written])
 
     def load_state(self, state: KvState) -> bool:
         """Puts a saved KV cache back; on failure the cache is left empty (a full re-evaluation)."""
         llm, _ = self._require()
         llm.reset()
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-        if llama_cpp.llama_state_seq_set_data(llm.ctx, state.data, state.size, 0) == 0:
+        data = (ctypes.c_uint8 * state.size).from_buffer_copy(state.data)
+        if llama_cpp.llama_state_seq_set_data(llm.ctx, data, state.size, 0) == 0:
             llm._ctx.kv_cache_seq_rm(-1, 0, -1)
             return False
         count = len(state.tokens)
@@ -469,7 +546,7 @@ class Runtime:
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
     def _evaluate_in_batches(
-        self, llm: SamplingLlama, tokens: list[int], cancel: threading.Event
+        self, llm: SamplingLlama, tokens: list[int], cancel: CancelFlag
     ) -> Iterator[PromptProgress]:
         """Evaluates the uncached part of the prompt one batch at a time, reporting progress.
 
@@ -498,7 +575,7 @@ class Runtime:
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         return self._cancel is not None and self._cancel.is_set()
 
-    def _arm_abort(self, llm: SamplingLlama, cancel: threading.Event) -> None:
+    def _arm_abort(self, llm: SamplingLlama, cancel: CancelFlag) -> None:
         # Only while the prompt is evaluated: the callback runs after every graph node, and
         # taking the GIL that often would slow token generation for no benefit.
         self._cancel = cancel
@@ -539,10 +616,12 @@ def gpu_layers_for(path: Path, model_bytes: int, settings: RuntimeSettings) -> i
     )
 
 
-def _create_llama(path: Path, n_ctx: int, threads: int, gpu_layers: int) -> SamplingLlama:
+def _create_llama(
+    path: Path, n_ctx: int, threads: int, gpu_layers: int, extra_buffers: bool = True
+) -> SamplingLlama:
     # verbose=False would mute the whole process's stdout/stderr during the load; instead
     # llama.cpp's C log goes to logging and the Python-side prints go there too.
-    with contextlib.redirect_stderr(_LogWriter()):
+    with contextlib.redirect_stderr(_LogWriter()), _model_params(extra_buffers):
         try:
             return SamplingLlama(
                 model_path=str(path),
@@ -556,6 +635,30 @@ def _create_llama(path: Path, n_ctx: int, threads: int, gpu_layers: int) -> Samp
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+
+
+@contextlib.contextmanager
+def _model_params(extra_buffers: bool) -> Iterator[None]:
+    """Llama() builds its llama_model_params itself and has no argument for
+    `use_extra_bufts`: the safe mode swaps the defaults it starts from while one model loads.
+    Without extra buffer types llama.cpp neither repacks weights nor uses its AMX kernels,
+    where crashes on some CPUs come from (llama.cpp issue 20824)."""
+    if extra_buffers:
+        yield
+        return
+    library = llama_cpp.llama_cpp
+    original = library.llama_model_default_params
+
+    def without_extra_buffers() -> llama_cpp.llama_model_params:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    library.llama_model_default_params = without_extra_buffers
+    try:
+        yield
+    finally:
+        library.llama_model_default_params = original
 
 
 def create_embedding_llama(model: LoadedModel, n_ctx: int) -> llama_cpp.Llama:

@@ -19,7 +19,8 @@ from engine.chat.engine import ChatEngine, model_key
 from engine.chat.service import ContextView, ReplyEvent, Turn, TurnEnded, TurnStarted
 from engine.chat.store import ChatRecord, ChatStore, MessageRecord
 from engine.errors import HearthError, PromptLabError
-from engine.host.runtime import Runtime, TextChunk
+from engine.host.local import LocalRuntime
+from engine.host.runtime import TextChunk
 from engine.prompt_lab.atomic import write_text_atomic
 from engine.prompt_lab.evaluate import chat_request
 from engine.prompt_lab.preset import (
@@ -44,7 +45,7 @@ def start_preset_chat(
     never sent to the model) says what the chat does, and warns if the preset was tuned on
     another model."""
     loaded = runtime.loaded
-    if preset.kind is TaskKind.CLASSIFICATION and not isinstance(runtime, Runtime):
+    if preset.kind is TaskKind.CLASSIFICATION and not isinstance(runtime, LocalRuntime):
         raise PromptLabError(NEEDS_LOCAL)
     request = chat_request(preset.spec, "", preset.sampling, preset.max_tokens)
     settings = {
@@ -97,13 +98,13 @@ def preset_turn(
         preset = LabPreset.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PromptLabError(f"This chat's preset could not be read: {error}") from None
-    if not isinstance(runtime, Runtime):
+    if not isinstance(runtime, LocalRuntime):
         raise PromptLabError(NEEDS_LOCAL)
     return _classify_turn(store, runtime, chat_id, turn, preset)
 
 
 def _classify_turn(
-    store: ChatStore, runtime: Runtime, chat_id: int, turn: Turn, preset: LabPreset
+    store: ChatStore, runtime: LocalRuntime, chat_id: int, turn: Turn, preset: LabPreset
 ) -> Iterator[ReplyEvent]:
     if turn.document is not None:
         raise HearthError("This chat classifies the text of each message; attach documents "

@@ -17,7 +17,8 @@ from typing import Any
 from engine.chat.engine import ChatEngine
 from engine.chat.prompt import ChatMessage
 from engine.errors import PromptLabError
-from engine.host.runtime import GenerationRequest, Runtime
+from engine.host.local import LocalRuntime
+from engine.host.runtime import GenerationRequest
 from engine.prompt_lab.calibration import Calibration
 from engine.prompt_lab.evaluate import GREEDY, Evaluator, chat_request, predict
 from engine.prompt_lab.fingerprint import engine_fingerprint
@@ -130,13 +131,13 @@ def request_for(preset: LabPreset, text: str) -> GenerationRequest:
     return chat_request(preset.spec, text, preset.sampling, preset.max_tokens)
 
 
-def prompt_tokens(runtime: Runtime, preset: LabPreset, text: str) -> list[int]:
+def prompt_tokens(runtime: LocalRuntime, preset: LabPreset, text: str) -> list[int]:
     """The exact tokens the model reads for `text`, in either format."""
     return PromptRenderer(Scorer(runtime)).prompt(preset.spec, text).tokens
 
 
 def classify(
-    runtime: Runtime, preset: LabPreset, text: str, scorer: Scorer | None = None
+    runtime: LocalRuntime, preset: LabPreset, text: str, scorer: Scorer | None = None
 ) -> Classification:
     """The label for `text` and its probability, scored as in the search (no sampling)."""
     if preset.kind is not TaskKind.CLASSIFICATION:

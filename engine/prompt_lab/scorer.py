@@ -1,10 +1,8 @@
-"""Teacher-forced log-probabilities of continuations, one forward pass per prompt.
+"""Log-probabilities of continuations for the Prompt Lab, and the thread count that reads
+prompts fastest right now.
 
-The prompt is compared with the tokens already in llama.cpp's KV cache and only the part that
-differs is decoded, so examples that share a prompt prefix (instruction and demos) pay only for
-their own tokens. Logits are requested only at the positions that predict a continuation token,
-never for the whole sequence (`logits_all`), and never through `echo=True` with `logprobs`,
-which is off by one in llama-cpp-python 0.3.36.
+The numbers come from the model where it lives (engine/host/scoring.py, in the engine host):
+one request per prompt with all its continuations, never a round trip per token.
 """
 
 from __future__ import annotations
@@ -13,23 +11,18 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 
-import llama_cpp
-import numpy as np
-import numpy.typing as npt
-
 from engine.chat.engine import ChatEngine
 from engine.chat.prompt import ChatMessage
-from engine.errors import ModelError, NoModelLoadedError, PromptLabError
-from engine.host.runtime import Runtime, batch_thread_count
-
-LogProbs = npt.NDArray[np.float32]
+from engine.errors import NoModelLoadedError, PromptLabError
+from engine.host.local import LocalRuntime
+from engine.host.runtime import batch_thread_count
 
 
 class Scorer:
-    """Scores continuations on a Runtime's loaded model; use it from the Runtime's thread only.
+    """Scores continuations on a local model; use it from the runtime's thread only.
 
-    It keeps the Llama's `input_ids` and `n_tokens` true to the KV cache, so a chat reply or
-    another scoring pass that follows reuses whatever prefix is still cached.
+    The runtime keeps its cache's tokens true to the KV cache, so a chat reply or another
+    scoring pass that follows reuses whatever prefix is still cached.
 
     On a remote engine there are no logits to read: `has_logprobs` is False, token lists only
     have the right length (the engine's counts), and the search scores generated answers.
@@ -48,12 +41,10 @@ class Scorer:
     @property
     def has_logprobs(self) -> bool:
         """Only the local runtime's logits give log-probabilities."""
-        return isinstance(self._runtime, Runtime)
+        return isinstance(self._runtime, LocalRuntime)
 
     @property
     def context_length(self) -> int:
-        if isinstance(self._runtime, Runtime):
-            return int(self._runtime.llama.n_ctx())
         loaded = self._runtime.loaded
         if loaded is None:
             raise NoModelLoadedError("No model is loaded.")
@@ -70,10 +61,9 @@ class Scorer:
 
     def text_tokens(self, text: str, *, at_start: bool) -> list[int]:
         """Plain text as tokens; `at_start` adds the model's begin-of-text token if it has one."""
-        if not isinstance(self._runtime, Runtime):
+        if not isinstance(self._runtime, LocalRuntime):
             return [0] * (self._runtime.count_tokens(text) + int(at_start))
-        llm = self._runtime.llama
-        return list(llm.tokenize(text.encode("utf-8"), add_bos=at_start, special=False))
+        return self._runtime.tokenize(text, add_bos=at_start, special=False)
 
     def continuation_logprobs(
         self,
@@ -81,26 +71,13 @@ class Scorer:
         continuations: Sequence[Sequence[int]],
         reusable: int,
     ) -> list[list[float]]:
-        """Log-probability of each token of each continuation, following `prompt`.
-
-        At most the first `reusable` prompt tokens (the shared prefix: instruction and demos)
-        come from the cache; the rest is decoded in one batch every time. llama.cpp's numbers
-        for a token depend on whether it was decoded alone or in a batch, so this keeps a score
-        independent of what happened to be cached before. The rest of the prompt and the first
-        continuation go through the model in one pass; every further continuation costs only
-        its own tokens but the last.
-        """
-        if not prompt or not continuations or any(not tokens for tokens in continuations):
-            raise PromptLabError("Nothing to score: the prompt or an answer is empty.")
-        llm = self._local().llama
-        longest = max(len(tokens) for tokens in continuations)
-        if len(prompt) + longest > llm.n_ctx():
-            raise PromptLabError(
-                f"A prompt of {len(prompt):,} tokens does not fit the context window of "
-                f"{llm.n_ctx():,}: use fewer or shorter examples, or a longer context."
-            )
+        """Log-probability of each token of each continuation, following `prompt`; at most
+        the first `reusable` prompt tokens (instruction and demos) come from the cache."""
+        runtime = self._local()
         with self.prompt_threads():
-            return self._score(llm, list(prompt), continuations, reusable)
+            rows, decoded = runtime.score_continuations(prompt, continuations, reusable)
+            self.decoded_tokens += decoded  # inside: the thread chooser learns from it
+        return rows
 
     @contextlib.contextmanager
     def prompt_threads(self) -> Iterator[None]:
@@ -109,14 +86,12 @@ class Scorer:
         Only scoring passes (which count their tokens) teach the chooser and the throughput
         figures; a chat reply generated inside just benefits from its choice.
         """
-        if not isinstance(self._runtime, Runtime):
+        if not isinstance(self._runtime, LocalRuntime):
             yield  # a remote server chooses its own threads
             return
-        llm = self._runtime.llama
-        loaded = self._runtime.loaded
-        generation = loaded.n_threads if loaded else 1
+        runtime = self._runtime
         threads = self._threads.pick()
-        llama_cpp.llama_set_n_threads(llm.ctx, generation, threads)
+        runtime.set_batch_threads(threads)
         started, before = time.perf_counter(), self.decoded_tokens
         try:
             yield
@@ -125,82 +100,14 @@ class Scorer:
             if tokens:
                 self.seconds += elapsed
                 self._threads.record(threads, tokens, elapsed)
-            if llm.ctx is not None:
-                llama_cpp.llama_set_n_threads(llm.ctx, generation, batch_thread_count())
+            if runtime.loaded is not None:
+                runtime.set_batch_threads(batch_thread_count())
 
-    def _score(
-        self,
-        llm: llama_cpp.Llama,
-        prompt: list[int],
-        continuations: Sequence[Sequence[int]],
-        reusable: int,
-    ) -> list[list[float]]:
-        end = len(prompt)
-        keep = min(self._local().cached_prefix(prompt), reusable, end - 1)
-        first = list(continuations[0])
-        rows = self._decode(llm, prompt[keep:] + first[:-1], keep, end - 1)
-        first_row = rows[0]
-        results = [_pick(rows, first)]
-        for tokens in continuations[1:]:
-            if len(tokens) == 1:
-                results.append([float(first_row[tokens[0]])])
-                continue
-            more = self._decode(llm, list(tokens[:-1]), end, end)
-            results.append(_pick([first_row, *more], list(tokens)))
-        return results
-
-    def _decode(
-        self, llm: llama_cpp.Llama, tokens: list[int], start: int, logits_from: int
-    ) -> list[LogProbs]:
-        """Decodes `tokens` at positions from `start`; log-softmax rows from `logits_from` on."""
-        ctx = llm._ctx
-        if not ctx.kv_cache_seq_rm(-1, start, -1):
-            raise ModelError("This model's cache cannot drop a suffix, which scoring needs.")
-        llm.n_tokens = start
-        n_vocab = llm.n_vocab()
-        batch = llm._batch.batch
-        rows: list[LogProbs] = []
-        for offset in range(0, len(tokens), llm.n_batch):
-            chunk = tokens[offset : offset + llm.n_batch]
-            wanted: list[int] = []
-            batch.n_tokens = len(chunk)
-            for index, token in enumerate(chunk):
-                position = start + offset + index
-                batch.token[index] = token
-                batch.pos[index] = position
-                batch.seq_id[index][0] = 0
-                batch.n_seq_id[index] = 1
-                batch.logits[index] = position >= logits_from
-                if position >= logits_from:
-                    wanted.append(index)
-            try:
-                ctx.decode(llm._batch)
-            except RuntimeError as error:
-                self._forget(llm)
-                raise ModelError(f"llama.cpp failed while scoring: {error}") from None
-            for index in wanted:
-                logits = np.ctypeslib.as_array(
-                    llama_cpp.llama_get_logits_ith(ctx.ctx, index), shape=(n_vocab,)
-                )
-                rows.append(_log_softmax(logits))
-            llm.input_ids[llm.n_tokens : llm.n_tokens + len(chunk)] = chunk
-            llm.n_tokens += len(chunk)
-            self.decoded_tokens += len(chunk)
-        # The last logits llama.cpp holds may not be the cached sequence's own: make
-        # generate() decode its last token again before it samples.
-        llm._requires_eval = True
-        return rows
-
-    def _local(self) -> Runtime:
-        if not isinstance(self._runtime, Runtime):
+    def _local(self) -> LocalRuntime:
+        if not isinstance(self._runtime, LocalRuntime):
             raise PromptLabError("Log-probabilities need a local model; a remote engine is "
                                  "scored by its generated answers.")
         return self._runtime
-
-    @staticmethod
-    def _forget(llm: llama_cpp.Llama) -> None:
-        llm.reset()
-        llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
 
 class ThreadChooser:
@@ -237,15 +144,3 @@ class ThreadChooser:
         self._seconds_per_token[threads] = (
             rate if previous is None else previous + self.SMOOTHING * (rate - previous)
         )
-
-
-def _log_softmax(logits: npt.NDArray[np.float32]) -> LogProbs:
-    values = logits.astype(np.float64)
-    top = values.max()
-    shifted = values - top
-    result: LogProbs = (shifted - np.log(np.exp(shifted).sum())).astype(np.float32)
-    return result
-
-
-def _pick(rows: Sequence[LogProbs], tokens: list[int]) -> list[float]:
-    return [float(row[token]) for row, token in zip(rows, tokens, strict=True)]

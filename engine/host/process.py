@@ -1,0 +1,247 @@
+"""The engine host: a child process that owns llama.cpp, so a crash there never ends Hearth.
+
+The app talks to it over one duplex pipe (`multiprocessing.connection`, which also works on
+Windows and macOS). Each request is `(id, operation, arguments)`; the host answers with
+`(id, "ok" | "error", value)`, or streams `(id, "event", StreamEvent)` ending with
+`(id, "end", None)`. A reply streams from a generator that the host advances one step at a
+time; between steps it answers requests that leave the KV cache alone (tokenizing, counting,
+planning a context), so the app is never stuck behind a long reply. Anything else waits for
+the stream to end. Stop is a byte in shared memory the token loop reads between tokens and
+llama.cpp's abort callback reads inside a prompt; no message has to get through first.
+
+The host's stderr is a log file the app reads: llama.cpp's log and a `GGML_ASSERT` message are
+there even when the host dies of a signal, and the app tells its last lines.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from engine.errors import HearthError
+
+log = logging.getLogger(__name__)
+
+# Operations that never touch the KV cache: served between the steps of a running reply.
+QUERIES = frozenset({
+    "tokenize", "tokenize_chat", "count_tokens", "detokenize", "plan", "cached_prefix",
+    "backend", "ping",
+})
+# A test-only switch: "POINT:COUNT:SIGNAL" makes the host kill itself with SIGNAL (SIGSEGV or
+# SIGABRT) the COUNT-th time it reaches POINT (load, prompt, token, score, embed, request).
+CRASH_SWITCH = "HEARTH_TEST_HOST_CRASH"
+
+
+class SharedFlag:
+    """The Stop flag as the host reads it: one byte of memory shared with the app."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
+class CrashSwitch:
+    """Kills this process at a named point, for tests of what the app does when llama.cpp
+    crashes; inert unless `HEARTH_TEST_HOST_CRASH` is set."""
+
+    def __init__(self, spec: str) -> None:
+        self._point, self._left, self._signal = "", 0, signal.SIGSEGV
+        if spec:
+            point, count, name = [*spec.split(":"), "1", "SIGSEGV"][:3]
+            self._point, self._left, self._signal = point, int(count), signal.Signals[name]
+
+    def reached(self, point: str) -> None:
+        if point != self._point:
+            return
+        self._left -= 1
+        if self._left > 0:
+            return
+        sys.stderr.write(f"test crash switch: {self._signal.name} at {point}\n")
+        sys.stderr.flush()
+        if self._signal is signal.SIGSEGV:
+            ctypes.string_at(0)  # a real segfault: a read of address 0
+        os.kill(os.getpid(), self._signal)
+
+
+def host_main(conn: Connection, stop_flag: Any, log_path: str, log_level: int) -> None:
+    """The host process's whole life: serve requests until the pipe closes or "quit"."""
+    _log_to(log_path, log_level)
+    # The runtime imports llama.cpp: only here, after stderr points at the log file.
+    from engine.host.runtime import Runtime
+
+    crash = CrashSwitch(os.environ.get(CRASH_SWITCH, ""))
+    host = _Host(conn, Runtime(), SharedFlag(stop_flag), crash)
+    try:
+        host.serve()
+    finally:
+        host.runtime.close()
+
+
+def _log_to(log_path: str, level: int) -> None:
+    descriptor = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(descriptor, 2)  # C code (GGML_ASSERT, abort messages) writes to fd 2 too
+    os.close(descriptor)
+    # Line-buffered: each line is in the file before the next call into llama.cpp, which may
+    # be the one that never returns.
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    logging.basicConfig(
+        level=level, stream=sys.stderr, force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+class _Host:
+    def __init__(self, conn: Connection, runtime: Any, stop: SharedFlag,
+                 crash: CrashSwitch) -> None:
+        self.conn, self.runtime, self.stop, self.crash = conn, runtime, stop, crash
+        self._waiting: deque[tuple[int, str, tuple[Any, ...]]] = deque()
+        self._stream: tuple[int, Iterator[Any]] | None = None
+
+    def serve(self) -> None:
+        while True:
+            if self._stream is not None:
+                self._answer_queries()
+                self._step()
+                continue
+            if self._waiting:
+                request = self._waiting.popleft()
+            else:
+                try:
+                    request = self.conn.recv()
+                except (EOFError, OSError):
+                    return  # the app is gone
+            if request[1] == "quit":
+                return
+            self._handle(*request)
+
+    def _answer_queries(self) -> None:
+        """Serves what arrived during a reply: queries at once, the rest after the reply."""
+        while self.conn.poll():
+            request = self.conn.recv()
+            if request[1] in QUERIES:
+                self._handle(*request)
+            else:
+                self._waiting.append(request)
+
+    def _handle(self, request_id: int, operation: str, arguments: tuple[Any, ...]) -> None:
+        self.crash.reached("request")
+        try:
+            if operation == "stream":  # (request,)
+                events = self.runtime.stream(*arguments, self.stop)
+                self._stream = (request_id, self._watched(events))
+                return
+            if operation == "stream_text":  # (prompt, sampling, stop strings, ignore_eog)
+                prompt, sampling, stop, ignore_eog = arguments
+                events = self.runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog)
+                self._stream = (request_id, self._watched(events))
+                return
+            result = self._operations()[operation](*arguments)
+        except HearthError as error:
+            self._send(request_id, "error", error)
+            return
+        except Exception as error:  # a bug, not a crash: the app hears it as an error
+            log.exception("engine host failed in %s", operation)
+            self._send(request_id, "error", HearthError(f"Unexpected error in the engine: "
+                                                        f"{error}"))
+            return
+        self._send(request_id, "ok", result)
+
+    def _step(self) -> None:
+        assert self._stream is not None
+        request_id, events = self._stream
+        try:
+            event = next(events)
+        except StopIteration:
+            self._stream = None
+            self._send(request_id, "end", None)
+        except HearthError as error:
+            self._stream = None
+            self._send(request_id, "error", error)
+        except Exception as error:
+            log.exception("engine host failed while streaming")
+            self._stream = None
+            self._send(request_id, "error", HearthError(f"Unexpected error in the engine: "
+                                                        f"{error}"))
+        else:
+            self._send(request_id, "event", event)
+
+    def _watched(self, events: Iterator[Any]) -> Iterator[Any]:
+        """The reply's events, with the crash switch's points on the way."""
+        from engine.host.runtime import ContextPlanned, TextChunk
+
+        for event in events:
+            if isinstance(event, TextChunk):
+                self.crash.reached("token")
+            yield event
+            if isinstance(event, ContextPlanned):
+                self.crash.reached("prompt")
+
+    def _send(self, request_id: int, kind: str, value: Any) -> None:
+        if kind == "error":  # by name and message: every engine error rebuilds from those
+            value = (type(value).__name__, str(value))
+        self.conn.send((request_id, kind, value))
+
+    def _operations(self) -> dict[str, Callable[..., Any]]:
+        runtime, crash = self.runtime, self.crash
+
+        def load(*arguments: Any) -> Any:
+            crash.reached("load")
+            return runtime.load(*arguments)
+
+        def score(*arguments: Any) -> Any:
+            crash.reached("score")
+            return runtime.score_continuations(*arguments)
+
+        def embed(*arguments: Any) -> Any:
+            crash.reached("embed")
+            return runtime.embed(*arguments)
+
+        return {
+            "load": load,
+            "close": runtime.close,
+            "loaded": lambda: runtime.loaded,
+            "backend": runtime.backend,
+            "ping": lambda: os.getpid(),
+            "measure_threads": runtime.measure_threads,
+            "set_threads": lambda threads: (runtime.set_threads(threads), runtime.loaded)[1],
+            "set_batch_threads": runtime.set_batch_threads,
+            "tokenize": runtime.tokenize,
+            "tokenize_chat": runtime.tokenize_chat,
+            "count_tokens": runtime.count_tokens,
+            "detokenize": runtime.detokenize,
+            "plan": runtime.plan,
+            "cached_prefix": runtime.cached_prefix,
+            "save_state": runtime.save_state,
+            "load_state": runtime.load_state,
+            "forget_cache": runtime.forget_cache,
+            "score": score,
+            "embedding_context": runtime.embedding_context,
+            "count_embedding_tokens": runtime.count_embedding_tokens,
+            "embed": embed,
+            "embedder_open": lambda: runtime.embedder_open,
+            "close_embedder": runtime.close_embedder,
+            "memory_peak": _memory_peak,
+        }
+
+
+def _memory_peak() -> dict[str, int]:
+    """This process's resident memory now and at its peak (VmRSS, VmHWM), in bytes."""
+    figures: dict[str, int] = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    figures[name] = int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return figures
