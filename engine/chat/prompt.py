@@ -1,4 +1,4 @@
-"""Rendering a conversation into the model's prompt with the chat template from its GGUF.
+"""Rendering a conversation into the model's prompt with its chat template.
 
 A chat template is code written by whoever made the model file. It runs in Jinja's immutable
 sandbox (no Python internals) and under a budget: a render that loops too long or builds too
@@ -26,14 +26,6 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from engine.errors import ModelError
 
 Role = Literal["system", "user", "assistant"]
-
-# Used only when a GGUF carries no template; ChatML is what most small instruct models expect.
-CHATML_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
 
 # A render's budget. Real templates take a few thousand steps and a few ms; these limits stop
 # loops and size bombs long before they hurt, and never come near an honest template.
@@ -330,15 +322,15 @@ def check_chat_templates(metadata: Mapping[str, object]) -> None:
 
 
 class ChatTemplate:
-    """The model's Jinja chat template, rendered in a bounded sandbox.
+    """A Jinja chat template (the GGUF's, a built-in or a person's), rendered in a bounded
+    sandbox. Which one a model uses is decided in engine/chat/templates.py.
 
     Construction compiles the template, checks its constants and renders a short conversation,
     so a broken or hostile template is refused when the model loads, not at the first message.
     """
 
-    def __init__(self, template: str | None, bos_token: str, eos_token: str) -> None:
-        self.source = template or CHATML_TEMPLATE
-        self.is_fallback = template is None
+    def __init__(self, template: str, bos_token: str, eos_token: str) -> None:
+        self.source = template
         self._bos_token, self._eos_token = bos_token, eos_token
         self._system_in_first_message = False
         self._environment = _BoundedSandbox()

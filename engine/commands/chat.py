@@ -7,10 +7,11 @@ import sys
 import threading
 
 from engine.chat.prompt import ChatMessage
+from engine.chat.templates import continuation_note
 from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.errors import RemoteReplyCutError
-from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
+from engine.host.runtime import GenerationDone, GenerationRequest, LoadedModel, TextChunk
 from engine.paths import app_paths
 
 
@@ -39,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     if overrides:
         settings = settings.with_overrides({"sampling": overrides})
     engine = open_engine(args.model, config, paths)
+    loaded = engine.loaded
+    if isinstance(loaded, LoadedModel) and loaded.template.continuation:
+        how = f"`hearth-cli models template {loaded.name} NAME`"
+        print(f"[{continuation_note(loaded.name, loaded.template, how)}]", file=sys.stderr)
     try:
         request = GenerationRequest(
             messages=(ChatMessage("user", args.message),), settings=settings

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from engine.chat.templates import CUSTOM, TemplateChoice, template_names
 from engine.commands import models_hub
 from engine.config import load_config, save_config
 from engine.errors import ModelError
@@ -36,6 +37,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     rename.add_argument("name", help="the model's current name")
     rename.add_argument("new_name", help="the new name")
     rename.set_defaults(handler=run_rename)
+    template = actions.add_parser(
+        "template", help="show or choose the chat template a model is read with",
+        description="Without a choice, shows the template the model uses and where it came "
+        "from. A GGUF's own template comes first; a file without one is a base model, whose "
+        "text is continued, unless its metadata says it was tuned for chat.")
+    template.add_argument("name", help="the model's name, as `models list` shows it")
+    choice = template.add_mutually_exclusive_group()
+    choice.add_argument("template", nargs="?", choices=template_names(), metavar="TEMPLATE",
+                        help=f"a built-in template ({', '.join(template_names())})")
+    choice.add_argument("--file", type=Path, help="a Jinja chat template of your own")
+    choice.add_argument("--auto", action="store_true",
+                        help="forget the choice: let Hearth decide again")
+    template.set_defaults(handler=run_template)
     models_hub.add_actions(actions)
 
 
@@ -46,7 +60,7 @@ def run_list(_args: argparse.Namespace) -> int:
     default = library.default_model(load_config(paths.settings_file).config.default_model)
     if library.notice:
         print(library.notice, file=sys.stderr)
-    header = ("", "NAME", "ARCH", "PARAMS", "QUANT", "CONTEXT", "SIZE", "WHERE")
+    header = ("", "NAME", "ARCH", "PARAMS", "QUANT", "CONTEXT", "SIZE", "TEMPLATE", "WHERE")
     rows = [header] + [_row(model, default) for model in models]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
     for row in rows:
@@ -69,8 +83,18 @@ def _row(model: InstalledModel, default: InstalledModel | None) -> tuple[str, ..
         (details.quantization if details else None) or "-",
         f"{context:,}" if context else "-",
         format_bytes(model.size_bytes) if model.size_bytes else "-",
+        _template_cell(model),
         str(model.path) if model.origin.kind == "referenced" else model.origin.describe(),
     )
+
+
+def _template_cell(model: InstalledModel) -> str:
+    """"gguf", "gemma (built-in)", "continuation", "chatml (yours)": the template and its source."""
+    decision = model.template
+    if decision is None:
+        return "-"
+    source = {"gguf": "", "built-in": " (built-in)", "person": " (yours)"}[decision.origin]
+    return f"{decision.name}{source}" if decision.name != "gguf" else "gguf"
 
 
 def run_remove(args: argparse.Namespace) -> int:
@@ -155,4 +179,23 @@ def run_rename(args: argparse.Namespace) -> int:
     library = ModelLibrary.open(app_paths().models_dir)
     model = library.rename(library.find(args.name), args.new_name)
     print(f"Renamed to {model.name}.")
+    return 0
+
+
+def run_template(args: argparse.Namespace) -> int:
+    library = ModelLibrary.open(app_paths().models_dir)
+    model = library.find(args.name)
+    if args.auto:
+        model = library.set_template(model, None)
+    elif args.file is not None:
+        try:
+            source = args.file.expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ModelError(f"Cannot read {args.file}: {error}") from None
+        model = library.set_template(model, TemplateChoice(CUSTOM, source))
+    elif args.template is not None:
+        model = library.set_template(model, TemplateChoice(args.template))
+    if model.template is None:
+        raise ModelError(f"{model.name} cannot be read: {model.problem}")
+    print(f"{model.name}: {model.template.describe()}")
     return 0

@@ -25,6 +25,7 @@ import llama_cpp
 
 from engine.chat.context import ContextPlan, plan_context
 from engine.chat.prompt import ChatMessage, ChatTemplate, check_chat_templates
+from engine.chat.templates import TemplateDecision, decide_template
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
 from engine.host.decoding import StopMatcher, Utf8Stream
@@ -32,6 +33,7 @@ from engine.host.sampling import SamplingLlama
 from engine.host.scoring import continuation_logprobs
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
+from engine.models.library import template_choice_for
 from engine.models.memory import estimate_memory
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
@@ -62,7 +64,8 @@ class LoadedModel:
     settings: RuntimeSettings
     backend: str
     architecture: str
-    has_chat_template: bool
+    has_chat_template: bool  # the GGUF has one
+    template: TemplateDecision  # the template it is read with, and why
 
     @property
     def name(self) -> str:
@@ -234,9 +237,11 @@ class Runtime:
             gpu_layers = 0
             llm = _create_llama(path, settings.n_ctx, threads, gpu_layers, extra_buffers)
         llm.verbose = False  # from here on its per-turn prints would only be noise on stderr
+        # A person's choice, else the GGUF's template, else a built-in or none (templates.py).
+        decision = decide_template(model_file.header.metadata, template_choice_for(path))
         try:
             template = ChatTemplate(
-                llm.metadata.get("tokenizer.chat_template"),
+                decision.source,
                 bos_token=_token_text(llm, llm.token_bos()),
                 eos_token=_token_text(llm, llm.token_eos()),
             )
@@ -258,7 +263,8 @@ class Runtime:
             settings=settings,
             backend=backend_info().name,
             architecture=architecture,
-            has_chat_template=not template.is_fallback,
+            has_chat_template=isinstance(llm.metadata.get("tokenizer.chat_template"), str),
+            template=decision,
         )
         return self._loaded
 

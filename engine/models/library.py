@@ -3,7 +3,8 @@
 What is installed is found, not stored: the bundled model, every `.gguf` under the models folder
 (a split model's parts count as one model, loaded by its first part), and the files imported
 "referenced in place". The index file in the models folder keeps only what cannot be found that
-way: referenced paths, display names, and where a file came from. It is written atomically; a
+way: referenced paths, display names, where a file came from, and a person's choice of chat
+template for a model (engine/chat/templates.py). It is written atomically; a
 broken index is set aside, never trusted and never lost. A referenced file that disappeared is
 listed as missing, so the person sees it and can remove it.
 """
@@ -24,6 +25,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.chat.templates import (
+    CUSTOM,
+    DECISION_KEYS,
+    TemplateChoice,
+    TemplateDecision,
+    check_choice,
+    decide_template,
+)
 from engine.errors import ModelError, OperationCancelled
 from engine.models.files import SPLIT_NAME, bundled_model_path, inspect_model_file, split_parts
 from engine.models.gguf import read_header
@@ -36,6 +45,7 @@ from engine.models.memory import (
     fits,
     format_bytes,
 )
+from engine.paths import app_paths
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +94,7 @@ class ModelDetails:
     context_length: int | None
     has_chat_template: bool
     shape: ModelShape
+    template_metadata: dict[str, object]  # the header's values a template decision reads
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,8 @@ class InstalledModel:
     origin: ModelOrigin
     details: ModelDetails | None
     problem: str | None  # why it cannot be loaded (missing, truncated, not a chat model)
+    template: TemplateDecision | None = None  # None when the header cannot be read
+    template_choice: TemplateChoice | None = None  # a person's choice, if any
 
     @property
     def available(self) -> bool:
@@ -128,6 +141,7 @@ class _Record:
     key: str
     name: str | None = None
     origin: ModelOrigin | None = None
+    template: TemplateChoice | None = None
 
 
 class ModelLibrary:
@@ -324,6 +338,24 @@ class ModelLibrary:
         self._update_index(model.key, lambda record: replace(record, name=name))
         return self._by_key(model.key)
 
+    def set_template(self, model: InstalledModel, choice: TemplateChoice | None) -> InstalledModel:
+        """Reads `model` with `choice` from its next load on; None gives the decision back to
+        Hearth. Raises ModelError for an unknown name or Jinja the sandbox refuses."""
+        if choice is not None:
+            check_choice(choice)
+        self._update_index(model.key, lambda record: replace(record, template=choice))
+        return self._by_key(model.key)
+
+    def template_choice_for(self, path: Path) -> TemplateChoice | None:
+        """A person's choice of template for the model loaded from `path`, if they made one."""
+        records = self._read_index()
+        record = records.get(self._key_for(path))
+        if record is None and path.is_absolute():
+            resolved = _resolved(path)
+            record = next((r for key, r in records.items()
+                           if Path(key).is_absolute() and _resolved(Path(key)) == resolved), None)
+        return record.template if record is not None else None
+
     def delete(self, model: InstalledModel) -> None:
         """Deletes a model's files and its index entry; a referenced file is only unlisted."""
         if model.origin.kind == "bundled":
@@ -378,6 +410,13 @@ class ModelLibrary:
             details, problem = None, f"Split into {len(parts)} files; missing {missing}"
         else:
             details, problem = self._read_details(parts)
+        choice = record.template if record is not None else None
+        template = None
+        if details is not None:
+            try:
+                template = decide_template(details.template_metadata, choice)
+            except ModelError:  # a name this Hearth does not know: Hearth decides instead
+                template = decide_template(details.template_metadata)
         return InstalledModel(
             key=key,
             name=(record.name if record and record.name else _display_stem(path)),
@@ -387,6 +426,8 @@ class ModelLibrary:
             origin=origin,
             details=details,
             problem=problem,
+            template=template,
+            template_choice=choice,
         )
 
     def _read_details(self, parts: tuple[Path, ...]) -> tuple[ModelDetails | None, str | None]:
@@ -423,6 +464,15 @@ class ModelLibrary:
             return True
         return any(Path(key).is_absolute() and Path(key).resolve() == resolved
                    for key in self._read_index())
+
+    def _key_for(self, path: Path) -> str:
+        """The index key of the model whose file is `path` (installed or not)."""
+        if self.bundled is not None and _resolved(path) == _resolved(self.bundled):
+            return BUNDLED_PREFIX + self.bundled.name
+        try:
+            return self._key_in_folder(path)
+        except ModelError:
+            return str(path.expanduser().absolute())
 
     def _key_in_folder(self, path: Path) -> str:
         try:
@@ -505,6 +555,12 @@ class ModelLibrary:
         )
 
 
+def template_choice_for(path: Path) -> TemplateChoice | None:
+    """A person's choice of chat template for the model file at `path`, kept by the library of
+    this profile (HEARTH_HOME or the platform's folders); None when they made none."""
+    return ModelLibrary.open(app_paths().models_dir).template_choice_for(path)
+
+
 def _record(item: Any) -> _Record | None:
     if not isinstance(item, dict) or not isinstance(item.get("file"), str):
         return None
@@ -514,7 +570,13 @@ def _record(item: Any) -> _Record | None:
     if kind in ("downloaded", "imported", "referenced"):
         fields = {field: item.get(field) for field in ("repo_id", "repo_file", "source")}
         origin = ModelOrigin(kind, **{k: v for k, v in fields.items() if isinstance(v, str)})
-    return _Record(item["file"], name if isinstance(name, str) else None, origin)
+    template = None
+    template_name, template_source = item.get("template"), item.get("template_source")
+    if isinstance(template_name, str) and (template_name != CUSTOM or isinstance(
+            template_source, str)):
+        template = TemplateChoice(template_name,
+                                  template_source if template_name == CUSTOM else None)
+    return _Record(item["file"], name if isinstance(name, str) else None, origin, template)
 
 
 def _record_json(record: _Record) -> dict[str, str]:
@@ -527,7 +589,18 @@ def _record_json(record: _Record) -> dict[str, str]:
             value = getattr(record.origin, field)
             if value is not None:
                 data[field] = value
+    if record.template is not None:
+        data["template"] = record.template.name
+        if record.template.source is not None:
+            data["template_source"] = record.template.source
     return data
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve()
+    except OSError:
+        return path.expanduser().absolute()
 
 
 def _display_stem(path: Path) -> str:
@@ -564,6 +637,8 @@ def _details(parts: tuple[Path, ...]) -> tuple[ModelDetails | None, str | None]:
     parameters = sum(c for c in counts if c) if all(counts) else None
     label = header.metadata.get("general.size_label")
     template = header.metadata.get("tokenizer.chat_template")
+    template_metadata: dict[str, object] = {key: header.metadata[key] for key in DECISION_KEYS
+                                            if key in header.metadata}
     return ModelDetails(
         architecture=header.architecture,
         parameter_count=parameters,
@@ -572,6 +647,7 @@ def _details(parts: tuple[Path, ...]) -> tuple[ModelDetails | None, str | None]:
         context_length=header.context_length,
         has_chat_template=isinstance(template, str) and bool(template.strip()),
         shape=ModelShape.from_header(header, sum(h.file_size for h in headers)),
+        template_metadata=template_metadata,
     ), None
 
 

@@ -52,9 +52,9 @@ def copy_of_the_model(bundled_model: Path, tmp_path: Path) -> Path:
 
 def test_list_shows_the_bundled_model_as_the_default(hearth_home: Path) -> None:
     assert table(hearth_home) == [
-        ["NAME", "ARCH", "PARAMS", "QUANT", "CONTEXT", "SIZE", "WHERE"],
+        ["NAME", "ARCH", "PARAMS", "QUANT", "CONTEXT", "SIZE", "TEMPLATE", "WHERE"],
         ["*", "SmolLM2-135M-Instruct.Q4_1", "llama", "135M", "Q4_1", "8,192", "98.4", "MB",
-         "bundled", "with", "Hearth"],
+         "gguf", "bundled", "with", "Hearth"],
     ]
 
 
