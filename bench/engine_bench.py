@@ -34,7 +34,9 @@ FILLER = (
 
 
 def _settings(max_tokens: int) -> ChatSettings:
-    return ChatSettings(system_prompt="", sampling=SamplingSettings(max_tokens=max_tokens, seed=1))
+    # Exactly `max_tokens` tokens: the loop guard would cut a reply that runs on past its end.
+    return ChatSettings(system_prompt="", sampling=SamplingSettings(max_tokens=max_tokens, seed=1,
+                                                                    loop_guard=0))
 
 
 def _done(events: Iterator[StreamEvent]) -> GenerationDone:

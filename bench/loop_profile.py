@@ -50,7 +50,8 @@ def token_loop_split(runtime: Runtime, reply_tokens: int) -> dict[str, float]:
         request = GenerationRequest(
             messages=(ChatMessage("user", "Tell me a very long story about the sea."),),
             settings=ChatSettings(system_prompt="",
-                                  sampling=SamplingSettings(max_tokens=reply_tokens, seed=1)),
+                                  sampling=SamplingSettings(max_tokens=reply_tokens, seed=1,
+                                                            loop_guard=0)),
             ignore_eog=True,
         )
         # Only one-token batches: the reply's tokens, not the prompt's.

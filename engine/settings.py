@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
+from engine.chat.repetition import DEFAULT_WINDOW
 from engine.errors import SettingsError
 
 
@@ -122,6 +123,9 @@ SAMPLING_FIELDS: tuple[FieldSpec, ...] = (
               "Empty = a new random seed for every reply.", optional=True),
     FieldSpec("max_tokens", "Max reply tokens", "int", 1, 32768,
               "The longest reply, in tokens."),
+    FieldSpec("loop_guard", "Loop guard", "int", 0, 4096,
+              "Stop a reply whose last this many tokens only repeat what it wrote before "
+              "(0 = off)."),
 )
 
 RUNTIME_FIELDS: tuple[FieldSpec, ...] = (
@@ -160,6 +164,7 @@ class SamplingSettings:
     mirostat_eta: float = 0.1
     seed: int | None = None
     max_tokens: int = 1024
+    loop_guard: int = DEFAULT_WINDOW  # tokens; 0: off (engine/chat/repetition.py)
 
 
 @dataclass(frozen=True)

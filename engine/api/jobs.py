@@ -49,7 +49,7 @@ class Piece:
 
 @dataclass(frozen=True)
 class Finished:
-    finish_reason: str  # "stop" or "length", as OpenAI names them
+    finish_reason: str  # "stop" or "length", as OpenAI names them, or "repetition" (loop guard)
     prompt_tokens: int
     completion_tokens: int
 
@@ -74,7 +74,7 @@ class JobRecord:
 
     client: str
     endpoint: str
-    outcome: str  # "stop", "length", "embedded", "cancelled" or "failed"
+    outcome: str  # "stop", "length", "repetition", "embedded", "cancelled" or "failed"
     prompt_tokens: int
     completion_tokens: int
     seconds: float

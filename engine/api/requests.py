@@ -1,7 +1,9 @@
 """Request bodies as OpenAI's clients send them, checked and turned into Hearth's types.
 
 Sampling fields are checked against Hearth's own `SAMPLING_FIELDS`, so the API refuses exactly
-what the settings panel refuses. Fields a request leaves out take the app's defaults. Unknown
+what the settings panel refuses. Fields a request leaves out take the app's defaults, except the
+loop guard, which stops a reply that keeps repeating itself: it is off unless a request asks for
+it with `loop_guard` (a window in tokens, or true for the app's). Unknown
 fields are ignored, as OpenAI's clients add their own; features Hearth cannot honour (tools,
 images, log-probabilities, several choices) are refused by name rather than silently dropped.
 """
@@ -15,6 +17,7 @@ from typing import Any
 
 from engine.api.errors import invalid, unsupported
 from engine.chat.prompt import ChatMessage, Role
+from engine.chat.repetition import DEFAULT_WINDOW
 from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
 
 MAX_STOP_STRINGS = 16
@@ -164,7 +167,7 @@ def _flag(body: Mapping[str, Any], name: str) -> bool:
 
 
 def _sampling(body: Mapping[str, Any], defaults: SamplingSettings) -> SamplingSettings:
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"loop_guard": _loop_guard(body.get("loop_guard"), defaults)}
     for name, field in _SAMPLING_NAMES.items():
         value = body.get(name)
         if value is None or (field in values and name != "max_completion_tokens"):
@@ -175,6 +178,22 @@ def _sampling(body: Mapping[str, Any], defaults: SamplingSettings) -> SamplingSe
             raise invalid(f"{name}: {error[len(spec.label):].strip() or error}.", name)
         values[field] = float(value) if spec.kind == "float" else int(value)
     return dataclasses.replace(defaults, **values)
+
+
+def _loop_guard(value: object, defaults: SamplingSettings) -> int:
+    """The request's loop guard window: off unless asked for (OpenAI's clients know nothing
+    of it, and a program may want repetition a person would not)."""
+    if value is None or value is False:
+        return 0
+    if value is True:
+        return defaults.loop_guard or DEFAULT_WINDOW
+    spec = _SPECS["loop_guard"]
+    error = spec.check(value)
+    if error:
+        raise invalid(f"loop_guard: {error[len(spec.label):].strip() or error} (or true or "
+                      "false).", "loop_guard")
+    assert isinstance(value, int | float)  # spec.check refused anything else
+    return int(value)
 
 
 def _stop(value: object) -> tuple[str, ...]:

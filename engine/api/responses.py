@@ -1,4 +1,9 @@
-"""Response bodies and stream chunks, field for field as OpenAI sends them."""
+"""Response bodies and stream chunks, field for field as OpenAI sends them.
+
+One field is Hearth's own: a reply the loop guard cut (the request asked for it) ends with
+finish_reason "stop", as OpenAI's clients know it, and its choice says `"stopped_by":
+"loop_guard"`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from engine.api.jobs import ApiJob, Embedded, Finished, ModelCard
 
 OWNER = "hearth"
+LOOP_GUARD = {"stopped_by": "loop_guard"}
 
 
 def model_object(card: ModelCard) -> dict[str, Any]:
@@ -36,7 +42,7 @@ def chat_completion(job: ApiJob, model: str, text: str, finished: Finished) -> d
             "index": 0,
             "message": {"role": "assistant", "content": text, "refusal": None},
             "logprobs": None,
-            "finish_reason": finished.finish_reason,
+            **_finish(finished.finish_reason),
         }],
         "usage": usage(finished),
         "system_fingerprint": None,
@@ -50,7 +56,7 @@ def text_completion(job: ApiJob, model: str, text: str, finished: Finished) -> d
         "created": job.created,
         "model": model,
         "choices": [{"index": 0, "text": text, "logprobs": None,
-                     "finish_reason": finished.finish_reason}],
+                     **_finish(finished.finish_reason)}],
         "usage": usage(finished),
         "system_fingerprint": None,
     }
@@ -76,7 +82,7 @@ def _chunk(chunk_id: str, kind: str, job: ApiJob, model: str, content: dict[str,
         "created": job.created,
         "model": model,
         "system_fingerprint": None,
-        "choices": [{"index": 0, **content, "logprobs": None, "finish_reason": finish_reason}],
+        "choices": [{"index": 0, **content, "logprobs": None, **_finish(finish_reason)}],
     }
     if with_usage:
         chunk["usage"] = None  # only the last chunk carries usage, as OpenAI does
@@ -93,6 +99,12 @@ def usage_chunk(job: ApiJob, model: str, finished: Finished, chat: bool) -> dict
         "choices": [],
         "usage": usage(finished),
     }
+
+
+def _finish(reason: str | None) -> dict[str, Any]:
+    if reason == "repetition":
+        return {"finish_reason": "stop", **LOOP_GUARD}
+    return {"finish_reason": reason}
 
 
 def embeddings(model: str, embedded: Embedded, as_base64: bool) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Literal
 
 from engine.chat.engine import ChatEngine, model_key
 from engine.chat.prompt import ChatMessage, Role
+from engine.chat.repetition import finish_note
 from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
 from engine.config import AppConfig
 from engine.documents import summary_prompts
@@ -63,6 +64,12 @@ class TurnEnded:
     reply: MessageRecord | None
     done: GenerationDone | None  # None when the turn was closed or failed before finishing
     replaced: bool  # a regenerated reply replaced the previous one
+
+    @property
+    def note(self) -> str | None:
+        """What to tell the person about how the reply ended ("stopped: the model was
+        repeating itself"), if anything."""
+        return finish_note(self.done.finish_reason) if self.done is not None else None
 
 
 ReplyEvent = TurnStarted | PromptProgress | TextChunk | TurnEnded
@@ -202,7 +209,9 @@ class ChatService:
                         self.store.delete_message(reply.id)
                         standing = replaced
                     else:
-                        status: MessageStatus = "stopped" if stopped else "done"
+                        # A reply the loop guard cut is kept, and shown as stopped.
+                        cut = stopped or event.finish_reason == "repetition"
+                        status: MessageStatus = "stopped" if cut else "done"
                         figures = (event.generated_tokens, event.tokens_per_second or None)
                         if replaced is None:
                             self.store.update_message(reply.id, event.text, status, *figures)

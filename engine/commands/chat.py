@@ -7,6 +7,7 @@ import sys
 import threading
 
 from engine.chat.prompt import ChatMessage
+from engine.chat.repetition import finish_note
 from engine.chat.templates import continuation_note
 from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
@@ -54,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.flush()
             elif isinstance(event, GenerationDone):
                 sys.stdout.write("\n")
+                note = finish_note(event.finish_reason)
+                if note:
+                    print(f"[{note}]", file=sys.stderr)
                 if args.verbose:
                     print(
                         f"[{event.generated_tokens} tokens, {event.tokens_per_second:.1f} tok/s, "

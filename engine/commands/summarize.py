@@ -52,11 +52,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    options = SummaryOptions(form=SummaryForm(args.form), words=args.words, seed=args.seed)
-    options.check()
-    document = _read(args.file)
     paths = app_paths()
     config = load_config(paths.settings_file).config
+    options = SummaryOptions(form=SummaryForm(args.form), words=args.words, seed=args.seed,
+                             loop_guard=config.chat_defaults.sampling.loop_guard)
+    options.check()
+    document = _read(args.file)
     engine = open_engine(args.model, config, paths)
     progress = _Progress(sys.stderr)
     try:

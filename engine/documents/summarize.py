@@ -20,11 +20,18 @@ from typing import Literal
 
 from engine.chat.engine import ChatEngine
 from engine.chat.prompt import ChatMessage
+from engine.chat.repetition import DEFAULT_WINDOW, REPETITION_NOTE
 from engine.documents import summary_prompts as prompts
 from engine.documents.reading import Document
 from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
 from engine.host.runtime import GenerationDone, GenerationRequest, PromptProgress, TextChunk
-from engine.settings import SEED_MAX, ChatSettings, ContextPolicy, SamplingSettings
+from engine.settings import (
+    SAMPLING_FIELDS,
+    SEED_MAX,
+    ChatSettings,
+    ContextPolicy,
+    SamplingSettings,
+)
 
 Stage = Literal["part", "combine", "final"]
 
@@ -58,6 +65,7 @@ class SummaryOptions:
     part_tokens: int = 160  # the longest summary of one part, in tokens
     temperature: float = 0.2
     seed: int | None = None
+    loop_guard: int = DEFAULT_WINDOW  # tokens; 0: off (SamplingSettings.loop_guard)
 
     def check(self) -> None:
         errors = {}
@@ -67,6 +75,9 @@ class SummaryOptions:
             errors["part_tokens"] = "a part summary must be between 16 and 4096 tokens"
         if not 0.0 <= self.temperature <= 2.0:
             errors["temperature"] = "Temperature must be between 0 and 2"
+        guard = next(spec for spec in SAMPLING_FIELDS if spec.name == "loop_guard")
+        if guard.check(self.loop_guard):
+            errors["loop_guard"] = str(guard.check(self.loop_guard))
         if errors:
             raise SettingsError(errors)
 
@@ -145,6 +156,7 @@ class SummaryDone:
     prompt_tokens: int  # over all runs, and of those, the ones not found in the KV cache
     evaluated_tokens: int
     generated_tokens: int
+    repeating_steps: int = 0  # model runs the loop guard stopped
 
     @property
     def note(self) -> str:
@@ -154,7 +166,12 @@ class SummaryDone:
         how = ("in one pass over the whole document" if self.parts == 1
                else f"from {self.parts} parts of the document")
         made = "Stopped; partly made" if self.cancelled else "Made"
-        return f"{made} {how} ({self.document_tokens:,} tokens) in {self.seconds:.0f} s."
+        note = f"{made} {how} ({self.document_tokens:,} tokens) in {self.seconds:.0f} s."
+        if self.repeating_steps:
+            which = f" ({self.repeating_steps} of {self.steps} steps)" if self.steps > 1 else ""
+            what = "It was" if self.steps <= 1 else "Part of it was"
+            note += f" {what} {REPETITION_NOTE}{which}."
+        return note
 
 
 SummaryEvent = (
@@ -304,7 +321,7 @@ def _request(system: str, user: str, max_tokens: int, options: SummaryOptions,
              seed: int | None) -> GenerationRequest:
     sampling = SamplingSettings(
         temperature=options.temperature, top_k=40, top_p=0.9, min_p=0.05, repeat_penalty=1.1,
-        seed=seed, max_tokens=max_tokens,
+        seed=seed, max_tokens=max_tokens, loop_guard=options.loop_guard,
     )
     return GenerationRequest(
         messages=(ChatMessage("user", user),),
@@ -367,7 +384,7 @@ class _Run:
     steps: int = 1
     part_outputs: list[int] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("prompt_tokens", "evaluated_tokens", "generated_tokens"), 0))
+        ("prompt_tokens", "evaluated_tokens", "generated_tokens", "repeating_steps"), 0))
 
     def expected_summary(self) -> float:
         if self.part_outputs:
@@ -409,6 +426,7 @@ class _Run:
                 self.totals["prompt_tokens"] += event.prompt_tokens
                 self.totals["evaluated_tokens"] += event.evaluated_tokens
                 self.totals["generated_tokens"] += event.generated_tokens
+                self.totals["repeating_steps"] += int(event.finish_reason == "repetition")
                 if event.finish_reason == "cancelled":
                     raise _Stopped(event.text)
                 return event
@@ -505,9 +523,10 @@ def summarize(
 
 
 def _whole_sentences(done: GenerationDone) -> str:
-    """A summary cut off by its token limit, without its unfinished last sentence."""
+    """A summary cut off by its token limit or the loop guard, without its unfinished last
+    sentence."""
     text = done.text.strip()
-    if done.finish_reason != "length":
+    if done.finish_reason not in ("length", "repetition"):
         return text
     ends = [match.end() for match in _SENTENCE_END.finditer(text)]
     return text[:ends[-1]].strip() if ends and ends[-1] > len(text) // 3 else text

@@ -25,6 +25,7 @@ import llama_cpp
 
 from engine.chat.context import ContextPlan, plan_context
 from engine.chat.prompt import ChatMessage, ChatTemplate, check_chat_templates
+from engine.chat.repetition import RepetitionGuard
 from engine.chat.templates import TemplateDecision, decide_template
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
@@ -39,7 +40,8 @@ from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
 log = logging.getLogger(__name__)
 
-FinishReason = Literal["stop", "length", "cancelled"]
+# "repetition": the loop guard stopped a reply that kept repeating itself (chat/repetition.py)
+FinishReason = Literal["stop", "length", "cancelled", "repetition"]
 EMBEDDING_MAX_CONTEXT = 8192  # the embedding instance reads a whole input in one batch
 
 
@@ -445,6 +447,7 @@ class Runtime:
         utf8, stops, pieces = Utf8Stream(), StopMatcher(stop), TokenPieces(vocab)
         parts: list[str] = []
         generated, reason = 0, "length"
+        guard = RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None
         started = time.perf_counter()
         first_token_at: float | None = None
         self._arm_abort(llm, cancel)
@@ -486,6 +489,9 @@ class Runtime:
                     break
                 if cancel.is_set():
                     reason = "cancelled"
+                    break
+                if guard is not None and guard.feed(text):
+                    reason = "repetition"
                     break
                 if generated >= max_new:
                     break

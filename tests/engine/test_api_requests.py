@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -44,9 +45,22 @@ def test_sampling_fields_map_onto_hearths_settings() -> None:
     assert request.messages == (ChatMessage("user", "Hi"),)
 
 
-def test_fields_left_out_keep_the_apps_defaults() -> None:
+def test_fields_left_out_keep_the_apps_defaults_but_the_loop_guard() -> None:
     sampling = parse_chat(chat(), DEFAULTS).generation.sampling
-    assert sampling == DEFAULTS
+    assert sampling == dataclasses.replace(DEFAULTS, loop_guard=0)  # off unless asked for
+
+
+@pytest.mark.parametrize(("value", "window"), [(True, 48), (False, 0), (64, 64), (0, 0)])
+def test_the_loop_guard_applies_when_a_request_asks(value: object, window: int) -> None:
+    assert parse_chat(chat(loop_guard=value), DEFAULTS).generation.sampling.loop_guard == window
+    assert parse_completion({"prompt": "Hi", "loop_guard": value},
+                            DEFAULTS).generation.sampling.loop_guard == window
+
+
+@pytest.mark.parametrize("value", [-1, 5000, 2.5, "yes"])
+def test_a_loop_guard_out_of_range_is_refused_by_name(value: object) -> None:
+    error = refused(chat(loop_guard=value))
+    assert (error.status, error.param) == (400, "loop_guard")
 
 
 def test_max_completion_tokens_wins_over_max_tokens() -> None:
