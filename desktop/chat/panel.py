@@ -26,10 +26,13 @@ from desktop.chat.message_model import MessageListModel
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
+from engine.chat.repetition import finish_note
 from engine.chat.service import ContextView
 from engine.chat.store import ChatRecord, MessageRecord
+from engine.chat.templates import continuation_note
 from engine.documents.reading import Document
 from engine.documents.summarize import SummaryOptions
+from engine.host.runtime import GenerationDone, LoadedModel
 from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
 
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -124,6 +127,7 @@ class ChatPanel(QWidget):
         client.replyDelta.connect(self._on_delta)
         client.promptProgress.connect(self._on_prompt_progress)
         client.replyEnded.connect(self._on_reply_ended)
+        client.replyFinished.connect(self._on_reply_finished)
         client.turnRefused.connect(self._on_turn_refused)
         client.contextFull.connect(self._on_context_full)
         client.errorOccurred.connect(self._on_error)
@@ -341,6 +345,13 @@ class ChatPanel(QWidget):
             self.messages.finish(chat_id, reply)
         self._update_state()
 
+    def _on_reply_finished(self, chat_id: int, _reply: MessageRecord,
+                           done: GenerationDone) -> None:
+        """Says why a reply ended early, when the person would otherwise have to guess."""
+        note = finish_note(done.finish_reason)
+        if note and chat_id == self.chat_id:
+            self.show_banner(f"{note[0].upper()}{note[1:]}.")
+
     def _on_turn_refused(self, chat_id: int, kind: str, text: str, reason: str) -> None:
         self._give_back(chat_id, kind, text)
         self.attachment.end_summary()
@@ -396,9 +407,13 @@ class ChatPanel(QWidget):
         self.show_banner(text)
         self._update_state()
 
-    def _on_model_ready(self, *_args: object) -> None:
+    def _on_model_ready(self, model: object = None, *_args: object) -> None:
         self._model_failed = False
-        self.show_banner("")
+        note = ""
+        if isinstance(model, LoadedModel) and model.template.continuation:
+            note = continuation_note(model.name, model.template,
+                                     "Models tab, Chat template…")
+        self.show_banner(note)
         self._update_state()
 
     def _on_model_failed(self, reason: str) -> None:

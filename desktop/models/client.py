@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop.models.worker import ModelsWorker
+from engine.chat.templates import TemplateChoice
 from engine.models.hub import QuantOption
 from engine.paths import AppPaths
 
@@ -41,6 +42,7 @@ class ModelsClient(QObject):
     _importRequested = Signal(str, bool)
     _cancelImportRequested = Signal()
     _deleteRequested = Signal(str)
+    _templateRequested = Signal(str, object)
     _shutdownRequested = Signal()
 
     def __init__(self, thread: QThread, paths: AppPaths, parent: QObject | None = None) -> None:
@@ -61,6 +63,7 @@ class ModelsClient(QObject):
             (self._importRequested, self.worker.import_file),
             (self._cancelImportRequested, self.worker.cancel_import),
             (self._deleteRequested, self.worker.delete),
+            (self._templateRequested, self.worker.set_template),
             (self._shutdownRequested, self.worker.shutdown),
         ):
             signal.connect(slot)
@@ -105,6 +108,9 @@ class ModelsClient(QObject):
 
     def delete(self, key: str) -> None:
         self._deleteRequested.emit(key)
+
+    def set_template(self, key: str, choice: TemplateChoice | None) -> None:
+        self._templateRequested.emit(key, choice)
 
     def shutdown(self) -> None:
         """Queued before the engine worker's own shutdown, so it runs first on that thread."""

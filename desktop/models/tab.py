@@ -41,7 +41,9 @@ from desktop.models.tables import (
     search_rows,
 )
 from desktop.remote.panel import RemoteEnginesPanel
+from engine.chat.builtin_templates import BUILTIN_TEMPLATES
 from engine.chat.engine import model_key
+from engine.chat.templates import CONTINUATION_NAME, CUSTOM, TemplateChoice
 from engine.config import AppConfig
 from engine.host.runtime import LoadedModel
 from engine.models.catalog import CATALOG
@@ -139,9 +141,13 @@ class ModelsTab(QWidget):
         self.import_button.clicked.connect(self.choose_import)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.template_button = QPushButton("Chat template…")
+        self.template_button.setToolTip("How Hearth reads the conversation to this model: its "
+                                        "own template, a built-in one, or none (a base model)")
+        self.template_button.clicked.connect(self.choose_template)
         buttons = QHBoxLayout()
         for button in (self.use_button, self.default_button, self.import_button,
-                       self.delete_button):
+                       self.template_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.import_label = QLabel()
@@ -270,6 +276,42 @@ class ModelsTab(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self._models.delete(model.key)
+
+    def choose_template(self) -> None:
+        """Asks which template to read the selected model with; a loaded model is loaded again
+        with it (the models worker and the engine share a thread, so the choice is saved first)."""
+        model = self.selected_model()
+        if model is None or model.template is None:
+            return
+        choices: dict[str, TemplateChoice | None] = {"Hearth's choice": None}
+        choices.update({name: TemplateChoice(name) for name in BUILTIN_TEMPLATES})
+        choices["None: continue the text (a base model)"] = TemplateChoice(CONTINUATION_NAME)
+        own = "Jinja from a file…"
+        labels = [*choices, own]
+        current = model.template_choice
+        at = 0 if current is None else next(
+            (i for i, label in enumerate(labels) if choices.get(label) == current), len(labels) - 1)
+        label, accepted = QInputDialog.getItem(
+            self, "Chat template", f"{model.name} is read with: {model.template.describe()}.\n\n"
+            "Read it with:", labels, at, False)
+        if not accepted:
+            return
+        choice = choices.get(label)
+        if label == own:
+            path, _filter = QFileDialog.getOpenFileName(
+                self, "A Jinja chat template", "", "Jinja templates (*.jinja *.j2 *.txt);;"
+                "All files (*)")
+            if not path:
+                return
+            try:
+                choice = TemplateChoice(CUSTOM, Path(path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as error:
+                self.show_problem(f"Cannot read {path}: {error}")
+                return
+        self.show_problem("")
+        self._models.set_template(model.key, choice)
+        if str(model.path) == self.installed.loaded_path:
+            self._client.load_model(str(model.path))
 
     def choose_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -471,6 +513,7 @@ class ModelsTab(QWidget):
         self.use_button.setEnabled(model is not None and model.available)
         self.default_button.setEnabled(model is not None and model.available)
         self.delete_button.setEnabled(model is not None and model.origin.kind != "bundled")
+        self.template_button.setEnabled(model is not None and model.template is not None)
         file = self.selected_file()
         self.download_button.setEnabled(file is not None and file.option is not None)
         event = self._selected_download()

@@ -13,6 +13,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from engine.chat.templates import (
+    CONTINUATION_NAME,
+    CUSTOM,
+    GGUF,
+    TemplateDecision,
+    TemplateOrigin,
+)
 from engine.models.catalog import CatalogModel
 from engine.models.hub import QuantOption, RepoSummary
 from engine.models.library import InstalledModel
@@ -109,9 +116,24 @@ def _estimate_cell(estimate: MemoryEstimate | None, role: int, approximate: bool
     return None
 
 
+def _template_cell(decision: TemplateDecision, role: int) -> Any:
+    """Which template, and where it came from; the reason in the tooltip."""
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return decision.describe()
+    if role != Qt.ItemDataRole.DisplayRole:
+        return None
+    what = {GGUF: "the model's own", CONTINUATION_NAME: "none: continues the text",
+            CUSTOM: "your Jinja"}.get(decision.name, decision.name)
+    if decision.origin == TemplateOrigin.PERSON and decision.name != CUSTOM:
+        return f"{what} (your choice)"
+    if decision.origin == TemplateOrigin.BUILT_IN and decision.name != CONTINUATION_NAME:
+        return f"{what} (built-in)"
+    return what
+
+
 class InstalledModelsModel(_RowsModel):
     HEADERS = ("Name", "Architecture", "Parameters", "Quant", "Trained context", "Size",
-               "Memory", "Fits", "Where")
+               "Memory", "Fits", "Where", "Chat template")
 
     def __init__(self) -> None:
         super().__init__()
@@ -128,6 +150,8 @@ class InstalledModelsModel(_RowsModel):
             return _estimate_cell(model.estimate(self.n_ctx), role, approximate=False)
         if column == 7:
             return self._fit_cell(model.fit(self.n_ctx, self.machine), role)
+        if column == 9 and model.template is not None:
+            return _template_cell(model.template, role)
         if role == Qt.ItemDataRole.ToolTipRole:
             return model.problem or f"{model.path}\n{model.origin.describe()}"
         if role == Qt.ItemDataRole.ForegroundRole and model.problem:

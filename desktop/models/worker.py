@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from engine.chat.templates import TemplateChoice
 from engine.errors import HearthError
 from engine.host.backend import backend_info
 from engine.models.downloads import DownloadEvent, DownloadManager, DownloadState
@@ -222,6 +223,15 @@ class ModelsWorker(QObject):
         with contextlib.suppress(Exception):
             steps.close()  # type: ignore[attr-defined]
         self.importEnded.emit(name, problem)
+
+    @Slot(str, object)
+    def set_template(self, key: str, choice: TemplateChoice | None) -> None:
+        """A person's choice of chat template for a model (None: Hearth's again)."""
+        def choose() -> None:
+            library = self._lib()
+            library.set_template(library.find(key), choice)
+            self.refresh()
+        self._guard(choose)
 
     @Slot(str)
     def delete(self, key: str) -> None:
