@@ -140,6 +140,7 @@ class EngineWorker(QObject):
         # The model lives in the engine host process; a crash there ends only that process.
         self._runtime = HostRuntime(paths.safe_configs_file)
         self._runtime.on_crash = self._on_engine_crash
+        self._crash_to_report: HostCrash | None = None
         # A remote model in use instead of the local runtime (closed meanwhile), and the
         # network switch the GUI flips for every remote engine at once.
         self.remote_network = NetworkSwitch()
@@ -233,27 +234,32 @@ class EngineWorker(QObject):
     def _backend(self) -> BackendInfo:
         return self._runtime.backend()
 
-    def _on_engine_crash(self, _crash: HostCrash) -> None:
+    def _on_engine_crash(self, crash: HostCrash) -> None:
         # Called on this thread from inside the failed call: recover once it has unwound.
+        self._crash_to_report = crash
         QTimer.singleShot(0, self._recover_engine)
 
     @Slot()
     def _recover_engine(self) -> None:
-        """Starts a new engine host and loads the model again after a crash."""
-        crash = self._runtime.last_crash
-        if self._remote is not None or self._runtime.loaded is not None or crash is None:
+        """Loads the model again in a new engine host after a crash, and says what happened.
+
+        Any call on the runtime may have brought it back already (it restarts by itself)."""
+        crash, self._crash_to_report = self._crash_to_report, None
+        if crash is None or self._remote is not None:
             return
-        wanted = self._runtime.wanted_model
-        if wanted is None:
-            return
-        self.modelLoading.emit(wanted.stem)
-        try:
-            loaded = self._runtime.recover()
-        except HearthError as error:
-            self.modelFailed.emit(str(error))
-            return
+        loaded = self._runtime.loaded
         if loaded is None:
-            return
+            wanted = self._runtime.wanted_model
+            if wanted is None:
+                return
+            self.modelLoading.emit(wanted.stem)
+            try:
+                loaded = self._runtime.recover()
+            except HearthError as error:
+                self.modelFailed.emit(str(error))
+                return
+            if loaded is None:
+                return
         if self._service is not None:
             self._service.kv_states.forget()  # the saved states died with the host
         self.modelLoaded.emit(loaded, self._backend())

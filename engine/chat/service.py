@@ -225,8 +225,9 @@ class ChatService:
                     return
         except EngineCrashedError:
             # The engine died mid-reply: what was written stays, marked, unless a previous
-            # reply it was to replace is there to keep.
-            if replaced is not None:
+            # reply it was to replace is there to keep (or nothing was written: an empty reply
+            # would go back to the model in the next turn).
+            if replaced is not None or not text:
                 self.store.delete_message(reply.id)
             else:
                 self.store.update_message(reply.id, text, status="error")

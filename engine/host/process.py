@@ -36,6 +36,8 @@ QUERIES = frozenset({
 })
 # A test-only switch: "POINT:COUNT:SIGNAL" makes the host kill itself with SIGNAL (SIGSEGV or
 # SIGABRT) the COUNT-th time it reaches POINT (load, prompt, token, score, embed, request).
+# With ":FILE" after it, only the first host to start creates FILE and is armed: the host the
+# app starts after the crash is not.
 CRASH_SWITCH = "HEARTH_TEST_HOST_CRASH"
 
 
@@ -55,9 +57,16 @@ class CrashSwitch:
 
     def __init__(self, spec: str) -> None:
         self._point, self._left, self._signal = "", 0, signal.SIGSEGV
-        if spec:
-            point, count, name = [*spec.split(":"), "1", "SIGSEGV"][:3]
-            self._point, self._left, self._signal = point, int(count), signal.Signals[name]
+        if not spec:
+            return
+        given = spec.split(":", 3)
+        point, count, name, once = given + ["", "1", "SIGSEGV", ""][len(given):]
+        if once:
+            try:
+                os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return  # an earlier host took this crash
+        self._point, self._left, self._signal = point, int(count), signal.Signals[name]
 
     def reached(self, point: str) -> None:
         if point != self._point:

@@ -62,12 +62,13 @@ class RecordingScorer(Scorer):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
+        self._local_runtime = runtime
         self.prompts: list[str] = []
 
     def continuation_logprobs(
         self, prompt: Sequence[int], continuations: Sequence[Sequence[int]], reusable: int
     ) -> list[list[float]]:
-        self.prompts.append(self.runtime.llama.detokenize(list(prompt)).decode("utf-8", "replace"))
+        self.prompts.append(self._local_runtime.detokenize(prompt))
         return super().continuation_logprobs(prompt, continuations, reusable)
 
 
