@@ -399,6 +399,10 @@ class HostRuntime:
         self._require()
         return self._stream("stream_text", (prompt, sampling, tuple(stop), ignore_eog), cancel)
 
+    def stub_stream(self, count: int, cancel: CancelFlag) -> Generator[StreamEvent, None, None]:
+        """`count` chunks of one token from the host with no model behind them (bench/)."""
+        return self._stream("stub_stream", (count,), cancel)
+
     def save_state(self) -> KvState | None:
         state: KvState | None = self._call("save_state")
         return state

@@ -148,6 +148,9 @@ class _Host:
                 events = self.runtime.stream(*arguments, self.stop)
                 self._stream = (request_id, self._watched(events))
                 return
+            if operation == "stub_stream":  # (count,): IPC cost alone, no model (bench/)
+                self._stream = (request_id, _stub_events(*arguments))
+                return
             if operation == "stream_text":  # (prompt, sampling, stop strings, ignore_eog)
                 prompt, sampling, stop, ignore_eog = arguments
                 events = self.runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog)
@@ -240,6 +243,15 @@ class _Host:
             "close_embedder": runtime.close_embedder,
             "memory_peak": _memory_peak,
         }
+
+
+def _stub_events(count: int) -> Iterator[Any]:
+    """`count` one-token chunks as fast as the pipe takes them: what the host costs per token."""
+    from engine.host.runtime import TextChunk
+
+    chunk = TextChunk("x")
+    for _ in range(count):
+        yield chunk
 
 
 def _memory_peak() -> dict[str, int]:
