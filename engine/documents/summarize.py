@@ -23,7 +23,12 @@ from engine.chat.prompt import ChatMessage
 from engine.chat.repetition import DEFAULT_WINDOW, REPETITION_NOTE
 from engine.documents import summary_prompts as prompts
 from engine.documents.reading import Document
-from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
+from engine.errors import (
+    ContextOverflowError,
+    EngineCrashedError,
+    NoModelLoadedError,
+    SettingsError,
+)
 from engine.host.runtime import GenerationDone, GenerationRequest, PromptProgress, TextChunk
 from engine.settings import (
     SAMPLING_FIELDS,
@@ -157,6 +162,7 @@ class SummaryDone:
     evaluated_tokens: int
     generated_tokens: int
     repeating_steps: int = 0  # model runs the loop guard stopped
+    crashed: bool = False  # the engine host died: what was made before it is kept
 
     @property
     def note(self) -> str:
@@ -165,7 +171,8 @@ class SummaryDone:
             return f"Stopped while the document was counted, after {self.seconds:.0f} s."
         how = ("in one pass over the whole document" if self.parts == 1
                else f"from {self.parts} parts of the document")
-        made = "Stopped; partly made" if self.cancelled else "Made"
+        made = ("Stopped when the model stopped unexpectedly; partly made" if self.crashed
+                else "Stopped; partly made" if self.cancelled else "Made")
         note = f"{made} {how} ({self.document_tokens:,} tokens) in {self.seconds:.0f} s."
         if self.repeating_steps:
             which = f" ({self.repeating_steps} of {self.steps} steps)" if self.steps > 1 else ""
@@ -383,6 +390,12 @@ class _Run:
     step: int = 0
     steps: int = 1
     part_outputs: list[int] = field(default_factory=list)
+    # What is made so far, kept if the engine dies: the parts planned, the document's tokens,
+    # the part summaries done and the text of the step running.
+    parts: int = 0
+    document_tokens: int = 0
+    summaries: list[str] = field(default_factory=list)
+    partial: str = ""
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("prompt_tokens", "evaluated_tokens", "generated_tokens", "repeating_steps"), 0))
 
@@ -419,7 +432,7 @@ class _Run:
         expected_output = self.expected_summary() if stage != "final" else max_tokens * 0.7
         prompt_left = float(len(self.runtime.tokenize_chat(
             [ChatMessage("system", system), ChatMessage("user", user)])))
-        written = 0
+        written, self.partial = 0, ""
         for event in self.runtime.stream(request, self.cancel):
             if isinstance(event, GenerationDone):
                 self.clock.learn(event)
@@ -434,6 +447,7 @@ class _Run:
                 prompt_left = event.total - event.done
             elif isinstance(event, TextChunk):
                 written += 1
+                self.partial += event.text
                 prompt_left = 0
                 yield SummaryText(event.text, stage, index)
                 if written % PROGRESS_EVERY_TOKENS:
@@ -457,6 +471,17 @@ def summarize(
     options.check()
     budgets = _budgets(runtime, options)
     run = _Run(runtime, options, budgets, cancel)
+    try:
+        yield from _summarize(run, document)
+    except EngineCrashedError:
+        # Ended as Stop ends it, with what was made; the app says why the model stopped.
+        final = run.partial if run.parts <= 1 or len(run.summaries) == run.parts else ""
+        yield _done(run, document, final, run.parts, run.document_tokens,
+                    tuple(run.summaries), cancelled=True, crashed=True)
+
+
+def _summarize(run: _Run, document: Document) -> Iterator[SummaryEvent]:
+    runtime, budgets, options, cancel = run.runtime, run.budgets, run.options, run.cancel
     text = document.text
     pieces: list[Piece] = []
     last_yield = time.perf_counter()
@@ -469,13 +494,14 @@ def summarize(
                 return
             yield SummaryProgress(0.0, None, 0, 1)
             last_yield = time.perf_counter()
-    document_tokens = sum(piece.tokens for piece in pieces)
+    document_tokens = run.document_tokens = sum(piece.tokens for piece in pieces)
 
     one_pass_system = prompts.DOCUMENT_SYSTEM.format(form=options.form_instruction)
     one_pass_user = prompts.DOCUMENT_USER.format(text=text)
     if document_tokens <= budgets.one_pass and len(runtime.tokenize_chat(
             [ChatMessage("system", one_pass_system), ChatMessage("user", one_pass_user)]
     )) <= budgets.one_pass:
+        run.parts = 1
         yield SummaryPlanned(1, 1, document_tokens, budgets.n_ctx)
         try:
             done = yield from run.run_step("final", 1, 1, one_pass_system, one_pass_user,
@@ -489,10 +515,11 @@ def summarize(
     if len(pieces) == 1:  # one paragraph, too long for one pass: two parts, not one
         pieces = list(split_pieces(text, document_tokens // 2 + 1, runtime.count_tokens))
     chunks = pack(pieces, budgets.part, minimum_parts=2)
+    run.parts = len(chunks)
     yield SummaryPlanned(len(chunks), len(chunks) + len(run.reduce_steps(
         len(chunks), run.expected_summary())), document_tokens, budgets.n_ctx)
     part_system = prompts.DOCUMENT_SYSTEM.format(form=prompts.PART_FORM)
-    summaries: list[str] = []
+    summaries = run.summaries
     try:
         while len(summaries) < len(chunks):
             index = len(summaries) + 1
@@ -503,6 +530,7 @@ def summarize(
             if len(chunks[index - 1]) > 1 and runtime.count_tokens(chunk_text) > budgets.part:
                 chunk = chunks[index - 1]
                 chunks[index - 1:index] = [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
+                run.parts = len(chunks)
                 continue
             later = [(float(sum(piece.tokens for piece in rest)), run.expected_summary())
                      for rest in chunks[index:]]
@@ -582,7 +610,8 @@ def group_summaries(runtime: ChatEngine, summaries: list[str], limit: int) -> li
 
 
 def _done(run: _Run, document: Document, text: str, parts: int, document_tokens: int,
-          part_summaries: tuple[str, ...], cancelled: bool = False) -> SummaryDone:
+          part_summaries: tuple[str, ...], cancelled: bool = False,
+          crashed: bool = False) -> SummaryDone:
     if parts <= 1:
         context = prompts.CONTEXT_WHOLE.format(name=document.name, text=document.text)
     else:
@@ -591,5 +620,6 @@ def _done(run: _Run, document: Document, text: str, parts: int, document_tokens:
     return SummaryDone(
         text=text.strip(), parts=parts, document_tokens=document_tokens,
         seconds=time.perf_counter() - run.clock.started, cancelled=cancelled,
-        part_summaries=part_summaries, context=context, steps=run.step, **run.totals,
+        part_summaries=part_summaries, context=context, steps=run.step, crashed=crashed,
+        **run.totals,
     )

@@ -94,7 +94,8 @@ def summary_turn(
                 fraction = event.fraction
                 yield SummaryStatus("", fraction, event.seconds_left)
             elif isinstance(event, SummaryDone):
-                status: MessageStatus = "stopped" if event.cancelled else "done"
+                status: MessageStatus = ("error" if event.crashed else
+                                         "stopped" if event.cancelled else "done")
                 final = f"{event.text}\n\n*{event.note}*" if event.text else f"*{event.note}*"
                 store.update_message(reply.id, final, status=status)
                 store.set_attachment_context(attachment.id, event.context)

@@ -7,8 +7,11 @@ by the test-only switch HEARTH_TEST_HOST_CRASH (no CPU here reproduces the AMX s
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,16 +19,20 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.message_model import MessageRole
+from engine.config import AppConfig, save_config
 from engine.host.process import CRASH_SWITCH
 from engine.host.runtime import LoadedModel
+from engine.paths import app_paths
 from tests.desktop.conftest import WindowFactory
 
 REPLY_TIMEOUT_MS = 60_000
 BACK_WITHIN_MS = 5_000  # the README's promise: the engine serves the next turn within 5 s
+SIGNALS = ("SIGSEGV", "SIGABRT")
 
 
 def _send(qtbot: QtBot, window, text: str) -> None:  # type: ignore[no-untyped-def]
     composer = window.chat_panel.composer
+    composer.clear()
     composer.setFocus()
     qtbot.keyClicks(composer, text)
     qtbot.keyClick(composer, Qt.Key.Key_Return)
@@ -102,3 +109,69 @@ def test_a_model_that_crashes_in_every_reply_is_loaded_the_safe_way(
                         timeout=REPLY_TIMEOUT_MS)
     assert reloads[-1].settings.safe_mode == 1
     qtbot.waitUntil(lambda: "extra buffer types" in window.chat_panel.banner.text())
+
+
+CRASHES_IN_THE_WINDOW = 20
+
+
+def test_twenty_crashes_at_random_moments_lose_nothing_and_the_model_always_comes_back(
+    qtbot: QtBot, open_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    test_config: AppConfig,
+) -> None:
+    """Each host is armed for one crash at a random moment of a turn: a token of the reply or
+    the prompt, by SIGSEGV or abort(). The host the app starts after a crash is already armed
+    for the next one."""
+    rng = random.Random(20261206)
+    save_config(app_paths().settings_file, dataclasses.replace(
+        test_config, chat_defaults=test_config.chat_defaults.with_overrides(
+            {"sampling": {"max_tokens": 16}})))
+
+    def arm(number: int) -> str:
+        point = rng.choice(("token", "prompt"))
+        count = rng.randint(1, 12) if point == "token" else 1
+        monkeypatch.setenv(CRASH_SWITCH, f"{point}:{count}:{rng.choice(SIGNALS)}:"
+                                         f"{tmp_path / f'crash-{number}'}")
+        return point
+
+    current = arm(0)
+    window = open_window()
+    client = window.client
+    runtime = client.worker.runtime
+    reloads: list[float] = []
+    client.modelLoaded.connect(lambda *_args: reloads.append(time.monotonic()))
+    ended: list[object] = []
+    client.replyEnded.connect(lambda _chat, record: ended.append(record))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    finished: dict[int, str] = {}  # every reply that finished, as the store must keep it
+    crashes, turns, landed = 0, 0, Counter[str]()
+    while crashes < CRASHES_IN_THE_WINDOW:
+        turns += 1
+        last_crash, reloaded, replies = runtime.last_crash, len(reloads), len(ended)
+        upcoming = arm(crashes + 1)  # for the host the app starts after this one's crash
+        _send(qtbot, window, f"Message {turns}: name a colour.")
+        qtbot.waitUntil(lambda: len(ended) > replies, timeout=REPLY_TIMEOUT_MS)  # noqa: B023
+        if runtime.last_crash is last_crash:
+            speaker, text, status = _last_row(window)
+            assert speaker == "assistant" and status == "done"
+            finished[window.chat_panel.messages.index(
+                window.chat_panel.messages.rowCount() - 1).data(MessageRole.Id)] = text
+            continue
+        crashes += 1
+        landed[current] += 1
+        current = upcoming
+        qtbot.waitUntil(lambda: len(reloads) > reloaded, timeout=BACK_WITHIN_MS)  # noqa: B023
+        model = window.chat_panel.messages
+        shown = {model.index(row).data(MessageRole.Id):
+                 model.index(row).data(Qt.ItemDataRole.DisplayRole)
+                 for row in range(model.rowCount())}
+        assert all(shown.get(id_) == text for id_, text in finished.items()), "a reply was lost"
+        speaker, text, status = _last_row(window)
+        assert status in ("error", "done")
+        assert status == "done" or (speaker == "assistant" and text.strip())
+    timer.stop()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
+    assert max(gaps) < 0.25, "the window kept ticking through every crash and reload"
+    print(f"{crashes} crashes in {turns} turns, landed {dict(landed)}")

@@ -13,15 +13,20 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import openai
 import pytest
 
+from engine.api.local import LocalServer
 from engine.chat.prompt import ChatMessage
+from engine.documents.reading import pasted_document
+from engine.documents.summarize import SummaryDone, SummaryOptions, summarize
 from engine.errors import EngineCrashedError, HearthError
 from engine.host.client import HostRuntime
 from engine.host.process import CRASH_SWITCH
 from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-from tests.conftest import TEST_THREADS
+from tests.conftest import TEST_THREADS, wait_for
+from tests.engine.documents_data import speech_lines
 
 QUESTION = GenerationRequest(
     messages=(ChatMessage("user", "What is the capital of France?"),),
@@ -49,10 +54,12 @@ def _reply(host: HostRuntime, request: GenerationRequest = QUESTION) -> tuple[st
 
 
 def _crash_next_host_at(host: HostRuntime, monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
-    """The switch is read when a host starts: this one ends, and the next call starts one that
-    loads the model again (only the "load" point trips on that) and then crashes at `spec`."""
+    """The switch is read when a host starts: this one ends, and a new one loads the model
+    again (unless the load is where it crashes) and then crashes at `spec`."""
     monkeypatch.setenv(CRASH_SWITCH, spec)
     host.stop()
+    if not spec.startswith("load"):
+        host.recover()
 
 
 def test_a_reply_comes_from_the_host_process_as_it_did_in_process(host: HostRuntime) -> None:
@@ -182,3 +189,48 @@ def test_closing_ends_the_host_so_its_memory_goes_back(host: HostRuntime) -> Non
     assert host.pid is None and host.loaded is None
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
         f"/proc/{pid}/status").read_text().lower()
+
+
+def test_a_summary_cut_by_a_crash_ends_with_the_parts_it_made(
+    bundled_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = HostRuntime(tmp_path / "safe-loading.json")
+    runtime.load(bundled_model, RuntimeSettings(n_ctx=1024), TEST_THREADS)
+    try:
+        document = pasted_document(speech_lines(160), "convention.txt")
+        options = SummaryOptions(words=60, part_tokens=40, temperature=0.0, seed=1)
+        # Parts are 40 tokens each: the 3rd model run's 30th token falls in the 3rd part.
+        _crash_next_host_at(runtime, monkeypatch, "token:110:SIGSEGV")
+        events = list(summarize(runtime, document, options, threading.Event()))
+        monkeypatch.delenv(CRASH_SWITCH)
+        done = events[-1]
+        assert isinstance(done, SummaryDone) and done.crashed and done.cancelled
+        assert done.parts >= 3 and 1 <= len(done.part_summaries) < done.parts
+        assert all(summary.strip() for summary in done.part_summaries)
+        assert done.note.startswith("Stopped when the model stopped unexpectedly; partly made")
+        assert runtime.recover() is not None
+    finally:
+        runtime.close()
+
+
+def test_an_api_request_cut_by_a_crash_gets_503_and_the_next_one_is_answered(
+    bundled_model: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(CRASH_SWITCH, f"token:2:SIGABRT:{tmp_path / 'crashed-once'}")
+    with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=1024),
+                     n_threads=TEST_THREADS, defaults=SamplingSettings(max_tokens=16)) as server:
+        client = openai.OpenAI(base_url=server.url, api_key=server.token, max_retries=0,
+                               timeout=120)
+        model, first_load = client.models.list().data[0].id, server.loaded
+        question = [{"role": "user", "content": "What is the capital of France?"}]
+        with pytest.raises(openai.InternalServerError) as raised:
+            client.chat.completions.create(model=model, messages=question)  # type: ignore[arg-type]
+        assert raised.value.status_code == 503
+        assert raised.value.response.headers["Retry-After"] == "5"
+        assert "stopped unexpectedly" in str(raised.value)
+        # The server loads the model again by itself; meanwhile it answers 503 as above.
+        wait_for(lambda: server.loaded is not first_load and server.service.model is not None,
+                 "the model back after the crash")
+        answer = client.chat.completions.create(model=model, messages=question)  # type: ignore[arg-type]
+        assert (answer.choices[0].message.content or "").strip()
+        assert answer.choices[0].finish_reason in ("stop", "length")
