@@ -14,6 +14,7 @@ Use one `HostRuntime` from one thread, as a `Runtime`. The process starts with `
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -32,8 +33,9 @@ from typing import Any
 from engine import errors
 from engine.chat.context import ContextPlan
 from engine.chat.prompt import ChatMessage
-from engine.errors import EngineCrashedError, HearthError, NoModelLoadedError
+from engine.errors import EngineCrashedError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo
+from engine.host.cpu_check import cpu_problem
 from engine.host.process import host_main
 from engine.host.runtime import (
     CancelFlag,
@@ -320,6 +322,9 @@ class HostRuntime:
 
     def load(self, path: Path, settings: RuntimeSettings, n_threads: int | None) -> LoadedModel:
         """Loads a model in the host (see `Runtime.load`), the safe way if it needs one."""
+        problem = _cpu_problem()
+        if problem is not None:
+            raise ModelError(problem)
         level = self._safe.level(path)
         loaded: LoadedModel = self._call(
             "load", path, safer_settings(settings, level), n_threads, step="loading the model"
@@ -472,6 +477,14 @@ def _main_module_hidden() -> Iterator[None]:
     finally:
         del main.__spec__
         main.__dict__.update(hidden)
+
+
+@functools.cache
+def _cpu_problem() -> str | None:
+    """Asked once: the build's instruction sets against this CPU's (engine/host/cpu_check)."""
+    import llama_cpp
+
+    return cpu_problem(llama_cpp.llama_print_system_info().decode(errors="replace"))
 
 
 def _rebuilt(carried: Any) -> HearthError:

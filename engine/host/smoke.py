@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from engine.host.cpu_check import cpu_problem
 from engine.models.files import bundled_model_path
 
 _TIMEOUT_S = 300
@@ -67,6 +68,12 @@ def main() -> int:
     if sys.argv[1:] == ["--child"]:
         _decode_once(model)
         return 0
+    import llama_cpp
+
+    problem = cpu_problem(llama_cpp.llama_print_system_info().decode(errors="replace"))
+    if problem is not None:
+        print(f"smoke: {problem}")
+        return 1
     try:
         child = subprocess.run(
             child_command(), capture_output=True, text=True, timeout=_TIMEOUT_S, check=False,
