@@ -17,6 +17,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
+from engine.host.client import HostRuntime
 from engine.host.runtime import Runtime, default_thread_count
 from engine.models.files import bundled_model_path
 from engine.settings import RuntimeSettings
@@ -55,12 +56,13 @@ def bundled_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def runtime(bundled_model: Path) -> Iterator[Runtime]:
-    """One loaded model for the whole session (n_ctx 2048, TEST_THREADS threads).
+def runtime(bundled_model: Path) -> Iterator[HostRuntime]:
+    """The bundled model in an engine host process, as the app runs it, for the whole session
+    (n_ctx 2048, TEST_THREADS threads).
 
     Tests must not rely on the KV cache state another test left behind: a test that asserts
     prefix reuse sets that state up itself."""
-    shared = Runtime()
+    shared = HostRuntime()
     shared.load(bundled_model, RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS)
     yield shared
     shared.close()
@@ -68,11 +70,22 @@ def runtime(bundled_model: Path) -> Iterator[Runtime]:
 
 @pytest.fixture
 def fresh_runtime(bundled_model: Path) -> Iterator[Runtime]:
-    """A runtime of the test's own, with a small context (n_ctx 512) to make trimming cheap."""
+    """A Runtime of the test's own in this process, with a small context (n_ctx 512) to make
+    trimming cheap: for tests of the token loop itself, which runs inside the engine host."""
     own = Runtime()
     own.load(bundled_model, RuntimeSettings(n_ctx=512), n_threads=TEST_THREADS)
     yield own
     own.close()
+
+
+@pytest.fixture(scope="session")
+def inprocess_runtime(bundled_model: Path) -> Iterator[Runtime]:
+    """The engine host's own Runtime in this process (n_ctx 2048), for tests of what it does
+    inside the host: its token loop, KV cache and llama.cpp calls."""
+    shared = Runtime()
+    shared.load(bundled_model, RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS)
+    yield shared
+    shared.close()
 
 
 @pytest.fixture

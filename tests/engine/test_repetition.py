@@ -29,6 +29,14 @@ from tests.conftest import TEST_THREADS
 from tests.engine.repetition_corpus import GEMMA_ECHO, GEMMA_LOOP, LEGITIMATE, LOOPS
 from tests.engine.test_templates import base_copy
 
+
+@pytest.fixture(scope="session")
+def runtime(inprocess_runtime: Runtime) -> Runtime:
+    """These tests read llama.cpp's own state: they run the engine host's Runtime in this
+    process (what reaches it through the host is tested in test_engine_host.py)."""
+    return inprocess_runtime
+
+
 # The loop of issue 16, started for the model: it goes on writing lines of `<`.
 LOOPING_PROMPT = GEMMA_ECHO + "<\n" * 24
 GREEDY = SamplingSettings(temperature=0.0, seed=1, max_tokens=300)

@@ -8,9 +8,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import Generator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import llama_cpp
 import pytest
@@ -28,6 +27,14 @@ from engine.host.runtime import (
 )
 from engine.settings import BUILTIN_PRESETS, ChatSettings, RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS
+
+
+@pytest.fixture(scope="session")
+def runtime(inprocess_runtime: Runtime) -> Runtime:
+    """These tests read llama.cpp's own state: they run the engine host's Runtime in this
+    process (what reaches it through the host is tested in test_engine_host.py)."""
+    return inprocess_runtime
+
 
 CHATTY = "Write a long story about a dragon who loves to bake bread."
 
@@ -222,10 +229,7 @@ def test_cancel_stops_a_long_prompt_evaluation_quickly(runtime: Runtime) -> None
 
 
 def test_an_abandoned_stream_leaves_the_runtime_usable(runtime: Runtime) -> None:
-    stream = cast(
-        Generator[StreamEvent, None, None],
-        runtime.stream(ask(CHATTY, seed=9, max_tokens=64), threading.Event()),
-    )
+    stream = runtime.stream(ask(CHATTY, seed=9, max_tokens=64), threading.Event())
     for event in stream:
         if isinstance(event, TextChunk):
             break
