@@ -74,6 +74,8 @@ class EngineClient(QObject):
     _policyRequested = Signal(int, str)
     _configRequested = Signal(object)
     _shutdownRequested = Signal()
+    # Emitted as shutdown() begins, for helpers with threads of their own (remote engines).
+    shuttingDown = Signal()
 
     def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -219,6 +221,7 @@ class EngineClient(QObject):
         if self._shut_down or not self._thread.isRunning():
             return
         self._shut_down = True
+        self.shuttingDown.emit()
         self.stop()
         self.prompt_lab.shutdown()
         self.models.shutdown()

@@ -22,6 +22,7 @@ received, and of the Authorization headers the storage server saw.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -418,6 +419,29 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.imitation = imitation
         self.role = role
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Ends the open connections too: a client's idle keep-alive connection would keep its
+        handler thread waiting for another request long after the test (and tests/suite_rules.py
+        fails a test that leaves a thread running)."""
+        super().server_close()
+        with self._connections_lock:
+            still_open = list(self._connections)
+        for connection in still_open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (a paused or cancelled download) is not an error."""

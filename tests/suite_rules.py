@@ -8,13 +8,23 @@
   pytest-xdist that fails the one test and a new worker carries on with the rest.
 - Skips only by leave: a skip not in `ALLOWED_SKIPS` fails its test, so a green run cannot hide
   a test that did not run.
+- No leaked threads: a thread (Python's or a QThread) that a test started and that still runs
+  after its teardown fails the test, saying where it was started.
 """
 
 from __future__ import annotations
 
 import faulthandler
 import os
+import sys
+import threading
+import time
+import traceback
+import weakref
 from collections.abc import Generator
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -61,9 +71,11 @@ _stderr_copy = pytest.StashKey[int]()
 def pytest_configure(config: pytest.Config) -> None:
     # Output capture replaces file descriptor 2 during each test; this copy is the real one.
     config.stash[_stderr_copy] = os.dup(2)
+    threading.Thread.start = _recording_thread_start  # type: ignore[method-assign]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    threading.Thread.start = _thread_start  # type: ignore[method-assign]
     os.close(config.stash[_stderr_copy])
 
 
@@ -87,13 +99,145 @@ def pytest_runtest_makereport(
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    global _current_test
+    _watch_qthreads()
+    _current_test = item.nodeid
     limit = time_limit(item)
-    if limit <= 0:
-        return (yield)
-    faulthandler.dump_traceback_later(
-        limit + BACKSTOP_S, exit=True, file=item.config.stash[_stderr_copy]
-    )
+    if limit > 0:
+        faulthandler.dump_traceback_later(
+            limit + BACKSTOP_S, exit=True, file=item.config.stash[_stderr_copy]
+        )
     try:
         return (yield)
     finally:
         faulthandler.cancel_dump_traceback_later()
+        _current_test = None
+
+
+# Leaked threads. Every thread a test starts, Python's or a QThread, must have ended once the
+# test's teardown is done (napari's `_dangling_qthreads` does this for QThreads). A thread started
+# while a fixture of a wider scope sets up belongs to that fixture and may outlive the test; so do
+# the threads such a thread starts (a module's server, a thread per connection).
+THREAD_GRACE_S = 5.0  # for a thread that was told to stop and is on its way out
+
+
+@dataclass
+class _Origin:
+    test: str | None  # the test that started it; None: a wider fixture or outside any test
+    stack: str
+
+
+_origins: weakref.WeakKeyDictionary[object, _Origin] = weakref.WeakKeyDictionary()
+_current_test: str | None = None
+_wider_fixtures = 0  # how many fixtures wider than a function are setting up right now
+
+
+def _record(thread: object) -> None:
+    starter = threading.current_thread()
+    if starter is threading.main_thread():
+        owner = _current_test if _wider_fixtures == 0 else None
+    else:  # a thread's threads (a server's, per connection) belong to whoever owns it
+        origin = _origins.get(starter)
+        if origin is None:  # not started through threading: perhaps a QThread
+            qthread = _current_qthread()
+            origin = None if qthread is None else _origins.get(qthread)
+        owner = origin.test if origin is not None else None
+    frames = [frame for frame in traceback.extract_stack()[:-2]
+              if not any(part in frame.filename for part in _MACHINERY)]
+    _origins[thread] = _Origin(owner, "".join(traceback.format_list(frames[-8:])))
+
+
+_MACHINERY = ("/_pytest/", "/pluggy/", "/pytestqt/", "/threading.py", "<frozen ")
+
+
+_thread_start = threading.Thread.start
+
+
+def _recording_thread_start(self: threading.Thread) -> None:
+    _record(self)
+    _thread_start(self)
+
+
+def _watch_qthreads() -> None:
+    """QThread.start records too, once Qt is imported (the engine tests never import it)."""
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    from PySide6.QtCore import QThread
+
+    if getattr(QThread.start, "_records_origin", False):
+        return
+    qthread_start = QThread.start
+
+    def recording_start(
+        self: QThread, priority: QThread.Priority = QThread.Priority.InheritPriority
+    ) -> None:
+        _record(self)
+        qthread_start(self, priority)
+
+    recording_start._records_origin = True  # type: ignore[attr-defined]
+    QThread.start = recording_start  # type: ignore[method-assign]
+
+
+def _current_qthread() -> object:
+    """The QThread running this code, when Qt is in use (Python sees it as a dummy thread)."""
+    qt = sys.modules.get("PySide6.QtCore")
+    return None if qt is None else qt.QThread.currentThread()
+
+
+def _running(thread: object) -> bool:
+    if isinstance(thread, threading.Thread):
+        return thread.is_alive()
+    try:
+        return bool(thread.isRunning())  # type: ignore[attr-defined]
+    except RuntimeError:  # its C++ object is gone, so it is not running
+        return False
+
+
+def _wait(thread: object, seconds: float) -> None:
+    if isinstance(thread, threading.Thread):
+        thread.join(seconds)
+    else:
+        with suppress(RuntimeError):
+            thread.wait(max(1, int(seconds * 1000)))  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Generator[None, object, object]:
+    global _wider_fixtures
+    wider = fixturedef.scope != "function"
+    _wider_fixtures += wider
+    try:
+        return (yield)
+    finally:
+        _wider_fixtures -= wider
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    result = yield  # the test's own fixtures are finalized by now
+    mine = [(thread, origin) for thread, origin in list(_origins.items())
+            if origin.test == item.nodeid and _running(thread)]
+    deadline = time.monotonic() + THREAD_GRACE_S
+    for thread, _ in mine:
+        _wait(thread, max(0.0, deadline - time.monotonic()))
+    leaked = [(thread, origin) for thread, origin in mine if _running(thread)]
+    for thread, _ in leaked:
+        if not isinstance(thread, threading.Thread):
+            with suppress(RuntimeError):  # a QThread destroyed while it runs aborts the process
+                thread.quit()  # type: ignore[attr-defined]
+    if leaked:
+        names = "\n\n".join(f"{_name(thread)}, started at:\n{origin.stack}"
+                             for thread, origin in leaked)
+        raise AssertionError(
+            f"{len(leaked)} thread(s) this test started still run {THREAD_GRACE_S:.0f} s after "
+            f"its teardown: stop and join them before it ends.\n\n{names}"
+        )
+    return result
+
+
+def _name(thread: object) -> str:
+    if isinstance(thread, threading.Thread):
+        return f"thread {thread.name!r}"
+    with suppress(RuntimeError):
+        return f"QThread {thread.objectName()!r} ({type(thread).__name__})"  # type: ignore[attr-defined]
+    return "a QThread"

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,15 @@ from tests.suite_rules import ALLOWED_SKIPS
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_pytest(folder: Path, source: str, *options: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(folder: Path, source: str, *ini: str) -> subprocess.CompletedProcess[str]:
+    """pytest in a child, on `source` as a test module, with `ini` lines as its settings."""
     (folder / "test_sample.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    (folder / "pytest.ini").write_text("\n".join(["[pytest]", "qt_api = pyside6", *ini]))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.suite_rules", "-p", "no:cacheprovider",
-         "-p", "no:xdist", "-q", "--rootdir", str(folder), *options, str(folder)],
+         "-p", "no:xdist", "-q", "-c", str(folder / "pytest.ini"), str(folder)],
         capture_output=True, text=True, timeout=120, cwd=folder, env=env,
     )
 
@@ -54,3 +57,65 @@ def test_each_allowed_skip_names_a_test_that_exists(test: str) -> None:
     path, name = test.split("::")
     module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
     assert callable(getattr(module, name, None)), f"{test} is gone: take it off the list"
+
+
+def test_a_thread_left_running_fails_its_test_and_says_where_it_started(tmp_path: Path) -> None:
+    run = run_pytest(tmp_path, """
+        import threading
+
+        import pytest
+        from PySide6.QtCore import QThread
+
+        stop, connect, connected = threading.Event(), threading.Event(), threading.Event()
+
+        def serve():
+            connect.wait()
+            threading.Thread(target=stop.wait, name="connection", daemon=True).start()
+            connected.set()
+            stop.wait()
+
+        @pytest.fixture(scope="module")
+        def server():
+            thread = threading.Thread(target=serve, name="module-server")
+            thread.start()  # a wider fixture's thread may outlive the test that made it
+            yield
+            stop.set()
+            thread.join()
+
+        def test_leaves_a_thread(server):
+            threading.Thread(target=stop.wait, name="forgotten", daemon=True).start()
+            connect.set()  # and so may the threads the server starts meanwhile
+            connected.wait()
+
+        def test_leaves_a_qthread(server, qtbot):
+            test_leaves_a_qthread.kept = QThread()
+            test_leaves_a_qthread.kept.start()
+
+        def test_joins_its_thread(server):
+            thread = threading.Thread(target=lambda: None)
+            thread.start()
+            thread.join()
+    """)
+    assert run.returncode == 1, run.stdout
+    assert "3 passed, 2 errors" in run.stdout
+    assert "thread 'forgotten', started at:" in run.stdout
+    assert "QThread '' (QThread), started at:" in run.stdout
+    assert "in test_leaves_a_thread" in run.stdout
+    assert "module-server" not in run.stdout and "'connection'" not in run.stdout
+
+
+def test_a_qt_warning_fails_its_test_unless_it_is_on_the_allow_list(tmp_path: Path) -> None:
+    ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    run = run_pytest(tmp_path, """
+        from PySide6.QtCore import qWarning
+
+        def test_warns(qtbot):
+            qWarning("something is off")
+
+        def test_warns_as_allowed(qtbot):
+            qWarning("This plugin does not support propagateSizeHints()")
+    """, f"qt_log_level_fail = {ini['qt_log_level_fail']}",
+        "qt_log_ignore =", *(f"    {pattern}" for pattern in ini["qt_log_ignore"]))
+    assert run.returncode == 1, run.stdout
+    assert "1 failed, 1 passed" in run.stdout
+    assert "QtWarningMsg: something is off" in run.stdout

@@ -51,6 +51,7 @@ class RemoteEnginesClient(QObject):
         self._synced = False  # the switch follows the file once, at the first read
         self.settingsLoaded.connect(self._remember)
         self.networkChanged.connect(client.worker.set_remote_network)  # queued: engine thread
+        client.shuttingDown.connect(self.shutdown)  # its file thread ends with the window
         client.destroyed.connect(lambda *_: self.shutdown())
 
     @property

@@ -15,6 +15,7 @@ from desktop.chat.message_model import MessageListModel
 from desktop.chat.panel import ChatPanel
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
+from desktop.remote.client import remote_engines
 from engine.chat.store import MessageRecord
 from engine.paths import app_paths
 
@@ -79,12 +80,18 @@ def test_the_panel_opens_only_after_the_person_agrees(
 ) -> None:
     # The dialog and the browser are the desktop's: stand-ins record what would happen.
     opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Open]
     monkeypatch.setattr(QMessageBox, "question", lambda *_args: answers.pop(0))
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
-    panel = ChatPanel(EngineClient(app_paths().ensure()))
+    client = EngineClient(app_paths().ensure())  # never started: no model, no engine thread
+    panel = ChatPanel(client)
     qtbot.addWidget(panel)
     url = QUrl("https://example.org/guide")
     panel.view.linkClicked.emit(url)
@@ -93,3 +100,4 @@ def test_the_panel_opens_only_after_the_person_agrees(
     assert opened == [url]
     panel.view.linkClicked.emit(QUrl("file:///home/me/.ssh/id_rsa"))
     assert opened == [url] and "file: link" in shown[0]
+    remote_engines(client).shutdown()  # as closing the window does: its file thread ends
