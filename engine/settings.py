@@ -177,17 +177,20 @@ class RuntimeSettings:
 
 @dataclass(frozen=True)
 class ChatSettings:
-    """What one chat generates with: its system prompt, sampling and context policy."""
+    """What one chat generates with: its system prompt, sampling, context policy and whether
+    the model thinks before answering (for templates with a thinking switch, e.g. Qwen3's)."""
 
     system_prompt: str = "You are a helpful assistant."
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     context_policy: ContextPolicy = ContextPolicy.DROP_OLDEST
+    thinking: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "system_prompt": self.system_prompt,
             "sampling": dataclasses.asdict(self.sampling),
             "context_policy": self.context_policy.value,
+            "thinking": self.thinking,
         }
 
     def overrides_from(self, defaults: ChatSettings) -> dict[str, Any]:
@@ -218,7 +221,11 @@ class ChatSettings:
         prompt = overrides.get("system_prompt", self.system_prompt)
         if not isinstance(prompt, str):
             raise SettingsError({"system_prompt": "must be text"})
-        return ChatSettings(system_prompt=prompt, sampling=sampling, context_policy=policy)
+        thinking = overrides.get("thinking", self.thinking)
+        if not isinstance(thinking, bool):
+            raise SettingsError({"thinking": "must be true or false"})
+        return ChatSettings(system_prompt=prompt, sampling=sampling, context_policy=policy,
+                            thinking=thinking)
 
 
 def validate(specs: tuple[FieldSpec, ...], values: Mapping[str, object]) -> dict[str, str]:

@@ -45,6 +45,7 @@ class Started:
 @dataclass(frozen=True)
 class Piece:
     text: str
+    reasoning: bool = False  # the model's thinking, not its answer
 
 
 @dataclass(frozen=True)

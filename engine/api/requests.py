@@ -53,6 +53,12 @@ class ChatCompletionRequest:
     model: str | None
     messages: tuple[ChatMessage, ...]
     generation: Generation
+    # The template's thinking switch (`chat_template_kwargs.enable_thinking`, as vLLM and
+    # llama.cpp's server take it); None leaves it to the template.
+    think: bool | None = None
+    # The model's thinking comes apart as `reasoning_content` unless `reasoning_format` is
+    # "none" (llama.cpp's server's name): then it stays in the content, tags and all.
+    separate_reasoning: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,29 @@ def parse_chat(body: Mapping[str, Any], defaults: SamplingSettings) -> ChatCompl
     if not isinstance(messages, list) or not messages:
         raise invalid("messages must be a non-empty list of messages.", "messages")
     parsed = tuple(_message(item, index) for index, item in enumerate(messages))
-    return ChatCompletionRequest(_model(body), parsed, _generation(body, defaults))
+    return ChatCompletionRequest(_model(body), parsed, _generation(body, defaults),
+                                 _think(body), _separate_reasoning(body))
+
+
+def _think(body: Mapping[str, Any]) -> bool | None:
+    kwargs = body.get("chat_template_kwargs")
+    if kwargs is None:
+        return None
+    if not isinstance(kwargs, Mapping):
+        raise invalid("chat_template_kwargs must be an object.", "chat_template_kwargs")
+    think: object = kwargs.get("enable_thinking")
+    if think is not None and not isinstance(think, bool):
+        raise invalid("chat_template_kwargs.enable_thinking must be true or false.",
+                      "chat_template_kwargs.enable_thinking")
+    return think
+
+
+def _separate_reasoning(body: Mapping[str, Any]) -> bool:
+    value: object = body.get("reasoning_format")
+    if value is not None and value not in ("none", "deepseek", "auto"):
+        raise invalid("reasoning_format must be 'none', 'deepseek' or 'auto'.",
+                      "reasoning_format")
+    return value != "none"
 
 
 def parse_completion(body: Mapping[str, Any], defaults: SamplingSettings) -> CompletionRequest:

@@ -32,7 +32,13 @@ def usage(finished: Finished) -> dict[str, int]:
             "total_tokens": finished.prompt_tokens + finished.completion_tokens}
 
 
-def chat_completion(job: ApiJob, model: str, text: str, finished: Finished) -> dict[str, Any]:
+def chat_completion(job: ApiJob, model: str, text: str, finished: Finished,
+                    reasoning: str = "") -> dict[str, Any]:
+    """The whole answer; the model's thinking, if any, as `reasoning_content` beside it (the
+    field DeepSeek's API and vLLM use)."""
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+    if reasoning:
+        message["reasoning_content"] = reasoning
     return {
         "id": f"chatcmpl-{job.id}",
         "object": "chat.completion",
@@ -40,7 +46,7 @@ def chat_completion(job: ApiJob, model: str, text: str, finished: Finished) -> d
         "model": model,
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": text, "refusal": None},
+            "message": message,
             "logprobs": None,
             **_finish(finished.finish_reason),
         }],

@@ -11,6 +11,7 @@ their own prefix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Generator
@@ -27,6 +28,7 @@ from engine.api.jobs import (
     Started,
 )
 from engine.api.requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from engine.chat.reasoning import ReasoningPart, ReasoningSplitter, reasoning_style
 from engine.errors import (
     ContextOverflowError,
     EngineCrashedError,
@@ -124,17 +126,23 @@ class ApiRunner:
     def _generate(
         self, job: ApiJob, request: ChatCompletionRequest | CompletionRequest
     ) -> Generator[GenerationDone | None, None, None]:
-        self._check_model(request.model)
+        loaded = self._check_model(request.model)
         generation = request.generation
         self._kv_states.activate(API_OWNER)
+        splitter: ReasoningSplitter | None = None
         if isinstance(request, ChatCompletionRequest):
             settings = ChatSettings(system_prompt="", sampling=generation.sampling,
                                     context_policy=ContextPolicy.STOP)
+            messages = list(request.messages)
+            messages[-1] = dataclasses.replace(messages[-1], think=request.think)
             stream = self._runtime.stream(
-                GenerationRequest(request.messages, settings, stop=generation.stop,
+                GenerationRequest(tuple(messages), settings, stop=generation.stop,
                                   ignore_eog=generation.ignore_eos),
                 job.cancel,
             )
+            if request.separate_reasoning:
+                splitter = ReasoningSplitter(reasoning_style(loaded.template.source,
+                                                             request.think))
         else:
             stream = self._runtime.stream_text(request.prompt, generation.sampling, job.cancel,
                                                generation.stop, generation.ignore_eos)
@@ -143,8 +151,13 @@ class ApiRunner:
                 if isinstance(event, ContextPlanned):
                     job.put(Started(event.prompt_tokens))
                 elif isinstance(event, TextChunk):
-                    job.put(Piece(event.text))
+                    if splitter is None:
+                        job.put(Piece(event.text))
+                    else:
+                        _put_parts(job, splitter.feed(event.text))
                 elif isinstance(event, GenerationDone):
+                    if splitter is not None:
+                        _put_parts(job, splitter.finish())
                     if event.finish_reason != "cancelled":
                         job.put(Finished(event.finish_reason, event.prompt_tokens,
                                          event.generated_tokens))
@@ -187,3 +200,6 @@ class ApiRunner:
         return loaded
 
 
+def _put_parts(job: ApiJob, parts: list[ReasoningPart]) -> None:
+    for part in parts:
+        job.put(Piece(part.text, reasoning=part.kind == "reasoning"))

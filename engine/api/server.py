@@ -416,13 +416,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, job: ApiJob, model: str, chat: bool) -> None:
         text: list[str] = []
+        reasoning: list[str] = []
         while True:
             output = self._next(job)
             if isinstance(output, Piece):
-                text.append(output.text)
+                (reasoning if output.reasoning else text).append(output.text)
             elif isinstance(output, Finished):
-                build = responses.chat_completion if chat else responses.text_completion
-                self._send_json(200, build(job, model, "".join(text), output))
+                answer = (responses.chat_completion(job, model, "".join(text), output,
+                                                    "".join(reasoning)) if chat else
+                          responses.text_completion(job, model, "".join(text), output))
+                self._send_json(200, answer)
                 return
 
     def _answer_embeddings(self, job: ApiJob, request: EmbeddingRequest, model: str) -> None:
@@ -452,7 +455,8 @@ class _Handler(BaseHTTPRequestHandler):
             while True:
                 output = self._next(job)
                 if isinstance(output, Piece):
-                    self._event(responses.chat_chunk(job, model, {"content": output.text}, None,
+                    field = "reasoning_content" if output.reasoning else "content"
+                    self._event(responses.chat_chunk(job, model, {field: output.text}, None,
                                                      usage) if chat else
                                 responses.text_chunk(job, model, output.text, None, usage))
                 elif isinstance(output, Finished):

@@ -52,3 +52,9 @@ def model_key(model: EngineModel) -> str:
     if isinstance(model, LoadedModel):
         return str(model.path)
     raise TypeError(f"not a model Hearth knows: {model!r}")
+
+
+def chat_template(model: EngineModel | None) -> str | None:
+    """The Jinja a local model's prompts are rendered with; None for a remote model, whose
+    server renders its own."""
+    return model.template.source if isinstance(model, LoadedModel) else None

@@ -1,4 +1,8 @@
-"""Export a chat as Markdown or JSON, and write files so a crash never leaves half of one."""
+"""Export a chat as Markdown or JSON, and write files so a crash never leaves half of one.
+
+A reply's thinking (its reasoning, kept apart from the answer) is left out unless asked for:
+Markdown then gives it in a folded `<details>` block before the answer, JSON as `reasoning`.
+"""
 
 from __future__ import annotations
 
@@ -37,11 +41,16 @@ def _close_open_fence(text: str) -> str:
     return text if fence is None else f"{text}\n{fence}"
 
 
-def chat_to_markdown(chat: ChatRecord, messages: Sequence[MessageRecord]) -> str:
+def chat_to_markdown(chat: ChatRecord, messages: Sequence[MessageRecord],
+                     include_reasoning: bool = False) -> str:
     title = " ".join(chat.title.split()) or "New chat"
     blocks = [f"# {title}"]
     for message in messages:
         blocks.append(f"### {_SPEAKERS[message.role]}")
+        reasoning = message.reasoning.strip()
+        if include_reasoning and reasoning:
+            blocks.append("<details><summary>Thinking</summary>\n\n"
+                          f"{_close_open_fence(reasoning)}\n\n</details>")
         content = _close_open_fence(message.content.rstrip())
         if content:
             blocks.append(content)  # already Markdown: written as the model or user wrote it
@@ -54,7 +63,8 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
-def chat_to_json(chat: ChatRecord, messages: Sequence[MessageRecord]) -> str:
+def chat_to_json(chat: ChatRecord, messages: Sequence[MessageRecord],
+                 include_reasoning: bool = False) -> str:
     document: dict[str, Any] = {
         "format": "hearth-chat",
         "version": 1,
@@ -66,6 +76,8 @@ def chat_to_json(chat: ChatRecord, messages: Sequence[MessageRecord]) -> str:
             {
                 "role": message.role,
                 "content": message.content,
+                **({"reasoning": message.reasoning}
+                   if include_reasoning and message.reasoning else {}),
                 "created_at": _iso(message.created_at),
                 "status": message.status,
             }

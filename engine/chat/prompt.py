@@ -7,6 +7,7 @@ much text is stopped with a ModelError, so a hostile file costs a second, never 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,6 +43,10 @@ _LOOP_FILTER = "hearth_loop_budget"
 class ChatMessage:
     role: Role
     content: str
+    # On the message to answer: whether the model thinks first, for templates with a thinking
+    # switch (rendered as `enable_thinking`); None leaves it to the template. It rides on the
+    # message so that it reaches the template wherever the prompt is rendered.
+    think: bool | None = None
 
 
 class TemplateRefusedError(ModelError):
@@ -365,6 +370,8 @@ class ChatTemplate:
 
     def _render(self, messages: Sequence[ChatMessage]) -> str:
         payload = [{"role": message.role, "content": message.content} for message in messages]
+        think = messages[-1].think if messages else None
+        switches = {} if think is None else {"enable_thinking": think}
         budget = _Budget(payload)
         self._environment.budget = budget
         parts: list[str] = []
@@ -382,6 +389,7 @@ class ChatTemplate:
                 tools=None,
                 tool_choice=None,
                 strftime_now=Jinja2ChatFormatter.strftime_now,
+                **switches,
             ):
                 written += len(part)
                 if written > budget.max_chars:
@@ -420,5 +428,6 @@ def _merge_system(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
         return list(messages)
     system, rest = messages[0], list(messages[1:])
     if rest and rest[0].role == "user":
-        return [ChatMessage("user", f"{system.content}\n\n{rest[0].content}"), *rest[1:]]
+        first = dataclasses.replace(rest[0], content=f"{system.content}\n\n{rest[0].content}")
+        return [first, *rest[1:]]
     return [ChatMessage("user", system.content), *rest]

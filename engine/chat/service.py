@@ -14,8 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.chat.engine import ChatEngine, model_key
+from engine.chat.engine import ChatEngine, chat_template, model_key
 from engine.chat.prompt import ChatMessage, Role
+from engine.chat.reasoning import (
+    ReasoningChunk,
+    ReasoningPart,
+    ReasoningSplitter,
+    ReasoningStyle,
+    reasoning_style,
+    split_reasoning,
+    think_flag,
+)
 from engine.chat.repetition import finish_note
 from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
 from engine.config import AppConfig
@@ -72,7 +81,8 @@ class TurnEnded:
         return finish_note(self.done.finish_reason) if self.done is not None else None
 
 
-ReplyEvent = TurnStarted | PromptProgress | TextChunk | TurnEnded
+# TextChunk: the answer as it grows; ReasoningChunk: the model's thinking before it.
+ReplyEvent = TurnStarted | PromptProgress | ReasoningChunk | TextChunk | TurnEnded
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,15 @@ class ChatService:
     def chat_settings(self, chat: ChatRecord, config: AppConfig) -> ChatSettings:
         return config.chat_defaults.with_overrides(chat.settings)
 
+    def think_flag(self, settings: ChatSettings) -> bool | None:
+        """The chat's Think setting as the answering model's template takes it (None where the
+        template has no thinking switch)."""
+        return think_flag(chat_template(self.runtime.loaded), settings.thinking)
+
+    def reasoning_style(self, settings: ChatSettings) -> ReasoningStyle:
+        """How the answering model's replies mark their thinking, with this chat's settings."""
+        return reasoning_style(chat_template(self.runtime.loaded), self.think_flag(settings))
+
     def reply(
         self, chat_id: int, config: AppConfig, cancel: threading.Event, turn: Turn
     ) -> Iterator[ReplyEvent]:
@@ -141,13 +160,17 @@ class ChatService:
         chat = self.store.get_chat(chat_id)
         stored = [m for m in self.store.messages(chat_id) if m.role != "system"]
         documents = self.store.attachments(chat_id)
+        # Replies go back as their answers: a model's earlier thinking is not sent again.
         history = _history_for(stored, turn, documents)
         start_hint = next((i for i, m in enumerate(stored) if m.id == chat.context_start_id), 0)
+        settings = self.chat_settings(chat, config)
+        think = self.think_flag(settings)
+        messages = [ChatMessage(role, text) for role, text in history]
+        messages[-1] = dataclasses.replace(messages[-1], think=think)
         request = GenerationRequest(
-            messages=tuple(ChatMessage(role, text) for role, text in history),
-            settings=self.chat_settings(chat, config),
-            start_hint=start_hint,
+            messages=tuple(messages), settings=settings, start_hint=start_hint,
         )
+        style = self.reasoning_style(settings)
         self.activate(chat_id)
         stream = self.runtime.stream(request, cancel)
         planned = next(stream)
@@ -167,7 +190,7 @@ class ChatService:
         reply = self.store.add_message(chat_id, "assistant", "", status="streaming",
                                        parent_id=kept[-1].id, model=self.answering_model())
         yield TurnStarted(view, [*kept, reply], reply)
-        yield from self._save_as_it_streams(reply, stream, replaced)
+        yield from self._save_as_it_streams(reply, stream, replaced, style)
 
     def _apply_turn(
         self, chat_id: int, stored: list[MessageRecord], turn: Turn
@@ -190,9 +213,12 @@ class ChatService:
         return stored, replaced
 
     def _save_as_it_streams(
-        self, reply: MessageRecord, stream: Iterator[StreamEvent], replaced: MessageRecord | None
+        self, reply: MessageRecord, stream: Iterator[StreamEvent], replaced: MessageRecord | None,
+        style: ReasoningStyle,
     ) -> Iterator[ReplyEvent]:
+        """Streams and saves the reply, its thinking apart from its answer."""
         text, saved_at, ended = "", time.monotonic(), False
+        splitter = ReasoningSplitter(style)
         try:
             for event in stream:
                 if isinstance(event, PromptProgress):
@@ -200,10 +226,14 @@ class ChatService:
                 elif isinstance(event, TextChunk):
                     text += event.text
                     if time.monotonic() - saved_at >= SAVE_INTERVAL_S:
-                        self.store.update_message(reply.id, text)
+                        self.store.update_message(reply.id, splitter.answer,
+                                                  reasoning=splitter.reasoning)
                         saved_at = time.monotonic()
-                    yield event
+                    # An empty chunk still goes out: it hands control back while text waits.
+                    yield from _chunks(splitter.feed(event.text)) or [TextChunk("")]
                 elif isinstance(event, GenerationDone):
+                    yield from _chunks(splitter.finish())
+                    reasoning, answer = split_reasoning(event.text, style)
                     stopped = event.finish_reason == "cancelled"
                     if stopped and replaced is not None:
                         self.store.delete_message(reply.id)
@@ -214,10 +244,12 @@ class ChatService:
                         status: MessageStatus = "stopped" if cut else "done"
                         figures = (event.generated_tokens, event.tokens_per_second or None)
                         if replaced is None:
-                            self.store.update_message(reply.id, event.text, status, *figures)
+                            self.store.update_message(reply.id, answer, status, *figures,
+                                                      reasoning=reasoning)
                         else:  # in one transaction, so a crash never leaves both replies
                             self.store.replace_message(
-                                replaced.id, reply.id, event.text, status, *figures
+                                replaced.id, reply.id, answer, status, *figures,
+                                reasoning=reasoning,
                             )
                         standing = self._record(reply)
                     ended = True
@@ -230,7 +262,9 @@ class ChatService:
             if replaced is not None or not text:
                 self.store.delete_message(reply.id)
             else:
-                self.store.update_message(reply.id, text, status="error")
+                splitter.finish()
+                self.store.update_message(reply.id, splitter.answer, status="error",
+                                          reasoning=splitter.reasoning)
             raise
         except BaseException:
             # Closed early (app quitting, chat deleted) or failed: keep what was written, or
@@ -239,11 +273,18 @@ class ChatService:
                 if replaced is not None or not text:
                     self.store.delete_message(reply.id)
                 else:
-                    self.store.update_message(reply.id, text, status="stopped")
+                    splitter.finish()
+                    self.store.update_message(reply.id, splitter.answer, status="stopped",
+                                              reasoning=splitter.reasoning)
             raise
 
     def _record(self, message: MessageRecord) -> MessageRecord:
         return next(m for m in self.store.messages(message.chat_id) if m.id == message.id)
+
+
+def _chunks(parts: list[ReasoningPart]) -> list[ReasoningChunk | TextChunk]:
+    return [ReasoningChunk(part.text) if part.kind == "reasoning" else TextChunk(part.text)
+            for part in parts]
 
 
 def _history_for(

@@ -6,7 +6,9 @@ import argparse
 import sys
 import threading
 
+from engine.chat.engine import chat_template
 from engine.chat.prompt import ChatMessage
+from engine.chat.reasoning import ReasoningPart, ReasoningSplitter, reasoning_style, think_flag
 from engine.chat.repetition import finish_note
 from engine.chat.templates import continuation_note
 from engine.commands.engine_choice import MODEL_HELP, open_engine
@@ -24,6 +26,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     chat.add_argument("--seed", type=int, help="a fixed seed for a reproducible reply")
     chat.add_argument("--max-tokens", type=int, help="the longest reply, in tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature")
+    chat.add_argument("--think", action=argparse.BooleanOptionalAction, default=None,
+                      help="for models with a thinking switch (Qwen3): think before answering "
+                      "or not (default: the app's setting); the thinking goes to stderr")
     chat.set_defaults(handler=run)
 
 
@@ -40,20 +45,27 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.with_overrides({"system_prompt": args.system})
     if overrides:
         settings = settings.with_overrides({"sampling": overrides})
+    if args.think is not None:
+        settings = settings.with_overrides({"thinking": args.think})
     engine = open_engine(args.model, config, paths)
     loaded = engine.loaded
     if isinstance(loaded, LoadedModel) and loaded.template.continuation:
         how = f"`hearth-cli models template {loaded.name} NAME`"
         print(f"[{continuation_note(loaded.name, loaded.template, how)}]", file=sys.stderr)
+    template = chat_template(loaded)
+    think = think_flag(template, settings.thinking)
+    splitter = ReasoningSplitter(reasoning_style(template, think))
     try:
         request = GenerationRequest(
-            messages=(ChatMessage("user", args.message),), settings=settings
+            messages=(ChatMessage("user", args.message, think=think),), settings=settings
         )
         for event in engine.stream(request, threading.Event()):
             if isinstance(event, TextChunk):
-                sys.stdout.write(event.text)
-                sys.stdout.flush()
+                _write(splitter.feed(event.text))
             elif isinstance(event, GenerationDone):
+                _write(splitter.finish())
+                if splitter.reasoning:
+                    sys.stderr.write("\n")
                 sys.stdout.write("\n")
                 note = finish_note(event.finish_reason)
                 if note:
@@ -70,3 +82,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     return 0
+
+
+def _write(parts: list[ReasoningPart]) -> None:
+    """The answer to stdout; the thinking before it to stderr, so a pipe gets the answer."""
+    for part in parts:
+        if part.kind == "reasoning":
+            sys.stderr.write(part.text)
+            sys.stderr.flush()
+        else:
+            sys.stdout.write(part.text)
+            sys.stdout.flush()

@@ -9,6 +9,7 @@ engine worker can pump it in slices; a `threading.Event` stops it within a token
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import threading
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from engine.chat.engine import ChatEngine
+from engine.chat.engine import ChatEngine, chat_template
 from engine.chat.prompt import ChatMessage
+from engine.chat.reasoning import ReasoningSplitter, reasoning_style, think_flag
 from engine.chat.repetition import DEFAULT_WINDOW, REPETITION_NOTE
 from engine.documents import summary_prompts as prompts
 from engine.documents.reading import Document
@@ -295,9 +297,10 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     n_ctx = loaded.n_ctx  # the tokens a prompt and reply may use (the runtime's usable size)
     margin = 8 + n_ctx // 64  # token counts of joined pieces can differ from their sum
 
+    think = summary_think(runtime)
+
     def overhead(system: str, user: str) -> int:
-        return len(runtime.tokenize_chat([ChatMessage("system", system),
-                                          ChatMessage("user", user.format(text=""))]))
+        return len(runtime.tokenize_chat(_prompt(system, user.format(text=""), think)))
 
     form = options.form_instruction
     answer = min(options.answer_tokens, n_ctx // 2)
@@ -324,14 +327,25 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     return budgets
 
 
+def summary_think(runtime: ChatEngine) -> bool | None:
+    """Summaries ask a model with a thinking switch not to think: its thinking would be left
+    out of the summary anyway (and a model that thinks regardless has it taken out)."""
+    return think_flag(chat_template(runtime.loaded), False)
+
+
+def _prompt(system: str, user: str, think: bool | None) -> list[ChatMessage]:
+    """A summary step's prompt as the model reads it, for counting it."""
+    return [ChatMessage("system", system), ChatMessage("user", user, think=think)]
+
+
 def _request(system: str, user: str, max_tokens: int, options: SummaryOptions,
-             seed: int | None) -> GenerationRequest:
+             seed: int | None, think: bool | None) -> GenerationRequest:
     sampling = SamplingSettings(
         temperature=options.temperature, top_k=40, top_p=0.9, min_p=0.05, repeat_penalty=1.1,
         seed=seed, max_tokens=max_tokens, loop_guard=options.loop_guard,
     )
     return GenerationRequest(
-        messages=(ChatMessage("user", user),),
+        messages=(ChatMessage("user", user, think=think),),
         settings=ChatSettings(system_prompt=system, sampling=sampling,
                               context_policy=ContextPolicy.STOP),
     )
@@ -428,13 +442,20 @@ class _Run:
         yield PartStarted(stage, index, count, self.step, self.steps)
         later_seconds = sum(self.clock.seconds(p, o) for p, o in later)
         seed = None if self.options.seed is None else (self.options.seed + self.step) % SEED_MAX
-        request = _request(system, user, max_tokens, self.options, seed)
+        think = summary_think(self.runtime)
+        request = _request(system, user, max_tokens, self.options, seed, think)
         expected_output = self.expected_summary() if stage != "final" else max_tokens * 0.7
-        prompt_left = float(len(self.runtime.tokenize_chat(
-            [ChatMessage("system", system), ChatMessage("user", user)])))
+        prompt_left = float(len(self.runtime.tokenize_chat(_prompt(system, user, think))))
         written, self.partial = 0, ""
+        # A summary is the answer: any thinking before it is left out of every step.
+        splitter = ReasoningSplitter(reasoning_style(chat_template(self.runtime.loaded), think))
         for event in self.runtime.stream(request, self.cancel):
             if isinstance(event, GenerationDone):
+                for part in splitter.finish():
+                    if part.kind == "answer":
+                        self.partial += part.text
+                        yield SummaryText(part.text, stage, index)
+                event = dataclasses.replace(event, text=splitter.answer)
                 self.clock.learn(event)
                 self.totals["prompt_tokens"] += event.prompt_tokens
                 self.totals["evaluated_tokens"] += event.evaluated_tokens
@@ -447,9 +468,11 @@ class _Run:
                 prompt_left = event.total - event.done
             elif isinstance(event, TextChunk):
                 written += 1
-                self.partial += event.text
                 prompt_left = 0
-                yield SummaryText(event.text, stage, index)
+                for part in splitter.feed(event.text):
+                    if part.kind == "answer":
+                        self.partial += part.text
+                        yield SummaryText(part.text, stage, index)
                 if written % PROGRESS_EVERY_TOKENS:
                     continue
             else:
@@ -499,7 +522,7 @@ def _summarize(run: _Run, document: Document) -> Iterator[SummaryEvent]:
     one_pass_system = prompts.DOCUMENT_SYSTEM.format(form=options.form_instruction)
     one_pass_user = prompts.DOCUMENT_USER.format(text=text)
     if document_tokens <= budgets.one_pass and len(runtime.tokenize_chat(
-            [ChatMessage("system", one_pass_system), ChatMessage("user", one_pass_user)]
+            _prompt(one_pass_system, one_pass_user, summary_think(runtime))
     )) <= budgets.one_pass:
         run.parts = 1
         yield SummaryPlanned(1, 1, document_tokens, budgets.n_ctx)

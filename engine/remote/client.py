@@ -62,12 +62,16 @@ class RemoteModelListing:
 
 @dataclass(frozen=True)
 class ChatDelta:
-    """A piece of a streamed reply: text, and on the last ones the finish reason and usage."""
+    """A piece of a streamed reply: text, and on the last ones the finish reason and usage.
+    `reasoning` is the model's thinking, where the server sends it apart from the answer (as
+    `reasoning_content`, DeepSeek's and vLLM's field, or `reasoning`, OpenRouter's and
+    Ollama's)."""
 
     text: str = ""
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning: str = ""
 
 
 def offline_message(endpoint: str) -> str:
@@ -353,13 +357,17 @@ class ChatStream:
         choice = _first_choice(data) or {}
         message = _object(choice.get("message"))
         content = message.get("content")
+        reasoning = _reasoning(message)
+        if content is None and reasoning:
+            content = ""  # all thinking, no answer (cut by its token limit)
         if not isinstance(content, str):
             raise RemoteError(f"{url} did not answer in OpenAI's chat format (no "
                               "choices[0].message.content).")
         usage = _object(data.get("usage"))
         self.text = content
         yield ChatDelta(content, str(choice.get("finish_reason") or "stop"),
-                        _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")))
+                        _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")),
+                        reasoning)
 
 
 def _chunk_delta(name: str, data: str) -> ChatDelta | None:
@@ -390,7 +398,17 @@ def _chunk_delta(name: str, data: str) -> ChatDelta | None:
     content = delta.get("content")
     reason = choice.get("finish_reason")
     return ChatDelta(content if isinstance(content, str) else "",
-                     reason if isinstance(reason, str) else None, prompt, completion)
+                     reason if isinstance(reason, str) else None, prompt, completion,
+                     _reasoning(delta))
+
+
+def _reasoning(message: dict[str, Any]) -> str:
+    """The thinking in a message or delta, under either name servers use for it."""
+    for name in ("reasoning_content", "reasoning"):
+        value = message.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _connected(on_connect: Callable[[socket.socket], None]) -> Callable[[str, Any], None]:

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from engine.chat.context import ContextPlan, plan_context
 from engine.chat.prompt import ChatMessage
+from engine.chat.reasoning import THINK_CLOSE, THINK_OPEN
 from engine.errors import (
     NoModelLoadedError,
     RemoteError,
@@ -198,6 +199,7 @@ class RemoteEngine:
         reason: FinishReason = "stop"
         server_finished = False
         usage: tuple[int | None, int | None] = (None, None)
+        thinking = _ThinkTags()
         try:
             while True:
                 if cancel.is_set():
@@ -225,11 +227,12 @@ class RemoteEngine:
                     raise RemoteReplyCutError(str(item), "".join(parts)) from None
                 if isinstance(item, BaseException):
                     raise item
-                if item.text:
+                text = thinking.feed(item.reasoning, item.text)
+                if text:
                     first_at = first_at or time.perf_counter()
                     chunks += 1
-                    parts.append(item.text)
-                    yield TextChunk(item.text)
+                    parts.append(text)
+                    yield TextChunk(text)
                 if item.prompt_tokens is not None or item.completion_tokens is not None:
                     usage = (item.prompt_tokens, item.completion_tokens)
                 if item.finish_reason is not None:
@@ -273,6 +276,24 @@ class RemoteEngine:
         if request.stop:
             payload["stop"] = list(request.stop[:MAX_STOP_STRINGS])
         return payload
+
+
+class _ThinkTags:
+    """Puts the thinking a server sends apart (`reasoning_content`) back in front of the answer
+    in a `<think>` block, so that a remote reply streams as a local one does and one splitter
+    (engine/chat/reasoning.py) reads both."""
+
+    def __init__(self) -> None:
+        self._open = False
+
+    def feed(self, reasoning: str, answer: str) -> str:
+        text = ""
+        if reasoning:
+            text = reasoning if self._open else f"{THINK_OPEN}{reasoning}"
+            self._open = True
+        if answer and self._open:
+            text, self._open = f"{text}{THINK_CLOSE}", False
+        return text + answer
 
 
 def _read(chat: ChatStream, deltas: queue.Queue[ChatDelta | BaseException | None]) -> None:
