@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import engine_bench, gui_bench, loop_profile, report
+from bench import engine_bench, gui_bench, host_bench, loop_profile, report
 from bench.reference import run_llama_bench
 from engine.host.backend import backend_info, llama_cpp_version
 from engine.host.runtime import Runtime, batch_thread_count, default_thread_count
@@ -60,7 +60,7 @@ def _ratio(ours: float, reference: float) -> float:
 def main() -> int:
     args = _parse()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for noisy in ("hearth.llama", "engine.host.runtime"):
+    for noisy in ("hearth.llama", "engine.host.runtime", "engine.host.client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log = logging.getLogger("bench")
     plan = QUICK if args.quick else FULL
@@ -138,6 +138,11 @@ def main() -> int:
     startup = gui_bench.startup(model.stat().st_size, threads)
     results["startup_s"] = {"window": startup["window"], "first_token": startup["first_token"]}
     results["rss_overhead_mb"] = round(startup["rss_overhead_mb"], 1)
+    log.info("the engine host…")
+    results["host"] = host_bench.measure(
+        model, host_bench.QUICK if args.quick else host_bench.FULL, threads, args.quick,
+        window_s=startup["window"],
+    )
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")

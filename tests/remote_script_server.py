@@ -79,7 +79,7 @@ def last_user_message(body: Any) -> str:
 class ScriptServer:
     def __init__(self, models: list[dict[str, Any]] | None = None,
                  api_key: str | None = None) -> None:
-        self.models = models if models is not None else [
+        self.models: list[dict[str, Any]] = models if models is not None else [
             {"id": "script-model", "object": "model", "owned_by": "script",
              "meta": {"n_ctx_train": 2048}},
         ]

@@ -5,24 +5,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.message_model import MessageRole
+from desktop.main_window import MainWindow
+from engine.config import AppConfig
 from tests.desktop.conftest import WindowFactory
 
 REPLY_TIMEOUT_MS = 60_000
 
 
-def _type_and_send(qtbot: QtBot, window, text: str) -> None:  # type: ignore[no-untyped-def]
+def _type_and_send(qtbot: QtBot, window: MainWindow, text: str) -> None:
     composer = window.chat_panel.composer
     composer.setFocus()
     qtbot.keyClicks(composer, text)
     qtbot.keyClick(composer, Qt.Key.Key_Return)
 
 
-def _rows(window) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _rows(window: MainWindow) -> list[tuple[str, str, str]]:
     model = window.chat_panel.messages
     return [
         (
@@ -71,8 +74,8 @@ def test_shift_enter_makes_a_new_line_instead_of_sending(
 
 
 def test_escape_stops_a_reply_and_keeps_what_was_written(
-    qtbot: QtBot, open_window: WindowFactory, test_config
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, open_window: WindowFactory, test_config: AppConfig
+) -> None:
     window = open_window()
     worker = window.client
     window.client.save_config(
@@ -144,8 +147,8 @@ def test_edit_last_message_resends_it(qtbot: QtBot, open_window: WindowFactory) 
 
 
 def test_new_chat_search_delete_and_undo(
-    qtbot: QtBot, open_window: WindowFactory, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, open_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = open_window()
     worker = window.client
     with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
@@ -189,6 +192,7 @@ def test_export_writes_markdown_and_json(
         _type_and_send(qtbot, window, "Say something about rivers.")
     reply = finished.args[1].content
     chat_id = window.chat_panel.chat_id
+    assert chat_id is not None
     with qtbot.waitSignal(worker.exported):
         window.client.export_chat(chat_id, str(tmp_path / "chat.md"), "markdown")
     with qtbot.waitSignal(worker.exported):
@@ -202,13 +206,15 @@ def test_export_writes_markdown_and_json(
 def test_the_gui_thread_never_runs_the_model(qtbot: QtBot, open_window: WindowFactory) -> None:
     window = open_window()
     worker = window.client.worker
-    assert worker.thread() is not QApplication.instance().thread()  # type: ignore[union-attr]
+    app = QApplication.instance()
+    assert app is not None
+    assert worker.thread() is not app.thread()
     assert worker.thread().isRunning()
 
 
 def test_a_message_sent_while_the_model_loads_is_answered(
-    qtbot: QtBot, test_config, bundled_model
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, test_config: AppConfig, bundled_model: Path
+) -> None:
     from desktop.engine_client import EngineClient
     from desktop.main_window import MainWindow
     from engine.config import save_config
@@ -300,18 +306,19 @@ def test_escape_cancels_an_edit_and_drafts_stay_with_their_chat(
     assert panel.composer.toPlainText() == "" and not panel.banner.isVisible()
 
     first_chat = panel.chat_id
+    assert first_chat is not None
     qtbot.keyClicks(panel.composer, "half-written thought")
     with qtbot.waitSignal(client.chatOpened):
         client.new_chat()
     assert panel.composer.toPlainText() == ""
     with qtbot.waitSignal(client.chatOpened):
-        client.open_chat(first_chat)  # type: ignore[arg-type]
+        client.open_chat(first_chat)
     assert panel.composer.toPlainText() == "half-written thought"
 
 
 def test_reopening_a_chat_mid_reply_shows_everything_written_so_far(
-    qtbot: QtBot, open_window: WindowFactory, test_config
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, open_window: WindowFactory, test_config: AppConfig
+) -> None:
     window = open_window()
     panel, client = window.chat_panel, window.client
     client.save_config(test_config.__class__(
@@ -319,12 +326,13 @@ def test_reopening_a_chat_mid_reply_shows_everything_written_so_far(
         runtime=test_config.runtime,
     ))
     streaming_chat = panel.chat_id
+    assert streaming_chat is not None
     with qtbot.waitSignal(client.replyDelta, timeout=REPLY_TIMEOUT_MS):
         _type_and_send(qtbot, window, "Write a long poem about the sea.")
     with qtbot.waitSignal(client.chatOpened):
         client.new_chat()
     with qtbot.waitSignal(client.chatOpened):
-        client.open_chat(streaming_chat)  # type: ignore[arg-type]
+        client.open_chat(streaming_chat)
     with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
         pass
     assert _rows(window)[-1][1] == finished.args[1].content, "no gap in the shown text"

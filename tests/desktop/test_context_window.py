@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -26,6 +28,11 @@ def test_config() -> AppConfig:
         ),
         runtime=RuntimeSettings(n_ctx=256, n_threads=1),
     )
+
+
+def outlasts(outcomes: list[str], turn: int) -> bool:
+    """Whether the outcome of turn `turn` (counted from 0) is in."""
+    return len(outcomes) > turn
 
 
 def _send(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -57,13 +64,14 @@ def test_stop_and_ask_then_drop_the_oldest_shows_where_the_view_begins(
     client.contextFull.connect(lambda *_args: outcomes.append("full"))
     for turn in range(12):
         _send(qtbot, window, f"Tell me one fact about the number {turn}.")
-        qtbot.waitUntil(lambda turn=turn: len(outcomes) > turn, timeout=REPLY_TIMEOUT_MS)
+        qtbot.waitUntil(partial(outlasts, outcomes, turn), timeout=REPLY_TIMEOUT_MS)
         if outcomes[-1] == "full":
             break
     asked = outcomes[-1] == "full"
     assert asked, "a chat this long must hit the context limit"
     question = window.findChild(QMessageBox, "context-full-question")
-    qtbot.waitUntil(lambda: question.isVisible())
+    assert question is not None
+    qtbot.waitUntil(question.isVisible)
     drop = next(b for b in question.buttons() if b.text().startswith("Drop the oldest"))
     with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS):
         drop.click()

@@ -58,6 +58,12 @@ def _search_and_open(qtbot: QtBot, tab: ModelsTab, query: str) -> None:
                     and tab.files.row_object(0).option is not None, timeout=WAIT_MS)
 
 
+def state_of_first(tab: ModelsTab) -> DownloadState | None:
+    """The state of the first download listed (None before it has one)."""
+    event = tab.downloads.event_at(0)
+    return None if event is None else event.state
+
+
 def _select_quant(tab: ModelsTab, quant: str) -> None:
     row = next(r for r in range(tab.files.rowCount()) if tab.files.row_object(r).quant == quant)
     tab.file_view.selectRow(row)
@@ -90,7 +96,7 @@ def test_search_lists_files_by_quantization_and_a_download_installs_the_model(
     assert tab.download_button.isEnabled()
     tab.download_button.click()
     qtbot.waitUntil(lambda: tab.downloads.rowCount() == 1
-                    and tab.downloads.event_at(0).state == DownloadState.DONE, timeout=WAIT_MS)
+                    and state_of_first(tab) == DownloadState.DONE, timeout=WAIT_MS)
     assert "checksum verified" in tab.downloads.index(0).data()
     qtbot.waitUntil(lambda: any("Tiny-Chat-Q4_1" in name
                                 for name in _installed_names(tab.installed)), timeout=WAIT_MS)
@@ -114,14 +120,12 @@ def test_a_paused_download_resumes_without_fetching_again_what_it_has(
     qtbot.waitUntil(tab.pause_button.isEnabled, timeout=WAIT_MS)
     tab.pause_button.click()
     hold.release()
-    qtbot.waitUntil(lambda: tab.downloads.event_at(0).state == DownloadState.PAUSED,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: state_of_first(tab) == DownloadState.PAUSED, timeout=WAIT_MS)
     assert hub.wait_idle()
     sent_before = hub.bytes_sent[f"{REPO}/Tiny-Chat-Q4_1.gguf"]
     assert "Paused at" in tab.downloads.index(0).data()
     tab.resume_button.click()
-    qtbot.waitUntil(lambda: tab.downloads.event_at(0).state == DownloadState.DONE,
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: state_of_first(tab) == DownloadState.DONE, timeout=WAIT_MS)
     assert hub.wait_idle()
     event = tab.downloads.index(0).data(EVENT_ROLE)
     assert event.bytes_done == size

@@ -101,7 +101,8 @@ def test_features_hearth_lacks_are_refused_by_name(body: dict[str, Any], param: 
 @pytest.mark.parametrize("messages", [[], "Hi", [{"role": "user"}], [{"role": "boss",
                                                                        "content": "x"}]])
 def test_malformed_messages_are_refused(messages: object) -> None:
-    assert refused(chat(messages=messages)).param.startswith("messages")
+    param = refused(chat(messages=messages)).param
+    assert param is not None and param.startswith("messages")
 
 
 def test_text_parts_and_developer_messages_are_read() -> None:

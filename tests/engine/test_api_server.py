@@ -76,12 +76,14 @@ def test_a_chat_completion_answers_with_usage(client: openai.OpenAI, model_id: s
     ])
     choice = reply.choices[0]
     assert choice.message.role == "assistant"
-    assert "Paris" in choice.message.content
+    assert choice.message.content is not None and "Paris" in choice.message.content
     assert choice.finish_reason in ("stop", "length")
     assert reply.model == model_id and reply.object == "chat.completion"
-    assert reply.usage.prompt_tokens > 5
-    assert 0 < reply.usage.completion_tokens <= 24
-    assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
+    usage = reply.usage
+    assert usage is not None
+    assert usage.prompt_tokens > 5
+    assert 0 < usage.completion_tokens <= 24
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
 def test_streaming_sends_the_same_text_as_events(client: openai.OpenAI, model_id: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,7 @@ def test_a_turn_saves_the_question_and_the_whole_reply(service: ChatService) -> 
 def test_a_reply_closed_early_is_kept_as_stopped(service: ChatService) -> None:
     chat = service.store.create_chat()
     events = service.reply(chat.id, CONFIG, threading.Event(), Turn("send", "Count to ten."))
+    assert isinstance(events, Generator)  # closed below, as a generator can be
     shown = ""
     for event in events:
         if isinstance(event, TextChunk):

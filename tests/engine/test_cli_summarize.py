@@ -69,13 +69,13 @@ def test_a_long_file_is_summarised_in_parts(
                         home=hearth_home)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
-    lines = result.stderr.splitlines()
-    parts = int(lines[0].split(" in ")[1].split()[0])
-    assert parts >= 2 and lines[0].endswith(f"summarising in {parts} parts")
-    assert [line.split(": ", 1)[1] for line in lines[1:parts + 1]] == [
+    told = result.stderr.splitlines()
+    parts = int(told[0].split(" in ")[1].split()[0])
+    assert parts >= 2 and told[0].endswith(f"summarising in {parts} parts")
+    assert [line.split(": ", 1)[1] for line in told[1:parts + 1]] == [
         f"reading part {index} of {parts}" for index in range(1, parts + 1)]
-    assert lines[-2].endswith(": writing")
-    assert lines[-1].startswith(f"Made from {parts} parts of the document (")
+    assert told[-2].endswith(": writing")
+    assert told[-1].startswith(f"Made from {parts} parts of the document (")
 
 
 @pytest.mark.usefixtures("bundled_model")

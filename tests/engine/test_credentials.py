@@ -20,7 +20,7 @@ class MemoryKeyring(KeyringBackend):
     Manager), none of which runs on this headless test machine."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self.set_properties_from_env()  # all that KeyringBackend's own (untyped) __init__ does
         self.secrets: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -38,6 +38,9 @@ DBUS_GONE = "org.freedesktop.DBus.Error.ServiceUnknown"
 
 class BrokenKeyring(KeyringBackend):
     """Like a Secret Service whose D-Bus session is gone: errors of the backend's own kind."""
+
+    def __init__(self) -> None:
+        self.set_properties_from_env()
 
     def get_password(self, service: str, username: str) -> str | None:
         raise RuntimeError(DBUS_GONE)
