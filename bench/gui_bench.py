@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from engine.config import AppConfig, save_config
@@ -114,7 +113,7 @@ def startup(model_bytes: int, threads: int) -> dict[str, float]:
         env = {**os.environ, "HEARTH_HOME": folder, "QT_QPA_PLATFORM": "offscreen"}
         paths = AppPaths(Path(folder) / "data", Path(folder) / "config").ensure()
         base = AppConfig(runtime=RuntimeSettings(n_threads=threads))
-        save_config(paths.settings_file, replace(base, measured_threads=threads))
+        save_config(paths.settings_file, base)
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "desktop.app", "--self-test"],

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from engine.chat.engine import ChatEngine, model_key
 from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.chat.prompt import ChatMessage
+from engine.chat.reasoning import ReasoningChunk
 from engine.chat.service import (
     ChatService,
     ReplyEvent,
@@ -45,7 +46,7 @@ from engine.errors import (
 )
 from engine.host.backend import BackendInfo
 from engine.host.client import HostCrash, HostRuntime
-from engine.host.runtime import PromptProgress, TextChunk, thread_candidates
+from engine.host.runtime import PromptProgress, TextChunk
 from engine.models.files import resolve_model
 from engine.paths import AppPaths
 from engine.prompt_lab.in_chat import preset_turn
@@ -100,6 +101,8 @@ class _Job:
     events: Iterator[Any]  # a reply's ReplyEvents, or a summary turn's events
     text: str = ""  # everything streamed so far, to show a chat reopened mid-reply
     pending: str = ""  # streamed but not yet sent to the GUI
+    reasoning: str = ""  # the same for the reply's thinking
+    pending_reasoning: str = ""
     emitted_at: float = 0.0
 
 
@@ -115,6 +118,7 @@ class EngineWorker(QObject):
     replyStarted = Signal(int, object)  # chat_id, MessageRecord
     promptProgress = Signal(int, int, int)  # chat_id, tokens read, tokens to read
     replyDelta = Signal(int, int, str)  # chat_id, message_id, text
+    reasoningDelta = Signal(int, int, str)  # chat_id, message_id, thinking (before the answer)
     # Every started reply ends with replyEnded, however it ended (finished, stopped, closed or
     # failed); a generation that ran to its end then also reports its figures.
     replyEnded = Signal(int, object)  # chat_id, the MessageRecord that now stands, or None
@@ -212,17 +216,12 @@ class EngineWorker(QObject):
                 name_or_path or None, self._config.default_model, self._paths.models_dir
             )
             self.modelLoading.emit(path.name)
+            # Threads not pinned in the settings are chosen by the engine as replies run.
             loaded = self._runtime.load(path, self._config.runtime,
-                                        self._config.effective_threads())
+                                        self._config.runtime.n_threads)
             self._drop_remote()
             if self._service is not None:
                 self._service.kv_states.forget()
-            if self._config.runtime.n_threads is None and self._config.measured_threads is None:
-                rates = self._runtime.measure_threads(thread_candidates())
-                best = max(rates, key=lambda threads: rates[threads])
-                log.info("measured generation speed by threads: %s", rates)
-                self._set_config(dataclasses.replace(self._config, measured_threads=best))
-                loaded = self._runtime.loaded or loaded
         except HearthError as error:
             self._report_load_failure(error)
             return
@@ -408,14 +407,21 @@ class EngineWorker(QObject):
         job = self._job
         if job is not None and job.chat_id == chat_id:
             # The store lags the stream by up to a save interval: show the live text instead.
-            job.pending = ""
+            job.pending = job.pending_reasoning = ""
             messages = [
-                dataclasses.replace(m, content=job.text) if m.id == job.reply_id else m
+                dataclasses.replace(m, content=job.text, reasoning=job.reasoning)
+                if m.id == job.reply_id else m
                 for m in messages
             ]
         settings = service.chat_settings(chat, self._config)
         self.chatOpened.emit(chat, messages, settings)
         self._report_usage(chat_id, messages, chat.context_start_id, settings)
+
+    def _report_open_chat(self, chat_id: int) -> None:
+        service = self._chats()
+        chat = service.store.get_chat(chat_id)
+        self._report_usage(chat_id, service.store.messages(chat_id), chat.context_start_id,
+                           service.chat_settings(chat, self._config))
 
     def _report_usage(
         self, chat_id: int, messages: list[MessageRecord], start_id: int | None,
@@ -430,6 +436,9 @@ class EngineWorker(QObject):
         documents = self._chats().store.attachments(chat_id)
         history += [ChatMessage(m.role, with_documents(m.content, documents.get(m.id, [])))
                     for m in visible if m.role != "system"]
+        if history:  # rendered as a turn renders it, the thinking switch included
+            history[-1] = dataclasses.replace(history[-1],
+                                              think=self._chats().think_flag(settings))
         used = len(engine.tokenize_chat(history)) if history else 0
         self.contextUsage.emit(chat_id, used, loaded.n_ctx)
 
@@ -465,6 +474,15 @@ class EngineWorker(QObject):
         service = self._chats()
         chat = service.store.update_chat_settings(chat_id, overrides)
         self.open_chat(chat.id)
+
+    @Slot(int, object)
+    @reports_errors
+    def change_chat_settings(self, chat_id: int, changes: dict[str, Any]) -> None:
+        """Changes some of a chat's settings (its Think switch), keeping its other overrides."""
+        store = self._chats().store
+        chat = store.get_chat(chat_id)
+        store.update_chat_settings(chat_id, {**chat.settings, **changes})
+        self.open_chat(chat_id)
 
     @Slot(int, str)
     @reports_errors
@@ -581,6 +599,9 @@ class EngineWorker(QObject):
                     text = event if isinstance(event, str) else event.text
                     job.text += text
                     job.pending += text
+                elif isinstance(event, ReasoningChunk):
+                    job.reasoning += event.text
+                    job.pending_reasoning += event.text
                 elif isinstance(event, SummaryStatus):
                     self.summaryStatus.emit(job.chat_id, event.text, event.fraction,
                                             event.seconds_left)
@@ -605,6 +626,9 @@ class EngineWorker(QObject):
         QTimer.singleShot(0, self._pump)
 
     def _emit_pending(self, job: _Job) -> None:
+        if job.pending_reasoning:  # first: the thinking comes before the answer
+            self.reasoningDelta.emit(job.chat_id, job.reply_id, job.pending_reasoning)
+            job.pending_reasoning = ""
         if job.pending:
             self.replyDelta.emit(job.chat_id, job.reply_id, job.pending)
             job.pending = ""
@@ -622,7 +646,10 @@ class EngineWorker(QObject):
         if ended is not None and ended.done is not None and standing is not None:
             self.replyFinished.emit(job.chat_id, standing, ended.done)
             loaded = self.engine.loaded
-            if loaded is not None and standing.id == job.reply_id:
+            if loaded is not None and standing.id == job.reply_id and standing.reasoning:
+                # The thinking is not sent again: the chat is counted as the next turn sends it.
+                self._report_open_chat(job.chat_id)
+            elif loaded is not None and standing.id == job.reply_id:
                 self.contextUsage.emit(job.chat_id, ended.done.context_used, loaded.n_ctx)
         if standing is None or standing.id != job.reply_id or (ended and ended.done is None):
             # The kept previous reply comes back into view; after a summary, the context use

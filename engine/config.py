@@ -82,7 +82,6 @@ class AppConfig:
     chat_defaults: ChatSettings = field(default_factory=ChatSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     default_model: str | None = None
-    measured_threads: int | None = None  # fastest generation thread count found on this machine
     user_presets: dict[str, SamplingSettings] = field(default_factory=dict)
     api: ApiSettings = field(default_factory=ApiSettings)
 
@@ -93,7 +92,6 @@ class AppConfig:
                 "chat_defaults": self.chat_defaults.to_dict(),
                 "runtime": dataclasses.asdict(self.runtime),
                 "default_model": self.default_model,
-                "measured_threads": self.measured_threads,
                 "user_presets": {
                     name: dataclasses.asdict(preset) for name, preset in self.user_presets.items()
                 },
@@ -119,18 +117,13 @@ class AppConfig:
             for name, values in _mapping(data, "user_presets").items()
         }
         default_model = data.get("default_model")
-        measured = data.get("measured_threads")
         return cls(
             chat_defaults=chat_defaults,
             runtime=runtime,
             default_model=default_model if isinstance(default_model, str) else None,
-            measured_threads=measured if type(measured) is int and measured > 0 else None,
             user_presets=presets,
             api=api_from_dict(_mapping(data, "api")),
         )
-
-    def effective_threads(self) -> int | None:
-        return self.runtime.n_threads or self.measured_threads
 
 
 def _upgraded(data: dict[str, Any]) -> dict[str, Any]:

@@ -22,5 +22,5 @@ def open_engine(model: str | None, config: AppConfig, paths: AppPaths) -> ChatEn
         return RemoteEngines(paths).open_model(key)
     runtime = HostRuntime(paths.safe_configs_file)
     runtime.load(resolve_model(model, config.default_model, paths.models_dir), config.runtime,
-                 config.effective_threads())
+                 config.runtime.n_threads)
     return runtime

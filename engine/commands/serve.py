@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(NETWORK_WARNING.format(host=args.host), file=sys.stderr)
     print(f"Loading {model.name}…", file=sys.stderr, flush=True)
     server = LocalServer(
-        model, runtime=config.runtime, n_threads=config.effective_threads(), host=args.host,
+        model, runtime=config.runtime, n_threads=config.runtime.n_threads, host=args.host,
         port=port, token=config.api.token, allow_network=args.allow_network,
         defaults=config.chat_defaults.sampling,
     )

@@ -355,12 +355,6 @@ class HostRuntime:
             self._backend = self._call("backend")
         return self._backend
 
-    def measure_threads(self, candidates: Sequence[int], tokens: int = 16) -> dict[int, float]:
-        rates: dict[int, float] = self._call("measure_threads", list(candidates), tokens,
-                                             step="measuring threads")
-        self._loaded = self._call("loaded")
-        return rates
-
     def set_threads(self, threads: int) -> None:
         self._loaded = self._call("set_threads", threads)
 

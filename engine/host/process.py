@@ -223,7 +223,6 @@ class _Host:
             "loaded": lambda: runtime.loaded,
             "backend": runtime.backend,
             "ping": lambda: os.getpid(),
-            "measure_threads": runtime.measure_threads,
             "set_threads": lambda threads: (runtime.set_threads(threads), runtime.loaded)[1],
             "set_batch_threads": runtime.set_batch_threads,
             "tokenize": runtime.tokenize,

@@ -32,6 +32,7 @@ from engine.host.backend import BackendInfo, backend_info, layers_that_fit, rout
 from engine.host.decoding import StopMatcher, Utf8Stream
 from engine.host.sampling import SamplingLlama
 from engine.host.scoring import continuation_logprobs
+from engine.host.threads import ThreadChooser
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
 from engine.models.library import template_choice_for
@@ -189,6 +190,8 @@ class Runtime:
         self._cancel: CancelFlag | None = None
         self._abort = llama_cpp.ggml_abort_callback(self._should_abort)
         self._embedder: llama_cpp.Llama | None = None
+        # Chooses the generation thread count as replies run, unless the count was given.
+        self._generation_threads: ThreadChooser | None = None
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -226,6 +229,7 @@ class Runtime:
         path = model_file.path
         route_llama_log()
         threads = n_threads or default_thread_count()
+        self._generation_threads = None if n_threads else ThreadChooser(thread_candidates())
         gpu_layers = gpu_layers_for(path, model_file.size_bytes, settings)
         log.info("loading %s (n_ctx=%d, threads=%d, gpu_layers=%d)",
                  path, settings.n_ctx, threads, gpu_layers)
@@ -270,30 +274,9 @@ class Runtime:
         )
         return self._loaded
 
-    def measure_threads(self, candidates: Sequence[int], tokens: int = 16) -> dict[int, float]:
-        """Generation speed (tokens/s) at each thread count; leaves the fastest one set.
-
-        On small machines one thread more than the free cores can halve the speed, so the
-        default is measured rather than guessed. The KV cache is cleared afterwards.
-        """
-        llm, _ = self._require()
-        prompt = llm.tokenize(b"The quick brown fox jumps over the lazy dog.", add_bos=True)
-        rates: dict[int, float] = {}
-        for _round in range(2):
-            for threads in candidates:
-                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
-                llm.reset()
-                llm.eval(prompt)
-                started = time.perf_counter()
-                for _ in range(tokens):
-                    llm.eval(prompt[-1:])
-                rate = tokens / (time.perf_counter() - started)
-                rates[threads] = max(rates.get(threads, 0.0), rate)
-        llm.reset()
-        self.set_threads(max(rates, key=lambda threads: rates[threads]))
-        return rates
-
     def set_threads(self, threads: int) -> None:
+        """Pins the generation thread count: it is no longer chosen as replies run."""
+        self._generation_threads = None
         llm, _ = self._require()
         llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
         llm.n_threads = threads
@@ -472,7 +455,7 @@ class Runtime:
         # The prompt is in the cache now: generate() only samples from the last logits.
         tokens_out = llm.generate(tokens, reset=True)
         try:
-            for token in tokens_out:
+            for token in self._timed(llm, tokens_out):
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                     self._disarm_abort(llm)
@@ -522,6 +505,33 @@ class Runtime:
             n_ctx=_context_size(llm),
             seed=seed,
         )
+
+    def _timed(self, llm: SamplingLlama, tokens_out: Iterator[int]) -> Iterator[int]:
+        """The reply's tokens, each decoded on the thread count the chooser picks, which learns
+        from how long it took. generate() decodes a token when asked for the next one, so the
+        time of that call is the decode at the count set before it (and the first one, which
+        may have replayed the prompt's last token, is left out)."""
+        chooser = self._generation_threads
+        if chooser is None:
+            yield from tokens_out
+            return
+        current, first = int(llm.n_threads), True
+        while True:
+            threads = chooser.pick()
+            if threads != current:
+                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+                llm.n_threads = current = threads
+            started = time.perf_counter()
+            try:
+                token = next(tokens_out)
+            except StopIteration:
+                break
+            if not first:
+                chooser.record(threads, 1, time.perf_counter() - started)
+            first = False
+            yield token
+        if self._loaded is not None and self._loaded.n_threads != chooser.best:
+            self._loaded = dataclasses.replace(self._loaded, n_threads=chooser.best)
 
     def save_state(self) -> KvState | None:
         """The KV cache and the tokens it holds, to restore when this conversation returns."""

@@ -16,6 +16,7 @@ from engine.chat.prompt import ChatMessage
 from engine.errors import NoModelLoadedError, PromptLabError
 from engine.host.local import LocalRuntime
 from engine.host.runtime import batch_thread_count
+from engine.host.threads import ThreadChooser
 
 
 class Scorer:
@@ -108,39 +109,3 @@ class Scorer:
             raise PromptLabError("Log-probabilities need a local model; a remote engine is "
                                  "scored by its generated answers.")
         return self._runtime
-
-
-class ThreadChooser:
-    """Picks the faster thread count for scoring batches, and keeps checking.
-
-    On a small machine shared with other work, two llama.cpp threads can run ten times slower
-    than one (its threads spin while waiting for a busy core), and the load changes by the
-    minute. The scores do not depend on the thread count, so switching is free.
-    """
-
-    EXPLORE_EVERY = 24  # calls between tries of a count that is not the current best
-    SMOOTHING = 0.3
-
-    def __init__(self, options: Sequence[int]) -> None:
-        self._options = tuple(options)
-        self._seconds_per_token: dict[int, float] = {}
-        self._calls = 0
-
-    def pick(self) -> int:
-        self._calls += 1
-        for threads in self._options:
-            if threads not in self._seconds_per_token:
-                return threads
-        ranked = sorted(self._options, key=self._seconds_per_token.__getitem__)
-        if len(ranked) > 1 and self._calls % self.EXPLORE_EVERY == 0:
-            return ranked[1 + (self._calls // self.EXPLORE_EVERY) % (len(ranked) - 1)]
-        return ranked[0]
-
-    def record(self, threads: int, tokens: int, seconds: float) -> None:
-        if tokens <= 0:
-            return
-        rate = seconds / tokens
-        previous = self._seconds_per_token.get(threads)
-        self._seconds_per_token[threads] = (
-            rate if previous is None else previous + self.SMOOTHING * (rate - previous)
-        )

@@ -4,7 +4,6 @@ stop strings, load errors, thread measurement and the full sampler chain."""
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import threading
 import time
@@ -24,6 +23,7 @@ from engine.host.runtime import (
     Runtime,
     StreamEvent,
     TextChunk,
+    thread_candidates,
 )
 from engine.settings import BUILTIN_PRESETS, ChatSettings, RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS
@@ -350,19 +350,20 @@ def test_a_closed_runtime_refuses_to_stream(fresh_runtime: Runtime) -> None:
     fresh_runtime.close()  # closing twice is harmless
 
 
-def test_measure_threads_rates_each_candidate_and_keeps_the_fastest(
-    fresh_runtime: Runtime,
-) -> None:
-    rates = fresh_runtime.measure_threads([1, 2], tokens=4)
-    assert set(rates) == {1, 2}
-    assert all(rate > 0 and math.isfinite(rate) for rate in rates.values())
-    fastest = max(rates, key=lambda threads: rates[threads])
-    loaded = fresh_runtime.loaded
-    assert loaded is not None and loaded.n_threads == fastest
-    # The KV cache was cleared, and generation works at the chosen count.
-    after = reply(fresh_runtime, ask("Say hi.", seed=1, max_tokens=4))
-    assert after.planned.evaluate_tokens == after.planned.prompt_tokens
-    assert after.done.generated_tokens >= 1
+def test_threads_not_given_are_chosen_as_replies_run(bundled_model: Path) -> None:
+    own = Runtime()
+    try:
+        own.load(bundled_model, RuntimeSettings(n_ctx=512), n_threads=None)
+        first = reply(own, ask(CHATTY, seed=3, max_tokens=48))
+        assert first.done.generated_tokens == 48
+        loaded = own.loaded
+        # Every candidate was timed on the reply's own tokens; the fastest is the one in use.
+        assert loaded is not None and loaded.n_threads in thread_candidates()
+        own.set_threads(1)  # pinned from here on
+        assert own.loaded is not None and own.loaded.n_threads == 1
+        assert reply(own, ask("Say hi.", seed=1, max_tokens=4)).done.generated_tokens >= 1
+    finally:
+        own.close()
 
 
 # -- The sampler chain ----------------------------------------------------------------------------

@@ -263,7 +263,6 @@ def full_config() -> AppConfig:
         chat_defaults=custom_settings(),
         runtime=RuntimeSettings(n_ctx=8192, n_threads=3, n_gpu_layers=-1),
         default_model="SmolLM2-135M-Instruct.Q4_1",
-        measured_threads=1,
         user_presets={
             "Mine": SamplingSettings(temperature=1.1, dry_multiplier=0.8, seed=None),
             "Exact": SamplingSettings(temperature=0.0, seed=123),
@@ -276,13 +275,7 @@ def test_save_then_load_round_trips(settings_file: Path) -> None:
     loaded = load_config(settings_file)
     assert loaded.notice is None
     assert loaded.config == full_config()
-    assert loaded.config.effective_threads() == 3
 
-
-def test_effective_threads_falls_back_to_the_measured_count() -> None:
-    config = dataclasses.replace(full_config(), runtime=RuntimeSettings(n_threads=None))
-    assert config.effective_threads() == 1
-    assert AppConfig().effective_threads() is None
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(settings_file: Path) -> None:

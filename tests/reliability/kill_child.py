@@ -7,6 +7,14 @@ whatever the report says must survive a SIGKILL at any moment.
 
 `make_database` is the other child: it creates a new database, to be killed mid-migration.
 
+Either dies by the test's SIGKILL at a random moment, or by its own at a planned one: with
+`kill_at` (HEARTH_KILL_AT, engine/kill_points.py) it kills itself the n-th time it reaches that
+point. Besides the engine's own points ("migration", "settings-written"), each report names one,
+reached just after the report is written: "send-started" and "regenerate-started" (a turn began,
+nothing of its reply saved), "send-saved" and "regenerate-saved" (part of the reply committed),
+"turn-ended"; and two while it starts: "store-opened" (the model not loaded yet) and
+"model-loaded" (not ready yet).
+
 By hand: `python -m tests.reliability.kill_child FOLDER REPORT RUN` (then kill it).
 """
 
@@ -23,6 +31,7 @@ from typing import Any
 
 import llama_cpp
 
+from engine import kill_points
 from engine.chat.service import ChatService, Turn, TurnEnded, TurnStarted
 from engine.chat.store import ChatStore, MessageStatus
 from engine.config import AppConfig, save_config
@@ -41,7 +50,8 @@ SETTINGS_PAUSE_S = 0.03  # between saves; saving back to back starves the chat o
 def settings_number(number: int) -> AppConfig:
     """The settings the child writes as save number `number`; each is told apart by its prompt."""
     prompt = f"settings save {number} " + "x" * SETTINGS_PADDING
-    return AppConfig(chat_defaults=ChatSettings(system_prompt=prompt), measured_threads=1)
+    return AppConfig(chat_defaults=ChatSettings(system_prompt=prompt),
+                     runtime=RuntimeSettings(n_threads=1))
 
 
 def settings_text(number: int) -> str:
@@ -81,11 +91,20 @@ def _save_settings_forever(path: Path, first: int, tell: Tell) -> None:
         pause.wait(SETTINGS_PAUSE_S)
 
 
-def run(folder: str, report: str, run_number: int) -> None:
+def run(folder: str, report: str, run_number: int, kill_at: str | None = None) -> None:
+    if kill_at is not None:
+        os.environ[kill_points.VARIABLE] = kill_at
     out = os.open(report, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    turn_kind = ["send"]
 
     def tell(**event: Any) -> None:
         os.write(out, (json.dumps(event) + "\n").encode())  # one write: whole lines only
+        if "started" in event:
+            turn_kind[0] = event["kind"]
+        if "started" in event or "saved" in event:
+            kill_points.reached(f"{turn_kind[0]}-{'started' if 'started' in event else 'saved'}")
+        elif "ended" in event:
+            kill_points.reached("turn-ended")
 
     root = Path(folder)
     threading.Thread(
@@ -94,6 +113,7 @@ def run(folder: str, report: str, run_number: int) -> None:
         daemon=True,
     ).start()
     store = ReportingStore(root / "hearth.sqlite3", tell)
+    kill_points.reached("store-opened")
     runtime = Runtime()
     model = bundled_model_path()
     assert model is not None
@@ -101,6 +121,7 @@ def run(folder: str, report: str, run_number: int) -> None:
     # Prompts on one thread too: two threads spin-waiting for each other on a busy 2-core
     # machine took seconds per prompt, and the kills would all land in the first one.
     llama_cpp.llama_set_n_threads(runtime._require()[0].ctx, 1, 1)
+    kill_points.reached("model-loaded")
     service = ChatService(store, runtime)
     chat = store.create_chat()
     tell(ready=chat.id)
@@ -118,8 +139,10 @@ def run(folder: str, report: str, run_number: int) -> None:
                      status=event.reply.status, replaced=event.replaced)
 
 
-def make_database(path: str, report: str) -> None:
+def make_database(path: str, report: str, kill_at: str | None = None) -> None:
     """Creates a database (its migrations) and fills it; the kill comes while it is made."""
+    if kill_at is not None:
+        os.environ[kill_points.VARIABLE] = kill_at
     out = os.open(report, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     os.write(out, b'{"opening": true}\n')
     store = ChatStore(Path(path))

@@ -1,0 +1,48 @@
+"""Choosing the thread count as work runs: each count timed, the fastest used, the others tried
+again less often each time they lose and sooner when the machine's load changes."""
+
+from __future__ import annotations
+
+import itertools
+
+from engine.host.threads import FIRST_RETRY, ThreadChooser
+
+
+def run(chooser: ThreadChooser, calls: int, seconds: dict[int, float]) -> list[int]:
+    """`calls` picks, each recorded as taking `seconds[count]` a token."""
+    picked = []
+    for _ in range(calls):
+        threads = chooser.pick()
+        picked.append(threads)
+        chooser.record(threads, 1, seconds[threads])
+    return picked
+
+
+def test_every_count_is_timed_then_the_fastest_is_used() -> None:
+    chooser = ThreadChooser([2, 1])
+    picked = run(chooser, 10, {1: 0.02, 2: 0.01})
+    assert picked[:2] == [1, 2] and set(picked[2:]) == {2}
+    assert chooser.best == 2
+
+
+def test_a_count_that_keeps_losing_is_tried_less_and_less_often() -> None:
+    chooser = ThreadChooser([1, 2])
+    picked = run(chooser, 2000, {1: 0.01, 2: 0.03})
+    tries = [index for index, threads in enumerate(picked) if threads == 2]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(tries)]
+    assert gaps[0] >= FIRST_RETRY and gaps == sorted(gaps) and gaps[-1] > 4 * gaps[0]
+    assert picked.count(2) < 12  # the slow count cost a few tokens, not a share of them
+
+
+def test_when_a_busy_process_takes_a_core_the_choice_follows() -> None:
+    # Idle, two threads are twice as fast; then another process takes a core and two threads
+    # spin-wait for it (ten times slower), while one thread hardly notices.
+    chooser = ThreadChooser([1, 2])
+    run(chooser, 300, {1: 0.02, 2: 0.01})
+    assert chooser.best == 2
+    busy = run(chooser, 300, {1: 0.025, 2: 0.1})
+    assert chooser.best == 1
+    assert busy[-100:].count(2) <= 2
+    # The other process ends: the choice comes back to two threads.
+    run(chooser, 3000, {1: 0.02, 2: 0.01})
+    assert chooser.best == 2
