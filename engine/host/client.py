@@ -289,9 +289,8 @@ class HostRuntime:
         self._log_offset += complete
         for line in data[:complete].decode("utf-8", errors="replace").splitlines():
             parts = line.split(" ", 4)  # date time LEVEL name: message
-            level = _LOG_LEVELS.get(parts[2]) if len(parts) == 5 else None
-            if level is not None and parts[3].endswith(":"):
-                logging.getLogger(parts[3][:-1]).log(level, "%s", parts[4])
+            if _message_of(line) is not line:
+                logging.getLogger(parts[3][:-1]).log(_LOG_LEVELS[parts[2]], "%s", parts[4])
             elif line.strip():
                 log.warning("engine host: %s", line)
 
@@ -302,7 +301,7 @@ class HostRuntime:
             lines = self._log_path.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return ()
-        return tuple(line for line in lines if line.strip())[-LOG_TAIL_LINES:]
+        return tuple(_message_of(line) for line in lines if line.strip())[-LOG_TAIL_LINES:]
 
     def _drop_log(self) -> None:
         if self._log_path is not None:
@@ -479,6 +478,14 @@ def _cpu_problem() -> str | None:
     import llama_cpp
 
     return cpu_problem(llama_cpp.llama_print_system_info().decode(errors="replace"))
+
+
+def _message_of(line: str) -> str:
+    """A host log line without its time, level and logger name (as a person reads it)."""
+    parts = line.split(" ", 4)  # date time LEVEL name: message
+    if len(parts) == 5 and parts[2] in _LOG_LEVELS and parts[3].endswith(":"):
+        return parts[4]
+    return line
 
 
 def _rebuilt(carried: Any) -> HearthError:
