@@ -24,7 +24,7 @@ from engine.paths import AppPaths
 _FORWARDED = (
     "configLoaded", "modelLoading", "modelLoaded", "modelFailed", "chatsListed", "chatOpened",
     "contextChanged", "contextUsage", "replyStarted", "promptProgress", "replyDelta",
-    "replyFinished", "replyEnded",
+    "reasoningDelta", "replyFinished", "replyEnded",
     "turnRefused", "contextFull", "chatDeleted", "searchResults", "exported", "errorOccurred",
     "documentReady", "documentFailed", "summaryStatus",
 )
@@ -44,6 +44,7 @@ class EngineClient(QObject):
     replyStarted = Signal(int, object)
     promptProgress = Signal(int, int, int)
     replyDelta = Signal(int, int, str)
+    reasoningDelta = Signal(int, int, str)
     replyFinished = Signal(int, object, object)
     replyEnded = Signal(int, object)
     turnRefused = Signal(int, str, str, str)
@@ -71,6 +72,7 @@ class EngineClient(QObject):
     _searchRequested = Signal(str)
     _exportRequested = Signal(int, str, str)
     _chatSettingsRequested = Signal(int, object)
+    _chatSettingsChanged = Signal(int, object)
     _policyRequested = Signal(int, str)
     _configRequested = Signal(object)
     _shutdownRequested = Signal()
@@ -107,6 +109,7 @@ class EngineClient(QObject):
             (self._searchRequested, self.worker.search),
             (self._exportRequested, self.worker.export_chat),
             (self._chatSettingsRequested, self.worker.save_chat_settings),
+            (self._chatSettingsChanged, self.worker.change_chat_settings),
             (self._policyRequested, self.worker.set_context_policy),
             (self._configRequested, self.worker.save_config),
             (self._shutdownRequested, self.worker.shutdown),
@@ -205,6 +208,10 @@ class EngineClient(QObject):
 
     def save_chat_settings(self, chat_id: int, overrides: dict[str, Any]) -> None:
         self._chatSettingsRequested.emit(chat_id, overrides)
+
+    def change_chat_settings(self, chat_id: int, changes: dict[str, Any]) -> None:
+        """Changes only these of the chat's settings (save_chat_settings replaces them all)."""
+        self._chatSettingsChanged.emit(chat_id, changes)
 
     def set_context_policy(self, chat_id: int, policy: str) -> None:
         self._policyRequested.emit(chat_id, policy)

@@ -5,6 +5,8 @@ copies of the bundled model (SmolLM2-135M) that are read with them.
   has the thinking switch (`enable_thinking`): off, the generation prompt holds an empty think
   block so the model answers at once. Earlier replies go back without their thinking, as in
   Qwen3's own.
+- `QWEN3_OPEN_TEMPLATE`: the same, opening the think block in the generation prompt unless
+  thinking is off (as Qwen3's thinking-only models do).
 - `R1_TEMPLATE`: a DeepSeek-R1 distill's form: the generation prompt opens `<think>`, so the
   reply starts inside the block and only `</think>` is written.
 - `HARMONY_TEMPLATE`: gpt-oss's channels, enough of them to be recognised.
@@ -56,6 +58,14 @@ QWEN3_TEMPLATE = """\
         {{- '<think>\\n\\n</think>\\n\\n' }}
     {%- endif %}
 {%- endif %}"""
+
+# Qwen3's thinking models open the block in the generation prompt: SmolLM2 then thinks (it never
+# closes the block) with Think on, and answers at once with Think off.
+QWEN3_OPEN_TEMPLATE = QWEN3_TEMPLATE.replace(
+    "{%- if enable_thinking is defined and enable_thinking is false %}",
+    "{%- if not (enable_thinking is defined and enable_thinking is false) %}"
+    "{{- '<think>\\n' }}{%- else %}",
+)
 
 R1_TEMPLATE = """\
 {%- for message in messages %}

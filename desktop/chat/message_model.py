@@ -1,7 +1,14 @@
-"""The messages of the open chat: a Qt list model the chat view draws and streams into."""
+"""The messages of the open chat: a Qt list model the chat view draws and streams into.
+
+A reply's thinking (its reasoning) streams into the same row, apart from its answer. Whether a
+row's thinking is shown expanded is the model's state (`MessageRole.ReasoningExpanded`, set
+with `setData`), kept by message id so that it survives the chat being shown again.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -30,6 +37,32 @@ class MessageRole(IntEnum):
     InView = Qt.ItemDataRole.UserRole + 4  # the model still sees this message
     ViewStartsHere = Qt.ItemDataRole.UserRole + 5  # first seen message after dropped ones
     Revision = Qt.ItemDataRole.UserRole + 6  # bumps when the text changes, for render caches
+    Reasoning = Qt.ItemDataRole.UserRole + 7  # the reply's thinking ("" for none)
+    ReasoningExpanded = Qt.ItemDataRole.UserRole + 8  # its section is open (settable)
+    ReasoningLabel = Qt.ItemDataRole.UserRole + 9  # "Thinking…", "Thought for 12 s"
+    ReasoningRevision = Qt.ItemDataRole.UserRole + 10  # bumps when the thinking changes
+
+
+THINKING_LABEL = "Thinking…"
+
+
+def thought_label(seconds: float | None, estimated: bool = False) -> str:
+    """"Thought for 12 s" (measured), "Thought for about 12 s" (estimated from the reply's
+    speed), or "Thought" when there is no figure."""
+    if seconds is None:
+        return "Thought"
+    if seconds < 1:
+        return "Thought for less than a second"
+    return f"Thought for {'about ' if estimated else ''}{round(seconds):,} s"
+
+
+def estimated_thought_seconds(record: MessageRecord) -> float | None:
+    """How long a stored reply thought: its generation time, shared out by characters between
+    thinking and answer (the time itself is not stored)."""
+    if not record.reasoning or not record.n_tokens or not record.tokens_per_s:
+        return None
+    share = len(record.reasoning) / (len(record.reasoning) + len(record.content))
+    return record.n_tokens / record.tokens_per_s * share
 
 
 @dataclass
@@ -37,15 +70,26 @@ class _Row:
     record: MessageRecord
     content: str
     status: str
+    reasoning: str = ""
     revision: int = 0
+    reasoning_revision: int = 0
     in_view: bool = True
     view_starts_here: bool = False
+    thinking_since: float | None = None  # when its thinking began streaming here
+    thought_seconds: float | None = None  # measured here, from the first thought to the answer
+
+
+def _row(record: MessageRecord) -> _Row:
+    return _Row(record, record.content, record.status, record.reasoning)
 
 
 class MessageListModel(QAbstractListModel):
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
         self._rows: list[_Row] = []
+        self._expanded: set[int] = set()  # messages whose thinking is shown
+        self._clock = clock
         self.chat_id: int | None = None
 
     def set_messages(
@@ -58,7 +102,7 @@ class MessageListModel(QAbstractListModel):
         if chat_id != self.chat_id or new_ids[: len(old_ids)] != old_ids:
             self.beginResetModel()
             self.chat_id = chat_id
-            self._rows = [_Row(m, m.content, m.status) for m in messages]
+            self._rows = [_row(m) for m in messages]
             self._mark_view(first_id, ())
             self.endResetModel()
             return
@@ -66,10 +110,13 @@ class MessageListModel(QAbstractListModel):
             if (row.content, row.status) != (record.content, record.status):
                 row.record, row.content, row.status = record, record.content, record.status
                 row.revision += 1
+            if row.reasoning != record.reasoning:
+                row.reasoning = record.reasoning
+                row.reasoning_revision += 1
             row.record = record
         if len(messages) > len(self._rows):
             self.beginInsertRows(QModelIndex(), len(self._rows), len(messages) - 1)
-            self._rows += [_Row(m, m.content, m.status) for m in messages[len(self._rows):]]
+            self._rows += [_row(m) for m in messages[len(self._rows):]]
             self.endInsertRows()
         self._mark_view(first_id, ())
         if self._rows:
@@ -96,10 +143,50 @@ class MessageListModel(QAbstractListModel):
         row = self.row_of(message_id)
         if row < 0:
             return
-        self._rows[row].content += text
-        self._rows[row].revision += 1
+        item = self._rows[row]
+        self._stop_thinking(item)
+        item.content += text
+        item.revision += 1
         index = self.index(row)
         self.dataChanged.emit(index, index)
+
+    def append_reasoning(self, chat_id: int, message_id: int, text: str) -> None:
+        """More of a streaming reply's thinking (it comes before the answer)."""
+        if chat_id != self.chat_id:
+            return
+        row = self.row_of(message_id)
+        if row < 0:
+            return
+        item = self._rows[row]
+        if item.thinking_since is None:
+            item.thinking_since = self._clock()
+        item.reasoning += text
+        item.reasoning_revision += 1
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def _stop_thinking(self, item: _Row) -> None:
+        if item.thinking_since is not None and item.thought_seconds is None:
+            item.thought_seconds = self._clock() - item.thinking_since
+
+    def toggle_reasoning(self, row: int) -> bool:
+        """Opens or closes the row's thinking; False when it has none."""
+        index = self.index(row)
+        if not index.isValid() or not self._rows[row].reasoning:
+            return False
+        return self.setData(index, self._rows[row].record.id not in self._expanded,
+                            MessageRole.ReasoningExpanded)
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != MessageRole.ReasoningExpanded or not index.isValid():
+            return False
+        message_id = self._rows[index.row()].record.id
+        if bool(value):
+            self._expanded.add(message_id)
+        else:
+            self._expanded.discard(message_id)
+        self.dataChanged.emit(index, index, [MessageRole.ReasoningExpanded])
+        return True
 
     def finish(self, chat_id: int, record: MessageRecord) -> None:
         if chat_id != self.chat_id:
@@ -108,13 +195,27 @@ class MessageListModel(QAbstractListModel):
         if row < 0:
             return
         item = self._rows[row]
+        self._stop_thinking(item)
         item.record, item.content, item.status = record, record.content, record.status
         item.revision += 1
+        if item.reasoning != record.reasoning:
+            item.reasoning = record.reasoning
+            item.reasoning_revision += 1
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
     def row_of(self, message_id: int) -> int:
         return next((i for i, row in enumerate(self._rows) if row.record.id == message_id), -1)
+
+    def reasoning_label(self, row: int) -> str:
+        item = self._rows[row]
+        if item.status == "streaming" and not item.content:
+            return THINKING_LABEL
+        if item.thought_seconds is not None:
+            return thought_label(item.thought_seconds)
+        if item.thinking_since is not None:  # the answer never came: it thought till the end
+            return thought_label(self._clock() - item.thinking_since)
+        return thought_label(estimated_thought_seconds(item.record), estimated=True)
 
     def message_at(self, row: int) -> tuple[MessageRecord, str] | None:
         """The record and its current text (which runs ahead of the record while streaming)."""
@@ -140,7 +241,12 @@ class MessageListModel(QAbstractListModel):
             return row.content
         if role == Qt.ItemDataRole.AccessibleTextRole:
             stopped = " (stopped)" if row.status == "stopped" else ""
-            return f"{SPEAKERS[row.record.role]}{stopped}: {row.content}"
+            thinking = ""
+            if row.reasoning:
+                opened = row.record.id in self._expanded
+                shown = f", shown: {row.reasoning}" if opened else ", hidden (Space shows it)"
+                thinking = f"{self.reasoning_label(index.row())}{shown}. "
+            return f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}"
         if role == MessageRole.Id:
             return row.record.id
         if role == MessageRole.Speaker:
@@ -153,6 +259,14 @@ class MessageListModel(QAbstractListModel):
             return row.view_starts_here
         if role == MessageRole.Revision:
             return row.revision
+        if role == MessageRole.Reasoning:
+            return row.reasoning
+        if role == MessageRole.ReasoningExpanded:
+            return row.record.id in self._expanded
+        if role == MessageRole.ReasoningLabel:
+            return self.reasoning_label(index.row()) if row.reasoning else ""
+        if role == MessageRole.ReasoningRevision:
+            return row.reasoning_revision
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -164,4 +278,8 @@ class MessageListModel(QAbstractListModel):
             MessageRole.InView: QByteArray(b"inView"),
             MessageRole.ViewStartsHere: QByteArray(b"viewStartsHere"),
             MessageRole.Revision: QByteArray(b"revision"),
+            MessageRole.Reasoning: QByteArray(b"reasoning"),
+            MessageRole.ReasoningExpanded: QByteArray(b"reasoningExpanded"),
+            MessageRole.ReasoningLabel: QByteArray(b"reasoningLabel"),
+            MessageRole.ReasoningRevision: QByteArray(b"reasoningRevision"),
         }

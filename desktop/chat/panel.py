@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -22,10 +23,11 @@ from PySide6.QtWidgets import (
 from desktop.chat.attachment_bar import AttachmentBar
 from desktop.chat.composer import Composer
 from desktop.chat.link_opener import confirm_and_open
-from desktop.chat.message_model import MessageListModel
+from desktop.chat.message_model import MessageListModel, MessageRole
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
+from engine.chat.reasoning import has_thinking_switch
 from engine.chat.repetition import finish_note
 from engine.chat.service import ContextView
 from engine.chat.store import ChatRecord, MessageRecord
@@ -33,9 +35,12 @@ from engine.chat.templates import continuation_note
 from engine.documents.reading import Document
 from engine.documents.summarize import SummaryOptions
 from engine.host.runtime import GenerationDone, LoadedModel
-from engine.settings import CONTEXT_POLICY_LABELS, ContextPolicy
+from engine.settings import CONTEXT_POLICY_LABELS, ChatSettings, ContextPolicy
 
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+THINK_TIP = ("Think before answering: the model reasons step by step first (slower, often "
+             "better). Its thinking is shown folded above the answer and is not sent back to "
+             "it. This chat keeps the choice.")
 
 
 def code_blocks(markdown: str) -> list[str]:
@@ -50,6 +55,7 @@ class ChatPanel(QWidget):
         self._client = client
         self.chat_id: int | None = None
         self._editing = False
+        self._chat_thinks = True  # the open chat's Think setting, as last shown
         self._drafts: dict[int, str] = {}  # unsent text of the chats not on screen
         # Messages sent while the model loads simply wait in the engine's queue.
         self._model_failed = False
@@ -93,6 +99,8 @@ class ChatPanel(QWidget):
                                         self.edit_last)
         self.stop_action = self._action("Stop", QKeySequence(Qt.Key.Key_Escape), self.stop)
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.thinking_action = self._action("Show or hide thinking", QKeySequence("Ctrl+T"),
+                                            self.toggle_thinking)
 
         actions = QHBoxLayout()
         for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
@@ -105,6 +113,16 @@ class ChatPanel(QWidget):
             button.setEnabled(action.isEnabled())
             actions.addWidget(button)
         actions.addStretch(1)
+        # Shown only for a model whose template has a thinking switch (Qwen3's).
+        self.think_button = QToolButton(self)
+        self.think_button.setText("Think")
+        self.think_button.setCheckable(True)
+        self.think_button.setChecked(True)
+        self.think_button.setAccessibleName("Think before answering")
+        self.think_button.setToolTip(THINK_TIP)
+        self.think_button.toggled.connect(self._think_toggled)
+        self.think_button.hide()
+        actions.addWidget(self.think_button)
         self.model_picker = ModelPicker(client, self)
         actions.addWidget(self.model_picker)
 
@@ -125,6 +143,7 @@ class ChatPanel(QWidget):
         client.contextChanged.connect(self._on_context)
         client.replyStarted.connect(self._on_reply_started)
         client.replyDelta.connect(self._on_delta)
+        client.reasoningDelta.connect(self._on_reasoning_delta)
         client.promptProgress.connect(self._on_prompt_progress)
         client.replyEnded.connect(self._on_reply_ended)
         client.replyFinished.connect(self._on_reply_finished)
@@ -264,6 +283,19 @@ class ChatPanel(QWidget):
         self.show_banner("Editing your last message — Enter resends it, Esc cancels.")
         self._update_state()
 
+    def toggle_thinking(self) -> None:
+        """Opens or closes the thinking of the chosen message, else of the last that has any."""
+        index = self.view.currentIndex()
+        if not (index.isValid() and self.view.toggle_reasoning(index)):
+            for row in range(self.messages.rowCount() - 1, -1, -1):
+                if self.view.toggle_reasoning(self.messages.index(row)):
+                    return
+
+    def _think_toggled(self, on: bool) -> None:
+        if self.chat_id is not None and on != self._chat_thinks:
+            self._chat_thinks = on
+            self._client.change_chat_settings(self.chat_id, {"thinking": on})
+
     def _current_text(self) -> str | None:
         index = self.view.currentIndex()
         row = index.row() if index.isValid() else self.messages.rowCount() - 1
@@ -294,14 +326,22 @@ class ChatPanel(QWidget):
         for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
                        self.edit_action):
             menu.addAction(action)
+        if index.isValid() and index.data(MessageRole.Reasoning):
+            opened = index.data(MessageRole.ReasoningExpanded)
+            toggle = menu.addAction("Hide thinking" if opened else "Show thinking")
+            toggle.setShortcut(self.thinking_action.shortcut())
+            toggle.triggered.connect(lambda: self.view.toggle_reasoning(index))
         menu.popup(self.view.viewport().mapToGlobal(position))
 
     def _on_chat_opened(self, chat: ChatRecord, messages: list[MessageRecord],
-                        _settings: object) -> None:
+                        settings: object) -> None:
         changed = chat.id != self.chat_id
         if changed and self.chat_id is not None:
             self._keep_draft(self.chat_id, self.composer.toPlainText())
         self.chat_id = chat.id
+        if isinstance(settings, ChatSettings):
+            self._chat_thinks = settings.thinking
+            self.think_button.setChecked(settings.thinking)
         self.messages.set_messages(chat.id, messages, chat.context_start_id)
         if changed:
             self._editing = False
@@ -335,6 +375,11 @@ class ChatPanel(QWidget):
         if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
             self.show_banner("")
         self.messages.append_delta(chat_id, message_id, text)
+
+    def _on_reasoning_delta(self, chat_id: int, message_id: int, text: str) -> None:
+        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+            self.show_banner("")
+        self.messages.append_reasoning(chat_id, message_id, text)
 
     def _on_reply_ended(self, chat_id: int, reply: MessageRecord | None) -> None:
         if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
@@ -409,6 +454,8 @@ class ChatPanel(QWidget):
 
     def _on_model_ready(self, model: object = None, *_args: object) -> None:
         self._model_failed = False
+        self.think_button.setVisible(
+            isinstance(model, LoadedModel) and has_thinking_switch(model.template.source))
         note = ""
         if isinstance(model, LoadedModel) and model.template.continuation:
             note = continuation_note(model.name, model.template,

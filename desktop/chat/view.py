@@ -3,11 +3,16 @@
 Each message is laid out once per change into a cached QTextDocument; while a reply streams,
 only that one document is rebuilt (at the worker's ~50 ms cadence), never the whole chat.
 The document never loads resources, so a model's Markdown cannot make the app fetch anything.
+
+A reply with thinking has a line above its answer, "▸ Thinking…" while it thinks and "▸ Thought
+for 12 s" after; a click on it (or Space or Enter on the message) opens the thinking, muted and
+indented, and closes it again. Whether it is open is the model's data, not the view's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -27,6 +32,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPalette,
@@ -50,8 +56,11 @@ _Index = QModelIndex | QPersistentModelIndex
 
 PADDING = 10
 GAP = 6
+INDENT = 14  # of an open thinking section, right of its bar
 EMPTY_CHAT_NOTE = "Ask anything. The model runs on this computer; nothing leaves it."
 VIEW_START_NOTE = "The model's view begins here: messages above are outside its context window."
+SHOW_THINKING = "Show the model's thinking (click, or Space)"
+HIDE_THINKING = "Hide the model's thinking (click, or Space)"
 
 
 class InertTextDocument(QTextDocument):
@@ -111,27 +120,79 @@ def _style_code_blocks(document: QTextDocument, palette: QPalette) -> None:
         block = block.next()
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where a message's parts go, in view coordinates."""
+
+    bubble: QRect
+    header: QRect
+    toggle: QRect | None  # the "Thought for 12 s" line, None without thinking
+    reasoning: QTextDocument | None  # the open thinking, None while closed
+    reasoning_at: QPoint
+    answer: QTextDocument | None  # None while a reply has only thought so far
+    answer_at: QPoint
+
+
 class MessageDelegate(QStyledItemDelegate):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cache: dict[int, tuple[int, int, QTextDocument]] = {}
+        self._reasoning_cache: dict[int, tuple[int, int, QTextDocument]] = {}
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._reasoning_cache.clear()
 
-    def _document(self, index: _Index, option: QStyleOptionViewItem) -> QTextDocument:
+    def _document(self, index: _Index, option: QStyleOptionViewItem) -> QTextDocument | None:
         message_id = int(index.data(MessageRole.Id))
         revision = int(index.data(MessageRole.Revision))
         width = self._text_width(option)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        if not text and index.data(MessageRole.Reasoning):
+            return None  # only thinking so far: its line says so
         cached = self._cache.get(message_id)
         if cached and cached[0] == revision and cached[1] == width:
             return cached[2]
-        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         if not text and index.data(MessageRole.Status) == "streaming":
             text = "…"
         document = render_markdown(text, option.font, width, option.palette)
         self._cache[message_id] = (revision, width, document)
         return document
+
+    def _reasoning_document(self, index: _Index,
+                            option: QStyleOptionViewItem) -> QTextDocument | None:
+        if not index.data(MessageRole.Reasoning) or not index.data(MessageRole.ReasoningExpanded):
+            return None
+        message_id = int(index.data(MessageRole.Id))
+        revision = int(index.data(MessageRole.ReasoningRevision))
+        width = self._text_width(option) - INDENT
+        cached = self._reasoning_cache.get(message_id)
+        if cached and cached[0] == revision and cached[1] == width:
+            return cached[2]
+        document = render_markdown(str(index.data(MessageRole.Reasoning)), option.font, width,
+                                   option.palette)
+        self._reasoning_cache[message_id] = (revision, width, document)
+        return document
+
+    def _layout(self, index: _Index, option: QStyleOptionViewItem) -> _Layout:
+        bubble = self._bubble(index, option)
+        header = self._header(bubble, option)
+        y = header.bottom()
+        toggle, reasoning = None, None
+        reasoning_at = QPoint(header.x() + INDENT, y)
+        if index.data(MessageRole.Reasoning):
+            toggle = QRect(header.x(), y, header.width(), self._toggle_height(option))
+            y += toggle.height()
+            reasoning = self._reasoning_document(index, option)
+            reasoning_at = QPoint(header.x() + INDENT, y)
+            if reasoning is not None:
+                y += int(reasoning.size().height()) + 2 * GAP
+        return _Layout(bubble, header, toggle, reasoning, reasoning_at,
+                       self._document(index, option), QPoint(header.x(), y))
+
+    @staticmethod
+    def _toggle_height(option: QStyleOptionViewItem) -> int:
+        return option.fontMetrics.height() + GAP
 
     @staticmethod
     def _text_width(option: QStyleOptionViewItem) -> int:
@@ -147,11 +208,10 @@ class MessageDelegate(QStyledItemDelegate):
         return option.fontMetrics.height() * 2 + GAP
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        document = self._document(index, option)
-        height = (
-            self._note_height(index, option) + self._header_height(option)
-            + int(document.size().height()) + 3 * PADDING
-        )
+        layout = self._layout(index, option)
+        # Only thinking so far: the bubble ends below its line, without the line's gap.
+        answer = int(layout.answer.size().height()) if layout.answer is not None else -GAP
+        height = layout.answer_at.y() - option.rect.y() + answer + 2 * PADDING + 1
         return QSize(option.rect.width(), height)
 
     def _bubble(self, index: _Index, option: QStyleOptionViewItem) -> QRect:
@@ -165,9 +225,18 @@ class MessageDelegate(QStyledItemDelegate):
 
     def link_at(self, index: _Index, option: QStyleOptionViewItem, point: QPoint) -> str:
         """The link target under `point` (view coordinates), or "" where there is none."""
-        header = self._header(self._bubble(index, option), option)
-        inside = QPointF(point - QPoint(header.x(), header.bottom()))
-        return self._document(index, option).documentLayout().anchorAt(inside)
+        layout = self._layout(index, option)
+        for document, origin in ((layout.reasoning, layout.reasoning_at),
+                                 (layout.answer, layout.answer_at)):
+            if document is not None and point.y() >= origin.y():
+                link = document.documentLayout().anchorAt(QPointF(point - origin))
+                if link:
+                    return link
+        return ""
+
+    def thinking_line(self, index: _Index, option: QStyleOptionViewItem) -> QRect | None:
+        """Where the line that opens and closes the thinking is (view coordinates)."""
+        return self._layout(index, option).toggle
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         painter.save()
@@ -203,12 +272,35 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(header, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          SPEAKERS.get(speaker, speaker) + suffix.get(str(status), ""))
 
-        document = self._document(index, option)
-        painter.translate(header.x(), header.bottom())
-        context = QAbstractTextDocumentLayout.PaintContext()
-        context.palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.Text))
-        document.documentLayout().draw(painter, context)
+        layout = self._layout(index, option)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        if layout.toggle is not None:
+            self._paint_toggle(painter, layout.toggle, index, option, muted)
+        if layout.reasoning is not None:
+            bar_x = layout.header.x() + INDENT // 3
+            height = int(layout.reasoning.size().height())
+            painter.setPen(palette.color(QPalette.ColorRole.Mid))
+            painter.drawLine(bar_x, layout.reasoning_at.y(), bar_x,
+                             layout.reasoning_at.y() + height)
+            _draw_document(painter, layout.reasoning, layout.reasoning_at, muted)
+        if layout.answer is not None:
+            _draw_document(painter, layout.answer, layout.answer_at,
+                           palette.color(QPalette.ColorRole.Text))
         painter.restore()
+
+    @staticmethod
+    def _paint_toggle(painter: QPainter, rect: QRect, index: _Index,
+                      option: QStyleOptionViewItem, color: QColor) -> None:
+        """"▸ Thought for 12 s", closed; "▾ ..." open."""
+        opened = bool(index.data(MessageRole.ReasoningExpanded))
+        font = QFont(option.font)
+        font.setItalic(True)
+        painter.setFont(font)
+        painter.setPen(color)
+        arrow = "▾" if opened else "▸"
+        painter.drawText(rect.adjusted(0, 0, 0, -GAP),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         f"{arrow} {index.data(MessageRole.ReasoningLabel)}")
 
     @staticmethod
     def _paint_view_start(painter: QPainter, rect: QRect, palette: QPalette) -> None:
@@ -219,6 +311,16 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(rect.adjusted(PADDING, rect.height() // 3, -PADDING, 0),
                          int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
                          VIEW_START_NOTE)
+
+
+def _draw_document(painter: QPainter, document: QTextDocument, at: QPoint,
+                   color: QColor) -> None:
+    painter.save()
+    painter.translate(at)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.palette.setColor(QPalette.ColorRole.Text, color)
+    document.documentLayout().draw(painter, context)
+    painter.restore()
 
 
 class ChatView(QListView):
@@ -266,28 +368,71 @@ class ChatView(QListView):
         # A streaming message grows: item heights must be asked again.
         self.scheduleDelayedItemsLayout()
 
+    def _option_for(self, index: QModelIndex) -> QStyleOptionViewItem:
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = self.visualRect(index)
+        return option
+
     def link_at(self, point: QPoint) -> str:
         index = self.indexAt(point)
         if not index.isValid():
             return ""
-        option = QStyleOptionViewItem()
-        self.initViewItemOption(option)
-        option.rect = self.visualRect(index)
-        return self.message_delegate.link_at(index, option, point)
+        return self.message_delegate.link_at(index, self._option_for(index), point)
+
+    def thinking_line(self, index: QModelIndex) -> QRect | None:
+        """Where a message's "Thought for 12 s" line is, None if it has no thinking."""
+        return self.message_delegate.thinking_line(index, self._option_for(index))
+
+    def toggle_at(self, point: QPoint) -> QModelIndex | None:
+        """The message whose thinking line is under `point`, if any."""
+        index = self.indexAt(point)
+        line = self.thinking_line(index) if index.isValid() else None
+        return index if line is not None and line.contains(point) else None
+
+    def toggle_reasoning(self, index: QModelIndex) -> bool:
+        """Opens or closes a message's thinking; False when it has none."""
+        model = self.model()
+        if model is None or not index.isValid() or not index.data(MessageRole.Reasoning):
+            return False
+        opened = bool(index.data(MessageRole.ReasoningExpanded))
+        return model.setData(index, not opened, MessageRole.ReasoningExpanded)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
-        link = self.link_at(event.position().toPoint())
+        point = event.position().toPoint()
+        toggle = self.toggle_at(point)
+        link = "" if toggle is not None else self.link_at(point)
         self.viewport().setCursor(
-            Qt.CursorShape.PointingHandCursor if link else Qt.CursorShape.ArrowCursor
+            Qt.CursorShape.PointingHandCursor if link or toggle is not None
+            else Qt.CursorShape.ArrowCursor
         )
-        self.viewport().setToolTip(link)
+        if toggle is not None:
+            opened = toggle.data(MessageRole.ReasoningExpanded)
+            self.viewport().setToolTip(HIDE_THINKING if opened else SHOW_THINKING)
+        else:
+            self.viewport().setToolTip(link)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
-        link = self.link_at(event.position().toPoint())
-        if link and event.button() == Qt.MouseButton.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = event.position().toPoint()
+        toggle = self.toggle_at(point)
+        if toggle is not None:
+            self.toggle_reasoning(toggle)
+            return
+        link = self.link_at(point)
+        if link:
             self.linkClicked.emit(QUrl(link))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Space or Enter on a message opens or closes its thinking."""
+        opens = event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if opens and not event.modifiers() and self.toggle_reasoning(self.currentIndex()):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)

@@ -77,8 +77,10 @@ class _ChatSettingsEditor(QWidget):
 
         for widget in (prompt_label, self.prompt, policy_label, self.policy, sampling_group):
             layout.addWidget(widget)
+        self._shown = ChatSettings()  # what is edited here, with what is not (Think)
 
     def set_settings(self, settings: ChatSettings) -> None:
+        self._shown = settings
         self.prompt.setPlainText(settings.system_prompt)
         self.policy.setCurrentIndex(self.policy.findData(settings.context_policy.value))
         self.sampling.set_values(dataclasses.asdict(settings.sampling))
@@ -88,7 +90,8 @@ class _ChatSettingsEditor(QWidget):
         values, errors = self.sampling.values()
         if errors:
             return None
-        return ChatSettings(
+        return dataclasses.replace(
+            self._shown,
             system_prompt=self.prompt.toPlainText(),
             sampling=sampling_from_dict(values),
             context_policy=ContextPolicy(self.policy.currentData()),
