@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from engine import kill_points
 from engine.errors import HearthError, SettingsError
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def save_settings_file(path: Path, text: str, what: str) -> None:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
+            kill_points.reached("settings-written")  # tests only: HEARTH_KILL_AT
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -10,6 +10,7 @@
   a test that did not run.
 - No leaked threads: a thread (Python's or a QThread) that a test started and that still runs
   after its teardown fails the test, saying where it was started.
+- Notes: what a passing test records with `record_property("note", ...)` is shown at the end.
 """
 
 from __future__ import annotations
@@ -241,3 +242,22 @@ def _name(thread: object) -> str:
     with suppress(RuntimeError):
         return f"QThread {thread.objectName()!r} ({type(thread).__name__})"  # type: ignore[attr-defined]
     return "a QThread"
+
+
+# Notes a test leaves for the reader with `record_property("note", text)`, printed at the end of
+# the run even when it passes (from pytest-xdist's workers too): the kill tests say there where
+# their random kills landed.
+_notes: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _notes.extend(f"{report.nodeid}: {value}"
+                      for name, value in report.user_properties if name == "note")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _notes:
+        terminalreporter.section("notes from the tests")
+        for note in _notes:
+            terminalreporter.line(note)

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from engine import kill_points
 from engine.errors import StoreError
 
 
@@ -288,6 +289,7 @@ def apply_migrations(
                         f"upgrading it (step “{migration.name}”) would leave row {row} of "
                         f"{table} pointing to a missing row of {parent}; nothing was changed"
                     )
+                kill_points.reached("migration")  # tests only: HEARTH_KILL_AT=migration:<n>
                 conn.execute(f"PRAGMA user_version = {version + 1}")
                 conn.execute("COMMIT")
             except BaseException:

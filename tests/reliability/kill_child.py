@@ -11,7 +11,7 @@ Either dies by the test's SIGKILL at a random moment, or by its own at a planned
 `kill_at` (HEARTH_KILL_AT, engine/kill_points.py) it kills itself the n-th time it reaches that
 point. Besides the engine's own points ("migration", "settings-written"), each report names one,
 reached just after the report is written: "send-started" and "regenerate-started" (a turn began,
-nothing of its reply saved), "send-saved" and "regenerate-saved" (part of the reply committed),
+nothing of its reply saved), "send-saved" and "regenerate-saved" (some of its text committed),
 "turn-ended"; and two while it starts: "store-opened" (the model not loaded yet) and
 "model-loaded" (not ready yet).
 
@@ -101,8 +101,10 @@ def run(folder: str, report: str, run_number: int, kill_at: str | None = None) -
         os.write(out, (json.dumps(event) + "\n").encode())  # one write: whole lines only
         if "started" in event:
             turn_kind[0] = event["kind"]
-        if "started" in event or "saved" in event:
-            kill_points.reached(f"{turn_kind[0]}-{'started' if 'started' in event else 'saved'}")
+        if "started" in event:
+            kill_points.reached(f"{turn_kind[0]}-started")
+        elif "saved" in event and event["content"]:  # some of the reply's text is committed
+            kill_points.reached(f"{turn_kind[0]}-saved")
         elif "ended" in event:
             kill_points.reached("turn-ended")
 

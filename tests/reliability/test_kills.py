@@ -1,9 +1,15 @@
-"""SIGKILL at random moments while chatting and saving settings: nothing reported saved is lost.
+"""SIGKILL while chatting and saving settings, and while a new database is made: nothing
+reported saved is lost.
 
 A child process (kill_child.py) chats on the real model with a real SQLite file and saves
-settings.json in a loop, reporting each fact after it is on disk; it is killed 40 times at
-seeded random moments, 8 of them while it starts (opening the database, loading the model),
-and 10 more times while it creates a new database (its migrations).
+settings.json in a loop, reporting each fact after it is on disk. Two layers of kills:
+- planned: the child kills itself at each named moment that matters (HEARTH_KILL_AT,
+  engine/kill_points.py), so every one is hit whatever the machine's speed, and the test checks
+  the kill landed there: while it starts (database open, model loaded), before a reply's first
+  save and after it (sending and regenerating), between turns, in the middle of a settings save,
+  and inside each migration of a new database;
+- random: 40 kills at seeded random moments, 8 of them while it starts, and 10 more while it
+  creates a new database; they find what no plan foresaw, and report where they landed.
 After each kill, as the app would on its next start: the database passes `PRAGMA
 integrity_check` and FTS5's own check, every message reported finished is there unchanged, the
 reply in flight is kept as far as it was saved (a regeneration in flight leaves the previous
@@ -28,10 +34,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
+from engine import kill_points
 from engine.chat.migrations import MIGRATIONS
 from engine.chat.store import ChatStore, MessageRecord
 from engine.config import load_config
@@ -44,6 +51,21 @@ MIGRATION_KILLS = 10
 MIGRATION_S = 0.06  # making a new database takes ~30 ms here
 AFTER_READY_S = 2.5  # the other runs die within this long of their chat starting
 READY_TIMEOUT_S = 120.0
+# Each planned kill: where the child kills itself, and where that must leave it (see `where`).
+PLANNED_KILLS = [
+    ("store-opened:1", "starting"),
+    ("model-loaded:1", "starting"),
+    ("send-started:1", "reply before a save"),
+    ("send-saved:1", "reply with saved text"),
+    ("turn-ended:1", "between turns"),
+    ("regenerate-started:1", "regenerating"),
+    ("regenerate-saved:1", "regenerating"),
+    ("settings-written:3", "settings save"),
+]
+
+
+class RecordProperty(Protocol):
+    def __call__(self, name: str, value: object) -> None: ...
 
 
 @dataclass
@@ -90,7 +112,7 @@ def replay(events: list[dict[str, Any]], ledger: Ledger) -> Flight:
             )
             flight.turn, flight.saved = event, None
         elif "saved" in event:
-            flight.saved = event["content"]
+            flight.saved = event["content"] or None  # an empty reply is not kept: no text yet
         elif "ended" in event:
             assert flight.turn is not None
             if event["replaced"] and flight.turn["replacing"] is not None:
@@ -185,8 +207,74 @@ def wait_until_ready(report: Path, child: multiprocessing.process.BaseProcess) -
         child.join(0.01)
 
 
-def test_forty_kills_while_chatting_and_saving_settings_lose_nothing(
+def killed_by_itself(child: multiprocessing.process.BaseProcess, plan: str) -> None:
+    """Waits for a child to die at its planned point: by its own SIGKILL, and nothing else."""
+    child.join(READY_TIMEOUT_S)
+    assert not child.is_alive(), f"the child never reached {plan} in {READY_TIMEOUT_S:.0f} s"
+    assert child.exitcode == -signal.SIGKILL, (
+        f"the child ended otherwise than by its kill at {plan} (exit code {child.exitcode})")
+
+
+def stop(child: multiprocessing.process.BaseProcess) -> None:
+    if child.is_alive():
+        child.kill()
+        child.join()
+    child.close()
+
+
+def test_a_kill_at_each_planned_moment_loses_nothing(
     forkserver: ForkServerContext, tmp_path: Path
+) -> None:
+    ledger = Ledger()
+    for run, (plan, moment) in enumerate(PLANNED_KILLS):
+        report = tmp_path / f"report-{run}.jsonl"
+        child = forkserver.Process(target=kill_child.run,
+                                   args=(str(tmp_path), str(report), run, plan))
+        child.start()
+        try:
+            killed_by_itself(child, plan)
+        finally:
+            stop(child)
+        flight = replay(read_report(report), ledger)
+        landed = where(flight)
+        try:
+            assert moment in landed, f"the kill landed {landed}, not {moment}"
+            check_database(tmp_path / "hearth.sqlite3", ledger, flight)
+            check_settings(tmp_path, ledger, flight)
+        except AssertionError as error:
+            raise AssertionError(f"{kill_points.VARIABLE}={plan}: {error}") from None
+
+
+def test_a_kill_inside_each_migration_leaves_the_version_before_it(
+    forkserver: ForkServerContext, tmp_path: Path
+) -> None:
+    for number in range(1, len(MIGRATIONS) + 1):
+        plan = f"migration:{number}"
+        db, report = tmp_path / f"new-{number}.sqlite3", tmp_path / f"new-{number}.jsonl"
+        child = forkserver.Process(target=kill_child.make_database,
+                                   args=(str(db), str(report), plan))
+        child.start()
+        try:
+            killed_by_itself(child, plan)
+        finally:
+            stop(child)
+        conn = sqlite3.connect(db)  # recovers the hot journal: the migration is undone
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == number - 1, plan
+        finally:
+            conn.close()
+        store = ChatStore(db)  # the next start applies it again, and the rest
+        try:
+            assert store.schema_version == len(MIGRATIONS)
+            store.add_message(store.create_chat().id, "user", "still works")
+        finally:
+            store.close()
+
+
+@pytest.mark.timeout(600)  # a minute on a quiet 2-core machine, several on a busy one
+def test_forty_kills_while_chatting_and_saving_settings_lose_nothing(
+    forkserver: ForkServerContext, tmp_path: Path, record_property: RecordProperty
 ) -> None:
     rng = random.Random(KILL_SEED)
     ledger, landed = Ledger(), Counter[str]()
@@ -218,14 +306,12 @@ def test_forty_kills_while_chatting_and_saving_settings_lose_nothing(
         except AssertionError as error:
             raise AssertionError(f"{context}: {error}") from None
         landed.update(where(flight))
-    print(f"\nkills by moment (seed {KILL_SEED}): {dict(landed)}")
-    # The moments that matter were all hit, so a green run means they were tested.
-    for moment in ("starting", "regenerating", "reply with saved text", "settings save"):
-        assert landed[moment] > 0, f"no kill landed while {moment}: {dict(landed)}"
+    # The planned kills hit every moment that matters; this says where chance took these.
+    record_property("note", f"random kills by moment (seed {KILL_SEED}): {dict(landed)}")
 
 
 def test_ten_kills_while_a_new_database_is_made_leave_one_that_opens(
-    forkserver: ForkServerContext, tmp_path: Path
+    forkserver: ForkServerContext, tmp_path: Path, record_property: RecordProperty
 ) -> None:
     rng = random.Random(KILL_SEED + 1)
     stages = Counter[int]()
@@ -263,4 +349,5 @@ def test_ten_kills_while_a_new_database_is_made_leave_one_that_opens(
             store.add_message(store.create_chat().id, "user", "still works")
         finally:
             store.close()
-    print(f"\nschema versions the kills left (seed {KILL_SEED + 1}): {dict(stages)}")
+    record_property("note", f"schema versions the random migration kills left "
+                            f"(seed {KILL_SEED + 1}): {dict(stages)}")
