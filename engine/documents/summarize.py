@@ -53,11 +53,16 @@ GUESSED_PROMPT_RATE, GUESSED_GENERATION_RATE = 200.0, 20.0
 _BOUNDARIES = (
     re.compile(r"\n\n+"),  # paragraphs
     re.compile(r"\n"),  # lines
-    re.compile(r"(?<=[.!?…。！？])[\"'”’)\]]*\s+"),  # sentences
+    # Sentences: after . ! ? … only where a space follows (so "3.5" stays whole); Chinese and
+    # Japanese put no space after 。！？, so those (and ；, the half-width ｡, with any closing
+    # quotes or brackets) end one where they stand.
+    re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|[。！？；｡][。！？；｡!?…]*[\"'”’)\]」』）】〕》〉]*\s*"),
     re.compile(r"\s+"),  # words
 )
 
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*(?=\s|$)")
+_SENTENCE_END = re.compile(
+    r"[.!?…][\"'”’)\]]*(?=\s|$)|[。！？｡][。！？｡!?…]*[\"'”’)\]」』）】〕》〉]*"
+)
 
 
 class SummaryForm(StrEnum):

@@ -95,6 +95,34 @@ def test_a_line_longer_than_a_part_is_cut_at_sentences_then_words(runtime: Runti
     assert all(piece.text.rstrip().endswith((".", "!", "?")) for piece in sentence_pieces)
 
 
+CHINESE = ("北京是中国的首都。它有三千多年的历史！你去过故宫吗？"
+           "长城很长；每年都有很多游客。“真的吗？！”他问。")
+CHINESE_SENTENCES = ["北京是中国的首都。", "它有三千多年的历史！", "你去过故宫吗？",
+                     "长城很长；", "每年都有很多游客。", "“真的吗？！”", "他问。"]
+
+
+def test_a_chinese_document_splits_into_sentences_keeping_every_character() -> None:
+    # No space follows 。！？ in Chinese: each still ends a sentence (a closing quote with it).
+    pieces = list(split_pieces(CHINESE, 12, len))
+    assert [piece.text for piece in pieces] == CHINESE_SENTENCES
+    assert "".join(piece.text for piece in pieces) == CHINESE
+    assert all(piece.tokens == len(piece.text) <= 12 for piece in pieces)
+    assert list(split_pieces(CHINESE, len(CHINESE), len)) == [Piece(CHINESE, len(CHINESE))]
+
+
+def test_japanese_and_mixed_text_split_at_sentences(runtime: Runtime) -> None:
+    japanese = "東京都の天気は晴れです。明日は雨が降るでしょう！「本当？」と彼は言った。" * 6
+    pieces = list(split_pieces(japanese, 24, runtime.count_tokens))
+    assert "".join(piece.text for piece in pieces) == japanese
+    assert len(pieces) == 4 * 6 and all(piece.tokens <= 24 for piece in pieces)
+    assert all(piece.text.endswith(("。", "！", "」", "？")) for piece in pieces)
+    mixed = "Version 3.5 is out. 新版本发布了。 It is faster!"
+    assert [piece.text for piece in split_pieces(mixed, 8, len)][:3] == [
+        "Version ", "3.5 ", "is "]  # no sentence fits 8: cut at words, "3.5" whole
+    assert [piece.text for piece in split_pieces(mixed, 20, len)] == [
+        "Version 3.5 is out. ", "新版本发布了。 ", "It is faster!"]
+
+
 def test_parts_are_balanced_rather_than_a_short_last_one() -> None:
     pieces = [Piece(f"{index} ", 10) for index in range(25)]  # 250 tokens, 100 a part
     parts = pack(pieces, 100)
