@@ -53,7 +53,10 @@ def thought_label(seconds: float | None, estimated: bool = False) -> str:
         return "Thought"
     if seconds < 1:
         return "Thought for less than a second"
-    return f"Thought for {'about ' if estimated else ''}{round(seconds):,} s"
+    about = "about " if estimated else ""
+    if seconds < 90:
+        return f"Thought for {about}{round(seconds)} s"
+    return f"Thought for {about}{round(seconds / 60)} min"
 
 
 def estimated_thought_seconds(record: MessageRecord) -> float | None:

@@ -98,10 +98,6 @@ class ReasoningSplitter:
         """The reply is inside its reasoning now."""
         return self._state in (_State.THINK, _State.BARE_THINK, _State.CHANNEL_REASONING)
 
-    @property
-    def had_reasoning(self) -> bool:
-        return bool(self.reasoning) or self._state not in (_State.START, _State.ANSWER)
-
     def feed(self, text: str) -> list[ReasoningPart]:
         self._buffer += text
         out: list[ReasoningPart] = []

@@ -7,6 +7,7 @@ stream events) and from a copy of the bundled model whose template opens the blo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +16,14 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.chat.message_model import THINKING_LABEL, MessageRole
+from desktop.chat.message_model import (
+    THINKING_LABEL,
+    MessageListModel,
+    MessageRole,
+    thought_label,
+)
 from desktop.chat.panel import ChatPanel
+from engine.chat.store import MessageRecord
 from engine.settings import ChatSettings
 from tests.desktop.conftest import LOAD_TIMEOUT_MS, WindowFactory
 from tests.desktop.test_remote_engines import window_with_remote_models
@@ -152,3 +159,28 @@ def test_the_think_switch_shows_for_a_model_that_has_one_and_each_chat_keeps_it(
 def thinks(args: tuple[object, ...]) -> bool:
     settings = args[2]
     return not isinstance(settings, ChatSettings) or settings.thinking
+
+
+def test_how_long_a_reply_thought_is_measured_as_it_streams_and_estimated_when_stored(
+    qapp: object
+) -> None:
+    now = [100.0]
+    model = MessageListModel(clock=lambda: now[0])
+    reply = MessageRecord(2, 1, "assistant", "", 0.0, "streaming", None, None)
+    model.set_messages(1, [reply])
+    model.append_reasoning(1, 2, THOUGHT)
+    assert model.index(0).data(MessageRole.ReasoningLabel) == THINKING_LABEL
+    now[0] = 112.4
+    model.append_delta(1, 2, ANSWER)
+    assert model.index(0).data(MessageRole.ReasoningLabel) == "Thought for 12 s"
+    now[0] = 130.0  # the answer took longer: the thinking time stays
+    model.finish(1, dataclasses.replace(reply, content=ANSWER, reasoning=THOUGHT, status="done"))
+    assert model.index(0).data(MessageRole.ReasoningLabel) == "Thought for 12 s"
+
+    # Opened again later: the reply's speed and the share of its text that was thinking.
+    stored = dataclasses.replace(reply, id=3, content="x" * 300, reasoning="y" * 600,
+                                 status="done", n_tokens=300, tokens_per_s=10.0)
+    model.set_messages(2, [stored])
+    assert model.index(0).data(MessageRole.ReasoningLabel) == "Thought for about 20 s"
+    assert thought_label(4000.0) == "Thought for 67 min"
+    assert thought_label(None) == "Thought"
