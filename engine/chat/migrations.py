@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from engine import kill_points
+from engine.chat import search_text
 from engine.errors import StoreError
 
 
@@ -234,11 +235,90 @@ _MESSAGE_TREE = _statements(
     """,
 )
 
+_CJK_SEARCH_STATEMENTS = _statements(
+    # The index is fed each text through hearth_search_text (engine/chat/search_text.py), which
+    # sets every Chinese, Japanese and Korean character apart as a token of its own, so a search
+    # for 北京 finds 北京是中国的首都; text without them is fed as it is. The views hold what
+    # the index is made of, so 'rebuild', 'integrity-check' and snippets read what the triggers
+    # index; the triggers delete by the same function of the old text.
+    "DROP TRIGGER messages_fts_insert",
+    "DROP TRIGGER messages_fts_delete",
+    "DROP TRIGGER messages_fts_update",
+    "DROP VIEW indexed_messages",
+    """
+    CREATE VIEW indexed_messages AS
+    SELECT id, hearth_search_text(content) AS content FROM messages WHERE status != 'streaming'
+    """,
+    """
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+    WHEN new.status != 'streaming' BEGIN
+        INSERT INTO messages_fts(rowid, content)
+            VALUES (new.id, hearth_search_text(new.content));
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN old.status != 'streaming' BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+            VALUES ('delete', old.id, hearth_search_text(old.content));
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content)
+            SELECT 'delete', old.id, hearth_search_text(old.content)
+            WHERE old.status != 'streaming';
+        INSERT INTO messages_fts(rowid, content)
+            SELECT new.id, hearth_search_text(new.content) WHERE new.status != 'streaming';
+    END
+    """,
+    # 'rebuild' empties the index and reads the view again: every message, as now fed.
+    "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
+    # Titles: the index read the chats table itself; it reads a view of it now.
+    "DROP TRIGGER chats_fts_insert",
+    "DROP TRIGGER chats_fts_delete",
+    "DROP TRIGGER chats_fts_update",
+    "DROP TABLE chats_fts",
+    "CREATE VIEW indexed_chats AS SELECT id, hearth_search_text(title) AS title FROM chats",
+    """
+    CREATE VIRTUAL TABLE chats_fts USING fts5(
+        title, content='indexed_chats', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER chats_fts_insert AFTER INSERT ON chats BEGIN
+        INSERT INTO chats_fts(rowid, title) VALUES (new.id, hearth_search_text(new.title));
+    END
+    """,
+    """
+    CREATE TRIGGER chats_fts_delete AFTER DELETE ON chats BEGIN
+        INSERT INTO chats_fts(chats_fts, rowid, title)
+            VALUES ('delete', old.id, hearth_search_text(old.title));
+    END
+    """,
+    """
+    CREATE TRIGGER chats_fts_update AFTER UPDATE OF title ON chats BEGIN
+        INSERT INTO chats_fts(chats_fts, rowid, title)
+            VALUES ('delete', old.id, hearth_search_text(old.title));
+        INSERT INTO chats_fts(rowid, title) VALUES (new.id, hearth_search_text(new.title));
+    END
+    """,
+    "INSERT INTO chats_fts(chats_fts) VALUES ('rebuild')",
+)
+
+
+def _cjk_search(conn: sqlite3.Connection) -> None:
+    search_text.register(conn)  # the connection may be anyone's; the store registers it too
+    _CJK_SEARCH_STATEMENTS(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("chats and messages", _CHATS_AND_MESSAGES),
     Migration("full-text search", _FULL_TEXT_SEARCH),
     Migration("document attachments", _DOCUMENT_ATTACHMENTS),
     Migration("message tree, models, reasoning and citations", _MESSAGE_TREE),
+    Migration("search in Chinese, Japanese and Korean", _cjk_search),
 )
 
 

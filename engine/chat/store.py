@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from engine.chat import search_text
 from engine.chat.migrations import apply_migrations, schema_version
 from engine.errors import DiskFullError, StoreError
 
@@ -110,13 +111,8 @@ def _storable(text: str) -> str:
 
 
 def _fts_query(text: str) -> str | None:
-    # Every term becomes an FTS5 string, so operators and punctuation typed by the user are
-    # searched for rather than parsed; the last term is a prefix so results follow typing.
-    terms = _storable(text).replace("\x00", " ").split()
-    if not terms:
-        return None
-    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
-    return " ".join(quoted) + "*"
+    # Chinese and Japanese terms become phrases of their characters, as the index holds them.
+    return search_text.fts_query(_storable(text).replace("\x00", " ").split())
 
 
 def _is_disk_full(exc: sqlite3.Error) -> bool:
@@ -173,6 +169,10 @@ class ChatStore:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            # The search index's view and triggers call it. A schema of its own is trusted even
+            # where SQLite was built to trust none, which would refuse the function there.
+            search_text.register(self._conn)
+            self._conn.execute("PRAGMA trusted_schema = ON")
             foreign = (
                 schema_version(self._conn) == 0
                 and self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
@@ -596,7 +596,8 @@ class ChatStore:
                 chat_id=row[0],
                 message_id=row[1],
                 chat_title=row[2],
-                snippet=" ".join(row[3].split()),  # snippets may span lines
+                # Snippets may span lines; they show the text without the index's separators.
+                snippet=" ".join(search_text.shown(row[3]).split()),
             )
             for row in ordered[:limit]
         ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.chat import search_text
 from engine.chat.migrations import MIGRATIONS, Migration, apply_migrations
 from engine.chat.store import ChatStore, default_title
 from engine.errors import DiskFullError, StoreError
@@ -514,6 +515,136 @@ def test_deleted_chats_are_not_searched(store: ChatStore) -> None:
     assert len(store.search("quokka")) == 1
 
 
+def test_search_finds_chinese_japanese_and_korean_inside_sentences(store: ChatStore) -> None:
+    chat = store.create_chat("北京旅行")
+    beijing = store.add_message(chat.id, "user", "北京是中国的首都。")
+    tokyo = store.add_message(chat.id, "assistant", "東京都の天気は晴れです。")
+    mixed = store.add_message(chat.id, "user", "Python很好用，我每天用Python写代码")
+    seoul = store.add_message(chat.id, "assistant", "서울은 한국의 수도입니다")
+
+    def found(query: str) -> list[int]:
+        return [hit.message_id for hit in store.search(query)]
+
+    assert found("北京") == [beijing.id]
+    assert found("首都") == [beijing.id]  # the end of a run of Han characters
+    assert found("東京都") == [tokyo.id]
+    assert found("東京都の天気") == [tokyo.id]
+    assert found("天気は晴れ") == [tokyo.id]
+    assert found("京") == [beijing.id, tokyo.id]  # one character, wherever it stands
+    assert found("都") == [beijing.id, tokyo.id]
+    assert found("の") == [tokyo.id]
+    assert found("北京 首都") == [beijing.id]  # every term, anywhere in the message
+    assert found("京北") == found("天气") == found("北京 天気") == []  # order and form count
+    assert found("好用") == found("写代码") == found("Pyth") == found("python 代码") == [mixed.id]
+    assert found("서울") == found("수도") == [seoul.id]
+    assert found("旅行") == [beijing.id]  # the title, shown on the first message
+
+    # Snippets and highlights show the text as it was written.
+    snippets = {hit.message_id: hit.snippet for hit in store.search("北京")}
+    assert snippets == {beijing.id: "«北京»是中国的首都。"}
+    assert [hit.snippet for hit in store.search("東京都")] == ["«東京都»の天気は晴れです。"]
+    assert [hit.snippet for hit in store.search("好用")] == ["Python很«好用»，我每天用Python写代码"]
+    assert [hit.snippet for hit in store.search("旅行")] == ["北京«旅行»"]
+    assert store.get_chat(chat.id).title == "北京旅行"
+    assert store.messages(chat.id)[0].content == "北京是中国的首都。"
+
+
+def test_chinese_search_follows_edits_streaming_and_deletes(store: ChatStore) -> None:
+    chat = store.create_chat()
+    reply = store.add_message(chat.id, "assistant", "上海", status="streaming")
+    store.update_message(reply.id, "上海是一个大城市")
+    assert store.search("上海") == []  # not searchable while it streams
+    store.update_message(reply.id, "上海是一个大城市", status="done")
+    assert [hit.message_id for hit in store.search("城市")] == [reply.id]
+    store.update_message(reply.id, "广州也很大")
+    assert store.search("上海") == [] and len(store.search("广州")) == 1
+    store.rename_chat(chat.id, "南方城市")
+    assert [hit.snippet for hit in store.search("南方")] == ["«南方»城市"]
+    store.delete_message(reply.id)
+    assert store.search("广州") == []
+    for table in ("messages_fts", "chats_fts"):
+        store._conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+
+
+ENGLISH = [
+    "How do I bake sourdough bread at home with rye?",
+    "Café au lait is coffee with hot milk; a cafe serves it.",
+    "NEAR the door, (quoted) \"text\" and operators AND OR NOT",
+    "Mixed 北京 text with English words around it",
+    "The quick brown fox jumps over the lazy dog " * 8,
+]
+ENGLISH_QUERIES = ["bread", "bak", "cafe", "café", "door quoted", "text", "words around",
+                   "fox", "lazy dog", "the", "nothing here", "OR", "coffee milk", "mix"]
+
+
+def _v4_search(conn: sqlite3.Connection, match: str) -> list[tuple[str, int, str]]:
+    # The messages and titles that match, with the snippets and highlights the store shows.
+    messages = conn.execute(
+        "SELECT rowid, snippet(messages_fts, 0, '«', '»', '…', 16) FROM messages_fts "
+        "WHERE messages_fts MATCH ? ORDER BY rowid", (match,)).fetchall()
+    titles = conn.execute(
+        "SELECT rowid, highlight(chats_fts, 0, '«', '»') FROM chats_fts "
+        "WHERE chats_fts MATCH ? ORDER BY rowid", (match,)).fetchall()
+    return ([("message", row[0], search_text.shown(row[1])) for row in messages]
+            + [("title", row[0], search_text.shown(row[1])) for row in titles])
+
+
+def test_a_schema_4_database_is_upgraded_to_search_chinese_and_english_is_unchanged(
+    db_path: Path,
+) -> None:
+    db_path.parent.mkdir(parents=True)
+    conn = raw(db_path)
+    try:
+        apply_migrations(conn, MIGRATIONS[:4])
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        chats = [("Baking", ENGLISH[:3]), ("北京旅行", ["北京是中国的首都。", ENGLISH[3]]),
+                 ("日本", ["東京都の天気は晴れです。", ENGLISH[4]])]
+        for n, (title, contents) in enumerate(chats):
+            chat_id = conn.execute(
+                "INSERT INTO chats (title, created_at, updated_at) VALUES (?, ?, ?)",
+                (title, n, n)).lastrowid
+            parent = None
+            for content in contents:
+                parent = conn.execute(
+                    "INSERT INTO messages (chat_id, parent_id, role, content, created_at) "
+                    "VALUES (?, ?, 'user', ?, ?)", (chat_id, parent, content, n)).lastrowid
+        streaming = conn.execute(
+            "INSERT INTO messages (chat_id, parent_id, role, content, created_at, status) "
+            "VALUES (3, ?, 'assistant', '北京的冬天很冷', 9, 'streaming')", (parent,)).lastrowid
+        assert streaming is not None
+        # What the schema 4 index finds in English (the old query: quoted terms, the last a
+        # prefix), and that it cannot find 北京.
+        old_queries = {
+            query: " ".join('"' + term.replace('"', '""') + '"' for term in query.split()) + "*"
+            for query in ENGLISH_QUERIES}
+        before = {query: _v4_search(conn, match) for query, match in old_queries.items()}
+        assert sum(map(len, before.values())) > 10
+        # Only where spaces set it apart: not in 北京是中国的首都 nor in the title 北京旅行.
+        assert [row[1] for row in _v4_search(conn, '"北京"')] == [5]
+    finally:
+        conn.close()
+
+    store = ChatStore(db_path)
+    try:
+        assert store.schema_version == len(MIGRATIONS) == 5
+        for query in ENGLISH_QUERIES:
+            assert search_text.fts_query(query.split()) == old_queries[query]
+            assert _v4_search(store._conn, old_queries[query]) == before[query], query
+        # The reply a crash left streaming was kept as stopped on opening, so it is indexed.
+        assert [hit.snippet for hit in store.search("北京")] == [
+            "«北京»的冬天很冷", "«北京»是中国的首都。",
+            "Mixed «北京» text with English words around it"]
+        assert [hit.message_id for hit in store.search("東京都")] == [6]
+        assert [hit.snippet for hit in store.search("旅行")] == ["北京«旅行»"]
+        store.update_message(streaming, "北京的冬天很冷，夏天很热")
+        assert [hit.message_id for hit in store.search("夏天")] == [streaming]
+        for table in ("messages_fts", "chats_fts"):
+            store._conn.execute(
+                f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+    finally:
+        store.close()
+
+
 # -- migrations and opening -----------------------------------------------------------------------
 
 
@@ -582,12 +713,13 @@ def test_a_database_of_the_last_release_is_upgraded_whole(db_path: Path) -> None
     release = write_release_database(db_path, filler=40)
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 1
+        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 2
         check_upgraded(store, release)
         schema = {name: sql for name, sql in store._conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type != 'table' OR name = 'messages'")}
         assert {"indexed_messages", "messages_fts_insert", "messages_fts_delete",
-                "messages_fts_update", "messages_reparent", "messages_by_chat",
+                "messages_fts_update", "indexed_chats", "chats_fts_insert", "chats_fts_delete",
+                "chats_fts_update", "messages_reparent", "messages_by_chat",
                 "messages_by_parent", "messages_streaming"} <= set(schema)
         assert "new_messages" not in " ".join(sql or "" for sql in schema.values())
         assert "parent_id" in schema["messages"] and "json_valid" in schema["messages"]
@@ -682,8 +814,8 @@ def test_database_is_consistent_after_use(store: ChatStore, db_path: Path) -> No
     for n in range(5):
         chat = store.create_chat()
         for i in range(4):
-            message = store.add_message(chat.id, "user", f"message {i} of chat {n} 🙂")
-            store.update_message(message.id, f"edited {i} ünïcode")
+            message = store.add_message(chat.id, "user", f"message {i} of chat {n} 🙂 北京")
+            store.update_message(message.id, f"edited {i} ünïcode 東京都の天気")
         store.delete_message(message.id)
         streaming = store.add_message(chat.id, "assistant", "half", status="streaming")
         store.update_message(streaming.id, "half a reply")
@@ -699,6 +831,7 @@ def test_database_is_consistent_after_use(store: ChatStore, db_path: Path) -> No
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        search_text.register(conn)  # the index's view calls it: any connection reading it must
         for table in ("messages_fts", "chats_fts"):
             # Raises if the full-text index disagrees with the table it indexes.
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")

@@ -4,8 +4,9 @@ release's, whole and readable, and the next start upgrades it with nothing lost.
 The child (upgrade_child.py) opens a copy of the release's database and kills itself at a seeded
 random step of the upgrade (counted in SQLite's own instructions, so every kill lands inside the
 migration's transaction). After each kill the file must pass `PRAGMA integrity_check`, still be
-at the release's schema version with its schema, every message and its search index as they were,
-and then open in this Hearth, upgraded, with every message in its chain of parents.
+at the release's schema version with its schema, every message and its search index as they were
+(or, killed in a later migration, at the version the migrations before it committed), and then
+open in this Hearth, upgraded, with every message in its chain of parents.
 
 HEARTH_KILL_SEED=<n> picks other moments; a failure names the seed and the step.
 """
@@ -16,14 +17,18 @@ import dataclasses
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from engine.chat.migrations import MIGRATIONS
 from engine.chat.store import ChatStore
 from tests.release_database import (
+    RELEASE_VERSION,
     ReleaseDatabase,
     check_release_database,
     check_upgraded,
@@ -56,6 +61,7 @@ def test_kills_during_the_upgrade_leave_the_release_database_whole(
     rng = random.Random(SEED)
     moments = sorted({1, steps, *rng.sample(range(2, steps), KILLS - 2)})
     uncommitted = 0
+    in_a_later_migration = 0
     for run, kill_at in enumerate(moments):
         db = tmp_path / f"run-{run}" / "hearth.sqlite3"
         db.parent.mkdir()
@@ -71,7 +77,14 @@ def test_kills_during_the_upgrade_leave_the_release_database_whole(
         uncommitted += wal.exists() and wal.stat().st_size > 0
         here = dataclasses.replace(release, path=db)
         try:
-            check_release_database(here)  # as the release itself would read it
+            with closing(sqlite3.connect(db)) as conn:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            if version == RELEASE_VERSION:
+                check_release_database(here)  # as the release itself would read it
+            else:  # killed in a later migration: the earlier ones are committed, whole
+                assert RELEASE_VERSION < version < len(MIGRATIONS), version
+                in_a_later_migration += 1
             upgraded = ChatStore(db)  # the next start
             try:
                 check_upgraded(upgraded, here)
@@ -80,5 +93,6 @@ def test_kills_during_the_upgrade_leave_the_release_database_whole(
         except AssertionError as error:
             raise AssertionError(f"{context}: {error}") from None
     print(f"\nupgrade of {len(release.messages)} messages: {steps} steps; killed at {moments}, "
-          f"{uncommitted} of {len(moments)} times with its pages in the WAL (seed {SEED})")
+          f"{uncommitted} of {len(moments)} times with its pages in the WAL, "
+          f"{in_a_later_migration} in a later migration (seed {SEED})")
     assert uncommitted > 0, "no kill left pages of the unfinished upgrade in the WAL"
