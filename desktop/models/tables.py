@@ -253,9 +253,10 @@ def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -
     for option in options:
         if catalog is not None:
             shape = ModelShape(option.size, catalog.block_count, catalog.kv_bytes_per_token,
-                               catalog.head_count, catalog.vocab_size, catalog.embedding_length)
+                               catalog.head_count, catalog.vocab_size, catalog.embedding_length,
+                               quantization=option.quant)
         else:
-            shape = ModelShape(option.size, 0, None, 0, 0, 0)
+            shape = ModelShape(option.size, 0, None, 0, 0, 0, quantization=option.quant)
         rows.append(FileRow(option.quant, option.size, True, option, shape))
     return rows
 

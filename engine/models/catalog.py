@@ -67,6 +67,7 @@ class CatalogModel:
             head_count=self.head_count,
             vocab_size=self.vocab_size,
             embedding_length=self.embedding_length,
+            quantization=quantization,  # no tensor table: what this CPU repacks, at most
         )
 
     def estimate(self, quantization: str, n_ctx: int) -> MemoryEstimate:

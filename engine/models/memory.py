@@ -1,14 +1,43 @@
 """How much memory a model needs at a context length, and whether this machine has it.
 
-The estimate is the sum of three parts, each shown to the person:
-- weights: the model file's size (llama.cpp maps the file; every weight is read each token);
-- KV cache: `kv_bytes_per_token * n_ctx` (f16 K and V for every layer, from the GGUF header);
-- compute buffers: `4 B * n_ubatch * (max(n_vocab, n_head * n_ctx) + 8 * n_embd)`, n_ubatch =
-  min(512, n_ctx). The largest live tensors while a prompt batch is evaluated are the logits
-  (n_ubatch x n_vocab f32) or, without flash attention, the attention scores (n_ubatch x n_ctx per
-  head); the 8 * n_embd term covers the activations beside them. Checked against llama.cpp's own
-  report for the bundled model (CPU, no flash attention): 98 / 99 / 166 MiB at n_ctx 512 / 2048 /
-  8192, estimated 105 / 105 / 153 MiB.
+The estimate is the engine host's peak resident memory (VmHWM, engine/host/process.py) when the
+app drives it as hard as it can: a prompt that fills the context, then a Prompt Lab scoring
+pass that asks for the logits of a whole batch. Each term comes from what llama.cpp (the
+version llama-cpp-python 0.3.36 vendors) and the host allocate and touch, for the CPU path
+Hearth takes without a GPU (no flash attention, f16 KV cache, n_batch = n_ubatch = 512):
+
+- weights: the model file. llama.cpp maps it with MAP_POPULATE, so all of it is resident.
+- repacked weights: ggml-cpu re-lays the tensors it has faster kernels for on this CPU into
+  memory of their own (the CPU_REPACK buffer, ggml-cpu/repack.cpp), reading them through the
+  mapping, which stays mapped: those tensors count twice (the file's pages are clean and the
+  kernel could drop them, but they are resident until memory runs short).
+- KV cache: `kv_bytes_per_token` (f16 K and V of every layer, from the header) times the
+  context, which llama.cpp rounds up to a multiple of 256 cells. It is cleared at creation, so
+  all of it is touched at load.
+- working memory, four buffers:
+  - the compute graph (llama.cpp's "compute buffer", reserved for a batch of n_ubatch tokens
+    that all want logits): its widest moment is either the logits, n_ubatch x n_vocab f32, or,
+    without flash attention, the attention scores of every head over the whole cache, n_ubatch
+    x n_ctx x n_head f32, plus the f32 mask beside them (n_ubatch x n_ctx); a few n_embd-wide
+    activations live beside either. Checked against llama.cpp's log: 99.4 / 326.4 MiB for the
+    bundled model at 4k / 16k, estimated 105.0 / 329.0; 302.0 MiB for Qwen2.5-Coder-0.5B at
+    4k, estimated 310.8.
+  - ggml-cpu's work buffer, where the product of the attention scores with V converts the
+    scores to f16 first: n_ubatch x n_ctx x n_head x 2 bytes.
+  - llama.cpp's output buffer: the logits of every token that asks for them, up to a whole
+    batch (n_batch x n_vocab f32) when Prompt Lab scores a continuation; a chat asks for one.
+  - the host's copy of those logits: Prompt Lab scoring (engine/host/scoring.py) keeps a f32
+    log-probability row per scored token, a batch of them for a continuation of 512 tokens.
+- the engine process: the bare host (Python, numpy, llama.cpp's libraries, the engine's own
+  modules), measured at 50 MiB VmHWM on Linux x86-64 with Python 3.11, plus 6 MiB a loaded model
+  needs whatever its size, plus 8 MiB of room for what this one measurement cannot see (another
+  platform's libraries, the allocator's slack), plus the vocabulary: llama.cpp's tables hold
+  each token's text, an id map entry, a piece cache entry and a merge rule, and the loader's
+  copy of the GGUF metadata is freed into the heap, not back to the system: 320 B a token
+  (measured between 49k and 152k token vocabularies).
+
+`python -m bench.memory_table MODEL...` measures the host's VmHWM against the estimate and
+prints the table; tests/engine/test_memory_estimate.py checks the bundled model at 4k.
 """
 
 from __future__ import annotations
@@ -16,16 +45,70 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from engine.errors import ModelTooBigError
 from engine.host.backend import COMPUTE_RESERVE_BYTES, BackendInfo, backend_info, layers_that_fit
-from engine.models.gguf import GgufHeader
+from engine.models.gguf import TENSOR_TYPES, GgufHeader, TensorInfo
 
+MIB = 1024 * 1024
 UBATCH = 512  # llama.cpp's default n_ubatch, which Hearth does not change
+BATCH = 512  # llama-cpp-python's default n_batch: the most logits one decode call returns
+CONTEXT_PAD = 256  # llama.cpp rounds the context (the KV cache's cells) up to this
+GRAPH_ACTIVATIONS = 8  # n_embd-wide f32 tensors live beside the widest one (measured: 3 to 6)
+PROCESS_BASELINE_BYTES = 64 * MIB  # the bare host 50, a model's fixed 6, room 8 (see above)
+VOCAB_BYTES_PER_TOKEN = 320
+# Tensors never multiplied as a matrix (only looked up by row): never repacked.
+LOOKUP_TENSORS = frozenset({"token_embd.weight", "per_layer_token_embd.weight",
+                            "position_embd.weight", "token_types.weight"})
 MEMINFO = Path("/proc/meminfo")
+
+
+@cache
+def repacked_types(system_info: str | None = None) -> dict[str, int]:
+    """The tensor types ggml-cpu repacks on this CPU, each with the row count its layout needs a
+    multiple of (ggml_repack_get_optimal_repack_type in ggml-cpu/repack.cpp).
+
+    `system_info`: llama.cpp's feature line ("AVX2 = 1 | ... | REPACK = 1"), this machine's by
+    default. Safe mode (no extra buffer types) repacks nothing; the estimate does not know it is
+    on and stays on the high side then.
+    """
+    info = backend_info().system_info if system_info is None else system_info
+    features = {part.split("=")[0].split(":")[-1].strip() for part in info.split("|")
+                if part.strip().endswith("= 1")}
+    if "REPACK" not in features:
+        return {}
+    if "AVX2" in features:
+        found = {"Q4_0": 8, "Q4_K": 8, "IQ4_NL": 8, "MXFP4": 8}
+        if "AVX512" in features:
+            found["Q2_K"] = 8
+        return found
+    if "NEON" in features and ("DOTPROD" in features or "MATMUL_INT8" in features):
+        return {"Q4_0": 4, "Q4_K": 8, "Q5_K": 8, "Q6_K": 8, "IQ4_NL": 4, "MXFP4": 4,
+                "Q8_0": 4, "Q1_0": 4}
+    return {}
+
+
+def repacked_tensor_bytes(tensors: Iterable[TensorInfo], types: dict[str, int]) -> int:
+    """Bytes of the tensors llama.cpp copies into its repack buffer: matrices (3-D for experts)
+    of a repacked type whose row count fits the layout. A model without `output.weight` ties
+    its output to the token embeddings, which are then multiplied (and repacked) too."""
+    tensors = list(tensors)
+    tied = not any(tensor.name == "output.weight" for tensor in tensors)
+    total = 0
+    for tensor in tensors:
+        kind = TENSOR_TYPES.get(tensor.type_id, ("", 1, 1))[0]
+        rows = types.get(kind)
+        if rows is None or len(tensor.shape) not in (2, 3) or tensor.shape[1] % rows:
+            continue
+        if tensor.name in LOOKUP_TENSORS and not (tied and tensor.name == "token_embd.weight"):
+            continue
+        total += tensor.byte_size
+    return total
 
 
 @dataclass(frozen=True)
@@ -38,32 +121,54 @@ class ModelShape:
     head_count: int
     vocab_size: int
     embedding_length: int
+    # Bytes llama.cpp repacks for this CPU, from the tensor table; None without one (the
+    # catalog): then every weight of a quantization this CPU repacks counts, at most.
+    repacked_bytes: int | None = None
+    quantization: str | None = None  # "Q4_K_M", for when repacked_bytes is None
 
     @classmethod
     def from_header(cls, header: GgufHeader, weights_bytes: int | None = None) -> ModelShape:
-        """`weights_bytes` defaults to the file's size; pass the sum for a split model."""
+        """`weights_bytes` defaults to the file's size; pass the sum for a split model (its
+        other parts are taken to repack as much of their bytes as this first part)."""
+        weights = header.file_size if weights_bytes is None else weights_bytes
+        repacked = repacked_tensor_bytes(header.tensors, repacked_types())
+        tensor_bytes = sum(tensor.byte_size for tensor in header.tensors)
+        if weights != header.file_size and tensor_bytes:
+            repacked = repacked * weights // tensor_bytes
         return cls(
-            weights_bytes=header.file_size if weights_bytes is None else weights_bytes,
+            weights_bytes=weights,
             block_count=header.block_count or 0,
             kv_bytes_per_token=header.kv_bytes_per_token(),
             head_count=header.arch_int("attention.head_count") or 0,
             vocab_size=header.vocab_size or 0,
             embedding_length=header.arch_int("embedding_length") or 0,
+            repacked_bytes=repacked,
+            quantization=header.quantization,
         )
+
+    def repacked(self) -> int:
+        if self.repacked_bytes is not None:
+            return self.repacked_bytes
+        quantization = (self.quantization or "").upper()
+        return self.weights_bytes if any(quantization.startswith(kind)
+                                         for kind in repacked_types()) else 0
 
 
 @dataclass(frozen=True)
 class MemoryEstimate:
     n_ctx: int
-    weights_bytes: int
+    weights_bytes: int  # the file
     kv_cache_bytes: int
-    compute_bytes: int
+    compute_bytes: int  # working memory: compute graph, work buffer, logits and their copy
     kv_known: bool = True
     block_count: int = 0  # for sizing a GPU split
+    repacked_bytes: int = 0  # weights held a second time, repacked for this CPU
+    process_bytes: int = 0  # the engine process itself, with the model's vocabulary
 
     @property
     def total_bytes(self) -> int:
-        return self.weights_bytes + self.kv_cache_bytes + self.compute_bytes
+        return (self.weights_bytes + self.repacked_bytes + self.kv_cache_bytes
+                + self.compute_bytes + self.process_bytes)
 
     def describe(self) -> str:
         """One line with every number, e.g. for a tooltip or a refusal."""
@@ -74,24 +179,56 @@ class MemoryEstimate:
             if self.kv_known
             else "an unknown context cache"
         )
+        weights = format_bytes(self.weights_bytes + self.repacked_bytes)
+        if self.repacked_bytes:
+            weights += (f" (file {format_bytes(self.weights_bytes)} + "
+                        f"{format_bytes(self.repacked_bytes)} repacked for this CPU)")
         return (
-            f"{format_bytes(self.total_bytes)}: {format_bytes(self.weights_bytes)} weights + "
-            f"{context} + {format_bytes(self.compute_bytes)} working memory"
+            f"{format_bytes(self.total_bytes)}: {weights} weights + {context} + "
+            f"{format_bytes(self.compute_bytes)} working memory + "
+            f"{format_bytes(self.process_bytes)} for the engine itself"
         )
 
 
+def context_cells(n_ctx: int) -> int:
+    """The KV cache's cells for a context: llama.cpp rounds up to a multiple of 256."""
+    return -(-n_ctx // CONTEXT_PAD) * CONTEXT_PAD
+
+
+def compute_graph_bytes(shape: ModelShape, n_ctx: int) -> int:
+    """llama.cpp's compute buffer ("CPU compute buffer size" in its log): the widest moment of
+    a batch of n_ubatch tokens that all want logits, without flash attention."""
+    if n_ctx <= 0:
+        return 0
+    cells, ubatch = context_cells(n_ctx), min(UBATCH, n_ctx)
+    scores = ubatch * cells * shape.head_count  # every head's scores over the whole cache
+    mask = ubatch * cells
+    return 4 * (max(scores + mask, ubatch * shape.vocab_size)
+                + GRAPH_ACTIVATIONS * ubatch * shape.embedding_length)
+
+
 def estimate_memory(model: GgufHeader | ModelShape, n_ctx: int) -> MemoryEstimate:
+    """The engine host's peak memory with this model at `n_ctx` (see the module's notes); at
+    `n_ctx` 0 only the weights, the least a model needs."""
     shape = model if isinstance(model, ModelShape) else ModelShape.from_header(model)
     n_ctx = max(0, n_ctx)
-    ubatch = min(UBATCH, n_ctx)
-    widest = max(shape.vocab_size, shape.head_count * n_ctx)
+    kv_known = shape.kv_bytes_per_token is not None
+    if n_ctx == 0:
+        return MemoryEstimate(0, shape.weights_bytes, 0, 0, kv_known, shape.block_count)
+    cells = context_cells(n_ctx)
+    batch = min(BATCH, n_ctx)
+    work = 2 * min(UBATCH, n_ctx) * cells * shape.head_count  # the scores as f16, times V
+    logits = 4 * batch * shape.vocab_size  # llama.cpp's output buffer
+    logits_copy = 4 * batch * shape.vocab_size  # the host's log-probability rows
     return MemoryEstimate(
         n_ctx=n_ctx,
         weights_bytes=shape.weights_bytes,
-        kv_cache_bytes=(shape.kv_bytes_per_token or 0) * n_ctx,
-        compute_bytes=4 * ubatch * (widest + 8 * shape.embedding_length),
-        kv_known=shape.kv_bytes_per_token is not None,
+        kv_cache_bytes=(shape.kv_bytes_per_token or 0) * cells,
+        compute_bytes=compute_graph_bytes(shape, n_ctx) + work + logits + logits_copy,
+        kv_known=kv_known,
         block_count=shape.block_count,
+        repacked_bytes=shape.repacked(),
+        process_bytes=PROCESS_BASELINE_BYTES + VOCAB_BYTES_PER_TOKEN * shape.vocab_size,
     )
 
 

@@ -16,8 +16,9 @@ import pytest
 
 from engine.errors import ModelError, OperationCancelled
 from engine.models import library as library_module
+from engine.models import memory as memory_module
 from engine.models.files import resolve_model
-from engine.models.gguf import read_header
+from engine.models.gguf import TensorInfo, read_header
 from engine.models.library import (
     ImportDone,
     ImportProgress,
@@ -26,12 +27,16 @@ from engine.models.library import (
     quantization_from_name,
 )
 from engine.models.memory import (
+    PROCESS_BASELINE_BYTES,
     MachineMemory,
     MemoryEstimate,
     ModelShape,
+    compute_graph_bytes,
     estimate_memory,
     fits,
     machine_memory,
+    repacked_tensor_bytes,
+    repacked_types,
 )
 from tests.engine.test_gguf_checks import gguf_bytes, kv_string, tiny_model
 
@@ -367,14 +372,50 @@ def test_the_memory_estimate_matches_llama_cpps_own_figures(bundled_model: Path)
     header = read_header(bundled_model)
     estimate = estimate_memory(header, 2048)
     assert estimate.weights_bytes == 98_362_432
+    assert estimate.repacked_bytes == 0  # Q4_1 and a Q8_0 lookup table: nothing to repack
     assert estimate.kv_cache_bytes == 45 * MIB  # llama.cpp: "KV buffer size = 45.00 MiB"
-    # llama.cpp reports 99.4 MiB of compute buffers at 2048 and 166.4 MiB at 8192 (CPU).
-    assert 0.9 < estimate.compute_bytes / (99.38 * MIB) < 1.1
-    assert 0.9 < estimate_memory(header, 8192).compute_bytes / (166.38 * MIB) < 1.1
+    # llama.cpp reports 99.4 MiB of compute buffers at 2048 and 4096, 166.4 at 8192 and 326.4
+    # at 16384 (CPU, no flash attention): the logits of a batch, then the attention scores.
+    shape = ModelShape.from_header(header)
+    for n_ctx, reported in ((2048, 99.38), (4096, 99.38), (8192, 166.38), (16384, 326.38)):
+        assert 1.0 < compute_graph_bytes(shape, n_ctx) / (reported * MIB) < 1.1, n_ctx
+    # Beside it: the f16 copy of the scores (ggml's work buffer), llama.cpp's logits of a
+    # batch and the host's copy of them, 2 x 512 x 49,152 x 4 B.
+    assert estimate.compute_bytes == (compute_graph_bytes(shape, 2048) + 2 * 512 * 2048 * 9
+                                      + 2 * 4 * 512 * 49_152)
+    assert estimate.process_bytes == PROCESS_BASELINE_BYTES + 320 * 49_152
     assert estimate.total_bytes == (
         estimate.weights_bytes + estimate.kv_cache_bytes + estimate.compute_bytes
+        + estimate.process_bytes
     )
     assert estimate_memory(header, 0) == MemoryEstimate(0, 98_362_432, 0, 0, block_count=30)
+
+
+def test_tensors_repacked_for_the_cpu_count_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    avx2 = repacked_types("CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | REPACK = 1 |")
+    assert set(avx2) == {"Q4_0", "Q4_K", "IQ4_NL", "MXFP4"}
+    assert "Q2_K" in repacked_types("CPU : AVX2 = 1 | AVX512 = 1 | REPACK = 1 |")
+    assert "Q6_K" in repacked_types("CPU : NEON = 1 | ARM_FMA = 1 | DOTPROD = 1 | REPACK = 1 |")
+    assert repacked_types("CPU : AVX2 = 1 | REPACK = 0 |") == {}
+    q4_k, q6_k, f32 = 12, 14, 0
+    tensors = [
+        TensorInfo("token_embd.weight", (1536, 151_936), q4_k, 0),  # looked up, not multiplied
+        TensorInfo("output.weight", (1536, 151_936), q6_k, 0),
+        TensorInfo("blk.0.ffn_up.weight", (1536, 8960), q4_k, 0),
+        TensorInfo("blk.0.attn_k.weight", (1536, 260), q4_k, 0),  # rows not a multiple of 8
+        TensorInfo("blk.0.attn_norm.weight", (1536,), f32, 0),
+    ]
+    up = tensors[2].byte_size
+    assert repacked_tensor_bytes(tensors, avx2) == up
+    # Without output.weight the output is the token embeddings, multiplied: repacked too.
+    tied = [tensor for tensor in tensors if tensor.name != "output.weight"]
+    assert repacked_tensor_bytes(tied, avx2) == up + tensors[0].byte_size
+    # Without a tensor table (the catalog) every weight of a repacked quantization counts.
+    monkeypatch.setattr(memory_module, "repacked_types", lambda: avx2)
+    for quantization, repacked in (("Q4_K_M", 10**9), ("Q8_0", 0), (None, 0)):
+        shape = ModelShape(10**9, 28, None, 12, 151_936, 1536, quantization=quantization)
+        assert shape.repacked() == repacked
+        assert estimate_memory(shape, 512).repacked_bytes == repacked
 
 
 def test_the_machine_memory_is_measured(bundled_model: Path) -> None:
@@ -394,7 +435,7 @@ def shape(weights: int, kv_per_token: int = 100_000) -> ModelShape:
 @pytest.mark.parametrize(
     ("machine", "verdict", "message"),
     [
-        (MachineMemory(16 * 10**9, 12 * 10**9), "fits", "Fits: needs 5.4 GB"),
+        (MachineMemory(16 * 10**9, 12 * 10**9), "fits", "Fits: needs 5.9 GB"),
         (MachineMemory(16 * 10**9, 4 * 10**9), "close_programs",
          "but only 4.0 GB is free. Close other programs"),
         (MachineMemory(4 * 10**9, 3 * 10**9), "too_big", "it has 4.0 GB of memory in all"),
@@ -408,8 +449,8 @@ def test_fit_verdicts_carry_the_numbers(machine: MachineMemory, verdict: str, me
     fit = fits(estimate, machine)
     assert fit.verdict == verdict
     assert message in fit.message
-    assert ("5.4 GB: 4.0 GB weights + 819.2 MB context cache for 8,192 tokens + 604.0 MB "
-            "working memory") in fit.message
+    assert ("5.9 GB: 4.0 GB weights + 819.2 MB context cache for 8,192 tokens + 1.0 GB "
+            "working memory + 77.3 MB for the engine itself") in fit.message
     # Only a machine with a GPU backend gets a layer split; the stand-in fits all layers (-1).
     assert fit.gpu_layers == (-1 if machine.gpu_free_bytes else None)
 
