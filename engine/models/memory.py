@@ -58,6 +58,10 @@ from engine.models.gguf import TENSOR_TYPES, GgufHeader, TensorInfo
 MIB = 1024 * 1024
 UBATCH = 512  # llama.cpp's default n_ubatch, which Hearth does not change
 BATCH = 512  # llama-cpp-python's default n_batch: the most logits one decode call returns
+# The most logits the engine asks of one decode call: Prompt Lab scoring asks for a whole batch
+# (engine/host/scoring.py). They fill the graph's logits, llama.cpp's output buffer and the
+# host's copy; scoring that asked for fewer at a time would shrink all three.
+LOGITS_ROWS = BATCH
 CONTEXT_PAD = 256  # llama.cpp rounds the context (the KV cache's cells) up to this
 GRAPH_ACTIVATIONS = 8  # n_embd-wide f32 tensors live beside the widest one (measured: 3 to 6)
 PROCESS_BASELINE_BYTES = 64 * MIB  # the bare host 50, a model's fixed 6, room 8 (see above)
@@ -196,14 +200,16 @@ def context_cells(n_ctx: int) -> int:
 
 
 def compute_graph_bytes(shape: ModelShape, n_ctx: int) -> int:
-    """llama.cpp's compute buffer ("CPU compute buffer size" in its log): the widest moment of
-    a batch of n_ubatch tokens that all want logits, without flash attention."""
+    """llama.cpp's compute buffer as the engine's batches fill it: the widest moment of a batch
+    of n_ubatch tokens, LOGITS_ROWS of them wanting logits, without flash attention. With
+    LOGITS_ROWS a whole batch that is all of it ("CPU compute buffer size" in llama.cpp's log)."""
     if n_ctx <= 0:
         return 0
     cells, ubatch = context_cells(n_ctx), min(UBATCH, n_ctx)
     scores = ubatch * cells * shape.head_count  # every head's scores over the whole cache
     mask = ubatch * cells
-    return 4 * (max(scores + mask, ubatch * shape.vocab_size)
+    logits = min(ubatch, LOGITS_ROWS) * shape.vocab_size
+    return 4 * (max(scores + mask, logits)
                 + GRAPH_ACTIVATIONS * ubatch * shape.embedding_length)
 
 
@@ -216,10 +222,10 @@ def estimate_memory(model: GgufHeader | ModelShape, n_ctx: int) -> MemoryEstimat
     if n_ctx == 0:
         return MemoryEstimate(0, shape.weights_bytes, 0, 0, kv_known, shape.block_count)
     cells = context_cells(n_ctx)
-    batch = min(BATCH, n_ctx)
+    rows = min(BATCH, LOGITS_ROWS, n_ctx)
     work = 2 * min(UBATCH, n_ctx) * cells * shape.head_count  # the scores as f16, times V
-    logits = 4 * batch * shape.vocab_size  # llama.cpp's output buffer
-    logits_copy = 4 * batch * shape.vocab_size  # the host's log-probability rows
+    logits = 4 * rows * shape.vocab_size  # llama.cpp's output buffer
+    logits_copy = 4 * rows * shape.vocab_size  # the host's log-probability rows
     return MemoryEstimate(
         n_ctx=n_ctx,
         weights_bytes=shape.weights_bytes,
