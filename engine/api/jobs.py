@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from engine.api.errors import RATE_LIMIT, SERVER, ApiError
 from engine.api.requests import ApiRequest
+from engine.host.logprobs import TokenLogprob
 from engine.settings import SamplingSettings
 
 DEFAULT_MAX_WAITING = 8
@@ -46,6 +47,9 @@ class Started:
 class Piece:
     text: str
     reasoning: bool = False  # the model's thinking, not its answer
+    # The tokens this piece completes, when the request asked for log-probabilities (a token
+    # whose text is still held back, part of a character or of a stop string, comes later).
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)

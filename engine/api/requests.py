@@ -5,7 +5,9 @@ what the settings panel refuses. Fields a request leaves out take the app's defa
 loop guard, which stops a reply that keeps repeating itself: it is off unless a request asks for
 it with `loop_guard` (a window in tokens, or true for the app's). Unknown
 fields are ignored, as OpenAI's clients add their own; features Hearth cannot honour (tools,
-images, log-probabilities, several choices) are refused by name rather than silently dropped.
+images, several choices) are refused by name rather than silently dropped. `response_format`
+becomes a grammar (engine/api/structured.py); `logprobs` asks the engine host for each token's
+log-probability and up to 20 likeliest alternatives.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.api.errors import invalid, unsupported
+from engine.api.structured import grammar_for
 from engine.chat.prompt import ChatMessage, Role
 from engine.chat.repetition import DEFAULT_WINDOW
 from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
@@ -23,6 +26,7 @@ from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
 MAX_STOP_STRINGS = 16
 MAX_STOP_CHARS = 1000
 MAX_EMBEDDING_INPUTS = 2048
+MAX_TOP_LOGPROBS = 20
 
 # Request field -> Hearth's sampling field. OpenAI's names first, then llama.cpp's server's.
 _SAMPLING_NAMES: dict[str, str] = {
@@ -46,6 +50,8 @@ class Generation:
     ignore_eos: bool = False
     stream: bool = False
     include_usage: bool = False
+    grammar: str = ""  # GBNF from response_format; "": free text
+    logprobs: int | None = None  # None: no log-probabilities; else how many top ones per token
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,41 @@ def parse_chat(body: Mapping[str, Any], defaults: SamplingSettings) -> ChatCompl
     if not isinstance(messages, list) or not messages:
         raise invalid("messages must be a non-empty list of messages.", "messages")
     parsed = tuple(_message(item, index) for index, item in enumerate(messages))
-    return ChatCompletionRequest(_model(body), parsed, _generation(body, defaults),
+    return ChatCompletionRequest(_model(body), parsed,
+                                 _generation(body, defaults, _chat_logprobs(body)),
                                  _think(body), _separate_reasoning(body))
+
+
+def _chat_logprobs(body: Mapping[str, Any]) -> int | None:
+    """Chat's `logprobs` (true or false) and `top_logprobs` (0-20, with logprobs true)."""
+    wanted = _flag(body, "logprobs")
+    top = body.get("top_logprobs")
+    if top is None:
+        return 0 if wanted else None
+    if not _top_count(top):
+        raise invalid(f"top_logprobs must be a whole number from 0 to {MAX_TOP_LOGPROBS}.",
+                      "top_logprobs")
+    if not wanted:
+        raise invalid("top_logprobs needs logprobs set to true.", "top_logprobs")
+    assert isinstance(top, int)
+    return top
+
+
+def _completion_logprobs(body: Mapping[str, Any]) -> int | None:
+    """The completions endpoint's `logprobs`: how many top ones per token (0-20), or none."""
+    value = body.get("logprobs")
+    if value is None:
+        return None
+    if not _top_count(value):
+        raise invalid(f"logprobs must be a whole number from 0 to {MAX_TOP_LOGPROBS}.",
+                      "logprobs")
+    assert isinstance(value, int)
+    return value
+
+
+def _top_count(value: object) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and 0 <= value <= MAX_TOP_LOGPROBS)
 
 
 def _think(body: Mapping[str, Any]) -> bool | None:
@@ -128,7 +167,8 @@ def parse_completion(body: Mapping[str, Any], defaults: SamplingSettings) -> Com
         raise unsupported("prompt", "More than one prompt, or a prompt of token ids,")
     if not isinstance(prompt, str) or not prompt:
         raise invalid("prompt must be a non-empty string.", "prompt")
-    return CompletionRequest(_model(body), prompt, _generation(body, defaults))
+    return CompletionRequest(_model(body), prompt,
+                             _generation(body, defaults, _completion_logprobs(body)))
 
 
 def parse_embeddings(body: Mapping[str, Any]) -> EmbeddingRequest:
@@ -161,18 +201,13 @@ def _refuse_unsupported(body: Mapping[str, Any]) -> None:
     n = body.get("n")
     if n is not None and n != 1:
         raise unsupported("n", "More than one choice (n)")
-    if body.get("logprobs") or body.get("top_logprobs"):
-        raise unsupported("logprobs", "Log-probabilities")
     if body.get("logit_bias"):
         raise unsupported("logit_bias", "logit_bias")
-    response_format = body.get("response_format")
-    if response_format is not None and (
-        not isinstance(response_format, Mapping) or response_format.get("type") != "text"
-    ):
-        raise unsupported("response_format", "A response format other than text")
 
 
-def _generation(body: Mapping[str, Any], defaults: SamplingSettings) -> Generation:
+def _generation(
+    body: Mapping[str, Any], defaults: SamplingSettings, logprobs: int | None = None
+) -> Generation:
     stream = _flag(body, "stream")
     options = body.get("stream_options")
     if options is not None and not isinstance(options, Mapping):
@@ -184,6 +219,8 @@ def _generation(body: Mapping[str, Any], defaults: SamplingSettings) -> Generati
         ignore_eos=_flag(body, "ignore_eos"),
         stream=stream,
         include_usage=include_usage,
+        grammar=grammar_for(body.get("response_format")),
+        logprobs=logprobs,
     )
 
 

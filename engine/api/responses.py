@@ -12,9 +12,11 @@ import struct
 from typing import Any
 
 from engine.api.jobs import ApiJob, Embedded, Finished, ModelCard
+from engine.host.logprobs import TokenLogprob
 
 OWNER = "hearth"
 LOOP_GUARD = {"stopped_by": "loop_guard"}
+LOGPROB_FLOOR = -9999.0  # OpenAI's stand-in for a token the model rules out (JSON has no -inf)
 
 
 def model_object(card: ModelCard) -> dict[str, Any]:
@@ -32,8 +34,49 @@ def usage(finished: Finished) -> dict[str, int]:
             "total_tokens": finished.prompt_tokens + finished.completion_tokens}
 
 
+def _token_text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _logprob(value: float) -> float:
+    return max(value, LOGPROB_FLOOR)
+
+
+def chat_logprobs(tokens: list[TokenLogprob] | None) -> dict[str, Any] | None:
+    """A chat choice's `logprobs`: one entry per token, with its top alternatives."""
+    if tokens is None:
+        return None
+    return {"content": [{
+        "token": _token_text(entry.token),
+        "logprob": _logprob(entry.logprob),
+        "bytes": list(entry.token),
+        "top_logprobs": [{"token": _token_text(data), "logprob": _logprob(value),
+                          "bytes": list(data)} for data, value in entry.top],
+    } for entry in tokens], "refusal": None}
+
+
+def completion_logprobs(tokens: list[TokenLogprob] | None,
+                        offset: int = 0) -> dict[str, Any] | None:
+    """A completion choice's `logprobs` (the legacy shape); `offset`: where the first token's
+    text starts in the whole completion."""
+    if tokens is None:
+        return None
+    offsets = []
+    for entry in tokens:
+        offsets.append(offset)
+        offset += len(_token_text(entry.token))
+    return {
+        "tokens": [_token_text(entry.token) for entry in tokens],
+        "token_logprobs": [_logprob(entry.logprob) for entry in tokens],
+        "top_logprobs": [{_token_text(data): _logprob(value) for data, value in entry.top}
+                         for entry in tokens],
+        "text_offset": offsets,
+    }
+
+
 def chat_completion(job: ApiJob, model: str, text: str, finished: Finished,
-                    reasoning: str = "") -> dict[str, Any]:
+                    reasoning: str = "", logprobs: list[TokenLogprob] | None = None
+                    ) -> dict[str, Any]:
     """The whole answer; the model's thinking, if any, as `reasoning_content` beside it (the
     field DeepSeek's API and vLLM use)."""
     message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
@@ -47,7 +90,7 @@ def chat_completion(job: ApiJob, model: str, text: str, finished: Finished,
         "choices": [{
             "index": 0,
             "message": message,
-            "logprobs": None,
+            "logprobs": chat_logprobs(logprobs),
             **_finish(finished.finish_reason),
         }],
         "usage": usage(finished),
@@ -55,13 +98,14 @@ def chat_completion(job: ApiJob, model: str, text: str, finished: Finished,
     }
 
 
-def text_completion(job: ApiJob, model: str, text: str, finished: Finished) -> dict[str, Any]:
+def text_completion(job: ApiJob, model: str, text: str, finished: Finished,
+                    logprobs: list[TokenLogprob] | None = None) -> dict[str, Any]:
     return {
         "id": f"cmpl-{job.id}",
         "object": "text_completion",
         "created": job.created,
         "model": model,
-        "choices": [{"index": 0, "text": text, "logprobs": None,
+        "choices": [{"index": 0, "text": text, "logprobs": completion_logprobs(logprobs),
                      **_finish(finished.finish_reason)}],
         "usage": usage(finished),
         "system_fingerprint": None,
@@ -69,26 +113,27 @@ def text_completion(job: ApiJob, model: str, text: str, finished: Finished) -> d
 
 
 def chat_chunk(job: ApiJob, model: str, delta: dict[str, str], finish_reason: str | None,
-               with_usage: bool) -> dict[str, Any]:
+               with_usage: bool, logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
     return _chunk(f"chatcmpl-{job.id}", "chat.completion.chunk", job, model, {"delta": delta},
-                  finish_reason, with_usage)
+                  finish_reason, with_usage, logprobs)
 
 
 def text_chunk(job: ApiJob, model: str, text: str, finish_reason: str | None,
-               with_usage: bool) -> dict[str, Any]:
+               with_usage: bool, logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
     return _chunk(f"cmpl-{job.id}", "text_completion", job, model, {"text": text},
-                  finish_reason, with_usage)
+                  finish_reason, with_usage, logprobs)
 
 
 def _chunk(chunk_id: str, kind: str, job: ApiJob, model: str, content: dict[str, Any],
-           finish_reason: str | None, with_usage: bool) -> dict[str, Any]:
+           finish_reason: str | None, with_usage: bool,
+           logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
     chunk: dict[str, Any] = {
         "id": chunk_id,
         "object": kind,
         "created": job.created,
         "model": model,
         "system_fingerprint": None,
-        "choices": [{"index": 0, **content, "logprobs": None, **_finish(finish_reason)}],
+        "choices": [{"index": 0, **content, "logprobs": logprobs, **_finish(finish_reason)}],
     }
     if with_usage:
         chunk["usage"] = None  # only the last chunk carries usage, as OpenAI does

@@ -38,6 +38,7 @@ from engine.errors import (
 )
 from engine.host.kv_states import ChatKvStates
 from engine.host.local import LocalRuntime
+from engine.host.logprobs import TokenLogprob
 from engine.host.runtime import (
     ContextPlanned,
     GenerationDone,
@@ -137,7 +138,8 @@ class ApiRunner:
             messages[-1] = dataclasses.replace(messages[-1], think=request.think)
             stream = self._runtime.stream(
                 GenerationRequest(tuple(messages), settings, stop=generation.stop,
-                                  ignore_eog=generation.ignore_eos),
+                                  ignore_eog=generation.ignore_eos, grammar=generation.grammar,
+                                  logprobs=generation.logprobs),
                 job.cancel,
             )
             if request.separate_reasoning:
@@ -145,19 +147,29 @@ class ApiRunner:
                                                              request.think))
         else:
             stream = self._runtime.stream_text(request.prompt, generation.sampling, job.cancel,
-                                               generation.stop, generation.ignore_eos)
+                                               generation.stop, generation.ignore_eos,
+                                               generation.grammar, generation.logprobs)
+        # Log-probabilities of tokens whose text has not come out yet: they go with the next
+        # piece, so every token's entry reaches the client once, in order.
+        pending: list[TokenLogprob] = []
         try:
             for event in stream:
                 if isinstance(event, ContextPlanned):
                     job.put(Started(event.prompt_tokens))
+                elif isinstance(event, TokenLogprob):
+                    pending.append(event)
                 elif isinstance(event, TextChunk):
                     if splitter is None:
-                        job.put(Piece(event.text))
+                        job.put(Piece(event.text, logprobs=tuple(pending)))
+                        pending.clear()
                     else:
-                        _put_parts(job, splitter.feed(event.text))
+                        _put_parts(job, splitter.feed(event.text), pending)
                 elif isinstance(event, GenerationDone):
                     if splitter is not None:
-                        _put_parts(job, splitter.finish())
+                        _put_parts(job, splitter.finish(), pending)
+                    if pending:  # tokens whose text a stop string took
+                        job.put(Piece("", logprobs=tuple(pending)))
+                        pending.clear()
                     if event.finish_reason != "cancelled":
                         job.put(Finished(event.finish_reason, event.prompt_tokens,
                                          event.generated_tokens))
@@ -200,6 +212,8 @@ class ApiRunner:
         return loaded
 
 
-def _put_parts(job: ApiJob, parts: list[ReasoningPart]) -> None:
+def _put_parts(job: ApiJob, parts: list[ReasoningPart],
+               pending: list[TokenLogprob]) -> None:
     for part in parts:
-        job.put(Piece(part.text, reasoning=part.kind == "reasoning"))
+        job.put(Piece(part.text, reasoning=part.kind == "reasoning", logprobs=tuple(pending)))
+        pending.clear()

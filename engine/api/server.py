@@ -46,6 +46,7 @@ from engine.api.requests import (
     parse_embeddings,
 )
 from engine.errors import HearthError
+from engine.host.logprobs import TokenLogprob
 from engine.settings import SamplingSettings
 
 log = logging.getLogger(__name__)
@@ -417,14 +418,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, job: ApiJob, model: str, chat: bool) -> None:
         text: list[str] = []
         reasoning: list[str] = []
+        logprobs: list[TokenLogprob] | None = [] if _wants_logprobs(job) else None
         while True:
             output = self._next(job)
             if isinstance(output, Piece):
                 (reasoning if output.reasoning else text).append(output.text)
+                if logprobs is not None:
+                    logprobs.extend(output.logprobs)
             elif isinstance(output, Finished):
                 answer = (responses.chat_completion(job, model, "".join(text), output,
-                                                    "".join(reasoning)) if chat else
-                          responses.text_completion(job, model, "".join(text), output))
+                                                    "".join(reasoning), logprobs) if chat else
+                          responses.text_completion(job, model, "".join(text), output,
+                                                    logprobs))
                 self._send_json(200, answer)
                 return
 
@@ -439,6 +444,8 @@ class _Handler(BaseHTTPRequestHandler):
         request = job.request
         assert not isinstance(request, EmbeddingRequest)
         usage = request.generation.include_usage
+        wants_logprobs = request.generation.logprobs is not None
+        offset = 0  # where the next piece starts in the completion's text (text_offset)
         first = self._next(job)  # errors found before the first token get a real status
         while not isinstance(first, Started):
             first = self._next(job)
@@ -456,9 +463,15 @@ class _Handler(BaseHTTPRequestHandler):
                 output = self._next(job)
                 if isinstance(output, Piece):
                     field = "reasoning_content" if output.reasoning else "content"
-                    self._event(responses.chat_chunk(job, model, {field: output.text}, None,
-                                                     usage) if chat else
-                                responses.text_chunk(job, model, output.text, None, usage))
+                    tokens = list(output.logprobs) if wants_logprobs else None
+                    if chat:
+                        self._event(responses.chat_chunk(job, model, {field: output.text}, None,
+                                                         usage, responses.chat_logprobs(tokens)))
+                    else:
+                        self._event(responses.text_chunk(
+                            job, model, output.text, None, usage,
+                            responses.completion_logprobs(tokens, offset)))
+                        offset += len(output.text)
                 elif isinstance(output, Finished):
                     self._event(responses.chat_chunk(job, model, {}, output.finish_reason, usage)
                                 if chat else
@@ -501,6 +514,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(error.status, error.body(), error.headers)
         except OSError:
             self.close_connection = True
+
+
+def _wants_logprobs(job: ApiJob) -> bool:
+    request = job.request
+    return not isinstance(request, EmbeddingRequest) and request.generation.logprobs is not None
 
 
 def _readable_now(connection: socket.socket) -> bool:

@@ -59,7 +59,8 @@ class LocalRuntime(Protocol):
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
-        stop: Sequence[str] = (), ignore_eog: bool = False,
+        stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
+        logprobs: int | None = None,
     ) -> Generator[StreamEvent, None, None]: ...
 
     def save_state(self) -> KvState | None: ...

@@ -151,9 +151,11 @@ class _Host:
             if operation == "stub_stream":  # (count,): IPC cost alone, no model (bench/)
                 self._stream = (request_id, _stub_events(*arguments))
                 return
-            if operation == "stream_text":  # (prompt, sampling, stop strings, ignore_eog)
-                prompt, sampling, stop, ignore_eog = arguments
-                events = self.runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog)
+            if operation == "stream_text":  # (prompt, sampling, stop, ignore_eog, grammar,
+                # logprobs)
+                prompt, sampling, stop, ignore_eog, grammar, logprobs = arguments
+                events = self.runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog,
+                                                  grammar, logprobs)
                 self._stream = (request_id, self._watched(events))
                 return
             result = self._operations()[operation](*arguments)

@@ -30,6 +30,7 @@ from engine.chat.templates import TemplateDecision, decide_template
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
 from engine.host.decoding import StopMatcher, Utf8Stream
+from engine.host.logprobs import TokenLogprob, token_logprob
 from engine.host.sampling import SamplingLlama
 from engine.host.scoring import continuation_logprobs
 from engine.host.threads import ThreadChooser
@@ -90,6 +91,8 @@ class GenerationRequest:
     start_hint: int = 0  # the first message the model saw last turn, to keep the prefix stable
     stop: tuple[str, ...] = ()
     ignore_eog: bool = False  # keep going past end-of-generation tokens (benchmarks, API)
+    grammar: str = ""  # GBNF the reply must match (the API's structured output); "": none
+    logprobs: int | None = None  # None: none; else a TokenLogprob per token, with this many top
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,9 @@ class GenerationDone:
         return self.prompt_tokens + self.generated_tokens
 
 
-StreamEvent = ContextPlanned | PromptProgress | TextChunk | GenerationDone
+# TokenLogprob (engine/host/logprobs.py) only when the request asked for log-probabilities:
+# one per generated token, before the text that token adds.
+StreamEvent = ContextPlanned | PromptProgress | TextChunk | TokenLogprob | GenerationDone
 
 
 @dataclass(frozen=True)
@@ -393,11 +398,12 @@ class Runtime:
         plan = self.plan(request)
         yield from self._generate(plan.tokens, plan.first_index, plan.head,
                                   request.settings.sampling, request.stop, request.ignore_eog,
-                                  cancel)
+                                  cancel, request.grammar, request.logprobs)
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
-        stop: Sequence[str] = (), ignore_eog: bool = False,
+        stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
+        logprobs: int | None = None,
     ) -> Generator[StreamEvent, None, None]:
         """Continues raw text, without the chat template (the API's completions endpoint).
 
@@ -412,11 +418,13 @@ class Runtime:
                 f"The prompt is {len(tokens):,} tokens; the context window holds "
                 f"{_context_size(llm):,} with the reply."
             )
-        yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel)
+        yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel,
+                                  grammar, logprobs)
 
     def _generate(
         self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
-        stop: tuple[str, ...], ignore_eog: bool, cancel: CancelFlag,
+        stop: tuple[str, ...], ignore_eog: bool, cancel: CancelFlag, grammar: str = "",
+        logprobs: int | None = None,
     ) -> Generator[StreamEvent, None, None]:
         """The token loop every reply shares: read the uncached prompt, then sample."""
         llm, _ = self._require()
@@ -424,7 +432,7 @@ class Runtime:
         yield ContextPlanned(first_index, head, len(tokens), evaluate)
 
         seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
-        llm.sampling, llm.seed = sampling, seed
+        llm.sampling, llm.seed, llm.grammar = sampling, seed, grammar
         max_new = min(sampling.max_tokens, _context_size(llm) - len(tokens))
         vocab = llm._model.vocab
         utf8, stops, pieces = Utf8Stream(), StopMatcher(stop), TokenPieces(vocab)
@@ -463,6 +471,9 @@ class Runtime:
                     reason = "stop"
                     break
                 generated += 1
+                if logprobs is not None:  # the logits the token was sampled from are live
+                    yield token_logprob(llm.ctx, llm.n_vocab(), token, logprobs,
+                                        pieces.bytes_of)
                 text = stops.feed(utf8.feed(pieces.bytes_of(token)))
                 if text:
                     parts.append(text)

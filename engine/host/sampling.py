@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import llama_cpp
 from llama_cpp import Llama
 from llama_cpp._internals import LlamaSampler
 
+from engine.errors import HearthError
 from engine.settings import SamplingSettings
 
 DRY_SEQUENCE_BREAKERS = ["\n", ":", '"', "*"]
@@ -23,12 +25,15 @@ class SamplingLlama(Llama):  # type: ignore[misc]
 
     sampling = SamplingSettings()
     seed = 0
+    grammar = ""  # GBNF text the reply must match (structured output); empty: none
 
     def _init_sampler(self, *_args: Any, **_kwargs: Any) -> LlamaSampler:
-        return build_sampler_chain(self, self.sampling, self.seed)
+        return build_sampler_chain(self, self.sampling, self.seed, self.grammar)
 
 
-def build_sampler_chain(llm: Llama, settings: SamplingSettings, seed: int) -> LlamaSampler:
+def build_sampler_chain(
+    llm: Llama, settings: SamplingSettings, seed: int, grammar: str = ""
+) -> LlamaSampler:
     chain = LlamaSampler()
     chain.add_penalties(
         n_vocab=llm.n_vocab(),
@@ -46,6 +51,8 @@ def build_sampler_chain(llm: Llama, settings: SamplingSettings, seed: int) -> Ll
             llm.n_ctx(),  # look back over the whole context, as llama.cpp's -1 means
             DRY_SEQUENCE_BREAKERS,
         )
+    if grammar:  # where llama-cpp-python's own chain adds it: before the samplers that pick
+        _add_grammar(chain, llm, grammar)
     if settings.temperature == 0:
         chain.add_greedy()
     elif settings.mirostat_mode == 1:
@@ -65,3 +72,14 @@ def build_sampler_chain(llm: Llama, settings: SamplingSettings, seed: int) -> Ll
         chain.add_temp(settings.temperature)
         chain.add_dist(seed)
     return chain
+
+
+def _add_grammar(chain: LlamaSampler, llm: Llama, grammar: str) -> None:
+    """LlamaSampler.add_grammar without its crash: llama.cpp answers a grammar it cannot parse
+    with NULL, which the chain must never be given."""
+    sampler = llama_cpp.llama_sampler_init_grammar(
+        llm._model.vocab, grammar.encode("utf-8"), b"root"
+    )
+    if not sampler:
+        raise HearthError("llama.cpp could not parse the grammar for this reply.")
+    llama_cpp.llama_sampler_chain_add(chain.sampler, sampler)

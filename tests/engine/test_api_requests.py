@@ -85,9 +85,9 @@ def test_out_of_range_values_name_their_field(field: str, value: object, says: s
 
 @pytest.mark.parametrize(("body", "param"), [
     (chat(n=2), "n"),
-    (chat(logprobs=True), "logprobs"),
     (chat(tools=[{"type": "function"}]), "tools"),
-    (chat(response_format={"type": "json_object"}), "response_format"),
+    (chat(response_format={"type": "json_schema", "json_schema": {
+        "schema": {"type": "integer", "minimum": 0}}}), "response_format.json_schema.schema"),
     (chat(messages=[{"role": "user", "content": [{"type": "image_url"}]}]),
      "messages[0].content"),
     (chat(messages=[{"role": "tool", "content": "x"}]), "messages[0].role"),
@@ -96,6 +96,75 @@ def test_features_hearth_lacks_are_refused_by_name(body: dict[str, Any], param: 
     error = refused(body)
     assert error.status == 400 and error.param == param
     assert error.code == "unsupported_parameter"
+
+
+def test_response_formats_become_grammars() -> None:
+    assert parse_chat(chat(response_format={"type": "text"}), DEFAULTS).generation.grammar == ""
+    json_object = parse_chat(chat(response_format={"type": "json_object"}), DEFAULTS)
+    assert json_object.generation.grammar.lstrip().startswith("root")
+    schema = {"type": "object", "title": "Person", "additionalProperties": False,
+              "properties": {"name": {"type": "string", "description": "Full name"},
+                             "age": {"type": "integer"}},
+              "required": ["name", "age"]}
+    request = parse_chat(chat(response_format={"type": "json_schema", "json_schema": {
+        "name": "person", "schema": schema, "strict": True}}), DEFAULTS)
+    assert '"\\"name\\""' in request.generation.grammar
+    completion = parse_completion({"prompt": "x", "response_format": {"type": "json_object"}},
+                                  DEFAULTS)
+    assert completion.generation.grammar
+
+
+def test_schema_strings_never_hold_a_raw_control_character_or_quote() -> None:
+    grammar = parse_chat(chat(response_format={"type": "json_schema", "json_schema": {
+        "schema": {"type": "object", "properties": {
+            "a": {"type": "string"}, "b": {"type": "string", "pattern": "^x.y$"}}}}}),
+        DEFAULTS).generation.grammar
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+    assert rules["char"].startswith(r'[^"\\\x7F\x00-\x1F]')
+    assert rules["dot"] == r'[^"\\\x7F\x00-\x1F]'
+
+
+@pytest.mark.parametrize(("schema", "keyword"), [
+    ({"type": "integer", "minimum": 3}, "minimum"),
+    ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "oneOf"),
+    ({"type": "array", "items": {"type": "string"}, "uniqueItems": True}, "uniqueItems"),
+    ({"type": "string", "format": "email"}, "format"),
+    ({"type": "string", "pattern": "^a+$", "maxLength": 3}, "maxLength"),
+    ({"type": "object", "properties": {"a": {"type": "number", "multipleOf": 2}}},
+     "multipleOf"),
+    ({"allOf": [{"type": "string"}]}, "allOf"),
+    ({"$ref": "https://example.com/schema.json"}, "$ref"),
+])
+def test_schema_keywords_the_grammar_cannot_enforce_are_refused_by_name(
+    schema: dict[str, Any], keyword: str
+) -> None:
+    error = refused(chat(response_format={"type": "json_schema",
+                                          "json_schema": {"schema": schema}}))
+    assert error.status == 400 and error.code == "unsupported_parameter"
+    assert f"'{keyword}'" in error.message
+
+
+@pytest.mark.parametrize("response_format", [
+    "json", {"type": "yaml"}, {"type": "json_schema"}, {"type": "json_schema",
+                                                         "json_schema": {"schema": []}},
+])
+def test_malformed_response_formats_are_refused(response_format: object) -> None:
+    error = refused(chat(response_format=response_format))
+    assert error.status == 400 and (error.param or "").startswith("response_format")
+
+
+def test_logprobs_are_asked_as_openai_names_them() -> None:
+    assert parse_chat(chat(), DEFAULTS).generation.logprobs is None
+    assert parse_chat(chat(logprobs=True), DEFAULTS).generation.logprobs == 0
+    assert parse_chat(chat(logprobs=True, top_logprobs=5), DEFAULTS).generation.logprobs == 5
+    assert parse_chat(chat(logprobs=False), DEFAULTS).generation.logprobs is None
+    assert refused(chat(top_logprobs=3)).param == "top_logprobs"
+    assert refused(chat(logprobs=True, top_logprobs=21)).param == "top_logprobs"
+    assert refused(chat(logprobs=2)).param == "logprobs"
+    completion = parse_completion({"prompt": "x", "logprobs": 3}, DEFAULTS)
+    assert completion.generation.logprobs == 3
+    with pytest.raises(ApiError):
+        parse_completion({"prompt": "x", "logprobs": True}, DEFAULTS)
 
 
 @pytest.mark.parametrize("messages", [[], "Hi", [{"role": "user"}], [{"role": "boss",

@@ -9,6 +9,7 @@ import json
 import math
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,147 @@ def test_completions_continue_raw_text(client: openai.OpenAI, model_id: str) -> 
     streamed = list(client.completions.create(model=model_id, prompt="The capital of France is",
                                                temperature=0, max_tokens=4, stream=True))
     assert "".join(c.choices[0].text for c in streamed) == reply.choices[0].text
+
+
+# Small on purpose: 50 answers must come back in well under a minute on two shared cores.
+RECORD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Record",
+    "properties": {
+        "name": {"type": "string", "maxLength": 10, "description": "A short name"},
+        "count": {"type": "integer"},
+        "score": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        "done": {"type": "boolean"},
+        "kind": {"enum": ["animal", "place", "thing"]},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 1},
+    },
+    "required": ["name", "count", "score", "done", "kind", "tags"],
+    "additionalProperties": False,
+}
+SUBJECTS = ("a cat", "Paris", "a hammer", "the Moon", "a dolphin", "Tokyo", "a violin",
+            "a volcano", "an owl", "a bicycle")
+ASKS = ("Describe {} as JSON.", "Give me a record about {}.", "Fill in the fields for {}.",
+        "Write one JSON record for {}, with tags.", "{}: name it, count it and date it.")
+
+
+def _check_record(record: object) -> None:
+    """What jsonschema would check of RECORD_SCHEMA, by hand (jsonschema is not installed)."""
+    assert isinstance(record, dict) and set(record) == set(RECORD_SCHEMA["required"])
+    assert isinstance(record["name"], str) and len(record["name"]) <= 10
+    assert isinstance(record["count"], int) and not isinstance(record["count"], bool)
+    assert record["score"] is None or (isinstance(record["score"], int)
+                                       and not isinstance(record["score"], bool))
+    assert isinstance(record["done"], bool)
+    assert record["kind"] in ("animal", "place", "thing")
+    tags = record["tags"]
+    assert isinstance(tags, list) and len(tags) <= 1
+    assert all(isinstance(tag, str) and len(tag) <= 8 for tag in tags)
+
+
+@pytest.mark.timeout(600)
+def test_json_schema_answers_always_parse_and_validate(client: openai.OpenAI,
+                                                       model_id: str) -> None:
+    response_format: Any = {"type": "json_schema", "json_schema": {
+        "name": "record", "schema": RECORD_SCHEMA, "strict": True}}
+    prompts = [ask_.format(subject) for ask_ in ASKS for subject in SUBJECTS]
+    assert len(prompts) == 50
+    started = time.perf_counter()
+    for index, prompt in enumerate(prompts):
+        reply = ask(client, model_id, prompt, response_format=response_format,
+                    max_tokens=120, temperature=0.2 * (index % 6), seed=index)
+        choice = reply.choices[0]
+        assert choice.finish_reason == "stop", choice.message.content
+        assert choice.message.content is not None
+        _check_record(json.loads(choice.message.content))
+    print(f"50 json_schema answers in {time.perf_counter() - started:.1f} s")
+
+
+def test_json_mode_answers_an_object_and_a_cut_answer_says_length(client: openai.OpenAI,
+                                                                  model_id: str) -> None:
+    reply = ask(client, model_id, "List three colours as JSON.", max_tokens=200, temperature=0,
+                response_format={"type": "json_object"})
+    assert reply.choices[0].finish_reason == "stop"
+    assert isinstance(json.loads(reply.choices[0].message.content or ""), dict)
+    cut = ask(client, model_id, "List three colours as JSON.", max_tokens=3, temperature=0,
+              response_format={"type": "json_object"})
+    assert cut.choices[0].finish_reason == "length" and cut.usage is not None
+    assert cut.usage.completion_tokens == 3
+    assert (cut.choices[0].message.content or "").lstrip().startswith("{")
+    streamed = list(ask(client, model_id, "Describe a cat.", max_tokens=200, temperature=0,
+                        stream=True, response_format={"type": "json_schema", "json_schema": {
+                            "name": "record", "schema": RECORD_SCHEMA}}))
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in streamed if chunk.choices)
+    _check_record(json.loads(text))
+
+
+def test_a_schema_keyword_the_grammar_cannot_enforce_is_refused(client: openai.OpenAI,
+                                                                model_id: str) -> None:
+    schema = {"type": "object", "properties": {"age": {"type": "integer", "minimum": 0}}}
+    with pytest.raises(openai.BadRequestError) as refused:
+        ask(client, model_id, "Hi", response_format={
+            "type": "json_schema", "json_schema": {"name": "x", "schema": schema}})
+    assert "'minimum'" in str(refused.value) and refused.value.status_code == 400
+
+
+def _check_greedy_entries(entries: list[Any], top: int) -> None:
+    for entry in entries:
+        assert entry.logprob <= 0
+        values = [alternative.logprob for alternative in entry.top_logprobs]
+        assert len(values) == top and values == sorted(values, reverse=True)
+        # Greedy without penalties: the chosen token is the likeliest one.
+        assert entry.top_logprobs[0].bytes == entry.bytes
+        assert entry.top_logprobs[0].logprob == pytest.approx(entry.logprob)
+
+
+def test_chat_logprobs_follow_the_chosen_tokens(client: openai.OpenAI, model_id: str) -> None:
+    options: Any = {"temperature": 0, "max_tokens": 24, "logprobs": True, "top_logprobs": 5,
+                    "extra_body": {"repeat_penalty": 1.0}}
+    reply = ask(client, model_id, "Name three fruits.", **options)
+    choice = reply.choices[0]
+    assert choice.logprobs is not None and choice.logprobs.content is not None
+    entries = choice.logprobs.content
+    assert reply.usage is not None and len(entries) == reply.usage.completion_tokens
+    _check_greedy_entries(entries, 5)
+    assert b"".join(bytes(entry.bytes) for entry in entries).decode() == (
+        choice.message.content)
+
+    streamed = list(ask(client, model_id, "Name three fruits.", stream=True,
+                        stream_options={"include_usage": True}, **options))
+    tokens = [entry for chunk in streamed if chunk.choices and chunk.choices[0].logprobs
+              for entry in chunk.choices[0].logprobs.content or []]
+    assert streamed[-1].usage is not None
+    assert len(tokens) == streamed[-1].usage.completion_tokens == len(entries)
+    assert [t.logprob for t in tokens] == pytest.approx([e.logprob for e in entries], abs=1e-4)
+    _check_greedy_entries(tokens, 5)
+
+    plain = ask(client, model_id, "Name three fruits.", temperature=0, max_tokens=4)
+    assert plain.choices[0].logprobs is None
+
+
+def test_completion_logprobs_in_the_legacy_shape(client: openai.OpenAI, model_id: str) -> None:
+    options: Any = {"temperature": 0, "max_tokens": 8, "logprobs": 3,
+                    "extra_body": {"repeat_penalty": 1.0, "ignore_eos": True}}
+    reply = client.completions.create(model=model_id, prompt="The capital of France is",
+                                      **options)
+    logprobs = reply.choices[0].logprobs
+    assert logprobs is not None and reply.usage is not None
+    assert logprobs.tokens is not None and logprobs.token_logprobs is not None
+    assert logprobs.top_logprobs is not None and logprobs.text_offset is not None
+    assert len(logprobs.tokens) == reply.usage.completion_tokens == 8
+    assert "".join(logprobs.tokens) == reply.choices[0].text
+    assert all(value <= 0 for value in logprobs.token_logprobs)
+    for token, value, top in zip(logprobs.tokens, logprobs.token_logprobs,
+                                 logprobs.top_logprobs, strict=True):
+        assert len(top) <= 3 and max(top.values()) == pytest.approx(value)
+        assert top[token] == pytest.approx(value)
+    assert logprobs.text_offset == sorted(logprobs.text_offset)
+    streamed = list(client.completions.create(model=model_id, prompt="The capital of France is",
+                                               stream=True, **options))
+    tokens = [token for chunk in streamed if chunk.choices[0].logprobs
+              for token in chunk.choices[0].logprobs.tokens or []]
+    offsets = [offset for chunk in streamed if chunk.choices[0].logprobs
+               for offset in chunk.choices[0].logprobs.text_offset or []]
+    assert tokens == logprobs.tokens and offsets == logprobs.text_offset
 
 
 def test_embeddings_are_unit_vectors_one_per_input(client: openai.OpenAI,
