@@ -24,11 +24,11 @@ from pathlib import Path
 from engine.host.client import HostRuntime
 from engine.host.runtime import GenerationDone
 from engine.models.files import bundled_model_path, inspect_model_file
-from engine.models.memory import ModelShape, estimate_memory
+from engine.models.memory import LOGITS_ROWS, ModelShape, estimate_memory
 from engine.settings import RuntimeSettings, SamplingSettings
 
 MIB = 1024 * 1024
-SCORED_TOKENS = 512  # llama.cpp's n_batch: the most logits one decode call returns
+SCORED_TOKENS = LOGITS_ROWS  # the most logits one decode call returns (n_batch)
 FILLER = (
     "The history of the lighthouse begins with fires lit on hills to guide ships home. "
     "Later, towers of stone carried lamps of oil, and lenses focused their light far out to sea. "
@@ -113,14 +113,14 @@ def measure(path: Path, n_ctx: int, threads: int | None = None,
         runtime.load(path, RuntimeSettings(n_ctx=n_ctx), threads)
         peaks["load"] = peak(runtime)
         if "prompt" in stages:  # one full batch at the start of the context
-            stream_prompt(runtime, prompt_tokens(runtime, SCORED_TOKENS + 64))
+            stream_prompt(runtime, prompt_tokens(runtime, min(SCORED_TOKENS + 64, n_ctx - 8)))
             peaks["prompt"] = peak(runtime)
         if "full" in stages:  # a prompt that fills the context: the widest attention
             stream_prompt(runtime, prompt_tokens(runtime, n_ctx - 8))
             peaks["full"] = peak(runtime)
         if "score" in stages:  # the logits of a whole batch, as Prompt Lab scoring asks:
             # after a one-token prompt, the first SCORED_TOKENS go through in one decode call
-            tokens = prompt_tokens(runtime, SCORED_TOKENS + 2)
+            tokens = prompt_tokens(runtime, min(SCORED_TOKENS + 2, n_ctx))
             runtime.score_continuations(tokens[:1], [tokens[1:]], 0)
             peaks["score"] = peak(runtime)
     finally:
@@ -130,11 +130,14 @@ def measure(path: Path, n_ctx: int, threads: int | None = None,
 
 
 def table(rows: Sequence[Measurement]) -> str:
-    lines = ["| Model | n_ctx | Estimate (MiB) | VmHWM (MiB) | Estimate / VmHWM |",
-             "|---|---:|---:|---:|---:|"]
+    """Markdown; "chat only" is the peak before the scoring pass, where it ran."""
+    lines = ["| Model | n_ctx | Estimate (MiB) | VmHWM (MiB) | Estimate / VmHWM | "
+             "Chat only (MiB) |", "|---|---:|---:|---:|---:|---:|"]
     for row in rows:
+        chat = row.stage_peaks.get("full", row.stage_peaks.get("prompt"))
         lines.append(f"| {row.model} | {row.n_ctx:,} | {row.estimate_bytes / MIB:,.0f} | "
-                     f"{row.peak_bytes / MIB:,.0f} | {row.ratio:.3f} |")
+                     f"{row.peak_bytes / MIB:,.0f} | {row.ratio:.3f} | "
+                     f"{'' if chat is None else f'{chat / MIB:,.0f}'} |")
     return "\n".join(lines)
 
 
@@ -144,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="GGUF files (default: the bundled model)")
     parser.add_argument("--ctx", nargs="+", type=int, default=[4096, 16384])
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--stages", nargs="+", choices=STAGES[1:], default=list(STAGES[1:]))
+    parser.add_argument("--stages", nargs="+", choices=STAGES[1:], default=list(STAGES[1:]),
+                        help="what to run after the load (default: all; the estimate covers "
+                             "them all, so with fewer it is more than 10%% above the peak)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     parser.add_argument("-v", "--verbose", action="store_true", help="each stage's peak")
     arguments = parser.parse_args(argv)
