@@ -272,7 +272,6 @@ def test_a_kill_inside_each_migration_leaves_the_version_before_it(
             store.close()
 
 
-@pytest.mark.timeout(600)  # a minute on a quiet 2-core machine, several on a busy one
 def test_forty_kills_while_chatting_and_saving_settings_lose_nothing(
     forkserver: ForkServerContext, tmp_path: Path, record_property: RecordProperty
 ) -> None:
