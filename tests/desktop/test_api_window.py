@@ -116,9 +116,11 @@ def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qt
     with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
         request.start()
     _type_and_send(qtbot, window, "Are you there?")
-    with qtbot.waitSignal(client.turnRefused, timeout=5_000) as refused:
+    # Given back before the API's 300 tokens are written, however busy the machine: the bound
+    # is the request still running, not a number of seconds.
+    with qtbot.waitSignal(client.turnRefused, timeout=REPLY_TIMEOUT_MS) as refused:
         window.chat_panel.stop()
-    assert request.is_alive()  # given back at once, not after the API's 300 tokens
+    assert request.is_alive()
     assert refused.args[3] == "Stopped before the reply began."
     assert window.chat_panel.composer.toPlainText() == "Are you there?"
     assert window.chat_panel.send_button.text() == "Send"
