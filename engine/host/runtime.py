@@ -37,7 +37,7 @@ from engine.host.threads import ThreadChooser
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
 from engine.models.library import template_choice_for
-from engine.models.memory import estimate_memory
+from engine.models.memory import PROCESS_BASELINE_BYTES, estimate_memory
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,9 @@ class Runtime:
         # The model loaded now is let go first, so its memory counts as free for the new one.
         freed = 0
         if previous is not None:
-            freed = estimate_memory(read_header(previous.path), previous.settings.n_ctx).total_bytes
+            # The engine process itself stays: only what the model held comes free.
+            freed = estimate_memory(read_header(previous.path),
+                                    previous.settings.n_ctx).total_bytes - PROCESS_BASELINE_BYTES
         model_file = check_model_file(path, settings.n_ctx, freed_bytes=freed)
         # llama-cpp-python compiles the file's templates inside Llama(): check them first.
         check_chat_templates(model_file.header.metadata)
