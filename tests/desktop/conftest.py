@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
 from desktop.engine_client import EngineClient
@@ -52,3 +54,10 @@ def open_window(
     yield start
     for window in windows:
         window.client.shutdown()
+        window.client.deleteLater()
+    # The test's Qt objects die here, in the GUI thread. Left to Python's cyclic collector they
+    # would be deleted in whichever thread next collects, perhaps a later test's engine thread,
+    # and deleting widgets outside the GUI thread crashes Qt.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    windows.clear()
+    gc.collect()
