@@ -4,7 +4,8 @@ It answers the requests the client really sends, with the headers the real Hub s
 huggingface_hub 2.4's file_download.get_hf_file_metadata and utils/_http.hf_raise_for_status):
 
 - `GET /api/models?search=&filter=gguf&sort=&limit=&expand=` (search)
-- `GET /api/models/{repo}[/revision/{rev}][?blobs=true]` (model info; sizes and LFS sha256)
+- `GET /api/models/{repo}[/revision/{rev}][?blobs=true|?expand=gguf]` (model info; sizes and LFS
+  sha256; or only the fields asked for, `gguf` being what the first GGUF's header says)
 - `GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]` (file listing)
 - `HEAD`/`GET /{repo}/resolve/{rev}/{file}`: `X-Repo-Commit`, `ETag`; an LFS file answers 302
   to a second server (another origin, like the Hub's CDN) with `X-Linked-Etag` (the sha256)
@@ -30,6 +31,7 @@ import re
 import socket
 import struct
 import sys
+import tempfile
 import threading
 import types
 from collections import Counter, defaultdict
@@ -45,6 +47,8 @@ import huggingface_hub.file_download
 import huggingface_hub.utils._http
 import pytest
 
+from engine.models.gguf import read_header
+
 SEND_BLOCK = 64 * 1024
 HOLD_LIMIT_S = 30.0  # a held transfer goes on by itself after this, so a failed test cannot hang
 POINTER_SIZE = 134  # the size of a git-lfs pointer file, as the Hub reports it
@@ -52,16 +56,17 @@ POINTER_SIZE = 134  # the size of a git-lfs pointer file, as the Hub reports it
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
-def make_gguf(size: int, *, name: str = "test model", seed: int = 0) -> bytes:
+def make_gguf(size: int, *, name: str = "test model", seed: int = 0,
+              chat_template: str | None = None) -> bytes:
     """A small valid GGUF (version 3): one F32 tensor whose data fills the file to about
     `size` bytes, so header readers accept it and the bytes differ by seed."""
-    key, value = b"general.name", name.encode()
-    header = (
-        b"GGUF"
-        + struct.pack("<IQQ", 3, 1, 1)
-        + struct.pack("<Q", len(key)) + key + struct.pack("<I", 8)
-        + struct.pack("<Q", len(value)) + value
-    )
+    strings = {"general.name": name}
+    if chat_template is not None:
+        strings["tokenizer.chat_template"] = chat_template
+    header = b"GGUF" + struct.pack("<IQQ", 3, 1, len(strings))
+    for key, value in strings.items():
+        header += (struct.pack("<Q", len(key.encode())) + key.encode() + struct.pack("<I", 8)
+                   + struct.pack("<Q", len(value.encode())) + value.encode())
     tensor = b"filler"
     info_length = 8 + len(tensor) + 4 + 8 + 4 + 8
     data_offset = -(-(len(header) + info_length) // 32) * 32
@@ -269,7 +274,12 @@ class HubImitation:
         if revision not in ("main", repo.commit):
             _send_error(handler, 404, "RevisionNotFound", f"Invalid rev id: {revision}")
         elif not rest or rest[0] == "revision":
-            _send_json(handler, 200, _info(repo, blobs=query.get("blobs") == ["true"]))
+            info = _info(repo, blobs=query.get("blobs") == ["true"])
+            if "expand" in query:  # as the Hub: only the fields asked for, besides the ids
+                info = {key: info[key] for key in ("_id", "id")} | {
+                    field: _gguf_field(repo) if field == "gguf" else info.get(field)
+                    for field in query["expand"]}
+            _send_json(handler, 200, info)
         elif rest[0] == "tree":
             folder = "/".join(rest[2:])
             recursive = query.get("recursive") == ["true"]
@@ -533,6 +543,24 @@ def _info(repo: HubRepo, *, blobs: bool) -> dict[str, Any]:
         "cardData": {"license": repo.license},
         "siblings": siblings,
     }
+
+
+def _gguf_field(repo: HubRepo) -> dict[str, Any] | None:
+    """What the Hub reads from the header of a repository's first GGUF file."""
+    first = min((path for path in repo.files if path.endswith(".gguf")), default=None)
+    if first is None:
+        return None
+    content = repo.files[first].content
+    with tempfile.TemporaryDirectory() as folder:
+        path = content if isinstance(content, Path) else Path(folder) / "model.gguf"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        header = read_header(path)
+    field: dict[str, Any] = {"architecture": header.architecture}
+    template = header.metadata.get("tokenizer.chat_template")
+    if isinstance(template, str):
+        field["chat_template"] = template
+    return field
 
 
 def _tree(repo: HubRepo, folder: str, recursive: bool) -> list[dict[str, Any]]:

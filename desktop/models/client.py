@@ -13,7 +13,8 @@ from engine.models.hub import QuantOption
 from engine.paths import AppPaths
 
 _FORWARDED = (
-    "modelsListed", "hubResults", "hubFailed", "repoFiles", "repoFailed", "downloadChanged",
+    "modelsListed", "hubResults", "hubFailed", "repoFiles", "repoFailed", "repoTemplate",
+    "downloadChanged",
     "unfinishedDownloads", "importProgress", "importEnded", "errorOccurred",
 )
 
@@ -24,6 +25,7 @@ class ModelsClient(QObject):
     hubFailed = Signal(int, str)
     repoFiles = Signal(str, list)
     repoFailed = Signal(str, str)
+    repoTemplate = Signal(str, str)
     downloadChanged = Signal(object)
     unfinishedDownloads = Signal(list)
     importProgress = Signal(str, int, int)

@@ -83,6 +83,7 @@ class ModelsTab(QWidget):
         self._search_number = 0
         self._repo: RepoRow | None = None
         self._hub_files: dict[str, list[QuantOption]] = {}
+        self._template_verdicts: dict[str, str] = {}  # repo id: what its template does here
         self.setAcceptDrops(True)
 
         self.installed = InstalledModelsModel()
@@ -113,6 +114,7 @@ class ModelsTab(QWidget):
         self._models.hubFailed.connect(self._on_search_failed)
         self._models.repoFiles.connect(self._on_repo_files)
         self._models.repoFailed.connect(self._on_repo_failed)
+        self._models.repoTemplate.connect(self._on_repo_template)
         self._models.downloadChanged.connect(self._on_download)
         self._models.unfinishedDownloads.connect(self._on_unfinished)
         self._models.importProgress.connect(self._on_import_progress)
@@ -390,9 +392,10 @@ class ModelsTab(QWidget):
         if not options:
             self.files_status.setText(f"{repo.repo_id} has no GGUF chat model files.")
             return
+        verdict = self._template_verdicts.get(repo.repo_id, "")
         self.files_status.setText(
             f"Files of {repo.repo_id}: memory needed at {self.files.n_ctx:,} tokens of context, "
-            "the model plus its context cache.")
+            f"the model plus its context cache. {verdict}".rstrip())
 
     def selected_file(self) -> FileRow | None:
         rows = self.file_view.selectionModel().selectedRows()
@@ -477,6 +480,12 @@ class ModelsTab(QWidget):
             self.files.set_rows(file_rows(self._repo.catalog, options))
             self._show_files_status(self._repo, options)
             self._update_buttons()
+
+    def _on_repo_template(self, repo_id: str, verdict: str) -> None:
+        self._template_verdicts[repo_id] = verdict
+        known = self._hub_files.get(repo_id)
+        if self._repo is not None and self._repo.repo_id == repo_id and known:
+            self._show_files_status(self._repo, known)
 
     def _on_repo_failed(self, repo_id: str, why: str) -> None:
         if self._repo is not None and self._repo.repo_id == repo_id:

@@ -21,7 +21,7 @@ from engine.chat.templates import TemplateChoice
 from engine.errors import HearthError
 from engine.host.backend import backend_info
 from engine.models.downloads import DownloadEvent, DownloadManager, DownloadState
-from engine.models.hub import QuantOption, repo_gguf_files, search_gguf
+from engine.models.hub import QuantOption, repo_chat_template, repo_gguf_files, search_gguf
 from engine.models.library import ImportDone, ImportEvent, ImportProgress, ModelLibrary
 from engine.models.memory import machine_memory
 from engine.paths import AppPaths
@@ -38,6 +38,7 @@ class ModelsWorker(QObject):
     hubFailed = Signal(int, str)  # request number, why
     repoFiles = Signal(str, list)  # repo id, list[QuantOption]
     repoFailed = Signal(str, str)  # repo id, why
+    repoTemplate = Signal(str, str)  # repo id, what its GGUF's chat template does in Hearth
     downloadChanged = Signal(object)  # DownloadEvent
     unfinishedDownloads = Signal(list)  # list[PartialDownload], from an earlier session
     importProgress = Signal(str, int, int)  # file name, bytes copied, bytes in all
@@ -126,6 +127,14 @@ class ModelsWorker(QObject):
                 self.repoFailed.emit(repo_id, str(error))
                 return
             self.repoFiles.emit(repo_id, options)
+            if not options:
+                return
+            try:  # checked in the sandbox before anything is downloaded
+                verdict = repo_chat_template(repo_id, token=token).verdict()
+            except HearthError as error:
+                log.info("no chat template from the Hub for %s: %s", repo_id, error)
+                return
+            self.repoTemplate.emit(repo_id, verdict)
         self._network.submit(run)
 
     @Slot(str)

@@ -22,8 +22,8 @@ from engine.chat.builtin_templates import (
     CONTINUATION,
     CONTINUATION_WITH_BOS,
 )
-from engine.chat.prompt import ChatTemplate
-from engine.errors import ModelError
+from engine.chat.prompt import ChatMessage, ChatTemplate
+from engine.errors import HearthError, ModelError
 
 GGUF = "gguf"  # a template name: the model file's own
 CONTINUATION_NAME = "continuation"  # a template name: none, the text is continued
@@ -160,6 +160,28 @@ def check_choice(choice: TemplateChoice) -> None:
     if choice.name not in template_names():
         raise ModelError(f"No chat template is named {choice.name!r}; choose one of "
                          f"{', '.join(template_names())}, or give Jinja of your own")
+
+
+# What a template must carry through: each message's text, in the order it was written.
+CHECK_CONVERSATION = (
+    ChatMessage("system", "Be brief."),
+    ChatMessage("user", "Hello there"),
+    ChatMessage("assistant", "Hi! How can I help?"),
+    ChatMessage("user", "Name a colour."),
+)
+
+
+def template_problem(source: str, bos_token: str, eos_token: str) -> str | None:
+    """Why a model's own template would not work in Hearth, or None: it compiles, stays in the
+    sandbox and renders a conversation with every message in its place."""
+    try:
+        prompt = ChatTemplate(source, bos_token, eos_token).render(CHECK_CONVERSATION)
+    except HearthError as error:
+        return str(error)
+    positions = [prompt.find(message.content) for message in CHECK_CONVERSATION]
+    if -1 in positions or positions != sorted(positions):
+        return "The model's chat template leaves out or reorders messages of a conversation"
+    return None
 
 
 def continuation_note(model: str, decision: TemplateDecision, how_to_choose: str) -> str:

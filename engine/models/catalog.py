@@ -41,6 +41,9 @@ class CatalogModel:
     vocab_size: int
     context_length: int  # trained context, in tokens
     files: tuple[CatalogFile, ...]  # the recommended quantization first
+    # The format of the chat template its GGUF carries, as the name of Hearth's built-in of the
+    # same format: what it falls back to should the Hub's copy of the template fail the check.
+    template_family: str
     notes: str = ""
 
     @property
@@ -92,6 +95,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="llama",
         block_count=16, head_count=32, kv_head_count=8, head_dim=64, embedding_length=2048,
         vocab_size=128_256, context_length=131_072,
+        template_family="llama3",
         files=_files("Llama-3.2-1B-Instruct", {"Q4_K_M": 0.81, "Q6_K": 1.02, "Q8_0": 1.32}),
     ),
     CatalogModel(
@@ -104,6 +108,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="llama",
         block_count=24, head_count=32, kv_head_count=32, head_dim=64, embedding_length=2048,
         vocab_size=49_152, context_length=8192,
+        template_family="chatml",
         files=_files("SmolLM2-1.7B-Instruct", {"Q4_K_M": 1.06, "Q8_0": 1.82}),
         notes="No grouped-query attention: its context cache is large for its size.",
     ),
@@ -117,6 +122,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="llama",
         block_count=28, head_count=24, kv_head_count=8, head_dim=128, embedding_length=3072,
         vocab_size=128_256, context_length=131_072,
+        template_family="llama3",
         files=_files("Llama-3.2-3B-Instruct", {"Q4_K_M": 2.02, "Q6_K": 2.64, "Q8_0": 3.42}),
     ),
     CatalogModel(
@@ -129,6 +135,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="qwen2",
         block_count=36, head_count=16, kv_head_count=2, head_dim=128, embedding_length=2048,
         vocab_size=151_936, context_length=32_768,
+        template_family="chatml",
         files=_files("Qwen2.5-3B-Instruct", {"Q4_K_M": 1.93, "Q8_0": 3.29}),
         notes="Research license: not for commercial use without Alibaba's permission.",
     ),
@@ -142,6 +149,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="qwen3",
         block_count=36, head_count=32, kv_head_count=8, head_dim=128, embedding_length=2560,
         vocab_size=151_936, context_length=40_960,
+        template_family="chatml",
         files=_files("Qwen3-4B", {"Q4_K_M": 2.50, "Q8_0": 4.28}),
     ),
     CatalogModel(
@@ -154,6 +162,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="phi3",
         block_count=32, head_count=24, kv_head_count=8, head_dim=128, embedding_length=3072,
         vocab_size=200_064, context_length=131_072,
+        template_family="phi3",  # the same tags; Phi-4-mini writes no newline after them
         files=_files("microsoft_Phi-4-mini-instruct", {"Q4_K_M": 2.49, "Q8_0": 4.08}),
     ),
     CatalogModel(
@@ -166,6 +175,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="gemma3",
         block_count=34, head_count=8, kv_head_count=4, head_dim=256, embedding_length=2560,
         vocab_size=262_144, context_length=131_072,
+        template_family="gemma",
         files=_files("gemma-3-4b-it", {"Q4_K_M": 2.49, "Q8_0": 4.13}),
         notes="Five of six layers attend to a 1,024-token window, so llama.cpp's context cache "
         "is smaller than this estimate at long contexts.",
@@ -180,6 +190,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="llama",
         block_count=32, head_count=32, kv_head_count=8, head_dim=128, embedding_length=4096,
         vocab_size=32_768, context_length=32_768,
+        template_family="mistral",
         files=_files("Mistral-7B-Instruct-v0.3", {"Q4_K_M": 4.37, "Q6_K": 5.95, "Q8_0": 7.70}),
     ),
     CatalogModel(
@@ -192,6 +203,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="qwen2",
         block_count=28, head_count=28, kv_head_count=4, head_dim=128, embedding_length=3584,
         vocab_size=152_064, context_length=32_768,
+        template_family="chatml",
         files=_files("Qwen2.5-7B-Instruct", {"Q4_K_M": 4.68, "Q6_K": 6.25, "Q8_0": 8.10}),
     ),
     CatalogModel(
@@ -204,6 +216,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="llama",
         block_count=32, head_count=32, kv_head_count=8, head_dim=128, embedding_length=4096,
         vocab_size=128_256, context_length=131_072,
+        template_family="llama3",
         files=_files("Meta-Llama-3.1-8B-Instruct", {"Q4_K_M": 4.92, "Q8_0": 8.54}),
     ),
     CatalogModel(
@@ -216,6 +229,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="qwen3",
         block_count=36, head_count=32, kv_head_count=8, head_dim=128, embedding_length=4096,
         vocab_size=151_936, context_length=40_960,
+        template_family="chatml",
         files=_files("Qwen3-8B", {"Q4_K_M": 5.03, "Q8_0": 8.71}),
     ),
     CatalogModel(
@@ -228,6 +242,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         architecture="gemma3",
         block_count=48, head_count=16, kv_head_count=8, head_dim=256, embedding_length=3840,
         vocab_size=262_144, context_length=131_072,
+        template_family="gemma",
         files=_files("gemma-3-12b-it", {"Q4_K_M": 7.30, "Q8_0": 12.51}),
         notes="Five of six layers attend to a 1,024-token window, so llama.cpp's context cache "
         "is smaller than this estimate at long contexts.",

@@ -30,6 +30,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils._headers import build_hf_headers
 
+from engine.chat.templates import template_problem
 from engine.errors import GatedModelError, HearthError, HubError, HubOfflineError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -183,6 +184,48 @@ def repo_gguf_files(
             revision=revision,
         ) from error
     return group_gguf_files(repo_id, info.sha or revision or "main", files)
+
+
+@dataclass(frozen=True)
+class HubChatTemplate:
+    """The chat template of a repository's GGUF as the Hub reads it from the file's header, so
+    Hearth can check it before anything is downloaded."""
+
+    source: str | None  # None: the GGUF has none (a base model, or a file that lost it)
+    bos_token: str
+    eos_token: str
+
+    def verdict(self) -> str:
+        """What a person reads of it before the download."""
+        if self.source is None:
+            return ("Its GGUF has no chat template: unless its metadata names chat tuning, "
+                    "Hearth reads it as a base model that continues your text.")
+        problem = template_problem(self.source, self.bos_token, self.eos_token)
+        if problem is None:
+            return "Its chat template works in Hearth."
+        return (f"Its chat template does not work in Hearth: {problem.rstrip('.')}. After the "
+                "download, choose a built-in template for it in the Models tab.")
+
+
+def repo_chat_template(
+    repo_id: str,
+    revision: str | None = None,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+) -> HubChatTemplate:
+    base = hub_endpoint(endpoint)
+    api = HfApi(endpoint=base, token=token or False, library_name=LIBRARY_NAME)
+    try:
+        info = api.model_info(repo_id, revision=revision, expand=["gguf"],
+                              timeout=REQUEST_TIMEOUT_S)
+    except HUB_FAILURES as error:
+        raise hub_error(error, action="Reading a model's chat template", endpoint=base,
+                        token_given=bool(token), repo_id=repo_id, revision=revision) from error
+    gguf: dict[str, Any] = info.gguf or {}
+    source = gguf.get("chat_template")
+    return HubChatTemplate(source if isinstance(source, str) and source.strip() else None,
+                           str(gguf.get("bos_token") or ""), str(gguf.get("eos_token") or ""))
 
 
 def group_gguf_files(repo_id: str, revision: str, files: Iterable[RemoteFile]) -> list[QuantOption]:

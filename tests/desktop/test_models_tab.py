@@ -15,6 +15,7 @@ from desktop.main_window import MainWindow
 from desktop.models.downloads_model import EVENT_ROLE
 from desktop.models.tab import ModelsTab
 from desktop.models.tables import InstalledModelsModel
+from engine.models.catalog import CATALOG
 from engine.models.downloads import DownloadState
 from tests.desktop.conftest import WindowFactory
 from tests.hub_imitation import HubImitation, hub_imitation, make_gguf
@@ -89,6 +90,8 @@ def test_search_lists_files_by_quantization_and_a_download_installs_the_model(
     tab = _tab(open_window())
     _search_and_open(qtbot, tab, "tiny")
     assert tab.repos.index(0, 0).data() == REPO
+    qtbot.waitUntil(lambda: "Its chat template works in Hearth." in tab.files_status.text(),
+                    timeout=WAIT_MS)
     assert "1,234 downloads" in tab.repos.index(0, 1).data()
     quants = sorted(tab.files.row_object(r).quant for r in range(tab.files.rowCount()))
     assert quants == ["Q4_1", "Q8_0"]  # README.md is not a model
@@ -103,6 +106,21 @@ def test_search_lists_files_by_quantization_and_a_download_installs_the_model(
     row = next(r for r in range(tab.installed.rowCount())
                if "Tiny-Chat-Q4_1" in _installed_names(tab.installed)[r])
     assert f"downloaded from {REPO}" in _row_text(tab.installed, row)[8]
+
+
+def test_a_catalog_model_whose_template_fails_here_says_so_before_the_download(
+    qtbot: QtBot, open_window: WindowFactory, hub: HubImitation
+) -> None:
+    first = CATALOG[0]
+    endless = "{% for i in range(10**9) %}{{ messages[0]['content'] }}{% endfor %}"
+    hub.add_repo(first.repo_id, {first.recommended.file_name: make_gguf(
+        300_000, name=first.name, chat_template=endless)})
+    tab = _tab(open_window())
+    assert tab.repos.row_object(0).catalog == first
+    tab.repo_view.selectRow(0)
+    qtbot.waitUntil(lambda: "does not work in Hearth" in tab.files_status.text(),
+                    timeout=WAIT_MS)
+    assert "choose a built-in template for it in the Models tab" in tab.files_status.text()
 
 
 def test_a_paused_download_resumes_without_fetching_again_what_it_has(

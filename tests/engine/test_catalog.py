@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.chat.builtin_templates import BUILTIN_TEMPLATES
 from engine.errors import ModelError
 from engine.models import memory as memory_module
 from engine.models.catalog import CATALOG, CatalogModel, catalog_model
@@ -30,6 +31,8 @@ def test_the_catalog_is_short_and_every_entry_is_complete() -> None:
         assert model.recommended.quantization == "Q4_K_M"
         assert model.head_count % model.kv_head_count == 0
         assert model.context_length >= 8192
+        # a format Hearth renders as llama.cpp does (test_templates.py)
+        assert model.template_family in BUILTIN_TEMPLATES
 
 
 @pytest.mark.parametrize("model", CATALOG, ids=lambda model: model.key)

@@ -10,12 +10,14 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.hf_api import RepoFile
 
+from engine.chat.builtin_templates import CHATML
 from engine.errors import HubError, HubOfflineError
 from engine.models.hub import (
     QuantOption,
     RemoteFile,
     group_gguf_files,
     quant_from_name,
+    repo_chat_template,
     repo_gguf_files,
     search_gguf,
 )
@@ -218,3 +220,22 @@ def test_the_hub_client_sends_no_telemetry() -> None:
     from huggingface_hub import constants
 
     assert constants.HF_HUB_DISABLE_TELEMETRY
+
+
+def test_a_models_chat_template_is_checked_before_the_download(hub: HubImitation) -> None:
+    """The Hub reads the template from the GGUF's header; Hearth renders it in its sandbox."""
+    endless = "{% for i in range(10**9) %}{{ messages[0]['content'] }}{% endfor %}"
+    for repo_id, template in (("a/chatml-GGUF", CHATML), ("a/endless-GGUF", endless),
+                              ("a/drops-turns-GGUF", "{{ messages[-1]['content'] }}"),
+                              ("a/base-GGUF", None)):
+        hub.add_repo(repo_id, {"m-Q4_0.gguf": make_gguf(1000, chat_template=template)})
+
+    works = repo_chat_template("a/chatml-GGUF")
+    assert works.source == CHATML
+    assert works.verdict() == "Its chat template works in Hearth."
+    assert repo_chat_template("a/endless-GGUF").verdict().startswith(
+        "Its chat template does not work in Hearth: The model's chat template was refused")
+    assert "leaves out or reorders messages" in repo_chat_template("a/drops-turns-GGUF").verdict()
+    assert "base model" in repo_chat_template("a/base-GGUF").verdict()
+    with pytest.raises(HubError, match="Hugging Face has no model a/missing-GGUF"):
+        repo_chat_template("a/missing-GGUF")
