@@ -58,3 +58,8 @@ def chat_template(model: EngineModel | None) -> str | None:
     """The Jinja a local model's prompts are rendered with; None for a remote model, whose
     server renders its own."""
     return model.template.source if isinstance(model, LoadedModel) else None
+
+
+def continues_text(model: EngineModel | None) -> bool:
+    """A local base model read in continuation mode: it follows no instruction."""
+    return isinstance(model, LoadedModel) and model.template.continuation

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from engine.chat.engine import ChatEngine, chat_template
+from engine.chat.engine import ChatEngine, chat_template, continues_text
 from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningSplitter, reasoning_style, think_flag
 from engine.chat.repetition import DEFAULT_WINDOW, REPETITION_NOTE
@@ -303,6 +303,7 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     margin = 8 + n_ctx // 64  # token counts of joined pieces can differ from their sum
 
     think = summary_think(runtime)
+    wording = summary_wording(runtime)
 
     def overhead(system: str, user: str) -> int:
         return len(runtime.tokenize_chat(_prompt(system, user.format(text=""), think)))
@@ -310,7 +311,7 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     form = options.form_instruction
     answer = min(options.answer_tokens, n_ctx // 2)
     part_overhead = overhead(prompts.DOCUMENT_SYSTEM.format(form=prompts.PART_FORM),
-                             prompts.DOCUMENT_USER)
+                             wording.document_user)
     part_summary = min(options.part_tokens, (n_ctx - part_overhead - margin) // 4)
     budgets = _Budgets(
         n_ctx=n_ctx,
@@ -319,9 +320,9 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
         one_pass=n_ctx - answer - margin,
         part=n_ctx - part_overhead - margin - part_summary,
         combine=n_ctx - margin - part_summary - overhead(
-            prompts.PARTS_SYSTEM.format(form=prompts.COMBINE_FORM), prompts.PARTS_USER),
+            prompts.PARTS_SYSTEM.format(form=prompts.COMBINE_FORM), wording.parts_user),
         final=n_ctx - margin - answer - overhead(
-            prompts.PARTS_SYSTEM.format(form=form), prompts.PARTS_USER),
+            prompts.PARTS_SYSTEM.format(form=form), wording.parts_user),
     )
     if budgets.part_summary < 16 or budgets.final < 2 * budgets.part_summary:
         raise ContextOverflowError(
@@ -330,6 +331,12 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
             "Settings, or ask for a shorter summary."
         )
     return budgets
+
+
+def summary_wording(runtime: ChatEngine) -> prompts.Wording:
+    """How the steps ask for a summary: as an instruction, or, of a base model, by a cue that
+    its continuation answers."""
+    return prompts.CONTINUED if continues_text(runtime.loaded) else prompts.INSTRUCTED
 
 
 def summary_think(runtime: ChatEngine) -> bool | None:
@@ -344,7 +351,7 @@ def _prompt(system: str, user: str, think: bool | None) -> list[ChatMessage]:
 
 
 def _request(system: str, user: str, max_tokens: int, options: SummaryOptions,
-             seed: int | None, think: bool | None) -> GenerationRequest:
+             seed: int | None, think: bool | None, stop: tuple[str, ...]) -> GenerationRequest:
     sampling = SamplingSettings(
         temperature=options.temperature, top_k=40, top_p=0.9, min_p=0.05, repeat_penalty=1.1,
         seed=seed, max_tokens=max_tokens, loop_guard=options.loop_guard,
@@ -353,6 +360,7 @@ def _request(system: str, user: str, max_tokens: int, options: SummaryOptions,
         messages=(ChatMessage("user", user, think=think),),
         settings=ChatSettings(system_prompt=system, sampling=sampling,
                               context_policy=ContextPolicy.STOP),
+        stop=stop,
     )
 
 
@@ -448,7 +456,8 @@ class _Run:
         later_seconds = sum(self.clock.seconds(p, o) for p, o in later)
         seed = None if self.options.seed is None else (self.options.seed + self.step) % SEED_MAX
         think = summary_think(self.runtime)
-        request = _request(system, user, max_tokens, self.options, seed, think)
+        request = _request(system, user, max_tokens, self.options, seed, think,
+                           summary_wording(self.runtime).stop)
         expected_output = self.expected_summary() if stage != "final" else max_tokens * 0.7
         prompt_left = float(len(self.runtime.tokenize_chat(_prompt(system, user, think))))
         written, self.partial = 0, ""
@@ -525,7 +534,8 @@ def _summarize(run: _Run, document: Document) -> Iterator[SummaryEvent]:
     document_tokens = run.document_tokens = sum(piece.tokens for piece in pieces)
 
     one_pass_system = prompts.DOCUMENT_SYSTEM.format(form=options.form_instruction)
-    one_pass_user = prompts.DOCUMENT_USER.format(text=text)
+    wording = summary_wording(runtime)
+    one_pass_user = wording.document_user.format(text=text)
     if document_tokens <= budgets.one_pass and len(runtime.tokenize_chat(
             _prompt(one_pass_system, one_pass_user, summary_think(runtime))
     )) <= budgets.one_pass:
@@ -563,7 +573,7 @@ def _summarize(run: _Run, document: Document) -> Iterator[SummaryEvent]:
             later = [(float(sum(piece.tokens for piece in rest)), run.expected_summary())
                      for rest in chunks[index:]]
             later += run.reduce_steps(len(chunks), run.expected_summary())
-            user = prompts.DOCUMENT_USER.format(text=chunk_text)
+            user = wording.document_user.format(text=chunk_text)
             done = yield from run.run_step("part", index, len(chunks), part_system, user,
                                            budgets.part_summary, later)
             run.part_outputs.append(done.generated_tokens)
@@ -610,7 +620,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
             later = [(float(runtime.count_tokens(_entries(rest))), run.expected_summary())
                      for rest in groups[index:]]
             later += run.reduce_steps(len(groups), run.expected_summary())
-            user = prompts.PARTS_USER.format(text=_entries(group))
+            user = summary_wording(runtime).parts_user.format(text=_entries(group))
             done = yield from run.run_step("combine", index, len(groups), system, user,
                                            budgets.part_summary, later)
             combined.append(_whole_sentences(done))
@@ -618,7 +628,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
                            done.evaluated_tokens, done.generated_tokens)
         current = [summary for summary in combined if summary] or combined[:1]
     system = prompts.PARTS_SYSTEM.format(form=run.options.form_instruction)
-    user = prompts.PARTS_USER.format(text=_entries(current))
+    user = summary_wording(runtime).parts_user.format(text=_entries(current))
     done = yield from run.run_step("final", 1, 1, system, user, budgets.answer, ())
     return done.text.strip()
 

@@ -9,6 +9,7 @@ convention speeches; instruction-first alone made it rewrite or praise the text)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 # How each form is asked for, inside the instructions below.
@@ -43,4 +44,25 @@ CONTEXT_WHOLE: Final = "The document {name}:\n\n{text}"
 CONTEXT_PARTS: Final = (
     "The document {name} is too long to keep whole; these are summaries of its {parts} "
     "parts, in order:\n\n{summaries}"
+)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The user messages of the summary steps, and where a step's answer ends."""
+
+    document_user: str
+    parts_user: str
+    stop: tuple[str, ...] = ()
+
+
+INSTRUCTED: Final = Wording(DOCUMENT_USER, PARTS_USER)
+# A base model (continuation mode, engine/chat/templates.py) follows no instruction and gets no
+# system message: it is given the text and the cue the web taught it, "TL;DR:", and its first
+# paragraph is the summary. What follows is the text going on, made up: the step stops there.
+# (Gemma 3 270M base, asked "Summary of the text:", wrote the document out again.)
+CONTINUED: Final = Wording(
+    "{text}\n\nTL;DR:",
+    "Summaries of consecutive parts of one document:\n\n{text}\n\nTL;DR:",
+    stop=("\n\n",),
 )

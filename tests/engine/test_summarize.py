@@ -29,12 +29,14 @@ from engine.documents.summarize import (
     pack,
     split_pieces,
     summarize,
+    summary_wording,
 )
 from engine.errors import ContextOverflowError, NoModelLoadedError, SettingsError
 from engine.host.runtime import Runtime
 from engine.settings import RuntimeSettings
 from tests.conftest import TEST_THREADS
 from tests.engine.documents_data import PLANTED_NAME, PLANTED_SECTION, speech_lines
+from tests.engine.test_templates import base_copy
 
 N_CTX = 384
 QUICK = SummaryOptions(words=30, part_tokens=40, temperature=0.0, seed=1)
@@ -298,3 +300,24 @@ def test_a_context_too_small_for_the_answer_is_refused(bundled_model: Path) -> N
 def test_summarising_without_a_model_says_so() -> None:
     with pytest.raises(NoModelLoadedError):
         run(Runtime(), pasted_document("Some text."), QUICK)
+
+
+def test_a_base_model_is_asked_by_a_cue_and_its_first_paragraph_is_the_summary(
+    bundled_model: Path, tmp_path: Path
+) -> None:
+    """A base model follows no instruction: it gets the text and "TL;DR:", and what it writes
+    after its first paragraph is the text going on, made up, so the step stops there."""
+    base = Runtime()
+    base.load(base_copy(bundled_model, tmp_path), RuntimeSettings(n_ctx=N_CTX),
+              n_threads=TEST_THREADS)
+    try:
+        assert summary_wording(base) is prompts.CONTINUED
+        text = speech_of_tokens(base, 150)
+        events = run(base, pasted_document(text, "speech"), QUICK)
+    finally:
+        base.close()
+    done = events[-1]
+    assert isinstance(done, SummaryDone) and done.parts == 1
+    summary = done.text.strip()
+    assert summary and "\n\n" not in summary
+    assert summary not in text  # not the document given back
