@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -64,9 +65,19 @@ HIDE_THINKING = "Hide the model's thinking (click, or Space)"
 
 
 class InertTextDocument(QTextDocument):
-    """A text document that loads nothing: no images, no files, no network."""
+    """A text document that loads nothing: no images, no files, no network.
+
+    An image is given an empty placeholder: given no data at all, Qt's image handler would
+    read a local path or file: URL from disk itself."""
+
+    _placeholder: QImage | None = None
 
     def loadResource(self, type: int, name: QUrl | str) -> Any:
+        if type == QTextDocument.ResourceType.ImageResource:
+            if InertTextDocument._placeholder is None:
+                InertTextDocument._placeholder = QImage(16, 16, QImage.Format.Format_ARGB32)
+                InertTextDocument._placeholder.fill(Qt.GlobalColor.transparent)
+            return InertTextDocument._placeholder
         return None
 
 
