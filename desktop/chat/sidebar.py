@@ -53,6 +53,7 @@ class Sidebar(QWidget):
         self.list.setAccessibleName("Chats")
         self.list.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
