@@ -14,6 +14,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine import network_guard
 from engine.instance_lock import InstanceLock, holder_pid
 from engine.paths import APP_ID, APP_NAME, AppPaths, app_paths
 
@@ -129,6 +130,7 @@ def _hand_over(paths: AppPaths) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     # The frozen app is its own engine host: started as one, it runs the host and returns.
     multiprocessing.freeze_support()
+    network_guard.install_from_environment()
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

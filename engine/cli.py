@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from engine import network_guard
 from engine.commands import chat, models, remote, serve, summarize, tune
 from engine.errors import HearthError
 
@@ -24,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    network_guard.install_from_environment()
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.CRITICAL,

@@ -10,6 +10,9 @@
   a test that did not run.
 - No leaked threads: a thread (Python's or a QThread) that a test started and that still runs
   after its teardown fails the test, saying where it was started.
+- No network beyond loopback: engine/network_guard.py refuses it in this process and, through
+  its switch, in every process a test starts (engine hosts, `hearth-cli`, the app); an attempt
+  recorded while a test ran fails that test.
 - Notes: what a passing test records with `record_property("note", ...)` is shown at the end.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -25,9 +29,12 @@ import weakref
 from collections.abc import Generator
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from engine import network_guard
 
 BACKSTOP_S = 60.0  # after the test's own limit: time for SIGALRM to have been handled
 
@@ -67,12 +74,20 @@ def time_limit(item: pytest.Item) -> float:
 
 
 _stderr_copy = pytest.StashKey[int]()
+_network_record = pytest.StashKey[Path]()
+_network_seen = 0  # bytes of the record read so far
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Output capture replaces file descriptor 2 during each test; this copy is the real one.
     config.stash[_stderr_copy] = os.dup(2)
     threading.Thread.start = _recording_thread_start  # type: ignore[method-assign]
+    # pytest-xdist's workers inherit the controller's switch, so one record serves the run.
+    if not os.environ.get(network_guard.SWITCH):
+        folder = tempfile.mkdtemp(prefix="hearth-network-guard-")
+        os.environ[network_guard.SWITCH] = str(Path(folder) / "attempts")
+    config.stash[_network_record] = Path(os.environ[network_guard.SWITCH])
+    network_guard.install_from_environment()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -226,6 +241,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
         if not isinstance(thread, threading.Thread):
             with suppress(RuntimeError):  # a QThread destroyed while it runs aborts the process
                 thread.quit()  # type: ignore[attr-defined]
+    _check_network(item)
     if leaked:
         names = "\n\n".join(f"{_name(thread)}, started at:\n{origin.stack}"
                              for thread, origin in leaked)
@@ -234,6 +250,23 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
             f"its teardown: stop and join them before it ends.\n\n{names}"
         )
     return result
+
+
+def _check_network(item: pytest.Item) -> None:
+    """Fails the test if a process wrote to the guard's record while it ran."""
+    global _network_seen
+    record = item.config.stash[_network_record]
+    try:
+        with record.open("rb") as file:
+            file.seek(_network_seen)
+            added = file.read().decode(errors="replace")
+    except FileNotFoundError:
+        return
+    _network_seen += len(added.encode())
+    if added:
+        raise AssertionError(
+            "network access beyond loopback was attempted while this test ran (process id, "
+            f"call, address), and refused:\n{added}")
 
 
 def _name(thread: object) -> str:

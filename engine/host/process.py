@@ -15,16 +15,19 @@ there even when the host dies of a signal, and the app tells its last lines.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
 import signal
+import socket
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from engine import network_guard
 from engine.errors import HearthError
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ QUERIES = frozenset({
 # With ":FILE" after it, only the first host to start creates FILE and is armed: the host the
 # app starts after the crash is not.
 CRASH_SWITCH = "HEARTH_TEST_HOST_CRASH"
+CONNECT = "CONNECT"
 
 
 class SharedFlag:
@@ -53,20 +57,24 @@ class SharedFlag:
 
 class CrashSwitch:
     """Kills this process at a named point, for tests of what the app does when llama.cpp
-    crashes; inert unless `HEARTH_TEST_HOST_CRASH` is set."""
+    crashes; inert unless `HEARTH_TEST_HOST_CRASH` is set. The fault CONNECT instead tries a
+    connection to a documentation address (TEST-NET-1) there, for the test that proves the
+    suite's network guard reaches into the host."""
 
     def __init__(self, spec: str) -> None:
-        self._point, self._left, self._signal = "", 0, signal.SIGSEGV
+        self._point, self._left, self._fault = "", 0, "SIGSEGV"
         if not spec:
             return
         given = spec.split(":", 3)
-        point, count, name, once = given + ["", "1", "SIGSEGV", ""][len(given):]
+        point, count, fault, once = given + ["", "1", "SIGSEGV", ""][len(given):]
+        if fault != CONNECT and fault not in signal.Signals.__members__:
+            raise ValueError(f"{CRASH_SWITCH}: no fault named {fault!r}")
         if once:
             try:
                 os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
             except FileExistsError:
                 return  # an earlier host took this crash
-        self._point, self._left, self._signal = point, int(count), signal.Signals[name]
+        self._point, self._left, self._fault = point, int(count), fault
 
     def reached(self, point: str) -> None:
         if point != self._point:
@@ -74,16 +82,21 @@ class CrashSwitch:
         self._left -= 1
         if self._left > 0:
             return
-        sys.stderr.write(f"test crash switch: {self._signal.name} at {point}\n")
+        sys.stderr.write(f"test crash switch: {self._fault} at {point}\n")
         sys.stderr.flush()
-        if self._signal is signal.SIGSEGV:
+        if self._fault == CONNECT:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("192.0.2.1", 9), timeout=1).close()
+            return
+        if self._fault == "SIGSEGV":
             ctypes.string_at(0)  # a real segfault: a read of address 0
-        os.kill(os.getpid(), self._signal)
+        os.kill(os.getpid(), signal.Signals[self._fault])
 
 
 def host_main(conn: Connection, stop_flag: Any, log_path: str, log_level: int) -> None:
     """The host process's whole life: serve requests until the pipe closes or "quit"."""
     _log_to(log_path, log_level)
+    network_guard.install_from_environment()
     # The runtime imports llama.cpp: only here, after stderr points at the log file.
     from engine.host.runtime import Runtime
 

@@ -8,7 +8,9 @@ it, so llama.cpp's libraries are checked to import no socket functions at all.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 import threading
 import urllib.request
@@ -18,10 +20,13 @@ import huggingface_hub
 import llama_cpp
 import pytest
 
+from engine import network_guard
 from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.chat.service import ChatService, Turn, TurnEnded
 from engine.chat.store import ChatStore
 from engine.config import AppConfig, load_config, save_config
+from engine.host.client import HostRuntime
+from engine.host.process import CONNECT, CRASH_SWITCH
 from engine.host.runtime import Runtime
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 from tests.reliability.netguard import refuse_network
@@ -88,3 +93,30 @@ def test_llama_cpp_native_libraries_import_no_socket_functions() -> None:
         names = library.read_bytes()
         for function in (b"socket", b"connect", b"getaddrinfo", b"gethostbyname", b"sendto"):
             assert b"\0" + function + b"\0" not in names, f"{library.name} imports {function!r}"
+
+
+def test_the_suites_guard_reaches_into_the_engine_host_and_the_cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bundled_model: Path, hearth_home: Path
+) -> None:
+    """The whole suite runs under engine/network_guard.py: here its record is this test's own,
+    so the attempts it provokes are read here instead of failing the test."""
+    record = tmp_path / "attempts"
+    monkeypatch.setenv(network_guard.SWITCH, str(record))
+    monkeypatch.setenv(CRASH_SWITCH, f"load:1:{CONNECT}")  # the host tries TEST-NET-1 at load
+    host = HostRuntime()
+    try:
+        host.load(bundled_model, RuntimeSettings(n_ctx=256), 1)
+        host_pid = host.pid
+    finally:
+        host.close()
+    assert host_pid is not None and host_pid != os.getpid()
+    assert record.read_text().splitlines() == [f"{host_pid} getaddrinfo ('192.0.2.1', 9)"]
+
+    monkeypatch.delenv(CRASH_SWITCH)
+    search = subprocess.run(  # the Hub's real address, from a `hearth-cli` process
+        [sys.executable, "-m", "engine.cli", "models", "search", "qwen"],
+        env={**os.environ, "HEARTH_HOME": str(hearth_home), "HF_ENDPOINT": ""},
+        capture_output=True, text=True, timeout=120, check=False)
+    assert search.returncode == 1 and "network" in search.stderr.lower(), search.stderr
+    attempts = record.read_text().splitlines()[1:]
+    assert attempts and all("getaddrinfo ('huggingface.co', 443)" in line for line in attempts)
