@@ -9,8 +9,11 @@ huggingface_hub 2.4's file_download.get_hf_file_metadata and utils/_http.hf_rais
 - `GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]` (file listing)
 - `HEAD`/`GET /{repo}/resolve/{rev}/{file}`: `X-Repo-Commit`, `ETag`; an LFS file answers 302
   to a second server (another origin, like the Hub's CDN) with `X-Linked-Etag` (the sha256)
-  and `X-Linked-Size` on the 302 itself; a file kept in git answers 200 with its git blob id
-  as ETag. Never any `X-Xet-*` header, which would switch the client to the Xet protocol.
+  and `X-Linked-Size` on the 302 itself, and, as for a file the Hub keeps in Xet storage,
+  `X-Xet-Hash`, `X-Xet-Refresh-Route` and the `Link` rel="xet-auth": huggingface_hub's own
+  hf_hub_download would switch to the Xet protocol (which this imitation does not serve);
+  Hearth's downloader must follow the redirect to plain HTTP instead. A file kept in git
+  answers 200 with its git blob id as ETag.
 - `Range: bytes=N-` answered 206 with `Content-Range`.
 - Errors carry `X-Error-Code`: RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo (401
   without a token, 403 with a wrong one).
@@ -85,6 +88,11 @@ class HubFile:
     git_oid: str  # the blob id of the file, or of its LFS pointer
     lfs: bool
     advertised_sha256: str  # what the Hub says; differs from sha256 after wrong_sha256()
+
+    @property
+    def xet_hash(self) -> str:
+        """Stands for the Xet content hash (a different hash of the same bytes)."""
+        return hashlib.sha256(f"xet:{self.sha256}".encode()).hexdigest()
 
     def read(self, start: int, length: int) -> bytes:
         if isinstance(self.content, bytes):
@@ -316,12 +324,21 @@ class HubImitation:
             )
             return
         if file.lfs:
+            # As the Hub answers for a file kept in Xet storage today: the Xet hash and the
+            # route to a Xet token (for clients that speak Xet), and a redirect to a bridge
+            # that serves the same bytes over plain HTTP with ranges (for those that do not).
+            token_route = f"{self.endpoint}/api/models/{repo_id}/xet-read-token/{repo.commit}"
             _send_empty(handler, 302, {
                 "Location": f"{self.cdn_url}/blobs/{repo_id}/{file.sha256}?X-Amz-Signature=abc",
                 "X-Repo-Commit": repo.commit,
                 "ETag": f'"{file.git_oid}"',
                 "X-Linked-Etag": f'"{file.advertised_sha256}"',
                 "X-Linked-Size": str(file.size),
+                "X-Xet-Hash": file.xet_hash,
+                "X-Xet-Refresh-Route": token_route,
+                "Link": f'<{token_route}>; rel="xet-auth", '
+                        f'<{self.cdn_url}/reconstructions/{file.xet_hash}>; '
+                        'rel="xet-reconstruction-info"',
             })
             return
         self._send_file(handler, f"{repo_id}/{path}", file, headers, {

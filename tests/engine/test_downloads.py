@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
+from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
 from engine.errors import (
     DownloadError,
@@ -104,6 +105,12 @@ def test_the_bundled_model_downloads_with_progress_events_in_order(
     repo = hub.add_repo(REPO, {BUNDLED_NAME: bundled_model})
     option = _only_option(hub, REPO)
     events = Events()
+
+    # The Hub says the file is in Xet storage; the download goes over the redirect's plain HTTP.
+    metadata = get_hf_file_metadata(hf_hub_url(REPO, BUNDLED_NAME, endpoint=hub.endpoint),
+                                    token=False, endpoint=hub.endpoint)
+    assert metadata.xet_file_data is not None
+    assert metadata.xet_file_data.file_hash == repo.files[BUNDLED_NAME].xet_hash
 
     paths = _download(option, models_dir, events, endpoint=hub.endpoint, progress_interval_s=0)
 
