@@ -2,42 +2,18 @@
 engine answers or refuses with a reason.
 
 The stall is measured as the longest gap between ticks of a 10 ms timer on the GUI thread while
-the input is handled (a frozen window is one whose event loop does not run).
+the input is handled (tests/desktop/conftest.py).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from itertools import pairwise
-
-from PySide6.QtCore import QMimeData, QTimer
+from PySide6.QtCore import QMimeData
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
-from tests.desktop.conftest import WindowFactory
+from tests.desktop.conftest import MAX_STALL_MS, WindowFactory, longest_stall
 
 WAIT_MS = 180_000
-# Not a speed figure (bench/gui_bench.py measures lateness): the line between a live window
-# and a frozen one, which stalls for the seconds the work takes. 250 ms was crossed on a 2-core
-# machine busy with other tests.
-MAX_STALL_MS = 1000.0
-
-
-@contextmanager
-def longest_stall() -> Iterator[Callable[[], float]]:
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    ticks.append(time.perf_counter())
-    try:
-        yield lambda: 1000 * max((b - a for a, b in pairwise(ticks)),
-                                 default=0.0)
-    finally:
-        timer.stop()
 
 
 def _paste(window: MainWindow, text: str) -> None:
