@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -27,6 +25,7 @@ from desktop.chat.message_model import MessageListModel, MessageRole
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
+from engine.chat.export import code_blocks
 from engine.chat.reasoning import has_thinking_switch
 from engine.chat.repetition import finish_note
 from engine.chat.service import ContextView
@@ -37,14 +36,9 @@ from engine.documents.summarize import SummaryOptions
 from engine.host.runtime import GenerationDone, LoadedModel
 from engine.settings import CONTEXT_POLICY_LABELS, ChatSettings, ContextPolicy
 
-_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 THINK_TIP = ("Think before answering: the model reasons step by step first (slower, often "
              "better). Its thinking is shown folded above the answer and is not sent back to "
              "it. This chat keeps the choice.")
-
-
-def code_blocks(markdown: str) -> list[str]:
-    return [block.rstrip("\n") for block in _CODE_BLOCK.findall(markdown)]
 
 
 class ChatPanel(QWidget):

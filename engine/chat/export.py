@@ -25,19 +25,37 @@ _MARKS = {"stopped": "*(stopped)*", "error": "*(the model stopped unexpectedly)*
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 
-def _close_open_fence(text: str) -> str:
-    # A reply stopped inside a code block would otherwise swallow the rest of the document.
+def code_blocks(markdown: str) -> list[str]:
+    """The fenced code blocks of a Markdown text (``` or ~~~), without their fences and the
+    fence's indentation; one left open runs to the end."""
+    return _fences(markdown)[0]
+
+
+def _fences(text: str) -> tuple[list[str], str | None]:
+    """The fenced blocks as CommonMark reads them, and the fence left open at the end."""
+    blocks: list[str] = []
     fence: str | None = None
+    indent, lines = 0, list[str]()
     for line in text.splitlines():
         found = _FENCE.match(line)
-        if found is None:
-            continue
-        marker, rest = found.groups()
         if fence is None:
-            if not (marker[0] == "`" and "`" in rest):  # CommonMark: no backtick in the info
-                fence = marker
-        elif marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
+            # CommonMark: an info string after backticks has no backtick in it
+            if found is not None and not (found[1][0] == "`" and "`" in found[2]):
+                fence, indent, lines = found[1], len(line) - len(line.lstrip(" ")), []
+        elif (found is not None and found[1][0] == fence[0] and len(found[1]) >= len(fence)
+              and not found[2].strip()):
+            blocks.append("\n".join(lines))
             fence = None
+        else:
+            lines.append(line[min(indent, len(line) - len(line.lstrip(" "))):])
+    if fence is not None:
+        blocks.append("\n".join(lines))
+    return blocks, fence
+
+
+def _close_open_fence(text: str) -> str:
+    # A reply stopped inside a code block would otherwise swallow the rest of the document.
+    fence = _fences(text)[1]
     return text if fence is None else f"{text}\n{fence}"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
+from engine.chat.export import chat_to_json, chat_to_markdown, code_blocks, write_text_atomically
 from engine.chat.store import ChatRecord, ChatStore, MessageRecord
 from engine.errors import StoreError
 from tests.permissions import permissions_bind
@@ -166,3 +166,15 @@ def test_read_only_folder_keeps_the_old_file(tmp_path: Path) -> None:
         assert os.listdir(folder) == ["chat.md"]
     finally:
         folder.chmod(0o700)
+
+
+def test_code_blocks_are_read_as_commonmark_fences() -> None:
+    """What Ctrl+Shift+C copies: ``` and ~~~ fences, a fence in a list item without its
+    indentation, a longer fence closed only by one as long, one left open to the end."""
+    markdown = (
+        "Intro\n```python\na = 1\n```\n~~~\nb\n~~~\n1. item\n\n   ```sh\n   ls -l\n"
+        "     indented\n   ```\n```` md\n```\nstill code\n````\nText\n```\nopen"
+    )
+    assert code_blocks(markdown) == ["a = 1", "b", "ls -l\n  indented", "```\nstill code",
+                                     "open"]
+    assert code_blocks("no code here ``inline``") == []
