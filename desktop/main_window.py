@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.presetSaved.connect(self._save_preset)
         worker = client
         worker.chatOpened.connect(self._on_chat_opened)
+        worker.chatsListed.connect(self._on_chats_listed)
         worker.configLoaded.connect(self._on_config)
         worker.modelLoaded.connect(self._on_model_loaded)
         worker.errorOccurred.connect(lambda text: self.status.showMessage(text, 8000))
@@ -158,9 +159,18 @@ class MainWindow(QMainWindow):
                 path += suffix
             self.client.export_chat(chat_id, path, fmt)
 
+    def _show_title(self, chat: ChatRecord) -> None:
+        self.setWindowTitle(f"{chat.title or UNTITLED} — Hearth")
+
+    def _on_chats_listed(self, chats: list[ChatRecord]) -> None:
+        """The open chat's title as it is now: renamed, or named by its first message."""
+        for chat in chats:
+            if chat.id == self.chat_panel.chat_id:
+                self._show_title(chat)
+
     def _on_chat_opened(self, chat: ChatRecord, _messages: list[MessageRecord],
                         settings: ChatSettings) -> None:
-        self.setWindowTitle(f"{chat.title or UNTITLED} — Hearth")
+        self._show_title(chat)
         # Refill the panel only when it would show something else: never wipe unapplied edits.
         if self._panel_shows != (chat.id, settings):
             self._panel_shows = (chat.id, settings)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -360,6 +361,13 @@ class ChatView(QListView):
         self.setMouseTracking(True)
         self.verticalScrollBar().valueChanged.connect(self._remember_position)
         self.verticalScrollBar().rangeChanged.connect(self._keep_following)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Laid-out messages hold the palette's colours (code shading, text): lay them out anew.
+        if event.type() == QEvent.Type.PaletteChange:
+            self.message_delegate.clear_cache()
+            self.scheduleDelayedItemsLayout()
+        super().changeEvent(event)
 
     def _remember_position(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 4
