@@ -31,7 +31,6 @@ from tests.remote_script_server import (
     Reply,
     ScriptServer,
     answer_events,
-    last_user_message,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,14 +38,6 @@ CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_toke
 
 
 pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed")
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptServer]:
-    scripted = ScriptServer()
-    scripted.responder = lambda body: f"You said: {last_user_message(body)[-40:]}"
-    yield scripted
-    scripted.close()
 
 
 @pytest.fixture

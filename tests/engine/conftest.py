@@ -1,0 +1,18 @@
+"""Fixtures the engine tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.remote_script_server import ScriptServer, last_user_message
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptServer]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 that echoes the last message."""
+    scripted = ScriptServer()
+    scripted.responder = lambda body: f"You said: {last_user_message(body)[-40:]}"
+    yield scripted
+    scripted.close()
