@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.hub_imitation import HubImitation, hub_imitation
 REPO = "hearth-test/Killed-Download-GGUF"
 FILE = "Killed-Download-Q4_1.gguf"
 KILLS = 6
+WAIT_S = 60.0
 SEED = int(os.environ.get("HEARTH_KILL_SEED", "7"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +49,15 @@ def _start(hub: HubImitation, models_dir: Path) -> subprocess.Popen[str]:
     )
 
 
+def _watch_bytes(child: subprocess.Popen[str], some_on_disk: threading.Event) -> None:
+    """Sets `some_on_disk` once the child reports bytes on disk; reads to its end."""
+    assert child.stdout is not None
+    for line in child.stdout:
+        words = line.split()
+        if words[0] == "bytes" and int(words[1]) > 0:
+            some_on_disk.set()
+
+
 def _listed(models_dir: Path) -> list[str]:
     return [m.name for m in ModelLibrary(models_dir, None).models()]
 
@@ -63,15 +74,15 @@ def test_a_download_killed_again_and_again_resumes_and_installs_the_exact_file(
         # A hold makes the kill land mid-file: the transfer waits at the chosen byte.
         hold = hub.hold_at(REPO, FILE, target)
         child = _start(hub, models_dir)
-        assert child.stdout is not None
-        on_disk = 0
-        for line in child.stdout:
-            words = line.split()
-            if words[0] == "bytes":
-                on_disk = max(on_disk, int(words[1]))
-            if hold.reached.is_set() and on_disk > 0:
-                break
+        # The child says nothing while the transfer is held: its lines are read on a thread,
+        # so the kill follows the hold at once instead of the child's read timeout.
+        some_on_disk = threading.Event()
+        reader = threading.Thread(target=_watch_bytes, args=(child, some_on_disk))
+        reader.start()
+        assert hold.reached.wait(WAIT_S) and some_on_disk.wait(WAIT_S), f"kill {kill}"
         child.send_signal(signal.SIGKILL)
+        child.wait()
+        reader.join()
         child.communicate()
         hold.release()
         assert hub.wait_idle()
