@@ -4,15 +4,23 @@ llama-cpp-python's high-level API builds a chain without DRY and XTC. `Llama.gen
 `_init_sampler` for its chain, so a subclass that builds the chain from `SamplingSettings`
 reaches every sampler while keeping generate()'s prefix reuse. The order is llama.cpp's own
 (common/common.h): penalties, DRY, top-k, typical, top-p, min-p, XTC, temperature, dist.
+
+A grammar (the API's structured output) is applied as llama.cpp's own common sampler applies it:
+the chain picks a token from all candidates, the grammar checks just that one, and only when it
+refuses does the grammar filter every candidate before the chain picks again. Filtering the
+whole vocabulary (49k to 152k tokens) at every token made a grammar most of a reply's time.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 from typing import Any
 
 import llama_cpp
+import numpy as np
 from llama_cpp import Llama
-from llama_cpp._internals import LlamaSampler
+from llama_cpp._internals import LlamaContext, LlamaSampler
 
 from engine.errors import HearthError
 from engine.settings import SamplingSettings
@@ -27,13 +35,53 @@ class SamplingLlama(Llama):  # type: ignore[misc]
     seed = 0
     grammar = ""  # GBNF text the reply must match (structured output); empty: none
 
-    def _init_sampler(self, *_args: Any, **_kwargs: Any) -> LlamaSampler:
-        return build_sampler_chain(self, self.sampling, self.seed, self.grammar)
+    def _init_sampler(self, *_args: Any, **_kwargs: Any) -> LlamaSampler | GrammarChecked:
+        chain = build_sampler_chain(self, self.sampling, self.seed)
+        if not self.grammar:
+            return chain
+        return GrammarChecked(chain, grammar_sampler(self, self.grammar), self.n_vocab())
 
 
-def build_sampler_chain(
-    llm: Llama, settings: SamplingSettings, seed: int, grammar: str = ""
-) -> LlamaSampler:
+class GrammarChecked:
+    """The chain and a grammar, sampled grammar-last (see the module's docstring). Llama.generate
+    only calls `sample`."""
+
+    def __init__(self, chain: LlamaSampler, grammar: Any, n_vocab: int) -> None:
+        self.chain = chain  # kept alive with its samplers; frees them when dropped
+        self._grammar = grammar
+        self._n_vocab = n_vocab
+        self._candidates = (llama_cpp.llama_token_data * n_vocab)()
+        self._view = np.ctypeslib.as_array(self._candidates)  # fields id, logit, p
+        self._ids = np.arange(n_vocab, dtype=np.int32)
+        self._one = (llama_cpp.llama_token_data * 1)()
+
+    def __del__(self) -> None:
+        llama_cpp.llama_sampler_free(self._grammar)
+
+    def sample(self, ctx: LlamaContext, idx: int = -1) -> int:
+        token = self._pick(ctx, idx, grammar_first=False)
+        self._one[0].id, self._one[0].logit, self._one[0].p = token, 0.0, 0.0
+        single = llama_cpp.llama_token_data_array(self._one, 1, -1, False)
+        llama_cpp.llama_sampler_apply(self._grammar, ctypes.byref(single))
+        if math.isinf(self._one[0].logit):  # refused: the grammar filters them all first
+            token = self._pick(ctx, idx, grammar_first=True)
+        llama_cpp.llama_sampler_accept(self._grammar, token)
+        llama_cpp.llama_sampler_accept(self.chain.sampler, token)
+        return token
+
+    def _pick(self, ctx: LlamaContext, idx: int, grammar_first: bool) -> int:
+        logits = llama_cpp.llama_get_logits_ith(ctx.ctx, idx)
+        self._view["id"] = self._ids
+        self._view["logit"] = np.ctypeslib.as_array(logits, shape=(self._n_vocab,))
+        self._view["p"] = 0.0
+        candidates = llama_cpp.llama_token_data_array(self._candidates, self._n_vocab, -1, False)
+        if grammar_first:
+            llama_cpp.llama_sampler_apply(self._grammar, ctypes.byref(candidates))
+        llama_cpp.llama_sampler_apply(self.chain.sampler, ctypes.byref(candidates))
+        return int(candidates.data[candidates.selected].id)
+
+
+def build_sampler_chain(llm: Llama, settings: SamplingSettings, seed: int) -> LlamaSampler:
     chain = LlamaSampler()
     chain.add_penalties(
         n_vocab=llm.n_vocab(),
@@ -51,8 +99,6 @@ def build_sampler_chain(
             llm.n_ctx(),  # look back over the whole context, as llama.cpp's -1 means
             DRY_SEQUENCE_BREAKERS,
         )
-    if grammar:  # where llama-cpp-python's own chain adds it: before the samplers that pick
-        _add_grammar(chain, llm, grammar)
     if settings.temperature == 0:
         chain.add_greedy()
     elif settings.mirostat_mode == 1:
@@ -74,12 +120,12 @@ def build_sampler_chain(
     return chain
 
 
-def _add_grammar(chain: LlamaSampler, llm: Llama, grammar: str) -> None:
-    """LlamaSampler.add_grammar without its crash: llama.cpp answers a grammar it cannot parse
-    with NULL, which the chain must never be given."""
+def grammar_sampler(llm: Llama, grammar: str) -> Any:
+    """llama.cpp's grammar sampler; a grammar it cannot parse it answers with NULL, which must
+    never be used."""
     sampler = llama_cpp.llama_sampler_init_grammar(
         llm._model.vocab, grammar.encode("utf-8"), b"root"
     )
     if not sampler:
         raise HearthError("llama.cpp could not parse the grammar for this reply.")
-    llama_cpp.llama_sampler_chain_add(chain.sampler, sampler)
+    return sampler
