@@ -8,14 +8,13 @@ by the test-only switch HEARTH_TEST_HOST_CRASH (no CPU here reproduces the AMX s
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import random
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.message_model import MessageRole
@@ -23,7 +22,7 @@ from engine.config import AppConfig, save_config
 from engine.host.process import CRASH_SWITCH
 from engine.host.runtime import LoadedModel
 from engine.paths import app_paths
-from tests.desktop.conftest import WindowFactory
+from tests.desktop.conftest import MAX_STALL_MS, WindowFactory, longest_stall
 
 REPLY_TIMEOUT_MS = 60_000
 BACK_WITHIN_MS = 5_000  # the README's promise: the engine serves the next turn within 5 s
@@ -60,34 +59,29 @@ def test_a_crash_mid_turn_keeps_the_window_and_the_text_and_the_model_comes_back
     # pass of the event loop as the end of the reply.
     reloads: list[float] = []
     client.modelLoaded.connect(lambda *_args: reloads.append(time.monotonic()))
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
-    timer.start(10)
-    with qtbot.waitSignal(client.replyEnded, timeout=REPLY_TIMEOUT_MS):
-        _send(qtbot, window, "Name three colours.")
-    crashed_at = time.monotonic()
-    if point.startswith("token"):
-        qtbot.waitUntil(lambda: _last_row(window)[2] == "error")
-        speaker, text, _status = _last_row(window)
-        assert speaker == "assistant" and text.strip(), "the words written are kept, marked"
-    else:  # nothing was written: the empty reply goes (the chat is shown again after the end)
-        qtbot.waitUntil(
-            lambda: _last_row(window) == ("user", "Name three colours.", "done"))
-    qtbot.waitUntil(lambda: bool(reloads), timeout=BACK_WITHIN_MS)
-    assert reloads[0] - crashed_at < BACK_WITHIN_MS / 1000
-    qtbot.waitUntil(lambda: "loaded again" in window.chat_panel.banner.text())
-    banner = window.chat_panel.banner.text()
-    assert "stopped unexpectedly" in banner and f"killed by {signal_name}" in banner
-    assert "loaded again" in banner
+    with longest_stall() as stall:
+        with qtbot.waitSignal(client.replyEnded, timeout=REPLY_TIMEOUT_MS):
+            _send(qtbot, window, "Name three colours.")
+        crashed_at = time.monotonic()
+        if point.startswith("token"):
+            qtbot.waitUntil(lambda: _last_row(window)[2] == "error")
+            speaker, text, _status = _last_row(window)
+            assert speaker == "assistant" and text.strip(), "the words written are kept, marked"
+        else:  # nothing was written: the empty reply goes (the chat is shown again after the end)
+            qtbot.waitUntil(
+                lambda: _last_row(window) == ("user", "Name three colours.", "done"))
+        qtbot.waitUntil(lambda: bool(reloads), timeout=BACK_WITHIN_MS)
+        assert reloads[0] - crashed_at < BACK_WITHIN_MS / 1000
+        qtbot.waitUntil(lambda: "loaded again" in window.chat_panel.banner.text())
+        banner = window.chat_panel.banner.text()
+        assert "stopped unexpectedly" in banner and f"killed by {signal_name}" in banner
+        assert "loaded again" in banner
     # The window never stalled: the GUI timer kept ticking through the crash and the reload.
-    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
-    assert gaps and max(gaps) < 0.25
+    assert stall() < MAX_STALL_MS
     with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
         _send(qtbot, window, "What is the capital of France?")
     assert finished.args[2].finish_reason in ("stop", "length")
     assert _last_row(window)[2] == "done"
-    timer.stop()
 
 
 def test_a_model_that_crashes_in_every_reply_is_loaded_the_safe_way(
@@ -112,10 +106,11 @@ def test_a_model_that_crashes_in_every_reply_is_loaded_the_safe_way(
     qtbot.waitUntil(lambda: "extra buffer types" in window.chat_panel.banner.text())
 
 
-CRASHES_IN_THE_WINDOW = 20
+# With the 13 crashes the other host tests inject at chosen moments, 50 in a run.
+CRASHES_IN_THE_WINDOW = 37
 
 
-def test_twenty_crashes_at_random_moments_lose_nothing_and_the_model_always_comes_back(
+def test_crashes_at_random_moments_lose_nothing_and_the_model_always_comes_back(
     qtbot: QtBot, open_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     test_config: AppConfig,
 ) -> None:
@@ -142,38 +137,33 @@ def test_twenty_crashes_at_random_moments_lose_nothing_and_the_model_always_come
     client.modelLoaded.connect(lambda *_args: reloads.append(time.monotonic()))
     ended: list[object] = []
     client.replyEnded.connect(lambda _chat, record: ended.append(record))
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
-    timer.start(10)
-    finished: dict[int, str] = {}  # every reply that finished, as the store must keep it
-    crashes, turns, landed = 0, 0, Counter[str]()
-    while crashes < CRASHES_IN_THE_WINDOW:
-        turns += 1
-        last_crash, reloaded, replies = runtime.last_crash, len(reloads), len(ended)
-        upcoming = arm(crashes + 1)  # for the host the app starts after this one's crash
-        _send(qtbot, window, f"Message {turns}: name a colour.")
-        qtbot.waitUntil(lambda: len(ended) > replies, timeout=REPLY_TIMEOUT_MS)  # noqa: B023
-        if runtime.last_crash is last_crash:
+    with longest_stall() as stall:
+        finished: dict[int, str] = {}  # every reply that finished, as the store must keep it
+        crashes, turns, landed = 0, 0, Counter[str]()
+        while crashes < CRASHES_IN_THE_WINDOW:
+            turns += 1
+            last_crash, reloaded, replies = runtime.last_crash, len(reloads), len(ended)
+            upcoming = arm(crashes + 1)  # for the host the app starts after this one's crash
+            _send(qtbot, window, f"Message {turns}: name a colour.")
+            qtbot.waitUntil(lambda: len(ended) > replies, timeout=REPLY_TIMEOUT_MS)  # noqa: B023
+            if runtime.last_crash is last_crash:
+                speaker, text, status = _last_row(window)
+                assert speaker == "assistant" and status == "done"
+                finished[window.chat_panel.messages.index(
+                    window.chat_panel.messages.rowCount() - 1).data(MessageRole.Id)] = text
+                continue
+            crashes += 1
+            landed[current] += 1
+            current = upcoming
+            qtbot.waitUntil(lambda: len(reloads) > reloaded, timeout=BACK_WITHIN_MS)  # noqa: B023
+            model = window.chat_panel.messages
+            shown = {model.index(row).data(MessageRole.Id):
+                     model.index(row).data(Qt.ItemDataRole.DisplayRole)
+                     for row in range(model.rowCount())}
+            assert all(shown.get(id_) == text for id_, text in finished.items()), "a reply was lost"
+            qtbot.waitUntil(lambda: _last_row(window)[2] != "streaming")
             speaker, text, status = _last_row(window)
-            assert speaker == "assistant" and status == "done"
-            finished[window.chat_panel.messages.index(
-                window.chat_panel.messages.rowCount() - 1).data(MessageRole.Id)] = text
-            continue
-        crashes += 1
-        landed[current] += 1
-        current = upcoming
-        qtbot.waitUntil(lambda: len(reloads) > reloaded, timeout=BACK_WITHIN_MS)  # noqa: B023
-        model = window.chat_panel.messages
-        shown = {model.index(row).data(MessageRole.Id):
-                 model.index(row).data(Qt.ItemDataRole.DisplayRole)
-                 for row in range(model.rowCount())}
-        assert all(shown.get(id_) == text for id_, text in finished.items()), "a reply was lost"
-        qtbot.waitUntil(lambda: _last_row(window)[2] != "streaming")
-        speaker, text, status = _last_row(window)
-        assert status in ("error", "done")
-        assert status == "done" or (speaker == "assistant" and text.strip())
-    timer.stop()
-    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
-    assert max(gaps) < 0.25, "the window kept ticking through every crash and reload"
+            assert status in ("error", "done")
+            assert status == "done" or (speaker == "assistant" and text.strip())
+    assert stall() < MAX_STALL_MS, "the window kept running through every crash and reload"
     print(f"{crashes} crashes in {turns} turns, landed {dict(landed)}")
