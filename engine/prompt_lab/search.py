@@ -25,7 +25,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from engine.chat.engine import ChatEngine, model_key
-from engine.errors import NoModelLoadedError, PromptLabError
+from engine.errors import EngineCrashedError, NoModelLoadedError, PromptLabError
 from engine.prompt_lab.budget import ANSWER_CANDIDATES, PLANS, Budget, Layout, SearchPlan, layout
 from engine.prompt_lab.calibration import CONTENT_FREE_INPUTS, Calibration, log_prior
 from engine.prompt_lab.evaluate import (
@@ -192,13 +192,10 @@ class _Search:
                             len(self.demo_pool), len(self.task.test), self.passes_total,
                             self.warnings)
         self.records = [_Record(candidate) for candidate in candidates]
-        yield from self._round(self.records, self.minibatch, 1, "screening")
-        leaders = self._ranked()[: self.layout.keep]
-        yield from self._round(leaders, self.validation, 2, "validation")
-        if self.plan.refinements:
-            yield from self._refine()
-        if not self.classification and not self.by_answers:
-            yield from self._answers()
+        try:
+            yield from self._search()
+        except EngineCrashedError as error:
+            self._stop_for(error)
         search_seconds = time.perf_counter() - self.started
         winner = self._winner()
         baseline = self.records[0]
@@ -206,7 +203,10 @@ class _Search:
         if not self.cancel.is_set() and self.task.test:
             prompts = len({baseline.candidate.spec, winner.candidate.spec})
             self.passes_total = self.passes + len(self.task.test) * prompts
-            held_out = yield from self._held_out(baseline, winner)
+            try:
+                held_out = yield from self._held_out(baseline, winner)
+            except EngineCrashedError as error:
+                self._stop_for(error)
         yield self._progress()
         yield SearchFinished(TuneResult(
             run_id=uuid.uuid4().hex[:12],
@@ -234,6 +234,24 @@ class _Search:
             answer_tokens=self.answer_limit,
             scored_by=SCORED_BY_ANSWERS if self.by_answers else SCORED_BY_LOGPROBS,
         ))
+
+    def _search(self) -> Iterator[LabEvent]:
+        yield from self._round(self.records, self.minibatch, 1, "screening")
+        leaders = self._ranked()[: self.layout.keep]
+        yield from self._round(leaders, self.validation, 2, "validation")
+        if self.plan.refinements:
+            yield from self._refine()
+        if not self.classification and not self.by_answers:
+            yield from self._answers()
+
+    def _stop_for(self, crash: EngineCrashedError) -> None:
+        """A crash of the engine ends the run as Stop would, with what was scored kept and
+        why it stopped among the warnings (the app starts the engine again meanwhile)."""
+        self.cancel = threading.Event()  # the caller's own Stop flag is left as it was
+        self.cancel.set()
+        reason = str(crash).splitlines()[0].rstrip(".")
+        self.warnings = (*self.warnings, f"{reason}. The run stopped there: the candidates "
+                         "scored before are kept and the best of them is the winner.")
 
     def _draw(self) -> list[Candidate]:
         """The baseline, then distinct random candidates ordered to share cached prefixes."""

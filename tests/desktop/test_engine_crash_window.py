@@ -106,7 +106,7 @@ def test_a_model_that_crashes_in_every_reply_is_loaded_the_safe_way(
     qtbot.waitUntil(lambda: "extra buffer types" in window.chat_panel.banner.text())
 
 
-# With the 13 crashes the other host tests inject at chosen moments, 50 in a run.
+# With the 14 crashes the other tests inject at chosen moments, 51 in a run.
 CRASHES_IN_THE_WINDOW = 37
 
 

@@ -24,9 +24,11 @@ from engine.errors import EngineCrashedError, HearthError
 from engine.host.client import HostRuntime
 from engine.host.process import CRASH_SWITCH
 from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
+from engine.prompt_lab.search import SearchFinished, tune
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS, wait_for
 from tests.engine.documents_data import speech_lines
+from tests.engine.test_prompt_lab_search import PLAN, sentiment_task
 
 QUESTION = GenerationRequest(
     messages=(ChatMessage("user", "What is the capital of France?"),),
@@ -208,6 +210,28 @@ def test_a_summary_cut_by_a_crash_ends_with_the_parts_it_made(
         assert done.parts >= 3 and 1 <= len(done.part_summaries) < done.parts
         assert all(summary.strip() for summary in done.part_summaries)
         assert done.note.startswith("Stopped when the model stopped unexpectedly; partly made")
+        assert runtime.recover() is not None
+    finally:
+        runtime.close()
+
+
+def test_a_lab_run_cut_by_a_crash_ends_with_the_candidates_it_scored(
+    bundled_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = HostRuntime(tmp_path / "safe-loading.json")
+    runtime.load(bundled_model, RuntimeSettings(n_ctx=1024), TEST_THREADS)
+    try:
+        _crash_next_host_at(runtime, monkeypatch, "score:40:SIGSEGV")  # in the screening
+        events = list(tune(runtime, sentiment_task(), PLAN, 5, threading.Event()))
+        monkeypatch.delenv(CRASH_SWITCH)
+        finished = events[-1]
+        assert isinstance(finished, SearchFinished)
+        result = finished.result
+        assert result.stopped and result.held_out is None
+        (why,) = [warning for warning in result.warnings if "unexpectedly" in warning]
+        assert "SIGSEGV" in why and "the candidates scored before are kept" in why, why
+        scored = {row.id for row in result.candidates if row.n > 0}
+        assert 0 < len(scored) < len(result.candidates) and result.winner.id in scored
         assert runtime.recover() is not None
     finally:
         runtime.close()
