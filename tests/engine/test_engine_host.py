@@ -194,47 +194,37 @@ def test_closing_ends_the_host_so_its_memory_goes_back(host: HostRuntime) -> Non
 
 
 def test_a_summary_cut_by_a_crash_ends_with_the_parts_it_made(
-    bundled_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    host: HostRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = HostRuntime(tmp_path / "safe-loading.json")
-    runtime.load(bundled_model, RuntimeSettings(n_ctx=1024), TEST_THREADS)
-    try:
-        document = pasted_document(speech_lines(160), "convention.txt")
-        options = SummaryOptions(words=60, part_tokens=40, temperature=0.0, seed=1)
-        # Parts are 40 tokens each: the 3rd model run's 30th token falls in the 3rd part.
-        _crash_next_host_at(runtime, monkeypatch, "token:110:SIGSEGV")
-        events = list(summarize(runtime, document, options, threading.Event()))
-        monkeypatch.delenv(CRASH_SWITCH)
-        done = events[-1]
-        assert isinstance(done, SummaryDone) and done.crashed and done.cancelled
-        assert done.parts >= 3 and 1 <= len(done.part_summaries) < done.parts
-        assert all(summary.strip() for summary in done.part_summaries)
-        assert done.note.startswith("Stopped when the model stopped unexpectedly; partly made")
-        assert runtime.recover() is not None
-    finally:
-        runtime.close()
+    document = pasted_document(speech_lines(160), "convention.txt")
+    options = SummaryOptions(words=60, part_tokens=40, temperature=0.0, seed=1)
+    # Parts are 40 tokens each: the 3rd model run's 30th token falls in the 3rd part.
+    _crash_next_host_at(host, monkeypatch, "token:110:SIGSEGV")
+    events = list(summarize(host, document, options, threading.Event()))
+    monkeypatch.delenv(CRASH_SWITCH)
+    done = events[-1]
+    assert isinstance(done, SummaryDone) and done.crashed and done.cancelled
+    assert done.parts >= 3 and 1 <= len(done.part_summaries) < done.parts
+    assert all(summary.strip() for summary in done.part_summaries)
+    assert done.note.startswith("Stopped when the model stopped unexpectedly; partly made")
+    assert host.recover() is not None
 
 
 def test_a_lab_run_cut_by_a_crash_ends_with_the_candidates_it_scored(
-    bundled_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    host: HostRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = HostRuntime(tmp_path / "safe-loading.json")
-    runtime.load(bundled_model, RuntimeSettings(n_ctx=1024), TEST_THREADS)
-    try:
-        _crash_next_host_at(runtime, monkeypatch, "score:40:SIGSEGV")  # in the screening
-        events = list(tune(runtime, sentiment_task(), PLAN, 5, threading.Event()))
-        monkeypatch.delenv(CRASH_SWITCH)
-        finished = events[-1]
-        assert isinstance(finished, SearchFinished)
-        result = finished.result
-        assert result.stopped and result.held_out is None
-        (why,) = [warning for warning in result.warnings if "unexpectedly" in warning]
-        assert "SIGSEGV" in why and "the candidates scored before are kept" in why, why
-        scored = {row.id for row in result.candidates if row.n > 0}
-        assert 0 < len(scored) < len(result.candidates) and result.winner.id in scored
-        assert runtime.recover() is not None
-    finally:
-        runtime.close()
+    _crash_next_host_at(host, monkeypatch, "score:40:SIGSEGV")  # in the screening
+    events = list(tune(host, sentiment_task(), PLAN, 5, threading.Event()))
+    monkeypatch.delenv(CRASH_SWITCH)
+    finished = events[-1]
+    assert isinstance(finished, SearchFinished)
+    result = finished.result
+    assert result.stopped and result.held_out is None
+    (why,) = [warning for warning in result.warnings if "unexpectedly" in warning]
+    assert "SIGSEGV" in why and "the candidates scored before are kept" in why, why
+    scored = {row.id for row in result.candidates if row.n > 0}
+    assert 0 < len(scored) < len(result.candidates) and result.winner.id in scored
+    assert host.recover() is not None
 
 
 def test_an_api_request_cut_by_a_crash_gets_503_and_the_next_one_is_answered(
