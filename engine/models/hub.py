@@ -203,8 +203,10 @@ class HubChatTemplate:
         problem = template_problem(self.source, self.bos_token, self.eos_token)
         if problem is None:
             return "Its chat template works in Hearth."
-        return (f"Its chat template does not work in Hearth: {problem.rstrip('.')}. After the "
-                "download, choose a built-in template for it in the Models tab.")
+        why = problem.removeprefix("The model's chat template ").rstrip(".")
+        why = why.removeprefix("was ").removeprefix("is ")  # "refused: …", "invalid: …"
+        return (f"Its chat template does not work in Hearth ({why}). After the download, "
+                "choose a built-in template for it in the Models tab.")
 
 
 def repo_chat_template(
