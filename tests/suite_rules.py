@@ -78,6 +78,11 @@ _network_record = pytest.StashKey[Path]()
 _network_seen = 0  # bytes of the record read so far
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("thread_grace", "seconds a test's threads get to end after its teardown",
+                  default=THREAD_GRACE_S)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Output capture replaces file descriptor 2 during each test; this copy is the real one.
     config.stash[_stderr_copy] = os.dup(2)
@@ -134,7 +139,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
 # test's teardown is done (napari's `_dangling_qthreads` does this for QThreads). A thread started
 # while a fixture of a wider scope sets up belongs to that fixture and may outlive the test; so do
 # the threads such a thread starts (a module's server, a thread per connection).
-THREAD_GRACE_S = 5.0  # for a thread that was told to stop and is on its way out
+THREAD_GRACE_S = "5"  # for a thread that was told to stop and is on its way out (ini: thread_grace)
 
 
 @dataclass
@@ -233,7 +238,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
     result = yield  # the test's own fixtures are finalized by now
     mine = [(thread, origin) for thread, origin in list(_origins.items())
             if origin.test == item.nodeid and _running(thread)]
-    deadline = time.monotonic() + THREAD_GRACE_S
+    grace = float(item.config.getini("thread_grace"))
+    deadline = time.monotonic() + grace
     for thread, _ in mine:
         _wait(thread, max(0.0, deadline - time.monotonic()))
     leaked = [(thread, origin) for thread, origin in mine if _running(thread)]
@@ -246,7 +252,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
         names = "\n\n".join(f"{_name(thread)}, started at:\n{origin.stack}"
                              for thread, origin in leaked)
         raise AssertionError(
-            f"{len(leaked)} thread(s) this test started still run {THREAD_GRACE_S:.0f} s after "
+            f"{len(leaked)} thread(s) this test started still run {grace:g} s after "
             f"its teardown: stop and join them before it ends.\n\n{names}"
         )
     return result

@@ -95,7 +95,7 @@ def test_a_thread_left_running_fails_its_test_and_says_where_it_started(tmp_path
             thread = threading.Thread(target=lambda: None)
             thread.start()
             thread.join()
-    """)
+    """, "thread_grace = 0.5")
     assert run.returncode == 1, run.stdout
     assert "3 passed, 2 errors" in run.stdout
     assert "thread 'forgotten', started at:" in run.stdout
