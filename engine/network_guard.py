@@ -18,7 +18,7 @@ import socket
 from typing import Any
 
 SWITCH = "HEARTH_TEST_NETWORK_GUARD"
-_LOCAL_NAMES = frozenset({None, "", "localhost", "0.0.0.0", "::"})  # the last two: to bind
+_LOCAL_NAMES = frozenset({"", "localhost", "0.0.0.0", "::"})  # the last two: to bind
 
 _installed: list[str] = []  # the record file, once installed in this process
 
@@ -33,12 +33,17 @@ def install_from_environment() -> None:
 def _is_local(host: Any) -> bool:
     if isinstance(host, bytes):
         host = host.decode(errors="replace")
-    if host in _LOCAL_NAMES:
+    if host is None:
+        return True
+    name = str(host).lower().rstrip(".")
+    if name in _LOCAL_NAMES or name.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+        address = ipaddress.ip_address(name.split("%")[0])
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def _install(record: str) -> None:

@@ -87,11 +87,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # Output capture replaces file descriptor 2 during each test; this copy is the real one.
     config.stash[_stderr_copy] = os.dup(2)
     threading.Thread.start = _recording_thread_start  # type: ignore[method-assign]
-    # pytest-xdist's workers inherit the controller's switch, so one record serves the run.
+    # The controller names the record; each pytest-xdist worker keeps its own beside it (and
+    # its children inherit that), read from where it stood when the worker started, so neither
+    # another worker's attempts nor a crashed worker's earlier ones are blamed on its tests.
+    global _network_seen
     if not os.environ.get(network_guard.SWITCH):
         folder = tempfile.mkdtemp(prefix="hearth-network-guard-")
         os.environ[network_guard.SWITCH] = str(Path(folder) / "attempts")
-    config.stash[_network_record] = Path(os.environ[network_guard.SWITCH])
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        os.environ[network_guard.SWITCH] = f"{os.environ[network_guard.SWITCH]}.{worker}"
+    record = Path(os.environ[network_guard.SWITCH])
+    config.stash[_network_record] = record
+    _network_seen = record.stat().st_size if record.exists() else 0
     network_guard.install_from_environment()
 
 
@@ -247,32 +255,32 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
         if not isinstance(thread, threading.Thread):
             with suppress(RuntimeError):  # a QThread destroyed while it runs aborts the process
                 thread.quit()  # type: ignore[attr-defined]
-    _check_network(item)
+    problems = []
     if leaked:
         names = "\n\n".join(f"{_name(thread)}, started at:\n{origin.stack}"
                              for thread, origin in leaked)
-        raise AssertionError(
-            f"{len(leaked)} thread(s) this test started still run {grace:g} s after "
-            f"its teardown: stop and join them before it ends.\n\n{names}"
-        )
+        problems.append(f"{len(leaked)} thread(s) this test started still run {grace:g} s "
+                        f"after its teardown: stop and join them before it ends.\n\n{names}")
+    attempts = _network_attempts(item)
+    if attempts:
+        problems.append("network access beyond loopback was attempted while this test ran "
+                        f"(process id, call, address), and refused:\n{attempts}")
+    if problems:
+        raise AssertionError("\n\n".join(problems))
     return result
 
 
-def _check_network(item: pytest.Item) -> None:
-    """Fails the test if a process wrote to the guard's record while it ran."""
+def _network_attempts(item: pytest.Item) -> str:
+    """What processes wrote to the guard's record since the last test."""
     global _network_seen
-    record = item.config.stash[_network_record]
     try:
-        with record.open("rb") as file:
+        with item.config.stash[_network_record].open("rb") as file:
             file.seek(_network_seen)
-            added = file.read().decode(errors="replace")
+            added = file.read()
     except FileNotFoundError:
-        return
-    _network_seen += len(added.encode())
-    if added:
-        raise AssertionError(
-            "network access beyond loopback was attempted while this test ran (process id, "
-            f"call, address), and refused:\n{added}")
+        return ""
+    _network_seen += len(added)
+    return added.decode(errors="replace")
 
 
 def _name(thread: object) -> str:

@@ -22,7 +22,10 @@ from engine.errors import StoreError
 
 _SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
 _MARKS = {"stopped": "*(stopped)*", "error": "*(the model stopped unexpectedly)*"}
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+# A fence line, after what contains it: indentation, a list item's marker, quote marks.
+_FENCE = re.compile(r"^(?P<within>[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:>[ \t]?)*)"
+                    r"(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)")
 
 
 def code_blocks(markdown: str) -> list[str]:
@@ -32,25 +35,37 @@ def code_blocks(markdown: str) -> list[str]:
 
 
 def _fences(text: str) -> tuple[list[str], str | None]:
-    """The fenced blocks as CommonMark reads them, and the fence left open at the end."""
+    """The fenced blocks, and the fence left open at the end. As a Markdown reader sees them
+    inside list items and quotes too: a block's lines lose the quote marks and as much
+    indentation as its fence had (its list marker counting as indentation)."""
     blocks: list[str] = []
     fence: str | None = None
-    indent, lines = 0, list[str]()
+    indent, quotes, lines = 0, 0, list[str]()
     for line in text.splitlines():
         found = _FENCE.match(line)
         if fence is None:
             # CommonMark: an info string after backticks has no backtick in it
-            if found is not None and not (found[1][0] == "`" and "`" in found[2]):
-                fence, indent, lines = found[1], len(line) - len(line.lstrip(" ")), []
-        elif (found is not None and found[1][0] == fence[0] and len(found[1]) >= len(fence)
-              and not found[2].strip()):
+            if found is not None and not (found["fence"][0] == "`" and "`" in found["info"]):
+                fence, lines = found["fence"], []
+                quotes = found["within"].count(">")
+                indent = len(_unquoted(found["within"], quotes))
+        elif (found is not None and found["fence"][0] == fence[0]
+              and len(found["fence"]) >= len(fence) and not found["info"].strip()):
             blocks.append("\n".join(lines))
             fence = None
         else:
-            lines.append(line[min(indent, len(line) - len(line.lstrip(" "))):])
+            content = _unquoted(line, quotes)
+            lines.append(content[min(indent, len(content) - len(content.lstrip(" "))):])
     if fence is not None:
         blocks.append("\n".join(lines))
     return blocks, fence
+
+
+def _unquoted(line: str, quotes: int) -> str:
+    """`line` without its first `quotes` quote marks."""
+    for _ in range(quotes):
+        line = _QUOTE.sub("", line, count=1)
+    return line
 
 
 def _close_open_fence(text: str) -> str:

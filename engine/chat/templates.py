@@ -179,7 +179,10 @@ def template_problem(source: str, bos_token: str, eos_token: str) -> str | None:
     except HearthError as error:
         return str(error)
     positions = [prompt.find(message.content) for message in CHECK_CONVERSATION]
-    if -1 in positions or positions != sorted(positions):
+    # The system text may stand anywhere (Mistral's templates put it in the last user turn).
+    turns = [at for at, message in zip(positions, CHECK_CONVERSATION, strict=True)
+             if message.role != "system"]
+    if -1 in positions or turns != sorted(turns):
         return "The model's chat template leaves out or reorders messages of a conversation"
     return None
 

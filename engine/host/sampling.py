@@ -5,10 +5,13 @@ llama-cpp-python's high-level API builds a chain without DRY and XTC. `Llama.gen
 reaches every sampler while keeping generate()'s prefix reuse. The order is llama.cpp's own
 (common/common.h): penalties, DRY, top-k, typical, top-p, min-p, XTC, temperature, dist.
 
-A grammar (the API's structured output) is applied as llama.cpp's own common sampler applies it:
-the chain picks a token from all candidates, the grammar checks just that one, and only when it
-refuses does the grammar filter every candidate before the chain picks again. Filtering the
-whole vocabulary (49k to 152k tokens) at every token made a grammar most of a reply's time.
+A grammar (the API's structured output) is applied as llama.cpp's own common sampler applies it
+(common/sampling.cpp): the chain picks a token from all candidates, the grammar checks just that
+one, and only when it refuses does the grammar filter every candidate before the chain picks
+again. Filtering the whole vocabulary (49k to 152k tokens) at every token made a grammar most of
+a reply's time. Greedy picks are the same either way; with top-k/top-p/min-p on, an allowed
+token inside the unconstrained top set is somewhat likelier than if the grammar filtered first,
+as in llama.cpp.
 """
 
 from __future__ import annotations
@@ -56,7 +59,9 @@ class GrammarChecked:
         self._one = (llama_cpp.llama_token_data * 1)()
 
     def __del__(self) -> None:
-        llama_cpp.llama_sampler_free(self._grammar)
+        grammar = getattr(self, "_grammar", None)
+        if grammar is not None and llama_cpp is not None:  # None: at interpreter exit
+            llama_cpp.llama_sampler_free(grammar)
 
     def sample(self, ctx: LlamaContext, idx: int = -1) -> int:
         token = self._pick(ctx, idx, grammar_first=False)

@@ -178,3 +178,7 @@ def test_code_blocks_are_read_as_commonmark_fences() -> None:
     assert code_blocks(markdown) == ["a = 1", "b", "ls -l\n  indented", "```\nstill code",
                                      "open"]
     assert code_blocks("no code here ``inline``") == []
+    # inside list items and quotes, as the chat view draws them
+    assert code_blocks("- ```python\n  print(1)\n  ```\n- next item") == ["print(1)"]
+    assert code_blocks("10. Run:\n\n    ```bash\n    make\n    ```") == ["make"]
+    assert code_blocks("> ```\n> code\n>   more\n> ```") == ["code\n  more"]

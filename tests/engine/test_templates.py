@@ -312,3 +312,17 @@ def test_the_cli_says_a_base_model_continues_the_text(hearth_home: Path, bundled
     assert ("SmolLM2-135M-base is a base model (its GGUF has no chat template and its metadata "
             "names no chat tuning): it continues your text instead of answering it.") in (
         " ".join(result.stderr.split()))
+
+
+def test_the_check_lets_the_system_text_stand_anywhere_but_keeps_the_turns_in_order() -> None:
+    """Mistral's own templates give the system text to the last user turn: that works."""
+    system_last = (
+        "{% set system = messages[0]['content'] %}{{ bos_token }}"
+        "{% for message in messages[1:] %}{% if message['role'] == 'user' %}"
+        "{{ '[INST] ' + (system + '\\n\\n' if loop.last else '') + message['content']"
+        " + '[/INST]' }}{% else %}{{ ' ' + message['content'] + eos_token }}{% endif %}"
+        "{% endfor %}"
+    )
+    assert template_problem(system_last, "<s>", "</s>") is None
+    reversed_turns = "{% for message in messages | reverse %}{{ message['content'] }}{% endfor %}"
+    assert "reorders messages" in (template_problem(reversed_turns, "<s>", "</s>") or "")
