@@ -361,6 +361,7 @@ def _request(system: str, user: str, max_tokens: int, options: SummaryOptions,
         settings=ChatSettings(system_prompt=system, sampling=sampling,
                               context_policy=ContextPolicy.STOP),
         stop=stop,
+        stop_after_text=True,
     )
 
 

@@ -53,7 +53,7 @@ class Wording:
 
     document_user: str
     parts_user: str
-    stop: tuple[str, ...] = ()
+    stop: tuple[str, ...] = ()  # counted once the answer has begun: it may open with a blank line
 
 
 INSTRUCTED: Final = Wording(DOCUMENT_USER, PARTS_USER)

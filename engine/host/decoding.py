@@ -20,18 +20,27 @@ class Utf8Stream:
 
 
 class StopMatcher:
-    """Cuts the text at the first stop string, holding back a tail that may start one."""
+    """Cuts the text at the first stop string, holding back a tail that may start one.
+    `after_text`: stop strings count only once the text has more than whitespace (a base
+    model's summary ends at a blank line, but may start with one)."""
 
-    def __init__(self, stops: Sequence[str]) -> None:
+    def __init__(self, stops: Sequence[str], after_text: bool = False) -> None:
         self._stops = tuple(stop for stop in stops if stop)
         self._hold = max((len(stop) - 1 for stop in self._stops), default=0)
         self._pending = ""
+        self._blank_start = after_text
         self.stopped = False
 
     def feed(self, text: str) -> str:
         """Returns the text that is safe to show; sets `stopped` once a stop string appears."""
         if self.stopped:
             return ""
+        if self._blank_start:
+            visible = len(text) - len(text.lstrip())
+            if visible == len(text):
+                return text
+            self._blank_start = False
+            return text[:visible] + self.feed(text[visible:])
         self._pending += text
         cut = min(
             (index for index in (self._pending.find(stop) for stop in self._stops) if index >= 0),

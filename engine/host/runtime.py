@@ -90,6 +90,7 @@ class GenerationRequest:
     settings: ChatSettings = field(default_factory=ChatSettings)
     start_hint: int = 0  # the first message the model saw last turn, to keep the prefix stable
     stop: tuple[str, ...] = ()
+    stop_after_text: bool = False  # stop strings count only once more than whitespace is written
     ignore_eog: bool = False  # keep going past end-of-generation tokens (benchmarks, API)
     grammar: str = ""  # GBNF the reply must match (the API's structured output); "": none
     logprobs: int | None = None  # None: none; else a TokenLogprob per token, with this many top
@@ -400,7 +401,8 @@ class Runtime:
         plan = self.plan(request)
         yield from self._generate(plan.tokens, plan.first_index, plan.head,
                                   request.settings.sampling, request.stop, request.ignore_eog,
-                                  cancel, request.grammar, request.logprobs)
+                                  cancel, request.grammar, request.logprobs,
+                                  request.stop_after_text)
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
@@ -426,7 +428,7 @@ class Runtime:
     def _generate(
         self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
         stop: tuple[str, ...], ignore_eog: bool, cancel: CancelFlag, grammar: str = "",
-        logprobs: int | None = None,
+        logprobs: int | None = None, stop_after_text: bool = False,
     ) -> Generator[StreamEvent, None, None]:
         """The token loop every reply shares: read the uncached prompt, then sample."""
         llm, _ = self._require()
@@ -437,7 +439,7 @@ class Runtime:
         llm.sampling, llm.seed, llm.grammar = sampling, seed, grammar
         max_new = min(sampling.max_tokens, _context_size(llm) - len(tokens))
         vocab = llm._model.vocab
-        utf8, stops, pieces = Utf8Stream(), StopMatcher(stop), TokenPieces(vocab)
+        utf8, stops, pieces = Utf8Stream(), StopMatcher(stop, stop_after_text), TokenPieces(vocab)
         parts: list[str] = []
         generated, reason = 0, "length"
         guard = RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None

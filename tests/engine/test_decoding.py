@@ -144,3 +144,13 @@ def test_stop_at_the_very_start_shows_nothing(stop: str) -> None:
     matcher = StopMatcher([stop])
     assert matcher.feed(stop + "tail") == ""
     assert matcher.stopped
+
+
+def test_a_stop_string_can_be_made_to_count_only_after_the_text_begins() -> None:
+    """A base model's summary stops at a blank line, which may also open it."""
+    matcher = StopMatcher(["\n\n"], after_text=True)
+    shown = "".join(matcher.feed(piece) for piece in ["\n", "\n ", "The library", " closes.\n",
+                                                     "\nMade-up text"]) + matcher.flush()
+    assert shown == "\n\n The library closes." and matcher.stopped
+    plain = StopMatcher(["\n\n"])
+    assert plain.feed("\n\nThe library") == "" and plain.stopped
