@@ -25,7 +25,7 @@ class ModelsClient(QObject):
     hubFailed = Signal(int, str)
     repoFiles = Signal(str, list)
     repoFailed = Signal(str, str)
-    repoTemplate = Signal(str, str)
+    repoTemplate = Signal(str, str, bool)
     downloadChanged = Signal(object)
     unfinishedDownloads = Signal(list)
     importProgress = Signal(str, int, int)

@@ -481,7 +481,10 @@ class ModelsTab(QWidget):
             self._show_files_status(self._repo, options)
             self._update_buttons()
 
-    def _on_repo_template(self, repo_id: str, verdict: str) -> None:
+    def _on_repo_template(self, repo_id: str, verdict: str, works: bool) -> None:
+        catalog = next((model for model in CATALOG if model.repo_id == repo_id), None)
+        if not works and catalog is not None:  # the catalog knows which built-in fits
+            verdict += f" Hearth's built-in {catalog.template_family} template has its format."
         self._template_verdicts[repo_id] = verdict
         known = self._hub_files.get(repo_id)
         if self._repo is not None and self._repo.repo_id == repo_id and known:

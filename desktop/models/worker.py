@@ -38,7 +38,7 @@ class ModelsWorker(QObject):
     hubFailed = Signal(int, str)  # request number, why
     repoFiles = Signal(str, list)  # repo id, list[QuantOption]
     repoFailed = Signal(str, str)  # repo id, why
-    repoTemplate = Signal(str, str)  # repo id, what its GGUF's chat template does in Hearth
+    repoTemplate = Signal(str, str, bool)  # repo id, what its GGUF's template does here, works
     downloadChanged = Signal(object)  # DownloadEvent
     unfinishedDownloads = Signal(list)  # list[PartialDownload], from an earlier session
     importProgress = Signal(str, int, int)  # file name, bytes copied, bytes in all
@@ -130,11 +130,11 @@ class ModelsWorker(QObject):
             if not options:
                 return
             try:  # checked in the sandbox before anything is downloaded
-                verdict = repo_chat_template(repo_id, token=token).verdict()
+                template = repo_chat_template(repo_id, token=token)
             except HearthError as error:
                 log.info("no chat template from the Hub for %s: %s", repo_id, error)
                 return
-            self.repoTemplate.emit(repo_id, verdict)
+            self.repoTemplate.emit(repo_id, template.verdict(), template.problem() is None)
         self._network.submit(run)
 
     @Slot(str)

@@ -42,7 +42,7 @@ class CatalogModel:
     context_length: int  # trained context, in tokens
     files: tuple[CatalogFile, ...]  # the recommended quantization first
     # The format of the chat template its GGUF carries, as the name of Hearth's built-in of the
-    # same format: what it falls back to should the Hub's copy of the template fail the check.
+    # same format: the one to choose should its own template fail Hearth's check.
     template_family: str
     notes: str = ""
 

@@ -195,12 +195,18 @@ class HubChatTemplate:
     bos_token: str
     eos_token: str
 
+    def problem(self) -> str | None:
+        """Why its template would not work in Hearth; None when it works or there is none."""
+        if self.source is None:
+            return None
+        return template_problem(self.source, self.bos_token, self.eos_token)
+
     def verdict(self) -> str:
         """What a person reads of it before the download."""
         if self.source is None:
             return ("Its GGUF has no chat template: unless its metadata names chat tuning, "
                     "Hearth reads it as a base model that continues your text.")
-        problem = template_problem(self.source, self.bos_token, self.eos_token)
+        problem = self.problem()
         if problem is None:
             return "Its chat template works in Hearth."
         why = problem.removeprefix("The model's chat template ").rstrip(".")

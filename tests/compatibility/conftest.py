@@ -34,8 +34,10 @@ class Rows:
         return self._rows.setdefault(model.name, Row(model))
 
     def complete(self) -> bool:
-        """Every model has a row: the run was not cut to some of them."""
-        return all(model.name in self._rows for model in MODELS)
+        """Every model has a whole row: the run was not cut to some models or tests."""
+        rows = [self._rows.get(model.name) for model in MODELS]
+        return all(row is not None and row.template and row.tokens_per_second is not None
+                   and len(row.memory) == 2 for row in rows)
 
     def table(self) -> str:
         lines = ["| Model | Family | Template (source) | Tokens/s | Memory at 4k: estimate / "

