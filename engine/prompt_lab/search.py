@@ -249,7 +249,8 @@ class _Search:
         why it stopped among the warnings (the app starts the engine again meanwhile)."""
         self.cancel = threading.Event()  # the caller's own Stop flag is left as it was
         self.cancel.set()
-        reason = str(crash).splitlines()[0].rstrip(".")
+        reason = (str(crash).strip().splitlines() or ["The model stopped unexpectedly"])[0]
+        reason = reason.rstrip(".")
         self.warnings = (*self.warnings, f"{reason}. The run stopped there: the candidates "
                          "scored before are kept and the best of them is the winner.")
 
