@@ -141,30 +141,30 @@ class MessageListModel(QAbstractListModel):
             row.in_view, row.view_starts_here = in_view, starts
 
     def append_delta(self, chat_id: int, message_id: int, text: str) -> None:
-        if chat_id != self.chat_id:
-            return
-        row = self.row_of(message_id)
-        if row < 0:
-            return
-        item = self._rows[row]
-        self._stop_thinking(item)
-        item.content += text
-        item.revision += 1
-        index = self.index(row)
-        self.dataChanged.emit(index, index)
+        def grow(item: _Row) -> None:
+            self._stop_thinking(item)
+            item.content += text
+            item.revision += 1
+        self._change_streaming(chat_id, message_id, grow)
 
     def append_reasoning(self, chat_id: int, message_id: int, text: str) -> None:
         """More of a streaming reply's thinking (it comes before the answer)."""
+        def grow(item: _Row) -> None:
+            if item.thinking_since is None:
+                item.thinking_since = self._clock()
+            item.reasoning += text
+            item.reasoning_revision += 1
+        self._change_streaming(chat_id, message_id, grow)
+
+    def _change_streaming(self, chat_id: int, message_id: int,
+                          change: Callable[[_Row], None]) -> None:
+        """Applies `change` to a shown message of the open chat and repaints it."""
         if chat_id != self.chat_id:
             return
         row = self.row_of(message_id)
         if row < 0:
             return
-        item = self._rows[row]
-        if item.thinking_since is None:
-            item.thinking_since = self._clock()
-        item.reasoning += text
-        item.reasoning_revision += 1
+        change(self._rows[row])
         index = self.index(row)
         self.dataChanged.emit(index, index)
 

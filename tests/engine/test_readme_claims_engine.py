@@ -58,10 +58,10 @@ def hearth_cli(*args: str, home: Path, **env: str) -> subprocess.CompletedProces
 
 
 def test_a_disabled_remote_engine_is_marked_and_its_models_are_not_offered(
-    server: ScriptServer, hearth_home: Path
+    echo_server: ScriptServer, hearth_home: Path
 ) -> None:
     """README: `remote ... enable NAME | disable NAME ...` manages remote engines."""
-    url = server.base_url
+    url = echo_server.base_url
     assert hearth_cli("remote", "add", "lab", url, home=hearth_home).returncode == 0
 
     disabled = hearth_cli("remote", "disable", "lab", home=hearth_home)
@@ -69,14 +69,14 @@ def test_a_disabled_remote_engine_is_marked_and_its_models_are_not_offered(
     listed = hearth_cli("remote", "list", home=hearth_home)
     assert listed.stdout.splitlines() == [
         "Network switch: on", f"lab  {url}  (disabled, no API key)"]
-    asked_before = len(server.requests)
+    asked_before = len(echo_server.requests)
     models = hearth_cli("remote", "models", "lab", home=hearth_home)
     assert (models.returncode, models.stdout) == (1, "")
     assert models.stderr == "hearth-cli: The remote engine “lab” is turned off in its settings.\n"
     chat = hearth_cli("chat", "--model", "remote:lab/script-model", "Hello", home=hearth_home)
     assert (chat.returncode, chat.stdout) == (1, "")
     assert chat.stderr == "hearth-cli: The remote engine “lab” is turned off in its settings.\n"
-    assert len(server.requests) == asked_before  # the server was never contacted
+    assert len(echo_server.requests) == asked_before  # the server was never contacted
 
     enabled = hearth_cli("remote", "enable", "lab", home=hearth_home)
     assert (enabled.returncode, enabled.stdout) == (0, "lab is enabled.\n")

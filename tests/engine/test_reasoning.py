@@ -161,13 +161,6 @@ def test_templates_tell_their_thinking_switch_and_whether_they_open_the_block() 
 
 
 @pytest.fixture
-def server() -> Iterator[ScriptServer]:
-    scripted = ScriptServer()
-    yield scripted
-    scripted.close()
-
-
-@pytest.fixture
 def remote(server: ScriptServer, no_keyring: None,
            remote_engines_closed: None) -> Iterator[RemoteEngine]:
     engines = ClosingEngines(app_paths().ensure(), timeouts=Timeouts(connect=2, read=5))

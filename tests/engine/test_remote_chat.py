@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=64, seed=3)))
 
 
-pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed")
+pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed", "echo_server")
 
 
 @pytest.fixture

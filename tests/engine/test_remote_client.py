@@ -8,7 +8,6 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -53,13 +52,6 @@ FAST = Timeouts(connect=2.0, read=0.5)
 
 
 pytestmark = pytest.mark.usefixtures("no_keyring", "remote_engines_closed")
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptServer]:
-    scripted = ScriptServer()
-    yield scripted
-    scripted.close()
 
 
 @pytest.fixture
