@@ -113,8 +113,10 @@ def with_documents(text: str, attachments: list[AttachmentRecord]) -> str:
 
 class ChatService:
     def __init__(self, store: ChatStore, runtime: LocalRuntime,
-                 engine: ChatEngine | None = None) -> None:
+                 engine: ChatEngine | None = None, *,
+                 save_interval_s: float = SAVE_INTERVAL_S) -> None:
         self.store = store
+        self.save_interval_s = save_interval_s
         self.local = runtime
         self.runtime: ChatEngine = engine or runtime  # replies come from it: local or remote
         self.kv_states = ChatKvStates(runtime)
@@ -225,7 +227,7 @@ class ChatService:
                     yield event
                 elif isinstance(event, TextChunk):
                     text += event.text
-                    if time.monotonic() - saved_at >= SAVE_INTERVAL_S:
+                    if time.monotonic() - saved_at >= self.save_interval_s:
                         self.store.update_message(reply.id, splitter.answer,
                                                   reasoning=splitter.reasoning)
                         saved_at = time.monotonic()

@@ -16,11 +16,13 @@ def main() -> None:
     option = next(o for o in repo_gguf_files(repo_id, endpoint=endpoint)
                   if o.files[0].path == file_name)
 
+    # Every write is reported (no interval): a transfer fast enough to reach the parent's hold
+    # inside one interval would otherwise report no bytes before it stops there.
     def report(event: DownloadEvent) -> None:
         print(f"bytes {event.bytes_done} {event.resumed_from}", flush=True)
 
     installed = run_download(option, Path(models_dir), stop=threading.Event(), on_event=report,
-                             endpoint=endpoint, retry_delays=(), progress_interval_s=0.02)
+                             endpoint=endpoint, retry_delays=(), progress_interval_s=0.0)
     print(f"done {installed[0] if installed else ''}", flush=True)
 
 
