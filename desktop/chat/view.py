@@ -7,6 +7,10 @@ The document never loads resources, so a model's Markdown cannot make the app fe
 A reply with thinking has a line above its answer, "▸ Thinking…" while it thinks and "▸ Thought
 for 12 s" after; a click on it (or Space or Enter on the message) opens the thinking, muted and
 indented, and closes it again. Whether it is open is the model's data, not the view's.
+
+Each fenced code block in an answer is coloured after its language and has a Copy button on
+its header line (desktop/chat/code_blocks.py); a click copies that block's code, and the
+button says "Copied" for a while after.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from PySide6.QtCore import (
     QPoint,
     QPointF,
     QRect,
+    QRectF,
     QSize,
     Qt,
+    QTimer,
     QUrl,
     Signal,
 )
@@ -33,6 +39,8 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -52,6 +60,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.chat.code_blocks import CodeBlock, prepare_code
 from desktop.chat.message_model import SPEAKERS, MessageRole
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -63,6 +72,8 @@ EMPTY_CHAT_NOTE = "Ask anything. The model runs on this computer; nothing leaves
 VIEW_START_NOTE = "The model's view begins here: messages above are outside its context window."
 SHOW_THINKING = "Show the model's thinking (click, or Space)"
 HIDE_THINKING = "Hide the model's thinking (click, or Space)"
+COPY, COPIED, COPY_TIP = "Copy", "Copied", "Copy this code"
+COPIED_FOR_MS = 2000  # how long a code block's button says "Copied"
 
 
 class InertTextDocument(QTextDocument):
@@ -120,8 +131,11 @@ def _style_code_blocks(document: QTextDocument, palette: QPalette) -> None:
     while block.isValid():
         fmt = block.blockFormat()
         if fmt.hasProperty(QTextFormat.Property.BlockCodeFence) or fmt.nonBreakableLines():
+            # Only this block: a BlockUnderCursor selection would start in the block before
+            # and give it the code's shading too.
             cursor = QTextCursor(block)
-            cursor.select(QTextCursor.SelectionType.BlockUnderCursor)
+            cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock,
+                                QTextCursor.MoveMode.KeepAnchor)
             code = QTextBlockFormat(fmt)
             code.setBackground(shade)
             code.setNonBreakableLines(False)  # a bubble cannot scroll sideways: wrap long lines
@@ -143,33 +157,40 @@ class _Layout:
     reasoning_at: QPoint
     answer: QTextDocument | None  # None while a reply has only thought so far
     answer_at: QPoint
+    code: tuple[CodeBlock, ...]  # the answer's fenced code blocks
 
 
 class MessageDelegate(QStyledItemDelegate):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._cache: dict[int, tuple[int, int, QTextDocument]] = {}
+        self._cache: dict[int, tuple[int, int, QTextDocument, tuple[CodeBlock, ...]]] = {}
         self._reasoning_cache: dict[int, tuple[int, int, QTextDocument]] = {}
+        # The code block whose button says "Copied": message id, revision, block's number.
+        self.copied: tuple[int, int, int] | None = None
 
     def clear_cache(self) -> None:
         self._cache.clear()
         self._reasoning_cache.clear()
 
-    def _document(self, index: _Index, option: QStyleOptionViewItem) -> QTextDocument | None:
+    def _document(self, index: _Index, option: QStyleOptionViewItem
+                  ) -> tuple[QTextDocument | None, tuple[CodeBlock, ...]]:
+        """The answer, laid out, and its code blocks."""
         message_id = int(index.data(MessageRole.Id))
         revision = int(index.data(MessageRole.Revision))
         width = self._text_width(option)
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         if not text and index.data(MessageRole.Reasoning):
-            return None  # only thinking so far: its line says so
+            return None, ()  # only thinking so far: its line says so
         cached = self._cache.get(message_id)
         if cached and cached[0] == revision and cached[1] == width:
-            return cached[2]
-        if not text and index.data(MessageRole.Status) == "streaming":
+            return cached[2], cached[3]
+        streaming = index.data(MessageRole.Status) == "streaming"
+        if not text and streaming:
             text = "…"
         document = render_markdown(text, option.font, width, option.palette)
-        self._cache[message_id] = (revision, width, document)
-        return document
+        code = prepare_code(document, option.palette, option.font, streaming)
+        self._cache[message_id] = (revision, width, document, code)
+        return document, code
 
     def _reasoning_document(self, index: _Index,
                             option: QStyleOptionViewItem) -> QTextDocument | None:
@@ -199,8 +220,9 @@ class MessageDelegate(QStyledItemDelegate):
             reasoning_at = QPoint(header.x() + INDENT, y)
             if reasoning is not None:
                 y += int(reasoning.size().height()) + 2 * GAP
-        return _Layout(bubble, header, toggle, reasoning, reasoning_at,
-                       self._document(index, option), QPoint(header.x(), y))
+        answer, code = self._document(index, option)
+        return _Layout(bubble, header, toggle, reasoning, reasoning_at, answer,
+                       QPoint(header.x(), y), code)
 
     @staticmethod
     def _toggle_height(option: QStyleOptionViewItem) -> int:
@@ -250,6 +272,50 @@ class MessageDelegate(QStyledItemDelegate):
         """Where the line that opens and closes the thinking is (view coordinates)."""
         return self._layout(index, option).toggle
 
+    def code_blocks(self, index: _Index, option: QStyleOptionViewItem) -> tuple[CodeBlock, ...]:
+        return self._layout(index, option).code
+
+    def copy_buttons(self, index: _Index, option: QStyleOptionViewItem) -> list[QRect]:
+        """Where each code block's Copy button is (view coordinates), in the blocks' order."""
+        layout = self._layout(index, option)
+        return [self._copy_button(layout, block, option) for block in layout.code]
+
+    def copy_label(self, index: _Index, number: int) -> str:
+        """What the button of the message's code block `number` says."""
+        shown = (int(index.data(MessageRole.Id)), int(index.data(MessageRole.Revision)), number)
+        return COPIED if self.copied == shown else COPY
+
+    @staticmethod
+    def _button_font(option: QStyleOptionViewItem) -> QFont:
+        font = QFont(option.font)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+        else:
+            font.setPixelSize(max(8, round(font.pixelSize() * 0.85)))
+        return font
+
+    def _copy_button(self, layout: _Layout, block: CodeBlock,
+                     option: QStyleOptionViewItem) -> QRect:
+        """On the right of the code block's header line."""
+        assert layout.answer is not None
+        header = layout.answer.findBlockByNumber(block.header)
+        # The line as drawn: indented in a list or a quote, which blockBoundingRect leaves out.
+        at = layout.answer.documentLayout().blockBoundingRect(header).topLeft()
+        line = header.layout().boundingRect().translated(at).toAlignedRect()
+        line.translate(layout.answer_at)
+        width = QFontMetrics(self._button_font(option)).horizontalAdvance(COPIED) + 2 * GAP
+        return QRect(line.right() - width - 2, line.top() + 1, width, line.height() - 2)
+
+    def _paint_copy_button(self, painter: QPainter, rect: QRect, label: str,
+                           option: QStyleOptionViewItem) -> None:
+        palette = option.palette
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.setBrush(palette.color(QPalette.ColorRole.Button))
+        painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        painter.setFont(self._button_font(option))
+        painter.setPen(palette.color(QPalette.ColorRole.ButtonText))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         painter.save()
         palette = option.palette
@@ -298,6 +364,9 @@ class MessageDelegate(QStyledItemDelegate):
         if layout.answer is not None:
             _draw_document(painter, layout.answer, layout.answer_at,
                            palette.color(QPalette.ColorRole.Text))
+        for number, block in enumerate(layout.code):
+            self._paint_copy_button(painter, self._copy_button(layout, block, option),
+                                    self.copy_label(index, number), option)
         painter.restore()
 
     @staticmethod
@@ -359,6 +428,9 @@ class ChatView(QListView):
         self.setSpacing(2)
         self._follow = True
         self.setMouseTracking(True)
+        self._copied_timer = QTimer(self)  # a "Copied" button turns back to "Copy"
+        self._copied_timer.setSingleShot(True)
+        self._copied_timer.timeout.connect(self._forget_copied)
         self.verticalScrollBar().valueChanged.connect(self._remember_position)
         self.verticalScrollBar().rangeChanged.connect(self._keep_following)
 
@@ -409,6 +481,37 @@ class ChatView(QListView):
         line = self.thinking_line(index) if index.isValid() else None
         return index if line is not None and line.contains(point) else None
 
+    def copy_buttons(self, index: QModelIndex) -> list[QRect]:
+        """Where the Copy buttons of a message's code blocks are, in the blocks' order."""
+        return self.message_delegate.copy_buttons(index, self._option_for(index))
+
+    def copy_label(self, index: QModelIndex, number: int) -> str:
+        """"Copy", or "Copied" for a while after a click."""
+        return self.message_delegate.copy_label(index, number)
+
+    def copy_button_at(self, point: QPoint) -> tuple[QModelIndex, int] | None:
+        """The message and the number of the code block whose Copy button is at `point`."""
+        index = self.indexAt(point)
+        if not index.isValid():
+            return None
+        for number, rect in enumerate(self.copy_buttons(index)):
+            if rect.contains(point):
+                return index, number
+        return None
+
+    def copy_code_block(self, index: QModelIndex, number: int) -> None:
+        """Puts the code of a message's code block `number` on the clipboard."""
+        blocks = self.message_delegate.code_blocks(index, self._option_for(index))
+        QGuiApplication.clipboard().setText(blocks[number].text)
+        self.message_delegate.copied = (
+            int(index.data(MessageRole.Id)), int(index.data(MessageRole.Revision)), number)
+        self._copied_timer.start(COPIED_FOR_MS)
+        self.viewport().update()
+
+    def _forget_copied(self) -> None:
+        self.message_delegate.copied = None
+        self.viewport().update()
+
     def toggle_reasoning(self, index: QModelIndex) -> bool:
         """Opens or closes a message's thinking; False when it has none."""
         model = self.model()
@@ -420,13 +523,16 @@ class ChatView(QListView):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
         point = event.position().toPoint()
-        toggle = self.toggle_at(point)
-        link = "" if toggle is not None else self.link_at(point)
+        copy = self.copy_button_at(point)
+        toggle = self.toggle_at(point) if copy is None else None
+        link = "" if toggle is not None or copy is not None else self.link_at(point)
         self.viewport().setCursor(
-            Qt.CursorShape.PointingHandCursor if link or toggle is not None
+            Qt.CursorShape.PointingHandCursor if link or toggle is not None or copy is not None
             else Qt.CursorShape.ArrowCursor
         )
-        if toggle is not None:
+        if copy is not None:
+            self.viewport().setToolTip(COPY_TIP)
+        elif toggle is not None:
             opened = toggle.data(MessageRole.ReasoningExpanded)
             self.viewport().setToolTip(HIDE_THINKING if opened else SHOW_THINKING)
         else:
@@ -437,6 +543,10 @@ class ChatView(QListView):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         point = event.position().toPoint()
+        copy = self.copy_button_at(point)
+        if copy is not None:
+            self.copy_code_block(*copy)
+            return
         toggle = self.toggle_at(point)
         if toggle is not None:
             self.toggle_reasoning(toggle)
