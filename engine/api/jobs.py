@@ -50,11 +50,15 @@ class Piece:
     # The tokens this piece completes, when the request asked for log-probabilities (a token
     # whose text is still held back, part of a character or of a stop string, comes later).
     logprobs: tuple[TokenLogprob, ...] = ()
+    choice: int = 0  # which of the request's choices (n) it continues
 
 
 @dataclass(frozen=True)
 class Finished:
-    finish_reason: str  # "stop" or "length", as OpenAI names them, or "repetition" (loop guard)
+    """Every choice has ended; `completion_tokens` counts them all, as OpenAI's usage does."""
+
+    # One a choice: "stop" or "length", as OpenAI names them, or "repetition" (loop guard)
+    finish_reasons: tuple[str, ...]
     prompt_tokens: int
     completion_tokens: int
 

@@ -5,7 +5,7 @@ what the settings panel refuses. Fields a request leaves out take the app's defa
 loop guard, which stops a reply that keeps repeating itself: it is off unless a request asks for
 it with `loop_guard` (a window in tokens, or true for the app's). Unknown
 fields are ignored, as OpenAI's clients add their own; features Hearth cannot honour (tools,
-images, several choices) are refused by name rather than silently dropped. `response_format`
+images) are refused by name rather than silently dropped. `response_format`
 becomes a grammar (engine/api/structured.py); `logprobs` asks the engine host for each token's
 log-probability and up to 20 likeliest alternatives.
 """
@@ -21,6 +21,7 @@ from engine.api.errors import invalid, unsupported
 from engine.api.structured import grammar_for
 from engine.chat.prompt import ChatMessage, Role
 from engine.chat.repetition import DEFAULT_WINDOW
+from engine.host.batch import MAX_SEQUENCES
 from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
 
 MAX_STOP_STRINGS = 16
@@ -52,6 +53,7 @@ class Generation:
     include_usage: bool = False
     grammar: str = ""  # GBNF from response_format; "": free text
     logprobs: int | None = None  # None: no log-probabilities; else how many top ones per token
+    choices: int = 1  # n: replies to the same prompt, written side by side
 
 
 @dataclass(frozen=True)
@@ -198,9 +200,6 @@ def _model(body: Mapping[str, Any]) -> str | None:
 
 
 def _refuse_unsupported(body: Mapping[str, Any]) -> None:
-    n = body.get("n")
-    if n is not None and n != 1:
-        raise unsupported("n", "More than one choice (n)")
     if body.get("logit_bias"):
         raise unsupported("logit_bias", "logit_bias")
 
@@ -221,7 +220,17 @@ def _generation(
         include_usage=include_usage,
         grammar=grammar_for(body.get("response_format")),
         logprobs=logprobs,
+        choices=_choices(body.get("n")),
     )
+
+
+def _choices(n: Any) -> int:
+    if n is None:
+        return 1
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SEQUENCES:
+        raise invalid(f"n must be a whole number from 1 to {MAX_SEQUENCES}: Hearth writes at "
+                      f"most {MAX_SEQUENCES} replies to one prompt at once.", "n")
+    return n
 
 
 def _flag(body: Mapping[str, Any], name: str) -> bool:

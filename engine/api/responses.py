@@ -9,14 +9,30 @@ from __future__ import annotations
 
 import base64
 import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from engine.api.jobs import ApiJob, Embedded, Finished, ModelCard
+from engine.api.jobs import ApiJob, Embedded, Finished, ModelCard, Piece
 from engine.host.logprobs import TokenLogprob
 
 OWNER = "hearth"
 LOOP_GUARD = {"stopped_by": "loop_guard"}
 LOGPROB_FLOOR = -9999.0  # OpenAI's stand-in for a token the model rules out (JSON has no -inf)
+
+
+@dataclass
+class ChoiceOutput:
+    """What one choice wrote, gathered from its pieces for a whole (not streamed) answer."""
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    logprobs: list[TokenLogprob] | None = None  # None: not asked for
+
+    def add(self, piece: Piece) -> None:
+        (self.reasoning if piece.reasoning else self.text).append(piece.text)
+        if self.logprobs is not None:
+            self.logprobs.extend(piece.logprobs)
 
 
 def model_object(card: ModelCard) -> dict[str, Any]:
@@ -74,66 +90,77 @@ def completion_logprobs(tokens: list[TokenLogprob] | None,
     }
 
 
-def chat_completion(job: ApiJob, model: str, text: str, finished: Finished,
-                    reasoning: str = "", logprobs: list[TokenLogprob] | None = None
-                    ) -> dict[str, Any]:
-    """The whole answer; the model's thinking, if any, as `reasoning_content` beside it (the
-    field DeepSeek's API and vLLM use)."""
-    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
-    if reasoning:
-        message["reasoning_content"] = reasoning
+def chat_completion(job: ApiJob, model: str, outputs: Sequence[ChoiceOutput],
+                    finished: Finished) -> dict[str, Any]:
+    """The whole answer, a choice for each of `outputs`; the model's thinking, if any, as
+    `reasoning_content` beside it (the field DeepSeek's API and vLLM use)."""
     return {
         "id": f"chatcmpl-{job.id}",
         "object": "chat.completion",
         "created": job.created,
         "model": model,
         "choices": [{
-            "index": 0,
-            "message": message,
-            "logprobs": chat_logprobs(logprobs),
-            **_finish(finished.finish_reason),
-        }],
+            "index": index,
+            "message": _message(output),
+            "logprobs": chat_logprobs(output.logprobs),
+            **_finish(reason),
+        } for index, (output, reason) in enumerate(zip(outputs, finished.finish_reasons,
+                                                       strict=True))],
         "usage": usage(finished),
         "system_fingerprint": None,
     }
 
 
-def text_completion(job: ApiJob, model: str, text: str, finished: Finished,
-                    logprobs: list[TokenLogprob] | None = None) -> dict[str, Any]:
+def _message(output: ChoiceOutput) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(output.text),
+                               "refusal": None}
+    if output.reasoning:
+        message["reasoning_content"] = "".join(output.reasoning)
+    return message
+
+
+def text_completion(job: ApiJob, model: str, outputs: Sequence[ChoiceOutput],
+                    finished: Finished) -> dict[str, Any]:
     return {
         "id": f"cmpl-{job.id}",
         "object": "text_completion",
         "created": job.created,
         "model": model,
-        "choices": [{"index": 0, "text": text, "logprobs": completion_logprobs(logprobs),
-                     **_finish(finished.finish_reason)}],
+        "choices": [{"index": index, "text": "".join(output.text),
+                     "logprobs": completion_logprobs(output.logprobs), **_finish(reason)}
+                    for index, (output, reason) in enumerate(zip(outputs,
+                                                                 finished.finish_reasons,
+                                                                 strict=True))],
         "usage": usage(finished),
         "system_fingerprint": None,
     }
 
 
 def chat_chunk(job: ApiJob, model: str, delta: dict[str, str], finish_reason: str | None,
-               with_usage: bool, logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
+               with_usage: bool, logprobs: dict[str, Any] | None = None,
+               choice: int = 0) -> dict[str, Any]:
     return _chunk(f"chatcmpl-{job.id}", "chat.completion.chunk", job, model, {"delta": delta},
-                  finish_reason, with_usage, logprobs)
+                  finish_reason, with_usage, logprobs, choice)
 
 
 def text_chunk(job: ApiJob, model: str, text: str, finish_reason: str | None,
-               with_usage: bool, logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
+               with_usage: bool, logprobs: dict[str, Any] | None = None,
+               choice: int = 0) -> dict[str, Any]:
     return _chunk(f"cmpl-{job.id}", "text_completion", job, model, {"text": text},
-                  finish_reason, with_usage, logprobs)
+                  finish_reason, with_usage, logprobs, choice)
 
 
 def _chunk(chunk_id: str, kind: str, job: ApiJob, model: str, content: dict[str, Any],
            finish_reason: str | None, with_usage: bool,
-           logprobs: dict[str, Any] | None = None) -> dict[str, Any]:
+           logprobs: dict[str, Any] | None, choice: int) -> dict[str, Any]:
     chunk: dict[str, Any] = {
         "id": chunk_id,
         "object": kind,
         "created": job.created,
         "model": model,
         "system_fingerprint": None,
-        "choices": [{"index": 0, **content, "logprobs": logprobs, **_finish(finish_reason)}],
+        "choices": [{"index": choice, **content, "logprobs": logprobs,
+                     **_finish(finish_reason)}],
     }
     if with_usage:
         chunk["usage"] = None  # only the last chunk carries usage, as OpenAI does

@@ -28,7 +28,12 @@ from engine.api.jobs import (
     Started,
 )
 from engine.api.requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
-from engine.chat.reasoning import ReasoningPart, ReasoningSplitter, reasoning_style
+from engine.chat.reasoning import (
+    ReasoningPart,
+    ReasoningSplitter,
+    ReasoningStyle,
+    reasoning_style,
+)
 from engine.errors import (
     ContextOverflowError,
     EngineCrashedError,
@@ -130,7 +135,7 @@ class ApiRunner:
         loaded = self._check_model(request.model)
         generation = request.generation
         self._kv_states.activate(API_OWNER)
-        splitter: ReasoningSplitter | None = None
+        style: ReasoningStyle | None = None  # None: the text is the answer, as it comes
         if isinstance(request, ChatCompletionRequest):
             settings = ChatSettings(system_prompt="", sampling=generation.sampling,
                                     context_policy=ContextPolicy.STOP)
@@ -139,41 +144,48 @@ class ApiRunner:
             stream = self._runtime.stream(
                 GenerationRequest(tuple(messages), settings, stop=generation.stop,
                                   ignore_eog=generation.ignore_eos, grammar=generation.grammar,
-                                  logprobs=generation.logprobs),
+                                  logprobs=generation.logprobs, choices=generation.choices),
                 job.cancel,
             )
             if request.separate_reasoning:
-                splitter = ReasoningSplitter(reasoning_style(loaded.template.source,
-                                                             request.think))
+                style = reasoning_style(loaded.template.source, request.think)
         else:
             stream = self._runtime.stream_text(request.prompt, generation.sampling, job.cancel,
                                                generation.stop, generation.ignore_eos,
-                                               generation.grammar, generation.logprobs)
+                                               generation.grammar, generation.logprobs,
+                                               generation.choices)
         # Log-probabilities of tokens whose text has not come out yet: they go with the next
-        # piece, so every token's entry reaches the client once, in order.
-        pending: list[TokenLogprob] = []
+        # piece, so every token's entry reaches the client once, in order (each choice's own).
+        pending: dict[int, list[TokenLogprob]] = {i: [] for i in range(generation.choices)}
+        splitters = {i: ReasoningSplitter(style) for i in pending} if style is not None else {}
+        ended: list[GenerationDone] = []
         try:
             for event in stream:
                 if isinstance(event, ContextPlanned):
                     job.put(Started(event.prompt_tokens))
                 elif isinstance(event, TokenLogprob):
-                    pending.append(event)
+                    pending[event.choice].append(event)
                 elif isinstance(event, TextChunk):
-                    if splitter is None:
-                        job.put(Piece(event.text, logprobs=tuple(pending)))
-                        pending.clear()
-                    else:
-                        _put_parts(job, splitter.feed(event.text), pending)
+                    splitter = splitters.get(event.choice)
+                    parts = [ReasoningPart("answer", event.text)] if splitter is None \
+                        else splitter.feed(event.text)
+                    _put_parts(job, parts, pending[event.choice], event.choice)
                 elif isinstance(event, GenerationDone):
+                    splitter = splitters.get(event.choice)
                     if splitter is not None:
-                        _put_parts(job, splitter.finish(), pending)
-                    if pending:  # tokens whose text a stop string took
-                        job.put(Piece("", logprobs=tuple(pending)))
-                        pending.clear()
+                        _put_parts(job, splitter.finish(), pending[event.choice], event.choice)
+                    if pending[event.choice]:  # tokens whose text a stop string took
+                        _put_parts(job, [ReasoningPart("answer", "")], pending[event.choice],
+                                   event.choice)
+                    ended.append(event)
+                    if len(ended) < generation.choices:
+                        continue
                     if event.finish_reason != "cancelled":
-                        job.put(Finished(event.finish_reason, event.prompt_tokens,
-                                         event.generated_tokens))
-                    yield event
+                        job.put(Finished(tuple(done.finish_reason for done in ended),
+                                         event.prompt_tokens,
+                                         sum(done.generated_tokens for done in ended)))
+                    yield dataclasses.replace(
+                        event, generated_tokens=sum(done.generated_tokens for done in ended))
                     return
                 yield None
         finally:
@@ -212,8 +224,9 @@ class ApiRunner:
         return loaded
 
 
-def _put_parts(job: ApiJob, parts: list[ReasoningPart],
-               pending: list[TokenLogprob]) -> None:
+def _put_parts(job: ApiJob, parts: list[ReasoningPart], pending: list[TokenLogprob],
+               choice: int) -> None:
     for part in parts:
-        job.put(Piece(part.text, reasoning=part.kind == "reasoning", logprobs=tuple(pending)))
+        job.put(Piece(part.text, reasoning=part.kind == "reasoning", logprobs=tuple(pending),
+                      choice=choice))
         pending.clear()

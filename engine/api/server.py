@@ -46,7 +46,6 @@ from engine.api.requests import (
     parse_embeddings,
 )
 from engine.errors import HearthError
-from engine.host.logprobs import TokenLogprob
 from engine.settings import SamplingSettings
 
 log = logging.getLogger(__name__)
@@ -416,20 +415,17 @@ class _Handler(BaseHTTPRequestHandler):
             return True
 
     def _answer(self, job: ApiJob, model: str, chat: bool) -> None:
-        text: list[str] = []
-        reasoning: list[str] = []
-        logprobs: list[TokenLogprob] | None = [] if _wants_logprobs(job) else None
+        request = job.request
+        assert not isinstance(request, EmbeddingRequest)
+        outputs = [responses.ChoiceOutput(logprobs=[] if _wants_logprobs(job) else None)
+                   for _ in range(request.generation.choices)]
         while True:
             output = self._next(job)
             if isinstance(output, Piece):
-                (reasoning if output.reasoning else text).append(output.text)
-                if logprobs is not None:
-                    logprobs.extend(output.logprobs)
+                outputs[output.choice].add(output)
             elif isinstance(output, Finished):
-                answer = (responses.chat_completion(job, model, "".join(text), output,
-                                                    "".join(reasoning), logprobs) if chat else
-                          responses.text_completion(job, model, "".join(text), output,
-                                                    logprobs))
+                answer = (responses.chat_completion(job, model, outputs, output) if chat else
+                          responses.text_completion(job, model, outputs, output))
                 self._send_json(200, answer)
                 return
 
@@ -445,7 +441,8 @@ class _Handler(BaseHTTPRequestHandler):
         assert not isinstance(request, EmbeddingRequest)
         usage = request.generation.include_usage
         wants_logprobs = request.generation.logprobs is not None
-        offset = 0  # where the next piece starts in the completion's text (text_offset)
+        # Where each choice's next piece starts in its completion's text (text_offset).
+        offsets = [0] * request.generation.choices
         first = self._next(job)  # errors found before the first token get a real status
         while not isinstance(first, Started):
             first = self._next(job)
@@ -456,26 +453,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self._streaming = True
         if chat:
-            self._event(responses.chat_chunk(job, model, {"role": "assistant", "content": ""},
-                                             None, usage))
+            for choice in range(request.generation.choices):
+                self._event(responses.chat_chunk(job, model, {"role": "assistant", "content": ""},
+                                                 None, usage, choice=choice))
         try:
             while True:
                 output = self._next(job)
                 if isinstance(output, Piece):
                     field = "reasoning_content" if output.reasoning else "content"
                     tokens = list(output.logprobs) if wants_logprobs else None
+                    choice = output.choice
                     if chat:
                         self._event(responses.chat_chunk(job, model, {field: output.text}, None,
-                                                         usage, responses.chat_logprobs(tokens)))
+                                                         usage, responses.chat_logprobs(tokens),
+                                                         choice))
                     else:
                         self._event(responses.text_chunk(
                             job, model, output.text, None, usage,
-                            responses.completion_logprobs(tokens, offset)))
-                        offset += len(output.text)
+                            responses.completion_logprobs(tokens, offsets[choice]), choice))
+                        offsets[choice] += len(output.text)
                 elif isinstance(output, Finished):
-                    self._event(responses.chat_chunk(job, model, {}, output.finish_reason, usage)
-                                if chat else
-                                responses.text_chunk(job, model, "", output.finish_reason, usage))
+                    for choice, reason in enumerate(output.finish_reasons):
+                        self._event(responses.chat_chunk(job, model, {}, reason, usage,
+                                                         choice=choice) if chat else
+                                    responses.text_chunk(job, model, "", reason, usage,
+                                                         choice=choice))
                     if usage:
                         self._event(responses.usage_chunk(job, model, output, chat))
                     break

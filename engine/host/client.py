@@ -393,11 +393,12 @@ class HostRuntime:
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
-        logprobs: int | None = None,
+        logprobs: int | None = None, choices: int = 1,
     ) -> Generator[StreamEvent, None, None]:
         self._require()
         return self._stream("stream_text",
-                            (prompt, sampling, tuple(stop), ignore_eog, grammar, logprobs), cancel)
+                            (prompt, sampling, tuple(stop), ignore_eog, grammar, logprobs,
+                             choices), cancel)
 
     def stub_stream(self, count: int, cancel: CancelFlag) -> Generator[StreamEvent, None, None]:
         """`count` chunks of one token from the host with no model behind them (bench/)."""

@@ -60,7 +60,7 @@ class LocalRuntime(Protocol):
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
-        logprobs: int | None = None,
+        logprobs: int | None = None, choices: int = 1,
     ) -> Generator[StreamEvent, None, None]: ...
 
     def save_state(self) -> KvState | None: ...

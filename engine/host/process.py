@@ -165,10 +165,10 @@ class _Host:
                 self._stream = (request_id, _stub_events(*arguments))
                 return
             if operation == "stream_text":  # (prompt, sampling, stop, ignore_eog, grammar,
-                # logprobs)
-                prompt, sampling, stop, ignore_eog, grammar, logprobs = arguments
+                # logprobs, choices)
+                prompt, sampling, stop, ignore_eog, grammar, logprobs, choices = arguments
                 events = self.runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog,
-                                                  grammar, logprobs)
+                                                  grammar, logprobs, choices)
                 self._stream = (request_id, self._watched(events))
                 return
             result = self._operations()[operation](*arguments)

@@ -29,9 +29,10 @@ from engine.chat.repetition import RepetitionGuard
 from engine.chat.templates import TemplateDecision, decide_template
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
+from engine.host.batch import MAX_SEQUENCES, BatchDecoder, CachedSequence, Sampler
 from engine.host.decoding import StopMatcher, Utf8Stream
 from engine.host.logprobs import TokenLogprob, token_logprob
-from engine.host.sampling import SamplingLlama
+from engine.host.sampling import make_sampler
 from engine.host.scoring import continuation_logprobs
 from engine.host.threads import ThreadChooser
 from engine.models.files import ModelFile, check_model_file
@@ -94,6 +95,7 @@ class GenerationRequest:
     ignore_eog: bool = False  # keep going past end-of-generation tokens (benchmarks, API)
     grammar: str = ""  # GBNF the reply must match (the API's structured output); "": none
     logprobs: int | None = None  # None: none; else a TokenLogprob per token, with this many top
+    choices: int = 1  # replies to the same prompt, decoded side by side (the API's n)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class PromptProgress:
 @dataclass(frozen=True)
 class TextChunk:
     text: str
+    choice: int = 0  # which of a request's choices (n > 1) it belongs to
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class GenerationDone:
     tokens_per_second: float
     n_ctx: int
     seed: int
+    choice: int = 0
 
     @property
     def context_used(self) -> int:
@@ -190,7 +194,7 @@ def thread_candidates() -> list[int]:
 
 class Runtime:
     def __init__(self) -> None:
-        self._llm: SamplingLlama | None = None
+        self._llm: llama_cpp.Llama | None = None
         self._template: ChatTemplate | None = None
         self._loaded: LoadedModel | None = None
         self._cancel: CancelFlag | None = None
@@ -357,7 +361,7 @@ class Runtime:
     def embedder_open(self) -> bool:
         return self._embedder is not None
 
-    def _require(self) -> tuple[SamplingLlama, ChatTemplate]:
+    def _require(self) -> tuple[llama_cpp.Llama, ChatTemplate]:
         if self._llm is None or self._template is None:
             raise NoModelLoadedError("No model is loaded.")
         return self._llm, self._template
@@ -402,12 +406,12 @@ class Runtime:
         yield from self._generate(plan.tokens, plan.first_index, plan.head,
                                   request.settings.sampling, request.stop, request.ignore_eog,
                                   cancel, request.grammar, request.logprobs,
-                                  request.stop_after_text)
+                                  request.stop_after_text, request.choices)
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
-        logprobs: int | None = None,
+        logprobs: int | None = None, choices: int = 1,
     ) -> Generator[StreamEvent, None, None]:
         """Continues raw text, without the chat template (the API's completions endpoint).
 
@@ -423,28 +427,25 @@ class Runtime:
                 f"{_context_size(llm):,} with the reply."
             )
         yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel,
-                                  grammar, logprobs)
+                                  grammar, logprobs, choices=choices)
 
     def _generate(
         self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
         stop: tuple[str, ...], ignore_eog: bool, cancel: CancelFlag, grammar: str = "",
-        logprobs: int | None = None, stop_after_text: bool = False,
+        logprobs: int | None = None, stop_after_text: bool = False, choices: int = 1,
     ) -> Generator[StreamEvent, None, None]:
-        """The token loop every reply shares: read the uncached prompt, then sample."""
+        """The token loop every reply shares: read the uncached prompt, then sample `choices`
+        replies side by side, one batch a step (batch.py)."""
         llm, _ = self._require()
+        if not 1 <= choices <= MAX_SEQUENCES:
+            raise HearthError(f"Between 1 and {MAX_SEQUENCES} replies can be written at once.")
         evaluate = max(1, len(tokens) - self.cached_prefix(tokens))
         yield ContextPlanned(first_index, head, len(tokens), evaluate)
 
         seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
-        llm.sampling, llm.seed, llm.grammar = sampling, seed, grammar
-        max_new = min(sampling.max_tokens, _context_size(llm) - len(tokens))
-        vocab = llm._model.vocab
-        utf8, stops, pieces = Utf8Stream(), StopMatcher(stop, stop_after_text), TokenPieces(vocab)
-        parts: list[str] = []
-        generated, reason = 0, "length"
-        guard = RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None
+        # The choices share the prompt's cells; each needs its own for what it writes.
+        max_new = min(sampling.max_tokens, (_context_size(llm) - len(tokens)) // choices)
         started = time.perf_counter()
-        first_token_at: float | None = None
         self._arm_abort(llm, cancel)
         try:
             yield from self._evaluate_in_batches(llm, tokens, cancel)
@@ -455,97 +456,81 @@ class Runtime:
         except GeneratorExit:  # closed between batches: later turns must not pay for the check
             self._disarm_abort(llm)
             raise
-        if cancel.is_set():
-            self._disarm_abort(llm)
-            yield GenerationDone(
-                text="", finish_reason="cancelled", prompt_tokens=len(tokens),
-                evaluated_tokens=evaluate, generated_tokens=0,
-                seconds_to_first_token=time.perf_counter() - started, tokens_per_second=0.0,
-                n_ctx=_context_size(llm), seed=seed,
-            )
-            return
-        # The prompt is in the cache now: generate() only samples from the last logits.
-        tokens_out = llm.generate(tokens, reset=True)
+        decoder = BatchDecoder(llm)
+        followed = decoder.follow()
+        pieces = TokenPieces(llm._model.vocab)
+        replies = [
+            _Reply(index, followed if index == 0 else decoder.fork(followed),
+                   make_sampler(llm, sampling, (seed + index) & 0xFFFFFFFF, grammar),
+                   StopMatcher(stop, stop_after_text), pieces, max_new,
+                   RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None)
+            for index in range(choices)
+        ]
+        first_token_at: float | None = None
         try:
-            for token in self._timed(llm, tokens_out):
-                if first_token_at is None:
-                    first_token_at = time.perf_counter()
-                    self._disarm_abort(llm)
-                if not ignore_eog and llama_cpp.llama_vocab_is_eog(vocab, token):
-                    reason = "stop"
-                    break
-                generated += 1
-                if logprobs is not None:  # the logits the token was sampled from are live
-                    yield token_logprob(llm.ctx, llm.n_vocab(), token, logprobs,
-                                        pieces.bytes_of)
-                text = stops.feed(utf8.feed(pieces.bytes_of(token)))
-                if text:
-                    parts.append(text)
-                    yield TextChunk(text)
-                if stops.stopped:
-                    reason = "stop"
-                    break
+            live = [] if cancel.is_set() else replies
+            while live:
+                for reply in live:
+                    token = decoder.sample(reply.sequence, reply.sampler)
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                        self._disarm_abort(llm)
+                    yield from reply.take(token, llm, ignore_eog, logprobs)
                 if cancel.is_set():
-                    reason = "cancelled"
                     break
-                if guard is not None and guard.feed(text):
-                    reason = "repetition"
-                    break
-                if generated >= max_new:
-                    break
-        except RuntimeError as error:
+                live = [reply for reply in live if reply.reason is None]
+                if live:
+                    self._step(llm, decoder)
+        except ModelError:
             if not cancel.is_set():
-                raise ModelError(f"llama.cpp failed while generating: {error}") from None
-            reason = "cancelled"
+                raise
         finally:
-            tokens_out.close()
             self._disarm_abort(llm)
-        if not stops.stopped:
-            tail = stops.feed(utf8.flush()) + stops.flush()
-            if tail:
-                parts.append(tail)
-                yield TextChunk(tail)
+            for reply in replies[1:]:
+                decoder.remove(reply.sequence)
+            self._remember_best_threads()
         finished = time.perf_counter()
-        first = first_token_at or finished
-        decode_seconds = finished - first
-        yield GenerationDone(
-            text="".join(parts),
-            finish_reason=reason,  # type: ignore[arg-type]
-            prompt_tokens=len(tokens),
-            evaluated_tokens=evaluate,
-            generated_tokens=generated,
-            seconds_to_first_token=first - started,
-            tokens_per_second=(generated - 1) / decode_seconds if generated > 1 and decode_seconds
-            else 0.0,
-            n_ctx=_context_size(llm),
-            seed=seed,
-        )
+        for reply in replies:
+            if reply.reason is None:
+                reply.reason = "cancelled" if cancel.is_set() else "length"
+            yield from reply.finish()
+            first = first_token_at or finished
+            decode_seconds = (reply.ended_at or finished) - first
+            yield GenerationDone(
+                text=reply.text,
+                finish_reason=reply.reason,
+                prompt_tokens=len(tokens),
+                evaluated_tokens=evaluate,
+                generated_tokens=reply.generated,
+                seconds_to_first_token=first - started,
+                tokens_per_second=(reply.generated - 1) / decode_seconds
+                if reply.generated > 1 and decode_seconds else 0.0,
+                n_ctx=_context_size(llm),
+                seed=(seed + reply.index) & 0xFFFFFFFF,
+                choice=reply.index,
+            )
 
-    def _timed(self, llm: SamplingLlama, tokens_out: Iterator[int]) -> Iterator[int]:
-        """The reply's tokens, each decoded on the thread count the chooser picks, which learns
-        from how long it took. generate() decodes a token when asked for the next one, so the
-        time of that call is the decode at the count set before it (and the first one, which
-        may have replayed the prompt's last token, is left out)."""
+    def _step(self, llm: llama_cpp.Llama, decoder: BatchDecoder) -> None:
+        """One decode, on the thread count the chooser picks; a step of one token teaches the
+        chooser how long a token took at that count."""
         chooser = self._generation_threads
         if chooser is None:
-            yield from tokens_out
+            decoder.step()
             return
-        current, first = int(llm.n_threads), True
-        while True:
-            threads = chooser.pick()
-            if threads != current:
-                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
-                llm.n_threads = current = threads
-            started = time.perf_counter()
-            try:
-                token = next(tokens_out)
-            except StopIteration:
-                break
-            if not first:
-                chooser.record(threads, 1, time.perf_counter() - started)
-            first = False
-            yield token
-        if self._loaded is not None and self._loaded.n_threads != chooser.best:
+        threads = chooser.pick()
+        if threads != int(llm.n_threads):
+            llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+            llm.n_threads = threads
+        count = sum(len(sequence.feed) for sequence in decoder.sequences.values())
+        started = time.perf_counter()
+        decoder.step()
+        if count == 1:
+            chooser.record(threads, 1, time.perf_counter() - started)
+
+    def _remember_best_threads(self) -> None:
+        chooser = self._generation_threads
+        if chooser is not None and self._loaded is not None \
+                and self._loaded.n_threads != chooser.best:
             self._loaded = dataclasses.replace(self._loaded, n_threads=chooser.best)
 
     def save_state(self) -> KvState | None:
@@ -583,18 +568,16 @@ class Runtime:
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
     def _evaluate_in_batches(
-        self, llm: SamplingLlama, tokens: list[int], cancel: CancelFlag
+        self, llm: llama_cpp.Llama, tokens: list[int], cancel: CancelFlag
     ) -> Iterator[PromptProgress]:
         """Evaluates the uncached part of the prompt one batch at a time, reporting progress.
 
         Between batches the consumer regains control, so a long prompt never holds the engine
-        thread for longer than one batch. The last token is evaluated alone, as generate()
-        replays it when the whole prompt was cached: the first token is then sampled from the
-        same logits either way, so a fixed seed gives the same reply whatever the cache held.
+        thread for longer than one batch. The last token is always evaluated, alone, even when
+        the cache held it: the first token is then sampled from the same logits whatever the
+        cache held, so a fixed seed gives the same reply.
         """
-        start = self.cached_prefix(tokens)
-        if start >= len(tokens):
-            return  # all cached: generate() replays the last token for fresh logits
+        start = min(self.cached_prefix(tokens), len(tokens) - 1)
         llm.n_tokens = start
         total = len(tokens) - start
         last = len(tokens) - 1
@@ -612,19 +595,19 @@ class Runtime:
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         return self._cancel is not None and self._cancel.is_set()
 
-    def _arm_abort(self, llm: SamplingLlama, cancel: CancelFlag) -> None:
+    def _arm_abort(self, llm: llama_cpp.Llama, cancel: CancelFlag) -> None:
         # Only while the prompt is evaluated: the callback runs after every graph node, and
         # taking the GIL that often would slow token generation for no benefit.
         self._cancel = cancel
         llama_cpp.llama_set_abort_callback(llm.ctx, self._abort, None)
 
-    def _disarm_abort(self, llm: SamplingLlama) -> None:
+    def _disarm_abort(self, llm: llama_cpp.Llama) -> None:
         self._cancel = None
         if llm.ctx is not None:
             llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
 
     @property
-    def llama(self) -> SamplingLlama:
+    def llama(self) -> llama_cpp.Llama:
         """The loaded Llama, for engine code that drives llama.cpp itself (prompt scoring).
 
         Only the thread that uses this Runtime may touch it; whoever changes the KV cache must
@@ -632,7 +615,7 @@ class Runtime:
         return self._require()[0]
 
 
-def _context_size(llm: SamplingLlama) -> int:
+def _context_size(llm: llama_cpp.Llama) -> int:
     """The tokens a prompt and reply may use: llama.cpp rounds the context up to a multiple of
     256, but llama-cpp-python's token buffer holds only the size asked for."""
     return min(int(llm.n_ctx()), len(llm.input_ids))
@@ -655,12 +638,13 @@ def gpu_layers_for(path: Path, model_bytes: int, settings: RuntimeSettings) -> i
 
 def _create_llama(
     path: Path, n_ctx: int, threads: int, gpu_layers: int, extra_buffers: bool = True
-) -> SamplingLlama:
+) -> llama_cpp.Llama:
     # verbose=False would mute the whole process's stdout/stderr during the load; instead
     # llama.cpp's C log goes to logging and the Python-side prints go there too.
-    with contextlib.redirect_stderr(_LogWriter()), _model_params(extra_buffers):
+    with contextlib.redirect_stderr(_LogWriter()), _model_params(extra_buffers), \
+            _context_params():
         try:
-            return SamplingLlama(
+            return llama_cpp.Llama(
                 model_path=str(path),
                 n_ctx=n_ctx,
                 n_threads=threads,
@@ -672,6 +656,27 @@ def _create_llama(
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+
+
+@contextlib.contextmanager
+def _context_params() -> Iterator[None]:
+    """Llama() has no arguments for `n_seq_max` and `kv_unified` either: a context that holds
+    MAX_SEQUENCES sequences (batch.py) in one KV cache, all of it open to each, so a single
+    reply still has the whole context window."""
+    library = llama_cpp.llama_cpp
+    original = library.llama_context_default_params
+
+    def with_sequences() -> llama_cpp.llama_context_params:
+        params = original()
+        params.n_seq_max = MAX_SEQUENCES
+        params.kv_unified = True
+        return params
+
+    library.llama_context_default_params = with_sequences
+    try:
+        yield
+    finally:
+        library.llama_context_default_params = original
 
 
 @contextlib.contextmanager
@@ -725,6 +730,67 @@ def create_embedding_llama(model: LoadedModel, n_ctx: int) -> llama_cpp.Llama:
     return llm
 
 
+@dataclass
+class _Reply:
+    """One of a request's replies as it is written: its sequence, sampler and text so far."""
+
+    index: int
+    sequence: CachedSequence
+    sampler: Sampler
+    stops: StopMatcher
+    pieces: TokenPieces
+    max_new: int
+    guard: RepetitionGuard | None
+    utf8: Utf8Stream = field(default_factory=Utf8Stream)
+    parts: list[str] = field(default_factory=list)
+    generated: int = 0
+    reason: FinishReason | None = None  # None while it goes on
+    ended_at: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def take(self, token: int, llm: llama_cpp.Llama, ignore_eog: bool,
+             logprobs: int | None) -> Iterator[TextChunk | TokenLogprob]:
+        """Adds a sampled token: its events, and the token fed for the next step unless the
+        reply ends with it."""
+        if not ignore_eog and llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+            self._end("stop")
+            return
+        self.generated += 1
+        if logprobs is not None:  # the logits the token was sampled from are live
+            row = self.sequence.row
+            assert row is not None
+            yield token_logprob(llm.ctx, llm.n_vocab(), token, logprobs, self.pieces.bytes_of,
+                                row=row, choice=self.index)
+        text = self.stops.feed(self.utf8.feed(self.pieces.bytes_of(token)))
+        if text:
+            self.parts.append(text)
+            yield TextChunk(text, self.index)
+        if self.stops.stopped:
+            self._end("stop")
+        elif self.guard is not None and self.guard.feed(text):
+            self._end("repetition")
+        elif self.generated >= self.max_new:
+            self._end("length")
+        else:
+            self.sequence.feed.append(token)
+
+    def finish(self) -> Iterator[TextChunk]:
+        """The text held back (a character or stop string not yet whole), once it ends."""
+        if self.ended_at is None:
+            self.ended_at = time.perf_counter()
+        if not self.stops.stopped:
+            tail = self.stops.feed(self.utf8.flush()) + self.stops.flush()
+            if tail:
+                self.parts.append(tail)
+                yield TextChunk(tail, self.index)
+
+    def _end(self, reason: FinishReason) -> None:
+        self.reason, self.ended_at = reason, time.perf_counter()
+
+
 class TokenPieces:
     """A token's bytes, however long: llama-cpp-python's own reader cuts pieces at 32 bytes,
     and some vocabularies have tokens of 128 (runs of spaces, rules of dashes)."""
@@ -745,7 +811,7 @@ class TokenPieces:
         return self._buffer.raw[:size]
 
 
-def _token_text(llm: SamplingLlama, token: int) -> str:
+def _token_text(llm: llama_cpp.Llama, token: int) -> str:
     if token < 0:
         return ""
     return llm._model.token_get_text(token)  # type: ignore[no-any-return]

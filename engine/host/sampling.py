@@ -1,9 +1,8 @@
-"""llama.cpp's full sampler chain, DRY and XTC included, for `Llama.generate()`.
+"""llama.cpp's full sampler chain, DRY and XTC included, one per sequence of the token loop.
 
-llama-cpp-python's high-level API builds a chain without DRY and XTC. `Llama.generate()` asks
-`_init_sampler` for its chain, so a subclass that builds the chain from `SamplingSettings`
-reaches every sampler while keeping generate()'s prefix reuse. The order is llama.cpp's own
-(common/common.h): penalties, DRY, top-k, typical, top-p, min-p, XTC, temperature, dist.
+llama-cpp-python's high-level API builds a chain without DRY and XTC; this builds it from
+`SamplingSettings`, in llama.cpp's own order (common/common.h): penalties, DRY, top-k, typical,
+top-p, min-p, XTC, temperature, dist.
 
 A grammar (the API's structured output) is applied as llama.cpp's own common sampler applies it
 (common/sampling.cpp): the chain picks a token from all candidates, the grammar checks just that
@@ -31,23 +30,18 @@ from engine.settings import SamplingSettings
 DRY_SEQUENCE_BREAKERS = ["\n", ":", '"', "*"]
 
 
-class SamplingLlama(Llama):  # type: ignore[misc]
-    """A `Llama` whose sampler chain comes from `sampling` instead of generate()'s arguments."""
-
-    sampling = SamplingSettings()
-    seed = 0
-    grammar = ""  # GBNF text the reply must match (structured output); empty: none
-
-    def _init_sampler(self, *_args: Any, **_kwargs: Any) -> LlamaSampler | GrammarChecked:
-        chain = build_sampler_chain(self, self.sampling, self.seed)
-        if not self.grammar:
-            return chain
-        return GrammarChecked(chain, grammar_sampler(self, self.grammar), self.n_vocab())
+def make_sampler(
+    llm: Llama, settings: SamplingSettings, seed: int, grammar: str = ""
+) -> LlamaSampler | GrammarChecked:
+    """One sequence's sampler: the chain, and the grammar when one is given (GBNF text)."""
+    chain = build_sampler_chain(llm, settings, seed)
+    if not grammar:
+        return chain
+    return GrammarChecked(chain, grammar_sampler(llm, grammar), llm.n_vocab())
 
 
 class GrammarChecked:
-    """The chain and a grammar, sampled grammar-last (see the module's docstring). Llama.generate
-    only calls `sample`."""
+    """The chain and a grammar, sampled grammar-last (see the module's docstring)."""
 
     def __init__(self, chain: LlamaSampler, grammar: Any, n_vocab: int) -> None:
         self.chain = chain  # kept alive with its samplers; frees them when dropped

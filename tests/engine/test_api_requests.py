@@ -63,6 +63,17 @@ def test_a_loop_guard_out_of_range_is_refused_by_name(value: object) -> None:
     assert (error.status, error.param) == (400, "loop_guard")
 
 
+@pytest.mark.parametrize("value", [0, 5, 2.0, True, "2"])
+def test_n_outside_one_to_four_is_refused_by_name(value: object) -> None:
+    error = refused(chat(n=value))
+    assert (error.status, error.param) == (400, "n")
+
+
+def test_n_asks_for_that_many_choices() -> None:
+    assert parse_chat(chat(n=3), DEFAULTS).generation.choices == 3
+    assert parse_chat(chat(), DEFAULTS).generation.choices == 1
+
+
 def test_max_completion_tokens_wins_over_max_tokens() -> None:
     request = parse_chat(chat(max_tokens=50, max_completion_tokens=7), DEFAULTS)
     assert request.generation.sampling.max_tokens == 7
@@ -84,7 +95,6 @@ def test_out_of_range_values_name_their_field(field: str, value: object, says: s
 
 
 @pytest.mark.parametrize(("body", "param"), [
-    (chat(n=2), "n"),
     (chat(tools=[{"type": "function"}]), "tools"),
     (chat(response_format={"type": "json_schema", "json_schema": {
         "schema": {"type": "integer", "minimum": 0}}}), "response_format.json_schema.schema"),

@@ -258,6 +258,55 @@ def test_chat_logprobs_follow_the_chosen_tokens(client: openai.OpenAI, model_id:
     assert plain.choices[0].logprobs is None
 
 
+def test_n_choices_are_written_side_by_side_each_with_its_own_text(
+    client: openai.OpenAI, model_id: str
+) -> None:
+    """n=3 with one seed: three different replies to one prompt read once, each with its own
+    finish reason and log-probabilities, usage counting them all; streamed, every chunk names
+    its choice and each choice ends once."""
+    options: Any = {"temperature": 1.0, "seed": 11, "max_tokens": 24, "n": 3, "logprobs": True}
+    reply = ask(client, model_id, "Name a fruit and say why you like it.", **options)
+    assert [choice.index for choice in reply.choices] == [0, 1, 2]
+    texts = [choice.message.content or "" for choice in reply.choices]
+    assert all(text.strip() for text in texts) and len(set(texts)) == 3, texts
+    counts = []
+    for choice in reply.choices:
+        assert choice.finish_reason in ("stop", "length")
+        assert choice.logprobs is not None and choice.logprobs.content is not None
+        counts.append(len(choice.logprobs.content))
+        assert b"".join(bytes(e.bytes) for e in choice.logprobs.content).decode() == (
+            choice.message.content)
+    assert reply.usage is not None and reply.usage.completion_tokens == sum(counts)
+
+    streamed = list(ask(client, model_id, "Name a fruit and say why you like it.", stream=True,
+                        **options))
+    pieces: dict[int, str] = {0: "", 1: "", 2: ""}
+    ends: dict[int, list[str]] = {0: [], 1: [], 2: []}
+    for chunk in streamed:
+        for choice in chunk.choices:
+            pieces[choice.index] += choice.delta.content or ""
+            if choice.finish_reason is not None:
+                ends[choice.index].append(choice.finish_reason)
+    assert all(len(reasons) == 1 for reasons in ends.values()), ends
+    assert all(text.strip() for text in pieces.values()) and len(set(pieces.values())) == 3
+
+    completion = client.completions.create(model=model_id, prompt="My favourite fruit is",
+                                           n=2, max_tokens=8, temperature=1.0, seed=3)
+    assert [choice.index for choice in completion.choices] == [0, 1]
+    assert all(choice.text for choice in completion.choices)
+
+
+def test_more_choices_than_the_engine_writes_at_once_are_refused_by_name(
+    server: LocalServer, model_id: str
+) -> None:
+    body = json.dumps({"model": model_id, "n": 5,
+                       "messages": [{"role": "user", "content": "Hi"}]}).encode()
+    status, _, answer = raw(server, "POST", "/v1/chat/completions", body,
+                            {"Content-Type": "application/json"})
+    assert status == 400 and answer["error"]["param"] == "n"
+    assert "from 1 to 4" in answer["error"]["message"]
+
+
 def test_completion_logprobs_in_the_legacy_shape(client: openai.OpenAI, model_id: str) -> None:
     options: Any = {"temperature": 0, "max_tokens": 8, "logprobs": 3,
                     "extra_body": {"repeat_penalty": 1.0, "ignore_eos": True}}

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from llama_cpp import Llama
 
 from engine.api.local import LocalServer
 from engine.documents.reading import read_document
@@ -31,7 +32,6 @@ from engine.host import runtime as runtime_module
 from engine.host.backend import COMPUTE_RESERVE_BYTES, BackendInfo, Device
 from engine.host.client import HostRuntime
 from engine.host.runtime import Runtime
-from engine.host.sampling import SamplingLlama
 from engine.models.gguf import read_header
 from engine.models.memory import format_bytes
 from engine.paths import app_paths
@@ -212,7 +212,7 @@ def test_a_load_that_fails_on_the_gpu_is_retried_on_the_cpu(
     asked: list[int] = []
 
     def create(path: Path, n_ctx: int, threads: int, gpu_layers: int,
-               extra_buffers: bool = True) -> SamplingLlama:
+               extra_buffers: bool = True) -> Llama:
         asked.append(gpu_layers)
         if gpu_layers != 0:
             raise ModelError(f"llama.cpp could not load {path.name}: CUDA error: out of memory")
