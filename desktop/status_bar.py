@@ -72,13 +72,17 @@ class HearthStatusBar(QStatusBar):
 
     def _on_reply_finished(self, chat_id: int, _reply: MessageRecord,
                            done: GenerationDone) -> None:
+        # Speculative decoding: the speed above is the effective one, drafts included.
+        drafts = "" if done.acceptance is None else f" · {done.acceptance:.0%} of drafts kept"
         self.speed_label.setText(
-            f"{done.tokens_per_second:.1f} tok/s · {done.generated_tokens} tokens"
+            f"{done.tokens_per_second:.1f} tok/s · {done.generated_tokens} tokens{drafts}"
         )
         self.speed_label.setToolTip(
             f"First token after {done.seconds_to_first_token:.2f} s; "
             f"{done.evaluated_tokens} of {done.prompt_tokens} prompt tokens evaluated; "
             f"seed {done.seed}"
+            + (f"; {done.accepted_tokens} of {done.drafted_tokens} tokens drafted from the "
+               "conversation were the model's own choice" if done.drafted_tokens else "")
         )
 
     def _on_context_usage(self, chat_id: int, used: int, n_ctx: int) -> None:

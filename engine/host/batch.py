@@ -8,13 +8,14 @@ too. Other sequences start as a copy of one already in the cache (`fork`: llama.
 cells, nothing is copied) and leave the cache when they are removed.
 
 Built for what comes next: n choices and parallel requests are more sequences in the same
-step; speculative decoding will feed one sequence several drafted tokens (every fed token gets
-its row of logits) and remove the rejected ones with `llama_memory_seq_rm` from a position on;
-log-probabilities are read from a sequence's own row.
+step; speculative decoding feeds one sequence several drafted tokens (every fed token gets its
+row of logits) and removes the ones the model refused (`truncate`); log-probabilities are read
+from a sequence's own rows.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,7 +39,7 @@ class CachedSequence:
     seq_id: int
     position: int  # where its next token goes: how many of its tokens the cache holds
     feed: list[int] = field(default_factory=list)  # decoded at the next step
-    row: int | None = None  # its last token's logits in the last batch (-1: the last row)
+    rows: tuple[int, ...] = ()  # each fed token's logits in the last batch (-1: the last row)
 
 
 class BatchDecoder:
@@ -52,7 +53,7 @@ class BatchDecoder:
     def follow(self) -> CachedSequence:
         """Sequence 0 as Llama recorded it, its last token's logits live (a prompt was just
         decoded)."""
-        sequence = CachedSequence(FOLLOWED, self._llm.n_tokens, row=-1)
+        sequence = CachedSequence(FOLLOWED, self._llm.n_tokens, rows=(-1,))
         self.sequences[FOLLOWED] = sequence
         return sequence
 
@@ -60,7 +61,7 @@ class BatchDecoder:
         """A new sequence holding what `source` holds, with its logits to sample from."""
         free = next(i for i in range(MAX_SEQUENCES) if i not in self.sequences)
         llama_cpp.llama_memory_seq_cp(self._memory, source.seq_id, free, -1, -1)
-        sequence = CachedSequence(free, source.position, row=source.row)
+        sequence = CachedSequence(free, source.position, rows=source.rows)
         self.sequences[free] = sequence
         return sequence
 
@@ -71,9 +72,16 @@ class BatchDecoder:
         if sequence.seq_id != FOLLOWED:
             llama_cpp.llama_memory_seq_rm(self._memory, sequence.seq_id, -1, -1)
 
-    def sample(self, sequence: CachedSequence, sampler: Sampler) -> int:
-        assert sequence.row is not None, "a sequence is sampled once after each decode"
-        return sampler.sample(self._llm._ctx, sequence.row)
+    def truncate(self, sequence: CachedSequence, position: int) -> None:
+        """Forgets a sequence's tokens from `position` on (draft tokens the model refused)."""
+        llama_cpp.llama_memory_seq_rm(self._memory, sequence.seq_id, position, -1)
+        sequence.position = position
+        if sequence.seq_id == FOLLOWED:
+            self._llm.n_tokens = min(self._llm.n_tokens, position)
+
+    def sample(self, sampler: Sampler, row: int) -> int:
+        """A token from the logits at `row` of the last batch, by `sampler` (which accepts it)."""
+        return sampler.sample(self._llm._ctx, row)
 
     def step(self) -> None:
         """Decodes every sequence's feed in one batch; raises ModelError if llama.cpp fails
@@ -86,14 +94,13 @@ class BatchDecoder:
             raise ModelError(f"One step of {count} tokens is more than a batch of {llm.n_batch}.")
         row = 0
         for sequence in self.sequences.values():
-            sequence.row = None
+            sequence.rows = tuple(range(row, row + len(sequence.feed)))
             for offset, token in enumerate(sequence.feed):
                 batch.token[row] = token
                 batch.pos[row] = sequence.position + offset
                 batch.seq_id[row][0] = sequence.seq_id
                 batch.n_seq_id[row] = 1
                 batch.logits[row] = True
-                sequence.row = row
                 row += 1
         batch.n_tokens = row
         try:
@@ -107,3 +114,36 @@ class BatchDecoder:
                 llm.n_tokens = end
             sequence.position += len(sequence.feed)
             sequence.feed = []
+
+
+
+def batch_costs(llm: llama_cpp.Llama, largest: int) -> tuple[float, ...]:
+    """What a decode of n tokens costs in decodes of one, for n from 1 to `largest`: timed at a
+    few sizes on a scratch sequence that leaves the cache after each, the rest interpolated.
+    On a CPU it is far from flat (a batch of two cost 1.7-1.9 single steps here); speculative
+    decoding chooses its draft length from it (speculation.py)."""
+    scratch = MAX_SEQUENCES - 1
+    memory = llama_cpp.llama_get_memory(llm.ctx)
+    token = max(llm.token_bos(), 0)
+    sizes = sorted({1, 2, 3, (largest + 2) // 2, largest})
+    seconds: dict[int, float] = {}
+    for size in [1, *sizes]:  # the first decode warms up, and is timed again
+        batch = llm._batch.batch
+        for row in range(size):
+            batch.token[row], batch.pos[row] = token, row
+            batch.seq_id[row][0], batch.n_seq_id[row], batch.logits[row] = scratch, 1, True
+        batch.n_tokens = size
+        started = time.perf_counter()
+        try:
+            llm._ctx.decode(llm._batch)
+        finally:
+            llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+        seconds[size] = time.perf_counter() - started
+    single = seconds[1]
+    costs = []
+    for n in range(1, largest + 1):
+        below = max(size for size in sizes if size <= n)
+        above = min(size for size in sizes if size >= n)
+        share = 0.0 if above == below else (n - below) / (above - below)
+        costs.append((seconds[below] + share * (seconds[above] - seconds[below])) / single)
+    return tuple(max(cost, 1.0) for cost in costs)

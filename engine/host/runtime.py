@@ -29,11 +29,23 @@ from engine.chat.repetition import RepetitionGuard
 from engine.chat.templates import TemplateDecision, decide_template
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
-from engine.host.batch import MAX_SEQUENCES, BatchDecoder, CachedSequence, Sampler
+from engine.host.batch import (
+    MAX_SEQUENCES,
+    BatchDecoder,
+    CachedSequence,
+    Sampler,
+    batch_costs,
+)
 from engine.host.decoding import StopMatcher, Utf8Stream
 from engine.host.logprobs import TokenLogprob, token_logprob
 from engine.host.sampling import make_sampler
 from engine.host.scoring import continuation_logprobs
+from engine.host.speculation import (
+    DRAFT_MAX,
+    PromptLookup,
+    Speculation,
+    SpeculationSwitch,
+)
 from engine.host.threads import ThreadChooser
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
@@ -96,6 +108,7 @@ class GenerationRequest:
     grammar: str = ""  # GBNF the reply must match (the API's structured output); "": none
     logprobs: int | None = None  # None: none; else a TokenLogprob per token, with this many top
     choices: int = 1  # replies to the same prompt, decoded side by side (the API's n)
+    speculation: Speculation = "auto"  # prompt-lookup drafts (speculation.py); one choice only
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,13 @@ class GenerationDone:
     n_ctx: int
     seed: int
     choice: int = 0
+    drafted_tokens: int = 0  # speculative decoding: draft tokens fed, and those the model kept
+    accepted_tokens: int = 0
+
+    @property
+    def acceptance(self) -> float | None:
+        """The share of draft tokens the model kept; None where nothing was drafted."""
+        return self.accepted_tokens / self.drafted_tokens if self.drafted_tokens else None
 
     @property
     def context_used(self) -> int:
@@ -202,6 +222,7 @@ class Runtime:
         self._embedder: llama_cpp.Llama | None = None
         # Chooses the generation thread count as replies run, unless the count was given.
         self._generation_threads: ThreadChooser | None = None
+        self._costs: tuple[float, ...] | None = None  # of batches, for the loaded model
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -300,6 +321,7 @@ class Runtime:
         if self._llm is not None:
             self._llm.close()
         self._llm, self._template, self._loaded = None, None, None
+        self._costs = None
 
     def backend(self) -> BackendInfo:
         return backend_info()
@@ -406,12 +428,12 @@ class Runtime:
         yield from self._generate(plan.tokens, plan.first_index, plan.head,
                                   request.settings.sampling, request.stop, request.ignore_eog,
                                   cancel, request.grammar, request.logprobs,
-                                  request.stop_after_text, request.choices)
+                                  request.stop_after_text, request.choices, request.speculation)
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
-        logprobs: int | None = None, choices: int = 1,
+        logprobs: int | None = None, choices: int = 1, speculation: Speculation = "auto",
     ) -> Generator[StreamEvent, None, None]:
         """Continues raw text, without the chat template (the API's completions endpoint).
 
@@ -427,15 +449,17 @@ class Runtime:
                 f"{_context_size(llm):,} with the reply."
             )
         yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel,
-                                  grammar, logprobs, choices=choices)
+                                  grammar, logprobs, choices=choices, speculation=speculation)
 
     def _generate(
         self, tokens: list[int], first_index: int, head: int, sampling: SamplingSettings,
         stop: tuple[str, ...], ignore_eog: bool, cancel: CancelFlag, grammar: str = "",
         logprobs: int | None = None, stop_after_text: bool = False, choices: int = 1,
+        speculation: Speculation = "auto",
     ) -> Generator[StreamEvent, None, None]:
         """The token loop every reply shares: read the uncached prompt, then sample `choices`
-        replies side by side, one batch a step (batch.py)."""
+        replies side by side, one batch a step (batch.py); a single reply with prompt-lookup
+        drafts where they pay (speculation.py)."""
         llm, _ = self._require()
         if not 1 <= choices <= MAX_SEQUENCES:
             raise HearthError(f"Between 1 and {MAX_SEQUENCES} replies can be written at once.")
@@ -445,6 +469,9 @@ class Runtime:
         seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
         # The choices share the prompt's cells; each needs its own for what it writes.
         max_new = min(sampling.max_tokens, (_context_size(llm) - len(tokens)) // choices)
+        drafting = choices == 1 and speculation != "off"
+        # Measured before the prompt is read: its decodes would take the prompt's logits' place.
+        costs = self._batch_costs(llm) if drafting and speculation == "auto" else ()
         started = time.perf_counter()
         self._arm_abort(llm, cancel)
         try:
@@ -463,7 +490,9 @@ class Runtime:
             _Reply(index, followed if index == 0 else decoder.fork(followed),
                    make_sampler(llm, sampling, (seed + index) & 0xFFFFFFFF, grammar),
                    StopMatcher(stop, stop_after_text), pieces, max_new,
-                   RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None)
+                   RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
+                   PromptLookup(tokens) if drafting else None,
+                   SpeculationSwitch(speculation if drafting else "off", costs))
             for index in range(choices)
         ]
         first_token_at: float | None = None
@@ -471,11 +500,10 @@ class Runtime:
             live = [] if cancel.is_set() else replies
             while live:
                 for reply in live:
-                    token = decoder.sample(reply.sequence, reply.sampler)
+                    yield from reply.read_step(decoder, llm, ignore_eog, logprobs)
                     if first_token_at is None:
                         first_token_at = time.perf_counter()
                         self._disarm_abort(llm)
-                    yield from reply.take(token, llm, ignore_eog, logprobs)
                 if cancel.is_set():
                     break
                 live = [reply for reply in live if reply.reason is None]
@@ -508,24 +536,38 @@ class Runtime:
                 n_ctx=_context_size(llm),
                 seed=(seed + reply.index) & 0xFFFFFFFF,
                 choice=reply.index,
+                drafted_tokens=reply.switch.drafted,
+                accepted_tokens=reply.switch.accepted,
             )
+
+    def _batch_costs(self, llm: llama_cpp.Llama) -> tuple[float, ...]:
+        """What batches of 1 to DRAFT_MAX + 1 tokens cost (batch.py), measured once a model
+        is loaded, at its first reply that may draft."""
+        if self._costs is None:
+            try:
+                self._costs = batch_costs(llm, DRAFT_MAX + 1)
+            except RuntimeError:  # no room in the cache now: no drafts this time
+                return ()
+            log.info("batches of 1 to %d tokens cost %s single steps", DRAFT_MAX + 1,
+                     " ".join(f"{cost:.2f}" for cost in self._costs))
+        return self._costs
 
     def _step(self, llm: llama_cpp.Llama, decoder: BatchDecoder) -> None:
         """One decode, on the thread count the chooser picks; a step of one token teaches the
         chooser how long a token took at that count."""
         chooser = self._generation_threads
-        if chooser is None:
-            decoder.step()
-            return
-        threads = chooser.pick()
-        if threads != int(llm.n_threads):
-            llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
-            llm.n_threads = threads
         count = sum(len(sequence.feed) for sequence in decoder.sequences.values())
+        threads = int(llm.n_threads)
+        if chooser is not None:
+            threads = chooser.pick()
+            if threads != int(llm.n_threads):
+                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+                llm.n_threads = threads
         started = time.perf_counter()
         decoder.step()
-        if count == 1:
-            chooser.record(threads, 1, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if chooser is not None and count == 1:
+            chooser.record(threads, 1, seconds)
 
     def _remember_best_threads(self) -> None:
         chooser = self._generation_threads
@@ -741,27 +783,57 @@ class _Reply:
     pieces: TokenPieces
     max_new: int
     guard: RepetitionGuard | None
+    lookup: PromptLookup | None  # drafts for speculative decoding; None: none
+    switch: SpeculationSwitch
     utf8: Utf8Stream = field(default_factory=Utf8Stream)
     parts: list[str] = field(default_factory=list)
     generated: int = 0
     reason: FinishReason | None = None  # None while it goes on
     ended_at: float | None = None
+    draft: list[int] = field(default_factory=list)  # fed after the last token, last step
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
 
-    def take(self, token: int, llm: llama_cpp.Llama, ignore_eog: bool,
+    def read_step(self, decoder: BatchDecoder, llm: llama_cpp.Llama, ignore_eog: bool,
+                  logprobs: int | None) -> Iterator[TextChunk | TokenLogprob]:
+        """Samples the rows the last step left this reply: its last token's, then one for each
+        draft token, while the model's own pick matches the draft (lossless: every token is
+        the model's choice from its logits at that position, one draw each). Draft tokens it
+        refused leave the cache; then the next step is fed."""
+        sequence, draft = self.sequence, self.draft
+        kept, token = 0, -1
+        for row in sequence.rows:
+            token = decoder.sample(self.sampler, row)
+            yield from self.take(token, row, llm, ignore_eog, logprobs)
+            if self.reason is not None or kept == len(draft) or token != draft[kept]:
+                break
+            kept += 1
+        if kept < len(draft):
+            decoder.truncate(sequence, sequence.position - (len(draft) - kept))
+        if draft:
+            self.switch.record(len(draft), kept)
+        self.draft = []
+        if self.reason is not None:
+            return
+        sequence.feed.append(token)
+        if self.lookup is not None:
+            # No more drafts than the reply may still write after the token fed with them.
+            length = min(self.switch.draft_length(), self.max_new - self.generated - 1)
+            self.draft = self.lookup.draft(length) if length > 0 else []
+            sequence.feed.extend(self.draft)
+
+    def take(self, token: int, row: int, llm: llama_cpp.Llama, ignore_eog: bool,
              logprobs: int | None) -> Iterator[TextChunk | TokenLogprob]:
-        """Adds a sampled token: its events, and the token fed for the next step unless the
-        reply ends with it."""
+        """Adds a sampled token (from the logits at `row`) to the reply: its events."""
         if not ignore_eog and llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
             self._end("stop")
             return
         self.generated += 1
+        if self.lookup is not None:
+            self.lookup.append(token)
         if logprobs is not None:  # the logits the token was sampled from are live
-            row = self.sequence.row
-            assert row is not None
             yield token_logprob(llm.ctx, llm.n_vocab(), token, logprobs, self.pieces.bytes_of,
                                 row=row, choice=self.index)
         text = self.stops.feed(self.utf8.feed(self.pieces.bytes_of(token)))
@@ -774,8 +846,6 @@ class _Reply:
             self._end("repetition")
         elif self.generated >= self.max_new:
             self._end("length")
-        else:
-            self.sequence.feed.append(token)
 
     def finish(self) -> Iterator[TextChunk]:
         """The text held back (a character or stop string not yet whole), once it ends."""

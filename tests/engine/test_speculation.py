@@ -1,0 +1,224 @@
+"""Speculative decoding with prompt-lookup drafts (engine/host/speculation.py): the drafts, the
+switch that keeps them where they pay, and the token loop that verifies them (runtime.py).
+
+The token loop's tests read llama.cpp's own state, so they run the engine host's Runtime in
+this process, as test_runtime.py does."""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+import llama_cpp
+import numpy as np
+import pytest
+
+from engine.chat.prompt import ChatMessage
+from engine.host.batch import BatchDecoder
+from engine.host.logprobs import TokenLogprob
+from engine.host.runtime import (
+    GenerationDone,
+    GenerationRequest,
+    Runtime,
+    StreamEvent,
+    TextChunk,
+)
+from engine.host.speculation import (
+    DRAFT_MAX,
+    PAUSE_STEPS,
+    PromptLookup,
+    Speculation,
+    SpeculationSwitch,
+    best_draft_length,
+)
+from engine.settings import ChatSettings, SamplingSettings
+
+CODE = """def word_counts(text):
+    counts = {}
+    for word in text.split():
+        word = word.lower().strip(".,!?")
+        if word:
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def top_words(text, n=3):
+    counts = word_counts(text)
+    ordered = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+    return ordered[:n]
+"""
+DOCUMENT = ("The lighthouse at Marsh Point was built in 1871 from granite quarried on the "
+            "island. Its lamp burned whale oil until 1890, then kerosene until 1932, when the "
+            "keeper's house was wired and an electric lamp was fitted. The last keeper left in "
+            "1968; since then the light has run by itself, checked twice a year.")
+TURNS = {
+    "code edit": "Rename word_counts to count_words in this code and show all of it:\n\n" + CODE,
+    "document": DOCUMENT + "\n\nQuote the sentence that says when the lamp became electric.",
+    "rewrite": "Rewrite this, keeping every fact, in the same words where you can:\n\n"
+               + DOCUMENT,
+    "free chat": "What should I plant in a small shady garden?",
+}
+
+
+@pytest.fixture(scope="session")
+def runtime(inprocess_runtime: Runtime) -> Runtime:
+    return inprocess_runtime
+
+
+# -- The drafts ----------------------------------------------------------------------------------
+
+
+def test_a_draft_is_what_followed_the_latest_earlier_match_of_the_longest_ngram() -> None:
+    lookup = PromptLookup([1, 2, 3, 4, 5, 9, 2, 3, 7, 8])
+    assert lookup.draft() == []  # "7 8" and "8" were not seen before
+    lookup.append(1)
+    lookup.append(2)
+    lookup.append(3)  # "1 2 3" was seen at the start, "2 3" later too: the longest match wins
+    assert lookup.draft(3) == [4, 5, 9]
+    lookup.append(7)  # "2 3 7" matches the later "2 3" only
+    assert lookup.draft() == [8, 1, 2, 3, 7]
+
+
+def test_no_draft_of_a_single_repeated_token_without_an_earlier_match() -> None:
+    lookup = PromptLookup([5])
+    lookup.append(6)
+    assert lookup.draft() == []
+
+
+# -- The switch ----------------------------------------------------------------------------------
+
+CPU_COSTS = (1.0, 1.67, 2.28, 2.73, 3.38, 3.91, 4.48, 6.27, 6.73)  # measured, Qwen 1.5B here
+FLAT_COSTS = (1.0,) + (1.05,) * DRAFT_MAX  # a GPU-like machine: a batch costs what one does
+
+
+def test_the_draft_length_follows_the_kept_share_and_the_costs() -> None:
+    assert best_draft_length(0.3, CPU_COSTS) == 0  # rarely kept: a batch costs too much
+    assert 0 < best_draft_length(0.9, CPU_COSTS) < DRAFT_MAX
+    assert best_draft_length(0.9, FLAT_COSTS) == DRAFT_MAX
+    assert best_draft_length(0.99, CPU_COSTS) >= best_draft_length(0.9, CPU_COSTS)
+
+
+def test_refused_drafts_switch_drafting_off_for_a_while_then_it_tries_again() -> None:
+    switch = SpeculationSwitch("auto", CPU_COSTS)
+    assert switch.draft_length() > 0  # hopeful before it has seen anything
+    steps = 0
+    while switch.draft_length() > 0:
+        switch.record(drafted=3, accepted=0)
+        steps += 1
+        assert steps < 10, "refused drafts never switched drafting off"
+    assert [switch.draft_length() for _ in range(PAUSE_STEPS)] == [0] * PAUSE_STEPS
+    assert switch.draft_length() > 0
+    assert (switch.drafted, switch.accepted) == (3 * steps, 0)
+
+
+def test_always_and_off_do_not_judge() -> None:
+    always = SpeculationSwitch("always", ())
+    for _ in range(20):
+        always.record(drafted=DRAFT_MAX, accepted=0)
+    assert always.draft_length() == DRAFT_MAX
+    assert SpeculationSwitch("off", CPU_COSTS).draft_length() == 0
+
+
+# -- The token loop ------------------------------------------------------------------------------
+
+
+def run(runtime: Runtime, text: str, speculation: Speculation, max_tokens: int = 96,
+        cancel_after: int | None = None) -> tuple[list[TokenLogprob], GenerationDone]:
+    """A greedy reply without penalties (so each token is its row's top one), with the top two
+    log-probabilities of every token."""
+    request = GenerationRequest(
+        (ChatMessage("user", text),),
+        ChatSettings(sampling=SamplingSettings(temperature=0.0, repeat_penalty=1.0,
+                                               max_tokens=max_tokens)),
+        logprobs=2, speculation=speculation)
+    runtime.forget_cache()
+    cancel = threading.Event()
+    tokens: list[TokenLogprob] = []
+    events: list[StreamEvent] = []
+    for event in runtime.stream(request, cancel):
+        events.append(event)
+        if isinstance(event, TokenLogprob):
+            tokens.append(event)
+            if cancel_after is not None and len(tokens) == cancel_after:
+                cancel.set()
+    done = events[-1]
+    assert isinstance(done, GenerationDone)
+    assert "".join(e.text for e in events if isinstance(e, TextChunk)) == done.text
+    return tokens, done
+
+
+def batch_shift(runtime: Runtime, text: str, reply: str) -> float:
+    """How far llama.cpp's logits move between a batch of one token and a batch of DRAFT_MAX + 1
+    on the same positions: the largest difference over the vocabulary, over the reply's first
+    DRAFT_MAX + 1 tokens after the prompt."""
+    llm = runtime.llama
+    prompt = runtime.plan(GenerationRequest((ChatMessage("user", text),))).tokens
+    ids = runtime.tokenize(reply, False, False)[: DRAFT_MAX + 1]
+    rows: dict[str, list[np.ndarray]] = {}
+    for shape in ("single", "batched"):
+        runtime.forget_cache()
+        llm.eval(prompt)
+        decoder = BatchDecoder(llm)
+        sequence = decoder.follow()
+        rows[shape] = []
+        for feed in ([[i] for i in ids] if shape == "single" else [ids]):
+            sequence.feed = list(feed)
+            decoder.step()
+            for row in sequence.rows:
+                rows[shape].append(np.ctypeslib.as_array(
+                    llama_cpp.llama_get_logits_ith(llm.ctx, row), shape=(llm.n_vocab(),)).copy())
+    runtime.forget_cache()
+    return max(float(np.abs(a - b).max()) for a, b in zip(rows["single"], rows["batched"],
+                                                          strict=True))
+
+
+class RecordProperty(Protocol):
+    def __call__(self, name: str, value: object) -> None: ...
+
+
+@pytest.mark.parametrize("turn", list(TURNS))
+def test_speculative_replies_are_the_models_own_choices(
+    runtime: Runtime, turn: str, record_property: RecordProperty
+) -> None:
+    """Drafts on every step against plain decoding: the same text, or, where they part, the
+    plain reply's top two tokens were closer than llama.cpp's logits move between a batch of
+    one and a batch of nine on this CPU (so either is the model's choice, depending only on
+    the batch), and the speculative token is the top one of its own verification row."""
+    text = TURNS[turn]
+    plain, plain_done = run(runtime, text, "off")
+    drafted, drafted_done = run(runtime, text, "always")
+    assert drafted_done.drafted_tokens > 0
+    if turn != "free chat":  # these repeat their input: most drafts are kept
+        assert drafted_done.accepted_tokens > drafted_done.drafted_tokens // 3
+    parted = next((i for i, (a, b) in enumerate(zip(plain, drafted, strict=False))
+                   if a.token != b.token), None)
+    kept = f"{drafted_done.accepted_tokens} of {drafted_done.drafted_tokens} drafts kept"
+    if parted is None:
+        assert drafted_done.text == plain_done.text
+        record_property("note", f"{turn}: the same {len(plain)} tokens; {kept}")
+        return
+    at_plain, at_drafted = plain[parted], drafted[parted]
+    assert at_drafted.top[0][0] == at_drafted.token  # greedy on its own row
+    gap = at_plain.top[0][1] - at_plain.top[1][1]
+    shift = batch_shift(runtime, text, plain_done.text)
+    record_property("note", f"{turn}: parted at token {parted} of {len(plain)}, top two "
+                    f"{gap:.3f} apart, batch shift {shift:.3f}; {kept}")
+    assert gap <= 2 * shift, (
+        f"parted at token {parted} where plain decoding's top two were {gap:.3f} apart, more "
+        f"than batch shapes move logits here ({shift:.3f} each way)")
+
+
+def test_stop_during_a_speculative_reply_keeps_its_text_and_a_true_cache(
+    runtime: Runtime,
+) -> None:
+    tokens, done = run(runtime, TURNS["code edit"], "always", max_tokens=200, cancel_after=40)
+    assert done.finish_reason == "cancelled" and done.drafted_tokens > 0
+    assert done.generated_tokens == len(tokens) and done.text
+    # Refused drafts left the cache: it holds exactly the tokens Llama's record says.
+    llm = runtime.llama
+    memory = llama_cpp.llama_get_memory(llm.ctx)
+    assert llama_cpp.llama_memory_seq_pos_max(memory, 0) + 1 == llm.n_tokens
+    follow_up = GenerationRequest((ChatMessage("user", TURNS["code edit"]),
+                                   ChatMessage("assistant", done.text),
+                                   ChatMessage("user", "Thanks.")))
+    assert runtime.cached_prefix(runtime.plan(follow_up).tokens) > done.prompt_tokens
