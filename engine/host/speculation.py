@@ -10,14 +10,16 @@ model's, a draft only saves decode steps.
 
 On a CPU a batch of several tokens costs much more than a batch of one (a batch of two cost 1.7
 to 1.9 single steps on this 2-core machine, of nine 4.5 to 6.7; llama.cpp PR 10455 saw CPU
-speculation lose), so drafts must be short or very likely. `SpeculationSwitch` estimates how
-likely a draft token is to be kept (from the steps so far) and drafts the number of tokens
-that gives the most expected tokens per unit of cost, using the cost of each batch size
-measured once a model is loaded (batch.py `batch_costs`); none when no length pays, trying
-again later, since a reply's text changes character (quoted code, then prose). It decides from
-the tokens alone, never from a clock, so a fixed seed gives the same text run after run:
-llama.cpp's logits on a CPU shift with the batch's shape (by up to half a logit on this
-machine's build between a batch of one and of eight), so decisions made from timings would
+speculation lose), so drafts must be short or very likely. `Speculator` follows each draft the
+lookup proposes (eight tokens) against the tokens the model then writes, whether it fed them or
+not (checking costs nothing), and from the latest proposals estimates how many tokens a draft
+of each length would add; it feeds the length with the most tokens per unit of cost, using the
+cost of each batch size measured once a model is loaded (batch.py `batch_costs`), and none
+unless that beats plain decoding by MIN_GAIN. So it drafts where a reply repeats its input
+(whole drafts are kept there) and stops where it no longer does, without paying to find out. It
+decides from the tokens alone, never from a clock, so a fixed seed gives the same text run
+after run: llama.cpp's logits on a CPU shift with the batch's shape (by up to half a logit on
+this machine's build between a batch of one and of eight), so decisions made from timings would
 change the batch shapes, and so the text, from run to run.
 """
 
@@ -29,10 +31,9 @@ from typing import Literal
 
 NGRAM_MIN, NGRAM_MAX = 2, 4  # the n-gram sizes looked up, longest first
 DRAFT_MAX = 8  # tokens drafted at once
-WINDOW_STEPS = 8  # the latest steps with drafts the switch judges
-PAUSE_STEPS = 32  # plain steps after no draft length paid, before drafts are tried again
-# Before it has seen drafts: as if 4 tokens were kept for each one refused (a kept share of 0.8).
-PRIOR_KEPT, PRIOR_REFUSED = 4.0, 1.0
+WINDOW_DRAFTS = 8  # the latest proposals judged
+MIN_GAIN = 1.05  # expected tokens per cost a draft must reach, against 1 for plain decoding:
+# a margin for what the cost table leaves out (sampling each row, reading its logits)
 
 # "auto": drafts where they pay (the switch decides); "always": every step with a draft found
 # (tests of losslessness); "off": plain decoding.
@@ -66,48 +67,57 @@ class PromptLookup:
         return []
 
 
-class SpeculationSwitch:
-    """Chooses each step's draft length from the share of draft tokens kept and what batches
-    cost (`costs[n - 1]`: a batch of n tokens, in single steps)."""
+class Speculator:
+    """Proposes drafts from the text so far (PromptLookup), follows each proposal against the
+    tokens the model writes, and feeds as much of it as is expected to pay."""
 
-    def __init__(self, mode: Speculation, costs: Sequence[float]) -> None:
+    def __init__(self, mode: Speculation, prompt: Sequence[int], costs: Sequence[float]) -> None:
         self.mode = mode
         self.costs = tuple(costs)
-        self._window: deque[tuple[int, int]] = deque(maxlen=WINDOW_STEPS)  # (kept, refused)
-        self._pause = 0  # plain steps still to take before drafting again
+        self._lookup = PromptLookup(prompt)
+        self._window: deque[int] = deque(maxlen=WINDOW_DRAFTS)  # tokens kept of each proposal
+        self._proposal: list[int] = []  # the rest of the proposal being followed
+        self._kept = 0  # of that proposal so far
         self.drafted = 0  # draft tokens fed, and how many of them the model kept
         self.accepted = 0
 
-    def draft_length(self) -> int:
-        if self.mode != "auto":
-            return DRAFT_MAX if self.mode == "always" else 0
-        if self._pause > 0:
-            self._pause -= 1
-            return 0
-        best = best_draft_length(self.kept_share(), self.costs)
-        if best == 0:
-            self._pause = PAUSE_STEPS
-            self._window.clear()
-        return best
+    def written(self, token: int) -> None:
+        """A token the model wrote: it extends the text and judges the proposal's next token."""
+        self._lookup.append(token)
+        if not self._proposal:
+            return
+        if token == self._proposal[0]:
+            self._proposal.pop(0)
+            self._kept += 1
+            if not self._proposal:
+                self._window.append(self._kept)
+        else:
+            self._window.append(self._kept)
+            self._proposal = []
 
-    def kept_share(self) -> float:
-        """The chance that a draft token is kept, given the one before it was."""
-        kept = PRIOR_KEPT + sum(k for k, _ in self._window)
-        refused = PRIOR_REFUSED + sum(r for _, r in self._window)
-        return kept / (kept + refused)
+    def draft(self, limit: int) -> list[int]:
+        """The draft tokens to feed after the last written token: none, or the first tokens of
+        the proposal being followed (a new one when the last has been judged)."""
+        if self.mode == "off":
+            return []
+        if not self._proposal:
+            self._proposal, self._kept = self._lookup.draft(DRAFT_MAX), 0
+        length = DRAFT_MAX if self.mode == "always" else self.best_length()
+        return self._proposal[: min(length, limit)]
 
-    def record(self, drafted: int, accepted: int) -> None:
+    def fed(self, drafted: int, accepted: int) -> None:
         self.drafted += drafted
         self.accepted += accepted
-        self._window.append((accepted, 1 if accepted < drafted else 0))
 
-
-def best_draft_length(kept_share: float, costs: Sequence[float]) -> int:
-    """The draft length with the most expected tokens per cost: k drafts emit 1 + a + a^2 + ...
-    + a^k tokens on average (a token is kept only if those before it were) for costs[k]."""
-    best, best_gain = 0, 1.0
-    for k in range(1, min(DRAFT_MAX, len(costs) - 1) + 1):
-        emitted = sum(kept_share**i for i in range(k + 1))
-        if emitted / costs[k] > best_gain:
-            best, best_gain = k, emitted / costs[k]
-    return best
+    def best_length(self) -> int:
+        """The draft length with the most expected tokens per cost: a draft of k adds, on
+        average over the latest proposals, min(k, tokens kept of the proposal)."""
+        if not self._window:
+            return 0
+        best, best_gain = 0, MIN_GAIN
+        for k in range(1, min(DRAFT_MAX, len(self.costs) - 1) + 1):
+            added = sum(min(k, kept) for kept in self._window) / len(self._window)
+            gain = (1 + added) / self.costs[k]
+            if gain > best_gain:
+                best, best_gain = k, gain
+        return best

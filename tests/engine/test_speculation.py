@@ -25,11 +25,10 @@ from engine.host.runtime import (
 )
 from engine.host.speculation import (
     DRAFT_MAX,
-    PAUSE_STEPS,
+    WINDOW_DRAFTS,
     PromptLookup,
     Speculation,
-    SpeculationSwitch,
-    best_draft_length,
+    Speculator,
 )
 from engine.settings import ChatSettings, SamplingSettings
 
@@ -85,38 +84,49 @@ def test_no_draft_of_a_single_repeated_token_without_an_earlier_match() -> None:
     assert lookup.draft() == []
 
 
-# -- The switch ----------------------------------------------------------------------------------
+# -- What is fed -------------------------------------------------------------------------------
 
 CPU_COSTS = (1.0, 1.67, 2.28, 2.73, 3.38, 3.91, 4.48, 6.27, 6.73)  # measured, Qwen 1.5B here
-FLAT_COSTS = (1.0,) + (1.05,) * DRAFT_MAX  # a GPU-like machine: a batch costs what one does
+PROMPT = list(range(100, 140))
 
 
-def test_the_draft_length_follows_the_kept_share_and_the_costs() -> None:
-    assert best_draft_length(0.3, CPU_COSTS) == 0  # rarely kept: a batch costs too much
-    assert 0 < best_draft_length(0.9, CPU_COSTS) < DRAFT_MAX
-    assert best_draft_length(0.9, FLAT_COSTS) == DRAFT_MAX
-    assert best_draft_length(0.99, CPU_COSTS) >= best_draft_length(0.9, CPU_COSTS)
+def test_drafts_are_fed_once_proposals_were_kept_and_stop_once_they_are_refused() -> None:
+    speculator = Speculator("auto", PROMPT, CPU_COSTS)
+    assert speculator.draft(DRAFT_MAX) == []  # the prompt's end was not seen before
+    fed = []
+    for token in PROMPT[:30]:  # the model copies its prompt
+        fed.append(len(speculator.draft(DRAFT_MAX)))
+        speculator.written(token)
+    # The first proposal (after "100 101") is followed unfed until it is judged; then drafts
+    # of the length that pays best on these costs are fed.
+    assert max(fed[:10]) == 0 and min(fed[11:]) > 0
+    assert max(fed) < DRAFT_MAX  # nine-token batches cost too much here for eight drafts
+    for n in range(WINDOW_DRAFTS):  # now every proposal is refused at once
+        speculator.written(100)
+        speculator.written(101)
+        speculator.draft(DRAFT_MAX)
+        speculator.written(300 + n)
+    speculator.written(100)
+    speculator.written(101)
+    assert speculator.draft(DRAFT_MAX) == []  # a proposal, but not worth feeding
 
 
-def test_refused_drafts_switch_drafting_off_for_a_while_then_it_tries_again() -> None:
-    switch = SpeculationSwitch("auto", CPU_COSTS)
-    assert switch.draft_length() > 0  # hopeful before it has seen anything
-    steps = 0
-    while switch.draft_length() > 0:
-        switch.record(drafted=3, accepted=0)
-        steps += 1
-        assert steps < 10, "refused drafts never switched drafting off"
-    assert [switch.draft_length() for _ in range(PAUSE_STEPS)] == [0] * PAUSE_STEPS
-    assert switch.draft_length() > 0
-    assert (switch.drafted, switch.accepted) == (3 * steps, 0)
+def test_cheap_batches_make_long_drafts_worth_feeding() -> None:
+    flat = Speculator("auto", PROMPT, (1.0,) + (1.05,) * DRAFT_MAX)
+    for token in PROMPT[:12]:
+        flat.draft(DRAFT_MAX)
+        flat.written(token)
+    assert flat.best_length() == DRAFT_MAX
 
 
-def test_always_and_off_do_not_judge() -> None:
-    always = SpeculationSwitch("always", ())
-    for _ in range(20):
-        always.record(drafted=DRAFT_MAX, accepted=0)
-    assert always.draft_length() == DRAFT_MAX
-    assert SpeculationSwitch("off", CPU_COSTS).draft_length() == 0
+def test_always_feeds_every_proposal_and_off_none() -> None:
+    always, off = Speculator("always", PROMPT, ()), Speculator("off", PROMPT, CPU_COSTS)
+    for speculator in (always, off):
+        speculator.written(100)
+        speculator.written(101)
+    assert always.draft(DRAFT_MAX) == list(range(102, 110))
+    assert always.draft(3) == [102, 103, 104]
+    assert off.draft(DRAFT_MAX) == []
 
 
 # -- The token loop ------------------------------------------------------------------------------
