@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from engine.api.errors import RATE_LIMIT, SERVER, ApiError
 from engine.api.requests import ApiRequest
+from engine.chat.prompt import ToolCall
 from engine.host.logprobs import TokenLogprob
 from engine.settings import SamplingSettings
 
@@ -57,10 +58,12 @@ class Piece:
 class Finished:
     """Every choice has ended; `completion_tokens` counts them all, as OpenAI's usage does."""
 
-    # One a choice: "stop" or "length", as OpenAI names them, or "repetition" (loop guard)
+    # One a choice: "stop" or "length", as OpenAI names them, "repetition" (loop guard), or
+    # "tool_calls" when the reply called functions (`tool_calls`, of the only choice)
     finish_reasons: tuple[str, ...]
     prompt_tokens: int
     completion_tokens: int
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Sampling fields are checked against Hearth's own `SAMPLING_FIELDS`, so the API r
 what the settings panel refuses. Fields a request leaves out take the app's defaults, except the
 loop guard, which stops a reply that keeps repeating itself: it is off unless a request asks for
 it with `loop_guard` (a window in tokens, or true for the app's). Unknown
-fields are ignored, as OpenAI's clients add their own; features Hearth cannot honour (tools,
-images) are refused by name rather than silently dropped. `response_format`
+fields are ignored, as OpenAI's clients add their own; features Hearth cannot honour (images,
+the old `functions`) are refused by name rather than silently dropped. `response_format`
 becomes a grammar (engine/api/structured.py); `logprobs` asks the engine host for each token's
 log-probability and up to 20 likeliest alternatives.
 """
@@ -13,13 +13,15 @@ log-probability and up to 20 likeliest alternatives.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine.api.errors import invalid, unsupported
 from engine.api.structured import grammar_for
-from engine.chat.prompt import ChatMessage, Role
+from engine.api.tools import ToolUse, call_grammar, parse_tool_choice, parse_tools
+from engine.chat.prompt import ChatMessage, Role, ToolCall
 from engine.chat.repetition import DEFAULT_WINDOW
 from engine.host.batch import MAX_SEQUENCES
 from engine.settings import SAMPLING_FIELDS, FieldSpec, SamplingSettings
@@ -39,6 +41,7 @@ _SAMPLING_NAMES: dict[str, str] = {
 _SPECS: dict[str, FieldSpec] = {spec.name: spec for spec in SAMPLING_FIELDS}
 _ROLES: dict[str, Role] = {
     "system": "system", "developer": "system", "user": "user", "assistant": "assistant",
+    "tool": "tool",
 }
 
 
@@ -67,6 +70,7 @@ class ChatCompletionRequest:
     # The model's thinking comes apart as `reasoning_content` unless `reasoning_format` is
     # "none" (llama.cpp's server's name): then it stays in the content, tags and all.
     separate_reasoning: bool = True
+    tool_use: ToolUse = dataclasses.field(default_factory=lambda: ToolUse(()))  # api/tools.py
 
 
 @dataclass(frozen=True)
@@ -88,16 +92,24 @@ ApiRequest = ChatCompletionRequest | CompletionRequest | EmbeddingRequest
 
 def parse_chat(body: Mapping[str, Any], defaults: SamplingSettings) -> ChatCompletionRequest:
     _refuse_unsupported(body)
-    for name in ("tools", "functions"):
-        if body.get(name):
-            raise unsupported(name, "Tool and function calling")
+    if body.get("functions"):
+        raise unsupported("functions", "The old function calling (functions; tools is)")
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise invalid("messages must be a non-empty list of messages.", "messages")
     parsed = tuple(_message(item, index) for index, item in enumerate(messages))
-    return ChatCompletionRequest(_model(body), parsed,
-                                 _generation(body, defaults, _chat_logprobs(body)),
-                                 _think(body), _separate_reasoning(body))
+    tools = parse_tools(body.get("tools"))
+    use = ToolUse(tools, parse_tool_choice(body.get("tool_choice"), tools))
+    generation = _generation(body, defaults, _chat_logprobs(body))
+    if use.choice != "none" and generation.choices > 1:
+        raise unsupported("n", "More than one choice with tools")
+    if use.forced:
+        if generation.grammar:
+            raise invalid("response_format cannot be used with a required tool call.",
+                          "response_format")
+        generation = dataclasses.replace(generation, grammar=call_grammar(use))
+    return ChatCompletionRequest(_model(body), parsed, generation, _think(body),
+                                 _separate_reasoning(body), use)
 
 
 def _chat_logprobs(body: Mapping[str, Any]) -> int | None:
@@ -288,12 +300,41 @@ def _message(item: object, index: int) -> ChatMessage:
     if not isinstance(item, Mapping):
         raise invalid(f"{param} must be an object with a role and content.", param)
     role = item.get("role")
-    if role in ("tool", "function") or item.get("tool_calls") or item.get("function_call"):
-        raise unsupported(f"{param}.role", "Tool and function calling")
+    if role == "function" or item.get("function_call"):
+        raise unsupported(f"{param}.role", "The old function calling (functions; tools is)")
     if role not in _ROLES:
-        raise invalid(f"{param}.role must be system, developer, user or assistant.",
+        raise invalid(f"{param}.role must be system, developer, user, assistant or tool.",
                       f"{param}.role")
-    return ChatMessage(_ROLES[role], _content(item.get("content"), role, f"{param}.content"))
+    content = _content(item.get("content"), role, f"{param}.content")
+    if role == "tool":
+        call_id = item.get("tool_call_id")
+        if not isinstance(call_id, str):
+            raise invalid(f"{param}.tool_call_id must be the id of the call it answers.",
+                          f"{param}.tool_call_id")
+        return ChatMessage("tool", content, tool_call_id=call_id)
+    calls = item.get("tool_calls") if role == "assistant" else None
+    return ChatMessage(_ROLES[role], content,
+                       tool_calls=_tool_calls(calls, f"{param}.tool_calls") if calls else ())
+
+
+def _tool_calls(value: object, param: str) -> tuple[ToolCall, ...]:
+    if not isinstance(value, list):
+        raise invalid(f"{param} must be a list of calls.", param)
+    calls = []
+    for index, item in enumerate(value):
+        function = item.get("function") if isinstance(item, Mapping) else None
+        name = function.get("name") if isinstance(function, Mapping) else None
+        arguments = function.get("arguments") if isinstance(function, Mapping) else None
+        try:
+            parsed = json.loads(arguments) if isinstance(arguments, str) else None
+        except ValueError:
+            parsed = None
+        if not isinstance(item, Mapping) or not isinstance(name, str) \
+                or not isinstance(parsed, dict):
+            raise invalid(f"{param}[{index}] must be a function call with a name and its "
+                          "arguments as a JSON object in a string.", f"{param}[{index}]")
+        calls.append(ToolCall(str(item.get("id") or f"call_{index}"), name, arguments or "{}"))
+    return tuple(calls)
 
 
 def _content(content: object, role: object, param: str) -> str:

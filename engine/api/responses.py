@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.api.jobs import ApiJob, Embedded, Finished, ModelCard, Piece
+from engine.chat.prompt import ToolCall
 from engine.host.logprobs import TokenLogprob
 
 OWNER = "hearth"
@@ -101,7 +102,7 @@ def chat_completion(job: ApiJob, model: str, outputs: Sequence[ChoiceOutput],
         "model": model,
         "choices": [{
             "index": index,
-            "message": _message(output),
+            "message": _message(output, finished.tool_calls if index == 0 else ()),
             "logprobs": chat_logprobs(output.logprobs),
             **_finish(reason),
         } for index, (output, reason) in enumerate(zip(outputs, finished.finish_reasons,
@@ -111,12 +112,22 @@ def chat_completion(job: ApiJob, model: str, outputs: Sequence[ChoiceOutput],
     }
 
 
-def _message(output: ChoiceOutput) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(output.text),
+def _message(output: ChoiceOutput, calls: Sequence[ToolCall]) -> dict[str, Any]:
+    text = "".join(output.text)
+    message: dict[str, Any] = {"role": "assistant", "content": text or (None if calls else ""),
                                "refusal": None}
     if output.reasoning:
         message["reasoning_content"] = "".join(output.reasoning)
+    if calls:
+        message["tool_calls"] = tool_calls(calls)
     return message
+
+
+def tool_calls(calls: Sequence[ToolCall], streamed: bool = False) -> list[dict[str, Any]]:
+    """OpenAI's `tool_calls`; streamed, each with its index (here whole, in one chunk)."""
+    return [{**({"index": index} if streamed else {}), "id": call.id, "type": "function",
+             "function": {"name": call.name, "arguments": call.arguments}}
+            for index, call in enumerate(calls)]
 
 
 def text_completion(job: ApiJob, model: str, outputs: Sequence[ChoiceOutput],
@@ -136,7 +147,7 @@ def text_completion(job: ApiJob, model: str, outputs: Sequence[ChoiceOutput],
     }
 
 
-def chat_chunk(job: ApiJob, model: str, delta: dict[str, str], finish_reason: str | None,
+def chat_chunk(job: ApiJob, model: str, delta: dict[str, Any], finish_reason: str | None,
                with_usage: bool, logprobs: dict[str, Any] | None = None,
                choice: int = 0) -> dict[str, Any]:
     return _chunk(f"chatcmpl-{job.id}", "chat.completion.chunk", job, model, {"delta": delta},

@@ -28,6 +28,14 @@ from engine.api.jobs import (
     Started,
 )
 from engine.api.requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from engine.api.tools import (
+    Tool,
+    ToolUse,
+    prepare_messages,
+    read_calls,
+    template_knows_tools,
+)
+from engine.chat.prompt import ToolCall
 from engine.chat.reasoning import (
     ReasoningPart,
     ReasoningSplitter,
@@ -136,10 +144,14 @@ class ApiRunner:
         generation = request.generation
         self._kv_states.activate(API_OWNER)
         style: ReasoningStyle | None = None  # None: the text is the answer, as it comes
+        tools: tuple[Tool, ...] = ()  # offered: the answer is held, and calls read out of it
         if isinstance(request, ChatCompletionRequest):
             settings = ChatSettings(system_prompt="", sampling=generation.sampling,
                                     context_policy=ContextPolicy.STOP)
-            messages = list(request.messages)
+            use = request.tool_use
+            tools = use.tools if use.choice != "none" else ()
+            messages = list(prepare_messages(request.messages, ToolUse(tools, use.choice),
+                                             template_knows_tools(loaded.template.source)))
             messages[-1] = dataclasses.replace(messages[-1], think=request.think)
             stream = self._runtime.stream(
                 GenerationRequest(tuple(messages), settings, stop=generation.stop,
@@ -159,6 +171,7 @@ class ApiRunner:
         pending: dict[int, list[TokenLogprob]] = {i: [] for i in range(generation.choices)}
         splitters = {i: ReasoningSplitter(style) for i in pending} if style is not None else {}
         ended: list[GenerationDone] = []
+        held: list[str] = []
         try:
             for event in stream:
                 if isinstance(event, ContextPlanned):
@@ -169,11 +182,18 @@ class ApiRunner:
                     splitter = splitters.get(event.choice)
                     parts = [ReasoningPart("answer", event.text)] if splitter is None \
                         else splitter.feed(event.text)
-                    _put_parts(job, parts, pending[event.choice], event.choice)
+                    _put_parts(job, _hold(parts, held, tools), pending[event.choice],
+                               event.choice)
                 elif isinstance(event, GenerationDone):
                     splitter = splitters.get(event.choice)
                     if splitter is not None:
-                        _put_parts(job, splitter.finish(), pending[event.choice], event.choice)
+                        _put_parts(job, _hold(splitter.finish(), held, tools),
+                                   pending[event.choice], event.choice)
+                    calls: tuple[ToolCall, ...] = ()
+                    if tools:
+                        content, calls = read_calls("".join(held), tools)
+                        _put_parts(job, [ReasoningPart("answer", content)] if content else [],
+                                   pending[event.choice], event.choice)
                     if pending[event.choice]:  # tokens whose text a stop string took
                         _put_parts(job, [ReasoningPart("answer", "")], pending[event.choice],
                                    event.choice)
@@ -181,9 +201,10 @@ class ApiRunner:
                     if len(ended) < generation.choices:
                         continue
                     if event.finish_reason != "cancelled":
-                        job.put(Finished(tuple(done.finish_reason for done in ended),
-                                         event.prompt_tokens,
-                                         sum(done.generated_tokens for done in ended)))
+                        reasons = ("tool_calls",) if calls else tuple(
+                            done.finish_reason for done in ended)
+                        job.put(Finished(reasons, event.prompt_tokens,
+                                         sum(done.generated_tokens for done in ended), calls))
                     yield dataclasses.replace(
                         event, generated_tokens=sum(done.generated_tokens for done in ended))
                     return
@@ -222,6 +243,16 @@ class ApiRunner:
             raise ApiError(404, f"The model '{asked}' is not loaded; this server now answers "
                            f"with '{loaded.name}'.", param="model", code="model_not_found")
         return loaded
+
+
+def _hold(parts: list[ReasoningPart], held: list[str],
+          tools: tuple[Tool, ...]) -> list[ReasoningPart]:
+    """With tools offered, the answer's text waits for the reply's end (a call is read out of
+    it whole, never streamed as text); the thinking goes on as it comes."""
+    if not tools:
+        return parts
+    held.extend(part.text for part in parts if part.kind == "answer")
+    return [part for part in parts if part.kind != "answer"]
 
 
 def _put_parts(job: ApiJob, parts: list[ReasoningPart], pending: list[TokenLogprob],

@@ -473,6 +473,10 @@ class _Handler(BaseHTTPRequestHandler):
                             responses.completion_logprobs(tokens, offsets[choice]), choice))
                         offsets[choice] += len(output.text)
                 elif isinstance(output, Finished):
+                    if output.tool_calls:
+                        self._event(responses.chat_chunk(
+                            job, model, {"tool_calls": responses.tool_calls(
+                                output.tool_calls, streamed=True)}, None, usage))
                     for choice, reason in enumerate(output.finish_reasons):
                         self._event(responses.chat_chunk(job, model, {}, reason, usage,
                                                          choice=choice) if chat else

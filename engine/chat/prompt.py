@@ -8,6 +8,7 @@ much text is stopped with a ModelError, so a hostile file costs a second, never 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,7 +27,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from engine.errors import ModelError
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]  # "tool": a function's result (API)
 
 # A render's budget. Real templates take a few thousand steps and a few ms; these limits stop
 # loops and size bombs long before they hurt, and never come near an honest template.
@@ -40,6 +41,15 @@ _LOOP_FILTER = "hearth_loop_budget"
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function call the model made (the API's tool calls)."""
+
+    id: str
+    name: str
+    arguments: str  # a JSON object, as OpenAI sends it
+
+
+@dataclass(frozen=True)
 class ChatMessage:
     role: Role
     content: str
@@ -47,6 +57,9 @@ class ChatMessage:
     # switch (rendered as `enable_thinking`); None leaves it to the template. It rides on the
     # message so that it reaches the template wherever the prompt is rendered.
     think: bool | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant message's calls
+    tool_call_id: str = ""  # a tool message: the call it answers
+    tools_json: str = ""  # on the message to answer: the tools offered (OpenAI's list, JSON)
 
 
 class TemplateRefusedError(ModelError):
@@ -369,8 +382,10 @@ class ChatTemplate:
         return merged
 
     def _render(self, messages: Sequence[ChatMessage]) -> str:
-        payload = [{"role": message.role, "content": message.content} for message in messages]
+        payload = [_payload(message) for message in messages]
         think = messages[-1].think if messages else None
+        tools = json.loads(messages[-1].tools_json) if messages and messages[-1].tools_json \
+            else None
         switches = {} if think is None else {"enable_thinking": think}
         budget = _Budget(payload)
         self._environment.budget = budget
@@ -386,7 +401,7 @@ class ChatTemplate:
                 add_generation_prompt=True,
                 functions=None,
                 function_call=None,
-                tools=None,
+                tools=tools,
                 tool_choice=None,
                 strftime_now=Jinja2ChatFormatter.strftime_now,
                 **switches,
@@ -413,6 +428,20 @@ class ChatTemplate:
         finally:
             self._environment.budget = None
         return "".join(parts)
+
+
+def _payload(message: ChatMessage) -> dict[str, Any]:
+    """A message as templates read it (OpenAI's shape; a call's arguments as an object, which
+    templates write with `tojson`)."""
+    payload: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        payload["tool_calls"] = [
+            {"id": call.id, "type": "function",
+             "function": {"name": call.name, "arguments": json.loads(call.arguments)}}
+            for call in message.tool_calls]
+    if message.tool_call_id:
+        payload["tool_call_id"] = message.tool_call_id
+    return payload
 
 
 def _raise_exception(message: str) -> None:

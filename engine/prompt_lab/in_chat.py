@@ -62,6 +62,7 @@ def start_preset_chat(
         write_text_atomic(_binding(lab, chat.id), text)
     else:
         for message in request.messages[:-1]:
+            assert message.role != "tool"  # a preset's demos are turns of a plain chat
             store.add_message(chat.id, message.role, message.content)
     return store.get_chat(chat.id)
 

@@ -95,12 +95,12 @@ def test_out_of_range_values_name_their_field(field: str, value: object, says: s
 
 
 @pytest.mark.parametrize(("body", "param"), [
-    (chat(tools=[{"type": "function"}]), "tools"),
+    (chat(functions=[{"name": "f"}]), "functions"),
     (chat(response_format={"type": "json_schema", "json_schema": {
         "schema": {"type": "integer", "minimum": 0}}}), "response_format.json_schema.schema"),
     (chat(messages=[{"role": "user", "content": [{"type": "image_url"}]}]),
      "messages[0].content"),
-    (chat(messages=[{"role": "tool", "content": "x"}]), "messages[0].role"),
+    (chat(messages=[{"role": "function", "content": "x"}]), "messages[0].role"),
 ])
 def test_features_hearth_lacks_are_refused_by_name(body: dict[str, Any], param: str) -> None:
     error = refused(body)
