@@ -44,9 +44,10 @@ class FieldSpec:
     kind: FieldKind
     minimum: float
     maximum: float
-    help: str
+    help: str  # one line, in plain words: what the setting does
     choices: tuple[int, ...] = ()
     optional: bool = False  # None allowed: "random" seed, "automatic" threads
+    advice: str = ""  # when to change it, and to what
 
     def check(self, value: object) -> str | None:
         """Returns why `value` is refused, or None when it is valid."""
@@ -91,55 +92,106 @@ SEED_MAX = 2**32 - 2  # 0xFFFFFFFF means "random" to llama.cpp, so it is not a f
 
 SAMPLING_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("temperature", "Temperature", "float", 0.0, 2.0,
-              "Randomness. 0 always picks the likeliest word."),
-    FieldSpec("top_k", "Top-k", "int", 0, 1000, "Consider only the k likeliest tokens (0 = all)."),
+              "How adventurous the wording is: low is focused, high is varied.",
+              advice="Lower it (0.2–0.5) for facts, code and summaries; raise it (0.8–1.2) for "
+                     "stories and brainstorming. At 0 the same question always gets the same "
+                     "answer."),
+    FieldSpec("top_k", "Top-k", "int", 0, 1000,
+              "Only the k likeliest next words are considered (0 = no limit).",
+              advice="Smaller values give safer, plainer replies. 40 suits most models; set 0 "
+                     "to leave the choice to top-p and min-p."),
     FieldSpec("top_p", "Top-p", "float", 0.0, 1.0,
-              "Consider the likeliest tokens whose probabilities add up to p."),
+              "Only the likeliest words whose chances add up to p are considered (1 = off).",
+              advice="Lower it (0.8–0.9) to cut odd word choices. Change this or the "
+                     "temperature, not both at once."),
     FieldSpec("min_p", "Min-p", "float", 0.0, 1.0,
-              "Drop tokens less likely than min-p times the likeliest one."),
-    FieldSpec("typical_p", "Typical-p", "float", 0.0, 1.0, "Locally typical sampling (1 = off)."),
+              "Drops words far less likely than the likeliest one (0 = off).",
+              advice="0.05–0.1 removes nonsense but keeps variety, even at a high temperature. "
+                     "Raise it if replies wander off."),
+    FieldSpec("typical_p", "Typical-p", "float", 0.0, 1.0,
+              "Prefers words about as surprising as the text so far (1 = off).",
+              advice="Rarely needed. 0.9–0.95 can make long creative writing read more "
+                     "naturally; leave it at 1 otherwise."),
     FieldSpec("repeat_penalty", "Repeat penalty", "float", 0.0, 3.0,
-              "Penalise tokens seen in the penalty window (1 = off)."),
+              "Makes words used in the penalty window less likely (1 = off).",
+              advice="Raise it a little (1.1–1.2) if the model repeats itself. Too high and it "
+                     "avoids words it needs, such as names and code keywords."),
     FieldSpec("presence_penalty", "Presence penalty", "float", -2.0, 2.0,
-              "Penalise any token already present (0 = off)."),
+              "Makes any word already used less likely (0 = off).",
+              advice="A small positive value (0.1–0.5) nudges the model towards new topics; a "
+                     "negative one keeps it on the same ones. Usually left at 0."),
     FieldSpec("frequency_penalty", "Frequency penalty", "float", -2.0, 2.0,
-              "Penalise tokens by how often they appeared (0 = off)."),
+              "Makes a word less likely the more often it was used (0 = off).",
+              advice="A small positive value (0.1–0.5) helps when the same word keeps coming "
+                     "back. Usually left at 0."),
     FieldSpec("penalty_last_n", "Penalty window", "int", 0, 4096,
-              "How many recent tokens the penalties look at."),
+              "How many recent tokens the three penalties look back over.",
+              advice="64 covers the last sentence or two; more looks further back for repeats. "
+                     "0 turns the penalties off."),
     FieldSpec("dry_multiplier", "DRY multiplier", "float", 0.0, 5.0,
-              "Strength of the DRY anti-repetition sampler (0 = off)."),
-    FieldSpec("dry_base", "DRY base", "float", 1.0, 4.0, "How fast the DRY penalty grows."),
+              "How strongly DRY stops the model copying earlier text (0 = off).",
+              advice="Try 0.8 if replies loop or repeat whole sentences. Keep it at 0 for code "
+                     "and data, where exact repeats are wanted."),
+    FieldSpec("dry_base", "DRY base", "float", 1.0, 4.0,
+              "How fast the DRY penalty grows as a repeat gets longer.",
+              advice="1.75 is usual; higher punishes long repeats much harder. Matters only "
+                     "while the DRY multiplier is above 0."),
     FieldSpec("dry_allowed_length", "DRY allowed length", "int", 1, 64,
-              "Repeated sequences up to this length are not penalised."),
+              "Repeats up to this many tokens long are never penalised by DRY.",
+              advice="2 lets short common phrases repeat. Raise it if DRY mangles names or "
+                     "fixed phrases. Matters only while the DRY multiplier is above 0."),
     FieldSpec("xtc_probability", "XTC probability", "float", 0.0, 1.0,
-              "Chance of excluding the top choices (0 = off)."),
+              "How often XTC removes the most obvious next words (0 = off).",
+              advice="About 0.5 makes creative writing less predictable. Keep it at 0 for "
+                     "facts, code and instructions."),
     FieldSpec("xtc_threshold", "XTC threshold", "float", 0.0, 0.5,
-              "Tokens above this probability count as top choices."),
+              "Words at least this likely count as obvious to XTC.",
+              advice="0.1 is usual; higher removes fewer words. Matters only while the XTC "
+                     "probability is above 0."),
     FieldSpec("mirostat_mode", "Mirostat", "choice", 0, 2,
-              "0 = off, 1 = Mirostat, 2 = Mirostat 2.0 (replaces top-k/p).", choices=(0, 1, 2)),
-    FieldSpec("mirostat_tau", "Mirostat tau", "float", 0.0, 10.0, "Target surprise."),
-    FieldSpec("mirostat_eta", "Mirostat eta", "float", 0.0, 1.0, "Learning rate."),
+              "Keeps the surprise of the text steady: 0 = off, 1 or 2 = version.",
+              advice="An alternative to top-k and top-p, which it replaces while on. Version 2 "
+                     "is the usual choice; most people leave it off.", choices=(0, 1, 2)),
+    FieldSpec("mirostat_tau", "Mirostat tau", "float", 0.0, 10.0,
+              "The surprise Mirostat aims for: lower is focused, higher varied.",
+              advice="5 is usual; try 3 for focused answers, 7–8 for creative writing. Used "
+                     "only while Mirostat is on."),
+    FieldSpec("mirostat_eta", "Mirostat eta", "float", 0.0, 1.0,
+              "How quickly Mirostat steers back towards its target.",
+              advice="0.1 is usual. Used only while Mirostat is on."),
     FieldSpec("seed", "Seed", "int", 0, SEED_MAX,
-              "Empty = a new random seed for every reply.", optional=True),
+              "Where the dice start: the same seed and settings repeat a reply.",
+              advice="Leave it random for everyday chat; fix a number to reproduce a reply or "
+                     "to compare settings fairly.",
+              optional=True),
     FieldSpec("max_tokens", "Max reply tokens", "int", 1, 32768,
-              "The longest reply, in tokens."),
+              "The longest a reply may be, in tokens (a token is about ¾ of a word).",
+              advice="Replies usually end by themselves; this is only the cut-off. Raise it for "
+                     "long texts and code, lower it to keep replies short."),
     FieldSpec("loop_guard", "Loop guard", "int", 0, 4096,
-              "Stop a reply whose last this many tokens only repeat what it wrote before "
-              "(0 = off)."),
+              "Stops a reply that only repeats itself for this many tokens (0 = off).",
+              advice="Saves time when a small model gets stuck going round in circles. The "
+                     "default suits most models."),
 )
 
 RUNTIME_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("n_ctx", "Context length", "int", 256, 131072,
-              "Tokens the model sees at once: history plus reply. More uses more memory."),
+              "Tokens the model sees at once: history plus reply. More uses more memory.",
+              advice="Raise it for long chats and documents; the Models tab shows the memory "
+                     "each size needs. Lower it if a model fails to load for lack of memory."),
     FieldSpec("n_threads", "CPU threads", "int", 1, 256,
-              "Empty = the count measured fastest on this machine.", optional=True),
+              "CPU cores the model uses; automatic is the count measured fastest here.",
+              advice="Leave it automatic unless the computer feels slow while a reply is "
+                     "written: fewer threads leave room for other programs.", optional=True),
     FieldSpec("n_gpu_layers", "GPU layers", "int", -1, 1024,
-              "Layers offloaded to the GPU: empty = as many as fit in free VRAM, -1 = all, "
-              "0 = none.", optional=True),
+              "How much of the model runs on the graphics card (-1 = all, 0 = none).",
+              advice="More layers on the GPU is faster, and as many as fit is usually right. "
+                     "Lower it if a model fails to load for lack of video memory.",
+              optional=True),
     FieldSpec("safe_mode", "Safe mode", "choice", 0, 1,
-              "1 = load without llama.cpp's extra buffer types (weight repacking, AMX kernels): "
-              "for a model that crashes on this CPU. Hearth turns it on by itself after "
-              "repeated crashes.", choices=(0, 1)),
+              "1 = load without CPU-specific speed-ups (weight repacking, AMX kernels).",
+              advice="For a model that crashes on this CPU. Hearth turns it on by itself after "
+                     "repeated crashes; set 0 to get the speed back.", choices=(0, 1)),
 )
 
 
