@@ -1,24 +1,40 @@
 """A form of numeric settings built from their `FieldSpec`s and validated as the person types.
 
-The specs own the ranges and the messages, so the form refuses exactly what the engine would.
+Each number is a slider and a spin box kept in sync, with its spec's one-line explanation under it
+and, in its tooltip, when to change it. The specs own the ranges and the messages, so the form
+refuses exactly what the engine would. Fields outside the `everyday` set fold under "More".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop.settings.number_field import SliderScale, SpecSlider, SpecSpinBox, format_number
 from engine.settings import FieldSpec
 
 Value = int | float | None
 
-# An empty optional field is not "nothing": it means one of these, so the placeholder says so.
+# An empty optional field is not "nothing": it means one of these, so its check box says so.
 _EMPTY_MEANS = {"seed": "random", "n_threads": "automatic", "n_gpu_layers": "as many as fit"}
+# No slider for the seed: it names a starting point, there is no "more" or "less" of it.
+_NO_SLIDER = frozenset({"seed"})
+CHANGED_MARK = "●"
+MORE = "More"
 
 
 class ErrorLabel(QLabel):
@@ -46,62 +62,171 @@ class ErrorLabel(QLabel):
 class _Field:
     spec: FieldSpec
     label: QLabel
-    input: QLineEdit | QComboBox
+    mark: QLabel  # shown while the value differs from the reference (the chosen preset)
+    input: SpecSpinBox | QComboBox
+    slider: SpecSlider | None
+    empty: QCheckBox | None  # "random", "automatic": the None of an optional field
+    explanation: QLabel
     error: ErrorLabel
     note: QLabel
 
 
 class NumberFieldsForm(QWidget):
-    """One labelled input per spec, each with its error and an optional "why disabled" note."""
+    """One labelled slider and spin box (or choice) per spec, each with its explanation, error
+    and an optional "why disabled" note; fields not in `everyday` fold under a "More" toggle."""
 
     edited = Signal()
 
-    def __init__(self, specs: tuple[FieldSpec, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        specs: tuple[FieldSpec, ...],
+        parent: QWidget | None = None,
+        everyday: Collection[str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._fields: dict[str, _Field] = {}
         self._filling = False
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setColumnStretch(1, 1)
-        for index, spec in enumerate(specs):
-            self._fields[spec.name] = self._add_field(grid, 3 * index, spec)
+        self._syncing = False
+        self._disabled: dict[str, str | None] = {}  # name: the reason, when disabled
+        self._reference: Mapping[str, Value] | None = None
+        self._reference_name = ""
+        self._texts: dict[str, str] = {}  # each spin box's text as last handled
 
-    def _add_field(self, grid: QGridLayout, row: int, spec: FieldSpec) -> _Field:
-        field_input: QLineEdit | QComboBox
+        shown = [s for s in specs if everyday is None or s.name in everyday]
+        folded = [s for s in specs if everyday is not None and s.name not in everyday]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        # Widgets are created in reading order: Qt's default Tab order is creation order.
+        everyday_box = QWidget(self)
+        self._add_fields(everyday_box, shown)
+        layout.addWidget(everyday_box)
+        self.more: QToolButton | None = None
+        self._folded: QWidget | None = None
+        if folded:
+            self.more = QToolButton(self)
+            self.more.setText(MORE)
+            self.more.setAccessibleName(MORE)
+            names = ", ".join(s.label for s in folded)
+            # Rich text, as in every tooltip here: Qt wraps it, a plain one is one long line.
+            self.more.setToolTip(f"<p>Show the less common settings: {html.escape(names)}.</p>")
+            self.more.setCheckable(True)
+            self.more.setAutoRaise(True)
+            self.more.setArrowType(Qt.ArrowType.RightArrow)
+            self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.more.toggled.connect(self._fold)
+            layout.addWidget(self.more)
+            self._folded = QWidget(self)
+            self._add_fields(self._folded, folded)
+            layout.addWidget(self._folded)
+            # Folded at first; then as the person left it for as long as the form lives (the
+            # app's run: the panel is built once per window and only refilled).
+            self._folded.hide()
+        self._align_inputs()
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _add_fields(self, parent: QWidget, specs: list[FieldSpec]) -> None:
+        section = QVBoxLayout(parent)
+        section.setContentsMargins(0, 0, 0, 0)
+        for index, spec in enumerate(specs):
+            if index:
+                section.addSpacing(section.spacing())  # fields apart, a field's lines together
+            self._fields[spec.name] = self._add_field(parent, section, spec)
+
+    def _add_field(self, parent: QWidget, section: QVBoxLayout, spec: FieldSpec) -> _Field:
+        """The label and the value on one line, the slider under them at the full width of the
+        dock (a narrow dock left a slider beside them no room to be dragged), then the
+        explanation, and the error and the note when there are any."""
+        label = QLabel(spec.label, parent)
+        mark = QLabel(CHANGED_MARK, parent)
+        mark.setForegroundRole(QPalette.ColorRole.Highlight)
+        mark.setAccessibleName(f"{spec.label} changed")
+        mark.hide()
+
+        field_input: SpecSpinBox | QComboBox
+        slider: SpecSlider | None = None
+        empty: QCheckBox | None = None
         if spec.kind == "choice":
-            field_input = QComboBox(self)
+            field_input = QComboBox(parent)
             for choice in spec.choices:
                 field_input.addItem(str(choice), choice)
             field_input.currentIndexChanged.connect(partial(self._on_changed, spec.name))
+            field_input.setAccessibleName(spec.label)
         else:
-            field_input = QLineEdit(self)
-            field_input.setPlaceholderText(_EMPTY_MEANS.get(spec.name, ""))
-            field_input.setInputMethodHints(Qt.InputMethodHint.ImhFormattedNumbersOnly)
-            field_input.textChanged.connect(partial(self._on_changed, spec.name))
-        field_input.setAccessibleName(spec.label)
-        field_input.setAccessibleDescription(spec.help)
-        field_input.setToolTip(spec.help)
-
-        label = QLabel(spec.label, self)
-        label.setToolTip(spec.help)
+            scale = SliderScale.for_spec(spec)
+            # Created in the order they are shown, which is Tab's order: "[x] Random [ ]" on one
+            # line for a seed, the box and then "[x] Automatic [---o---]" under it otherwise.
+            if spec.optional and spec.name in _NO_SLIDER:
+                empty = self._empty_box(parent, spec)
+            field_input = SpecSpinBox(spec, scale, parent)
+            field_input.setAccessibleName(f"{spec.label} value")
+            # A value in range to start from when "random" or "automatic" is unticked.
+            field_input.setValue(min(max(0.0, spec.minimum), spec.maximum))
+            # Typing reaches the form through the line edit (the box is silent while the text is
+            # not yet a number); arrows, the slider and filling through the box (they change
+            # the line edit with its signals blocked).
+            field_input.lineEdit().textChanged.connect(partial(self._on_text, spec.name))
+            field_input.textChanged.connect(partial(self._on_text, spec.name))
+            if spec.optional and spec.name not in _NO_SLIDER:
+                empty = self._empty_box(parent, spec)
+            if spec.name not in _NO_SLIDER:
+                slider = SpecSlider(scale, parent)
+                slider.setAccessibleName(f"{spec.label} slider")
+                slider.valueChanged.connect(partial(self._on_slider, spec.name))
         label.setBuddy(field_input)
 
-        error = ErrorLabel(self)
+        explanation = QLabel(spec.help, parent)
+        explanation.setWordWrap(True)
+        explanation.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        explanation.setAccessibleName(f"{spec.label} explanation")
+
+        error = ErrorLabel(parent)
         error.setAccessibleName(f"{spec.label} error")
         error.hide()
 
-        note = QLabel(self)
+        note = QLabel(parent)
         note.setWordWrap(True)
         note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         note.setAccessibleName(f"{spec.label} note")
         note.hide()
 
-        grid.addWidget(label, row, 0)
-        grid.addWidget(field_input, row, 1)
-        # Messages span both columns: a narrow dock leaves the input column too slim for them.
-        grid.addWidget(error, row + 1, 0, 1, 2)
-        grid.addWidget(note, row + 2, 0, 1, 2)
-        return _Field(spec, label, field_input, error, note)
+        line = QHBoxLayout()
+        line.addWidget(label)
+        line.addWidget(mark)
+        line.addStretch(1)
+        if empty is not None and slider is None:
+            line.addWidget(empty)  # "Seed ... [x] Random [   ]"
+        line.addWidget(field_input)
+        section.addLayout(line)
+        if slider is not None:
+            slide = QHBoxLayout()
+            if empty is not None:
+                slide.addWidget(empty)  # "[x] Automatic [---o---]": the line above stays short
+            slide.addWidget(slider, 1)
+            section.addLayout(slide)
+        for widget in (explanation, error, note):
+            section.addWidget(widget)
+        field = _Field(spec, label, mark, field_input, slider, empty, explanation, error, note)
+        self._describe(field)
+        return field
+
+    def _empty_box(self, parent: QWidget, spec: FieldSpec) -> QCheckBox:
+        """The check box for an optional field's None: "Random", "Automatic"."""
+        means = _EMPTY_MEANS.get(spec.name, "default")
+        box = QCheckBox(means.capitalize(), parent)
+        box.setAccessibleName(f"{spec.label} {means}")
+        box.toggled.connect(partial(self._on_empty_toggled, spec.name))
+        return box
+
+    def _align_inputs(self) -> None:
+        """One width for every value box, so they line up at the right as a column; a seed's
+        ten digits get their own."""
+        boxes = [f.input for f in self._fields.values() if f.spec.name not in _NO_SLIDER]
+        width = max((box.sizeHint().width() for box in boxes), default=0)
+        for box in boxes:
+            box.setFixedWidth(width)
+
+    # -- public -----------------------------------------------------------------------------------
 
     def set_values(self, values: Mapping[str, Value]) -> None:
         """Fills the named fields; filling is not an edit, so `edited` stays quiet."""
@@ -112,9 +237,13 @@ class NumberFieldsForm(QWidget):
                 if isinstance(field.input, QComboBox):
                     field.input.setCurrentIndex(field.input.findData(value))
                 else:
-                    field.input.setText(_format(value))
-                    field.input.setCursorPosition(0)
-                # Setting the text it already has emits nothing, yet an old error must clear.
+                    if field.empty is not None:
+                        field.empty.setChecked(value is None)
+                    if value is not None:
+                        field.input.setValue(float(value))
+                        field.input.lineEdit().setCursorPosition(0)
+                    self._enable(field)
+                # Setting the value it already has emits nothing, yet an old error must clear.
                 self._check(field)
         finally:
             self._filling = False
@@ -131,37 +260,132 @@ class NumberFieldsForm(QWidget):
                 errors[name] = error
         return values, errors
 
+    def set_reference(self, values: Mapping[str, Value] | None, name: str = "") -> None:
+        """Marks each field whose value differs from `values` (a preset called `name`)."""
+        self._reference, self._reference_name = values, name
+        for field in self._fields.values():
+            self._check(field)
+            self._describe(field)  # the preset's value in the mark's words may have changed
+
+    def reveal_errors(self) -> None:
+        """Unfolds "More" when a field folded under it refuses its value."""
+        if self.more is not None and self._folded is not None and any(
+            not field.error.isHidden() and self._folded.isAncestorOf(field.error)
+            for field in self._fields.values()
+        ):
+            self.more.setChecked(True)
+
     def set_field_enabled(self, name: str, enabled: bool, reason: str | None = None) -> None:
         field = self._fields[name]
+        if enabled:
+            self._disabled.pop(name, None)
+        else:
+            self._disabled[name] = reason
         field.label.setEnabled(enabled)
-        field.input.setEnabled(enabled)
+        if field.empty is not None:
+            field.empty.setEnabled(enabled)
+        self._enable(field)
         field.note.setText(reason or "")
         field.note.setVisible(not enabled and bool(reason))
-        # A disabled input takes no focus, so a screen reader meets the reason only this way.
-        described = field.spec.help if enabled or not reason else reason
-        field.input.setAccessibleDescription(described)
-        field.input.setToolTip(described)
+        self._describe(field)
+
+    # -- reacting ---------------------------------------------------------------------------------
+
+    def _fold(self, unfolded: bool) -> None:
+        assert self.more is not None and self._folded is not None
+        self.more.setArrowType(Qt.ArrowType.DownArrow if unfolded else Qt.ArrowType.RightArrow)
+        self._folded.setVisible(unfolded)
+
+    def _on_text(self, name: str, text: str) -> None:
+        if self._texts.get(name) != text:  # both signals carry most edits
+            self._texts[name] = text
+            self._on_changed(name)
 
     def _on_changed(self, name: str, *_args: object) -> None:
-        self._check(self._fields[name])
+        field = self._fields[name]
+        value, _error = self._check(field)
+        if field.slider is not None and not self._syncing and isinstance(value, int | float):
+            self._syncing = True
+            try:
+                field.slider.setValue(SliderScale.for_spec(field.spec).position(value))
+            finally:
+                self._syncing = False
         if not self._filling:
             self.edited.emit()
+
+    def _on_slider(self, name: str, position: int) -> None:
+        if self._syncing:
+            return
+        field = self._fields[name]
+        assert isinstance(field.input, SpecSpinBox)
+        # The slider stays where the person put it: mapped back from a rounded value it could
+        # jump a position or two under the mouse.
+        self._syncing = True
+        try:
+            field.input.setValue(SliderScale.for_spec(field.spec).value(position))
+        finally:
+            self._syncing = False
+
+    def _on_empty_toggled(self, name: str, _checked: bool) -> None:
+        field = self._fields[name]
+        self._enable(field)
+        self._on_changed(name)
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def _enable(self, field: _Field) -> None:
+        enabled = field.spec.name not in self._disabled
+        empty = field.empty is not None and field.empty.isChecked()
+        field.input.setEnabled(enabled and not empty)
+        if field.slider is not None:
+            field.slider.setEnabled(enabled and not empty)
+        if isinstance(field.input, SpecSpinBox) and field.empty is not None:
+            field.input.set_blank(empty)
 
     def _check(self, field: _Field) -> tuple[Value, str | None]:
         value: Value
         if isinstance(field.input, QComboBox):
             value = field.input.currentData()
             error = field.spec.check(value)
+        elif field.empty is not None and field.empty.isChecked():
+            value, error = None, None
         else:
-            value, error = field.spec.parse(field.input.text())
+            value, error = field.spec.parse(field.input.cleanText())
         field.error.setText(error or "")
         field.error.setVisible(error is not None)
+        reference = self._reference
+        changed = reference is not None and field.spec.name in reference and (
+            error is not None or value != reference[field.spec.name]
+        )
+        if changed != (not field.mark.isHidden()):
+            field.mark.setVisible(changed)
+            self._describe(field)
         return value, error
 
+    def _describe(self, field: _Field) -> None:
+        """The tooltip and the accessible description: what the field does, when to change it,
+        whether it differs from the preset, or why it is disabled."""
+        spec = field.spec
+        reason = self._disabled.get(spec.name)
+        if reason:
+            plain = rich = reason  # a disabled input takes no focus: this is how it is heard
+        else:
+            plain = " ".join(filter(None, (spec.help, spec.advice)))
+            rich = "".join(f"<p>{html.escape(t)}</p>" for t in (spec.help, spec.advice) if t)
+            if not field.mark.isHidden() and self._reference is not None:
+                was = _shown(spec, self._reference.get(spec.name))
+                mark = f"Changed: {self._reference_name} uses {was}."
+                field.mark.setToolTip(mark)
+                plain, rich = f"{mark} {plain}", f"<p><b>{html.escape(mark)}</b></p>{rich}"
+        for widget in (field.input, field.slider, field.empty):
+            if widget is not None:
+                widget.setAccessibleDescription(plain)
+                widget.setToolTip(rich)
+        field.label.setToolTip(rich)
+        field.explanation.setToolTip(rich)
 
-def _format(value: Value) -> str:
+
+def _shown(spec: FieldSpec, value: Value) -> str:
     if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # "1", not "1.0"; a float field parses it back to 1.0
-    return str(value)
+        return _EMPTY_MEANS.get(spec.name, "none")
+    return format_number(value)

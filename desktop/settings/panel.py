@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -39,7 +39,11 @@ from engine.settings import (
 
 FIX_FIELDS = "Fix the highlighted fields"
 NO_CHAT_NOTE = "Open or start a chat to change its settings."
-_CUSTOM = "Custom"
+CHANGED = "changed"  # "Balanced (changed)": the preset, with some values changed
+# Shown at once; the rest fold under "More" (every runtime setting is shown).
+EVERYDAY_SAMPLING = frozenset(
+    {"temperature", "max_tokens", "top_p", "top_k", "min_p", "repeat_penalty", "seed"}
+)
 
 
 class _ChatSettingsEditor(QWidget):
@@ -71,7 +75,8 @@ class _ChatSettingsEditor(QWidget):
         policy_label.setBuddy(self.policy)
 
         sampling_group = QGroupBox("Sampling", self)
-        self.sampling = NumberFieldsForm(SAMPLING_FIELDS, sampling_group)
+        self.sampling = NumberFieldsForm(SAMPLING_FIELDS, sampling_group,
+                                         everyday=EVERYDAY_SAMPLING)
         self.sampling.edited.connect(self.edited)
         QVBoxLayout(sampling_group).addWidget(self.sampling)
 
@@ -108,6 +113,8 @@ class SettingsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._config = AppConfig()
+        self._preset_names: list[str] = []
+        self._base_preset = -1  # the preset the chat's values are shown against; -1: none yet
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Settings")
         self.tabs.addTab(self._build_chat_tab(), "This chat")
@@ -137,6 +144,15 @@ class SettingsPanel(QWidget):
         preset_label = QLabel("Preset", content)
         self._presets = QComboBox(content)
         self._presets.setAccessibleName("Preset")
+        self._presets.setToolTip(
+            "A starting point for the sampling settings. “(changed)” and a dot beside a field "
+            "mark values that differ from it; choose the preset again to go back to it."
+        )
+        # Room for "Balanced (changed)" without sizing the row wider than the dock.
+        self._presets.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self._presets.setMinimumContentsLength(10)
         # `activated` fires on user choice only, and again when the same preset is picked twice.
         self._presets.activated.connect(self._preset_chosen)
         preset_label.setBuddy(self._presets)
@@ -145,13 +161,18 @@ class SettingsPanel(QWidget):
         preset_row = QHBoxLayout()
         preset_row.addWidget(preset_label)
         preset_row.addWidget(self._presets, 1)
-        preset_row.addWidget(save_preset)
+        # On a line of its own: beside "Balanced (changed)" it would make the narrowest dock
+        # wider than its longest setting.
+        save_row = QHBoxLayout()
+        save_row.addStretch(1)
+        save_row.addWidget(save_preset)
 
         self._chat_editor = _ChatSettingsEditor(content)
         self._chat_editor.edited.connect(self._chat_edited)
-        self._chat_editor.sampling.edited.connect(self._select_matching_preset)
+        self._chat_editor.sampling.edited.connect(self._show_preset)
         content_layout = QVBoxLayout(content)
         content_layout.addLayout(preset_row)
+        content_layout.addLayout(save_row)
         content_layout.addWidget(self._chat_editor)
         content_layout.addStretch(1)
 
@@ -205,7 +226,7 @@ class SettingsPanel(QWidget):
 
     def show_chat(self, settings: ChatSettings, has_chat: bool) -> None:
         self._chat_editor.set_settings(settings)
-        self._select_matching_preset()
+        self._show_preset(refilled=True)
         self._chat_summary.hide()
         self._chat_body.setEnabled(has_chat)
         self._no_chat_note.setVisible(not has_chat)
@@ -218,10 +239,11 @@ class SettingsPanel(QWidget):
         self._runtime.set_values(dataclasses.asdict(config.runtime))
         self._defaults_summary.hide()
         self._presets.clear()
-        self._presets.addItem(_CUSTOM, None)
-        for name, preset in {**BUILTIN_PRESETS, **config.user_presets}.items():
+        presets = {**BUILTIN_PRESETS, **config.user_presets}
+        self._preset_names = list(presets)
+        for name, preset in presets.items():
             self._presets.addItem(name, preset)
-        self._select_matching_preset()
+        self._show_preset(refilled=True)
 
     def set_gpu_available(self, reason: str | None) -> None:
         """None when layers can be offloaded; otherwise why not, shown next to GPU layers."""
@@ -233,6 +255,8 @@ class SettingsPanel(QWidget):
         preset = self._presets.itemData(index)
         if isinstance(preset, SamplingSettings):
             self._chat_editor.sampling.set_values(dataclasses.asdict(preset))
+            self._base_preset = index
+            self._show_preset()
 
     def _save_preset(self) -> None:
         settings = self._chat_settings()
@@ -258,24 +282,46 @@ class SettingsPanel(QWidget):
 
     def _reset_chat(self) -> None:
         self._chat_editor.set_settings(self._config.chat_defaults)
-        self._select_matching_preset()
+        self._show_preset(refilled=True)
         self._chat_summary.hide()
         self.chatSettingsApplied.emit({})
 
     def _chat_settings(self) -> ChatSettings | None:
         settings = self._chat_editor.settings()
         if settings is None:
+            self._chat_editor.sampling.reveal_errors()
             _show_summary(self._chat_summary, FIX_FIELDS)
         return settings
 
-    def _select_matching_preset(self) -> None:
-        values, errors = self._chat_editor.sampling.values()
-        current = None if errors else sampling_from_dict(values)
-        index = next(
-            (i for i in range(1, self._presets.count()) if self._presets.itemData(i) == current),
-            0,
-        )
-        self._presets.setCurrentIndex(index)
+    def _show_preset(self, refilled: bool = False) -> None:
+        """Shows the preset the values are, or the one they were changed from, as "Balanced
+        (changed)", and marks the fields that differ from it.
+
+        The person's choice of preset stands while they edit. Values filled from a stored chat
+        are shown against the preset they differ from least: the preset a chat started from is
+        not stored, and that one is where its settings most likely came from.
+        """
+        values, _errors = self._chat_editor.sampling.values()
+        presets = [
+            dataclasses.asdict(self._presets.itemData(i)) for i in range(self._presets.count())
+        ]
+        if not presets:
+            return
+
+        def differing(index: int) -> int:
+            return sum(values.get(name, ...) != value for name, value in presets[index].items())
+
+        exact = [i for i in range(len(presets)) if differing(i) == 0]
+        if exact:  # two presets can hold the same values: keep the one chosen
+            self._base_preset = self._base_preset if self._base_preset in exact else exact[0]
+        elif refilled or not 0 <= self._base_preset < len(presets):
+            self._base_preset = min(range(len(presets)), key=differing)
+        base = self._base_preset
+        for index, name in enumerate(self._preset_names):
+            changed = index == base and not exact
+            self._presets.setItemText(index, f"{name} ({CHANGED})" if changed else name)
+        self._presets.setCurrentIndex(base)
+        self._chat_editor.sampling.set_reference(presets[base], self._preset_names[base])
 
     # -- defaults --------------------------------------------------------------------------------
 
@@ -287,6 +333,7 @@ class SettingsPanel(QWidget):
         chat_defaults = self._defaults_editor.settings()
         runtime_values, runtime_errors = self._runtime.values()
         if chat_defaults is None or runtime_errors:
+            self._defaults_editor.sampling.reveal_errors()
             _show_summary(self._defaults_summary, FIX_FIELDS)
             return
         self.configApplied.emit(dataclasses.replace(
@@ -320,9 +367,23 @@ def _show_summary(label: QLabel, text: str) -> None:
     label.show()
 
 
+class _VerticalScrollArea(QScrollArea):
+    """Scrolls up and down only, so it is never narrower than its content: the dock it sits in
+    cannot be squeezed until fields and their texts are cut off at the right."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        width = (content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                 + 2 * self.frameWidth())
+        return QSize(max(hint.width(), width), hint.height())
+
+
 def _scroll_area(parent: QWidget) -> tuple[QScrollArea, QWidget]:
     """A frameless scroll area and its content widget: the dock is often shorter than the form."""
-    area = QScrollArea(parent)
+    area = _VerticalScrollArea(parent)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fields shrink

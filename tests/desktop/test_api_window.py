@@ -8,10 +8,11 @@ import threading
 from typing import Any
 
 import openai
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
+from desktop.settings.number_field import SpecSpinBox
 from tests.desktop.conftest import MAX_STALL_MS, WindowFactory, longest_stall
 from tests.desktop.test_chat_window import REPLY_TIMEOUT_MS, _type_and_send
 
@@ -167,9 +168,9 @@ def test_the_switch_keeps_unapplied_edits_on_the_other_tabs(qtbot: QtBot,
     window = open_window()
     defaults = window.settings_panel.findChild(QWidget, "defaultsTab")
     assert defaults is not None
-    temperature = next(edit for edit in defaults.findChildren(QLineEdit)
-                       if edit.accessibleName() == "Temperature")
-    temperature.setText("0.3")  # typed, not applied
+    temperature = next(box for box in defaults.findChildren(SpecSpinBox)
+                       if box.accessibleName() == "Temperature value")
+    temperature.setValue(0.3)  # chosen, not applied
 
     switch_on(qtbot, window, free_port())
     assert window.client.api.state.running

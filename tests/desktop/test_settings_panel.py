@@ -11,10 +11,12 @@ from typing import TypeVar
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QWidget,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop.settings.form import NumberFieldsForm
+from desktop.settings.number_field import SpecSpinBox
 from desktop.settings.panel import FIX_FIELDS, NO_CHAT_NOTE, SettingsPanel
 from engine.config import AppConfig
 from engine.settings import (
@@ -53,7 +56,12 @@ def tab(panel: SettingsPanel, object_name: str) -> QWidget:
     return page
 
 
-def retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+def number(parent: QWidget, label: str) -> SpecSpinBox:
+    """A setting's spin box, named as a screen reader hears it beside its slider."""
+    return find(parent, SpecSpinBox, f"{label} value")
+
+
+def retype(qtbot: QtBot, edit: QAbstractSpinBox, text: str) -> None:
     edit.setFocus()
     edit.selectAll()
     if text:
@@ -62,8 +70,13 @@ def retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
         qtbot.keyClick(edit, Qt.Key.Key_Delete)
 
 
-def click(qtbot: QtBot, button: QPushButton) -> None:
+def click(qtbot: QtBot, button: QAbstractButton) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def tick(qtbot: QtBot, box: QCheckBox) -> None:
+    """Toggles a check box with the space bar (its row is wider than what a click hits)."""
+    qtbot.keyClick(box, Qt.Key.Key_Space)
 
 
 @pytest.fixture
@@ -94,7 +107,7 @@ def defaults(panel: SettingsPanel) -> QWidget:
 def test_out_of_range_value_is_shown_next_to_the_field_and_not_applied(
     qtbot: QtBot, panel: SettingsPanel, chat: QWidget
 ) -> None:
-    retype(qtbot, find(chat, QLineEdit, "Temperature"), "5")
+    retype(qtbot, number(chat, "Temperature"), "5")
     error = find(chat, QLabel, "Temperature error")
     assert error.isVisible()
     assert error.text() == "Temperature must be between 0 and 2"
@@ -108,7 +121,10 @@ def test_out_of_range_value_is_shown_next_to_the_field_and_not_applied(
 
 
 def test_text_that_is_not_a_number_is_refused(qtbot: QtBot, chat: QWidget) -> None:
-    retype(qtbot, find(chat, QLineEdit, "Temperature"), "abc")
+    temperature = number(chat, "Temperature")
+    retype(qtbot, temperature, "abc")  # letters never get in
+    assert temperature.text() == "0.7"
+    retype(qtbot, temperature, "-")  # the start of a number is not one yet
     error = find(chat, QLabel, "Temperature error")
     assert error.isVisible()
     assert error.text() == "Temperature must be a number"
@@ -117,7 +133,7 @@ def test_text_that_is_not_a_number_is_refused(qtbot: QtBot, chat: QWidget) -> No
 def test_fixing_the_field_clears_its_error_and_the_summary(
     qtbot: QtBot, chat: QWidget
 ) -> None:
-    temperature = find(chat, QLineEdit, "Temperature")
+    temperature = number(chat, "Temperature")
     retype(qtbot, temperature, "5")
     click(qtbot, find(chat, QPushButton, "Apply to this chat"))
     retype(qtbot, temperature, "0.5")
@@ -128,7 +144,7 @@ def test_fixing_the_field_clears_its_error_and_the_summary(
 def test_a_valid_change_applies_only_that_override(
     qtbot: QtBot, panel: SettingsPanel, chat: QWidget
 ) -> None:
-    retype(qtbot, find(chat, QLineEdit, "Temperature"), "0.9")
+    retype(qtbot, number(chat, "Temperature"), "0.9")
     with qtbot.waitSignal(panel.chatSettingsApplied) as blocker:
         click(qtbot, find(chat, QPushButton, "Apply to this chat"))
     assert blocker.args == [{"sampling": {"temperature": 0.9}}]
@@ -151,7 +167,7 @@ def test_reset_applies_no_overrides_and_refills_the_defaults(
     qtbot: QtBot, panel: SettingsPanel, chat: QWidget
 ) -> None:
     panel.show_chat(ChatSettings(sampling=SamplingSettings(temperature=1.5)), has_chat=True)
-    temperature = find(chat, QLineEdit, "Temperature")
+    temperature = number(chat, "Temperature")
     assert temperature.text() == "1.5"
     with qtbot.waitSignal(panel.chatSettingsApplied) as blocker:
         click(qtbot, find(chat, QPushButton, "Reset to defaults"))
@@ -166,8 +182,8 @@ def test_choosing_a_preset_fills_the_sampling_fields(
     presets.setFocus()
     qtbot.keyClicks(presets, "P")  # the keyboard way to pick "Precise"
     assert presets.currentText() == "Precise"
-    assert find(chat, QLineEdit, "Temperature").text() == "0.2"
-    assert find(chat, QLineEdit, "Top-k").text() == "20"
+    assert number(chat, "Temperature").text() == "0.2"
+    assert number(chat, "Top-k").text() == "20"
 
     with qtbot.waitSignal(panel.chatSettingsApplied) as blocker:
         click(qtbot, find(chat, QPushButton, "Apply to this chat"))
@@ -175,34 +191,42 @@ def test_choosing_a_preset_fills_the_sampling_fields(
     assert blocker.args == [precise.overrides_from(CONFIG.chat_defaults)]
 
 
-def test_editing_a_preset_value_shows_custom(qtbot: QtBot, chat: QWidget) -> None:
+def test_editing_a_preset_value_shows_it_changed(qtbot: QtBot, chat: QWidget) -> None:
     presets = find(chat, QComboBox, "Preset")
     assert presets.currentText() == "Balanced"  # the defaults are the Balanced preset
-    retype(qtbot, find(chat, QLineEdit, "Temperature"), "0.3")
-    assert presets.currentText() == "Custom"
-    retype(qtbot, find(chat, QLineEdit, "Temperature"), "0.7")
+    retype(qtbot, number(chat, "Temperature"), "0.3")
+    assert presets.currentText() == "Balanced (changed)"
+    retype(qtbot, number(chat, "Temperature"), "0.7")
     assert presets.currentText() == "Balanced"
 
 
 def test_user_presets_are_listed_after_the_built_in_ones(chat: QWidget) -> None:
     presets = find(chat, QComboBox, "Preset")
     names = [presets.itemText(i) for i in range(presets.count())]
-    assert names == ["Custom", *BUILTIN_PRESETS, "Mine"]
+    assert names == [*BUILTIN_PRESETS, "Mine"]
 
 
-def test_empty_seed_means_random_and_a_number_is_kept(
+def test_a_random_seed_is_ticked_and_a_number_is_kept(
     qtbot: QtBot, panel: SettingsPanel, chat: QWidget
 ) -> None:
-    seed = find(chat, QLineEdit, "Seed")
-    assert seed.text() == ""
-    assert seed.placeholderText() == "random"
+    random = find(chat, QCheckBox, "Seed random")
+    seed = number(chat, "Seed")
+    assert random.isChecked()
+    assert not seed.isEnabled()
+    assert seed.text() == ""  # no number that could be read as the seed
+    tick(qtbot, random)
+    assert seed.isEnabled()
+    assert seed.text() == "0"
     retype(qtbot, seed, "12")
     with qtbot.waitSignal(panel.chatSettingsApplied) as blocker:
         click(qtbot, find(chat, QPushButton, "Apply to this chat"))
     assert blocker.args == [{"sampling": {"seed": 12}}]
 
     panel.show_chat(ChatSettings(sampling=SamplingSettings(seed=12)), has_chat=True)
-    retype(qtbot, seed, "")
+    assert not random.isChecked()
+    assert seed.text() == "12"
+    tick(qtbot, random)
+    assert not seed.isEnabled()
     assert not find(chat, QLabel, "Seed error").isVisible()
     with qtbot.waitSignal(panel.chatSettingsApplied) as blocker:
         click(qtbot, find(chat, QPushButton, "Apply to this chat"))
@@ -213,7 +237,7 @@ def test_save_as_preset_emits_the_name_and_sampling(
     qtbot: QtBot, panel: SettingsPanel, chat: QWidget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(QInputDialog, "getText", lambda *_args: (" Focused ", True))
-    retype(qtbot, find(chat, QLineEdit, "Temperature"), "0.3")
+    retype(qtbot, number(chat, "Temperature"), "0.3")
     with qtbot.waitSignal(panel.presetSaved) as blocker:
         click(qtbot, find(chat, QPushButton, "Save as preset"))
     saved = SamplingSettings(temperature=0.3)
@@ -240,7 +264,7 @@ def test_without_a_chat_the_tab_is_disabled_with_a_note(
     assert note.isVisible()
     assert note.text() == NO_CHAT_NOTE
     assert not find(chat, QPushButton, "Apply to this chat").isEnabled()
-    assert not find(chat, QLineEdit, "Temperature").isEnabled()
+    assert not number(chat, "Temperature").isEnabled()
 
     panel.show_chat(CONFIG.chat_defaults, has_chat=True)
     assert not note.isVisible()
@@ -250,25 +274,30 @@ def test_without_a_chat_the_tab_is_disabled_with_a_note(
 # -- defaults -------------------------------------------------------------------------------------
 
 
-def test_gpu_layers_disabled_shows_why(panel: SettingsPanel, defaults: QWidget) -> None:
+def test_gpu_layers_disabled_shows_why(
+    qtbot: QtBot, panel: SettingsPanel, defaults: QWidget
+) -> None:
     panel.set_gpu_available(NO_GPU)
-    layers = find(defaults, QLineEdit, "GPU layers")
+    layers = number(defaults, "GPU layers")
     note = find(defaults, QLabel, "GPU layers note")
     assert not layers.isEnabled()
     assert note.isVisible()
     assert note.text() == NO_GPU
     assert layers.accessibleDescription() == NO_GPU
+    assert not find(defaults, QCheckBox, "GPU layers as many as fit").isEnabled()
 
     panel.set_gpu_available(None)
-    assert layers.isEnabled()
     assert not note.isVisible()
+    assert not layers.isEnabled()  # "as many as fit", the default, is still ticked
+    tick(qtbot, find(defaults, QCheckBox, "GPU layers as many as fit"))
+    assert layers.isEnabled()
 
 
 def test_apply_defaults_emits_a_config_with_the_new_context_length(
     qtbot: QtBot, panel: SettingsPanel, defaults: QWidget
 ) -> None:
-    retype(qtbot, find(defaults, QLineEdit, "Context length"), "8192")
-    retype(qtbot, find(defaults, QLineEdit, "Temperature"), "0.5")
+    retype(qtbot, number(defaults, "Context length"), "8192")
+    retype(qtbot, number(defaults, "Temperature"), "0.5")
     with qtbot.waitSignal(panel.configApplied) as blocker:
         click(qtbot, find(defaults, QPushButton, "Apply defaults"))
     (config,) = blocker.args
@@ -283,7 +312,7 @@ def test_apply_defaults_emits_a_config_with_the_new_context_length(
 def test_a_context_length_out_of_range_is_refused(
     qtbot: QtBot, panel: SettingsPanel, defaults: QWidget
 ) -> None:
-    retype(qtbot, find(defaults, QLineEdit, "Context length"), "100")
+    retype(qtbot, number(defaults, "Context length"), "100")
     error = find(defaults, QLabel, "Context length error")
     assert error.text() == "Context length must be between 256 and 131072"
     with qtbot.assertNotEmitted(panel.configApplied):
@@ -292,14 +321,16 @@ def test_a_context_length_out_of_range_is_refused(
     assert find(defaults, QLabel, "Defaults problem").text() == FIX_FIELDS
 
 
-def test_empty_threads_means_automatic(
+def test_automatic_threads_are_ticked(
     qtbot: QtBot, panel: SettingsPanel, defaults: QWidget
 ) -> None:
     panel.show_config(dataclasses.replace(CONFIG, runtime=RuntimeSettings(n_threads=4)))
-    threads = find(defaults, QLineEdit, "CPU threads")
+    threads = number(defaults, "CPU threads")
+    automatic = find(defaults, QCheckBox, "CPU threads automatic")
     assert threads.text() == "4"
-    retype(qtbot, threads, "")
-    assert threads.placeholderText() == "automatic"
+    assert not automatic.isChecked()
+    tick(qtbot, automatic)
+    assert not threads.isEnabled()
     with qtbot.waitSignal(panel.configApplied) as blocker:
         click(qtbot, find(defaults, QPushButton, "Apply defaults"))
     assert blocker.args[0].runtime.n_threads is None
@@ -308,7 +339,7 @@ def test_empty_threads_means_automatic(
 def test_saving_another_section_keeps_unapplied_edits_and_new_defaults_are_shown(
     qtbot: QtBot, panel: SettingsPanel, defaults: QWidget
 ) -> None:
-    temperature = find(defaults, QLineEdit, "Temperature")
+    temperature = number(defaults, "Temperature")
     retype(qtbot, temperature, "0.3")  # typed, not applied
     panel.show_config(dataclasses.replace(CONFIG, default_model="other.gguf"))
     assert temperature.text() == "0.3"
@@ -325,7 +356,7 @@ def test_form_returns_refused_fields_only_as_errors(qtbot: QtBot) -> None:
     form = NumberFieldsForm(SAMPLING_FIELDS)
     qtbot.addWidget(form)
     form.set_values(dataclasses.asdict(SamplingSettings()))
-    retype(qtbot, find(form, QLineEdit, "Top-k"), "2.5")
+    retype(qtbot, number(form, "Top-k"), "2.5")
     values, errors = form.values()
     assert "top_k" not in values
     assert errors == {"top_k": "Top-k must be a whole number"}
@@ -338,9 +369,9 @@ def test_form_signals_edits_by_the_person_only(qtbot: QtBot) -> None:
     qtbot.addWidget(form)
     with qtbot.assertNotEmitted(form.edited):
         form.set_values({"temperature": 1.0, "mirostat_mode": 2})
-    assert find(form, QLineEdit, "Temperature").text() == "1"
+    assert number(form, "Temperature").text() == "1"
     with qtbot.waitSignal(form.edited):
-        qtbot.keyClicks(find(form, QLineEdit, "Max reply tokens"), "7")
+        qtbot.keyClicks(number(form, "Max reply tokens"), "7")
     with qtbot.waitSignal(form.edited):
         find(form, QComboBox, "Mirostat").setCurrentIndex(0)
 
