@@ -90,6 +90,7 @@ class JobRecord:
     prompt_tokens: int
     completion_tokens: int
     seconds: float
+    batched: int = 1  # requests decoded side by side in its batch, itself included
 
 
 class ApiJob:
@@ -194,6 +195,23 @@ class ApiService:
                     return job
                 self._record_cancelled(job)
             return None
+
+    def take_matching(self, most: int, fits: Callable[[ApiJob], bool]) -> list[ApiJob]:
+        """Engine thread: up to `most` waiting jobs that `fits` accepts, oldest first; the
+        others keep their places."""
+        taken: list[ApiJob] = []
+        with self._lock:
+            kept: deque[ApiJob] = deque()
+            while self._waiting:
+                job = self._waiting.popleft()
+                if job.cancel.is_set():
+                    self._record_cancelled(job)
+                elif len(taken) < most and fits(job):
+                    taken.append(job)
+                else:
+                    kept.append(job)
+            self._waiting = kept
+        return taken
 
     def wait_for_job(self, timeout: float) -> ApiJob | None:
         with self._lock:

@@ -18,9 +18,10 @@ from types import TracebackType
 
 from engine.api.access import new_token
 from engine.api.jobs import DEFAULT_MAX_WAITING, ApiService
-from engine.api.runner import ApiRunner
+from engine.api.runner import ApiRunner, parallel_ready
 from engine.api.server import ApiServer
 from engine.errors import HearthError
+from engine.host.batch import MAX_SEQUENCES
 from engine.host.client import HostRuntime
 from engine.host.kv_states import ChatKvStates
 from engine.host.runtime import LoadedModel
@@ -113,9 +114,14 @@ class LocalServer:
                     job = self.service.wait_for_job(WAIT_S)
                     if job is None:
                         continue
-                    for _step in runner.steps(job):
+                    # Requests waiting beside it that may share its batch are answered with it.
+                    more = self.service.take_matching(MAX_SEQUENCES - 1, parallel_ready) \
+                        if parallel_ready(job) else []
+                    jobs = [job, *more]
+                    for _step in runner.steps_parallel(jobs) if more else runner.steps(job):
                         if self._stop.is_set():
-                            job.cancel.set()
+                            for each in jobs:
+                                each.cancel.set()
                     if runtime.loaded is None:  # the host died: requests get 503 meanwhile
                         self._recover(runtime, runner)
             finally:

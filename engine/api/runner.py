@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 
 from engine.api.errors import SERVER, ApiError
 from engine.api.jobs import (
@@ -112,30 +112,84 @@ class ApiRunner:
                         yield
             if job.cancel.is_set() and not job.ended:
                 outcome = "cancelled"
-        except ApiError as error:
-            job.fail(error)
-        except ContextOverflowError as error:
-            job.fail(ApiError(400, str(error), param="messages", code="context_length_exceeded"))
-        except NoModelLoadedError:
-            job.fail(ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded",
-                              headers={"Retry-After": "5"}))
-        except EngineCrashedError as error:
-            # The engine host died; it is started again and the model reloaded meanwhile.
-            job.fail(ApiError(503, str(error), kind=SERVER, code="model_crashed",
-                              headers={"Retry-After": "5"}))
-        except ModelError as error:
-            job.fail(ApiError(500, str(error), kind=SERVER))
-        except HearthError as error:
-            job.fail(ApiError(400, str(error)))
         except Exception as error:
-            log.exception("API request failed")
-            job.fail(ApiError(500, f"Unexpected error: {error}", kind=SERVER))
+            job.fail(_api_error(error))
         finally:
             # Closed early (the model is changing, the server stopping): the client hears why.
             job.fail(ApiError(503, "The request was interrupted: the model changed or the "
                               "server stopped.", kind=SERVER, code="interrupted"))
             self._service.record(JobRecord(job.client, job.endpoint, outcome, prompt_tokens,
                                            completion_tokens, time.monotonic() - started))
+
+    def steps_parallel(self, jobs: Sequence[ApiJob]) -> Generator[None, None, None]:
+        """Runs jobs that are `parallel_ready` side by side, as sequences of one batch; every
+        way it ends puts a last output into each job, as `steps` does."""
+        started = time.monotonic()
+        done: dict[int, GenerationDone] = {}
+        try:
+            with contextlib.closing(self._generate_parallel(jobs, done)) as events:
+                yield from events
+        except Exception as error:
+            for job in jobs:
+                job.fail(_api_error(error))
+        finally:
+            for index, job in enumerate(jobs):
+                job.fail(ApiError(503, "The request was interrupted: the model changed or the "
+                                  "server stopped.", kind=SERVER, code="interrupted"))
+                ended = done.get(index)
+                outcome = "cancelled" if job.cancel.is_set() or ended is None \
+                    else ended.finish_reason
+                self._service.record(JobRecord(
+                    job.client, job.endpoint, outcome, ended.prompt_tokens if ended else 0,
+                    ended.generated_tokens if ended else 0, time.monotonic() - started,
+                    batched=len(jobs)))
+
+    def _generate_parallel(self, jobs: Sequence[ApiJob],
+                           done: dict[int, GenerationDone]) -> Generator[None, None, None]:
+        loaded = self._check_model(None)
+        self._kv_states.activate(API_OWNER)
+        requests, splitters = [], []
+        for job in jobs:
+            request = job.request
+            assert isinstance(request, ChatCompletionRequest)
+            self._check_model(request.model)
+            generation = request.generation
+            messages = list(request.messages)
+            messages[-1] = dataclasses.replace(messages[-1], think=request.think)
+            requests.append(GenerationRequest(
+                tuple(messages), ChatSettings(system_prompt="", sampling=generation.sampling,
+                                              context_policy=ContextPolicy.STOP),
+                stop=generation.stop, ignore_eog=generation.ignore_eos,
+                grammar=generation.grammar, logprobs=generation.logprobs))
+            splitters.append(ReasoningSplitter(reasoning_style(loaded.template.source,
+                                                               request.think))
+                             if request.separate_reasoning else None)
+        pending: list[list[TokenLogprob]] = [[] for _ in jobs]
+        stream = self._runtime.stream_parallel(requests, _AllCancelled(jobs))
+        try:
+            for event in stream:
+                if isinstance(event, ContextPlanned):
+                    jobs[event.choice].put(Started(event.prompt_tokens))
+                elif isinstance(event, TokenLogprob):
+                    pending[event.choice].append(event)
+                elif isinstance(event, TextChunk):
+                    splitter = splitters[event.choice]
+                    parts = [ReasoningPart("answer", event.text)] if splitter is None \
+                        else splitter.feed(event.text)
+                    _put_parts(jobs[event.choice], parts, pending[event.choice], 0)
+                elif isinstance(event, GenerationDone):
+                    job, splitter = jobs[event.choice], splitters[event.choice]
+                    if splitter is not None:
+                        _put_parts(job, splitter.finish(), pending[event.choice], 0)
+                    if pending[event.choice]:
+                        _put_parts(job, [ReasoningPart("answer", "")], pending[event.choice], 0)
+                    if event.finish_reason != "cancelled":
+                        job.put(Finished((event.finish_reason,), event.prompt_tokens,
+                                         event.generated_tokens))
+                    done[event.choice] = event
+                yield None
+        finally:
+            stream.close()
 
     def _generate(
         self, job: ApiJob, request: ChatCompletionRequest | CompletionRequest
@@ -245,6 +299,36 @@ class ApiRunner:
         return loaded
 
 
+def _api_error(error: Exception) -> ApiError:
+    """What a client hears of an error that ended its request."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, ContextOverflowError):
+        return ApiError(400, str(error), param="messages", code="context_length_exceeded")
+    if isinstance(error, NoModelLoadedError):
+        return ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded",
+                        headers={"Retry-After": "5"})
+    if isinstance(error, EngineCrashedError):
+        # The engine host died; it is started again and the model reloaded meanwhile.
+        return ApiError(503, str(error), kind=SERVER, code="model_crashed",
+                        headers={"Retry-After": "5"})
+    if isinstance(error, ModelError):
+        return ApiError(500, str(error), kind=SERVER)
+    if isinstance(error, HearthError):
+        return ApiError(400, str(error))
+    log.exception("API request failed", exc_info=error)
+    return ApiError(500, f"Unexpected error: {error}", kind=SERVER)
+
+
+def parallel_ready(job: ApiJob) -> bool:
+    """Whether a job may share its batch with others: a plain chat request, one choice, no
+    tools, and no seed (a seed promises the same text, which a batch's shape could change)."""
+    request = job.request
+    return (isinstance(request, ChatCompletionRequest) and request.generation.choices == 1
+            and request.generation.sampling.seed is None and not request.tool_use.forced
+            and (request.tool_use.choice == "none" or not request.tool_use.tools))
+
+
 def _hold(parts: list[ReasoningPart], held: list[str],
           tools: tuple[Tool, ...]) -> list[ReasoningPart]:
     """With tools offered, the answer's text waits for the reply's end (a call is read out of
@@ -253,6 +337,16 @@ def _hold(parts: list[ReasoningPart], held: list[str],
         return parts
     held.extend(part.text for part in parts if part.kind == "answer")
     return [part for part in parts if part.kind != "answer"]
+
+
+class _AllCancelled:
+    """The cancel flag of a batch of jobs: set once every job's client has gone."""
+
+    def __init__(self, jobs: Sequence[ApiJob]) -> None:
+        self._jobs = jobs
+
+    def is_set(self) -> bool:
+        return all(job.cancel.is_set() for job in self._jobs)
 
 
 def _put_parts(job: ApiJob, parts: list[ReasoningPart], pending: list[TokenLogprob],

@@ -16,6 +16,7 @@ from a sequence's own rows.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -57,6 +58,27 @@ class BatchDecoder:
         self.sequences[FOLLOWED] = sequence
         return sequence
 
+    def start(self) -> CachedSequence:
+        """A new, empty sequence: a request of its own, whose prompt `read` decodes."""
+        free = next(i for i in range(MAX_SEQUENCES) if i not in self.sequences)
+        llama_cpp.llama_memory_seq_rm(self._memory, free, -1, -1)
+        sequence = CachedSequence(free, 0)
+        self.sequences[free] = sequence
+        return sequence
+
+    def read(self, sequence: CachedSequence, tokens: Sequence[int]) -> None:
+        """Decodes `tokens` into one sequence, a batch at a time and without logits: the body
+        of a prompt, whose last token then goes into a step with the other sequences'."""
+        llm = self._llm
+        for offset in range(0, len(tokens), llm.n_batch):
+            chunk = tokens[offset : offset + llm.n_batch]
+            batch = llm._batch.batch
+            for row, token in enumerate(chunk):
+                _put(batch, row, token, sequence.position + row, sequence.seq_id, False)
+            batch.n_tokens = len(chunk)
+            self._decode()
+            self._advance(sequence, list(chunk))
+
     def fork(self, source: CachedSequence) -> CachedSequence:
         """A new sequence holding what `source` holds, with its logits to sample from."""
         free = next(i for i in range(MAX_SEQUENCES) if i not in self.sequences)
@@ -96,24 +118,36 @@ class BatchDecoder:
         for sequence in self.sequences.values():
             sequence.rows = tuple(range(row, row + len(sequence.feed)))
             for offset, token in enumerate(sequence.feed):
-                batch.token[row] = token
-                batch.pos[row] = sequence.position + offset
-                batch.seq_id[row][0] = sequence.seq_id
-                batch.n_seq_id[row] = 1
-                batch.logits[row] = True
+                _put(batch, row, token, sequence.position + offset, sequence.seq_id, True)
                 row += 1
         batch.n_tokens = row
+        self._decode()
+        for sequence in fed:
+            self._advance(sequence, sequence.feed)
+            sequence.feed = []
+
+    def _decode(self) -> None:
         try:
-            llm._ctx.decode(llm._batch)
+            self._llm._ctx.decode(self._llm._batch)
         except RuntimeError as error:
             raise ModelError(f"llama.cpp failed while generating: {error}") from None
-        for sequence in fed:
-            if sequence.seq_id == FOLLOWED:
-                end = sequence.position + len(sequence.feed)
-                llm.input_ids[sequence.position : end] = sequence.feed
-                llm.n_tokens = end
-            sequence.position += len(sequence.feed)
-            sequence.feed = []
+
+    def _advance(self, sequence: CachedSequence, tokens: list[int]) -> None:
+        """`tokens` are in the cache now, after the sequence's; Llama records sequence 0's."""
+        if sequence.seq_id == FOLLOWED:
+            end = sequence.position + len(tokens)
+            self._llm.input_ids[sequence.position : end] = tokens
+            self._llm.n_tokens = end
+        sequence.position += len(tokens)
+
+
+def _put(batch: llama_cpp.llama_batch, row: int, token: int, position: int, seq_id: int,
+         logits: bool) -> None:
+    batch.token[row] = token
+    batch.pos[row] = position
+    batch.seq_id[row][0] = seq_id
+    batch.n_seq_id[row] = 1
+    batch.logits[row] = logits
 
 
 

@@ -400,6 +400,12 @@ class HostRuntime:
                             (prompt, sampling, tuple(stop), ignore_eog, grammar, logprobs,
                              choices), cancel)
 
+    def stream_parallel(
+        self, requests: Sequence[GenerationRequest], cancel: CancelFlag
+    ) -> Generator[StreamEvent, None, None]:
+        self._require()
+        return self._stream("stream_parallel", (tuple(requests),), cancel)
+
     def stub_stream(self, count: int, cancel: CancelFlag) -> Generator[StreamEvent, None, None]:
         """`count` chunks of one token from the host with no model behind them (bench/)."""
         return self._stream("stub_stream", (count,), cancel)

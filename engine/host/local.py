@@ -57,6 +57,10 @@ class LocalRuntime(Protocol):
         self, request: GenerationRequest, cancel: CancelFlag
     ) -> Generator[StreamEvent, None, None]: ...
 
+    def stream_parallel(
+        self, requests: Sequence[GenerationRequest], cancel: CancelFlag
+    ) -> Generator[StreamEvent, None, None]: ...
+
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",

@@ -161,6 +161,10 @@ class _Host:
                 events = self.runtime.stream(*arguments, self.stop)
                 self._stream = (request_id, self._watched(events))
                 return
+            if operation == "stream_parallel":  # (requests,)
+                events = self.runtime.stream_parallel(*arguments, self.stop)
+                self._stream = (request_id, self._watched(events))
+                return
             if operation == "stub_stream":  # (count,): IPC cost alone, no model (bench/)
                 self._stream = (request_id, _stub_events(*arguments))
                 return

@@ -112,6 +112,7 @@ class ContextPlanned:
     head: int
     prompt_tokens: int
     evaluate_tokens: int  # tokens not already in the KV cache
+    choice: int = 0  # which request of a parallel stream (stream_parallel) it plans
 
 
 @dataclass(frozen=True)
@@ -425,6 +426,86 @@ class Runtime:
                                   cancel, request.grammar, request.logprobs,
                                   request.stop_after_text, request.choices, request.speculation)
 
+    def stream_parallel(
+        self, requests: Sequence[GenerationRequest], cancel: CancelFlag
+    ) -> Generator[StreamEvent, None, None]:
+        """Replies to several requests side by side, one batch a step (the API's parallel
+        requests): the first continues sequence 0, reusing its cached prefix; each other reads
+        its prompt into a sequence of its own. Every event carries its request's index as
+        `choice`, and a reply's GenerationDone comes as soon as it ends. One choice each and no
+        drafts. Raises ContextOverflowError when the prompts do not fit the context together."""
+        llm, _ = self._require()
+        if not 1 <= len(requests) <= MAX_SEQUENCES:
+            raise HearthError(f"Between 1 and {MAX_SEQUENCES} requests can be answered at once.")
+        plans = [self.plan(request) for request in requests]
+        prompts = [plan.tokens for plan in plans]
+        room = _context_size(llm) - sum(len(tokens) for tokens in prompts)
+        if room < len(prompts):
+            raise ContextOverflowError("These requests do not fit the context window together.")
+        cached = min(self.cached_prefix(prompts[0]), len(prompts[0]) - 1)
+        evaluated = [len(prompts[0]) - cached] + [len(tokens) for tokens in prompts[1:]]
+        for index, plan in enumerate(plans):
+            yield ContextPlanned(plan.first_index, plan.head, len(plan.tokens), evaluated[index],
+                                 choice=index)
+        started = time.perf_counter()
+        decoder = BatchDecoder(llm)
+        llm._ctx.kv_cache_seq_rm(0, cached, -1)
+        llm.n_tokens = cached
+        sequences = [decoder.follow()] + [decoder.start() for _ in prompts[1:]]
+        pieces = TokenPieces(llm._model.vocab)
+        replies: list[_Reply] = []
+        for index, (request, sequence) in enumerate(zip(requests, sequences, strict=True)):
+            sampling = request.settings.sampling
+            seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
+            replies.append(_Reply(
+                index, sequence, make_sampler(llm, sampling, seed, request.grammar),
+                StopMatcher(request.stop, request.stop_after_text), pieces,
+                min(sampling.max_tokens, room // len(prompts)),
+                RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
+                Speculator("off", (), ()), seed))
+        ended: set[int] = set()
+        first_token_at: float | None = None
+        self._arm_abort(llm, cancel)
+        try:
+            for sequence, tokens in zip(sequences, prompts, strict=True):
+                decoder.read(sequence, tokens[sequence.position : -1])
+                sequence.feed = [tokens[-1]]
+            live = [] if cancel.is_set() else list(replies)
+            if live:
+                decoder.step()  # every prompt's last token: each sequence's first logits
+            while live:
+                for reply in live:
+                    request = requests[reply.index]
+                    yield from reply.read_step(decoder, llm, request.ignore_eog,
+                                               request.logprobs)
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                        self._disarm_abort(llm)
+                    if reply.reason is not None:
+                        ended.add(reply.index)
+                        yield from reply.finish()
+                        yield reply.done(len(prompts[reply.index]), evaluated[reply.index],
+                                         started, first_token_at, _context_size(llm))
+                if cancel.is_set():
+                    break
+                live = [reply for reply in live if reply.reason is None]
+                if live:
+                    self._step(llm, decoder)
+        except ModelError:  # a cancelled prompt is one too: the abort callback stops its decode
+            if not cancel.is_set():
+                raise
+        finally:
+            self._disarm_abort(llm)
+            for sequence in sequences[1:]:
+                decoder.remove(sequence)
+            self._remember_best_threads()
+        for reply in replies:
+            if reply.index not in ended:
+                reply.reason = reply.reason or "cancelled"
+                yield from reply.finish()
+                yield reply.done(len(prompts[reply.index]), evaluated[reply.index], started,
+                                 first_token_at or time.perf_counter(), _context_size(llm))
+
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
         stop: Sequence[str] = (), ignore_eog: bool = False, grammar: str = "",
@@ -486,7 +567,8 @@ class Runtime:
                    make_sampler(llm, sampling, (seed + index) & 0xFFFFFFFF, grammar),
                    StopMatcher(stop, stop_after_text), pieces, max_new,
                    RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
-                   Speculator(speculation if drafting else "off", tokens, costs))
+                   Speculator(speculation if drafting else "off", tokens, costs),
+                   (seed + index) & 0xFFFFFFFF)
             for index in range(choices)
         ]
         first_token_at: float | None = None
@@ -516,23 +598,8 @@ class Runtime:
             if reply.reason is None:
                 reply.reason = "cancelled" if cancel.is_set() else "length"
             yield from reply.finish()
-            first = first_token_at or finished
-            decode_seconds = (reply.ended_at or finished) - first
-            yield GenerationDone(
-                text=reply.text,
-                finish_reason=reply.reason,
-                prompt_tokens=len(tokens),
-                evaluated_tokens=evaluate,
-                generated_tokens=reply.generated,
-                seconds_to_first_token=first - started,
-                tokens_per_second=(reply.generated - 1) / decode_seconds
-                if reply.generated > 1 and decode_seconds else 0.0,
-                n_ctx=_context_size(llm),
-                seed=(seed + reply.index) & 0xFFFFFFFF,
-                choice=reply.index,
-                drafted_tokens=reply.speculator.drafted,
-                accepted_tokens=reply.speculator.accepted,
-            )
+            yield reply.done(len(tokens), evaluate, started, first_token_at or finished,
+                             _context_size(llm))
 
     def _batch_costs(self, llm: llama_cpp.Llama) -> tuple[float, ...]:
         """What batches of 1 to DRAFT_MAX + 1 tokens cost (batch.py), measured once a model
@@ -778,6 +845,7 @@ class _Reply:
     max_new: int
     guard: RepetitionGuard | None
     speculator: Speculator  # drafts for speculative decoding
+    seed: int
     utf8: Utf8Stream = field(default_factory=Utf8Stream)
     parts: list[str] = field(default_factory=list)
     generated: int = 0
@@ -836,6 +904,27 @@ class _Reply:
             self._end("repetition")
         elif self.generated >= self.max_new:
             self._end("length")
+
+    def done(self, prompt_tokens: int, evaluated: int, started: float, first_token_at: float,
+             n_ctx: int) -> GenerationDone:
+        """The reply's last event, once it has ended (`finish` first)."""
+        decode_seconds = (self.ended_at or time.perf_counter()) - first_token_at
+        assert self.reason is not None
+        return GenerationDone(
+            text=self.text,
+            finish_reason=self.reason,
+            prompt_tokens=prompt_tokens,
+            evaluated_tokens=evaluated,
+            generated_tokens=self.generated,
+            seconds_to_first_token=first_token_at - started,
+            tokens_per_second=(self.generated - 1) / decode_seconds
+            if self.generated > 1 and decode_seconds else 0.0,
+            n_ctx=n_ctx,
+            seed=self.seed,
+            choice=self.index,
+            drafted_tokens=self.speculator.drafted,
+            accepted_tokens=self.speculator.accepted,
+        )
 
     def finish(self) -> Iterator[TextChunk]:
         """The text held back (a character or stop string not yet whole), once it ends."""

@@ -74,7 +74,7 @@ class Speculator:
     def __init__(self, mode: Speculation, prompt: Sequence[int], costs: Sequence[float]) -> None:
         self.mode = mode
         self.costs = tuple(costs)
-        self._lookup = PromptLookup(prompt)
+        self._lookup = PromptLookup(prompt if mode != "off" else ())
         self._window: deque[int] = deque(maxlen=WINDOW_DRAFTS)  # tokens kept of each proposal
         self._proposal: list[int] = []  # the rest of the proposal being followed
         self._kept = 0  # of that proposal so far

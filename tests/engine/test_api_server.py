@@ -10,8 +10,6 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import openai
@@ -19,28 +17,16 @@ import pytest
 
 from engine.api import responses
 from engine.api.local import LocalServer
-from engine.settings import RuntimeSettings, SamplingSettings
-from tests.conftest import TEST_THREADS, wait_for
+from tests.conftest import wait_for
+from tests.engine.conftest import API_MAX_WAITING
 
-MAX_WAITING = 1
-
-
-@pytest.fixture(scope="module")
-def server(bundled_model: Path) -> Iterator[LocalServer]:
-    with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS,
-                     defaults=SamplingSettings(max_tokens=32), max_waiting=MAX_WAITING) as served:
-        yield served
+MAX_WAITING = API_MAX_WAITING
 
 
 @pytest.fixture(scope="module")
-def client(server: LocalServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.url, api_key=server.token, max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def model_id(server: LocalServer) -> str:
-    assert server.loaded is not None
-    return server.loaded.name
+def server(local_api: LocalServer) -> LocalServer:
+    """The shared API server (tests/engine/conftest.py), for raw HTTP as well."""
+    return local_api
 
 
 def ask(client: openai.OpenAI, model: str, text: str, **kwargs: Any) -> Any:

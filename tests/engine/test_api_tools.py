@@ -1,24 +1,19 @@
 """Tool calls through the API (engine/api/tools.py) with the official `openai` client and the
-real server on the bundled model, whose template has no tools section (so tools reach it as a
-Hermes system message); the template path and the call formats of other families are tested
-on their own below."""
+real server on the bundled model (tests/engine/conftest.py), whose template has no tools
+section (so tools reach it as a Hermes system message); the template path and the call formats
+of other families are tested on their own below."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
-from engine.api.local import LocalServer
 from engine.api.tools import Tool, read_calls, template_knows_tools
 from engine.chat.prompt import ChatMessage, ChatTemplate, ToolCall
-from engine.settings import RuntimeSettings, SamplingSettings
-from tests.conftest import TEST_THREADS
 
 WEATHER: Any = {"type": "function", "function": {
     "name": "get_weather", "description": "The weather in a city now.",
@@ -36,24 +31,6 @@ QUESTIONS = ["What's the weather in Paris?", "Is it raining in Oslo right now?",
              "Should I take a coat in Toronto today?", "Tell me the temperature in Kyoto."]
 
 
-@pytest.fixture(scope="module")
-def server(bundled_model: Path) -> Iterator[LocalServer]:
-    with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS,
-                     defaults=SamplingSettings(max_tokens=64)) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def client(server: LocalServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.url, api_key=server.token, max_retries=0, timeout=120)
-
-
-@pytest.fixture(scope="module")
-def model_id(server: LocalServer) -> str:
-    assert server.loaded is not None
-    return server.loaded.name
-
-
 def _check_weather_arguments(arguments: str) -> None:
     """What jsonschema would check of WEATHER's parameters, by hand (it is not installed)."""
     values = json.loads(arguments)
@@ -67,7 +44,8 @@ def test_a_required_call_is_always_one_call_with_valid_arguments(client: openai.
     for index, question in enumerate(QUESTIONS):
         reply = client.chat.completions.create(
             model=model_id, messages=[{"role": "user", "content": question}],
-            tools=[WEATHER], tool_choice="required", temperature=0.3 * (index % 4), seed=index)
+            tools=[WEATHER], tool_choice="required", temperature=0.3 * (index % 4), seed=index,
+            max_tokens=96)
         choice = reply.choices[0]
         assert choice.finish_reason == "tool_calls"
         assert choice.message.tool_calls is not None and len(choice.message.tool_calls) == 1
@@ -80,7 +58,7 @@ def test_a_required_call_is_always_one_call_with_valid_arguments(client: openai.
 def test_a_named_function_is_the_one_called(client: openai.OpenAI, model_id: str) -> None:
     reply = client.chat.completions.create(
         model=model_id, messages=[{"role": "user", "content": "What time is it in Tokyo?"}],
-        tools=[WEATHER, TIME], tool_choice=NAMED_TIME, temperature=0)
+        tools=[WEATHER, TIME], tool_choice=NAMED_TIME, temperature=0, max_tokens=96)
     calls = [c for c in reply.choices[0].message.tool_calls or []
              if isinstance(c, ChatCompletionMessageFunctionToolCall)]
     assert [c.function.name for c in calls] == ["get_time"]
@@ -91,7 +69,8 @@ def test_a_named_function_is_the_one_called(client: openai.OpenAI, model_id: str
 def test_a_tool_round_trip_ends_in_an_answer(client: openai.OpenAI, model_id: str,
                                              stream: bool) -> None:
     messages: list[Any] = [{"role": "user", "content": "What's the weather in Paris?"}]
-    asked: dict[str, Any] = {"model": model_id, "tools": [WEATHER], "temperature": 0}
+    asked: dict[str, Any] = {"model": model_id, "tools": [WEATHER], "temperature": 0,
+                             "max_tokens": 96}
     if stream:
         chunks = list(client.chat.completions.create(messages=messages, stream=True,
                                                      tool_choice="required", **asked))

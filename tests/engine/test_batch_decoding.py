@@ -137,3 +137,27 @@ def test_cancel_ends_every_choice_with_what_it_wrote(runtime: Runtime) -> None:
 def test_more_choices_than_the_context_holds_are_refused(runtime: Runtime) -> None:
     with pytest.raises(HearthError, match=f"Between 1 and {MAX_SEQUENCES}"):
         list(runtime.stream(request("Hi", MAX_SEQUENCES + 1), threading.Event()))
+
+
+def test_parallel_requests_each_get_their_own_reply_and_leave_one_sequence(
+    runtime: Runtime,
+) -> None:
+    """Three requests with different prompts in one batch a step (the API's parallel path):
+    each reply is its own prompt's, greedy replies match what each gets alone, and the cache
+    is left holding the first one's conversation for prefix reuse."""
+    questions = ["What is the capital of France?", "Name three fruits.", "Count to five."]
+    requests = [request(q, 1, temperature=0.0, max_tokens=24) for q in questions]
+    alone = [by_choice(list(runtime.stream(r, threading.Event())))[1][0] for r in requests]
+    events = list(runtime.stream_parallel(requests, threading.Event()))
+    texts, done = by_choice(events)
+    assert sorted(done) == [0, 1, 2]
+    assert all(texts.get(i, "") == done[i].text for i in range(3))
+    assert [done[i].prompt_tokens for i in range(3)] == [d.prompt_tokens for d in alone]
+    # llama.cpp's numbers move with the batch's shape, so a near tie may go the other way;
+    # most replies come out as they do alone.
+    assert sum(done[i].text == alone[i].text for i in range(3)) >= 2
+    assert cached_sequences(runtime) == [0]
+    follow_up = GenerationRequest((ChatMessage("user", questions[0]),
+                                   ChatMessage("assistant", done[0].text),
+                                   ChatMessage("user", "And of Spain?")))
+    assert runtime.cached_prefix(runtime.plan(follow_up).tokens) > done[0].prompt_tokens

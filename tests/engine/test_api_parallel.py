@@ -1,0 +1,71 @@
+"""Parallel API requests: requests waiting together are decoded as sequences of one batch
+(engine/api/runner.py `steps_parallel`, engine/host/runtime.py `stream_parallel`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from engine.api.local import LocalServer
+from engine.settings import RuntimeSettings, SamplingSettings
+from tests.conftest import TEST_THREADS, wait_for
+
+QUESTIONS = ["What is the capital of France?", "Name three fruits.", "Say hello in Spanish.",
+             "What colour is the sky?"]
+
+
+@pytest.fixture
+def server(bundled_model: Path) -> Iterator[LocalServer]:
+    with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS,
+                     defaults=SamplingSettings(max_tokens=32), max_waiting=8) as served:
+        yield served
+
+
+def test_requests_waiting_together_are_answered_together_and_completely(
+    server: LocalServer,
+) -> None:
+    client = openai.OpenAI(base_url=server.url, api_key=server.token, max_retries=0,
+                           timeout=300)
+    assert server.loaded is not None
+    model = server.loaded.name
+    answers: dict[str, Any] = {}
+
+    def ask(key: str, text: str, **options: Any) -> None:
+        answers[key] = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": text}], **options)
+
+    # A long reply holds the model while the four others arrive and wait together.
+    writing = threading.Event()
+
+    def ask_long() -> None:
+        stream = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "Tell me a long story."}],
+            max_tokens=96, stream=True, stream_options={"include_usage": True},
+            extra_body={"ignore_eos": True})
+        for chunk in stream:
+            writing.set()
+            if chunk.usage is not None:
+                answers["long"] = chunk
+
+    first = threading.Thread(target=ask_long)
+    first.start()
+    assert writing.wait(60)
+    others = [threading.Thread(target=ask, args=(str(i), q)) for i, q in enumerate(QUESTIONS)]
+    for thread in others:
+        thread.start()
+    wait_for(lambda: server.service.waiting == len(QUESTIONS), "the four to wait together")
+    for thread in [first, *others]:
+        thread.join(300)
+    assert answers["long"].usage.completion_tokens == 96
+    for index in range(len(QUESTIONS)):
+        reply = answers[str(index)]
+        assert reply.choices[0].finish_reason in ("stop", "length")
+        assert (reply.choices[0].message.content or "").strip()
+        assert reply.usage.completion_tokens >= 1
+    batched = sorted(record.batched for record in server.service.recent)
+    assert batched == [1] + [len(QUESTIONS)] * len(QUESTIONS), batched
