@@ -49,7 +49,8 @@ KILLS = 40
 STARTING_KILLS = 8  # every fifth run dies at a random moment from its start
 MIGRATION_KILLS = 10
 MIGRATION_S = 0.06  # making a new database takes ~30 ms here
-AFTER_READY_S = 2.5  # the other runs die within this long of their chat starting
+AFTER_READY_S = 1.5  # the other runs die within this long of their chat starting (turns take
+# 0.2-0.5 s, so it spans several; where the kills land is reported after the run)
 READY_TIMEOUT_S = 120.0
 # Each planned kill: where the child kills itself, and where that must leave it (see `where`).
 PLANNED_KILLS = [
