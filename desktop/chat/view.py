@@ -15,6 +15,7 @@ button says "Copied" for a while after.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,12 +113,21 @@ def keep_line_breaks(text: str) -> str:
     """
     lines = text.split("\n")
     fenced = False
-    for index, line in enumerate(lines[:-1]):
+    for index in range(len(lines) - 1):
+        line = lines[index]
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         elif not fenced and line.strip() and lines[index + 1].strip():
             lines[index] = line + "  "  # two trailing spaces: a hard line break
+            following = lines[index + 1]
+            indent = len(following) - len(following.lstrip(" "))
+            if indent and not _LIST_ITEM.match(following):
+                # Markdown drops a continuation line's indentation; code needs it.
+                lines[index + 1] = "\u00a0" * indent + following[indent:]
     return "\n".join(lines)
+
+
+_LIST_ITEM = re.compile(r" *([-*+]|\d{1,9}[.)])( |$)")
 
 
 def _style_code_blocks(document: QTextDocument, palette: QPalette) -> None:

@@ -89,4 +89,16 @@ def test_line_breaks_in_a_reply_stay_line_breaks_outside_code() -> None:
 
     text = "def f(x):\n    return x\nprint(f(1))\n\n```\na\nb\n```\nend"
     kept = keep_line_breaks(text)
-    assert kept.startswith("def f(x):  \n    return x  \nprint(f(1))\n\n```\na\nb\n```\nend")
+    assert kept.startswith("def f(x):  \n\u00a0\u00a0\u00a0\u00a0return x  \nprint(f(1))\n\n"
+                           "```\na\nb\n```\nend")
+
+
+def test_unfenced_code_keeps_its_indentation_and_nested_lists_stay_lists(qapp: object) -> None:
+    from PySide6.QtGui import QFont, QPalette
+
+    from desktop.chat.view import render_markdown
+
+    shown = render_markdown("def f(x):\n    if x:\n        return x\n\n- a\n  - b",
+                            QFont(), 400, QPalette()).toPlainText().splitlines()
+    assert shown[:3] == ["def f(x):", "    if x:", "        return x"]
+    assert "    return" not in "\n".join(shown[3:]) and shown[-1].strip() == "b"
