@@ -26,7 +26,7 @@ _FORWARDED = (
     "contextChanged", "contextUsage", "replyStarted", "promptProgress", "replyDelta",
     "reasoningDelta", "replyFinished", "replyEnded",
     "turnRefused", "contextFull", "chatDeleted", "searchResults", "exported", "errorOccurred",
-    "documentReady", "documentFailed", "summaryStatus",
+    "documentReady", "documentFailed", "summaryStatus", "turnHeld",
 )
 
 
@@ -56,6 +56,7 @@ class EngineClient(QObject):
     documentReady = Signal(int, object, int)
     documentFailed = Signal(int, str)
     summaryStatus = Signal(int, str, float, object)
+    turnHeld = Signal(int, str)  # chat_id, why it waits
 
     _startRequested = Signal()
     _loadModelRequested = Signal(str)

@@ -1,9 +1,9 @@
 """The engine worker: a QObject living on the engine thread that owns the model and the disk.
 
-Every model and database call happens here. The worker never blocks its event loop for a
-whole reply: it pulls tokens for a short time slice, emits what it has every
-`DELTA_INTERVAL_S`, then yields to the event loop so other requests (opening a chat, a search)
-are served between tokens.
+Every model and database call happens here. Work for the model (loads, chat turns, summaries,
+and the API's and Prompt Lab's jobs) queues in the engine's `Scheduler`, which this worker
+drives in short slices from the event loop, so other requests (opening a chat, a search) are
+served between tokens. A reply's text reaches the GUI every `DELTA_INTERVAL_S`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, Protocol
+from typing import Any, Concatenate, ParamSpec
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from engine.chat.engine import ChatEngine, model_key
 from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
@@ -26,7 +26,6 @@ from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningChunk
 from engine.chat.service import (
     ChatService,
-    ReplyEvent,
     Turn,
     TurnEnded,
     TurnStarted,
@@ -55,6 +54,7 @@ from engine.remote.engine import RemoteEngine
 from engine.remote.engines import RemoteEngines
 from engine.remote.keys import is_remote_key, parse_model_key
 from engine.remote.settings import NetworkSwitch
+from engine.scheduler import MODEL_CHANGING, Interrupted, Job, Priority, Scheduler
 from engine.settings import ChatSettings
 
 log = logging.getLogger(__name__)
@@ -82,28 +82,16 @@ def reports_errors(
     return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
 
 
-class TurnGate(Protocol):
-    """Another user of the model on this thread (the API server) that chat turns may wait for."""
-
-    @property
-    def busy(self) -> bool: ...
-
-    def hold(self, chat_id: int, kind: str, text: str, cancel: threading.Event,
-             start: Callable[[], None]) -> bool:
-        """True if the turn was taken, to `start()` once the model is free."""
-        ...
-
-
 @dataclass
 class _Job:
     chat_id: int
     reply_id: int
-    events: Iterator[Any]  # a reply's ReplyEvents, or a summary turn's events
     text: str = ""  # everything streamed so far, to show a chat reopened mid-reply
     pending: str = ""  # streamed but not yet sent to the GUI
     reasoning: str = ""  # the same for the reply's thinking
     pending_reasoning: str = ""
     emitted_at: float = 0.0
+    ended: TurnEnded | None = None  # how the turn ended, once its stream said so
 
 
 class EngineWorker(QObject):
@@ -131,10 +119,12 @@ class EngineWorker(QObject):
     documentReady = Signal(int, object, int)  # request number, Document, tokens
     documentFailed = Signal(int, str)  # request number, why
     summaryStatus = Signal(int, str, float, object)  # chat_id, step, fraction, seconds left
+    turnHeld = Signal(int, str)  # chat_id, why the turn waits (another job has the model)
     errorOccurred = Signal(str)
     stopped = Signal()
     # From the thread that asked a server for a remote model: (key, RemoteEngine | HearthError).
     _remoteOpened = Signal(object, object)
+    _woken = Signal()  # from any thread: the scheduler has work
 
     def __init__(self, paths: AppPaths) -> None:
         super().__init__()
@@ -153,11 +143,15 @@ class EngineWorker(QObject):
         self._remote_opening = threading.Event()  # set: the pending open is no longer wanted
         self._remoteOpened.connect(self._adopt_remote)
         self._service: ChatService | None = None
-        self._job: _Job | None = None
-        # Set by another worker on this thread while it holds the model for long work (the
-        # Prompt Lab's tuning): chat turns are refused with this reason meanwhile.
-        self.busy_reason: str | None = None
-        self.turn_gate: TurnGate | None = None
+        self._job: _Job | None = None  # the chat turn running
+        self._waiting_turn: Job | None = None  # the chat turn queued behind other work
+        # The one owner of the model's time; one timer runs its slices (wakes coalesce).
+        self.scheduler = Scheduler(on_wake=self._woken.emit)
+        self._pump = QTimer(self)
+        self._pump.setSingleShot(True)
+        self._pump.setInterval(0)
+        self._pump.timeout.connect(self._run_slice)
+        self._woken.connect(self._pump.start, Qt.ConnectionType.QueuedConnection)
 
     @property
     def runtime(self) -> HostRuntime:
@@ -172,10 +166,6 @@ class EngineWorker(QObject):
     def engine(self) -> ChatEngine:
         """What replies come from: the remote model in use, else the local runtime."""
         return self._remote or self._runtime
-
-    @property
-    def replying(self) -> bool:
-        return self._job is not None or (self.turn_gate is not None and self.turn_gate.busy)
 
     def chat_service(self) -> ChatService:
         return self._chats()
@@ -207,64 +197,74 @@ class EngineWorker(QObject):
     @reports_errors
     def load_model(self, name_or_path: str) -> None:
         self._remote_opening.set()  # a later choice wins over a server still being asked
-        self._cancel_job()
         if is_remote_key(name_or_path or self._config.default_model):
+            self.scheduler.interrupt(MODEL_CHANGING)
             self._load_remote(name_or_path or self._config.default_model or "")
             return
-        try:
-            path = resolve_model(
-                name_or_path or None, self._config.default_model, self._paths.models_dir
-            )
-            self.modelLoading.emit(path.name)
-            # Threads not pinned in the settings are chosen by the engine as replies run.
-            loaded = self._runtime.load(path, self._config.runtime,
-                                        self._config.runtime.n_threads)
-            self._drop_remote()
-            if self._service is not None:
-                self._service.kv_states.forget()
-        except HearthError as error:
-            self._report_load_failure(error)
-            return
+        # First in the queue, and it stops the job running (a search keeps its best so far).
+        self.scheduler.submit(Job("loading a model", Priority.LOAD,
+                                  start=lambda: self._load_local(name_or_path),
+                                  on_end=self._on_load_end, preempts=True))
+
+    def _load_local(self, name_or_path: str) -> Iterator[object]:
+        path = resolve_model(name_or_path or None, self._config.default_model,
+                             self._paths.models_dir)
+        self.modelLoading.emit(path.name)
+        # Threads not pinned in the settings are chosen by the engine as replies run.
+        loaded = self._runtime.load(path, self._config.runtime, self._config.runtime.n_threads)
+        self._drop_remote()
+        if self._service is not None:
+            self._service.kv_states.forget()
         if name_or_path and self._config.default_model != str(loaded.path):
             # The model a person picked is the one Hearth opens next time.
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, self._backend())
+        return iter(())
+
+    def _on_load_end(self, end: BaseException | None) -> None:
+        if isinstance(end, HearthError):
+            self._report_load_failure(end)
+        elif end is not None:
+            log.error("loading a model failed", exc_info=end)
+            self.modelFailed.emit(f"Unexpected error: {end}")
 
     def _backend(self) -> BackendInfo:
         return self._runtime.backend()
 
     def _on_engine_crash(self, crash: HostCrash) -> None:
-        # Called on this thread from inside the failed call: recover once it has unwound.
+        # Called on this thread from inside the failed call: the reload is the next job, after
+        # the job that failed has ended.
         self._crash_to_report = crash
-        QTimer.singleShot(0, self._recover_engine)
+        self.scheduler.submit(Job("reloading the model", Priority.LOAD,
+                                  start=self._recover_engine))
 
-    @Slot()
-    def _recover_engine(self) -> None:
+    def _recover_engine(self) -> Iterator[object]:
         """Loads the model again in a new engine host after a crash, and says what happened.
 
         Any call on the runtime may have brought it back already (it restarts by itself)."""
         crash, self._crash_to_report = self._crash_to_report, None
         if crash is None or self._remote is not None:
-            return
+            return iter(())
         loaded = self._runtime.loaded
         if loaded is None:
             wanted = self._runtime.wanted_model
             if wanted is None:
-                return
+                return iter(())
             self.modelLoading.emit(wanted.stem)
             try:
                 loaded = self._runtime.recover()
             except HearthError as error:
                 self.modelFailed.emit(str(error))
-                return
+                return iter(())
             if loaded is None:
-                return
+                return iter(())
         if self._service is not None:
             self._service.kv_states.forget()  # the saved states died with the host
         self.modelLoaded.emit(loaded, self._backend())
         notice, self._runtime.notice = self._runtime.notice, None
         self.errorOccurred.emit(crash.message(
             loaded.name, "It is loaded again." + (f" {notice}" if notice else "")))
+        return iter(())
 
     def _report_load_failure(self, error: HearthError) -> None:
         still = self.engine.loaded
@@ -319,6 +319,7 @@ class EngineWorker(QObject):
             self._report_load_failure(result)
             return
         engine = result
+        self.scheduler.interrupt(MODEL_CHANGING)  # an API request may have started meanwhile
         self._drop_remote()
         self._runtime.close()
         self._remote = engine
@@ -341,7 +342,7 @@ class EngineWorker(QObject):
     def set_remote_network(self, on: bool) -> None:
         """The network switch moved (the GUI already flipped the shared switch)."""
         if not on and self._remote is not None:
-            self._cancel_job()
+            self.scheduler.interrupt(MODEL_CHANGING)
             name = self._remote.loaded.name if self._remote.loaded else "the remote model"
             self._drop_remote()
             self.modelFailed.emit(f"The network switch is off, so {name} (a remote engine) is "
@@ -453,7 +454,7 @@ class EngineWorker(QObject):
     @reports_errors
     def delete_chat(self, chat_id: int) -> None:
         if self._job is not None and self._job.chat_id == chat_id:
-            self._cancel_job()
+            self.scheduler.interrupt("The chat was deleted.")
         store = self._chats().store
         title = store.get_chat(chat_id).title
         store.delete_chat(chat_id)
@@ -539,32 +540,26 @@ class EngineWorker(QObject):
 
     def _run(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
              cancel: threading.Event) -> None:
-        """Starts a turn; a turn that cannot start always answers with turnRefused."""
+        """Queues a turn; a turn that cannot start always answers with turnRefused."""
         kind, text = (turn.kind, turn.text) if isinstance(turn, Turn) else ("summary", "")
-        gate = self.turn_gate
-        if gate is not None and gate.hold(chat_id, kind, text, cancel,
-                                          lambda: self._run(chat_id, turn, cancel)):
+        if self._job is not None or self._waiting_turn is not None:
+            self.turnRefused.emit(chat_id, kind, text, "A reply is still being written.")
             return
-        try:
-            self._start_turn(chat_id, turn, cancel)
-        except MessageTooLongError as error:
-            self.turnRefused.emit(chat_id, kind, text, str(error))
-        except ContextOverflowError as error:
-            # Only a chat turn can be saved by trimming the chat; a summary says why it cannot.
-            refusal = self.contextFull if isinstance(turn, Turn) else self.turnRefused
-            refusal.emit(chat_id, kind, text, str(error))
-        except HearthError as error:
-            self.turnRefused.emit(chat_id, kind, text, str(error))
-        except Exception as error:
-            log.exception("could not start a turn")
-            self.turnRefused.emit(chat_id, kind, text, f"Unexpected error: {error}")
+        job = Job("the reply being written", Priority.CHAT,
+                  start=lambda: self._start_turn(chat_id, turn, cancel),
+                  on_event=self._on_turn_event,
+                  on_end=lambda end: self._on_turn_end(chat_id, turn, end),
+                  after_slice=self._emit_if_due, cancel=cancel)
+        self._waiting_turn = job
+        ahead = self.scheduler.submit(job)
+        if ahead is not None and self._waiting_turn is job:
+            # A person's message goes before any other waiting request, and Stop works on it.
+            self.turnHeld.emit(chat_id, f"Waiting for {ahead.what} to finish; your message "
+                               "is next.")
 
     def _start_turn(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
-                    cancel: threading.Event) -> None:
-        if self._job is not None:
-            raise HearthError("A reply is still being written.")
-        if self.busy_reason is not None:
-            raise HearthError(self.busy_reason)
+                    cancel: threading.Event) -> Iterator[Any]:
+        self._waiting_turn = None
         loaded = self.engine.loaded
         if loaded is None:
             raise HearthError("No model is loaded.")
@@ -579,51 +574,68 @@ class EngineWorker(QObject):
         started = next(events)
         assert isinstance(started, TurnStarted)
         chat = service.store.get_chat(chat_id)
-        self._job = _Job(chat_id, started.reply.id, events, emitted_at=time.monotonic())
+        self._job = _Job(chat_id, started.reply.id, emitted_at=time.monotonic())
         self.chatOpened.emit(chat, started.messages, service.chat_settings(chat, self._config))
         self.contextChanged.emit(started.view)
         self.contextUsage.emit(chat_id, started.view.prompt_tokens, loaded.n_ctx)
         self.replyStarted.emit(chat_id, started.reply)
-        QTimer.singleShot(0, self._pump)
+        return events
+
+    def _on_turn_event(self, event: object) -> bool:
+        """Takes one event of the running turn; True when the turn has ended."""
+        job = self._job
+        assert job is not None
+        if isinstance(event, TextChunk | str):
+            text = event if isinstance(event, str) else event.text
+            job.text += text
+            job.pending += text
+        elif isinstance(event, ReasoningChunk):
+            job.reasoning += event.text
+            job.pending_reasoning += event.text
+        elif isinstance(event, SummaryStatus):
+            self.summaryStatus.emit(job.chat_id, event.text, event.fraction, event.seconds_left)
+        elif isinstance(event, PromptProgress):
+            self.promptProgress.emit(job.chat_id, event.done, event.total)
+        elif isinstance(event, TurnEnded):
+            job.ended = event
+            return True
+        return False
+
+    def _on_turn_end(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
+                     end: BaseException | None) -> None:
+        self._waiting_turn = None
+        job, self._job = self._job, None
+        if job is None:  # it never started
+            self._refuse(chat_id, turn, end)
+            return
+        if end is not None and not isinstance(end, EngineCrashedError | Interrupted):
+            # A crash is said by the recovery; a model change or Stop needs no words.
+            log.error("reply failed", exc_info=end)
+            self.errorOccurred.emit(f"The reply failed: {end}")
+        self._end(job, job.ended)
+
+    def _refuse(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
+                end: BaseException | None) -> None:
+        kind, text = (turn.kind, turn.text) if isinstance(turn, Turn) else ("summary", "")
+        if isinstance(end, ContextOverflowError) and not isinstance(end, MessageTooLongError):
+            # Only a chat turn can be saved by trimming the chat; a summary says why it cannot.
+            refusal = self.contextFull if isinstance(turn, Turn) else self.turnRefused
+            refusal.emit(chat_id, kind, text, str(end))
+        elif isinstance(end, HearthError):  # MessageTooLongError, Refused and the others
+            self.turnRefused.emit(chat_id, kind, text, str(end))
+        else:
+            log.error("could not start a turn", exc_info=end)
+            self.turnRefused.emit(chat_id, kind, text, f"Unexpected error: {end}")
 
     @Slot()
-    def _pump(self) -> None:
+    def _run_slice(self) -> None:
+        if self.scheduler.run_slice(SLICE_S):
+            self._pump.start()
+
+    def _emit_if_due(self) -> None:
         job = self._job
-        if job is None:
-            return
-        deadline = time.monotonic() + SLICE_S
-        try:
-            while time.monotonic() < deadline:
-                event = next(job.events)
-                if isinstance(event, TextChunk | str):
-                    text = event if isinstance(event, str) else event.text
-                    job.text += text
-                    job.pending += text
-                elif isinstance(event, ReasoningChunk):
-                    job.reasoning += event.text
-                    job.pending_reasoning += event.text
-                elif isinstance(event, SummaryStatus):
-                    self.summaryStatus.emit(job.chat_id, event.text, event.fraction,
-                                            event.seconds_left)
-                elif isinstance(event, PromptProgress):
-                    self.promptProgress.emit(job.chat_id, event.done, event.total)
-                elif isinstance(event, TurnEnded):
-                    self._end(job, event)
-                    return
-        except StopIteration:
-            self._end(job, None)
-            return
-        except EngineCrashedError:
-            self._end(job, None)  # the reply keeps its text, marked; recovery says why
-            return
-        except Exception as error:
-            log.exception("reply failed")
-            self.errorOccurred.emit(f"The reply failed: {error}")
-            self._end(job, None)
-            return
-        if time.monotonic() - job.emitted_at >= DELTA_INTERVAL_S:
+        if job is not None and time.monotonic() - job.emitted_at >= DELTA_INTERVAL_S:
             self._emit_pending(job)
-        QTimer.singleShot(0, self._pump)
 
     def _emit_pending(self, job: _Job) -> None:
         if job.pending_reasoning:  # first: the thinking comes before the answer
@@ -638,8 +650,6 @@ class EngineWorker(QObject):
         """Every way a reply ends comes here, so the GUI always learns that it did."""
         if ended is None or ended.reply is None or ended.reply.id == job.reply_id:
             self._emit_pending(job)
-        self._job = None
-        _close(job.events)
         store = self._chats().store
         standing = ended.reply if ended is not None else _find(store, job.chat_id, job.reply_id)
         self.replyEnded.emit(job.chat_id, standing)
@@ -657,19 +667,12 @@ class EngineWorker(QObject):
             self.open_chat(job.chat_id)
         self.chatsListed.emit(store.list_chats())
 
-    def _cancel_job(self) -> None:
-        """Ends a running reply at once, keeping what was written (the stream saves it)."""
-        job = self._job
-        if job is not None:
-            _close(job.events)
-            self._end(job, None)
-
     @Slot()
     def shutdown(self) -> None:
         """Stops any reply, closes the model and the database; runs on the engine thread."""
         self._remote_opening.set()
         try:
-            self._cancel_job()
+            self.scheduler.shutdown("Hearth is closing.")
         finally:
             self._drop_remote()
             self._runtime.close()
@@ -681,9 +684,3 @@ class EngineWorker(QObject):
 
 def _find(store: ChatStore, chat_id: int, message_id: int) -> MessageRecord | None:
     return next((m for m in store.messages(chat_id) if m.id == message_id), None)
-
-
-def _close(events: Iterator[ReplyEvent]) -> None:
-    close = getattr(events, "close", None)
-    if close is not None:
-        close()

@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.chat_panel.notice.connect(lambda text: self.status.showMessage(text, 3000))
-        client.api.turnHeld.connect(lambda _chat, why: self.chat_panel.show_banner(why))
+        client.turnHeld.connect(lambda _chat, why: self.chat_panel.show_banner(why))
         self.sidebar.exportRequested.connect(self.export_chat)
         self.settings_panel.chatSettingsApplied.connect(self._apply_chat_settings)
         self.settings_panel.configApplied.connect(client.save_config)

@@ -12,14 +12,13 @@ from desktop.api.host import ApiHost, ApiState
 from desktop.engine_worker import EngineWorker
 from engine.config import ApiSettings
 
-_FORWARDED = ("stateChanged", "requestStarted", "requestEnded", "turnHeld")
+_FORWARDED = ("stateChanged", "requestStarted", "requestEnded")
 
 
 class ApiClient(QObject):
     stateChanged = Signal(object)  # ApiState
     requestStarted = Signal(str)  # what to say while the API has the model
     requestEnded = Signal(object)  # JobRecord
-    turnHeld = Signal(int, str)  # chat_id, why it waits
 
     _applyRequested = Signal(object)
     _regenerateRequested = Signal()

@@ -35,6 +35,8 @@ class ApiStatusLabel(QLabel):
             f"Last API request from {record.client}: {record.endpoint}, {record.outcome}, "
             f"{record.prompt_tokens} prompt and {record.completion_tokens} reply tokens in "
             f"{record.seconds:.1f} s"
+            + (f", answered together with {record.batched - 1} others" if record.batched > 1
+               else "")
         )
         self._show()
 

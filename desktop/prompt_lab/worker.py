@@ -1,10 +1,10 @@
-"""The Prompt Lab worker: lives on the engine thread and borrows the engine worker's model.
+"""The Prompt Lab worker: lives on the engine thread; its model work is the scheduler's jobs.
 
-Tasks, runs and presets are files (engine `LabStore`); tuning is the engine's search, a
-generator pumped in short slices like a reply, so the engine thread keeps serving other
-requests between scoring passes. The model is shared: tuning is refused while a reply is being
-written, chat turns are refused while tuning runs, and a model switch stops the tuning first
-(the best candidate so far is kept, as with Stop).
+Tasks, runs and presets are files (engine `LabStore`); tuning is the engine's search, a job of
+short scoring steps, so the engine thread keeps serving other requests between them. The model
+is shared: tuning is refused while a reply is being written, it holds the model alone while it
+runs (chat turns and API requests are refused with `TUNING_REASON`), and a model switch stops
+it first (the best candidate so far is kept, as with Stop).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Concatenate, ParamSpec
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.engine_worker import EngineWorker
 from desktop.prompt_lab.draft import TaskDraft, build_task
@@ -43,10 +43,10 @@ from engine.prompt_lab.search import (
 from engine.prompt_lab.storage import LabStore
 from engine.prompt_lab.task_files import read_examples, write_examples
 from engine.prompt_lab.tasks import Task, make_task
+from engine.scheduler import Interrupted, Job, Priority
 
 log = logging.getLogger(__name__)
 
-SLICE_S = 0.03
 REPORT_INTERVAL_S = 0.1  # progress and new candidate rows reach the GUI at most this often
 TUNING_REASON = "The Prompt Lab is tuning; stop it or wait."
 
@@ -73,8 +73,6 @@ def reports_errors(
 @dataclass
 class _Tuning:
     task: Task
-    events: Iterator[LabEvent]
-    cancel: threading.Event
     rows: list[CandidateRow] = field(default_factory=list)  # scored, not yet sent
     progress: SearchProgress | None = None  # the latest, not yet sent
     reported_at: float = 0.0
@@ -107,9 +105,6 @@ class PromptLabWorker(QObject):
         self._estimates: dict[tuple[str, str, int], dict[Budget, float]] = {}
         self._fingerprints: dict[str, str] = {}
         self._scorer: tuple[str, Scorer] | None = None  # model path, its scorer
-        # On this thread the engine worker's signal calls us directly, before the new model
-        # replaces the one the search is using.
-        engine.modelLoading.connect(self._on_model_changing)
 
     @Slot()
     @reports_errors
@@ -166,22 +161,29 @@ class PromptLabWorker(QObject):
             self.estimateFailed.emit(task.id, "No model is loaded.")
             return
         key = (model_key(loaded), task.id, len(task.pool))
-        if key not in self._estimates:
-            why = self._busy()
-            if why:
-                self.estimateFailed.emit(task.id, why)
-                return
-            try:
-                layout(task, PLANS[Budget.QUICK])  # a task too small to tune says so at once
-                self._estimates[key] = estimate_seconds(Evaluator(self._scorer_for(key[0])), task)
-            except HearthError as error:
-                self.estimateFailed.emit(task.id, str(error))
-                return
-            except Exception as error:
-                log.exception("could not estimate the budgets")
-                self.estimateFailed.emit(task.id, f"Unexpected error: {error}")
-                return
-        self.estimated.emit(task.id, self._estimates[key])
+        if key in self._estimates:
+            self.estimated.emit(task.id, self._estimates[key])
+            return
+        why = self._busy()
+        if why:
+            self.estimateFailed.emit(task.id, why)
+            return
+
+        def measure() -> Iterator[object]:
+            layout(task, PLANS[Budget.QUICK])  # a task too small to tune says so at once
+            self._estimates[key] = estimate_seconds(Evaluator(self._scorer_for(key[0])), task)
+            self.estimated.emit(task.id, self._estimates[key])
+            return iter(())
+
+        def failed(end: BaseException | None) -> None:
+            if isinstance(end, HearthError):
+                self.estimateFailed.emit(task.id, str(end))
+            elif end is not None:
+                log.error("could not estimate the budgets", exc_info=end)
+                self.estimateFailed.emit(task.id, f"Unexpected error: {end}")
+
+        self._engine.scheduler.submit(Job("the Prompt Lab's estimate", Priority.LAB,
+                                          start=measure, on_end=failed))
 
     def _scorer_for(self, model_path: str) -> Scorer:
         """One scorer per model: it learns which thread count is fastest here, and each new
@@ -193,7 +195,7 @@ class PromptLabWorker(QObject):
     def _busy(self) -> str | None:
         if self._tuning is not None:
             return "Tuning is running."
-        if self._engine.replying:
+        if self._engine.scheduler.busy:
             return "A reply is being written; wait for it or stop it."
         return None
 
@@ -214,26 +216,17 @@ class PromptLabWorker(QObject):
         except HearthError as error:
             self.tuneFailed.emit(task_id, str(error))
             return
-        self._tuning = _Tuning(task, events, cancel)
-        self._engine.busy_reason = TUNING_REASON
-        QTimer.singleShot(0, self._pump)
+        tuning = self._tuning = _Tuning(task)
+        self._engine.scheduler.submit(Job(
+            "the Prompt Lab's tuning", Priority.LAB, start=lambda: events,
+            on_event=lambda event: self._handle(tuning, event),  # type: ignore[arg-type]
+            on_end=lambda end: self._ended(tuning, end),
+            after_slice=lambda: self._report_if_due(tuning), cancel=cancel,
+            exclusive=TUNING_REASON, drain_on_interrupt=True))
 
-    @Slot()
-    def _pump(self) -> None:
-        tuning = self._tuning
-        if tuning is None:
-            return
-        deadline = time.monotonic() + SLICE_S
-        try:
-            while time.monotonic() < deadline:
-                if self._handle(tuning, next(tuning.events)):
-                    return
-        except Exception as error:
-            self._fail(tuning, error)
-            return
+    def _report_if_due(self, tuning: _Tuning) -> None:
         if time.monotonic() - tuning.reported_at >= REPORT_INTERVAL_S:
             self._report(tuning)
-        QTimer.singleShot(0, self._pump)
 
     def _handle(self, tuning: _Tuning, event: LabEvent) -> bool:
         """Takes one search event; True when the search is over."""
@@ -245,7 +238,7 @@ class PromptLabWorker(QObject):
             tuning.rows.append(event.row)
         elif isinstance(event, SearchFinished):
             self._report(tuning)
-            self._release(tuning)
+            self._tuning = None
             result = event.result
             try:
                 self._lab.save_run(result)
@@ -265,43 +258,19 @@ class PromptLabWorker(QObject):
             tuning.progress = None
         tuning.reported_at = time.monotonic()
 
-    def _fail(self, tuning: _Tuning, error: Exception) -> None:
-        if isinstance(error, StopIteration):
-            why = "The search ended without a result."
-        elif isinstance(error, HearthError):
-            why = str(error)
-        else:
-            log.exception("tuning failed", exc_info=error)
-            why = f"Tuning failed: {error}"
-        self._release(tuning)
-        self.tuneFailed.emit(tuning.task.id, why)
-
-    def _release(self, tuning: _Tuning) -> None:
+    def _ended(self, tuning: _Tuning, end: BaseException | None) -> None:
+        """A search that ended without its result (a fault, or closed before it finished)."""
+        if self._tuning is not tuning:
+            return  # it finished: the result is saved and shown
         self._tuning = None
-        self._engine.busy_reason = None
-        close = getattr(tuning.events, "close", None)
-        if close is not None:
-            close()
-
-    def _finish_now(self) -> None:
-        """Stops the search and runs it to its end here: with Stop set it scores nothing more
-        and ends at once with the best candidate so far."""
-        tuning = self._tuning
-        if tuning is None:
-            return
-        tuning.cancel.set()
-        try:
-            for event in tuning.events:
-                if self._handle(tuning, event):
-                    return
-        except Exception as error:
-            self._fail(tuning, error)
-            return
-        self._fail(tuning, StopIteration())
-
-    @Slot(str)
-    def _on_model_changing(self, _name: str) -> None:
-        self._finish_now()
+        if end is None or isinstance(end, Interrupted):
+            why = "The search ended without a result."
+        elif isinstance(end, HearthError):
+            why = str(end)
+        else:
+            log.error("tuning failed", exc_info=end)
+            why = f"Tuning failed: {end}"
+        self.tuneFailed.emit(tuning.task.id, why)
 
     @Slot(str)
     @reports_errors
@@ -351,4 +320,5 @@ class PromptLabWorker(QObject):
     @Slot()
     def shutdown(self) -> None:
         """Stops a search, keeping its best candidate so far with the task's runs."""
-        self._finish_now()
+        if self._tuning is not None:
+            self._engine.scheduler.interrupt("Hearth is closing.")

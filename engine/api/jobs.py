@@ -135,13 +135,13 @@ class _Shared:
 class ApiService:
     """What HTTP threads and the engine thread share: the queue, the model, recent requests.
 
-    `notify` is called (from an HTTP thread) after each submitted job, so an engine thread
-    with an event loop can be woken; a plain thread waits in `wait_for_job` instead.
+    `notify` is called (from an HTTP thread) after each submitted job, to wake the engine
+    thread's scheduler.
     """
 
     def __init__(self, max_waiting: int = DEFAULT_MAX_WAITING,
                  notify: Callable[[], None] | None = None) -> None:
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
         self._waiting: deque[ApiJob] = deque()
         self._max_waiting = max_waiting
         self._shared = _Shared()
@@ -182,7 +182,6 @@ class ApiService:
                     headers={"Retry-After": str(self._retry_after())},
                 )
             self._waiting.append(job)
-            self._lock.notify_all()
         if self._notify is not None:
             self._notify()
 
@@ -213,17 +212,11 @@ class ApiService:
             self._waiting = kept
         return taken
 
-    def wait_for_job(self, timeout: float) -> ApiJob | None:
-        with self._lock:
-            self._lock.wait_for(lambda: self._waiting or self._closed, timeout)
-        return self.take()
-
     def close(self) -> None:
         """Refuses new jobs and fails the waiting ones (the server is going away)."""
         with self._lock:
             self._closed = True
             waiting, self._waiting = list(self._waiting), deque()
-            self._lock.notify_all()
         for job in waiting:
             job.fail(ApiError(503, "The server stopped before this request's turn.",
                               kind=SERVER, code="server_stopping"))

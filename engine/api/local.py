@@ -3,33 +3,35 @@
     with LocalServer(model_path, token="...") as server:   # loads the model, then listens
         OpenAI(base_url=server.url, api_key=server.token)
 
-The engine thread owns the model (in the engine host process): it loads it, runs queued jobs one
-after another, loads it again after a crash of the host, and closes it at the end. The desktop
-app does not use this: its own engine thread runs the jobs between chat work
-(desktop/api/host.py).
+The engine thread owns the model (in the engine host process): it loads it, runs the requests
+through a `Scheduler` as the app does (several side by side when they can share a batch), loads
+it again after a crash of the host, and closes it at the end. The desktop app does not use
+this: its own engine thread runs the same jobs between chat work (desktop/api/host.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 from engine.api.access import new_token
 from engine.api.jobs import DEFAULT_MAX_WAITING, ApiService
-from engine.api.runner import ApiRunner, parallel_ready
+from engine.api.runner import ApiRunner
 from engine.api.server import ApiServer
 from engine.errors import HearthError
-from engine.host.batch import MAX_SEQUENCES
-from engine.host.client import HostRuntime
+from engine.host.client import HostCrash, HostRuntime
 from engine.host.kv_states import ChatKvStates
 from engine.host.runtime import LoadedModel
+from engine.scheduler import Job, Priority, Scheduler
 from engine.settings import RuntimeSettings, SamplingSettings
 
 log = logging.getLogger(__name__)
 
 WAIT_S = 0.2  # how long the idle engine thread waits for a job before looking at `stop`
+SLICE_S = 0.05  # nothing else runs on this thread: slices only bound how soon `stop` is seen
 
 
 class LocalServer:
@@ -40,7 +42,8 @@ class LocalServer:
         defaults: SamplingSettings | None = None, max_waiting: int = DEFAULT_MAX_WAITING,
     ) -> None:
         """Binds, loads the model, then serves; raises HearthError (port in use, ModelError)."""
-        self.service = ApiService(max_waiting)
+        self._scheduler = Scheduler()
+        self.service = ApiService(max_waiting, notify=self._scheduler.wake)
         self.service.set_defaults(defaults or SamplingSettings())
         # Bound before the load, so a port in use is said at once, not after a long load.
         self.server = ApiServer(self.service, host, port, token or new_token(),
@@ -80,6 +83,7 @@ class LocalServer:
     def _stop_engine(self) -> None:
         self._stop.set()
         self.service.close()
+        self._scheduler.wake()
         self._engine.join()
 
     def __enter__(self) -> LocalServer:
@@ -89,16 +93,21 @@ class LocalServer:
                  traceback: TracebackType | None) -> None:
         self.close()
 
-    def _recover(self, runtime: HostRuntime, runner: ApiRunner) -> None:
-        runner.publish_model()
-        try:
-            self.loaded = runtime.recover()
-        except HearthError:
-            log.exception("the model could not be loaded again after a crash")
-        runner.publish_model()
+    def _recover(self, runtime: HostRuntime, runner: ApiRunner) -> Job:
+        """The reload after a crash of the host, as a job: requests wait behind it."""
+        def reload() -> Iterator[object]:
+            runner.publish_model()  # requests meanwhile are answered 503
+            try:
+                self.loaded = runtime.recover()
+            except HearthError:
+                log.exception("the model could not be loaded again after a crash")
+            runner.publish_model()
+            return iter(())
+        return Job("reloading the model", Priority.LOAD, start=reload)
 
     def _run_engine(self, model: Path, settings: RuntimeSettings, n_threads: int | None) -> None:
         runtime = HostRuntime()
+        scheduler = self._scheduler
         try:
             try:
                 self.loaded = runtime.load(model, settings, n_threads)
@@ -109,22 +118,17 @@ class LocalServer:
                 self._ready.set()
             runner = ApiRunner(runtime, ChatKvStates(runtime), self.service)
             runner.publish_model()
+            scheduler.add_source(Priority.API, runner.next_job)
+
+            def crashed(_crash: HostCrash) -> None:
+                scheduler.submit(self._recover(runtime, runner))
+            runtime.on_crash = crashed
             try:
                 while not self._stop.is_set():
-                    job = self.service.wait_for_job(WAIT_S)
-                    if job is None:
-                        continue
-                    # Requests waiting beside it that may share its batch are answered with it.
-                    more = self.service.take_matching(MAX_SEQUENCES - 1, parallel_ready) \
-                        if parallel_ready(job) else []
-                    jobs = [job, *more]
-                    for _step in runner.steps_parallel(jobs) if more else runner.steps(job):
-                        if self._stop.is_set():
-                            for each in jobs:
-                                each.cancel.set()
-                    if runtime.loaded is None:  # the host died: requests get 503 meanwhile
-                        self._recover(runtime, runner)
+                    if not scheduler.run_slice(SLICE_S):
+                        scheduler.wait(WAIT_S)
             finally:
+                scheduler.shutdown("The server stopped.")
                 runner.close()
         finally:
             runtime.close()

@@ -57,6 +57,8 @@ class Generation:
     grammar: str = ""  # GBNF from response_format; "": free text
     logprobs: int | None = None  # None: no log-probabilities; else how many top ones per token
     choices: int = 1  # n: replies to the same prompt, written side by side
+    # The request named its seed (one from the app's defaults promises the client nothing).
+    seeded: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ def _generation(
         grammar=grammar_for(body.get("response_format")),
         logprobs=logprobs,
         choices=_choices(body.get("n")),
+        seeded=body.get("seed") is not None,
     )
 
 

@@ -1,8 +1,9 @@
-"""The engine-thread side of the API: runs one job at a time on the loaded model.
+"""The engine-thread side of the API: turns waiting requests into the scheduler's jobs.
 
-`ApiRunner.steps(job)` is a generator of short steps (one prompt batch or one token each), so
-its owner decides when to run them: the CLI runs them back to back, the desktop's engine thread
-runs them in time slices between its other work. The API's conversation has its own KV cache
+`ApiRunner.next_job()` is the API's source for the `Scheduler`: it takes the oldest waiting
+request, with those beside it that may share its batch, as one job whose steps are short (one
+prompt batch or one token each). The CLI's server thread and the desktop's engine thread both
+run it there, between their other work. The API's conversation has its own KV cache
 slot (`API_OWNER` in `ChatKvStates`): a chat's cache is saved before an API request takes the
 model and comes back at that chat's next turn, and API clients that resend their history reuse
 their own prefix.
@@ -14,7 +15,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 
 from engine.api.errors import SERVER, ApiError
 from engine.api.jobs import (
@@ -49,6 +50,7 @@ from engine.errors import (
     ModelError,
     NoModelLoadedError,
 )
+from engine.host.batch import MAX_SEQUENCES
 from engine.host.kv_states import ChatKvStates
 from engine.host.local import LocalRuntime
 from engine.host.logprobs import TokenLogprob
@@ -59,6 +61,7 @@ from engine.host.runtime import (
     LoadedModel,
     TextChunk,
 )
+from engine.scheduler import Job, Priority, Refused
 from engine.settings import ChatSettings, ContextPolicy
 
 log = logging.getLogger(__name__)
@@ -84,6 +87,34 @@ class ApiRunner:
     def close(self) -> None:
         if self._runtime.loaded is not None:
             self._runtime.close_embedder()
+
+    def next_job(self, started: Callable[[Sequence[ApiJob]], None] | None = None,
+                 ended: Callable[[], None] | None = None) -> Job | None:
+        """The oldest waiting request as a job for the scheduler (with the requests waiting
+        beside it that may share its batch), or None. `started` is told the requests when the
+        job starts, `ended` when it has ended and been recorded."""
+        first = self._service.take()
+        if first is None:
+            return None
+        more = self._service.take_matching(MAX_SEQUENCES - 1, parallel_ready) \
+            if parallel_ready(first) else []
+        batch = [first, *more]
+
+        def start() -> Iterator[None]:
+            if started is not None:
+                started(batch)
+            return self.steps_parallel(batch) if more else self.steps(first)
+
+        def end(outcome: BaseException | None) -> None:
+            if isinstance(outcome, Refused):  # never started: the model is held, or closing
+                for job in batch:
+                    job.fail(ApiError(503, str(outcome), kind=SERVER, code="model_busy",
+                                      headers={"Retry-After": "30"}))
+            if ended is not None:
+                ended()
+
+        return Job(f"the API request from {first.client}", Priority.API, start=start,
+                   on_end=end, cancel=_AllCancelled(batch))
 
     def steps(self, job: ApiJob) -> Generator[None, None, None]:
         """Runs one job; every way it ends puts a last output into the job."""
@@ -322,10 +353,11 @@ def _api_error(error: Exception) -> ApiError:
 
 def parallel_ready(job: ApiJob) -> bool:
     """Whether a job may share its batch with others: a plain chat request, one choice, no
-    tools, and no seed (a seed promises the same text, which a batch's shape could change)."""
+    tools, and no seed of its own (a seed promises the same text, which a batch's shape could
+    change)."""
     request = job.request
     return (isinstance(request, ChatCompletionRequest) and request.generation.choices == 1
-            and request.generation.sampling.seed is None and not request.tool_use.forced
+            and not request.generation.seeded and not request.tool_use.forced
             and (request.tool_use.choice == "none" or not request.tool_use.tools))
 
 

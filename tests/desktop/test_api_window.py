@@ -8,11 +8,13 @@ import threading
 from typing import Any
 
 import openai
+import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
 from desktop.settings.number_field import SpecSpinBox
+from engine.api.jobs import JobRecord
 from tests.desktop.conftest import MAX_STALL_MS, WindowFactory, longest_stall
 from tests.desktop.test_chat_window import REPLY_TIMEOUT_MS, _type_and_send
 
@@ -180,3 +182,47 @@ def test_the_switch_keeps_unapplied_edits_on_the_other_tabs(qtbot: QtBot,
         window.api_panel.switch.click()
     assert not window.client.api.state.running
     assert temperature.text() == "0.3"
+
+
+def test_requests_that_wait_together_are_answered_together_in_the_window(
+    qtbot: QtBot, open_window: WindowFactory, request: pytest.FixtureRequest
+) -> None:
+    window = open_window()
+    client = window.client
+    switch_on(qtbot, window, free_port())
+    state = client.api.state
+    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0,
+                        timeout=120)
+    request.addfinalizer(api.close)
+    answers: dict[str, Any] = {}
+    ended: list[JobRecord] = []
+    client.api.requestEnded.connect(ended.append)
+
+    def ask(key: str, text: str, **options: Any) -> None:
+        answers[key] = api.chat.completions.create(
+            model=state.model or "", messages=[{"role": "user", "content": text}], **options)
+
+    # A long request holds the model (a seed keeps it alone) while three others arrive.
+    first = threading.Thread(target=ask, args=("long", "Tell me a long story."),
+                             kwargs={"max_tokens": 160, "seed": 1,
+                                     "extra_body": {"ignore_eos": True}})
+    with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
+        first.start()
+    questions = ["What is the capital of France?", "Name three fruits.", "Say hello."]
+    others = [threading.Thread(target=ask, args=(str(i), q), kwargs={"max_tokens": 24})
+              for i, q in enumerate(questions)]
+    for thread in others:
+        thread.start()
+    qtbot.waitUntil(lambda: client.api.host.waiting == len(questions), timeout=REPLY_TIMEOUT_MS)
+    with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS) as together:
+        pass
+    assert together.args[0] == "API: answering 3 requests together…"
+    assert window.status.api_label.text() == together.args[0]
+    for thread in [first, *others]:
+        thread.join(120)
+    assert answers["long"].usage.completion_tokens == 160
+    for index in range(len(questions)):
+        assert (answers[str(index)].choices[0].message.content or "").strip()
+    qtbot.waitUntil(lambda: len(ended) == 2, timeout=SERVER_TIMEOUT_MS)
+    assert [record.batched for record in ended] == [1, 3]
+    assert window.status.api_label.toolTip().endswith("answered together with 2 others")

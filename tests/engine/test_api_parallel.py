@@ -67,5 +67,7 @@ def test_requests_waiting_together_are_answered_together_and_completely(
         assert reply.choices[0].finish_reason in ("stop", "length")
         assert (reply.choices[0].message.content or "").strip()
         assert reply.usage.completion_tokens >= 1
+    # Each request is recorded as its batch's steps end, just after its client has its answer.
+    wait_for(lambda: len(server.service.recent) == 1 + len(QUESTIONS), "the five records")
     batched = sorted(record.batched for record in server.service.recent)
     assert batched == [1] + [len(QUESTIONS)] * len(QUESTIONS), batched
