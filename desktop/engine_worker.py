@@ -201,10 +201,19 @@ class EngineWorker(QObject):
             self.scheduler.interrupt(MODEL_CHANGING)
             self._load_remote(name_or_path or self._config.default_model or "")
             return
-        # First in the queue, and it stops the job running (a search keeps its best so far).
+        self._submit_load(name_or_path)
+
+    def _submit_load(self, name_or_path: str,
+                     then: Callable[[], None] | None = None) -> None:
+        """Queues a local model's load first, stopping the job that runs (a search keeps its
+        best so far); `then` runs after it, whatever came of it."""
+        def ended(end: BaseException | None) -> None:
+            self._on_load_end(end)
+            if then is not None:
+                then()
         self.scheduler.submit(Job("loading a model", Priority.LOAD,
-                                  start=lambda: self._load_local(name_or_path),
-                                  on_end=self._on_load_end, preempts=True))
+                                  start=lambda: self._load_local(name_or_path), on_end=ended,
+                                  preempts=True))
 
     def _load_local(self, name_or_path: str) -> Iterator[object]:
         path = resolve_model(name_or_path or None, self._config.default_model,
@@ -380,15 +389,19 @@ class EngineWorker(QObject):
             self._set_config(config)  # with a remote model, they apply to the next local one
             return
         # New runtime settings take effect only if the model loads with them.
-        previous = self._config
+        previous = self._config.runtime
         self._config = config
         loaded = self._runtime.loaded
-        self.load_model(str(loaded.path) if loaded else "")
-        if self._runtime.loaded is None or self._runtime.loaded.settings != config.runtime:
-            self._config = dataclasses.replace(config, runtime=previous.runtime)
-            self.errorOccurred.emit("The runtime settings were not applied; the previous ones "
-                                    "stay in use.")
-        self._set_config(self._config)
+
+        def applied() -> None:
+            now = self._runtime.loaded
+            if now is None or now.settings != config.runtime:
+                self._config = dataclasses.replace(self._config, runtime=previous)
+                self.errorOccurred.emit("The runtime settings were not applied; the previous "
+                                        "ones stay in use.")
+            self._set_config(self._config)
+        self._remote_opening.set()
+        self._submit_load(str(loaded.path) if loaded else "", then=applied)
 
     @Slot()
     @reports_errors
