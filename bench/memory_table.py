@@ -100,17 +100,18 @@ def stream_prompt(runtime: HostRuntime, tokens: list[int]) -> None:
 
 
 def measure(path: Path, n_ctx: int, threads: int | None = None,
-            stages: Sequence[str] = STAGES) -> Measurement:
+            stages: Sequence[str] = STAGES, kv_cache_bits: int = 16) -> Measurement:
     """Loads `path` in a new engine host, runs `stages`, and reads the host's peak memory."""
     model = inspect_model_file(path)
-    estimate = estimate_memory(ModelShape.from_header(model.header, model.size_bytes), n_ctx)
+    estimate = estimate_memory(ModelShape.from_header(model.header, model.size_bytes), n_ctx,
+                               kv_cache_bits)
     started = time.perf_counter()
     runtime = HostRuntime()
     peaks: dict[str, int] = {}
     try:
         runtime.start()
         peaks["start"] = peak(runtime)
-        runtime.load(path, RuntimeSettings(n_ctx=n_ctx), threads)
+        runtime.load(path, RuntimeSettings(n_ctx=n_ctx, kv_cache_bits=kv_cache_bits), threads)
         peaks["load"] = peak(runtime)
         if "prompt" in stages:  # one full batch at the start of the context
             stream_prompt(runtime, prompt_tokens(runtime, min(SCORED_TOKENS + 64, n_ctx - 8)))

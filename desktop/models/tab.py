@@ -448,13 +448,15 @@ class ModelsTab(QWidget):
         if machine.gpu_free_bytes is not None:
             parts.append(f"GPU {machine.gpu_name or ''}: {format_bytes(machine.gpu_free_bytes)} "
                          "free")
-        parts.append(f"memory shown for {self.installed.n_ctx:,} tokens of context")
+        bits = self.installed.kv_cache_bits
+        parts.append(f"memory shown for {self.installed.n_ctx:,} tokens of context"
+                     + (f", the cache at {bits} bits" if bits != 16 else ""))
         self.machine_label.setText(" · ".join(parts))
 
     def _on_config(self, config: AppConfig, _notice: object) -> None:
         self.installed.default_key = config.default_model
         for table in (self.installed, self.files):
-            table.set_context(config.runtime.n_ctx)
+            table.set_context(config.runtime.n_ctx, kv_cache_bits=config.runtime.kv_cache_bits)
         self._set_machine(self.installed.machine)
 
     def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:

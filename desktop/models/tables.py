@@ -51,6 +51,7 @@ class _RowsModel(QAbstractTableModel):
         super().__init__()
         self._rows: list[Any] = []
         self.n_ctx = 4096
+        self.kv_cache_bits = 16
         self.machine = MachineMemory(None, None)
 
     def set_rows(self, rows: list[Any]) -> None:
@@ -58,8 +59,11 @@ class _RowsModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
-    def set_context(self, n_ctx: int, machine: MachineMemory | None = None) -> None:
+    def set_context(self, n_ctx: int, machine: MachineMemory | None = None,
+                    kv_cache_bits: int | None = None) -> None:
         self.n_ctx = n_ctx
+        if kv_cache_bits is not None:
+            self.kv_cache_bits = kv_cache_bits
         if machine is not None:
             self.machine = machine
         if self._rows:
@@ -147,9 +151,10 @@ class InstalledModelsModel(_RowsModel):
         model: InstalledModel = row
         details = model.details
         if column == 6:
-            return _estimate_cell(model.estimate(self.n_ctx), role, approximate=False)
+            return _estimate_cell(model.estimate(self.n_ctx, self.kv_cache_bits), role,
+                                  approximate=False)
         if column == 7:
-            return self._fit_cell(model.fit(self.n_ctx, self.machine), role)
+            return self._fit_cell(model.fit(self.n_ctx, self.machine, self.kv_cache_bits), role)
         if column == 9 and model.template is not None:
             return _template_cell(model.template, role)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -266,7 +271,7 @@ class FileListModel(_RowsModel):
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         file: FileRow = row
-        estimate = estimate_memory(file.shape, self.n_ctx)
+        estimate = estimate_memory(file.shape, self.n_ctx, self.kv_cache_bits)
         if column == 3:
             return _estimate_cell(estimate, role, approximate=not file.exact)
         if column == 4:

@@ -229,7 +229,8 @@ def _ints(header: GgufHeader, name: str) -> list[int]:
     return [value for value in header.arch_values(name) if isinstance(value, int)]
 
 
-def check_model_file(path: Path, n_ctx: int | None = None, *, freed_bytes: int = 0) -> ModelFile:
+def check_model_file(path: Path, n_ctx: int | None = None, kv_cache_bits: int = 16, *,
+                     freed_bytes: int = 0) -> ModelFile:
     """`inspect_model_file`, then refuses a model this computer cannot hold, with the numbers.
 
     Without `n_ctx` only the weights are counted (a model that cannot fit even so); with it,
@@ -237,7 +238,8 @@ def check_model_file(path: Path, n_ctx: int | None = None, *, freed_bytes: int =
     """
     model = inspect_model_file(path)
     shape = ModelShape.from_header(model.header, model.size_bytes)
-    fit = fits(estimate_memory(shape, n_ctx or 0), machine_memory(), freed_bytes=freed_bytes)
+    fit = fits(estimate_memory(shape, n_ctx or 0, kv_cache_bits), machine_memory(),
+               freed_bytes=freed_bytes)
     try:
         ensure_fits(fit)
     except ModelTooBigError as error:

@@ -114,11 +114,13 @@ class InstalledModel:
     def available(self) -> bool:
         return self.problem is None
 
-    def estimate(self, n_ctx: int) -> MemoryEstimate | None:
-        return None if self.details is None else estimate_memory(self.details.shape, n_ctx)
+    def estimate(self, n_ctx: int, kv_cache_bits: int = 16) -> MemoryEstimate | None:
+        return None if self.details is None else estimate_memory(self.details.shape, n_ctx,
+                                                                 kv_cache_bits)
 
-    def fit(self, n_ctx: int, machine: MachineMemory, freed_bytes: int = 0) -> Fit | None:
-        estimate = self.estimate(n_ctx)
+    def fit(self, n_ctx: int, machine: MachineMemory, kv_cache_bits: int = 16,
+            freed_bytes: int = 0) -> Fit | None:
+        estimate = self.estimate(n_ctx, kv_cache_bits)
         return None if estimate is None else fits(estimate, machine, freed_bytes=freed_bytes)
 
 

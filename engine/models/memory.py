@@ -4,7 +4,7 @@ The estimate is the engine host's peak resident memory (VmHWM, engine/host/proce
 app drives it as hard as it can: a prompt that fills the context, then a Prompt Lab scoring
 pass that asks for the logits of a whole batch. Each term comes from what llama.cpp (the
 version llama-cpp-python 0.3.36 vendors) and the host allocate and touch, for the CPU path
-Hearth takes without a GPU (no flash attention, f16 KV cache, n_batch = n_ubatch = 512):
+Hearth takes without a GPU (flash attention, n_batch = n_ubatch = 512):
 
 - weights: the model file. llama.cpp maps it with MAP_POPULATE, so all of it is resident.
 - repacked weights: ggml-cpu re-lays the tensors it has faster kernels for on this CPU into
@@ -12,18 +12,15 @@ Hearth takes without a GPU (no flash attention, f16 KV cache, n_batch = n_ubatch
   mapping, which stays mapped: those tensors count twice (the file's pages are clean and the
   kernel could drop them, but they are resident until memory runs short).
 - KV cache: `kv_bytes_per_token` (f16 K and V of every layer, from the header) times the
-  context, which llama.cpp rounds up to a multiple of 256 cells. It is cleared at creation, so
-  all of it is touched at load.
-- working memory, four buffers:
+  context, which llama.cpp rounds up to a multiple of 256 cells, scaled for a q8_0 or q4_0
+  cache (`KV_BYTES_PER_VALUE`). It is cleared at creation, so all of it is touched at load.
+- working memory, three buffers:
   - the compute graph (llama.cpp's "compute buffer", reserved for a batch of n_ubatch tokens
-    that all want logits): its widest moment is either the logits, n_ubatch x n_vocab f32, or,
-    without flash attention, the attention scores of every head over the whole cache, n_ubatch
-    x n_ctx x n_head f32, plus the f32 mask beside them (n_ubatch x n_ctx); a few n_embd-wide
-    activations live beside either. Checked against llama.cpp's log: 99.4 / 326.4 MiB for the
-    bundled model at 4k / 16k, estimated 105.0 / 329.0; 302.0 MiB for Qwen2.5-Coder-0.5B at
-    4k, estimated 310.8.
-  - ggml-cpu's work buffer, where the product of the attention scores with V converts the
-    scores to f16 first: n_ubatch x n_ctx x n_head x 2 bytes.
+    that all want logits): its widest moment is the logits, n_ubatch x n_vocab f32, or the mask
+    (n_ubatch x n_ctx), plus a few n_embd-wide activations. Flash attention works a tile at a
+    time: it never holds the scores of every head over the whole cache (n_ubatch x n_ctx x
+    n_head f32, 326 MiB for the bundled model at 16k without it), nor ggml-cpu's f16 copy of
+    them.
   - llama.cpp's output buffer: the logits of every token that asks for them, up to a whole
     batch (n_batch x n_vocab f32) when Prompt Lab scores a continuation; a chat asks for one.
   - the host's copy of those logits: Prompt Lab scoring (engine/host/scoring.py) keeps a f32
@@ -63,6 +60,9 @@ BATCH = 512  # llama-cpp-python's default n_batch: the most logits one decode ca
 # host's copy; scoring that asked for fewer at a time would shrink all three.
 LOGITS_ROWS = BATCH
 CONTEXT_PAD = 256  # llama.cpp rounds the context (the KV cache's cells) up to this
+# Bytes a cached K or V value takes for each `kv_cache_bits`: f16; q8_0 and q4_0 store blocks of
+# 32 values with one f16 scale (34 and 18 bytes a block).
+KV_BYTES_PER_VALUE = {16: 2.0, 8: 34 / 32, 4: 18 / 32}
 GRAPH_ACTIVATIONS = 8  # n_embd-wide f32 tensors live beside the widest one (measured: 3 to 6)
 PROCESS_BASELINE_BYTES = 64 * MIB  # the bare host 50, a model's fixed 6, room 8 (see above)
 VOCAB_BYTES_PER_TOKEN = 320
@@ -199,38 +199,43 @@ def context_cells(n_ctx: int) -> int:
     return -(-n_ctx // CONTEXT_PAD) * CONTEXT_PAD
 
 
+def kv_cache_bytes(shape: ModelShape, n_ctx: int, kv_cache_bits: int = 16) -> int:
+    """The K and V cache: f16, or q8_0 / q4_0 blocks of 32 values and a f16 scale."""
+    per_value = KV_BYTES_PER_VALUE[kv_cache_bits]
+    return int((shape.kv_bytes_per_token or 0) * context_cells(n_ctx) * per_value / 2)
+
+
 def compute_graph_bytes(shape: ModelShape, n_ctx: int) -> int:
     """llama.cpp's compute buffer as the engine's batches fill it: the widest moment of a batch
-    of n_ubatch tokens, LOGITS_ROWS of them wanting logits, without flash attention. With
-    LOGITS_ROWS a whole batch that is all of it ("CPU compute buffer size" in llama.cpp's log)."""
+    of n_ubatch tokens, LOGITS_ROWS of them wanting logits. With LOGITS_ROWS a whole batch that
+    is all of it ("CPU compute buffer size" in llama.cpp's log). Flash attention never holds
+    the scores of a whole head at once."""
     if n_ctx <= 0:
         return 0
     cells, ubatch = context_cells(n_ctx), min(UBATCH, n_ctx)
-    scores = ubatch * cells * shape.head_count  # every head's scores over the whole cache
     mask = ubatch * cells
     logits = min(ubatch, LOGITS_ROWS) * shape.vocab_size
-    return 4 * (max(scores + mask, logits)
+    return 4 * (max(mask, logits)
                 + GRAPH_ACTIVATIONS * ubatch * shape.embedding_length)
 
 
-def estimate_memory(model: GgufHeader | ModelShape, n_ctx: int) -> MemoryEstimate:
-    """The engine host's peak memory with this model at `n_ctx` (see the module's notes); at
-    `n_ctx` 0 only the weights, the least a model needs."""
+def estimate_memory(model: GgufHeader | ModelShape, n_ctx: int,
+                    kv_cache_bits: int = 16) -> MemoryEstimate:
+    """The engine host's peak memory with this model at `n_ctx` and this cache precision (see
+    the module's notes); at `n_ctx` 0 only the weights, the least a model needs."""
     shape = model if isinstance(model, ModelShape) else ModelShape.from_header(model)
     n_ctx = max(0, n_ctx)
     kv_known = shape.kv_bytes_per_token is not None
     if n_ctx == 0:
         return MemoryEstimate(0, shape.weights_bytes, 0, 0, kv_known, shape.block_count)
-    cells = context_cells(n_ctx)
     rows = min(BATCH, LOGITS_ROWS, n_ctx)
-    work = 2 * min(UBATCH, n_ctx) * cells * shape.head_count  # the scores as f16, times V
     logits = 4 * rows * shape.vocab_size  # llama.cpp's output buffer
     logits_copy = 4 * rows * shape.vocab_size  # the host's log-probability rows
     return MemoryEstimate(
         n_ctx=n_ctx,
         weights_bytes=shape.weights_bytes,
-        kv_cache_bytes=(shape.kv_bytes_per_token or 0) * cells,
-        compute_bytes=compute_graph_bytes(shape, n_ctx) + work + logits + logits_copy,
+        kv_cache_bytes=kv_cache_bytes(shape, n_ctx, kv_cache_bits),
+        compute_bytes=compute_graph_bytes(shape, n_ctx) + logits + logits_copy,
         kv_known=kv_known,
         block_count=shape.block_count,
         repacked_bytes=shape.repacked(),

@@ -34,6 +34,21 @@ def test_the_estimate_bounds_the_hosts_peak_at_4k(bundled_model: Path) -> None:
     assert row.stage_peaks["full"] < row.stage_peaks["score"] == row.peak_bytes
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_an_8_bit_cache_takes_about_half_the_memory_and_the_estimate_follows(
+    bundled_model: Path,
+) -> None:
+    """The cache at 8 bits (q8_0 K and V, flash attention) loads in the host, reads a prompt
+    that fills the context, and the estimate bounds the host's peak as it does for f16."""
+    shape = ModelShape.from_header(inspect_model_file(bundled_model).header)
+    full, half = (estimate_memory(shape, 4096, bits).kv_cache_bytes for bits in (16, 8))
+    assert half == full * 34 // 64  # q8_0: 32 values and a f16 scale in 34 bytes
+    row = measure(bundled_model, 4096, TEST_THREADS, kv_cache_bits=8)
+    assert row.peak_bytes <= row.estimate_bytes <= 1.10 * row.peak_bytes, (
+        f"estimate {row.estimate_bytes / MIB:.1f} MiB, VmHWM {row.peak_bytes / MIB:.1f} MiB")
+
+
 def test_a_load_the_estimate_refuses_never_reaches_llama_cpp(bundled_model: Path) -> None:
     # 8M tokens of context: a KV cache of 193 GB, more than any machine this runs on.
     n_ctx = 1 << 23

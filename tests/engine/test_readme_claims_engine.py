@@ -208,17 +208,17 @@ def test_a_load_that_fails_on_the_gpu_is_retried_on_the_cpu(
     and a stand-in for the GPU's failure makes llama.cpp's load with GPU layers raise as a
     CUDA out-of-memory would. The load without GPU layers is the real one."""
     monkeypatch.setattr(runtime_module, "backend_info", lambda: _stand_in_gpu(24000 * MIB))
-    real_create = runtime_module._create_llama
+    real_create = runtime_module.create_llama
     asked: list[int] = []
 
-    def create(path: Path, n_ctx: int, threads: int, gpu_layers: int,
+    def create(path: Path, settings: RuntimeSettings, threads: int, gpu_layers: int,
                extra_buffers: bool = True) -> Llama:
         asked.append(gpu_layers)
         if gpu_layers != 0:
             raise ModelError(f"llama.cpp could not load {path.name}: CUDA error: out of memory")
-        return real_create(path, n_ctx, threads, gpu_layers, extra_buffers)
+        return real_create(path, settings, threads, gpu_layers, extra_buffers)
 
-    monkeypatch.setattr(runtime_module, "_create_llama", create)
+    monkeypatch.setattr(runtime_module, "create_llama", create)
     runtime = Runtime()
     try:
         with caplog.at_level(logging.WARNING, logger=runtime_module.__name__):
