@@ -4,11 +4,17 @@ load fails, the previous ones stay and the window says so."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from pytestqt.qtbot import QtBot
 
+from engine.config import AppConfig
 from tests.desktop.conftest import WindowFactory
 from tests.desktop.test_chat_window import REPLY_TIMEOUT_MS
+
+
+def _with_runtime(config: AppConfig, **changes: Any) -> AppConfig:
+    return dataclasses.replace(config, runtime=dataclasses.replace(config.runtime, **changes))
 
 
 def test_an_8_bit_context_cache_reloads_the_model_and_the_memory_shown_follows(
@@ -19,11 +25,8 @@ def test_an_8_bit_context_cache_reloads_the_model_and_the_memory_shown_follows(
     tab = window.models_tab
     before = tab.machine_label.text()
     assert "bits" not in before
-    config = client.config
-    lighter = dataclasses.replace(config, runtime=dataclasses.replace(config.runtime,
-                                                                      kv_cache_bits=8))
     with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS) as loaded:
-        client.save_config(lighter)
+        client.save_config(_with_runtime(client.config, kv_cache_bits=8))
     assert loaded.args[0].settings.kv_cache_bits == 8
     qtbot.waitUntil(lambda: client.config.runtime.kv_cache_bits == 8, timeout=REPLY_TIMEOUT_MS)
     assert tab.machine_label.text().endswith("the cache at 8 bits")
@@ -44,10 +47,8 @@ def test_runtime_settings_the_model_cannot_load_with_are_not_kept(
     errors: list[str] = []
     client.errorOccurred.connect(errors.append)
     # 8M tokens of context: more memory than this machine has, refused before llama.cpp.
-    huge = dataclasses.replace(config, runtime=dataclasses.replace(config.runtime,
-                                                                   n_ctx=1 << 23))
     with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS) as kept:
-        client.save_config(huge)
+        client.save_config(_with_runtime(config, n_ctx=1 << 23))
     assert kept.args[0].settings == config.runtime  # the model in use stays as it was
     qtbot.waitUntil(lambda: len(errors) == 2, timeout=REPLY_TIMEOUT_MS)
     assert "Still using" in errors[0]
