@@ -113,6 +113,7 @@ class SettingsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._config = AppConfig()
+        self._shown: tuple[object, ...] | None = None  # what the Defaults tab was filled with
         self._preset_names: list[str] = []
         self._base_preset = -1  # the preset the chat's values are shown against; -1: none yet
         self.tabs = QTabWidget(self)
@@ -232,9 +233,10 @@ class SettingsPanel(QWidget):
         self._no_chat_note.setVisible(not has_chat)
 
     def show_config(self, config: AppConfig) -> None:
-        shown, self._config = self._config, config
-        if _edited_here(shown) == _edited_here(config):
+        self._config = config
+        if self._shown == _edited_here(config):
             return  # another section was saved (the default model, the API): keep unapplied edits
+        self._shown = _edited_here(config)
         self._defaults_editor.set_settings(config.chat_defaults)
         self._runtime.set_values(dataclasses.asdict(config.runtime))
         self._defaults_summary.hide()

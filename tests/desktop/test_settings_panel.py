@@ -349,6 +349,21 @@ def test_saving_another_section_keeps_unapplied_edits_and_new_defaults_are_shown
     assert temperature.text() == "1.5"
 
 
+def test_a_first_run_shows_the_app_defaults_not_the_lowest_values(qtbot: QtBot) -> None:
+    # A fresh install's settings are AppConfig() itself: the tab must still be filled with them,
+    # or "Apply defaults" would save a 256-token context and one-token replies.
+    widget = SettingsPanel()
+    qtbot.addWidget(widget)
+    widget.show_config(AppConfig())
+    defaults = tab(widget, "defaultsTab")
+    assert number(defaults, "Context length").text() == "4096"
+    assert number(defaults, "Max reply tokens").text() == str(SamplingSettings().max_tokens)
+    assert find(defaults, QCheckBox, "CPU threads automatic").isChecked()
+    with qtbot.waitSignal(widget.configApplied) as blocker:
+        click(qtbot, find(defaults, QPushButton, "Apply defaults"))
+    assert blocker.args[0] == AppConfig()
+
+
 # -- the form on its own --------------------------------------------------------------------------
 
 
