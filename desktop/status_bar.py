@@ -61,7 +61,8 @@ class HearthStatusBar(QStatusBar):
             self.model_label.setToolTip(model.description)
             return
         where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
-        self.model_label.setText(f"{model.name} · {where} · {model.n_threads} threads")
+        threads = "1 thread" if model.n_threads == 1 else f"{model.n_threads} threads"
+        self.model_label.setText(f"{model.name} · {where} · {threads}")
         self.model_label.setToolTip(
             f"{model.path}\nArchitecture: {model.architecture}\n"
             f"Context: {model.n_ctx:,} of {model.n_ctx_train:,} trained"
