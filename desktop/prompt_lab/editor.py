@@ -34,7 +34,7 @@ from engine.prompt_lab.tasks import Metric, Task, TaskKind, infer_labels
 KINDS = (("Automatic (from the outputs)", None), ("Classification", TaskKind.CLASSIFICATION),
          ("Free text", TaskKind.FREE_TEXT))
 TEXT_METRICS = (Metric.CHRF, Metric.ROUGE_L, Metric.EXACT, Metric.CONTAINS, Metric.REGEX,
-                Metric.JSON)
+                Metric.JSON, Metric.JSON_FIELDS)
 TYPING_SAVE_MS = 400  # typed fields are saved this long after the last key
 
 

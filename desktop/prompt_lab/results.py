@@ -39,7 +39,7 @@ from engine.prompt_lab.tasks import Metric, Task, TaskKind
 METRIC_NAMES = {
     Metric.ACCURACY: "accuracy", Metric.EXACT: "exact match", Metric.CONTAINS: "contains",
     Metric.REGEX: "regular expression", Metric.JSON: "valid JSON", Metric.ROUGE_L: "ROUGE-L",
-    Metric.CHRF: "chrF",
+    Metric.CHRF: "chrF", Metric.JSON_FIELDS: "JSON fields",
 }
 
 

@@ -33,6 +33,10 @@ DATE_FORMATS = frozenset({"date", "time", "date-time"})
 UUID_FORMATS = frozenset({"uuid", "uuid1", "uuid2", "uuid3", "uuid4", "uuid5"})
 
 
+# Any JSON object: `{"type": "json_object"}`, and the Prompt Lab's answers to a JSON task.
+JSON_OBJECT_GRAMMAR = str(JSON_GBNF)
+
+
 def grammar_for(response_format: object) -> str:
     """The GBNF a reply must match, or "" for plain text; raises ApiError (400) otherwise."""
     if response_format is None:
@@ -43,7 +47,7 @@ def grammar_for(response_format: object) -> str:
     if kind == "text":
         return ""
     if kind == "json_object":
-        return str(JSON_GBNF)
+        return JSON_OBJECT_GRAMMAR
     if kind != "json_schema":
         raise invalid("response_format.type must be 'text', 'json_object' or 'json_schema'.",
                       f"{PARAM}.type")

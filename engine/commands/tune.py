@@ -52,7 +52,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--labels", help="comma-separated labels (default: from the outputs)")
     parser.add_argument("--free-text", action="store_true", help="outputs are text, not labels")
     parser.add_argument("--metric", choices=[m.value for m in Metric if m is not Metric.ACCURACY],
-                        help="free-text metric (default chrf)")
+                        help="free-text metric (default chrf; json_fields when every output is "
+                             "a JSON object)")
     parser.add_argument("--pattern", default="", help="the regular expression for --metric regex")
     parser.add_argument("--test-fraction", type=float, default=DEFAULT_TEST_FRACTION,
                         help="share of examples held out for the final comparison")

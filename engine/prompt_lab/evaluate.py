@@ -49,10 +49,13 @@ class Evaluator:
         return sum(row) / len(row)
 
     def generate(
-        self, spec: PromptSpec, text: str, max_tokens: int, cancel: threading.Event
+        self, spec: PromptSpec, text: str, max_tokens: int, cancel: threading.Event,
+        grammar: str = "",
     ) -> str:
-        """The model's greedy answer in chat format, through the chat's own token loop."""
-        request = chat_request(spec, text, GREEDY, max_tokens)
+        """The model's greedy answer in chat format, through the chat's own token loop; with a
+        `grammar` (GBNF), an answer that matches it."""
+        request = dataclasses.replace(chat_request(spec, text, GREEDY, max_tokens),
+                                      grammar=grammar)
         answer = ""
         started = time.perf_counter()
         with self.scorer.prompt_threads():

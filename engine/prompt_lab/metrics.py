@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from engine.prompt_lab.tasks import Metric
 
@@ -41,6 +41,45 @@ def valid_json(answer: str) -> float:
     except ValueError:
         return 0.0
     return 1.0
+
+
+def json_fields(answer: str, expected: str) -> float:
+    """The share of the expected JSON's fields (leaves, by their path) that the answer has with
+    the same value; text compared as `normalise` does, 2 and 2.0 alike. 0 for an answer that is
+    not JSON."""
+    try:
+        got, wanted = json.loads(answer.strip()), json.loads(expected)
+    except ValueError:
+        return 0.0
+    leaves = dict(_leaves(wanted))
+    if not leaves:
+        return float(got == wanted)
+    found = dict(_leaves(got))
+    return sum(_same(found.get(path, _MISSING), value)
+               for path, value in leaves.items()) / len(leaves)
+
+
+_MISSING = object()
+
+
+def _leaves(value: object, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...],
+                                                                          object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, (*path, index))
+    else:
+        yield path, value
+
+
+def _same(got: object, wanted: object) -> bool:
+    if isinstance(wanted, str) and isinstance(got, str):
+        return normalise(got) == normalise(wanted)
+    if isinstance(wanted, bool) or isinstance(got, bool):
+        return got is wanted
+    return got == wanted
 
 
 def rouge_l(answer: str, expected: str) -> float:
@@ -91,6 +130,7 @@ def scorer_for(metric: Metric, pattern: str = "") -> Callable[[str, str], float]
     if metric is Metric.JSON:
         return lambda answer, _expected: valid_json(answer)
     table: dict[Metric, Callable[[str, str], float]] = {
+        Metric.JSON_FIELDS: json_fields,
         Metric.ACCURACY: exact_match,
         Metric.EXACT: exact_match,
         Metric.CONTAINS: contains,

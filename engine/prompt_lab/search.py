@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from engine.api.structured import JSON_OBJECT_GRAMMAR
 from engine.chat.engine import ChatEngine, model_key
 from engine.errors import EngineCrashedError, NoModelLoadedError, PromptLabError
 from engine.prompt_lab.budget import ANSWER_CANDIDATES, PLANS, Budget, Layout, SearchPlan, layout
@@ -49,7 +50,7 @@ from engine.prompt_lab.results import (
 from engine.prompt_lab.scorer import Scorer
 from engine.prompt_lab.space import Candidate, SearchSpace
 from engine.prompt_lab.stats import Interval, bootstrap_mean, compare_paired, wilson
-from engine.prompt_lab.tasks import Example, Task, TaskKind, stratified_sample
+from engine.prompt_lab.tasks import Example, Metric, Task, TaskKind, stratified_sample
 
 GENERATION_NOTE = (
     "Scored by generated answers: this engine gives no log-probabilities, so each candidate is "
@@ -167,6 +168,9 @@ class _Search:
         self.records: list[_Record] = []
         self.history: list[HistoryPoint] = []
         self.metric = scorer_for(task.metric, task.pattern)
+        # A task whose answers are JSON gets JSON: the grammar the API's json_object uses.
+        self.grammar = JSON_OBJECT_GRAMMAR if task.metric in (Metric.JSON, Metric.JSON_FIELDS) \
+            else ""
         # Prompts are sized for the longest input anywhere, the held-out ones included (only
         # their length is read), so the final comparison cannot fail for want of room.
         self.longest = max(task.examples, key=lambda e: len(e.input))
@@ -372,7 +376,8 @@ class _Search:
                 if self.cancel.is_set():
                     return
                 answer = self.evaluator.generate(
-                    record.candidate.spec, example.input, self.answer_limit, self.cancel)
+                    record.candidate.spec, example.input, self.answer_limit, self.cancel,
+                    self.grammar)
                 scores.append(self.metric(answer, example.output))
                 yield self._pass()
             record.answer_score = sum(scores) / len(scores)
@@ -428,7 +433,8 @@ class _Search:
         if self.classification:
             return self.evaluator.generated_label(spec, example.input, self.task.labels,
                                                   self.cancel)
-        return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
+        return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel,
+                                       self.grammar)
 
     def _test_answer(self, spec: PromptSpec, example: Example) -> _Answer:
         """Label log-probabilities, or the greedy answer for free text (and, without
@@ -437,7 +443,8 @@ class _Search:
             return self._generated(spec, example)
         if self.classification:
             return tuple(self.evaluator.label_scores(spec, example.input))
-        return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel)
+        return self.evaluator.generate(spec, example.input, self.answer_limit, self.cancel,
+                                       self.grammar)
 
     def _outcome(
         self, answer: _Answer, example: Example, calibrated_by: _Record | None

@@ -8,6 +8,7 @@ stratified by label, so a rare label is represented on both sides.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 import uuid
@@ -36,6 +37,7 @@ class Metric(StrEnum):
     CONTAINS = "contains"
     REGEX = "regex"
     JSON = "valid_json"
+    JSON_FIELDS = "json_fields"  # extraction: the share of the expected JSON's fields matched
     ROUGE_L = "rouge_l"
     CHRF = "chrf"
 
@@ -125,7 +127,8 @@ def make_task(
         metric = Metric.ACCURACY
     else:
         chosen = ()
-        metric = metric if metric not in (None, Metric.ACCURACY) else Metric.CHRF
+        if metric in (None, Metric.ACCURACY):
+            metric = Metric.JSON_FIELDS if all(map(_is_json_object, outputs)) else Metric.CHRF
     if metric is Metric.REGEX:
         _check_pattern(pattern)
     examples = [Example(index, text, output) for index, (text, output) in enumerate(pairs)]
@@ -134,6 +137,13 @@ def make_task(
         labels=chosen, instruction=instruction.strip(), metric=metric, pattern=pattern,
     )
     return with_split(task, test_fraction, seed)
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def with_split(task: Task, test_fraction: float, seed: int) -> Task:

@@ -250,6 +250,25 @@ def test_mcnemar_counts_only_the_disagreements() -> None:
     assert comparison.interval.low > 0.3
 
 
+def test_json_outputs_make_a_task_scored_field_by_field() -> None:
+    pairs = [(f"text {i}", f'{{"id": {i}, "tag": "t{i}"}}') for i in range(6)]
+    assert make_task("Extract", pairs).metric is Metric.JSON_FIELDS
+    assert make_task("Extract", pairs, metric=Metric.EXACT).metric is Metric.EXACT
+    mixed = [*pairs, ("text 7", "not json")]
+    assert make_task("Extract", mixed).metric is Metric.CHRF
+
+
+def test_json_fields_counts_the_expected_fields_the_answer_has() -> None:
+    expected = '{"name": "Ada Lovelace", "born": 1815, "tags": ["math", "poetry"]}'
+    assert metrics.json_fields(expected, expected) == 1.0
+    # Text compares as normalised, numbers by value; a missing or wrong field costs its share.
+    assert metrics.json_fields('{"name": " ada  LOVELACE", "born": 1815.0, "tags": ["math"]}',
+                               expected) == 0.75
+    assert metrics.json_fields('{"name": "Ada Lovelace", "born": true}', expected) == 0.25
+    assert metrics.json_fields("Ada Lovelace, 1815", expected) == 0.0
+    assert metrics.json_fields("[]", "[]") == 1.0  # nothing to compare: equal or not
+
+
 def test_free_text_metrics() -> None:
     assert metrics.exact_match("  Paris ", "paris") == 1.0
     assert metrics.contains("It is Paris, France.", "paris") == 1.0
