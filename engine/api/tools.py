@@ -30,6 +30,9 @@ MAX_TOOLS = 64
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _HERMES = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _MISTRAL = "[TOOL_CALLS]"
+# Qwen2.5-Coder often writes its call as a fenced JSON block instead of in <tool_call> tags
+# (llama.cpp's Hermes parser accepts the fence too).
+_FENCED = re.compile(r"```(?:json)?[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -175,13 +178,23 @@ def read_calls(text: str, tools: Sequence[Tool]) -> tuple[str, tuple[ToolCall, .
         found = [(text, item) for item in (listed if isinstance(listed, list) else [listed])]
     elif text.strip().startswith("{"):
         found = [(text, _json(text))]
+    elif "```" in text:  # only the fenced blocks that are calls: other code stays text
+        found = [(match.group(0), value) for match in _FENCED.finditer(text)
+                 if _call(value := _json(match.group(1)), names) is not None]
     calls = []
+    end = 0
     for raw, value in found:
         call = _call(value, names)
         if call is None:
             return text, ()
         calls.append(call)
-        rest = rest.replace(raw, "", 1)
+        end = max(end, text.find(raw) + len(raw))
+    if calls:
+        # What follows the last call is the model guessing the tool's result before it has it
+        # (Qwen2.5-Coder does); left in the message, the next turn repeats the guess.
+        rest = text[:end]
+        for raw, _value in found:
+            rest = rest.replace(raw, "", 1)
     return rest.strip(), tuple(calls)
 
 

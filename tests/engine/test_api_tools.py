@@ -134,6 +134,8 @@ TOOLS = (Tool("get_weather", "", WEATHER["function"]["parameters"]),)
     '"unit": "celsius"}}\n</tool_call>',  # Qwen, Hermes
     '[TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Oslo", "unit": "celsius"}}]',
     '{"name": "get_weather", "parameters": {"city": "Oslo", "unit": "celsius"}}',  # Llama 3
+    'Let me check.\n```json\n{"name": "get_weather", "arguments": {"city": "Oslo", '
+    '"unit": "celsius"}}\n```',  # Qwen2.5-Coder, as it writes calls
 ])
 def test_calls_are_read_in_each_familys_format(reply: str) -> None:
     text, calls = read_calls(reply, TOOLS)
@@ -144,7 +146,8 @@ def test_calls_are_read_in_each_familys_format(reply: str) -> None:
 
 def test_a_call_to_an_unknown_function_or_broken_json_stays_text() -> None:
     for reply in ['<tool_call>{"name": "rm_rf", "arguments": {}}</tool_call>',
-                  '<tool_call>{"name": "get_weather", "argu</tool_call>', "{not json"]:
+                  '<tool_call>{"name": "get_weather", "argu</tool_call>', "{not json",
+                  'Here:\n```json\n{"city": "Oslo"}\n```']:  # code, not a call
         assert read_calls(reply, TOOLS) == (reply, ())
 
 
