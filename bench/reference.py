@@ -96,7 +96,6 @@ def run_llama_bench(
     prompt_sizes: tuple[int, ...],
     gen_sizes: tuple[int, ...],
     repetitions: int,
-    flash_attention: bool = False,
 ) -> list[ReferenceRate]:
     """Best-of-repetitions pp and tg rates from llama-bench (tokens/s)."""
     command = [
@@ -104,9 +103,9 @@ def run_llama_bench(
         "-p", ",".join(map(str, prompt_sizes)) if prompt_sizes else "0",
         "-n", ",".join(map(str, gen_sizes)) if gen_sizes else "0",
         "-r", str(repetitions), "-o", "json",
-        # The engine runs flash attention only with layers on a GPU; llama-bench's default is
-        # "auto". Compare the same configuration.
-        "-fa", "1" if flash_attention else "0",
+        # The engine loads every model with flash attention (engine/host/runtime.py);
+        # llama-bench's default is "auto". Compare the same configuration.
+        "-fa", "1",
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rates = []

@@ -24,6 +24,7 @@ class HearthStatusBar(QStatusBar):
 
         self.model_label = QLabel("Loading model…", self)
         self.model_label.setAccessibleName("Model")
+        self._model_text = ""  # the model and where it runs, before its thread count
         self.speed_label = QLabel("", self)
         self.speed_label.setAccessibleName("Speed of the last reply")
         self.context_label = QLabel("", self)
@@ -57,22 +58,29 @@ class HearthStatusBar(QStatusBar):
 
     def _on_model_loaded(self, model: LoadedModel | RemoteModel, backend: BackendInfo) -> None:
         if isinstance(model, RemoteModel):
+            self._model_text = ""
             self.model_label.setText(f"{model.name} · remote ({model.endpoint})")
             self.model_label.setToolTip(model.description)
             return
         where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
-        threads = "1 thread" if model.n_threads == 1 else f"{model.n_threads} threads"
-        self.model_label.setText(f"{model.name} · {where} · {threads}")
+        self._model_text = f"{model.name} · {where}"
+        self._show_threads(model.n_threads)
         self.model_label.setToolTip(
             f"{model.path}\nArchitecture: {model.architecture}\n"
             f"Context: {model.n_ctx:,} of {model.n_ctx_train:,} trained"
         )
+
+    def _show_threads(self, count: int) -> None:
+        threads = "1 thread" if count == 1 else f"{count} threads"
+        self.model_label.setText(f"{self._model_text} · {threads}")
 
     def _on_chat_opened(self, chat: object, *_rest: object) -> None:
         self._shown_chat = getattr(chat, "id", None)
 
     def _on_reply_finished(self, chat_id: int, _reply: MessageRecord,
                            done: GenerationDone) -> None:
+        if done.threads and self._model_text:  # the engine chooses them as replies run
+            self._show_threads(done.threads)
         # Speculative decoding: the speed above is the effective one, drafts included.
         drafts = "" if done.acceptance is None else f" · {done.acceptance:.0%} of drafts kept"
         self.speed_label.setText(

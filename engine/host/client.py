@@ -14,6 +14,7 @@ Use one `HostRuntime` from one thread, as a `Runtime`. The process starts with `
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import multiprocessing
@@ -39,6 +40,7 @@ from engine.host.cpu_check import cpu_problem
 from engine.host.process import host_main
 from engine.host.runtime import (
     CancelFlag,
+    GenerationDone,
     GenerationRequest,
     KvState,
     LoadedModel,
@@ -202,6 +204,8 @@ class HostRuntime:
                 if kind == "event":
                     if isinstance(value, TextChunk):
                         self._step = "writing the reply"
+                    elif isinstance(value, GenerationDone):
+                        self._follow_threads(value.threads)
                     yield value
                     continue
                 ended = True
@@ -213,6 +217,12 @@ class HostRuntime:
             self._streaming = False
             if not ended and self._process is not None:
                 self._finish_abandoned(request_id)
+
+    def _follow_threads(self, threads: int) -> None:
+        """The host chooses its thread count as replies run: `loaded` says the latest."""
+        loaded = self._loaded
+        if threads and loaded is not None and loaded.n_threads != threads:
+            self._loaded = dataclasses.replace(loaded, n_threads=threads)
 
     def _finish_abandoned(self, request_id: int) -> None:
         """A reply closed early: stop it in the host and wait for its end, so the next

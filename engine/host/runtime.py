@@ -143,6 +143,7 @@ class GenerationDone:
     choice: int = 0
     drafted_tokens: int = 0  # speculative decoding: draft tokens fed, and those the model kept
     accepted_tokens: int = 0
+    threads: int = 0  # generation threads in use at the end (the engine's choice when automatic)
 
     @property
     def acceptance(self) -> float | None:
@@ -488,7 +489,8 @@ class Runtime:
                         ended.add(reply.index)
                         yield from reply.finish()
                         yield reply.done(len(prompts[reply.index]), evaluated[reply.index],
-                                         started, first_token_at, _context_size(llm))
+                                         started, first_token_at, _context_size(llm),
+                                         self._threads_in_use(llm))
                 if cancel.is_set():
                     break
                 live = [reply for reply in live if reply.reason is None]
@@ -507,7 +509,8 @@ class Runtime:
                 reply.reason = reply.reason or "cancelled"
                 yield from reply.finish()
                 yield reply.done(len(prompts[reply.index]), evaluated[reply.index], started,
-                                 first_token_at or time.perf_counter(), _context_size(llm))
+                                 first_token_at or time.perf_counter(), _context_size(llm),
+                                 self._threads_in_use(llm))
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
@@ -602,7 +605,7 @@ class Runtime:
                 reply.reason = "cancelled" if cancel.is_set() else "length"
             yield from reply.finish()
             yield reply.done(len(tokens), evaluate, started, first_token_at or finished,
-                             _context_size(llm))
+                             _context_size(llm), self._threads_in_use(llm))
 
     def _batch_costs(self, llm: llama_cpp.Llama) -> tuple[float, ...]:
         """What batches of 1 to DRAFT_MAX + 1 tokens cost (batch.py), measured once a model
@@ -632,6 +635,10 @@ class Runtime:
         seconds = time.perf_counter() - started
         if chooser is not None and count == 1:
             chooser.record(threads, 1, seconds)
+
+    def _threads_in_use(self, llm: llama_cpp.Llama) -> int:
+        chooser = self._generation_threads
+        return chooser.best if chooser is not None else int(llm.n_threads)
 
     def _remember_best_threads(self) -> None:
         chooser = self._generation_threads
@@ -921,7 +928,7 @@ class _Reply:
             self._end("length")
 
     def done(self, prompt_tokens: int, evaluated: int, started: float, first_token_at: float,
-             n_ctx: int) -> GenerationDone:
+             n_ctx: int, threads: int) -> GenerationDone:
         """The reply's last event, once it has ended (`finish` first)."""
         decode_seconds = (self.ended_at or time.perf_counter()) - first_token_at
         assert self.reason is not None
@@ -939,6 +946,7 @@ class _Reply:
             choice=self.index,
             drafted_tokens=self.speculator.drafted,
             accepted_tokens=self.speculator.accepted,
+            threads=threads,
         )
 
     def finish(self) -> Iterator[TextChunk]:

@@ -1,11 +1,18 @@
 """Choosing the thread count as work runs: each count timed, the fastest used, the others tried
-again less often each time they lose and sooner when the machine's load changes."""
+again less often each time they lose and sooner when the machine's load changes; and the app
+side told which count the host is using."""
 
 from __future__ import annotations
 
 import itertools
+import threading
+from pathlib import Path
 
+from engine.chat.prompt import ChatMessage
+from engine.host.client import HostRuntime
+from engine.host.runtime import GenerationDone, GenerationRequest, thread_candidates
 from engine.host.threads import FIRST_RETRY, ThreadChooser
+from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
 
 def run(chooser: ThreadChooser, calls: int, seconds: dict[int, float]) -> list[int]:
@@ -46,3 +53,22 @@ def test_when_a_busy_process_takes_a_core_the_choice_follows() -> None:
     # The other process ends: the choice comes back to two threads.
     run(chooser, 3000, {1: 0.02, 2: 0.01})
     assert chooser.best == 2
+
+
+def test_the_app_side_learns_the_thread_count_the_host_chose(bundled_model: Path) -> None:
+    """With threads left automatic the host picks them as replies run; each reply's result
+    says the count in use, and `loaded` (the status bar's figure) follows it."""
+    host = HostRuntime()
+    try:
+        host.load(bundled_model, RuntimeSettings(n_ctx=512), None)
+        request = GenerationRequest(
+            messages=(ChatMessage("user", "Count to twenty."),),
+            settings=ChatSettings(sampling=SamplingSettings(max_tokens=48, seed=1)),
+            ignore_eog=True)
+        for _ in range(3):  # enough tokens for every candidate count to have been timed
+            done = [event for event in host.stream(request, threading.Event())
+                    if isinstance(event, GenerationDone)][-1]
+            assert done.threads in thread_candidates()
+            assert host.loaded is not None and host.loaded.n_threads == done.threads
+    finally:
+        host.close()
