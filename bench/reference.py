@@ -96,6 +96,7 @@ def run_llama_bench(
     prompt_sizes: tuple[int, ...],
     gen_sizes: tuple[int, ...],
     repetitions: int,
+    flash_attention: bool = False,
 ) -> list[ReferenceRate]:
     """Best-of-repetitions pp and tg rates from llama-bench (tokens/s)."""
     command = [
@@ -103,9 +104,10 @@ def run_llama_bench(
         "-p", ",".join(map(str, prompt_sizes)) if prompt_sizes else "0",
         "-n", ",".join(map(str, gen_sizes)) if gen_sizes else "0",
         "-r", str(repetitions), "-o", "json",
-        # The engine loads every model with flash attention (engine/host/runtime.py);
-        # llama-bench's default is "auto". Compare the same configuration.
-        "-fa", "1",
+        # The engine runs flash attention on the CPU only for a quantized cache
+        # (engine/models/memory.py, uses_flash_attention); llama-bench's default is "auto".
+        # Compare the same configuration.
+        "-fa", "1" if flash_attention else "0",
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rates = []

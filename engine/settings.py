@@ -192,8 +192,8 @@ RUNTIME_FIELDS: tuple[FieldSpec, ...] = (
               "Bits per number in the context cache: 16 is exact, 8 takes about half the "
               "memory, 4 about a quarter.",
               advice="8 fits about twice the context in the same memory with the same quality, "
-                     "but on a CPU it reads long prompts about 2.5 times slower; 4 costs "
-                     "quality too. Changing it reloads the model.", choices=(16, 8, 4)),
+                     "but on a CPU it reads long prompts about half as fast; 4 costs quality "
+                     "too. Changing it reloads the model.", choices=(16, 8, 4)),
     FieldSpec("safe_mode", "Safe mode", "choice", 0, 1,
               "1 = load without CPU-specific speed-ups (weight repacking, AMX kernels).",
               advice="For a model that crashes on this CPU. Hearth turns it on by itself after "

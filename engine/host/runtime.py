@@ -45,7 +45,7 @@ from engine.host.threads import ThreadChooser
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
 from engine.models.library import template_choice_for
-from engine.models.memory import PROCESS_BASELINE_BYTES, estimate_memory
+from engine.models.memory import PROCESS_BASELINE_BYTES, estimate_memory, uses_flash_attention
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
 log = logging.getLogger(__name__)
@@ -769,11 +769,7 @@ def create_llama(
                 n_threads=threads,
                 n_threads_batch=batch_thread_count(),
                 n_gpu_layers=gpu_layers,
-                # Needed for a quantized V cache, and faster on this CPU with a long context
-                # even for f16 (llama-bench at 2,048 tokens deep: prompts 207 vs 166 tok/s,
-                # generation 71 vs 59; equal when shallow); it never holds a whole head's
-                # scores, so it takes less memory too.
-                flash_attn=True,
+                flash_attn=uses_flash_attention(settings.kv_cache_bits, gpu_layers),
                 type_k=KV_CACHE_TYPES[settings.kv_cache_bits],
                 type_v=KV_CACHE_TYPES[settings.kv_cache_bits],
                 seed=random.getrandbits(32),

@@ -4,7 +4,8 @@ The estimate is the engine host's peak resident memory (VmHWM, engine/host/proce
 app drives it as hard as it can: a prompt that fills the context, then a Prompt Lab scoring
 pass that asks for the logits of a whole batch. Each term comes from what llama.cpp (the
 version llama-cpp-python 0.3.36 vendors) and the host allocate and touch, for the CPU path
-Hearth takes without a GPU (flash attention, n_batch = n_ubatch = 512):
+Hearth takes without a GPU (n_batch = n_ubatch = 512; flash attention only for a q8_0 or q4_0
+cache, which needs it):
 
 - weights: the model file. llama.cpp maps it with MAP_POPULATE, so all of it is resident.
 - repacked weights: ggml-cpu re-lays the tensors it has faster kernels for on this CPU into
@@ -14,13 +15,16 @@ Hearth takes without a GPU (flash attention, n_batch = n_ubatch = 512):
 - KV cache: `kv_bytes_per_token` (f16 K and V of every layer, from the header) times the
   context, which llama.cpp rounds up to a multiple of 256 cells, scaled for a q8_0 or q4_0
   cache (`KV_BYTES_PER_VALUE`). It is cleared at creation, so all of it is touched at load.
-- working memory, three buffers:
+- working memory, four buffers:
   - the compute graph (llama.cpp's "compute buffer", reserved for a batch of n_ubatch tokens
-    that all want logits): its widest moment is the logits, n_ubatch x n_vocab f32, or the mask
-    (n_ubatch x n_ctx), plus a few n_embd-wide activations. Flash attention works a tile at a
-    time: it never holds the scores of every head over the whole cache (n_ubatch x n_ctx x
-    n_head f32, 326 MiB for the bundled model at 16k without it), nor ggml-cpu's f16 copy of
-    them.
+    that all want logits): its widest moment is either the logits, n_ubatch x n_vocab f32, or,
+    without flash attention, the attention scores of every head over the whole cache, n_ubatch
+    x n_ctx x n_head f32, plus the f32 mask beside them (n_ubatch x n_ctx); a few n_embd-wide
+    activations live beside either. Checked against llama.cpp's log: 99.4 / 326.4 MiB for the
+    bundled model at 4k / 16k, estimated 105.0 / 329.0; 302.0 MiB for Qwen2.5-Coder-0.5B at
+    4k, estimated 310.8. Flash attention works a tile at a time and never holds those scores.
+  - ggml-cpu's work buffer, where the product of the attention scores with V converts the
+    scores to f16 first: n_ubatch x n_ctx x n_head x 2 bytes (none with flash attention).
   - llama.cpp's output buffer: the logits of every token that asks for them, up to a whole
     batch (n_batch x n_vocab f32) when Prompt Lab scores a continuation; a chat asks for one.
   - the host's copy of those logits: Prompt Lab scoring (engine/host/scoring.py) keeps a f32
@@ -199,23 +203,32 @@ def context_cells(n_ctx: int) -> int:
     return -(-n_ctx // CONTEXT_PAD) * CONTEXT_PAD
 
 
+def uses_flash_attention(kv_cache_bits: int, gpu_layers: int = 0) -> bool:
+    """On the GPU, and on the CPU only for a quantized cache (its V needs it). On this CPU it is
+    faster with a long context, but a token's numbers then depend more on what else is in the
+    batch and the cache: Prompt Lab scores changed with what was cached before (-0.686 vs
+    -0.667), and the model kept 38 of 186 speculative drafts where it keeps most (README)."""
+    return gpu_layers != 0 or kv_cache_bits != 16
+
+
 def kv_cache_bytes(shape: ModelShape, n_ctx: int, kv_cache_bits: int = 16) -> int:
     """The K and V cache: f16, or q8_0 / q4_0 blocks of 32 values and a f16 scale."""
     per_value = KV_BYTES_PER_VALUE[kv_cache_bits]
     return int((shape.kv_bytes_per_token or 0) * context_cells(n_ctx) * per_value / 2)
 
 
-def compute_graph_bytes(shape: ModelShape, n_ctx: int) -> int:
+def compute_graph_bytes(shape: ModelShape, n_ctx: int, flash_attention: bool = False) -> int:
     """llama.cpp's compute buffer as the engine's batches fill it: the widest moment of a batch
     of n_ubatch tokens, LOGITS_ROWS of them wanting logits. With LOGITS_ROWS a whole batch that
-    is all of it ("CPU compute buffer size" in llama.cpp's log). Flash attention never holds
-    the scores of a whole head at once."""
+    is all of it ("CPU compute buffer size" in llama.cpp's log)."""
     if n_ctx <= 0:
         return 0
     cells, ubatch = context_cells(n_ctx), min(UBATCH, n_ctx)
+    # every head's scores over the whole cache; flash attention works a tile at a time
+    scores = 0 if flash_attention else ubatch * cells * shape.head_count
     mask = ubatch * cells
     logits = min(ubatch, LOGITS_ROWS) * shape.vocab_size
-    return 4 * (max(mask, logits)
+    return 4 * (max(scores + mask, logits)
                 + GRAPH_ACTIVATIONS * ubatch * shape.embedding_length)
 
 
@@ -229,13 +242,16 @@ def estimate_memory(model: GgufHeader | ModelShape, n_ctx: int,
     if n_ctx == 0:
         return MemoryEstimate(0, shape.weights_bytes, 0, 0, kv_known, shape.block_count)
     rows = min(BATCH, LOGITS_ROWS, n_ctx)
+    flash = uses_flash_attention(kv_cache_bits)
+    # the scores as f16, times V (flash attention converts them a tile at a time)
+    work = 0 if flash else 2 * min(UBATCH, n_ctx) * context_cells(n_ctx) * shape.head_count
     logits = 4 * rows * shape.vocab_size  # llama.cpp's output buffer
     logits_copy = 4 * rows * shape.vocab_size  # the host's log-probability rows
     return MemoryEstimate(
         n_ctx=n_ctx,
         weights_bytes=shape.weights_bytes,
         kv_cache_bytes=kv_cache_bytes(shape, n_ctx, kv_cache_bits),
-        compute_bytes=compute_graph_bytes(shape, n_ctx) + logits + logits_copy,
+        compute_bytes=compute_graph_bytes(shape, n_ctx, flash) + work + logits + logits_copy,
         kv_known=kv_known,
         block_count=shape.block_count,
         repacked_bytes=shape.repacked(),
