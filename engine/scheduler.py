@@ -116,10 +116,13 @@ class Scheduler:
     def running(self) -> Job | None:
         return self._running.job if self._running is not None else None
 
-    @property
-    def busy(self) -> bool:
-        """A job runs or waits (work waiting in a source's own queue is not counted)."""
-        return self._running is not None or bool(self._waiting)
+    def busy_before(self, priority: Priority) -> bool:
+        """A job that goes before one of `priority` runs or waits (one of the same priority or a
+        later one does not count: a new job would simply follow it)."""
+        jobs = [entry.job for entry in self._waiting]
+        if self._running is not None:
+            jobs.append(self._running.job)
+        return any(job.priority < priority for job in jobs)
 
     def add_source(self, priority: Priority, take: Callable[[], Job | None]) -> None:
         """`take()` is asked for a job whenever nothing of a higher priority waits."""

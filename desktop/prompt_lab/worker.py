@@ -195,7 +195,8 @@ class PromptLabWorker(QObject):
     def _busy(self) -> str | None:
         if self._tuning is not None:
             return "Tuning is running."
-        if self._engine.scheduler.busy:
+        # The Lab's own estimate may still run or wait: tuning simply follows it.
+        if self._engine.scheduler.busy_before(Priority.LAB):
             return "A reply is being written; wait for it or stop it."
         return None
 

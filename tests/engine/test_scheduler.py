@@ -80,6 +80,15 @@ def test_a_chat_turn_sent_during_a_request_goes_next_before_other_requests() -> 
     assert started == ["api1 started", "chat started", "api2 started"]
 
 
+def test_only_work_that_goes_first_keeps_a_new_job_from_following() -> None:
+    # The Prompt Lab asks before it tunes: its own estimate, waiting, is no reason to refuse.
+    recorder, scheduler = Recorder(), Scheduler()
+    scheduler.submit(recorder.job("estimate", Priority.LAB))
+    assert not scheduler.busy_before(Priority.LAB)
+    scheduler.submit(recorder.job("chat", Priority.CHAT))
+    assert scheduler.busy_before(Priority.LAB) and not scheduler.busy_before(Priority.CHAT)
+
+
 def test_stop_pressed_while_waiting_ends_the_job_before_it_starts() -> None:
     recorder, scheduler = Recorder(), Scheduler()
     scheduler.submit(recorder.job("api", steps=5))
@@ -216,4 +225,4 @@ def test_shutdown_ends_the_running_job_and_refuses_every_waiting_one() -> None:
     assert isinstance(recorder.ends["api1"], Interrupted)
     assert isinstance(recorder.ends["chat"], Refused)
     assert isinstance(recorder.ends["api2"], Refused)
-    assert not scheduler.busy and scheduler.run_slice(SLICE_S) is False
+    assert scheduler.running is None and scheduler.run_slice(SLICE_S) is False
