@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.engine_client import EngineClient
 from desktop.main_window import MainWindow
+from desktop.settings.panel import SettingsPanel
 from engine.config import AppConfig, save_config
 from engine.paths import app_paths
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
@@ -84,3 +86,33 @@ def open_window(
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     windows.clear()
     gc.collect()
+
+
+# -- the settings dock on its own (test_settings_panel.py, test_settings_explained.py) ----------
+
+SETTINGS_PRESET = SamplingSettings(temperature=0.4, top_k=10)
+SETTINGS_CONFIG = AppConfig(default_model="tiny.gguf", user_presets={"Mine": SETTINGS_PRESET})
+
+
+def settings_tab(panel: SettingsPanel, object_name: str) -> QWidget:
+    page = panel.findChild(QWidget, object_name)
+    assert page is not None
+    panel.tabs.setCurrentWidget(page)
+    return page
+
+
+@pytest.fixture
+def panel(qtbot: QtBot) -> SettingsPanel:
+    widget = SettingsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(340, 700)
+    widget.show_config(SETTINGS_CONFIG)
+    widget.show_chat(SETTINGS_CONFIG.chat_defaults, has_chat=True)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def chat(panel: SettingsPanel) -> QWidget:
+    return settings_tab(panel, "chatTab")

@@ -34,26 +34,11 @@ from engine.settings import (
     ChatSettings,
     FieldSpec,
 )
-from tests.desktop.test_settings_panel import CONFIG, click, find, number, retype, tab
+from tests.desktop.conftest import SETTINGS_CONFIG as CONFIG
+from tests.desktop.conftest import settings_tab as tab
+from tests.desktop.test_settings_panel import click, find, number, retype
 
 ADVANCED = [spec for spec in SAMPLING_FIELDS if spec.name not in EVERYDAY_SAMPLING]
-
-
-@pytest.fixture
-def panel(qtbot: QtBot) -> SettingsPanel:
-    widget = SettingsPanel()
-    qtbot.addWidget(widget)
-    widget.resize(340, 700)
-    widget.show_config(CONFIG)
-    widget.show_chat(CONFIG.chat_defaults, has_chat=True)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-@pytest.fixture
-def chat(panel: SettingsPanel) -> QWidget:
-    return tab(panel, "chatTab")
 
 
 def apply_chat(qtbot: QtBot, panel: SettingsPanel, chat: QWidget) -> object:

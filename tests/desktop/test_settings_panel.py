@@ -35,11 +35,12 @@ from engine.settings import (
     RuntimeSettings,
     SamplingSettings,
 )
+from tests.desktop.conftest import SETTINGS_CONFIG as CONFIG
+from tests.desktop.conftest import SETTINGS_PRESET as MINE
+from tests.desktop.conftest import settings_tab as tab
 
 W = TypeVar("W", bound=QWidget)
 
-MINE = SamplingSettings(temperature=0.4, top_k=10)
-CONFIG = AppConfig(default_model="tiny.gguf", user_presets={"Mine": MINE})
 NO_GPU = "This build of llama.cpp has no GPU backend"
 
 
@@ -47,13 +48,6 @@ def find(parent: QWidget, cls: type[W], name: str) -> W:
     matches = [w for w in parent.findChildren(cls) if w.accessibleName() == name]
     assert len(matches) == 1, f"{len(matches)} {cls.__name__} named {name!r}"
     return matches[0]
-
-
-def tab(panel: SettingsPanel, object_name: str) -> QWidget:
-    page = panel.findChild(QWidget, object_name)
-    assert page is not None
-    panel.tabs.setCurrentWidget(page)
-    return page
 
 
 def number(parent: QWidget, label: str) -> SpecSpinBox:
@@ -77,23 +71,6 @@ def click(qtbot: QtBot, button: QAbstractButton) -> None:
 def tick(qtbot: QtBot, box: QCheckBox) -> None:
     """Toggles a check box with the space bar (its row is wider than what a click hits)."""
     qtbot.keyClick(box, Qt.Key.Key_Space)
-
-
-@pytest.fixture
-def panel(qtbot: QtBot) -> SettingsPanel:
-    widget = SettingsPanel()
-    qtbot.addWidget(widget)
-    widget.resize(340, 700)
-    widget.show_config(CONFIG)
-    widget.show_chat(CONFIG.chat_defaults, has_chat=True)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-@pytest.fixture
-def chat(panel: SettingsPanel) -> QWidget:
-    return tab(panel, "chatTab")
 
 
 @pytest.fixture
