@@ -8,11 +8,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from engine import network_guard
-from engine.commands import chat, models, remote, serve, summarize, tune
+from engine.commands import ask, chat, collections, models, remote, serve, summarize, tune
 from engine.errors import HearthError
 
 # Each subcommand module adds its parser and sets `handler`; add new ones here.
-SUBCOMMANDS = (chat, models, remote, serve, summarize, tune)
+SUBCOMMANDS = (ask, chat, collections, models, remote, serve, summarize, tune)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -308,6 +308,78 @@ _CJK_SEARCH_STATEMENTS = _statements(
 )
 
 
+_DOCUMENT_COLLECTIONS = _statements(
+    # A collection is a named set of files and folders (engine/documents/collections.py), or
+    # the documents attached to one chat (chat_id set, no name). Its sources are what the person
+    # added; its files are what indexing found in them, each with what it was when indexed
+    # (size and modification time, to notice a change without reading it) or why it could not
+    # be read. A file's passages go with it.
+    """
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT UNIQUE,
+        chat_id INTEGER UNIQUE REFERENCES chats(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        CHECK ((name IS NULL) != (chat_id IS NULL))
+    )
+    """,
+    """
+    CREATE TABLE collection_sources (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        UNIQUE (collection_id, path)
+    )
+    """,
+    """
+    CREATE TABLE collection_files (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER,
+        mtime_ns INTEGER,
+        pages INTEGER,
+        error TEXT,
+        indexed_at REAL NOT NULL,
+        UNIQUE (collection_id, path)
+    )
+    """,
+    """
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file_id INTEGER NOT NULL REFERENCES collection_files(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        page INTEGER,
+        text TEXT NOT NULL,
+        UNIQUE (file_id, ordinal)
+    )
+    """,
+    # Fed as the chat index is (hearth_search_text), so 北京 is found in 北京是中国的首都; porter
+    # stemming on top, so a question about an "election" finds a passage about who was "elected".
+    "CREATE VIEW indexed_passages AS SELECT id, hearth_search_text(text) AS text FROM passages",
+    """
+    CREATE VIRTUAL TABLE passages_fts USING fts5(
+        text, content='indexed_passages', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
+        INSERT INTO passages_fts(rowid, text) VALUES (new.id, hearth_search_text(new.text));
+    END
+    """,
+    """
+    CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+        INSERT INTO passages_fts(passages_fts, rowid, text)
+            VALUES ('delete', old.id, hearth_search_text(old.text));
+    END
+    """,
+)
+
+
 def _cjk_search(conn: sqlite3.Connection) -> None:
     search_text.register(conn)  # the connection may be anyone's; the store registers it too
     _CJK_SEARCH_STATEMENTS(conn)
@@ -319,6 +391,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("document attachments", _DOCUMENT_ATTACHMENTS),
     Migration("message tree, models, reasoning and citations", _MESSAGE_TREE),
     Migration("search in Chinese, Japanese and Korean", _cjk_search),
+    Migration("document collections and their passages", _DOCUMENT_COLLECTIONS),
 )
 
 

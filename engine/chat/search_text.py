@@ -30,7 +30,7 @@ SEPARATOR = "\x1f"
 
 # Han (with its extensions and compatibility forms), kana (with the half-width forms and the
 # prolonged sound mark) and Hangul: scripts written, or with words run together, without spaces.
-_CJK = re.compile(
+CJK_CHARACTER = re.compile(
     "["
     "\u1100-\u11ff"  # Hangul Jamo
     "\u3005\u3007"  # 々 (repeats a kanji) and 〇
@@ -49,9 +49,9 @@ _CJK = re.compile(
 
 def search_text(text: str | None) -> str | None:
     """The text as the index sees it: each CJK character set apart as a token of its own."""
-    if text is None or not _CJK.search(text):
+    if text is None or not CJK_CHARACTER.search(text):
         return text
-    return _CJK.sub(lambda match: f"{SEPARATOR}{match.group()}{SEPARATOR}", text)
+    return CJK_CHARACTER.sub(lambda match: f"{SEPARATOR}{match.group()}{SEPARATOR}", text)
 
 
 def shown(indexed: str) -> str:
@@ -75,5 +75,5 @@ def fts_query(terms: list[str]) -> str | None:
     if not terms:
         return None
     quoted = ['"' + (search_text(term) or "").replace('"', '""') + '"' for term in terms]
-    prefix = "" if _CJK.fullmatch(terms[-1][-1]) else "*"
+    prefix = "" if CJK_CHARACTER.fullmatch(terms[-1][-1]) else "*"
     return " ".join(quoted) + prefix

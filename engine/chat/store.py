@@ -142,52 +142,63 @@ def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
     return _translate(exc, f"open {path}")
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the chat database at `path`, created or brought up to date.
+
+    Each thread that uses the database has its own (the engine worker's store, a collection
+    being indexed in the background): WAL lets them read while one writes."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Could not create the folder {path.parent}: {exc.strerror or exc}"
+        ) from exc
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _open_error(path, exc) from exc
+    try:
+        # busy_timeout first, so switching to WAL waits for another process instead of failing.
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # The search indexes' views and triggers call it. A schema of its own is trusted even
+        # where SQLite was built to trust none, which would refuse the function there.
+        search_text.register(conn)
+        conn.execute("PRAGMA trusted_schema = ON")
+        foreign = (
+            schema_version(conn) == 0
+            and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        )
+        if foreign:
+            raise StoreError(
+                f"{path} is not a Hearth database (it holds tables Hearth did not make)"
+            )
+        try:
+            apply_migrations(conn)
+        except StoreError as exc:
+            raise StoreError(f"Could not open {path}: {exc}") from exc
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _open_error(path, exc) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class ChatStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._last_time = 0.0
+        self._conn = connect(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"Could not create the folder {self.path.parent}: {exc.strerror or exc}"
-            ) from exc
-        try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise _open_error(self.path, exc) from exc
-        try:
-            self._open()
+            with self._guard(f"open {self.path}"):
+                self._recover()
         except BaseException:
             self._conn.close()
             raise
-
-    def _open(self) -> None:
-        try:
-            # busy_timeout first, so switching to WAL waits for another process instead of failing.
-            self._conn.execute("PRAGMA busy_timeout = 5000")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            # The search index's view and triggers call it. A schema of its own is trusted even
-            # where SQLite was built to trust none, which would refuse the function there.
-            search_text.register(self._conn)
-            self._conn.execute("PRAGMA trusted_schema = ON")
-            foreign = (
-                schema_version(self._conn) == 0
-                and self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-            )
-            if foreign:
-                raise StoreError(
-                    f"{self.path} is not a Hearth database (it holds tables Hearth did not make)"
-                )
-            try:
-                apply_migrations(self._conn)
-            except StoreError as exc:
-                raise StoreError(f"Could not open {self.path}: {exc}") from exc
-            self._recover()
-        except sqlite3.Error as exc:
-            raise _open_error(self.path, exc) from exc
 
     @property
     def schema_version(self) -> int:

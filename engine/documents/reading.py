@@ -64,6 +64,9 @@ class Document:
     size_bytes: int  # of the file as opened, or of the pasted text in UTF-8
     kind: DocumentKind
     encoding: str | None = None  # for text files: the encoding they were decoded from
+    # For a PDF: where each page starts in `text` (page n at index n - 1; a page without text
+    # starts where the text before it ends), so a passage can say its page.
+    page_starts: tuple[int, ...] = ()
 
     @property
     def characters(self) -> int:
@@ -112,8 +115,9 @@ def read_document(path: Path) -> Document:
         raise DocumentError(f"{name} cannot be read: {error.strerror or error}.") from None
     kind = SUFFIX_KINDS.get(path.suffix.lower()) or _sniff(data)
     encoding: str | None = None
+    page_starts: tuple[int, ...] = ()
     if kind == "pdf":
-        text = _pdf_text(name, path)
+        text, page_starts = _pdf_text(name, path)
     elif kind == "docx":
         text = _docx_text(name, data)
     else:
@@ -124,7 +128,7 @@ def read_document(path: Path) -> Document:
     normalized = normalize_text(text)
     if not normalized:
         raise DocumentError(f"{name} contains no text.")
-    return Document(name, normalized, size, kind, encoding)
+    return Document(name, normalized, size, kind, encoding, page_starts)
 
 
 def decode_text(name: str, data: bytes) -> tuple[str, str]:
@@ -276,7 +280,9 @@ def _html_text(source: str) -> str:
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def _pdf_text(name: str, path: Path) -> str:
+def _pdf_text(name: str, path: Path) -> tuple[str, tuple[int, ...]]:
+    """The text of every page, normalised (so normalising it again changes nothing), and
+    where each page starts in it."""
     # Imported here: pypdf takes a noticeable time to import and only PDFs need it.
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
@@ -315,7 +321,12 @@ def _pdf_text(name: str, path: Path) -> str:
             f"{name} has no text layer: its {len(pages):,} page(s) are images, such as a "
             "scan. Run it through OCR (text recognition) first, then open the result."
         )
-    return "\n\n".join(page.strip() for page in pages if page.strip())
+    text, starts = "", []
+    for page in map(normalize_text, pages):
+        starts.append(len(text) + 2 if text and page else len(text))
+        if page:
+            text = f"{text}\n\n{page}" if text else page
+    return text, tuple(starts)
 
 
 # --- Word (.docx) ---------------------------------------------------------------------------

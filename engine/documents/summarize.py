@@ -14,7 +14,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -25,6 +25,7 @@ from engine.chat.reasoning import ReasoningSplitter, reasoning_style, think_flag
 from engine.chat.repetition import DEFAULT_WINDOW, REPETITION_NOTE
 from engine.documents import summary_prompts as prompts
 from engine.documents.reading import Document
+from engine.documents.splitting import Piece, pack, split_pieces
 from engine.errors import (
     ContextOverflowError,
     EngineCrashedError,
@@ -43,22 +44,12 @@ from engine.settings import (
 Stage = Literal["part", "combine", "final"]
 
 MIN_WORDS, MAX_WORDS = 10, 2000
+MAX_QUESTION = 2000  # characters
 TOKENS_PER_WORD = 1.6  # English prose runs 1.3-1.5 tokens a word; the rest is room to finish
 ANSWER_TOKENS = {"paragraph": 200, "bullets": 300}
 PROGRESS_EVERY_TOKENS = 16
 # Until a first step is measured, the fraction done is guessed with these rates (tokens/s).
 GUESSED_PROMPT_RATE, GUESSED_GENERATION_RATE = 200.0, 20.0
-
-# Boundaries to split on, from the best to the last resort; each piece keeps its separator.
-_BOUNDARIES = (
-    re.compile(r"\n\n+"),  # paragraphs
-    re.compile(r"\n"),  # lines
-    # Sentences: after . ! ? … only where a space follows (so "3.5" stays whole); Chinese and
-    # Japanese put no space after 。！？, so those (and ；, the half-width ｡, with any closing
-    # quotes or brackets) end one where they stand.
-    re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|[。！？；｡][。！？；｡!?…]*[\"'”’)\]」』）】〕》〉]*\s*"),
-    re.compile(r"\s+"),  # words
-)
 
 _SENTENCE_END = re.compile(
     r"[.!?…][\"'”’)\]]*(?=\s|$)|[。！？｡][。！？｡!?…]*[\"'”’)\]」』）】〕》〉]*"
@@ -78,9 +69,12 @@ class SummaryOptions:
     temperature: float = 0.2
     seed: int | None = None
     loop_guard: int = DEFAULT_WINDOW  # tokens; 0: off (SamplingSettings.loop_guard)
+    question: str | None = None  # a question about the whole text, answered instead
 
     def check(self) -> None:
         errors = {}
+        if self.question is not None and not 0 < len(self.question.strip()) <= MAX_QUESTION:
+            errors["question"] = f"a question must have 1 to {MAX_QUESTION:,} characters"
         if self.words is not None and not MIN_WORDS <= self.words <= MAX_WORDS:
             errors["words"] = f"the length must be between {MIN_WORDS} and {MAX_WORDS} words"
         if not 16 <= self.part_tokens <= 4096:
@@ -98,6 +92,21 @@ class SummaryOptions:
         if self.words is not None:
             return math.ceil(self.words * TOKENS_PER_WORD) + 24
         return ANSWER_TOKENS[self.form.value]
+
+    def system(self, step: Literal["one_pass", "part", "combine", "final"]) -> str:
+        """The instruction of a step: a summary, or the answer to `question`."""
+        question = self.question
+        focus = "" if question is None else prompts.QUESTION_FOCUS.format(question=question)
+        if step == "part":
+            return prompts.DOCUMENT_SYSTEM.format(form=prompts.PART_FORM) + focus
+        if step == "combine":
+            return prompts.PARTS_SYSTEM.format(form=prompts.COMBINE_FORM) + focus
+        if question is not None:
+            system = (prompts.QUESTION_DOCUMENT_SYSTEM if step == "one_pass"
+                      else prompts.QUESTION_PARTS_SYSTEM)
+            return system.format(question=question)
+        system = prompts.DOCUMENT_SYSTEM if step == "one_pass" else prompts.PARTS_SYSTEM
+        return system.format(form=self.form_instruction)
 
     @property
     def form_instruction(self) -> str:
@@ -193,92 +202,6 @@ SummaryEvent = (
 )
 
 
-# --- splitting ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Piece:
-    text: str  # ends with its separator, so joined pieces are the original text
-    tokens: int
-
-
-def split_pieces(
-    text: str, limit: int, count: Callable[[str], int], level: int = 0
-) -> Iterator[Piece]:
-    """The text cut at the best boundaries that leave every piece within `limit` tokens."""
-    if level == len(_BOUNDARIES):
-        yield from _split_characters(text, limit, count)
-        return
-    for segment in _split_after(text, _BOUNDARIES[level]):
-        # No token is 16 characters on average: a longer segment is split without counting it.
-        tokens = count(segment) if len(segment) <= 16 * limit else limit + 1
-        if tokens <= limit:
-            yield Piece(segment, tokens)
-        else:
-            yield from split_pieces(segment, limit, count, level + 1)
-
-
-def _split_after(text: str, boundary: re.Pattern[str]) -> list[str]:
-    segments, start = [], 0
-    for match in boundary.finditer(text):
-        if match.end() > start:
-            segments.append(text[start:match.end()])
-            start = match.end()
-    if start < len(text):
-        segments.append(text[start:])
-    return segments
-
-
-def _split_characters(text: str, limit: int, count: Callable[[str], int]) -> Iterator[Piece]:
-    """A run without spaces longer than a part (a data blob): cut where the tokens allow."""
-    start = 0
-    while start < len(text):
-        # Tokenizing one long "word" costs more than linear: start from a few characters a
-        # token (a run of random letters and digits is about two).
-        size = min(len(text) - start, 4 * limit)
-        while True:
-            piece = text[start:start + size]
-            tokens = count(piece)
-            if tokens <= limit or size == 1:
-                break
-            size = max(1, min(size - 1, size * limit // max(tokens, 1)))
-        yield Piece(piece, tokens)
-        start += size
-
-
-def pack(pieces: Sequence[Piece], limit: int, minimum_parts: int = 1) -> list[list[Piece]]:
-    """Consecutive pieces grouped into as few parts as fit `limit`, balanced in size.
-
-    Greedy filling leaves a short last part; the smallest limit that still needs no more parts
-    than greedy filling at `limit` spreads the text evenly instead.
-    """
-    parts = max(minimum_parts, len(_greedy(pieces, limit)))
-    total = sum(piece.tokens for piece in pieces)
-    low, high = max(1, math.ceil(total / parts)), limit
-    while low < high:
-        middle = (low + high) // 2
-        if len(_greedy(pieces, middle)) <= parts:
-            high = middle
-        else:
-            low = middle + 1
-    return _greedy(pieces, low)
-
-
-def _greedy(pieces: Sequence[Piece], limit: int) -> list[list[Piece]]:
-    parts: list[list[Piece]] = []
-    current: list[Piece] = []
-    size = 0
-    for piece in pieces:
-        if current and size + piece.tokens > limit:
-            parts.append(current)
-            current, size = [], 0
-        current.append(piece)
-        size += piece.tokens
-    if current:
-        parts.append(current)
-    return parts
-
-
 # --- the plan -------------------------------------------------------------------------------
 
 
@@ -308,10 +231,8 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     def overhead(system: str, user: str) -> int:
         return len(runtime.tokenize_chat(_prompt(system, user.format(text=""), think)))
 
-    form = options.form_instruction
     answer = min(options.answer_tokens, n_ctx // 2)
-    part_overhead = overhead(prompts.DOCUMENT_SYSTEM.format(form=prompts.PART_FORM),
-                             wording.document_user)
+    part_overhead = overhead(options.system("part"), wording.document_user)
     part_summary = min(options.part_tokens, (n_ctx - part_overhead - margin) // 4)
     budgets = _Budgets(
         n_ctx=n_ctx,
@@ -320,9 +241,9 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
         one_pass=n_ctx - answer - margin,
         part=n_ctx - part_overhead - margin - part_summary,
         combine=n_ctx - margin - part_summary - overhead(
-            prompts.PARTS_SYSTEM.format(form=prompts.COMBINE_FORM), wording.parts_user),
+            options.system("combine"), wording.parts_user),
         final=n_ctx - margin - answer - overhead(
-            prompts.PARTS_SYSTEM.format(form=form), wording.parts_user),
+            options.system("final"), wording.parts_user),
     )
     if budgets.part_summary < 16 or budgets.final < 2 * budgets.part_summary:
         raise ContextOverflowError(
@@ -534,7 +455,7 @@ def _summarize(run: _Run, document: Document) -> Iterator[SummaryEvent]:
             last_yield = time.perf_counter()
     document_tokens = run.document_tokens = sum(piece.tokens for piece in pieces)
 
-    one_pass_system = prompts.DOCUMENT_SYSTEM.format(form=options.form_instruction)
+    one_pass_system = options.system("one_pass")
     wording = summary_wording(runtime)
     one_pass_user = wording.document_user.format(text=text)
     if document_tokens <= budgets.one_pass and len(runtime.tokenize_chat(
@@ -557,7 +478,7 @@ def _summarize(run: _Run, document: Document) -> Iterator[SummaryEvent]:
     run.parts = len(chunks)
     yield SummaryPlanned(len(chunks), len(chunks) + len(run.reduce_steps(
         len(chunks), run.expected_summary())), document_tokens, budgets.n_ctx)
-    part_system = prompts.DOCUMENT_SYSTEM.format(form=prompts.PART_FORM)
+    part_system = options.system("part")
     summaries = run.summaries
     try:
         while len(summaries) < len(chunks):
@@ -613,7 +534,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
     while len(current) > 1 and runtime.count_tokens(_entries(current)) > budgets.final:
         groups = group_summaries(runtime, current, budgets.combine)
         combined: list[str] = []
-        system = prompts.PARTS_SYSTEM.format(form=prompts.COMBINE_FORM)
+        system = run.options.system("combine")
         for index, group in enumerate(groups, start=1):
             if len(group) == 1:  # nothing to combine it with: it goes on as it is
                 combined.append(group[0])
@@ -628,7 +549,7 @@ def _reduce(run: _Run, summaries: list[str]) -> Generator[SummaryEvent, None, st
             yield PartDone("combine", index, len(groups), combined[-1], done.prompt_tokens,
                            done.evaluated_tokens, done.generated_tokens)
         current = [summary for summary in combined if summary] or combined[:1]
-    system = prompts.PARTS_SYSTEM.format(form=run.options.form_instruction)
+    system = run.options.system("final")
     user = summary_wording(runtime).parts_user.format(text=_entries(current))
     done = yield from run.run_step("final", 1, 1, system, user, budgets.answer, ())
     return done.text.strip()

@@ -36,6 +36,18 @@ PARTS_SYSTEM: Final = (
     "whole document {form}. Keep the names, numbers and facts they give."
 )
 PARTS_USER: Final = 'Summaries:\n"""\n{text}\n"""\n\nSummary of the whole document:'
+# A question about the whole document (engine/documents/ask.py) read by the same steps: the
+# parts keep what bears on it and the last step answers it.
+QUESTION_FOCUS: Final = " Keep everything in it that bears on this question: “{question}”"
+QUESTION_DOCUMENT_SYSTEM: Final = (
+    "Answer this question about the text the user sends, from the text alone: “{question}” "
+    "Keep the names, numbers and facts that answer it."
+)
+QUESTION_PARTS_SYSTEM: Final = (
+    "The user sends summaries of consecutive parts of one document. From them, answer this "
+    "question about the whole document: “{question}” Keep the names, numbers and facts that "
+    "answer it."
+)
 PART_ENTRY: Final = "Part {index}: {summary}"
 PART_SEPARATOR: Final = "\n\n"
 

@@ -15,10 +15,10 @@ import pytest
 
 from engine.documents import summary_prompts as prompts
 from engine.documents.reading import Document, pasted_document
+from engine.documents.splitting import Piece, pack, split_pieces
 from engine.documents.summarize import (
     PartDone,
     PartStarted,
-    Piece,
     SummaryDone,
     SummaryEvent,
     SummaryOptions,
@@ -26,8 +26,6 @@ from engine.documents.summarize import (
     SummaryProgress,
     SummaryText,
     group_summaries,
-    pack,
-    split_pieces,
     summarize,
     summary_wording,
 )

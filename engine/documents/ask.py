@@ -1,0 +1,262 @@
+"""Asking documents a question: from the passages that answer it, or from the whole text.
+
+A question about a detail ("when did...", "what did she say about...") is answered from the few
+passages search finds, each numbered so the answer can cite it; a question about the whole text
+("summarise", "list every", "how many times", "compare") is read by the map-reduce summary
+path, which sees every part. Which one is guessed from the question's words; the answer says
+which it took, so the person can ask for the other.
+
+A detail answer is checked before it is shown: its citations must name passages it was given,
+and each quotation in it must be found word for word in them (one that is not is returned in
+`unverified`, to be marked). When even the best passage covers too little of the question
+(retrieval.NOT_FOUND_BELOW), the answer is that the documents do not say, without asking the
+model: a model given unrelated passages invents an answer more often than it declines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from engine.chat.engine import ChatEngine, chat_template, continues_text
+from engine.chat.prompt import ChatMessage
+from engine.chat.reasoning import ReasoningSplitter, reasoning_style
+from engine.documents.reading import Document
+from engine.documents.retrieval import NOT_FOUND_BELOW, Hit
+from engine.documents.summarize import (
+    SummaryDone,
+    SummaryEvent,
+    SummaryOptions,
+    SummaryText,
+    summarize,
+    summary_think,
+)
+from engine.errors import NoModelLoadedError
+from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
+from engine.settings import ChatSettings, ContextPolicy, SamplingSettings
+
+
+class Route(StrEnum):
+    PASSAGES = "passages"  # a detail: the passages search finds
+    WHOLE = "whole"  # the whole text, read in parts
+
+
+# Words that ask about the whole text rather than a place in it.
+_WHOLE_TEXT = re.compile(
+    r"\b(summar\w*|overview|gist|tl;?dr|outline|recap|main (?:point|idea|theme|topic|argument)s?"
+    r"|key (?:point|idea|theme|takeaway)s?|(?:list|name) (?:all|every|each)|every (?:time|mention)"
+    r"|all the (?:\w+ )?(?:times|places|people|names|mentions)|how many times|how often"
+    r"|throughout|whole (?:text|document|speech|book|file)|entire|overall|compare|contrast"
+    r"|what is (?:this|the) (?:\w+ )?about|structure of|themes?)\b"
+    r"|总结|概括|摘要|要点|全文|まとめ|要約",
+    re.IGNORECASE,
+)
+
+ANSWER_TOKENS = 320
+PASSAGES_SEARCHED = 8  # found, then as many as fit the context are given to the model
+NOT_FOUND = "The documents do not say."
+
+SYSTEM = (
+    "Answer the user's question using only the numbered passages from their documents. After "
+    "each fact, cite the passage it comes from as [1] or [2]. Quote only words that are in the "
+    "passages. If the passages do not answer the question, say only: " + NOT_FOUND
+)
+USER = "Passages:\n\n{passages}\n\nQuestion: {question}"
+# A base model follows no instruction: it continues a text that ends where the answer begins.
+CONTINUED = "{passages}\n\nQuestion: {question}\nAnswer (citing the passages as [1], [2]):"
+PASSAGE = "[{number}] {where}\n{text}"
+
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A quotation: text between double quotes, of three words or more.
+_QUOTE = re.compile(r"[\"“„]([^\"“”„]{12,}?)[\"”“]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int  # as the answer cites it: [number]
+    file: str
+    path: str
+    page: int | None
+    line: int
+    text: str  # the passage, copied: re-indexing may replace it, the answer keeps what it cited
+
+    def where(self) -> str:
+        page = f", page {self.page}" if self.page is not None else ""
+        return f"{self.file}{page}, line {self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class AnswerRouted:
+    route: Route
+    hits: tuple[Hit, ...]  # what search found (also for the whole-text path: shown as sources)
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    text: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    text: str
+    route: Route
+    citations: tuple[Citation, ...]  # those the answer cites, by number
+    unverified: tuple[str, ...]  # quotations not found word for word in the passages
+    not_found: bool  # the documents were found not to answer it
+    cancelled: bool
+
+    @property
+    def note(self) -> str:
+        if self.not_found:
+            return "No passage in the documents answers this."
+        if self.route is Route.WHOLE:
+            return "Answered from the whole text, read in parts."
+        cited = len(self.citations)
+        return (f"Answered from passages found by search ({cited} cited)." if cited
+                else "Answered from passages found by search, but it cites none of them.")
+
+
+AskEvent = AnswerRouted | AnswerText | SummaryEvent | Answered
+
+
+def route_for(question: str) -> Route:
+    """The whole text for a question about all of it, else the passages that answer it."""
+    return Route.WHOLE if _WHOLE_TEXT.search(question) else Route.PASSAGES
+
+
+def ask(runtime: ChatEngine, question: str, hits: Sequence[Hit],
+        whole: Sequence[Document], cancel: threading.Event, route: Route | None = None,
+        options: SummaryOptions | None = None) -> Iterator[AskEvent]:
+    """Answers `question` from `hits` (search's best first) or, on the whole-text route, from
+    `whole` (the documents' texts); the last event is `Answered`."""
+    chosen = route or route_for(question)
+    yield AnswerRouted(chosen, tuple(hits))
+    if chosen is Route.WHOLE:
+        yield from _from_whole_text(runtime, question, whole, cancel, options)
+        return
+    if not hits or hits[0].coverage < NOT_FOUND_BELOW:
+        yield AnswerText(NOT_FOUND)
+        yield Answered(NOT_FOUND, chosen, (), (), not_found=True, cancelled=False)
+        return
+    given = fitting(runtime, question, hits)
+    request = _request(runtime, question, given, options or SummaryOptions())
+    think = summary_think(runtime)
+    splitter = ReasoningSplitter(reasoning_style(chat_template(runtime.loaded), think))
+    for event in runtime.stream(request, cancel):
+        if isinstance(event, TextChunk):
+            for part in splitter.feed(event.text):
+                if part.kind == "answer":
+                    yield AnswerText(part.text)
+        elif isinstance(event, GenerationDone):
+            for part in splitter.finish():
+                if part.kind == "answer":
+                    yield AnswerText(part.text)
+            text = splitter.answer.strip()
+            yield Answered(text, chosen, cited(text, given), unverified_quotes(text, given),
+                           not_found=text.startswith(NOT_FOUND),
+                           cancelled=event.finish_reason == "cancelled")
+            return
+    raise RuntimeError("the runtime's stream ended without a result")
+
+
+def fitting(runtime: ChatEngine, question: str, hits: Sequence[Hit]) -> list[Hit]:
+    """The best passages that fit the context window with room for the answer (at least one:
+    a passage is far shorter than any context window)."""
+    loaded = runtime.loaded
+    if loaded is None:
+        raise NoModelLoadedError("No model is loaded.")
+    budget = loaded.n_ctx - ANSWER_TOKENS - 8 - loaded.n_ctx // 64
+    given: list[Hit] = []
+    for hit in hits[:PASSAGES_SEARCHED]:
+        trial = [*given, hit]
+        if given and len(runtime.tokenize_chat(_messages(runtime, question, trial))) > budget:
+            break
+        given = trial
+    return given
+
+
+def cited(answer: str, given: Sequence[Hit]) -> tuple[Citation, ...]:
+    """The passages the answer cites, in the order it first cites them; numbers that name no
+    passage given are left out."""
+    numbers: list[int] = []
+    for match in _CITATION.finditer(answer):
+        for number in map(int, match.group(1).split(",")):
+            if 1 <= number <= len(given) and number not in numbers:
+                numbers.append(number)
+    return tuple(Citation(n, given[n - 1].file, given[n - 1].path, given[n - 1].page,
+                          given[n - 1].line, given[n - 1].text) for n in numbers)
+
+
+def unverified_quotes(answer: str, given: Sequence[Hit]) -> tuple[str, ...]:
+    """The answer's quotations that no passage holds word for word (case, spacing and the
+    kind of quote marks aside)."""
+    sources = [_plain(hit.text) for hit in given]
+    quotes = [match.group(1).strip() for match in _QUOTE.finditer(answer)]
+    return tuple(quote for quote in quotes
+                 if len(quote.split()) >= 3 and not any(_plain(quote) in s for s in sources))
+
+
+def _plain(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("…", "...")
+    return _SPACE.sub(" ", text).strip(" .,;:").lower()
+
+
+def _messages(runtime: ChatEngine, question: str, given: Sequence[Hit]) -> list[ChatMessage]:
+    passages = "\n\n".join(
+        PASSAGE.format(number=n, where=_where(hit), text=hit.text)
+        for n, hit in enumerate(given, start=1))
+    think = summary_think(runtime)
+    if continues_text(runtime.loaded):
+        return [ChatMessage("user", CONTINUED.format(passages=passages, question=question))]
+    return [ChatMessage("system", SYSTEM),
+            ChatMessage("user", USER.format(passages=passages, question=question), think=think)]
+
+
+def _where(hit: Hit) -> str:
+    page = f", page {hit.page}" if hit.page is not None else ""
+    return f"({hit.file}{page}, line {hit.line})"
+
+
+def _request(runtime: ChatEngine, question: str, given: Sequence[Hit],
+             options: SummaryOptions) -> GenerationRequest:
+    messages = _messages(runtime, question, given)
+    system = messages[0].content if messages[0].role == "system" else ""
+    sampling = SamplingSettings(
+        temperature=options.temperature, top_k=40, top_p=0.9, min_p=0.05, repeat_penalty=1.1,
+        seed=options.seed, max_tokens=ANSWER_TOKENS, loop_guard=options.loop_guard)
+    return GenerationRequest(
+        messages=(messages[-1],),
+        settings=ChatSettings(system_prompt=system, sampling=sampling,
+                              context_policy=ContextPolicy.STOP),
+        stop=("\n\nQuestion:",) if continues_text(runtime.loaded) else (),
+        stop_after_text=True)
+
+
+def _from_whole_text(runtime: ChatEngine, question: str, documents: Sequence[Document],
+                     cancel: threading.Event, options: SummaryOptions | None
+                     ) -> Iterator[AskEvent]:
+    document = documents[0] if len(documents) == 1 else _joined(documents)
+    focused = dataclasses.replace(options or SummaryOptions(), question=question)
+    for event in summarize(runtime, document, focused, cancel):
+        if isinstance(event, SummaryText) and event.stage == "final":
+            yield AnswerText(event.text)
+        elif isinstance(event, SummaryDone):
+            yield Answered(event.text, Route.WHOLE, (), (), not_found=False,
+                           cancelled=event.cancelled)
+            return
+        else:
+            yield event
+
+
+def _joined(documents: Sequence[Document]) -> Document:
+    text = "\n\n".join(f"{document.name}:\n\n{document.text}" for document in documents)
+    return Document(f"{len(documents)} documents", text, len(text.encode()), "pasted")

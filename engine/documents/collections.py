@@ -1,0 +1,294 @@
+"""Collections of documents, indexed in the chat database for search.
+
+A named collection holds the files and folders a person added; a chat's collection holds the
+documents attached to that chat. Indexing reads each file, cuts it into passages
+(engine/documents/passages.py) and stores them with the full-text index beside them. A folder is
+walked again at every re-index: a file whose size and modification time are unchanged is
+skipped, a changed one is read again and its old passages replaced, a removed one leaves the
+index, and one that cannot be read is listed with its reason while the rest go on. Each file is
+its own transaction, so Stop (or a crash) keeps every file finished before it.
+
+A `DocumentIndex` belongs to the thread that made it, like a `ChatStore`; indexing in the
+background opens one of its own on the same file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.chat.store import connect
+from engine.documents.passages import split_passages
+from engine.documents.reading import SUFFIX_KINDS, Document, read_document
+from engine.documents.retrieval import Hit, search
+from engine.errors import DocumentError, StoreError
+
+# Text in a file without pages is counted in pages of this many characters (a printed page
+# of prose), so indexing speed reads the same for a PDF and a text file.
+CHARS_PER_PAGE = 3000
+
+
+@dataclass(frozen=True)
+class CollectionRecord:
+    id: int
+    name: str | None  # None for a chat's own collection
+    chat_id: int | None
+    sources: tuple[str, ...]  # the files and folders added, as given
+    files: int  # files indexed
+    passages: int
+    failed: int  # files that could not be read
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    name: str
+    passages: int
+    pages: int | None
+    error: str | None  # why it could not be read; None once indexed
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    done: int  # files looked at so far
+    total: int
+    path: str  # the file being read next
+
+
+@dataclass(frozen=True)
+class IndexDone:
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    failed: tuple[tuple[str, str], ...]  # (path, reason) of each file that could not be read
+    pages: float  # pages read (PDF pages, else CHARS_PER_PAGE characters a page)
+    seconds: float
+    cancelled: bool
+
+
+class DocumentIndex:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> DocumentIndex:
+        """The index in the chat database at `path` (":memory:" for one that is thrown away)."""
+        return cls(connect(path))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- collections ----------------------------------------------------------------------------
+
+    def create(self, name: str) -> CollectionRecord:
+        name = name.strip()
+        if not name:
+            raise DocumentError("A collection needs a name.")
+        with self._transaction(f"create the collection “{name}”"):
+            if self._conn.execute("SELECT 1 FROM collections WHERE name = ?", (name,)).fetchone():
+                raise DocumentError(f"There is already a collection called “{name}”.")
+            self._conn.execute("INSERT INTO collections (name, created_at) VALUES (?, ?)",
+                               (name, time.time()))
+        return self.collection(name)
+
+    def chat_collection(self, chat_id: int) -> CollectionRecord:
+        """The collection of the documents attached to a chat, made on first use."""
+        with self._transaction("keep the chat's documents"):
+            self._conn.execute(
+                "INSERT OR IGNORE INTO collections (chat_id, created_at) VALUES (?, ?)",
+                (chat_id, time.time()))
+        row = self._conn.execute("SELECT id FROM collections WHERE chat_id = ?",
+                                 (chat_id,)).fetchone()
+        return self._record(row[0])
+
+    def collection(self, name: str) -> CollectionRecord:
+        row = self._conn.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            known = ", ".join(f"“{c.name}”" for c in self.collections()) or "none yet"
+            raise DocumentError(f"There is no collection called “{name}” (collections: {known}).")
+        return self._record(row[0])
+
+    def collections(self) -> list[CollectionRecord]:
+        """The named collections, by name."""
+        rows = self._conn.execute(
+            "SELECT id FROM collections WHERE name IS NOT NULL ORDER BY name COLLATE NOCASE")
+        return [self._record(row[0]) for row in rows.fetchall()]
+
+    def remove(self, name: str) -> None:
+        collection = self.collection(name)
+        with self._transaction(f"remove the collection “{name}”"):
+            self._conn.execute("DELETE FROM collections WHERE id = ?", (collection.id,))
+
+    def add_sources(self, collection_id: int, paths: Sequence[Path]) -> None:
+        """Adds files and folders; `reindex` reads them."""
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise DocumentError(f"{', '.join(missing)}: no such file or folder.")
+        with self._transaction("add to the collection"):
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO collection_sources (collection_id, path) VALUES (?, ?)",
+                [(collection_id, str(path.resolve())) for path in paths])
+
+    def files(self, collection_id: int) -> list[FileRecord]:
+        rows = self._conn.execute(
+            "SELECT f.path, f.name, count(p.id), f.pages, f.error FROM collection_files AS f "
+            "LEFT JOIN passages AS p ON p.file_id = f.id WHERE f.collection_id = ? "
+            "GROUP BY f.id ORDER BY f.path", (collection_id,))
+        return [FileRecord(*row) for row in rows.fetchall()]
+
+    def search(self, collection_ids: Sequence[int], question: str, limit: int = 5) -> list[Hit]:
+        return search(self._conn, collection_ids, question, limit)
+
+    def documents(self, collection_ids: Sequence[int]) -> list[Document]:
+        """The indexed documents' texts as their passages hold them (paragraphs rejoined), for
+        a question about the whole text."""
+        marks = ",".join("?" * len(collection_ids))
+        texts: dict[int, tuple[str, list[str]]] = {}
+        for file_id, name, text in self._conn.execute(
+                "SELECT f.id, f.name, p.text FROM passages AS p JOIN collection_files AS f "
+                f"ON f.id = p.file_id WHERE f.collection_id IN ({marks}) "
+                "ORDER BY f.path, p.ordinal", tuple(collection_ids)).fetchall():
+            texts.setdefault(file_id, (name, []))[1].append(text)
+        return [Document(name, "\n\n".join(parts), sum(len(p.encode()) for p in parts), "text")
+                for name, parts in texts.values()]
+
+    # -- indexing -------------------------------------------------------------------------------
+
+    def add_document(self, collection_id: int, document: Document, key: str) -> None:
+        """Indexes a document already read (an attachment, pasted text) under `key`, replacing
+        what was indexed under it before."""
+        with self._transaction(f"index {document.name}"):
+            self._store(collection_id, key, document, None, None)
+
+    def reindex(self, collection_id: int, cancel: threading.Event | None = None
+                ) -> Iterator[IndexProgress | IndexDone]:
+        """Brings the collection's index in step with its files on disk: progress, then done."""
+        started = time.perf_counter()
+        sources = [Path(row[0]) for row in self._conn.execute(
+            "SELECT path FROM collection_sources WHERE collection_id = ? ORDER BY path",
+            (collection_id,)).fetchall()]
+        found = _files_in(sources)
+        known = {row[0]: (row[1], row[2], row[3]) for row in self._conn.execute(
+            "SELECT path, size, mtime_ns, error FROM collection_files WHERE collection_id = ?",
+            (collection_id,)).fetchall()}
+        added = changed = unchanged = 0
+        pages = 0.0
+        failed: list[tuple[str, str]] = []
+        for done, path in enumerate(found):
+            if cancel is not None and cancel.is_set():
+                yield IndexDone(added, changed, 0, unchanged, tuple(failed), pages,
+                                time.perf_counter() - started, cancelled=True)
+                return
+            yield IndexProgress(done, len(found), str(path))
+            try:
+                stat = path.stat()
+            except OSError as error:
+                failed.append((str(path), f"{path.name} cannot be opened: {error.strerror}."))
+                self._record_failure(collection_id, path, None, None, failed[-1][1])
+                continue
+            before = known.get(str(path))
+            if before is not None and before[:2] == (stat.st_size, stat.st_mtime_ns):
+                if before[2] is None:
+                    unchanged += 1
+                else:  # unchanged and still unreadable: listed again, not read again
+                    failed.append((str(path), before[2]))
+                continue
+            try:
+                document = read_document(path)
+            except DocumentError as error:
+                failed.append((str(path), str(error)))
+                self._record_failure(collection_id, path, stat.st_size, stat.st_mtime_ns,
+                                     str(error))
+                continue
+            with self._transaction(f"index {path.name}"):
+                self._store(collection_id, str(path), document, stat.st_size, stat.st_mtime_ns)
+            pages += len(document.page_starts) or len(document.text) / CHARS_PER_PAGE
+            if before is None:
+                added += 1
+            else:
+                changed += 1
+        gone = set(known) - {str(path) for path in found}
+        with self._transaction("drop removed files from the index"):
+            self._conn.executemany(
+                "DELETE FROM collection_files WHERE collection_id = ? AND path = ?",
+                [(collection_id, path) for path in sorted(gone)])
+        yield IndexDone(added, changed, len(gone), unchanged, tuple(failed), pages,
+                        time.perf_counter() - started, cancelled=False)
+
+    def _store(self, collection_id: int, key: str, document: Document, size: int | None,
+               mtime_ns: int | None) -> None:
+        # Deleting the old row takes its passages (and their index entries) with it.
+        self._conn.execute("DELETE FROM collection_files WHERE collection_id = ? AND path = ?",
+                           (collection_id, key))
+        file_id = self._conn.execute(
+            "INSERT INTO collection_files (collection_id, path, name, size, mtime_ns, pages, "
+            "indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (collection_id, key, document.name, size, mtime_ns,
+             len(document.page_starts) or None, time.time())).lastrowid
+        self._conn.executemany(
+            "INSERT INTO passages (file_id, ordinal, start, line, page, text) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(file_id, ordinal, p.start, p.line, p.page, p.text)
+             for ordinal, p in enumerate(split_passages(document))])
+
+    def _record_failure(self, collection_id: int, path: Path, size: int | None,
+                        mtime_ns: int | None, reason: str) -> None:
+        with self._transaction(f"note that {path.name} cannot be read"):
+            self._conn.execute("DELETE FROM collection_files WHERE collection_id = ? AND path = ?",
+                               (collection_id, str(path)))
+            self._conn.execute(
+                "INSERT INTO collection_files (collection_id, path, name, size, mtime_ns, error, "
+                "indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (collection_id, str(path), path.name, size, mtime_ns, reason, time.time()))
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _record(self, collection_id: int) -> CollectionRecord:
+        name, chat_id = self._conn.execute(
+            "SELECT name, chat_id FROM collections WHERE id = ?", (collection_id,)).fetchone()
+        sources = tuple(row[0] for row in self._conn.execute(
+            "SELECT path FROM collection_sources WHERE collection_id = ? ORDER BY path",
+            (collection_id,)).fetchall())
+        files, failed = self._conn.execute(
+            "SELECT count(*), count(error) FROM collection_files WHERE collection_id = ?",
+            (collection_id,)).fetchone()
+        passages = self._conn.execute(
+            "SELECT count(*) FROM passages AS p JOIN collection_files AS f ON f.id = p.file_id "
+            "WHERE f.collection_id = ?", (collection_id,)).fetchone()[0]
+        return CollectionRecord(collection_id, name, chat_id, sources, files - failed, passages,
+                                failed)
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[None]:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise StoreError(f"Could not {doing}: {error}") from error
+
+
+def _files_in(sources: Sequence[Path]) -> list[Path]:
+    """The documents in these files and folders (a folder's hidden files and folders are left
+    out, and files of kinds Hearth does not read); a source that is gone has none."""
+    found: set[Path] = set()
+    for source in sources:
+        if source.is_file():
+            found.add(source)
+        elif source.is_dir():
+            for path in source.rglob("*"):
+                hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
+                if not hidden and path.suffix.lower() in SUFFIX_KINDS and path.is_file():
+                    found.add(path)
+    return sorted(found)
