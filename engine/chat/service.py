@@ -29,7 +29,10 @@ from engine.chat.repetition import finish_note
 from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
 from engine.config import AppConfig
 from engine.documents import summary_prompts
+from engine.documents.ask import CHAT_PASSAGES, Route, cited, route_for, with_passages
+from engine.documents.collections import DocumentIndex
 from engine.documents.reading import Document
+from engine.documents.retrieval import Hit, answers_nothing
 from engine.errors import EngineCrashedError, HearthError
 from engine.host.kv_states import ChatKvStates
 from engine.host.local import LocalRuntime
@@ -114,8 +117,12 @@ def with_documents(text: str, attachments: list[AttachmentRecord]) -> str:
 class ChatService:
     def __init__(self, store: ChatStore, runtime: LocalRuntime,
                  engine: ChatEngine | None = None, *,
-                 save_interval_s: float = SAVE_INTERVAL_S) -> None:
+                 save_interval_s: float = SAVE_INTERVAL_S,
+                 documents: DocumentIndex | None = None) -> None:
         self.store = store
+        # The passages of documents too long to keep whole in a chat (engine/documents/turns.py
+        # indexes them); None: follow-up questions get the part summaries only.
+        self.documents = documents
         self.save_interval_s = save_interval_s
         self.local = runtime
         self.runtime: ChatEngine = engine or runtime  # replies come from it: local or remote
@@ -164,6 +171,13 @@ class ChatService:
         documents = self.store.attachments(chat_id)
         # Replies go back as their answers: a model's earlier thinking is not sent again.
         history = _history_for(stored, turn, documents)
+        # A new document goes whole with its message; earlier ones too long to keep whole
+        # give the passages that answer this question.
+        question = turn.text if turn.kind != "regenerate" else next(
+            (m.content for m in reversed(stored) if m.role == "user"), "")
+        given = self.passages_for(chat_id, question) if turn.document is None else []
+        if given:
+            history[-1] = (history[-1][0], with_passages(given, history[-1][1]))
         start_hint = next((i for i, m in enumerate(stored) if m.id == chat.context_start_id), 0)
         settings = self.chat_settings(chat, config)
         think = self.think_flag(settings)
@@ -192,7 +206,30 @@ class ChatService:
         reply = self.store.add_message(chat_id, "assistant", "", status="streaming",
                                        parent_id=kept[-1].id, model=self.answering_model())
         yield TurnStarted(view, [*kept, reply], reply)
-        yield from self._save_as_it_streams(reply, stream, replaced, style)
+        yield from self._save_as_it_streams(reply, stream, replaced, style, given)
+
+    def passages_for(self, chat_id: int, question: str) -> list[Hit]:
+        """The passages of the chat's long documents that answer a detail question, as many as
+        fit a quarter of the context; none for a question about the whole text (the part
+        summaries serve it) or one no passage answers."""
+        if self.documents is None or route_for(question) is Route.WHOLE:
+            return []
+        collection = self.documents.chat_collection_id(chat_id)
+        if collection is None:
+            return []
+        hits = self.documents.search([collection], question, CHAT_PASSAGES)
+        if answers_nothing(hits):
+            return []
+        # A quarter of the context at most, so the chat itself still fits beside them.
+        loaded = self.runtime.loaded
+        budget = (loaded.n_ctx if loaded is not None else 0) // 4
+        given: list[Hit] = []
+        for hit in hits:
+            budget -= self.runtime.count_tokens(hit.text) + 16  # and its number and source
+            if budget < 0:
+                break
+            given.append(hit)
+        return given
 
     def _apply_turn(
         self, chat_id: int, stored: list[MessageRecord], turn: Turn
@@ -216,9 +253,10 @@ class ChatService:
 
     def _save_as_it_streams(
         self, reply: MessageRecord, stream: Iterator[StreamEvent], replaced: MessageRecord | None,
-        style: ReasoningStyle,
+        style: ReasoningStyle, given: list[Hit],
     ) -> Iterator[ReplyEvent]:
-        """Streams and saves the reply, its thinking apart from its answer."""
+        """Streams and saves the reply, its thinking apart from its answer, and the passages
+        it cites of those it was `given`."""
         text, saved_at, ended = "", time.monotonic(), False
         splitter = ReasoningSplitter(style)
         try:
@@ -245,13 +283,14 @@ class ChatService:
                         cut = stopped or event.finish_reason == "repetition"
                         status: MessageStatus = "stopped" if cut else "done"
                         figures = (event.generated_tokens, event.tokens_per_second or None)
+                        citations = [c.to_json() for c in cited(answer, given)] if given else None
                         if replaced is None:
                             self.store.update_message(reply.id, answer, status, *figures,
-                                                      reasoning=reasoning)
+                                                      reasoning=reasoning, citations=citations)
                         else:  # in one transaction, so a crash never leaves both replies
                             self.store.replace_message(
                                 replaced.id, reply.id, answer, status, *figures,
-                                reasoning=reasoning,
+                                reasoning=reasoning, citations=citations,
                             )
                         standing = self._record(reply)
                     ended = True

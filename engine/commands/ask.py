@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(paths.settings_file).config
     files = [Path(source) for source in args.sources if Path(source).exists()]
     names = [source for source in args.sources if not Path(source).exists()]
-    stored = DocumentIndex.open(paths.database) if names else None
-    scratch = DocumentIndex.open(Path(":memory:")) if files else None
+    stored = DocumentIndex.open_for(paths) if names else None
+    scratch = DocumentIndex.open_for(paths, Path(":memory:")) if files else None
     try:
         searched: list[tuple[DocumentIndex, list[int]]] = []
         if stored is not None:

@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _open() -> DocumentIndex:
-    return DocumentIndex.open(app_paths().database)
+    return DocumentIndex.open_for(app_paths())
 
 
 def _add(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ which it took, so the person can ask for the other.
 A detail answer is checked before it is shown: its citations must name passages it was given,
 and each quotation in it must be found word for word in them (one that is not is returned in
 `unverified`, to be marked). When even the best passage covers too little of the question
-(retrieval.NOT_FOUND_BELOW), the answer is that the documents do not say, without asking the
+(retrieval.answers_nothing), the answer is that the documents do not say, without asking the
 model: a model given unrelated passages invents an answer more often than it declines.
 """
 
@@ -27,7 +27,7 @@ from engine.chat.engine import ChatEngine, chat_template, continues_text
 from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningSplitter, reasoning_style
 from engine.documents.reading import Document
-from engine.documents.retrieval import NOT_FOUND_BELOW, Hit
+from engine.documents.retrieval import Hit, answers_nothing
 from engine.documents.summarize import (
     SummaryDone,
     SummaryEvent,
@@ -70,6 +70,12 @@ USER = "Passages:\n\n{passages}\n\nQuestion: {question}"
 # A base model follows no instruction: it continues a text that ends where the answer begins.
 CONTINUED = "{passages}\n\nQuestion: {question}\nAnswer (citing the passages as [1], [2]):"
 PASSAGE = "[{number}] {where}\n{text}"
+# A chat question about a document too long to keep whole: the passages search found go with
+# it, numbered, so the reply can cite them.
+CHAT_PASSAGES = 4
+CHAT_INTRO = ("Passages of the attached documents found for this question, numbered. Answer "
+              "from them, citing the passage of each fact as [1] or [2]; if they do not "
+              "answer it, say so.")
 
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A quotation: text between double quotes, of three words or more.
@@ -143,7 +149,7 @@ def ask(runtime: ChatEngine, question: str, hits: Sequence[Hit],
     if chosen is Route.WHOLE:
         yield from _from_whole_text(runtime, question, whole, cancel, options)
         return
-    if not hits or hits[0].coverage < NOT_FOUND_BELOW:
+    if answers_nothing(hits):
         yield AnswerText(NOT_FOUND)
         yield Answered(NOT_FOUND, chosen, (), (), not_found=True, cancelled=False)
         return
@@ -210,10 +216,18 @@ def _plain(text: str) -> str:
     return _SPACE.sub(" ", text).strip(" .,;:").lower()
 
 
+def with_passages(given: Sequence[Hit], message: str) -> str:
+    """A chat message as the model reads it with the passages found for it."""
+    return f"{CHAT_INTRO}\n\n{_numbered(given)}\n\n{message}"
+
+
+def _numbered(given: Sequence[Hit]) -> str:
+    return "\n\n".join(PASSAGE.format(number=n, where=_where(hit), text=hit.text)
+                       for n, hit in enumerate(given, start=1))
+
+
 def _messages(runtime: ChatEngine, question: str, given: Sequence[Hit]) -> list[ChatMessage]:
-    passages = "\n\n".join(
-        PASSAGE.format(number=n, where=_where(hit), text=hit.text)
-        for n, hit in enumerate(given, start=1))
+    passages = _numbered(given)
     think = summary_think(runtime)
     if continues_text(runtime.loaded):
         return [ChatMessage("user", CONTINUED.format(passages=passages, question=question))]

@@ -8,6 +8,10 @@ skipped, a changed one is read again and its old passages replaced, a removed on
 index, and one that cannot be read is listed with its reason while the rest go on. Each file is
 its own transaction, so Stop (or a crash) keeps every file finished before it.
 
+With the search model (an `Embedder`), indexing also stores the vectors of each passage's
+sentence groups, and search matches meaning as well as words; passages indexed before the
+model was there get their vectors at the next indexing.
+
 A `DocumentIndex` belongs to the thread that made it, like a `ChatStore`; indexing in the
 background opens one of its own on the same file.
 """
@@ -22,15 +26,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from engine.chat.store import connect
+from engine.documents.embedder import Embedder, Vectors, sentence_groups
 from engine.documents.passages import split_passages
 from engine.documents.reading import SUFFIX_KINDS, Document, read_document
 from engine.documents.retrieval import Hit, search
+from engine.documents.search_model import search_model_file, search_model_installed
 from engine.errors import DocumentError, StoreError
+from engine.paths import AppPaths
 
 # Text in a file without pages is counted in pages of this many characters (a printed page
 # of prose), so indexing speed reads the same for a PDF and a text file.
 CHARS_PER_PAGE = 3000
+# Passages embedded in one call to the search model: batches keep its matrix units busy,
+# and Stop waits for at most one (about a second on 2 cores).
+EMBED_PASSAGES = 16
 
 
 @dataclass(frozen=True)
@@ -73,16 +85,29 @@ class IndexDone:
 
 
 class DocumentIndex:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, embedder: Embedder | None = None) -> None:
         self._conn = conn
+        self._embedder = embedder
+        # The vectors of the collections searched last, while the index is unchanged.
+        self._matrix: tuple[tuple[object, ...], Vectors, list[int]] | None = None
 
     @classmethod
-    def open(cls, path: Path) -> DocumentIndex:
-        """The index in the chat database at `path` (":memory:" for one that is thrown away)."""
-        return cls(connect(path))
+    def open(cls, path: Path, embedder: Embedder | None = None) -> DocumentIndex:
+        """The index in the chat database at `path` (":memory:" for one that is thrown away),
+        searching by meaning too with `embedder`, which it then owns."""
+        return cls(connect(path), embedder)
+
+    @classmethod
+    def open_for(cls, paths: AppPaths, database: Path | None = None) -> DocumentIndex:
+        """The app's index (or the one in `database`), with the search model if installed."""
+        embedder = (Embedder(lambda: search_model_file(paths))
+                    if search_model_installed(paths) else None)
+        return cls.open(database or paths.database, embedder)
 
     def close(self) -> None:
         self._conn.close()
+        if self._embedder is not None:
+            self._embedder.close()
 
     # -- collections ----------------------------------------------------------------------------
 
@@ -106,6 +131,12 @@ class DocumentIndex:
         row = self._conn.execute("SELECT id FROM collections WHERE chat_id = ?",
                                  (chat_id,)).fetchone()
         return self._record(row[0])
+
+    def chat_collection_id(self, chat_id: int) -> int | None:
+        """The chat's collection, if it has one (none is made)."""
+        row = self._conn.execute("SELECT id FROM collections WHERE chat_id = ?",
+                                 (chat_id,)).fetchone()
+        return None if row is None else int(row[0])
 
     def collection(self, name: str) -> CollectionRecord:
         row = self._conn.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
@@ -143,7 +174,35 @@ class DocumentIndex:
         return [FileRecord(*row) for row in rows.fetchall()]
 
     def search(self, collection_ids: Sequence[int], question: str, limit: int = 5) -> list[Hit]:
-        return search(self._conn, collection_ids, question, limit)
+        return search(self._conn, collection_ids, question, limit,
+                      self._similarity(collection_ids, question))
+
+    def _similarity(self, collection_ids: Sequence[int], question: str
+                    ) -> dict[int, float] | None:
+        """Each passage's best sentence group's cosine to the question; None without the
+        search model or vectors."""
+        if self._embedder is None or not question.strip():
+            return None
+        marks = ",".join("?" * len(collection_ids))
+        scope = ("FROM passage_vectors AS v JOIN passages AS p ON p.id = v.passage_id "
+                 f"JOIN collection_files AS f ON f.id = p.file_id "
+                 f"WHERE f.collection_id IN ({marks})")
+        key = (tuple(collection_ids), *self._conn.execute(
+            f"SELECT count(*), max(v.rowid) {scope}", tuple(collection_ids)).fetchone())
+        if key[1] == 0:
+            return None
+        if self._matrix is None or self._matrix[0] != key:
+            rows = self._conn.execute(f"SELECT v.passage_id, v.vector {scope}",
+                                      tuple(collection_ids)).fetchall()
+            matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+            self._matrix = (key, matrix.reshape(len(rows), -1), [row[0] for row in rows])
+        _key, matrix, owners = self._matrix
+        cosines = matrix @ self._embedder.vectors([question])[0]
+        best: dict[int, float] = {}
+        for passage_id, cosine in zip(owners, cosines.tolist(), strict=True):
+            if cosine > best.get(passage_id, -1.0):
+                best[passage_id] = cosine
+        return best
 
     def documents(self, collection_ids: Sequence[int]) -> list[Document]:
         """The indexed documents' texts as their passages hold them (paragraphs rejoined), for
@@ -163,8 +222,16 @@ class DocumentIndex:
     def add_document(self, collection_id: int, document: Document, key: str) -> None:
         """Indexes a document already read (an attachment, pasted text) under `key`, replacing
         what was indexed under it before."""
+        for _fraction in self.index_document(collection_id, document, key):
+            pass
+
+    def index_document(self, collection_id: int, document: Document, key: str
+                       ) -> Iterator[float]:
+        """`add_document` in steps, for a caller that must stay responsive: the fraction of
+        the passages with their vectors, after each batch."""
         with self._transaction(f"index {document.name}"):
             self._store(collection_id, key, document, None, None)
+        yield from self._embedding_steps(collection_id)
 
     def reindex(self, collection_id: int, cancel: threading.Event | None = None
                 ) -> Iterator[IndexProgress | IndexDone]:
@@ -208,11 +275,19 @@ class DocumentIndex:
                 continue
             with self._transaction(f"index {path.name}"):
                 self._store(collection_id, str(path), document, stat.st_size, stat.st_mtime_ns)
+            if not self._embed_missing(collection_id, cancel):
+                yield IndexDone(added, changed, 0, unchanged, tuple(failed), pages,
+                                time.perf_counter() - started, cancelled=True)
+                return
             pages += len(document.page_starts) or len(document.text) / CHARS_PER_PAGE
             if before is None:
                 added += 1
             else:
                 changed += 1
+        if not self._embed_missing(collection_id, cancel):
+            yield IndexDone(added, changed, 0, unchanged, tuple(failed), pages,
+                            time.perf_counter() - started, cancelled=True)
+            return
         gone = set(known) - {str(path) for path in found}
         with self._transaction("drop removed files from the index"):
             self._conn.executemany(
@@ -236,6 +311,39 @@ class DocumentIndex:
             "VALUES (?, ?, ?, ?, ?, ?)",
             [(file_id, ordinal, p.start, p.line, p.page, p.text)
              for ordinal, p in enumerate(split_passages(document))])
+
+    def _embed_missing(self, collection_id: int, cancel: threading.Event | None = None) -> bool:
+        """Vectors for the collection's passages that have none; False when Stop came first."""
+        for _fraction in self._embedding_steps(collection_id):
+            if cancel is not None and cancel.is_set():
+                return False
+        return True
+
+    def _embedding_steps(self, collection_id: int) -> Iterator[float]:
+        """Embeds the passages without vectors, EMBED_PASSAGES at a time, each batch its own
+        transaction (so Stop loses at most one); yields the fraction done before each."""
+        if self._embedder is None:
+            return
+        missing = self._conn.execute(
+            "SELECT p.id, p.text FROM passages AS p JOIN collection_files AS f "
+            "ON f.id = p.file_id WHERE f.collection_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM passage_vectors AS v WHERE v.passage_id = p.id) ORDER BY p.id",
+            (collection_id,)).fetchall()
+        for first in range(0, len(missing), EMBED_PASSAGES):
+            yield first / len(missing)
+            batch = [(passage_id, group) for passage_id, text in
+                     missing[first:first + EMBED_PASSAGES] for group in sentence_groups(text)]
+            vectors = self._embedder.vectors([group for _id, group in batch])
+            with self._transaction("store the passages' vectors"):
+                self._conn.executemany(
+                    "INSERT INTO passage_vectors (passage_id, vector) VALUES (?, ?)",
+                    [(passage_id, row.tobytes())
+                     for (passage_id, _group), row in zip(batch, vectors, strict=True)])
+
+    def has_passages(self, collection_id: int) -> bool:
+        return self._conn.execute(
+            "SELECT 1 FROM passages AS p JOIN collection_files AS f ON f.id = p.file_id "
+            "WHERE f.collection_id = ? LIMIT 1", (collection_id,)).fetchone() is not None
 
     def _record_failure(self, collection_id: int, path: Path, size: int | None,
                         mtime_ns: int | None, reason: str) -> None:

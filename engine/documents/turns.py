@@ -3,7 +3,8 @@
 A summary turn is saved like any reply: the person's request (with the document attached) and
 the answer as it streams, so a Stop, a crash or a closed app keeps what was written. The
 attachment then holds what follow-up questions need: the whole text when it fits, else the
-summaries of its parts.
+summaries of its parts, and then the document is indexed in the chat's collection too, so a
+question about a detail is answered from the passages that hold it (engine/chat/service.py).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def summary_turn(
                 fraction = event.fraction
                 yield SummaryStatus("", fraction, event.seconds_left)
             elif isinstance(event, SummaryDone):
+                if event.parts > 1 and not event.cancelled:
+                    yield from _index_for_questions(service, chat_id, document, attachment.id)
                 status: MessageStatus = ("error" if event.crashed else
                                          "stopped" if event.cancelled else "done")
                 final = f"{event.text}\n\n*{event.note}*" if event.text else f"*{event.note}*"
@@ -110,6 +113,19 @@ def summary_turn(
             else:
                 store.delete_message(reply.id)
         raise
+
+
+def _index_for_questions(service: ChatService, chat_id: int, document: Document,
+                         attachment_id: int) -> Iterator[SummaryStatus]:
+    """A document too long to keep whole is indexed in the chat's collection, so a question
+    about a detail gets the passages that answer it, not only the part summaries."""
+    if service.documents is None:
+        return
+    collection = service.documents.chat_collection(chat_id).id
+    text = "Preparing the document for questions…"
+    for fraction in service.documents.index_document(collection, document,
+                                                     f"attachment {attachment_id}"):
+        yield SummaryStatus(text, fraction, None)
 
 
 def _step_text(event: PartStarted) -> str:

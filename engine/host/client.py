@@ -453,6 +453,11 @@ class HostRuntime:
                                                            step="making embeddings")
         return result
 
+    def embed_many(self, texts: Sequence[str]) -> list[tuple[float, ...]]:
+        result: list[tuple[float, ...]] = self._call("embed_many", list(texts),
+                                                     step="making embeddings")
+        return result
+
     def close_embedder(self) -> None:
         if self._process is not None:
             self._call("close_embedder")

@@ -236,6 +236,10 @@ class _Host:
             crash.reached("embed")
             return runtime.embed(*arguments)
 
+        def embed_many(*arguments: Any) -> Any:
+            crash.reached("embed")
+            return runtime.embed_many(*arguments)
+
         return {
             "load": load,
             "close": runtime.close,
@@ -257,6 +261,7 @@ class _Host:
             "embedding_context": runtime.embedding_context,
             "count_embedding_tokens": runtime.count_embedding_tokens,
             "embed": embed,
+            "embed_many": embed_many,
             "embedder_open": lambda: runtime.embedder_open,
             "close_embedder": runtime.close_embedder,
             "memory_peak": _memory_peak,

@@ -12,13 +12,15 @@ import pytest
 from engine.chat.service import ChatService, Turn, TurnEnded, TurnStarted, _history_for
 from engine.chat.store import ChatStore
 from engine.config import AppConfig
+from engine.documents.ask import CHAT_INTRO
+from engine.documents.collections import DocumentIndex
 from engine.documents.reading import pasted_document
 from engine.documents.summarize import SummaryOptions
 from engine.documents.turns import SummaryStatus, summary_turn
 from engine.host.runtime import Runtime
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS
-from tests.engine.documents_data import speech_lines
+from tests.engine.documents_data import PLANTED_SECTION, speech_lines
 
 QUICK = SummaryOptions(words=30, part_tokens=40, temperature=0.0, seed=1)
 CONFIG = AppConfig(chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=12, seed=3)))
@@ -97,3 +99,42 @@ def test_stop_keeps_what_the_summary_wrote(service: ChatService) -> None:
     assert isinstance(ended, TurnEnded) and ended.reply is not None
     assert ended.reply.status == "stopped"
     assert "Stopped; partly made" in ended.reply.content
+
+
+def test_a_detail_question_about_a_long_document_gets_the_passage_that_answers_it(
+    small_runtime: Runtime, tmp_path: Path,
+) -> None:
+    """Keyword search only here (no search model): the planted fact is found by its words. The
+    small test context (384 tokens) holds none of the passages beside the chat, so the turn is
+    answered without them rather than refused."""
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    documents = DocumentIndex.open(store.path)
+    service = ChatService(store, small_runtime, documents=documents)
+    try:
+        text = f"{speech_lines(8)}\n\n{PLANTED_SECTION}\n\n{speech_lines(4, skip=40)}"
+        document = pasted_document(text, name="speech.txt")
+        chat = store.create_chat()
+        list(summary_turn(service, chat.id, document, 1000, QUICK, threading.Event()))
+        collection = documents.chat_collection_id(chat.id)
+        assert collection is not None and documents.has_passages(collection)
+        question = "Who rowed through the night to pull the fishermen out of the water?"
+        (best, *_rest) = documents.search([collection], question)
+        assert "rowed through the night" in best.text
+        assert best.file == "speech.txt"
+        assert best.line == document.text[:document.text.index(best.text)].count("\n") + 1
+        assert service.passages_for(chat.id, question) == []  # none fits in 384 tokens
+        # The whole text is for the part summaries; a question the text does not touch gets
+        # nothing, rather than passages that do not answer it.
+        assert documents.search([collection], "Summarise the speech in three points.")
+        assert service.passages_for(chat.id, "Summarise the speech in three points.") == []
+        assert service.passages_for(chat.id, "What is the price of bitcoin in Singapore?") == []
+        stored = store.messages(chat.id)
+        events = list(service.reply(chat.id, CONFIG, threading.Event(), Turn("send", question)))
+        ended = events[-1]
+        assert isinstance(ended, TurnEnded) and ended.reply is not None
+        assert ended.reply.content  # answered with the passages in its prompt
+        history = _history_for(stored, Turn("send", question), store.attachments(chat.id))
+        assert CHAT_INTRO not in history[-1][1]  # the passages go with the turn, not the chat
+    finally:
+        documents.close()
+        store.close()
