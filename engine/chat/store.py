@@ -7,6 +7,7 @@ fit to show a person.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -188,6 +189,23 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection, doing: str) -> Iterator[None]:
+    """A write transaction (the lock taken at once); any SQLite error becomes a StoreError
+    (DiskFullError when the disk is full) saying what could not be done."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise _translate(exc, doing) from exc
+
+
 class ChatStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -217,17 +235,8 @@ class ChatStore:
         except sqlite3.Error as exc:
             raise _translate(exc, doing) from exc
 
-    @contextmanager
-    def _transaction(self, doing: str) -> Iterator[None]:
-        with self._guard(doing):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+    def _transaction(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return transaction(self._conn, doing)
 
     def _now(self) -> float:
         # Strictly increasing, so "newest first" never ties on a coarse clock.

@@ -22,19 +22,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from engine.chat.store import connect
+from engine.chat.store import connect, transaction
 from engine.documents.embedder import Embedder, Vectors, sentence_groups
 from engine.documents.passages import split_passages
 from engine.documents.reading import SUFFIX_KINDS, Document, read_document
 from engine.documents.retrieval import Hit, search
 from engine.documents.search_model import search_model_file, search_model_installed
-from engine.errors import DocumentError, StoreError
+from engine.errors import DocumentError
 from engine.paths import AppPaths
 
 # Text in a file without pages is counted in pages of this many characters (a printed page
@@ -372,19 +372,8 @@ class DocumentIndex:
         return CollectionRecord(collection_id, name, chat_id, sources, files - failed, passages,
                                 failed)
 
-    @contextmanager
-    def _transaction(self, doing: str) -> Iterator[None]:
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as error:
-            raise StoreError(f"Could not {doing}: {error}") from error
+    def _transaction(self, doing: str) -> AbstractContextManager[None]:
+        return transaction(self._conn, doing)
 
 
 def _files_in(sources: Sequence[Path]) -> list[Path]:
