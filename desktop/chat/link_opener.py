@@ -2,10 +2,15 @@
 
 A model can write anything, including links that look like one thing and go to another, or
 that point at local files. The confirmation shows the real target before anything opens.
+
+Hearth's own links, `hearth-passage:<message id>/<number>` (a reply's "[1]" and its Sources
+lines), never leave the app: they show the cited passage beside the conversation.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QUrl
@@ -13,6 +18,27 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 OPENABLE_SCHEMES = ("http", "https", "mailto")
+PASSAGE_SCHEME = "hearth-passage"
+PASSAGE_TIP = "Show the passage this cites"
+_PASSAGE_PATH = re.compile(r"(\d+)/(\d+)")
+
+
+def passage_link(message_id: int, number: int) -> str:
+    """The link to the passage a reply cites as "[number]"."""
+    return f"{PASSAGE_SCHEME}:{message_id}/{number}"
+
+
+def passage_of(url: QUrl) -> tuple[int, int] | None:
+    """The message id and citation number of a passage link; None for any other link."""
+    if url.scheme().lower() != PASSAGE_SCHEME:
+        return None
+    match = _PASSAGE_PATH.fullmatch(url.path())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def link_tip(link: str) -> str:
+    """What hovering over a link says: where it goes, in words for Hearth's own."""
+    return PASSAGE_TIP if passage_of(QUrl(link)) is not None else link
 
 
 @dataclass(frozen=True)
@@ -30,6 +56,19 @@ def judge_link(url: QUrl) -> LinkVerdict:
     if scheme == "mailto":
         return LinkVerdict(True, f"Write an email to {url.path()}?")
     return LinkVerdict(True, f"Open this page in your browser?\n\nSite: {url.host()}\n{shown}")
+
+
+def open_link(parent: QWidget, url: QUrl,
+              show_passage: Callable[[int, int], object]) -> bool:
+    """A clicked link: a passage link shows its passage (`show_passage(message id, number)`);
+    any other is confirmed first and opened only if it is a web or mail link."""
+    passage = passage_of(url)
+    if passage is not None:
+        show_passage(*passage)
+        return True
+    if url.scheme().lower() == PASSAGE_SCHEME:
+        return False  # malformed: Hearth's own scheme never goes to the desktop
+    return confirm_and_open(parent, url)
 
 
 def confirm_and_open(parent: QWidget, url: QUrl) -> bool:

@@ -3,12 +3,16 @@
 A reply's thinking (its reasoning) streams into the same row, apart from its answer. Whether a
 row's thinking is shown expanded is the model's state (`MessageRole.ReasoningExpanded`, set
 with `setData`), kept by message id so that it survives the chat being shown again.
+
+A reply that cites passages of a document ("[1]") is displayed with its markers as links and a
+"Sources" block under it (`cited_markdown`); the stored text, which Copy copies, is untouched.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -22,6 +26,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from desktop.chat.link_opener import passage_link
 from engine.chat.service import ContextView
 from engine.chat.store import MessageRecord
 
@@ -41,6 +46,7 @@ class MessageRole(IntEnum):
     ReasoningExpanded = Qt.ItemDataRole.UserRole + 8  # its section is open (settable)
     ReasoningLabel = Qt.ItemDataRole.UserRole + 9  # "Thinking…", "Thought for 12 s"
     ReasoningRevision = Qt.ItemDataRole.UserRole + 10  # bumps when the thinking changes
+    Sources = Qt.ItemDataRole.UserRole + 11  # the passages the reply cites: tuple[Source, ...]
 
 
 THINKING_LABEL = "Thinking…"
@@ -68,6 +74,93 @@ def estimated_thought_seconds(record: MessageRecord) -> float | None:
     return record.n_tokens / record.tokens_per_s * share
 
 
+SOURCES_HEADING = "Sources"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage a reply cites as "[number]" (one of `MessageRecord.citations`)."""
+
+    message_id: int
+    number: int
+    file: str
+    page: int | None
+    line: int
+    text: str
+
+    @property
+    def where(self) -> str:
+        """"report.pdf, page 27, line 143" (no page for a document without pages)."""
+        page = f", page {self.page}" if self.page is not None else ""
+        return f"{self.file}{page}, line {self.line}"
+
+    @property
+    def link(self) -> str:
+        return passage_link(self.message_id, self.number)
+
+
+def sources_of(record: MessageRecord) -> tuple[Source, ...]:
+    """The record's citations, each number once; one that cannot be read is left out."""
+    sources: dict[int, Source] = {}
+    for citation in record.citations:
+        try:
+            number = int(citation["number"])
+            page = citation.get("page")
+            source = Source(record.id, number, str(citation.get("file") or "document"),
+                            None if page is None else int(page), int(citation.get("line") or 0),
+                            str(citation.get("text") or ""))
+        except (KeyError, TypeError, ValueError):
+            continue
+        sources.setdefault(number, source)
+    return tuple(sources.values())
+
+
+# A citation marker, "[1]" or "[1, 2]", outside code spans and links.
+_MARKER = re.compile(r"""
+    (?P<code>(`+).*?\2)                          # a code span: left as it is
+    | (?<![\\!]) \[ (?P<numbers>\d+(?:\s*,\s*\d+)*) \] (?!\()  # not a link's text
+""", re.VERBOSE)
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _escaped(text: str) -> str:
+    """Text that Markdown shows as it is (a file may be called "notes_[draft].md")."""
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def _fenced(line: str) -> bool:
+    return line.lstrip().startswith(("```", "~~~"))
+
+
+def cited_markdown(text: str, sources: Sequence[Source]) -> str:
+    """The reply as shown: each marker of a cited number a link to its passage, and under the
+    answer a "Sources" block, one link a line. Markers in code are left alone."""
+    if not sources:
+        return text
+    links: Mapping[int, str] = {source.number: source.link for source in sources}
+
+    def link(match: re.Match[str]) -> str:
+        if match.group("code"):
+            return match.group(0)
+        numbers = [int(n) for n in match.group("numbers").split(",")]
+        if not any(n in links for n in numbers):
+            return match.group(0)
+        if len(numbers) == 1:
+            return f"[\\[{numbers[0]}\\]]({links[numbers[0]]})"
+        parts = (f"[{n}]({links[n]})" if n in links else str(n) for n in numbers)
+        return f"\\[{', '.join(parts)}\\]"
+
+    lines, fenced = [], False
+    for line in text.split("\n"):
+        if _fenced(line):
+            fenced = not fenced
+        lines.append(line if fenced or _fenced(line) else _MARKER.sub(link, line))
+    if fenced:  # a reply cut inside a code block: close it, or the sources would be code
+        lines.append("```")
+    listed = "  \n".join(f"[{_escaped(f'[{s.number}] {s.where}')}]({s.link})" for s in sources)
+    return "\n".join(lines) + f"\n\n**{SOURCES_HEADING}**\n\n{listed}\n"
+
+
 @dataclass
 class _Row:
     record: MessageRecord
@@ -80,6 +173,7 @@ class _Row:
     view_starts_here: bool = False
     thinking_since: float | None = None  # when its thinking began streaming here
     thought_seconds: float | None = None  # measured here, from the first thought to the answer
+    shown: tuple[int, str] | None = None  # the text as displayed, with the revision it is of
 
 
 def _row(record: MessageRecord) -> _Row:
@@ -110,7 +204,8 @@ class MessageListModel(QAbstractListModel):
             self.endResetModel()
             return
         for row, record in zip(self._rows, messages, strict=False):
-            if (row.content, row.status) != (record.content, record.status):
+            if ((row.content, row.status, row.record.citations)
+                    != (record.content, record.status, record.citations)):
                 row.record, row.content, row.status = record, record.content, record.status
                 row.revision += 1
             if row.reasoning != record.reasoning:
@@ -226,6 +321,31 @@ class MessageListModel(QAbstractListModel):
             return self._rows[row].record, self._rows[row].content
         return None
 
+    def sources(self, row: int) -> tuple[Source, ...]:
+        """The passages the row's reply cites, in the order it first cites them."""
+        if 0 <= row < len(self._rows):
+            return sources_of(self._rows[row].record)
+        return ()
+
+    def source(self, message_id: int, number: int) -> Source | None:
+        """The passage a reply cites as "[number]"."""
+        return next((s for s in self.sources(self.row_of(message_id)) if s.number == number),
+                    None)
+
+    def question_before(self, message_id: int) -> str:
+        """What the person asked right before the message (the question a reply answers)."""
+        row = self.row_of(message_id)
+        return next((self._rows[i].content for i in range(row - 1, -1, -1)
+                     if self._rows[i].record.role == "user"), "") if row > 0 else ""
+
+    def _shown_text(self, row: _Row) -> str:
+        """The Markdown the view draws: the text with its citations linked."""
+        if not row.record.citations:
+            return row.content
+        if row.shown is None or row.shown[0] != row.revision:
+            row.shown = (row.revision, cited_markdown(row.content, sources_of(row.record)))
+        return row.shown[1]
+
     def last_row_of(self, speaker: str) -> int:
         return next(
             (i for i in range(len(self._rows) - 1, -1, -1)
@@ -241,7 +361,7 @@ class MessageListModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.content
+            return self._shown_text(row)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             stopped = " (stopped)" if row.status == "stopped" else ""
             thinking = ""
@@ -249,7 +369,10 @@ class MessageListModel(QAbstractListModel):
                 opened = row.record.id in self._expanded
                 shown = f", shown: {row.reasoning}" if opened else ", hidden (Space shows it)"
                 thinking = f"{self.reasoning_label(index.row())}{shown}. "
-            return f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}"
+            sources = sources_of(row.record)
+            listed = "".join(f" [{s.number}] {s.where}." for s in sources)
+            cited = f" {SOURCES_HEADING}:{listed}" if sources else ""
+            return f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}{cited}"
         if role == MessageRole.Id:
             return row.record.id
         if role == MessageRole.Speaker:
@@ -270,6 +393,8 @@ class MessageListModel(QAbstractListModel):
             return self.reasoning_label(index.row()) if row.reasoning else ""
         if role == MessageRole.ReasoningRevision:
             return row.reasoning_revision
+        if role == MessageRole.Sources:
+            return sources_of(row.record)
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -285,4 +410,5 @@ class MessageListModel(QAbstractListModel):
             MessageRole.ReasoningExpanded: QByteArray(b"reasoningExpanded"),
             MessageRole.ReasoningLabel: QByteArray(b"reasoningLabel"),
             MessageRole.ReasoningRevision: QByteArray(b"reasoningRevision"),
+            MessageRole.Sources: QByteArray(b"sources"),
         }

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop.chat.attachment_bar import AttachmentBar
 from desktop.chat.composer import Composer
-from desktop.chat.link_opener import confirm_and_open
-from desktop.chat.message_model import MessageListModel, MessageRole
+from desktop.chat.link_opener import open_link
+from desktop.chat.message_model import MessageListModel, MessageRole, Source
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
@@ -43,6 +43,8 @@ THINK_TIP = ("Think before answering: the model reasons step by step first (slow
 
 class ChatPanel(QWidget):
     notice = Signal(str)  # a one-line message for the status bar
+    # A citation was clicked: the Source it names and the question its reply answered.
+    passageRequested = Signal(Source, str)
 
     def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,7 +61,7 @@ class ChatPanel(QWidget):
         self.view.setModel(self.messages)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
-        self.view.linkClicked.connect(lambda url: confirm_and_open(self, url))
+        self.view.linkClicked.connect(lambda url: open_link(self, url, self.show_passage))
         self.messages.modelReset.connect(self.view.message_delegate.clear_cache)
 
         self.banner = QLabel(self)
@@ -285,6 +287,12 @@ class ChatPanel(QWidget):
                 if self.view.toggle_reasoning(self.messages.index(row)):
                     return
 
+    def show_passage(self, message_id: int, number: int) -> None:
+        """Asks for the passage a reply cites as "[number]" to be shown."""
+        source = self.messages.source(message_id, number)
+        if source is not None:
+            self.passageRequested.emit(source, self.messages.question_before(message_id))
+
     def _think_toggled(self, on: bool) -> None:
         if self.chat_id is not None and on != self._chat_thinks:
             self._chat_thinks = on
@@ -325,6 +333,14 @@ class ChatPanel(QWidget):
             toggle = menu.addAction("Hide thinking" if opened else "Show thinking")
             toggle.setShortcut(self.thinking_action.shortcut())
             toggle.triggered.connect(lambda: self.view.toggle_reasoning(index))
+        chosen = index if index.isValid() else self.view.currentIndex()
+        sources = self.messages.sources(chosen.row()) if chosen.isValid() else ()
+        if sources:
+            menu.addSeparator()
+        for source in sources:
+            shown = menu.addAction(f"Show source [{source.number}]: {source.where}")
+            shown.triggered.connect(
+                lambda _checked=False, s=source: self.show_passage(s.message_id, s.number))
         menu.popup(self.view.viewport().mapToGlobal(position))
 
     def _on_chat_opened(self, chat: ChatRecord, messages: list[MessageRecord],

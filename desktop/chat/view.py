@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.chat.code_blocks import CodeBlock, prepare_code
+from desktop.chat.link_opener import link_tip
 from desktop.chat.message_model import SPEAKERS, MessageRole
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -546,7 +547,7 @@ class ChatView(QListView):
             opened = toggle.data(MessageRole.ReasoningExpanded)
             self.viewport().setToolTip(HIDE_THINKING if opened else SHOW_THINKING)
         else:
-            self.viewport().setToolTip(link)
+            self.viewport().setToolTip(link_tip(link))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)

@@ -20,6 +20,7 @@ from engine.documents.ask import Answered, AnswerRouted, AnswerText, Route, ask
 from engine.documents.collections import DocumentIndex, IndexDone
 from engine.documents.reading import Document
 from engine.documents.retrieval import Hit
+from engine.documents.summarize import SummaryOptions
 from engine.errors import DocumentError
 from engine.paths import app_paths
 
@@ -83,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _answer(engine: ChatEngine, args: argparse.Namespace, hits: list[Hit],
             whole: list[Document]) -> int:
-    for event in ask(engine, args.question, hits, whole, threading.Event(), args.route):
+    options = SummaryOptions(seed=args.seed)
+    for event in ask(engine, args.question, hits, whole, threading.Event(), args.route,
+                     options):
         if isinstance(event, AnswerRouted) and event.route is Route.WHOLE:
             print("Reading the whole text…", file=sys.stderr, flush=True)
         elif isinstance(event, AnswerText):

@@ -79,7 +79,7 @@ CHAT_INTRO = ("Passages of the attached documents found for this question, numbe
 
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A quotation: text between double quotes, of three words or more.
-_QUOTE = re.compile(r"[\"“„]([^\"“”„]{12,}?)[\"”“]")
+_QUOTE = re.compile(r"[\"“„]([^\"“”„]+?)[\"”“]")
 _SPACE = re.compile(r"\s+")
 
 

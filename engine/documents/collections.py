@@ -241,9 +241,10 @@ class DocumentIndex:
             "SELECT path FROM collection_sources WHERE collection_id = ? ORDER BY path",
             (collection_id,)).fetchall()]
         found = _files_in(sources)
+        # Documents added without a file (add_document) are not the sources' to drop.
         known = {row[0]: (row[1], row[2], row[3]) for row in self._conn.execute(
             "SELECT path, size, mtime_ns, error FROM collection_files WHERE collection_id = ?",
-            (collection_id,)).fetchall()}
+            (collection_id,)).fetchall() if _within(Path(row[0]), sources)}
         added = changed = unchanged = 0
         pages = 0.0
         failed: list[tuple[str, str]] = []
@@ -374,6 +375,10 @@ class DocumentIndex:
 
     def _transaction(self, doing: str) -> AbstractContextManager[None]:
         return transaction(self._conn, doing)
+
+
+def _within(path: Path, sources: Sequence[Path]) -> bool:
+    return any(path == source or path.is_relative_to(source) for source in sources)
 
 
 def _files_in(sources: Sequence[Path]) -> list[Path]:

@@ -23,7 +23,7 @@ TARGET_CHARS = 700
 class Passage:
     text: str
     start: int  # where it starts in the document's text
-    line: int  # the line it starts on, from 1
+    line: int  # the line it starts on, from 1: in the file, or on its page (Document.line_of)
     page: int | None  # the page it starts on, from 1; None for a document without pages
 
 
@@ -49,6 +49,5 @@ def _add(passages: list[Passage], document: Document, start: int, end: int) -> N
     if not text:
         return
     start += len(raw) - len(raw.lstrip())
-    line = document.text.count("\n", 0, start) + 1
     page = bisect.bisect_right(document.page_starts, start) if document.page_starts else None
-    passages.append(Passage(text, start, line, page))
+    passages.append(Passage(text, start, document.line_of(start), page))

@@ -7,6 +7,7 @@ file and says what went wrong, in words a person can act on.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import io
 import logging
@@ -67,6 +68,18 @@ class Document:
     # For a PDF: where each page starts in `text` (page n at index n - 1; a page without text
     # starts where the text before it ends), so a passage can say its page.
     page_starts: tuple[int, ...] = ()
+    # For a text file: the file's line number of each line of `text` (normalising drops blank
+    # lines), so a passage cites the line an editor shows; empty when they are the same.
+    source_lines: tuple[int, ...] = ()
+
+    def line_of(self, offset: int) -> int:
+        """The line (from 1) of a character of `text`: in the file for a text file, on its page
+        for a PDF, else in the text."""
+        if self.page_starts:
+            page_start = self.page_starts[bisect.bisect_right(self.page_starts, offset) - 1]
+            return self.text.count("\n", page_start, offset) + 1
+        index = self.text.count("\n", 0, offset)
+        return self.source_lines[index] if self.source_lines else index + 1
 
     @property
     def characters(self) -> int:
@@ -116,6 +129,7 @@ def read_document(path: Path) -> Document:
     kind = SUFFIX_KINDS.get(path.suffix.lower()) or _sniff(data)
     encoding: str | None = None
     page_starts: tuple[int, ...] = ()
+    raw = ""
     if kind == "pdf":
         text, page_starts = _pdf_text(name, path)
     elif kind == "docx":
@@ -128,7 +142,29 @@ def read_document(path: Path) -> Document:
     normalized = normalize_text(text)
     if not normalized:
         raise DocumentError(f"{name} contains no text.")
-    return Document(name, normalized, size, kind, encoding, page_starts)
+    lines = _source_lines(raw, normalized) if kind in ("text", "markdown") else ()
+    return Document(name, normalized, size, kind, encoding, page_starts, lines)
+
+
+def _source_lines(raw: str, normalized: str) -> tuple[int, ...]:
+    """For each line of the normalised text, its line number in the decoded file. Normalising
+    only drops blank lines and changes spaces and control characters within lines, so each
+    non-blank line is found again, in order; a blank line takes the number after the last."""
+    raw_lines = [_CONTROL.sub("", line.replace("\ufeff", "")).strip()
+                 for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    numbers: list[int] = []
+    at = 0
+    for line in normalized.split("\n"):
+        wanted = line.strip()
+        if wanted:
+            found = next((i for i in range(at, len(raw_lines)) if raw_lines[i] == wanted), None)
+            if found is not None:  # not found: a line a form feed split; it keeps the count
+                at = found
+            numbers.append(at + 1)
+            at += found is not None
+        else:
+            numbers.append(at + 1)
+    return tuple(numbers)
 
 
 def decode_text(name: str, data: bytes) -> tuple[str, str]:
