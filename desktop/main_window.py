@@ -19,6 +19,7 @@ from desktop.about import show_about
 from desktop.api.panel import ApiPanel
 from desktop.chat.list_model import UNTITLED
 from desktop.chat.tab import ChatTab
+from desktop.collections.tab import CollectionsTab
 from desktop.engine_client import EngineClient
 from desktop.models.tab import ModelsTab
 from desktop.prompt_lab.tab import PromptLabTab
@@ -52,6 +53,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.models_tab, "Models")
         self.prompt_lab_tab = PromptLabTab(client, self)
         self.tabs.addTab(self.prompt_lab_tab, "Prompt Lab")
+        self.collections_tab = CollectionsTab(client, self)
+        self.tabs.addTab(self.collections_tab, "Collections")
         self.prompt_lab_tab.chatStarted.connect(lambda _chat: self.tabs.setCurrentIndex(0))
         self.setCentralWidget(self.tabs)
 

@@ -188,7 +188,7 @@ class DocumentIndex:
                  f"JOIN collection_files AS f ON f.id = p.file_id "
                  f"WHERE f.collection_id IN ({marks})")
         key = (tuple(collection_ids), *self._conn.execute(
-            f"SELECT count(*), max(v.rowid) {scope}", tuple(collection_ids)).fetchone())
+            f"SELECT count(*), max(v.passage_id) {scope}", tuple(collection_ids)).fetchone())
         if key[1] == 0:
             return None
         if self._matrix is None or self._matrix[0] != key:

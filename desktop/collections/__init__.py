@@ -1,0 +1,1 @@
+"""The Collections tab: named collections of documents, indexed in the background, searched."""

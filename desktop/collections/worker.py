@@ -1,0 +1,245 @@
+"""The collections worker: the document index on a thread of its own, indexing in steps.
+
+Not the engine thread: that one drives the chat model and must stay free. Indexing needs only
+the disk and the search model, which runs in a child process of its own (an `Embedder`).
+The worker's `DocumentIndex` (its own SQLite connection) is opened on this thread at the first
+request and closed by `shutdown`, on this thread too.
+
+A re-index is a generator driven one step (one file) per event: each step posts the next to
+the back of this thread's queue, so a search, a listing or a Stop asked for meanwhile is
+answered between two files instead of after the whole folder (superqt's `GeneratorWorker`
+shape). Stop is a `threading.Event` the GUI sets directly; the engine checks it between files
+and between batches of passages, and every file finished before it stays indexed.
+
+Requests arrive as bound calls carried by one queued signal (desktop/collections/client.py), so
+a new operation is a method, not a pair of mirrored signals; results leave as the signals of a
+`CollectionsResults` that lives on the GUI thread, carrying engine records, and the GUI applies
+them to its own models.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from engine.documents.collections import DocumentIndex, IndexDone, IndexProgress
+from engine.errors import DocumentError, HearthError, OperationCancelled
+from engine.paths import AppPaths
+
+log = logging.getLogger("hearth.collections")
+SEARCH_LIMIT = 8
+LIST_EVERY_S = 1.0  # while indexing, the files done are listed again at most this often
+
+
+def describe(done: IndexDone, name: str) -> str:
+    """One line on how a re-index went, for the tab's status line."""
+    counts = [f"{number} {what}" for number, what in (
+        (done.added, "added"), (done.changed, "changed"), (done.removed, "removed"),
+        (done.unchanged, "unchanged"), (len(done.failed), "unreadable")) if number]
+    if done.cancelled:
+        kept = f" ({', '.join(counts)})" if counts else ""
+        return (f"Stopped indexing “{name}”{kept}: the files done stay indexed; "
+                "Re-index finishes the rest.")
+    if not counts:
+        return f"“{name}” has no documents to index yet."
+    return (f"Indexed “{name}”: {', '.join(counts)} ({done.pages:.1f} pages in "
+            f"{done.seconds:.1f} s).")
+
+
+@dataclass
+class _Job:
+    collection_id: int
+    name: str
+    cancel: threading.Event
+    steps: Iterator[IndexProgress | IndexDone] | None = None
+
+
+class CollectionsResults(QObject):
+    """The worker's results, on an object that stays on the GUI thread while the worker emits
+    them from its own: Qt queues every one to the GUI thread, for slots and lambdas alike (a
+    lambda connected to a signal of the worker would run on the worker's thread)."""
+
+    collectionsListed = Signal(list)  # list[CollectionRecord], by name
+    created = Signal(object)  # the CollectionRecord just made
+    filesListed = Signal(int, list)  # collection id, list[FileRecord]
+    indexing = Signal(bool)  # a re-index began (True), or the last queued one ended (False)
+    progress = Signal(int, int, str)  # files done, files in all, the file being read
+    indexed = Signal(str, object)  # a line to show, IndexDone
+    searchResults = Signal(int, str, list)  # collection id, query, list[Hit] best first
+    failed = Signal(str)
+
+
+class CollectionsWorker(QObject):
+    stopped = Signal()  # the last thing it does, on its own thread
+    _next = Signal()  # posted to itself: the next step of the running re-index
+
+    def __init__(self, paths: AppPaths, results: CollectionsResults,
+                 closing: threading.Event) -> None:
+        super().__init__()
+        self._paths = paths
+        self.results = results
+        self._closing = closing  # set by the GUI before shutdown: pending requests are dropped
+        self._index: DocumentIndex | None = None
+        self._jobs: deque[_Job] = deque()
+        self._step_posted = False  # one step in the queue at a time, however jobs come and go
+        self._listed_at = 0.0
+        self._next.connect(self._step, Qt.ConnectionType.QueuedConnection)
+
+    # -- requests: run on this thread, each a call the client posts through `run` -----------
+
+    @Slot(object)
+    def run(self, call: Callable[[], None]) -> None:
+        """Runs a request posted from the GUI thread (a method of this worker, with its
+        arguments bound): one queued signal carries every request, each call typed where made."""
+        call()
+
+    def refresh(self, collection_id: int | None) -> None:
+        """Lists the collections, and the files of `collection_id` if given."""
+        with self._reported("list the collections"):
+            self._list(collection_id)
+
+    def create(self, name: str) -> None:
+        with self._reported("make the collection"):
+            record = self._opened().create(name)
+            self._list(None)
+            self.results.created.emit(record)
+
+    def add(self, collection_id: int, paths: list[str], cancel: threading.Event) -> None:
+        """Adds files and folders, then indexes the collection."""
+        with self._reported("add to the collection"):
+            self._opened().add_sources(collection_id, [Path(path) for path in paths])
+            self._list(collection_id)  # its sources, at once
+            self.reindex(collection_id, cancel)
+
+    def reindex(self, collection_id: int, cancel: threading.Event) -> None:
+        with self._reported("index the collection"):
+            name = next((c.name for c in self._opened().collections()
+                         if c.id == collection_id), None)
+            if name is None:
+                self._list(None)
+                raise DocumentError("That collection is no longer there.")
+            self._jobs.append(_Job(collection_id, name, cancel))
+            if len(self._jobs) == 1:
+                self.results.indexing.emit(True)
+                self._post_step()
+
+    def remove(self, name: str) -> None:
+        with self._reported(f"remove “{name}”"):
+            index = self._opened()
+            record = index.collection(name)
+            dropped = [job for job in self._jobs if job.collection_id == record.id]
+            for job in dropped:
+                self._drop(job)
+            if dropped and not self._jobs:
+                self.results.indexing.emit(False)
+            index.remove(name)
+            self._list(None)
+
+    def search(self, collection_id: int, query: str) -> None:
+        with self._reported("search the collection"):
+            index = self._opened()
+            hits = index.search([collection_id], query, SEARCH_LIMIT) if query.strip() else []
+            self.results.searchResults.emit(collection_id, query, hits)
+
+    def shutdown(self) -> None:
+        """Ends any re-index (its finished files stay) and closes the index; runs here."""
+        try:
+            while self._jobs:
+                self._drop(self._jobs[0])
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+        except Exception:
+            log.exception("closing the document index")
+        finally:
+            self.stopped.emit()
+
+    # -- indexing, one file per step --------------------------------------------------------
+
+    def _post_step(self) -> None:
+        if not self._step_posted:
+            self._step_posted = True
+            self._next.emit()
+
+    @Slot()
+    def _step(self) -> None:
+        self._step_posted = False
+        if not self._jobs or self._closing.is_set():
+            return
+        job = self._jobs[0]
+        event: IndexProgress | IndexDone | None = None
+        with self._reported(f"index “{job.name}”", job):
+            if job.steps is None:
+                job.steps = self._opened().reindex(job.collection_id, job.cancel)
+            event = next(job.steps, None)
+        if job not in self._jobs:  # it failed, and _reported finished it
+            return
+        if isinstance(event, IndexProgress):
+            if time.monotonic() - self._listed_at > LIST_EVERY_S:
+                with self._reported("list the collections"):
+                    self._list(job.collection_id)  # the files done so far, as they come
+            self.results.progress.emit(event.done, event.total, event.path)
+            self._post_step()
+            return
+        self._finish(job)
+        if isinstance(event, IndexDone):
+            self.results.indexed.emit(describe(event, job.name), event)
+
+    def _finish(self, job: _Job) -> None:
+        """Takes the job off the queue, lists what it changed, starts the next one."""
+        self._drop(job)
+        with self._reported("list the collections"):
+            self._list(job.collection_id)
+        if self._jobs:
+            self._post_step()
+        else:
+            self.results.indexing.emit(False)
+
+    def _drop(self, job: _Job) -> None:
+        if isinstance(job.steps, Generator):
+            job.steps.close()  # at a yield, between files: no transaction is open there
+        self._jobs.remove(job)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _reported(self, doing: str, job: _Job | None = None) -> Iterator[None]:
+        """Errors become `failed` with a message to show (a job that fails is finished):
+        the engine's own as they are, others (a bug) logged and said plainly."""
+        try:
+            yield
+        except Exception as error:
+            if self._closing.is_set():  # the window is gone: nobody to tell
+                log.info("while closing, could not %s: %s", doing, error)
+                return
+            if isinstance(error, HearthError):
+                message = str(error)
+            else:
+                log.exception("could not %s", doing)
+                message = f"Could not {doing}: {error}"
+            if job is not None and job in self._jobs:
+                self._finish(job)
+                message = f"Indexing “{job.name}” stopped. {message}"
+            self.results.failed.emit(message)
+
+    def _opened(self) -> DocumentIndex:
+        if self._closing.is_set():
+            raise OperationCancelled("Hearth is closing.")
+        if self._index is None:
+            self._index = DocumentIndex.open_for(self._paths)
+        return self._index
+
+    def _list(self, collection_id: int | None) -> None:
+        index = self._opened()
+        self._listed_at = time.monotonic()
+        self.results.collectionsListed.emit(index.collections())
+        if collection_id is not None:
+            self.results.filesListed.emit(collection_id, index.files(collection_id))
