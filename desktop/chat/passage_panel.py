@@ -44,8 +44,8 @@ def question_words(question: str) -> list[str]:
     return [w for w in words if w not in _COMMON]
 
 
-class _PlainBrowser(QTextBrowser):
-    """A read-only view that loads nothing and follows no link."""
+class PlainBrowser(QTextBrowser):
+    """Read-only rich text that loads nothing and follows no link: passages are not trusted."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,7 +83,7 @@ class PassagePanel(QWidget):
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.text = _PlainBrowser(self)
+        self.text = PlainBrowser(self)
         self.text.setAccessibleName("Passage text")
 
         header = QHBoxLayout()

@@ -14,12 +14,12 @@ import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QLineEdit, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from desktop.chat.passage_panel import PlainBrowser
 from desktop.collections.client import CollectionsClient
 from desktop.collections.list_model import counted
 from engine.documents.collections import CollectionRecord, IndexDone
@@ -28,19 +28,6 @@ from engine.documents.retrieval import Hit, answers_nothing, query_terms
 FIND_PLACEHOLDER = "Find in this collection"
 SEARCH_DELAY_MS = 300  # after the last key, before a search is asked for
 SEARCHING = "Searching…"
-
-
-class _PlainBrowser(QTextBrowser):
-    """Read-only rich text that loads nothing and follows no link: passages are not trusted."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
-        self.setUndoRedoEnabled(False)
-
-    def loadResource(self, type: int, name: QUrl | str) -> Any:
-        return None
 
 
 def emphasised(text: str, query: str, palette: QPalette) -> str:
@@ -91,7 +78,7 @@ class SearchPanel(QWidget):
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
-        self.passages = _PlainBrowser(self)
+        self.passages = PlainBrowser(self)
         self.passages.setAccessibleName("Passages found")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
