@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from engine.chat import search_text
-from engine.chat.migrations import apply_migrations, schema_version
+from engine.chat import migrations, search_text
+from engine.chat.migrations import schema_version
 from engine.errors import DiskFullError, StoreError
 
 MessageRole = Literal["system", "user", "assistant"]
@@ -177,7 +177,7 @@ def connect(path: Path) -> sqlite3.Connection:
                 f"{path} is not a Hearth database (it holds tables Hearth did not make)"
             )
         try:
-            apply_migrations(conn)
+            migrations.apply_migrations(conn)
         except StoreError as exc:
             raise StoreError(f"Could not open {path}: {exc}") from exc
     except sqlite3.Error as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.documents.summarize import Piece, pack, split_pieces
+from engine.documents.splitting import Piece, pack, split_pieces
 from engine.errors import PromptLabError
 from engine.prompt_lab.task_files import read_examples, write_examples
 from engine.prompt_lab.tasks import Example

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from engine.chat import migrations
+from engine.chat.migrations import MIGRATIONS, Migration
 from engine.chat.store import ChatStore
 
 STEP = 50
@@ -28,20 +32,27 @@ class CountingStore(ChatStore):
     def __init__(self, path: Path, kill_at: int = 0) -> None:
         self.kill_at = kill_at
         self.steps = 0
-        super().__init__(path)
+        upgrade = migrations.apply_migrations
 
-    def _open(self) -> None:
-        # A small page cache makes SQLite write pages of the unfinished upgrade to the WAL, as a
-        # large history would; a kill then leaves them there, uncommitted.
-        self._conn.execute("PRAGMA cache_size = 10")
-        self._conn.set_progress_handler(self._step, STEP)
+        def counted(conn: sqlite3.Connection,
+                    migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
+            # A small page cache makes SQLite write pages of the unfinished upgrade to the WAL,
+            # as a large history would; a kill then leaves them there, uncommitted.
+            conn.execute("PRAGMA cache_size = 10")
+            conn.set_progress_handler(lambda: self._step(conn), STEP)
+            try:
+                return upgrade(conn, migrations)
+            finally:
+                conn.set_progress_handler(None, 0)
+
+        migrations.apply_migrations = counted  # the upgrade connect() runs
         try:
-            super()._open()
+            super().__init__(path)
         finally:
-            self._conn.set_progress_handler(None, 0)
+            migrations.apply_migrations = upgrade
 
-    def _step(self) -> int:
-        if self._conn.in_transaction:
+    def _step(self, conn: sqlite3.Connection) -> int:
+        if conn.in_transaction:
             self.steps += 1
             if self.steps == self.kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -49,6 +60,6 @@ class CountingStore(ChatStore):
 
 
 if __name__ == "__main__":
-    store = CountingStore(Path(sys.argv[1]), int(sys.argv[2]))
-    print(store.steps)
-    store.close()
+    counting = CountingStore(Path(sys.argv[1]), int(sys.argv[2]))
+    print(counting.steps)
+    counting.close()
