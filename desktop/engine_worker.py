@@ -260,6 +260,8 @@ class EngineWorker(QObject):
         if loaded is None:
             wanted = self._runtime.wanted_model
             if wanted is None:
+                if crash.gave_up is not None:  # crashed even loaded the safest way
+                    self.modelFailed.emit(crash.message(None, crash.gave_up))
                 return iter(())
             self.modelLoading.emit(wanted.stem)
             try:

@@ -5,7 +5,8 @@ embeddings) runs in the host process (engine/host/process.py); only requests and
 the pipe. When the host dies (a segfault or abort in llama.cpp, the OOM killer), the call in
 progress raises `EngineCrashedError` naming the signal and the last lines of llama.cpp's log,
 and the next call starts a new host and loads the model again by itself. A model that crashes
-twice at the same step is loaded a safer way from then on (engine/host/safe_configs.py).
+twice at the same step is loaded a safer way from then on (engine/host/safe_configs.py); one that
+still does the safest way, never having written a word, is not loaded again, and says so.
 
 Use one `HostRuntime` from one thread, as a `Runtime`. The process starts with `start()`
 (early, so it is ready by the time the window is) or with the first call.
@@ -66,6 +67,8 @@ class HostCrash:
     step: str  # what it was doing: "loading the model", "reading the prompt", ...
     how: str  # "killed by SIGSEGV", "exited with status 1"
     log_tail: tuple[str, ...]
+    # Set when it crashed twice the safest way, never having written: why it is not loaded again.
+    gave_up: str | None = None
 
     def message(self, model: str | None, then: str) -> str:
         """What happened, then `then` (what Hearth does about it), then the log's last lines."""
@@ -204,6 +207,8 @@ class HostRuntime:
                 if kind == "event":
                     if isinstance(value, TextChunk):
                         self._step = "writing the reply"
+                        if self._wanted is not None:
+                            self._safe.record_text(self._wanted[0])
                     elif isinstance(value, GenerationDone):
                         self._follow_threads(value.threads)
                     yield value
@@ -258,7 +263,6 @@ class HostRuntime:
             how = f"exited with status {code}"
         self._forward_log()
         crash = HostCrash(self._step, how, self._log_tail())
-        self.last_crash = crash
         log.error("engine host died while %s (%s)", crash.step, crash.how)
         if self._conn is not None:
             self._conn.close()
@@ -268,10 +272,16 @@ class HostRuntime:
         self._loaded = None
         if self._wanted is not None:
             self.notice = self._safe.record_crash(self._wanted[0], crash.step)
+            if self._safe.unusable(self._wanted[0]):
+                # Loading it again would only crash again, and again after the next message.
+                crash = dataclasses.replace(crash, gave_up=self.notice)
+                self._wanted, self.notice = None, None
+        self.last_crash = crash
         if self.on_crash is not None:
             self.on_crash(crash)
         raise EngineCrashedError(crash.message(
-            model.name if model else None, "Hearth restarts it and loads the model again."))
+            model.name if model else None,
+            crash.gave_up or "Hearth restarts it and loads the model again."))
 
     def _kill_and_forget(self) -> None:
         if self._process is not None:

@@ -97,6 +97,10 @@ def host_main(conn: Connection, stop_flag: Any, log_path: str, log_level: int) -
     """The host process's whole life: serve requests until the pipe closes or "quit"."""
     _log_to(log_path, log_level)
     network_guard.install_from_environment()
+    # Before an abort, ggml prints the stack (attaching gdb where it is installed): a hundred
+    # lines that push the reason (a GGML_ASSERT line, a C++ exception's message) out of the
+    # log tail the app shows, and half a second more per crash.
+    os.environ["GGML_NO_BACKTRACE"] = "1"
     # The runtime imports llama.cpp: only here, after stderr points at the log file.
     from engine.host.runtime import Runtime
 

@@ -3,7 +3,10 @@
 When the engine host dies twice at the same step with the same model, the next load steps down
 one level: first without llama.cpp's extra buffer types (weight repacking and AMX kernels, where
 CPU-specific crashes come from), then also without GPU layers, then also with half the context.
-The level reached is saved per model file, so the model loads the safe way from then on.
+The level reached is saved per model file, so the model loads the safe way from then on. A model
+that still crashes twice at the safest level, and has not written a word in this session, is not
+loaded again in it: no setting saves it (a file that passes Hearth's checks but makes llama.cpp
+abort, say). One that has written is loaded again: its crashes may come from what it was asked.
 """
 
 from __future__ import annotations
@@ -49,19 +52,37 @@ class SafeConfigs:
         self._path = path  # None: remembered for this session only
         self._crashes: dict[tuple[str, str], int] = {}
         self._levels: dict[str, int] = self._read()
+        self._wrote: set[str] = set()  # models that wrote text in this session
+        # Crashed twice at the safest level, never having written: not saved in the file, since
+        # a newer llama.cpp may yet load it.
+        self._unusable: set[str] = set()
 
     def level(self, model: Path) -> int:
         return self._levels.get(str(model), 0)
 
+    def unusable(self, model: Path) -> bool:
+        """Whether the model crashed twice at the safest level this session, never writing."""
+        return str(model) in self._unusable
+
+    def record_text(self, model: Path) -> None:
+        """The model wrote text: it works, at least for some messages."""
+        self._wrote.add(str(model))
+
     def record_crash(self, model: Path, step: str) -> str | None:
-        """Counts a crash; returns what changes for the next load, if it steps down."""
+        """Counts a crash; returns what changes for the next load, if it steps down, or, at the
+        safest level, that it is not loaded again (after one more crash, once it was said)."""
         key = (str(model), step)
         self._crashes[key] = self._crashes.get(key, 0) + 1
         if self._crashes[key] < CRASHES_BEFORE_STEPPING_DOWN:
             return None
         level = self.level(model)
         if level + 1 >= len(LEVELS):
-            return None  # nothing safer is left to try
+            if str(model) in self._wrote:
+                return None  # nothing safer is left to try, but the model has worked
+            self._unusable.add(str(model))
+            return (f"{model.stem} crashed twice while {step} even when loaded {LEVELS[-1]}, "
+                    "the safest way Hearth has, so it is not loaded again: this model file "
+                    "cannot be used on this machine. Pick another model.")
         self._crashes[key] = 0
         self._levels[str(model)] = level + 1
         self._write()
