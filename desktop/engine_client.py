@@ -18,6 +18,7 @@ from desktop.models.client import ModelsClient
 from desktop.prompt_lab.client import PromptLabClient
 from engine.config import AppConfig
 from engine.documents.reading import Document
+from engine.documents.route import Route
 from engine.documents.summarize import SummaryOptions
 from engine.paths import AppPaths
 
@@ -66,7 +67,7 @@ class EngineClient(QObject):
     _renameRequested = Signal(int, str)
     _deleteRequested = Signal(int)
     _restoreRequested = Signal(int)
-    _turnRequested = Signal(int, str, str, object)
+    _turnRequested = Signal(int, str, str, object, object)
     _documentTurnRequested = Signal(int, str, object, int, object)
     _summaryRequested = Signal(int, object, int, object, object)
     _documentRequested = Signal(int, str, str)
@@ -167,14 +168,16 @@ class EngineClient(QObject):
     def send(self, chat_id: int, text: str) -> None:
         self.run_turn(chat_id, "send", text)
 
-    def regenerate(self, chat_id: int) -> None:
-        self.run_turn(chat_id, "regenerate", "")
+    def regenerate(self, chat_id: int, route: Route | None = None) -> None:
+        """The last reply again; in a chat with a long document, `route` chooses the way it
+        is answered (None: as the question's words suggest)."""
+        self.run_turn(chat_id, "regenerate", "", route)
 
     def edit_last(self, chat_id: int, text: str) -> None:
         self.run_turn(chat_id, "edit", text)
 
-    def run_turn(self, chat_id: int, kind: str, text: str) -> None:
-        self._turnRequested.emit(chat_id, kind, text, self._fresh_cancel())
+    def run_turn(self, chat_id: int, kind: str, text: str, route: Route | None = None) -> None:
+        self._turnRequested.emit(chat_id, kind, text, route, self._fresh_cancel())
 
     def send_with_document(self, chat_id: int, text: str, document: Document,
                            tokens: int) -> None:

@@ -35,6 +35,7 @@ from engine.chat.store import ChatStore, MessageRecord
 from engine.config import ApiSettings, AppConfig, load_config, save_config
 from engine.documents.collections import DocumentIndex
 from engine.documents.reading import Document, pasted_document, read_document
+from engine.documents.route import Route
 from engine.documents.summarize import SummaryOptions
 from engine.documents.turns import SummaryStatus, summary_turn
 from engine.errors import (
@@ -524,9 +525,10 @@ class EngineWorker(QObject):
         write_text_atomically(Path(path), text)
         self.exported.emit(path)
 
-    @Slot(int, str, str, object)
-    def run_turn(self, chat_id: int, kind: str, text: str, cancel: threading.Event) -> None:
-        self._run(chat_id, Turn(kind, text), cancel)  # type: ignore[arg-type]
+    @Slot(int, str, str, object, object)
+    def run_turn(self, chat_id: int, kind: str, text: str, route: Route | None,
+                 cancel: threading.Event) -> None:
+        self._run(chat_id, Turn(kind, text, route=route), cancel)  # type: ignore[arg-type]
 
     @Slot(int, str, object, int, object)
     def run_document_turn(self, chat_id: int, text: str, document: Document, tokens: int,

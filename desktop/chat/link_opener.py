@@ -3,8 +3,10 @@
 A model can write anything, including links that look like one thing and go to another, or
 that point at local files. The confirmation shows the real target before anything opens.
 
-Hearth's own links, `hearth-passage:<message id>/<number>` (a reply's "[1]" and its Sources
-lines), never leave the app: they show the cited passage beside the conversation.
+Hearth's own links never leave the app: `hearth-passage:<message id>/<number>` (a reply's "[1]"
+and its Sources lines) shows the cited passage beside the conversation, and
+`hearth-route:<message id>/<route>` (under a reply about a long document) writes that reply
+again the other way: from passages, or from the whole document.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from engine.documents.route import Route
+
 OPENABLE_SCHEMES = ("http", "https", "mailto")
 PASSAGE_SCHEME = "hearth-passage"
 PASSAGE_TIP = "Show the passage this cites"
 _PASSAGE_PATH = re.compile(r"(\d+)/(\d+)")
+ROUTE_SCHEME = "hearth-route"
+ROUTE_TIPS = {
+    Route.WHOLE: "Write this reply again from the whole document (its summaries)",
+    Route.PASSAGES: "Write this reply again from the passages search finds for the question",
+}
+_ROUTE_PATH = re.compile(r"(\d+)/(" + "|".join(Route) + ")")
 
 
 def passage_link(message_id: int, number: int) -> str:
@@ -36,9 +46,26 @@ def passage_of(url: QUrl) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def route_link(message_id: int, route: Route) -> str:
+    """The link that writes a reply again, answered by `route`."""
+    return f"{ROUTE_SCHEME}:{message_id}/{route}"
+
+
+def route_of(url: QUrl) -> tuple[int, Route] | None:
+    """The message id and route of a route link; None for any other link."""
+    if url.scheme().lower() != ROUTE_SCHEME:
+        return None
+    match = _ROUTE_PATH.fullmatch(url.path())
+    return (int(match.group(1)), Route(match.group(2))) if match else None
+
+
 def link_tip(link: str) -> str:
     """What hovering over a link says: where it goes, in words for Hearth's own."""
-    return PASSAGE_TIP if passage_of(QUrl(link)) is not None else link
+    url = QUrl(link)
+    if passage_of(url) is not None:
+        return PASSAGE_TIP
+    route = route_of(url)
+    return ROUTE_TIPS[route[1]] if route is not None else link
 
 
 @dataclass(frozen=True)
@@ -58,16 +85,21 @@ def judge_link(url: QUrl) -> LinkVerdict:
     return LinkVerdict(True, f"Open this page in your browser?\n\nSite: {url.host()}\n{shown}")
 
 
-def open_link(parent: QWidget, url: QUrl,
-              show_passage: Callable[[int, int], object]) -> bool:
-    """A clicked link: a passage link shows its passage (`show_passage(message id, number)`);
-    any other is confirmed first and opened only if it is a web or mail link."""
+def open_link(parent: QWidget, url: QUrl, show_passage: Callable[[int, int], object],
+              answer_again: Callable[[int, Route], object] | None = None) -> bool:
+    """A clicked link: a passage link shows its passage (`show_passage(message id, number)`),
+    a route link writes its reply again (`answer_again(message id, route)`); any other is
+    confirmed first and opened only if it is a web or mail link."""
     passage = passage_of(url)
     if passage is not None:
         show_passage(*passage)
         return True
-    if url.scheme().lower() == PASSAGE_SCHEME:
-        return False  # malformed: Hearth's own scheme never goes to the desktop
+    route = route_of(url)
+    if route is not None and answer_again is not None:
+        answer_again(*route)
+        return True
+    if url.scheme().lower() in (PASSAGE_SCHEME, ROUTE_SCHEME):
+        return False  # malformed or not offered: Hearth's own never go to the desktop
     return confirm_and_open(parent, url)
 
 

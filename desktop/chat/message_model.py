@@ -5,7 +5,10 @@ row's thinking is shown expanded is the model's state (`MessageRole.ReasoningExp
 with `setData`), kept by message id so that it survives the chat being shown again.
 
 A reply that cites passages of a document ("[1]") is displayed with its markers as links and a
-"Sources" block under it (`cited_markdown`); the stored text, which Copy copies, is untouched.
+"Sources" block under it (`cited_markdown`); a quotation in it that the cited passages do not
+hold word for word is followed by a note saying so. A reply about a long document ends with a
+line saying which way it was answered, from passages or from the whole document; under the last
+reply the line offers the other way, as a link. The stored text, which Copy copies, is untouched.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from desktop.chat.link_opener import passage_link
+from desktop.chat.link_opener import passage_link, route_link
 from engine.chat.service import ContextView
 from engine.chat.store import MessageRecord
+from engine.documents.ask import unverified_quotes
+from engine.documents.route import Route
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -47,6 +52,8 @@ class MessageRole(IntEnum):
     ReasoningLabel = Qt.ItemDataRole.UserRole + 9  # "Thinking…", "Thought for 12 s"
     ReasoningRevision = Qt.ItemDataRole.UserRole + 10  # bumps when the thinking changes
     Sources = Qt.ItemDataRole.UserRole + 11  # the passages the reply cites: tuple[Source, ...]
+    # Its quotations that the passages it cites do not hold word for word: tuple[str, ...]
+    Unverified = Qt.ItemDataRole.UserRole + 12
 
 
 THINKING_LABEL = "Thinking…"
@@ -115,6 +122,47 @@ def sources_of(record: MessageRecord) -> tuple[Source, ...]:
     return tuple(sources.values())
 
 
+def unverified_of(record: MessageRecord) -> tuple[str, ...]:
+    """The reply's quotations that none of the passages it cites holds word for word."""
+    sources = sources_of(record)
+    return unverified_quotes(record.content, sources) if sources else ()
+
+
+UNVERIFIED_NOTE = "not word for word in the sources"
+# The end of a quotation: its last words, then the closing mark (ask.py's quotation marks).
+_QUOTE_END = r"{}\s*[\"”“]"
+
+ANSWERED_FROM = {
+    Route.PASSAGES: "Answered from passages of {files}",
+    Route.WHOLE: "Answered from the whole document (its summaries)",
+}
+ANSWER_INSTEAD = {  # by the way it offers
+    Route.WHOLE: "Answer from the whole document instead",
+    Route.PASSAGES: "Answer from passages instead",
+}
+
+
+def other_route(route: Route) -> Route:
+    return Route.WHOLE if route is Route.PASSAGES else Route.PASSAGES
+
+
+def answered_from(route: Route, sources: Sequence[Source]) -> str:
+    """"Answered from passages of report.pdf", "Answered from the whole document (...)"."""
+    files = ", ".join(dict.fromkeys(source.file for source in sources)) or "the document"
+    return ANSWERED_FROM[route].format(files=files)
+
+
+def route_markdown(message_id: int, route: Route, sources: Sequence[Source],
+                   offers: bool) -> str:
+    """The line under a reply about a long document: the way it was answered, in italics,
+    and when `offers`, a link that writes it again the other way."""
+    line = f"*{_escaped(answered_from(route, sources))}*"
+    if not offers:
+        return line
+    other = other_route(route)
+    return f"{line} · [{ANSWER_INSTEAD[other]}]({route_link(message_id, other)})"
+
+
 # A citation marker, "[1]" or "[1, 2]", outside code spans and links.
 _MARKER = re.compile(r"""
     (?P<code>(`+).*?\2)                          # a code span: left as it is
@@ -132,11 +180,15 @@ def _fenced(line: str) -> bool:
     return line.lstrip().startswith(("```", "~~~"))
 
 
-def cited_markdown(text: str, sources: Sequence[Source]) -> str:
+def cited_markdown(text: str, sources: Sequence[Source], unverified: Sequence[str] = ()) -> str:
     """The reply as shown: each marker of a cited number a link to its passage, and under the
-    answer a "Sources" block, one link a line. Markers in code are left alone."""
+    answer a "Sources" block, one link a line. Markers in code are left alone. Each quotation
+    of `unverified` is followed by a note, in words, that the sources do not hold it."""
     if not sources:
         return text
+    for quote in unverified:
+        text = re.sub(_QUOTE_END.format(re.escape(quote)),
+                      lambda end: f"{end.group(0)} *({UNVERIFIED_NOTE})*", text)
     links: Mapping[int, str] = {source.number: source.link for source in sources}
 
     def link(match: re.Match[str]) -> str:
@@ -174,6 +226,7 @@ class _Row:
     thinking_since: float | None = None  # when its thinking began streaming here
     thought_seconds: float | None = None  # measured here, from the first thought to the answer
     shown: tuple[int, str] | None = None  # the text as displayed, with the revision it is of
+    offers: bool = False  # its line offers the other way to answer (the last reply, written)
 
 
 def _row(record: MessageRecord) -> _Row:
@@ -201,6 +254,7 @@ class MessageListModel(QAbstractListModel):
             self.chat_id = chat_id
             self._rows = [_row(m) for m in messages]
             self._mark_view(first_id, ())
+            self._mark_offers()
             self.endResetModel()
             return
         for row, record in zip(self._rows, messages, strict=False):
@@ -217,6 +271,7 @@ class MessageListModel(QAbstractListModel):
             self._rows += [_row(m) for m in messages[len(self._rows):]]
             self.endInsertRows()
         self._mark_view(first_id, ())
+        self._mark_offers()
         if self._rows:
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
 
@@ -234,6 +289,29 @@ class MessageListModel(QAbstractListModel):
             seen_first = seen_first or starts
             in_view = seen_first or row.record.id in head_ids
             row.in_view, row.view_starts_here = in_view, starts
+
+    def _mark_offers(self) -> list[int]:
+        """Only the last reply, once written, offers to be answered the other way: that is
+        the reply a regeneration replaces. A row whose offer changes is drawn anew; their
+        numbers are returned."""
+        last = self.last_row_of("assistant")
+        changed = []
+        for number, row in enumerate(self._rows):
+            offers = (number == last and row.record.route is not None
+                      and row.status != "streaming")
+            if offers != row.offers:
+                row.offers = offers
+                row.revision += 1
+                changed.append(number)
+        return changed
+
+    def offered_route(self, message_id: int) -> Route | None:
+        """The way the reply offers to be answered again, if it offers one."""
+        row = self.row_of(message_id)
+        record = self._rows[row].record if row >= 0 else None
+        if record is None or record.route is None or not self._rows[row].offers:
+            return None
+        return other_route(record.route)
 
     def append_delta(self, chat_id: int, message_id: int, text: str) -> None:
         def grow(item: _Row) -> None:
@@ -299,8 +377,8 @@ class MessageListModel(QAbstractListModel):
         if item.reasoning != record.reasoning:
             item.reasoning = record.reasoning
             item.reasoning_revision += 1
-        index = self.index(row)
-        self.dataChanged.emit(index, index)
+        changed = [row, *self._mark_offers()]
+        self.dataChanged.emit(self.index(min(changed)), self.index(max(changed)))
 
     def row_of(self, message_id: int) -> int:
         return next((i for i, row in enumerate(self._rows) if row.record.id == message_id), -1)
@@ -339,11 +417,18 @@ class MessageListModel(QAbstractListModel):
                      if self._rows[i].record.role == "user"), "") if row > 0 else ""
 
     def _shown_text(self, row: _Row) -> str:
-        """The Markdown the view draws: the text with its citations linked."""
-        if not row.record.citations:
+        """The Markdown the view draws: the text with its citations linked, its unverified
+        quotations noted, and the way it was answered."""
+        route = row.record.route if row.status != "streaming" else None
+        if not row.record.citations and route is None:
             return row.content
         if row.shown is None or row.shown[0] != row.revision:
-            row.shown = (row.revision, cited_markdown(row.content, sources_of(row.record)))
+            sources = sources_of(row.record)
+            text = cited_markdown(row.content, sources, unverified_of(row.record))
+            if route is not None:
+                line = route_markdown(row.record.id, route, sources, row.offers)
+                text = f"{text}\n\n{line}\n"
+            row.shown = (row.revision, text)
         return row.shown[1]
 
     def last_row_of(self, speaker: str) -> int:
@@ -372,6 +457,13 @@ class MessageListModel(QAbstractListModel):
             sources = sources_of(row.record)
             listed = "".join(f" [{s.number}] {s.where}." for s in sources)
             cited = f" {SOURCES_HEADING}:{listed}" if sources else ""
+            cited += "".join(f" “{quote}”: {UNVERIFIED_NOTE}."
+                             for quote in unverified_of(row.record))
+            if row.record.route is not None and row.status != "streaming":
+                cited += f" {answered_from(row.record.route, sources)}."
+                offered = self.offered_route(row.record.id)
+                if offered is not None:
+                    cited += f" {ANSWER_INSTEAD[offered]}: in the message's menu."
             return f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}{cited}"
         if role == MessageRole.Id:
             return row.record.id
@@ -395,6 +487,8 @@ class MessageListModel(QAbstractListModel):
             return row.reasoning_revision
         if role == MessageRole.Sources:
             return sources_of(row.record)
+        if role == MessageRole.Unverified:
+            return unverified_of(row.record)
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -411,4 +505,5 @@ class MessageListModel(QAbstractListModel):
             MessageRole.ReasoningLabel: QByteArray(b"reasoningLabel"),
             MessageRole.ReasoningRevision: QByteArray(b"reasoningRevision"),
             MessageRole.Sources: QByteArray(b"sources"),
+            MessageRole.Unverified: QByteArray(b"unverified"),
         }

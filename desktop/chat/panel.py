@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.chat.attachment_bar import AttachmentBar
 from desktop.chat.composer import Composer
 from desktop.chat.link_opener import open_link
-from desktop.chat.message_model import MessageListModel, MessageRole, Source
+from desktop.chat.message_model import ANSWER_INSTEAD, MessageListModel, MessageRole, Source
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
@@ -32,6 +32,7 @@ from engine.chat.service import ContextView
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.chat.templates import continuation_note
 from engine.documents.reading import Document
+from engine.documents.route import Route
 from engine.documents.summarize import SummaryOptions
 from engine.host.runtime import GenerationDone, LoadedModel
 from engine.settings import CONTEXT_POLICY_LABELS, ChatSettings, ContextPolicy
@@ -61,7 +62,8 @@ class ChatPanel(QWidget):
         self.view.setModel(self.messages)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
-        self.view.linkClicked.connect(lambda url: open_link(self, url, self.show_passage))
+        self.view.linkClicked.connect(
+            lambda url: open_link(self, url, self.show_passage, self.answer_again))
         self.messages.modelReset.connect(self.view.message_delegate.clear_cache)
 
         self.banner = QLabel(self)
@@ -268,6 +270,15 @@ class ChatPanel(QWidget):
             self.view.follow()
             self._update_state()
 
+    def answer_again(self, message_id: int, route: Route) -> None:
+        """Writes the last reply again by `route` (from passages, or from the whole document),
+        as the line under it offers; the new reply replaces it, as Regenerate's does."""
+        if (self.chat_id is not None and not self.busy and not self._model_failed
+                and self.messages.offered_route(message_id) is route):
+            self._client.regenerate(self.chat_id, route)
+            self.view.follow()
+            self._update_state()
+
     def edit_last(self) -> None:
         row = self.messages.last_row_of("user")
         found = self.messages.message_at(row)
@@ -334,6 +345,13 @@ class ChatPanel(QWidget):
             toggle.setShortcut(self.thinking_action.shortcut())
             toggle.triggered.connect(lambda: self.view.toggle_reasoning(index))
         chosen = index if index.isValid() else self.view.currentIndex()
+        message_id = int(chosen.data(MessageRole.Id)) if chosen.isValid() else -1
+        offered = self.messages.offered_route(message_id)
+        if offered is not None:
+            again = menu.addAction(ANSWER_INSTEAD[offered])
+            again.setEnabled(self.regenerate_action.isEnabled())
+            again.triggered.connect(
+                lambda _checked=False, r=offered: self.answer_again(message_id, r))
         sources = self.messages.sources(chosen.row()) if chosen.isValid() else ()
         if sources:
             menu.addSeparator()

@@ -11,6 +11,9 @@ indented, and closes it again. Whether it is open is the model's data, not the v
 Each fenced code block in an answer is coloured after its language and has a Copy button on
 its header line (desktop/chat/code_blocks.py); a click copies that block's code, and the
 button says "Copied" for a while after.
+
+A quotation that the passages a reply cites do not hold word for word is shaded, with a wavy
+underline and a tooltip; the note after it says the same in words (message_model.py).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
@@ -76,6 +80,9 @@ SHOW_THINKING = "Show the model's thinking (click, or Space)"
 HIDE_THINKING = "Hide the model's thinking (click, or Space)"
 COPY, COPIED, COPY_TIP = "Copy", "Copied", "Copy this code"
 COPIED_FOR_MS = 2000  # how long a code block's button says "Copied"
+UNVERIFIED_TIP = "This quotation is not found word for word in the passages the reply cites"
+UNVERIFIED_LINE = QColor(214, 69, 65)  # a red that reads on light and dark backgrounds
+UNVERIFIED_SHADE = QColor(214, 69, 65, 36)
 
 
 class InertTextDocument(QTextDocument):
@@ -129,6 +136,22 @@ def keep_line_breaks(text: str) -> str:
 
 
 _LIST_ITEM = re.compile(r" *([-*+]|\d{1,9}[.)])( |$)")
+
+
+def mark_unverified(document: QTextDocument, quotes: Sequence[str]) -> None:
+    """Gives each of `quotes` a faint red shade, a wavy red underline and a tooltip, wherever
+    it is in the laid out text."""
+    mark = QTextCharFormat()
+    mark.setBackground(UNVERIFIED_SHADE)
+    mark.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+    mark.setUnderlineColor(UNVERIFIED_LINE)
+    mark.setToolTip(UNVERIFIED_TIP)
+    exact = QTextDocument.FindFlag.FindCaseSensitively
+    for quote in quotes:
+        cursor = document.find(quote, 0, exact)
+        while not cursor.isNull():
+            cursor.mergeCharFormat(mark)
+            cursor = document.find(quote, cursor, exact)
 
 
 def _style_code_blocks(document: QTextDocument, palette: QPalette) -> None:
@@ -199,6 +222,7 @@ class MessageDelegate(QStyledItemDelegate):
         if not text and streaming:
             text = "…"
         document = render_markdown(text, option.font, width, option.palette)
+        mark_unverified(document, index.data(MessageRole.Unverified) or ())
         code = prepare_code(document, option.palette, option.font, streaming)
         self._cache[message_id] = (revision, width, document, code)
         return document, code
@@ -278,6 +302,14 @@ class MessageDelegate(QStyledItemDelegate):
                 if link:
                     return link
         return ""
+
+    def tip_at(self, index: _Index, option: QStyleOptionViewItem, point: QPoint) -> str:
+        """The tooltip of the answer's text under `point` (view coordinates), or ""."""
+        layout = self._layout(index, option)
+        if layout.answer is None or point.y() < layout.answer_at.y():
+            return ""
+        found = layout.answer.documentLayout().formatAt(QPointF(point - layout.answer_at))
+        return found.toCharFormat().toolTip() if found.isCharFormat() else ""
 
     def thinking_line(self, index: _Index, option: QStyleOptionViewItem) -> QRect | None:
         """Where the line that opens and closes the thinking is (view coordinates)."""
@@ -482,6 +514,13 @@ class ChatView(QListView):
             return ""
         return self.message_delegate.link_at(index, self._option_for(index), point)
 
+    def tip_at(self, point: QPoint) -> str:
+        """The tooltip of the text under `point` (a marked quotation's), or ""."""
+        index = self.indexAt(point)
+        if not index.isValid():
+            return ""
+        return self.message_delegate.tip_at(index, self._option_for(index), point)
+
     def thinking_line(self, index: QModelIndex) -> QRect | None:
         """Where a message's "Thought for 12 s" line is, None if it has no thinking."""
         return self.message_delegate.thinking_line(index, self._option_for(index))
@@ -547,7 +586,7 @@ class ChatView(QListView):
             opened = toggle.data(MessageRole.ReasoningExpanded)
             self.viewport().setToolTip(HIDE_THINKING if opened else SHOW_THINKING)
         else:
-            self.viewport().setToolTip(link_tip(link))
+            self.viewport().setToolTip(link_tip(link) if link else self.tip_at(point))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)

@@ -389,6 +389,17 @@ _DOCUMENT_COLLECTIONS = _statements(
 )
 
 
+_ANSWER_ROUTE = _statements(
+    # Which way a reply about a chat's long document was answered (engine/documents/route.py):
+    # from the passages search found for the question, or from the whole text (the part
+    # summaries the chat keeps). The window says so under the reply and offers the other way;
+    # NULL for every other message. Added in place: a nullable column with a CHECK needs no
+    # rebuild, and every existing row is NULL.
+    "ALTER TABLE messages ADD COLUMN route TEXT "
+    "CHECK (route IS NULL OR route IN ('passages', 'whole'))",
+)
+
+
 def _cjk_search(conn: sqlite3.Connection) -> None:
     search_text.register(conn)  # the connection may be anyone's; the store registers it too
     _CJK_SEARCH_STATEMENTS(conn)
@@ -401,6 +412,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("message tree, models, reasoning and citations", _MESSAGE_TREE),
     Migration("search in Chinese, Japanese and Korean", _cjk_search),
     Migration("document collections and their passages", _DOCUMENT_COLLECTIONS),
+    Migration("which way a document answer was found", _ANSWER_ROUTE),
 )
 
 

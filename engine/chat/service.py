@@ -92,12 +92,15 @@ ReplyEvent = TurnStarted | PromptProgress | ReasoningChunk | TextChunk | TurnEnd
 class Turn:
     """What the person asked for: a new message, the last reply again, or an edited question.
 
-    A new message may carry a document (counted in tokens by the loaded model)."""
+    A new message may carry a document (counted in tokens by the loaded model). In a chat with
+    a long document, `route` chooses the way the reply is answered (a regenerated reply "from
+    the whole document instead"); None guesses it from the question's words."""
 
     kind: Literal["send", "regenerate", "edit"]
     text: str = ""
     document: Document | None = None
     document_tokens: int = 0
+    route: Route | None = None
 
 
 def attach(store: ChatStore, message: MessageRecord, document: Document,
@@ -175,7 +178,8 @@ class ChatService:
         # give the passages that answer this question.
         question = turn.text if turn.kind != "regenerate" else next(
             (m.content for m in reversed(stored) if m.role == "user"), "")
-        given = self.passages_for(chat_id, question) if turn.document is None else []
+        given = self.passages_for(chat_id, question, turn.route) if turn.document is None else []
+        route = self._route_taken(chat_id, turn, given)
         if given:
             history[-1] = (history[-1][0], with_passages(given, history[-1][1]))
         start_hint = next((i for i, m in enumerate(stored) if m.id == chat.context_start_id), 0)
@@ -204,21 +208,27 @@ class ChatService:
         # It answers the last message it was planned on: a regenerated reply is a sibling of
         # the one it may replace, not its continuation.
         reply = self.store.add_message(chat_id, "assistant", "", status="streaming",
-                                       parent_id=kept[-1].id, model=self.answering_model())
+                                       parent_id=kept[-1].id, model=self.answering_model(),
+                                       route=route)
         yield TurnStarted(view, [*kept, reply], reply)
         yield from self._save_as_it_streams(reply, stream, replaced, style, given)
 
-    def passages_for(self, chat_id: int, question: str) -> list[Hit]:
+    def passages_for(self, chat_id: int, question: str,
+                     route: Route | None = None) -> list[Hit]:
         """The passages of the chat's long documents that answer a detail question, as many as
         fit a quarter of the context; none for a question about the whole text (the part
-        summaries serve it) or one no passage answers."""
-        if self.documents is None or route_for(question) is Route.WHOLE:
+        summaries serve it) or one no passage answers.
+
+        `route` overrides the guess from the question's words: WHOLE gives none, PASSAGES the
+        best found even where they seem not to answer it (the person asked for them, and the
+        model is told to say when they do not)."""
+        if self.documents is None or (route or route_for(question)) is Route.WHOLE:
             return []
         collection = self.documents.chat_collection_id(chat_id)
         if collection is None:
             return []
         hits = self.documents.search([collection], question, CHAT_PASSAGES)
-        if answers_nothing(hits):
+        if route is None and answers_nothing(hits):
             return []
         # A quarter of the context at most, so the chat itself still fits beside them.
         loaded = self.runtime.loaded
@@ -230,6 +240,15 @@ class ChatService:
                 break
             given.append(hit)
         return given
+
+    def _route_taken(self, chat_id: int, turn: Turn, given: list[Hit]) -> Route | None:
+        """Which way a reply in a chat with a long document (one indexed for questions) is
+        answered: from the passages it is given, else from the part summaries the chat keeps.
+        None elsewhere, and for a message that brings its document whole."""
+        if (turn.document is not None or self.documents is None
+                or self.documents.chat_collection_id(chat_id) is None):
+            return None
+        return Route.PASSAGES if given else Route.WHOLE
 
     def _apply_turn(
         self, chat_id: int, stored: list[MessageRecord], turn: Turn

@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 
 from engine.chat import migrations, search_text
 from engine.chat.migrations import schema_version
+from engine.documents.route import Route
 from engine.errors import DiskFullError, StoreError
 
 MessageRole = Literal["system", "user", "assistant"]
@@ -52,6 +53,8 @@ class MessageRecord:
     reasoning: str = ""  # the model's thinking before its answer, kept apart from `content`
     # One JSON object per numbered citation; left out of the hash, so a record stays hashable.
     citations: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    # A reply about a chat's long document: answered from passages or from the whole text.
+    route: Route | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class SearchHit:
 _CHAT_COLUMNS = "id, title, created_at, updated_at, settings_json, model, context_start_id"
 _MESSAGE_COLUMNS = (
     "id, chat_id, role, content, created_at, status, n_tokens, tokens_per_s, parent_id, model, "
-    "reasoning, citations"
+    "reasoning, citations, route"
 )
 _NEW_CHAT_TITLE = "New chat"
 
@@ -282,6 +285,7 @@ class ChatStore:
             model=row[9],
             reasoning=row[10],
             citations=ChatStore._citations(row[11]),
+            route=None if row[12] is None else Route(row[12]),
         )
 
     @staticmethod
@@ -415,13 +419,15 @@ class ChatStore:
         *,
         parent_id: int | Literal["last"] | None = "last",
         model: str | None = None,
+        route: Route | None = None,
     ) -> MessageRecord:
         """Append a message; the first user message names an untitled chat.
 
         It follows `parent_id`: by default the chat's last message, as in a conversation read
         top to bottom; a regenerated reply names the question it answers, which makes it a
         sibling of the reply it may replace; None starts the chat. `model` is the key of the
-        model that writes it, None for a person's message.
+        model that writes it, None for a person's message; `route`, which way a reply about a
+        chat's long document is answered.
         """
         now = self._now()
         content = _storable(content)
@@ -437,8 +443,8 @@ class ChatStore:
                 raise StoreError(f"Message {parent_id} is not part of chat {chat_id}.")
             cursor = self._conn.execute(
                 "INSERT INTO messages (chat_id, parent_id, role, content, model, created_at, "
-                "status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, parent_id, role, content, model, now, status),
+                "status, route) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, parent_id, role, content, model, now, status, route),
             )
             title = default_title(content) if not chat.title and role == "user" else chat.title
             self._conn.execute(

@@ -20,14 +20,14 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from engine.chat.engine import ChatEngine, chat_template, continues_text
 from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningSplitter, reasoning_style
 from engine.documents.reading import Document
 from engine.documents.retrieval import Hit, answers_nothing
+from engine.documents.route import Route as Route  # re-exported: callers ask one module
 from engine.documents.summarize import (
     SummaryDone,
     SummaryEvent,
@@ -39,12 +39,6 @@ from engine.documents.summarize import (
 from engine.errors import NoModelLoadedError
 from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
 from engine.settings import ChatSettings, ContextPolicy, SamplingSettings
-
-
-class Route(StrEnum):
-    PASSAGES = "passages"  # a detail: the passages search finds
-    WHOLE = "whole"  # the whole text, read in parts
-
 
 # Words that ask about the whole text rather than a place in it.
 _WHOLE_TEXT = re.compile(
@@ -202,7 +196,14 @@ def cited(answer: str, given: Sequence[Hit]) -> tuple[Citation, ...]:
                           given[n - 1].line, given[n - 1].text) for n in numbers)
 
 
-def unverified_quotes(answer: str, given: Sequence[Hit]) -> tuple[str, ...]:
+class SourceText(Protocol):
+    """A passage's text as anything holds it: a search hit, a citation, a source shown."""
+
+    @property
+    def text(self) -> str: ...
+
+
+def unverified_quotes(answer: str, given: Sequence[SourceText]) -> tuple[str, ...]:
     """The answer's quotations that no passage holds word for word (case, spacing and the
     kind of quote marks aside)."""
     sources = [_plain(hit.text) for hit in given]

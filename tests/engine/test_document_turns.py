@@ -12,7 +12,7 @@ import pytest
 from engine.chat.service import ChatService, Turn, TurnEnded, TurnStarted, _history_for
 from engine.chat.store import ChatStore
 from engine.config import AppConfig
-from engine.documents.ask import CHAT_INTRO
+from engine.documents.ask import CHAT_INTRO, Route
 from engine.documents.collections import DocumentIndex
 from engine.documents.reading import pasted_document
 from engine.documents.summarize import SummaryOptions
@@ -133,6 +133,7 @@ def test_a_detail_question_about_a_long_document_gets_the_passage_that_answers_i
         ended = events[-1]
         assert isinstance(ended, TurnEnded) and ended.reply is not None
         assert ended.reply.content  # answered with the passages in its prompt
+        assert ended.reply.route is Route.WHOLE  # none fitted: the part summaries answered
         history = _history_for(stored, Turn("send", question), store.attachments(chat.id))
         assert CHAT_INTRO not in history[-1][1]  # the passages go with the turn, not the chat
     finally:

@@ -13,6 +13,7 @@ import pytest
 from engine.chat import search_text
 from engine.chat.migrations import MIGRATIONS, Migration, apply_migrations
 from engine.chat.store import ChatStore, default_title
+from engine.documents.route import Route
 from engine.errors import DiskFullError, StoreError
 from tests.permissions import permissions_bind
 from tests.release_database import RELEASE_VERSION, check_upgraded, write_release_database
@@ -317,6 +318,29 @@ def test_deleting_a_message_hands_what_followed_it_to_its_parent(
         assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_a_document_reply_records_which_way_it_was_answered(
+    store: ChatStore, db_path: Path
+) -> None:
+    chat = store.create_chat()
+    store.add_message(chat.id, "user", "Who rowed through the night?")
+    reply = store.add_message(chat.id, "assistant", "Marisol [1].", route=Route.PASSAGES)
+    again = store.add_message(chat.id, "assistant", "", status="streaming",
+                              parent_id=reply.parent_id, route=Route.WHOLE)
+    store.replace_message(reply.id, again.id, "Marisol Quenneville.", "done")
+    store.add_message(chat.id, "user", "Thanks.")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        store._conn.execute("UPDATE messages SET route = 'guess' WHERE id = ?", (again.id,))
+    store.close()
+
+    reopened = ChatStore(db_path)
+    try:
+        assert [(m.content, m.route) for m in reopened.messages(chat.id)] == [
+            ("Who rowed through the night?", None), ("Marisol Quenneville.", Route.WHOLE),
+            ("Thanks.", None)]
+    finally:
+        reopened.close()
 
 
 def test_the_schema_keeps_a_parent_earlier_and_in_the_same_chat(store: ChatStore) -> None:
@@ -626,7 +650,7 @@ def test_a_schema_4_database_is_upgraded_to_search_chinese_and_english_is_unchan
 
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == 6
+        assert store.schema_version == len(MIGRATIONS) == 7
         for query in ENGLISH_QUERIES:
             assert search_text.fts_query(query.split()) == old_queries[query]
             assert _v4_search(store._conn, old_queries[query]) == before[query], query
@@ -713,7 +737,7 @@ def test_a_database_of_the_last_release_is_upgraded_whole(db_path: Path) -> None
     release = write_release_database(db_path, filler=40)
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 3
+        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 4
         check_upgraded(store, release)
         schema = {name: sql for name, sql in store._conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type != 'table' OR name = 'messages'")}
@@ -723,6 +747,8 @@ def test_a_database_of_the_last_release_is_upgraded_whole(db_path: Path) -> None
                 "messages_by_parent", "messages_streaming"} <= set(schema)
         assert "new_messages" not in " ".join(sql or "" for sql in schema.values())
         assert "parent_id" in schema["messages"] and "json_valid" in schema["messages"]
+        assert store._conn.execute(
+            "SELECT count(*) FROM messages WHERE route IS NOT NULL").fetchone()[0] == 0
 
         # New messages go on from where each chat ended, never with an id used before.
         chat = next(c for c in store.list_chats() if c.title == "Sourdough")
