@@ -16,6 +16,7 @@ from desktop.api.client import ApiClient
 from desktop.engine_worker import EngineWorker
 from desktop.models.client import ModelsClient
 from desktop.prompt_lab.client import PromptLabClient
+from desktop.welcome.client import FirstRunClient
 from engine.config import AppConfig
 from engine.documents.reading import Document
 from engine.documents.route import Route
@@ -90,6 +91,7 @@ class EngineClient(QObject):
         self.models = ModelsClient(self._thread, paths, self)
         self.prompt_lab = PromptLabClient(self._thread, paths, self.worker, self)
         self.api = ApiClient(self._thread, self.worker, self)
+        self.first_run = FirstRunClient(self._thread, paths, self.worker, self)
         self._cancel: threading.Event | None = None
         self._documents = 0
         self.busy = False
@@ -133,6 +135,7 @@ class EngineClient(QObject):
         # The model list first: it is quick, and the model load that start() begins is not.
         self.models.start()
         self.prompt_lab.start()
+        self.first_run.start()
         self._startRequested.emit()
 
     def _remember_config(self, config: AppConfig, _notice: object) -> None:

@@ -26,6 +26,7 @@ from desktop.prompt_lab.tab import PromptLabTab
 from desktop.remote.client import NETWORK_OFF_TEXT, NetworkAction
 from desktop.settings.panel import SettingsPanel
 from desktop.status_bar import HearthStatusBar
+from desktop.welcome.view import WelcomeView
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.config import AppConfig
 from engine.host.backend import BackendInfo
@@ -55,7 +56,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.prompt_lab_tab, "Prompt Lab")
         self.collections_tab = CollectionsTab(client, self)
         self.tabs.addTab(self.collections_tab, "Collections")
-        self.prompt_lab_tab.chatStarted.connect(lambda _chat: self.tabs.setCurrentIndex(0))
+        self.prompt_lab_tab.chatStarted.connect(
+            lambda _chat: self.tabs.setCurrentWidget(self.chat_tab))
+        # On a first start it puts itself in front as the first tab.
+        self.welcome = WelcomeView(client, self.tabs, self.chat_tab, self.chat_panel.composer,
+                                   self.models_tab)
         self.setCentralWidget(self.tabs)
 
         self.settings_panel = SettingsPanel(self)

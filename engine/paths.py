@@ -47,6 +47,16 @@ class AppPaths:
         return self.data_dir / "safe-loading.json"
 
     @property
+    def speed_file(self) -> Path:
+        """This computer's measured generation speed (engine/models/speed.py)."""
+        return self.data_dir / "speed.json"
+
+    @property
+    def welcomed_file(self) -> Path:
+        """Present once the first-run welcome has done its job (desktop/welcome)."""
+        return self.config_dir / "welcomed"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "hearth.log"
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.chat.list_model import ChatListModel, ChatRole
+from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from engine.chat.store import ChatRecord, SearchHit
 
@@ -60,6 +61,7 @@ class Sidebar(QWidget):
         self.list.customContextMenuRequested.connect(self._show_menu)
         self.list.selectionModel().currentChanged.connect(self._open_current)
         self.list.setWordWrap(True)
+        EmptyState(self.list, self._empty_text)
 
         self.rename_action = self._action("Rename…", QKeySequence(Qt.Key.Key_F2), self.rename)
         self.delete_action = self._action("Delete…", QKeySequence.StandardKey.Delete,
@@ -88,6 +90,12 @@ class Sidebar(QWidget):
         action.triggered.connect(slot)
         self.list.addAction(action)
         return action
+
+    def _empty_text(self) -> str:
+        query = self.search_box.text().strip()
+        if query:
+            return f"No chat mentions “{query}”. Clear the search to see every chat."
+        return "No chats yet. New chat starts one."
 
     def focus_search(self) -> None:
         self.search_box.setFocus()

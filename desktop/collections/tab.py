@@ -42,6 +42,7 @@ from desktop.collections.list_model import (
     collection_summary,
 )
 from desktop.collections.search_panel import SearchPanel
+from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.settings.form import ErrorLabel
 from engine.documents.collections import CollectionRecord, FileRecord, IndexDone
@@ -109,6 +110,7 @@ class CollectionsTab(QWidget):
         self.list_view.setAccessibleName("Collections")
         self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list_view.setUniformItemSizes(True)
+        EmptyState(self.list_view, "No collections yet. New… makes one.")
         self.list_view.selectionModel().currentChanged.connect(
             lambda current, _previous: self._show_collection(
                 self.collections.record(current.row())))

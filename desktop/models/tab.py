@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.models.downloads_model import DownloadDelegate, DownloadsModel, paused_event
 from desktop.models.tables import (
@@ -51,9 +52,14 @@ from engine.models.downloads import DownloadEvent, DownloadState, PartialDownloa
 from engine.models.hub import QuantOption, RepoSummary
 from engine.models.library import InstalledModel
 from engine.models.memory import MachineMemory, format_bytes
+from engine.models.speed import SpeedCalibration
 from engine.remote.engine import RemoteModel
 
 SORTS = (("Most downloaded", "downloads"), ("Recently updated", "recent"))
+NO_MODELS = ("No models yet. Pick one under Get models and press Download, or Import… a .gguf "
+             "file from this computer.")
+NO_DOWNLOADS = "No downloads. Pick a model under Get models, then one of its files, and Download."
+NOTHING_FOUND = "Nothing found. Try other words, or Recommended for the catalog."
 
 
 def _table(model: object) -> QTableView:
@@ -122,7 +128,14 @@ class ModelsTab(QWidget):
         self._models.errorOccurred.connect(self.show_problem)
         client.configLoaded.connect(self._on_config)
         client.modelLoaded.connect(self._on_model_loaded)
+        client.first_run.calibrated.connect(self._on_speed)
+        if client.first_run.calibration is not None:
+            self._on_speed(client.first_run.calibration)
         self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._client.first_run.measure()  # for the speed columns; once per computer
 
     # Layout ------------------------------------------------------------------------------
 
@@ -134,6 +147,7 @@ class ModelsTab(QWidget):
         self.installed_view.setAccessibleName("Installed models")
         self.installed_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.installed_view.doubleClicked.connect(lambda _index: self.use_selected())
+        EmptyState(self.installed_view, NO_MODELS)
         self.use_button = QPushButton("Use now")
         self.use_button.clicked.connect(self.use_selected)
         self.default_button = QPushButton("Set as default")
@@ -159,6 +173,7 @@ class ModelsTab(QWidget):
         self.downloads_view.setModel(self.downloads)
         self.downloads_view.setItemDelegate(DownloadDelegate(self.downloads_view))
         self.downloads_view.setAccessibleName("Downloads")
+        EmptyState(self.downloads_view, NO_DOWNLOADS)
         self.downloads_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(lambda: self._on_selected_download("pause"))
@@ -201,13 +216,16 @@ class ModelsTab(QWidget):
         search_row.addWidget(self.sort_box)
         search_row.addWidget(self.search_button)
         search_row.addWidget(self.recommended_button)
-        self.repo_status = QLabel("Recommended chat models for a desktop. Search needs the "
+        self.repo_status = QLabel("Recommended chat models for a desktop, with the speed "
+                                  "predicted on this computer. Search needs the "
                                   "network; everything else works offline.")
         self.repo_status.setWordWrap(True)
         self.repo_view = _table(self.repos)
         self.repo_view.setAccessibleName("Models to get")
+        EmptyState(self.repo_view, NOTHING_FOUND)
         self.repo_view.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.Stretch)
+        self.repo_view.horizontalHeader().setStretchLastSection(False)  # About takes the room
         self.repo_view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._open_repo(current.row()))
 
@@ -458,6 +476,10 @@ class ModelsTab(QWidget):
         for table in (self.installed, self.files):
             table.set_context(config.runtime.n_ctx, kv_cache_bits=config.runtime.kv_cache_bits)
         self._set_machine(self.installed.machine)
+
+    def _on_speed(self, calibration: SpeedCalibration) -> None:
+        for table in (self.repos, self.files):
+            table.set_speed(calibration)
 
     def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
         self.installed.loaded_path = model_key(loaded)

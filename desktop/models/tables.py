@@ -2,12 +2,14 @@
 
 Each is a read-only view over engine data objects; the tab replaces their rows wholesale when
 the worker sends a new listing. The memory columns are computed here from the engine's estimate
-for the context length in use, so they follow a change of context length at once.
+for the context length in use, so they follow a change of context length at once; the speed
+columns from this computer's measured speed (engine/models/speed.py), once it is known.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -32,6 +34,12 @@ from engine.models.memory import (
     fits,
 )
 from engine.models.memory import format_bytes as bytes_text
+from engine.models.speed import (
+    TARGET_TOKENS_PER_SECOND,
+    SpeedCalibration,
+    predict_tokens_per_second,
+    speed_text,
+)
 
 _Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's data object
@@ -53,6 +61,7 @@ class _RowsModel(QAbstractTableModel):
         self.n_ctx = 4096
         self.kv_cache_bits = 16
         self.machine = MachineMemory(None, None)
+        self.speed: SpeedCalibration | None = None
 
     def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
@@ -69,6 +78,10 @@ class _RowsModel(QAbstractTableModel):
         if self._rows:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._rows) - 1, len(self.HEADERS) - 1))
+
+    def set_speed(self, calibration: SpeedCalibration) -> None:
+        self.speed = calibration
+        self.set_context(self.n_ctx)
 
     def row_object(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -117,6 +130,29 @@ def _estimate_cell(estimate: MemoryEstimate | None, role: int, approximate: bool
             estimate.total_bytes)
     if role == Qt.ItemDataRole.ToolTipRole:
         return estimate.describe()
+    return None
+
+
+def _speed_cell(calibration: SpeedCalibration | None, size_bytes: int, role: int) -> Any:
+    """The predicted generation speed of a file of this size on this computer."""
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if calibration is None:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "…"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Hearth measures this computer's speed with the loaded model first."
+        return None
+    speed = predict_tokens_per_second(calibration, size_bytes)
+    if role == Qt.ItemDataRole.DisplayRole:
+        return speed_text(speed)
+    if role == Qt.ItemDataRole.ForegroundRole and speed < TARGET_TOKENS_PER_SECOND:
+        return QBrush(QColor(FIT_MARKS["close_programs"][1]))  # slower than reading pace
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return (f"Tokens a second predicted from the file's size ({bytes_text(size_bytes)}) and "
+                f"this computer's measured speed: {Path(calibration.model).stem} wrote "
+                f"{calibration.tokens_per_second:.0f} a second here. An estimate, not a "
+                "promise: a busy computer writes slower.")
     return None
 
 
@@ -224,10 +260,13 @@ def search_rows(found: list[RepoSummary], catalog: tuple[CatalogModel, ...]) -> 
 
 
 class RepoListModel(_RowsModel):
-    HEADERS = ("Model", "About", "License")
+    HEADERS = ("Model", "About", "License", "Speed here")
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         repo: RepoRow = row
+        if column == 3:  # a search result's sizes are known once its files are listed
+            return None if repo.catalog is None else _speed_cell(
+                self.speed, repo.catalog.recommended.size_bytes, role)
         if role == Qt.ItemDataRole.ToolTipRole:
             return repo.repo_id
         if role != Qt.ItemDataRole.DisplayRole:
@@ -267,10 +306,12 @@ def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -
 
 
 class FileListModel(_RowsModel):
-    HEADERS = ("Quantization", "Files", "Download size", "Memory", "Fits")
+    HEADERS = ("Quantization", "Files", "Download size", "Memory", "Fits", "Speed here")
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         file: FileRow = row
+        if column == 5:
+            return _speed_cell(self.speed, file.size_bytes, role)
         estimate = estimate_memory(file.shape, self.n_ctx, self.kv_cache_bits)
         if column == 3:
             return _estimate_cell(estimate, role, approximate=not file.exact)

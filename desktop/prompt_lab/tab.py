@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.prompt_lab.editor import TaskEditor, shortcut
 from desktop.prompt_lab.results import ResultsPanel
@@ -121,6 +122,8 @@ class PromptLabTab(QWidget):
         self.task_list = QListWidget()
         self.task_list.setAccessibleName("Tasks")
         self.task_list.currentItemChanged.connect(self._on_task_chosen)
+        EmptyState(self.task_list, "No tasks yet. Type examples in the table on the right, or "
+                                   "Import… a .jsonl or .csv file.")
         self.new_button = QPushButton("New")
         self.new_button.setToolTip("A new task, typed in the examples table")
         self.new_button.clicked.connect(self.new_task)
@@ -140,6 +143,8 @@ class PromptLabTab(QWidget):
         self.preset_list.setAccessibleName("Presets")
         self.preset_list.currentItemChanged.connect(lambda *_args: self._update_buttons())
         self.preset_list.itemDoubleClicked.connect(lambda _item: self.use_preset())
+        EmptyState(self.preset_list, "No presets yet. Tune a task, then save the best prompt "
+                                     "as a preset from Results.")
         self.use_preset_button = QPushButton("Use in a new chat")
         self.use_preset_button.clicked.connect(self.use_preset)
         self.delete_preset_button = QPushButton("Delete")

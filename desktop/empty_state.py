@@ -1,0 +1,45 @@
+"""A line over an empty list or table that says what to do next.
+
+Installed on the view's viewport as an event filter: it paints the line, in the placeholder
+colour, before the view paints its (no) rows, so any item view gets one without a subclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QAbstractItemView
+
+MARGIN = 16
+
+
+class EmptyState(QObject):
+    def __init__(self, view: QAbstractItemView, text: str | Callable[[], str]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._text = text
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            signal.connect(view.viewport().update)
+
+    def text(self) -> str:
+        """What the empty view says now ("" while it has rows)."""
+        if self._view.model().rowCount() > 0:
+            return ""
+        return self._text() if callable(self._text) else self._text
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and watched is self._view.viewport():
+            text = self.text()
+            if text:
+                viewport = self._view.viewport()
+                painter = QPainter(viewport)
+                painter.setPen(viewport.palette().color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(viewport.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN),
+                                 int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                                 text)
+                painter.end()
+        return False
