@@ -117,7 +117,7 @@ class ApiServer:
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={
-            "poll_interval": 0.2}, name="hearth-api", daemon=True)
+            "poll_interval": 0.05}, name="hearth-api", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
