@@ -1,7 +1,8 @@
 """Header values llama.cpp aborts the process on, and headers made to be slow to read.
 
 Each forged model is the bundled one with changed metadata, loaded through Runtime.load in a
-child process: an abort (GGML_ASSERT) kills the child and fails the test instead of pytest. Each
+child process (tests/reliability/load_child.py): an abort (GGML_ASSERT) kills the child and
+fails the test instead of pytest. Each
 value llama.cpp aborts on, or that no working model has, is refused before llama.cpp sees the
 file, naming the key and the value; values real models have still load. The reader's caps are
 checked on sparse files (free to make, however large), and a header shaped like DeepSeek-V3's
@@ -14,11 +15,8 @@ import contextlib
 import math
 import re
 import struct
-import subprocess
-import sys
-import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,23 +44,7 @@ from tests.gguf_forge import (
     read_layout,
     string_bytes,
 )
-
-CHILD = textwrap.dedent("""
-    import sys, threading
-    from pathlib import Path
-    from engine.errors import HearthError
-    from engine.chat.prompt import ChatMessage
-    from engine.host.runtime import GenerationRequest, Runtime
-    from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-    runtime = Runtime()
-    try:
-        runtime.load(Path(sys.argv[1]), RuntimeSettings(n_ctx=512), n_threads=1)
-        settings = ChatSettings(sampling=SamplingSettings(max_tokens=4, seed=1))
-        request = GenerationRequest((ChatMessage("user", "Hi"),), settings)
-        print("answered", list(runtime.stream(request, threading.Event()))[-1].text)
-    except HearthError as error:
-        print("refused:", error)
-""")
+from tests.reliability.load_child import LoadChild
 
 Changes = dict[str, Value | None]
 Forge = Changes | Callable[[Path], Changes]  # the changes, or a function of the source's path
@@ -185,31 +167,30 @@ ACCEPTED: dict[str, Changes] = {
 }
 
 
-def load_in_child(path: Path) -> str:
-    child = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                           text=True, timeout=300, cwd=Path(__file__).parents[2])
-    assert child.returncode == 0, (f"the process died (exit code {child.returncode}): "
-                                   f"{child.stderr[-1500:]}")
-    return child.stdout.strip()
+@pytest.fixture(scope="module")
+def loader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadChild]:
+    child = LoadChild(tmp_path_factory.mktemp("load") / "llama.log")
+    yield child
+    child.close()
 
 
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_a_hostile_header_value_is_refused_with_the_key_and_value(
-    name: str, bundled_model: Path, tmp_path: Path
+    name: str, bundled_model: Path, tmp_path: Path, loader: LoadChild
 ) -> None:
     forge, reason = REFUSED[name]
     changes = forge(bundled_model) if callable(forge) else forge
     path = copy_with_metadata(bundled_model, tmp_path / "values.gguf", changes)
-    output = load_in_child(path)
+    output = loader.load(path)
     assert output.startswith("refused: values.gguf: ") and reason in output, output
     assert "\n" not in output
 
 
 @pytest.mark.parametrize("name", list(ACCEPTED))
 def test_values_real_models_have_still_load(name: str, bundled_model: Path,
-                                            tmp_path: Path) -> None:
+                                            tmp_path: Path, loader: LoadChild) -> None:
     path = copy_with_metadata(bundled_model, tmp_path / "fine.gguf", ACCEPTED[name])
-    assert load_in_child(path).startswith("answered "), name
+    assert loader.load(path).startswith("answered "), name
 
 
 def header(architecture: str, values: dict[str, int | str]) -> GgufHeader:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import random
 import struct
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +31,7 @@ from tests.gguf_forge import (
     read_layout,
     string_bytes,
 )
+from tests.reliability.load_child import LoadChild
 
 NAME = Value.string("forged")
 F32_TENSOR = TensorInfo(b"token_embd.weight", (32, 4), 0, 0)  # 512 bytes of F32 data
@@ -120,24 +118,11 @@ def test_a_forged_model_file_is_refused_plainly_and_the_loaded_model_stays(
     assert loaded is not None and loaded.path == bundled_model
 
 
-CHILD = textwrap.dedent("""
-    import sys, threading
-    from pathlib import Path
-    from engine.errors import HearthError
-    from engine.chat.prompt import ChatMessage
-    from engine.host.runtime import GenerationRequest, Runtime
-    from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
-    runtime = Runtime()
-    try:
-        runtime.load(Path(sys.argv[1]), RuntimeSettings(n_ctx=512), n_threads=1)
-        settings = ChatSettings(sampling=SamplingSettings(max_tokens=4, seed=1))
-        request = GenerationRequest((ChatMessage("user", "Hi"),), settings)
-        print("answered", list(runtime.stream(request, threading.Event()))[-1].text)
-    except HearthError as error:
-        print("refused:", error)
-    except BaseException as error:
-        print("crashed:", type(error).__name__, error)
-""")
+@pytest.fixture(scope="module")
+def loader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadChild]:
+    child = LoadChild(tmp_path_factory.mktemp("load") / "llama.log")
+    yield child
+    child.close()
 
 
 def u32(number: int) -> Value:
@@ -159,14 +144,11 @@ def u32(number: int) -> Value:
     ],
 )
 def test_hostile_header_values_are_refused_without_killing_the_process(
-    changes: dict[str, Value], bundled_model: Path, tmp_path: Path
+    changes: dict[str, Value], bundled_model: Path, tmp_path: Path, loader: LoadChild
 ) -> None:
     path = copy_with_metadata(bundled_model, tmp_path / "hyper.gguf", changes)
-    child = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                           text=True, timeout=300, cwd=Path(__file__).parents[2])
-    assert child.returncode == 0, f"the process died (exit code {child.returncode})"
-    assert child.stdout.startswith("refused: "), child.stdout + child.stderr[-1500:]
-    assert "hyper.gguf" in child.stdout
+    output = loader.load(path)  # a death fails here, with the exit code and llama.cpp's log
+    assert output.startswith("refused: ") and "hyper.gguf" in output, output
 
 
 def sparse_file(path: Path, header: bytes, size: int) -> Path:
