@@ -108,6 +108,7 @@ def test_a_model_that_crashes_in_every_reply_is_loaded_the_safe_way(
 
 # With the 14 crashes the other tests inject at chosen moments, 51 in a run.
 CRASHES_IN_THE_WINDOW = 37
+TURNS_PER_CHAT = 8
 
 
 def test_crashes_at_random_moments_lose_nothing_and_the_model_always_comes_back(
@@ -142,6 +143,12 @@ def test_crashes_at_random_moments_lose_nothing_and_the_model_always_comes_back(
         crashes, turns, landed = 0, 0, Counter[str]()
         while crashes < CRASHES_IN_THE_WINDOW:
             turns += 1
+            if turns % TURNS_PER_CHAT == 0:
+                # A new chat now and then: after each crash the whole chat is read again, and
+                # a chat that only grew made the test's time grow with the square of its turns.
+                with qtbot.waitSignal(client.chatOpened, timeout=REPLY_TIMEOUT_MS):
+                    client.new_chat()
+                finished.clear()
             last_crash, reloaded, replies = runtime.last_crash, len(reloads), len(ended)
             upcoming = arm(crashes + 1)  # for the host the app starts after this one's crash
             _send(qtbot, window, f"Message {turns}: name a colour.")

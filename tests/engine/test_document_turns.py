@@ -42,7 +42,7 @@ def service(small_runtime: Runtime, tmp_path: Path) -> Iterator[ChatService]:
 
 
 def test_a_long_document_is_summarised_into_the_chat_in_parts(service: ChatService) -> None:
-    document = pasted_document(speech_lines(30), name="speech.txt")
+    document = pasted_document(speech_lines(12), name="speech.txt")
     tokens = service.runtime.count_tokens(document.text)
     chat = service.store.create_chat()
     events = list(summary_turn(service, chat.id, document, tokens, QUICK, threading.Event()))

@@ -40,11 +40,15 @@ def test_an_8_bit_cache_takes_about_half_the_memory_and_the_estimate_follows(
     bundled_model: Path,
 ) -> None:
     """The cache at 8 bits (q8_0 K and V, flash attention) loads in the host, reads a prompt
-    that fills the context, and the estimate bounds the host's peak as it does for f16."""
+    that fills the context, and the estimate bounds the host's peak as it does for f16.
+
+    At 2k, not 4k: reading a prompt into a q8_0 cache is slow on a CPU (52 s for 4k here), and
+    2k still fails an estimate that leaves the cache out (measured: estimate 494 MiB, peak 478;
+    the cache is 24 MiB of it)."""
     shape = ModelShape.from_header(inspect_model_file(bundled_model).header)
-    full, half = (estimate_memory(shape, 4096, bits).kv_cache_bytes for bits in (16, 8))
+    full, half = (estimate_memory(shape, 2048, bits).kv_cache_bytes for bits in (16, 8))
     assert half == full * 34 // 64  # q8_0: 32 values and a f16 scale in 34 bytes
-    row = measure(bundled_model, 4096, TEST_THREADS, kv_cache_bits=8)
+    row = measure(bundled_model, 2048, TEST_THREADS, kv_cache_bits=8)
     assert row.peak_bytes <= row.estimate_bytes <= 1.10 * row.peak_bytes, (
         f"estimate {row.estimate_bytes / MIB:.1f} MiB, VmHWM {row.peak_bytes / MIB:.1f} MiB")
 
