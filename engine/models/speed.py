@@ -11,7 +11,7 @@ read OVERHEAD_BYTES more weights:
 
 with k calibrated here from a measured reply of a model whose size is known (the bundled
 model, measured once per processor). OVERHEAD_BYTES was fitted on a 2-core AMD EPYC VM
-(README, make test-models: SmolLM2-135M Q4_1, 98 MB, 118.9 tok/s; Qwen2.5-Coder-0.5B Q4_K_M,
+(make test-models at 736f256: SmolLM2-135M Q4_1, 98 MB, 118.9 tok/s; Qwen2.5-Coder-0.5B Q4_K_M,
 491 MB, 41.9; Qwen2.5-Coder-1.5B Q4_K_M, 1.12 GB, 24.4). Calibrated on the bundled model it
 predicts 49 and 26 for the other two; k / bytes alone would predict 24 and 10.
 
