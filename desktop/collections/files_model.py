@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QApplication, QStyle, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QStyle
 
+from desktop.row_table import RowTableModel
 from engine.documents.collections import FileRecord
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -18,41 +19,24 @@ RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 UNREADABLE = "Unreadable"
 
 
-class FilesModel(QAbstractTableModel):
+class FilesModel(RowTableModel):
     HEADERS = ("File", "Passages", "Pages", "Problem")
     NAME, PASSAGES, PAGES, PROBLEM = range(4)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._files: list[FileRecord] = []
-
     def set_files(self, files: Sequence[FileRecord]) -> None:
-        self.beginResetModel()
-        self._files = list(files)
-        self.endResetModel()
+        self.set_rows(files)
 
     def file(self, row: int) -> FileRecord | None:
-        return self._files[row] if 0 <= row < len(self._files) else None
+        record: FileRecord | None = self.row_object(row)
+        return record
 
     def row_of(self, name: str) -> int:
-        return next((row for row, f in enumerate(self._files) if f.name == name), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._files)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        return next((row for row, f in enumerate(self._rows) if f.name == name), -1)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._files):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        record = self._files[index.row()]
+        record = self._rows[index.row()]
         column = index.column()
         if role == RECORD_ROLE:
             return record

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop.row_table import RowTableModel
 from engine.chat.templates import (
     CONTINUATION_NAME,
     CUSTOM,
@@ -52,21 +53,13 @@ FIT_MARKS = {
 }
 
 
-class _RowsModel(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
+class _RowsModel(RowTableModel):
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[Any] = []
         self.n_ctx = 4096
         self.kv_cache_bits = 16
         self.machine = MachineMemory(None, None)
         self.speed: SpeedCalibration | None = None
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def set_context(self, n_ctx: int, machine: MachineMemory | None = None,
                     kv_cache_bits: int | None = None) -> None:
@@ -82,21 +75,6 @@ class _RowsModel(QAbstractTableModel):
     def set_speed(self, calibration: SpeedCalibration) -> None:
         self.speed = calibration
         self.set_context(self.n_ctx)
-
-    def row_object(self, row: int) -> Any:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
