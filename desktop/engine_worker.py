@@ -137,6 +137,8 @@ class EngineWorker(QObject):
         self._runtime = HostRuntime(paths.safe_configs_file)
         self._runtime.on_crash = self._on_engine_crash
         self._crash_to_report: HostCrash | None = None
+        # The saved default a picked model replaced: (that model, the default before it).
+        self._replaced_default: tuple[str, str | None] | None = None
         # A remote model in use instead of the local runtime (closed meanwhile), and the
         # network switch the GUI flips for every remote engine at once.
         self.remote_network = NetworkSwitch()
@@ -228,7 +230,9 @@ class EngineWorker(QObject):
         if self._service is not None:
             self._service.kv_states.forget()
         if name_or_path and self._config.default_model != str(loaded.path):
-            # The model a person picked is the one Hearth opens next time.
+            # The model a person picked is the one Hearth opens next time (unless Hearth gives
+            # up on it: `_drop_default`).
+            self._replaced_default = (str(loaded.path), self._config.default_model)
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, self._backend())
         return iter(())
@@ -262,7 +266,8 @@ class EngineWorker(QObject):
             wanted = self._runtime.wanted_model
             if wanted is None:
                 if crash.gave_up is not None:  # crashed even loaded the safest way
-                    self.modelFailed.emit(crash.message(None, crash.gave_up))
+                    self._drop_default(crash.model)
+                    self.modelFailed.emit(crash.given_up_message())
                 return iter(())
             self.modelLoading.emit(wanted.stem)
             try:
@@ -279,6 +284,19 @@ class EngineWorker(QObject):
         self.errorOccurred.emit(crash.message(
             loaded.name, "It is loaded again." + (f" {notice}" if notice else "")))
         return iter(())
+
+    def _drop_default(self, model: Path | None) -> None:
+        """A model Hearth gave up on is not the one it opens next time, where it would crash
+        twice more before Hearth says it cannot be used. The default goes back to the one its
+        pick replaced, or to none (the bundled model) if it was the default already.
+
+        It was saved when it loaded, as a pick is, since a model that loads may still be
+        usable: this one's crashes came later, at the first message."""
+        if model is None or self._config.default_model != str(model):
+            return
+        replaced, self._replaced_default = self._replaced_default, None
+        before = replaced[1] if replaced is not None and replaced[0] == str(model) else None
+        self._set_config(dataclasses.replace(self._config, default_model=before))
 
     def _report_load_failure(self, error: HearthError) -> None:
         still = self.engine.loaded

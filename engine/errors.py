@@ -22,6 +22,11 @@ class EngineCrashedError(ModelError):
     stopped unexpectedly; Hearth starts the host again and reloads the model."""
 
 
+class ModelGivenUpError(EngineCrashedError):
+    """The engine host died again with a model that crashed twice even loaded the safest way,
+    never having written a word: Hearth does not load it again (engine/host/safe_configs.py)."""
+
+
 class NoModelLoadedError(HearthError):
     """A request needs a model and none is loaded."""
 

@@ -150,8 +150,10 @@ class ApiHost(QObject):
         self._publish(dataclasses.replace(self._state, model=local.name if local else None))
         self._engine.scheduler.wake()  # requests that came during the load
 
-    def _on_model_failed(self, _reason: str) -> None:
-        self._service.set_model(None)
+    def _on_model_failed(self, reason: str) -> None:
+        # No model comes back by itself after this (not even one Hearth gave up on after it
+        # crashed the safest way): requests hear why, until a person loads another.
+        self._service.set_unavailable(reason)
         self._publish(dataclasses.replace(self._state, model=None))
 
     # -- requests ----------------------------------------------------------------------------------

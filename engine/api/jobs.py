@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.api.errors import RATE_LIMIT, SERVER, ApiError
+from engine.api.errors import RATE_LIMIT, SERVER, ApiError, no_model
 from engine.api.requests import ApiRequest
 from engine.chat.prompt import ToolCall
 from engine.host.logprobs import TokenLogprob
@@ -129,6 +129,8 @@ class ApiJob:
 @dataclass
 class _Shared:
     model: ModelCard | None = None
+    # Why no model answers, when none will until another is loaded (see `set_unavailable`).
+    unavailable: str | None = None
     defaults: SamplingSettings = field(default_factory=SamplingSettings)
 
 
@@ -158,7 +160,23 @@ class ApiService:
         return self._shared.defaults
 
     def set_model(self, model: ModelCard | None) -> None:
-        self._shared = dataclasses.replace(self._shared, model=model)
+        """The model that answers now; None while one is being loaded (requests are answered
+        503 with Retry-After meanwhile, and those already waiting wait for it)."""
+        self._shared = dataclasses.replace(self._shared, model=model, unavailable=None)
+
+    def set_unavailable(self, why: str) -> None:
+        """No model answers, and none will until another is loaded (`set_model`): the last one
+        failed to load, or Hearth gave up on it. Every request meanwhile, and every one waiting
+        now, is answered 503 saying `why`."""
+        with self._lock:
+            self._shared = dataclasses.replace(self._shared, model=None, unavailable=why)
+            waiting, self._waiting = list(self._waiting), deque()
+        for job in waiting:
+            job.fail(no_model(why))
+
+    def refusal(self) -> ApiError:
+        """What a request hears while no model answers."""
+        return no_model(self._shared.unavailable)
 
     def set_defaults(self, defaults: SamplingSettings) -> None:
         """The sampling a request gets for each field it leaves out (the app's chat defaults)."""
@@ -175,6 +193,8 @@ class ApiService:
             if self._closed:
                 raise ApiError(503, "The server is stopping.", kind=SERVER,
                                code="server_stopping")
+            if self._shared.unavailable is not None:  # it came just as the model went
+                raise self.refusal()
             if len(self._waiting) >= self._max_waiting:
                 raise ApiError(
                     429, f"{len(self._waiting)} requests are already waiting for the model; "

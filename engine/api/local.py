@@ -5,8 +5,11 @@
 
 The engine thread owns the model (in the engine host process): it loads it, runs the requests
 through a `Scheduler` as the app does (several side by side when they can share a batch), loads
-it again after a crash of the host, and closes it at the end. The desktop app does not use
-this: its own engine thread runs the same jobs between chat work (desktop/api/host.py).
+it again after a crash of the host, and closes it at the end. A model Hearth gives up on (it
+crashed even loaded the safest way, engine/host/safe_configs.py) is not loaded again: every
+request is answered 503 saying why until the server is started with another model. The
+desktop app does not use this: its own engine thread runs the same jobs between chat work
+(desktop/api/host.py).
 """
 
 from __future__ import annotations
@@ -93,9 +96,13 @@ class LocalServer:
                  traceback: TracebackType | None) -> None:
         self.close()
 
-    def _recover(self, runtime: HostRuntime, runner: ApiRunner) -> Job:
+    def _recover(self, runtime: HostRuntime, runner: ApiRunner, crash: HostCrash) -> Job:
         """The reload after a crash of the host, as a job: requests wait behind it."""
         def reload() -> Iterator[object]:
+            if crash.gave_up is not None:  # loading it again would only crash again
+                self.loaded = None
+                self.service.set_unavailable(crash.given_up_message())
+                return iter(())
             runner.publish_model()  # requests meanwhile are answered 503
             try:
                 self.loaded = runtime.recover()
@@ -120,8 +127,8 @@ class LocalServer:
             runner.publish_model()
             scheduler.add_source(Priority.API, runner.next_job)
 
-            def crashed(_crash: HostCrash) -> None:
-                scheduler.submit(self._recover(runtime, runner))
+            def crashed(crash: HostCrash) -> None:
+                scheduler.submit(self._recover(runtime, runner, crash))
             runtime.on_crash = crashed
             try:
                 while not self._stop.is_set():

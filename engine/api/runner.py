@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 
-from engine.api.errors import SERVER, ApiError
+from engine.api.errors import DO_NOT_RETRY, SERVER, ApiError, no_model
 from engine.api.jobs import (
     ApiJob,
     ApiService,
@@ -48,6 +48,7 @@ from engine.errors import (
     EngineCrashedError,
     HearthError,
     ModelError,
+    ModelGivenUpError,
     NoModelLoadedError,
 )
 from engine.host.batch import MAX_SEQUENCES
@@ -322,7 +323,7 @@ class ApiRunner:
     def _check_model(self, asked: str | None) -> LoadedModel:
         loaded = self._runtime.loaded
         if loaded is None:
-            raise NoModelLoadedError("No model is loaded.")
+            raise self._service.refusal()
         if asked is not None and asked != loaded.name:
             # The model changed between the HTTP check and this job's turn.
             raise ApiError(404, f"The model '{asked}' is not loaded; this server now answers "
@@ -337,8 +338,11 @@ def _api_error(error: Exception) -> ApiError:
     if isinstance(error, ContextOverflowError):
         return ApiError(400, str(error), param="messages", code="context_length_exceeded")
     if isinstance(error, NoModelLoadedError):
-        return ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded",
-                        headers={"Retry-After": "5"})
+        return no_model()
+    if isinstance(error, ModelGivenUpError):
+        # It crashed even loaded the safest way and is not loaded again: no Retry-After (see
+        # `no_model`), and the requests after it hear why.
+        return ApiError(503, str(error), kind=SERVER, code="model_crashed", headers=DO_NOT_RETRY)
     if isinstance(error, EngineCrashedError):
         # The engine host died; it is started again and the model reloaded meanwhile.
         return ApiError(503, str(error), kind=SERVER, code="model_crashed",

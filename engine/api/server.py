@@ -342,8 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _check_model(self, asked: str | None) -> str:
         card = self.server.service.model
         if card is None:
-            raise ApiError(503, "No model is loaded.", kind=SERVER, code="model_not_loaded",
-                           headers={"Retry-After": "5"})
+            raise self.server.service.refusal()
         if asked is not None and asked != card.id:
             raise ApiError(404, f"The model '{asked}' does not exist here; this server answers "
                            f"with '{card.id}'.", param="model", code="model_not_found")

@@ -35,7 +35,13 @@ from typing import Any
 from engine import errors
 from engine.chat.context import ContextPlan
 from engine.chat.prompt import ChatMessage
-from engine.errors import EngineCrashedError, HearthError, ModelError, NoModelLoadedError
+from engine.errors import (
+    EngineCrashedError,
+    HearthError,
+    ModelError,
+    ModelGivenUpError,
+    NoModelLoadedError,
+)
 from engine.host.backend import BackendInfo
 from engine.host.cpu_check import cpu_problem
 from engine.host.process import host_main
@@ -69,6 +75,7 @@ class HostCrash:
     log_tail: tuple[str, ...]
     # Set when it crashed twice the safest way, never having written: why it is not loaded again.
     gave_up: str | None = None
+    model: Path | None = None  # the model file the host had loaded, if any
 
     def message(self, model: str | None, then: str) -> str:
         """What happened, then `then` (what Hearth does about it), then the log's last lines."""
@@ -76,6 +83,12 @@ class HostCrash:
         tail = "\n".join(self.log_tail[-3:])
         return (f"{which} stopped unexpectedly while {self.step} (the engine process was "
                 f"{self.how}). {then}" + (f"\nIts last log lines:\n{tail}" if tail else ""))
+
+    def given_up_message(self) -> str:
+        """For a model given up on: the crash, naming the model's file, why Hearth does not
+        load it again, and llama.cpp's last words (the window and the API say this)."""
+        assert self.gave_up is not None
+        return self.message(self.model.name if self.model else None, self.gave_up)
 
 
 class HostRuntime:
@@ -246,7 +259,8 @@ class HostRuntime:
         self._kill_and_forget()
 
     def _died(self) -> None:
-        """Reads how the host ended, forgets it and raises EngineCrashedError."""
+        """Reads how the host ended, forgets it and raises EngineCrashedError (ModelGivenUpError
+        when the model is not loaded again)."""
         process = self._process
         assert process is not None
         process.join(2.0)
@@ -262,7 +276,8 @@ class HostRuntime:
         else:
             how = f"exited with status {code}"
         self._forward_log()
-        crash = HostCrash(self._step, how, self._log_tail())
+        crash = HostCrash(self._step, how, self._log_tail(),
+                          model=self._wanted[0] if self._wanted is not None else None)
         log.error("engine host died while %s (%s)", crash.step, crash.how)
         if self._conn is not None:
             self._conn.close()
@@ -279,9 +294,11 @@ class HostRuntime:
         self.last_crash = crash
         if self.on_crash is not None:
             self.on_crash(crash)
-        raise EngineCrashedError(crash.message(
-            model.name if model else None,
-            crash.gave_up or "Hearth restarts it and loads the model again."))
+        name = model.name if model else None
+        if crash.gave_up is not None:
+            raise ModelGivenUpError(crash.message(name, crash.gave_up))
+        raise EngineCrashedError(crash.message(name, "Hearth restarts it and loads the model "
+                                                     "again."))
 
     def _kill_and_forget(self) -> None:
         if self._process is not None:
