@@ -73,6 +73,7 @@ class EngineClient(QObject):
     _summaryRequested = Signal(int, object, int, object, object)
     _documentRequested = Signal(int, str, str)
     _searchRequested = Signal(str)
+    _versionRequested = Signal(int, int, int)
     _exportRequested = Signal(int, str, str)
     _chatSettingsRequested = Signal(int, object)
     _chatSettingsChanged = Signal(int, object)
@@ -111,6 +112,7 @@ class EngineClient(QObject):
             (self._summaryRequested, self.worker.run_summary),
             (self._documentRequested, self.worker.prepare_document),
             (self._searchRequested, self.worker.search),
+            (self._versionRequested, self.worker.show_version),
             (self._exportRequested, self.worker.export_chat),
             (self._chatSettingsRequested, self.worker.save_chat_settings),
             (self._chatSettingsChanged, self.worker.change_chat_settings),
@@ -209,6 +211,11 @@ class EngineClient(QObject):
 
     def search(self, query: str) -> None:
         self._searchRequested.emit(query)
+
+    def show_version(self, chat_id: int, message_id: int, step: int) -> None:
+        """Shows the version of a message `step` places after it (before, when negative), and
+        that version's own continuation; chatOpened brings the chat as it then reads."""
+        self._versionRequested.emit(chat_id, message_id, step)
 
     def export_chat(self, chat_id: int, path: str, fmt: str) -> None:
         self._exportRequested.emit(chat_id, path, fmt)

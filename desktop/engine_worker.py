@@ -529,6 +529,15 @@ class EngineWorker(QObject):
         store.update_chat_settings(chat_id, {**chat.settings, "context_policy": policy})
         self.open_chat(chat_id)
 
+    @Slot(int, int, int)
+    @reports_errors
+    def show_version(self, chat_id: int, message_id: int, step: int) -> None:
+        """Shows another version of a message (`step` later, or earlier when negative)."""
+        if self._job is not None and self._job.chat_id == chat_id:
+            raise HearthError("Wait for the reply to finish, or stop it, to see other versions.")
+        if self._chats().show_version(message_id, step):
+            self.open_chat(chat_id)
+
     @Slot(str)
     @reports_errors
     def search(self, query: str) -> None:

@@ -116,7 +116,8 @@ class MainWindow(QMainWindow):
         chat_menu = self.menuBar().addMenu("&Chat")
         for action in (self.chat_panel.stop_action, self.chat_panel.regenerate_action,
                        self.chat_panel.edit_action, self.chat_panel.copy_action,
-                       self.chat_panel.copy_code_action):
+                       self.chat_panel.copy_code_action, self.chat_panel.previous_version_action,
+                       self.chat_panel.next_version_action):
             chat_menu.addAction(action)
         chat_menu.addSeparator()
         chat_menu.addAction(self.sidebar.rename_action)

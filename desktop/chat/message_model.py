@@ -4,6 +4,9 @@ A reply's thinking (its reasoning) streams into the same row, apart from its ans
 row's thinking is shown expanded is the model's state (`MessageRole.ReasoningExpanded`, set
 with `setData`), kept by message id so that it survives the chat being shown again.
 
+A message with versions (an edited question, a regenerated reply) says which it is, "2/3"; the
+chat shows one branch of versions, as the engine reads it.
+
 A reply that cites passages of a document ("[1]") is displayed with its markers as links and a
 "Sources" block under it (`cited_markdown`); a quotation in it that the cited passages do not
 hold word for word is followed by a note saying so. A reply about a long document ends with a
@@ -54,6 +57,12 @@ class MessageRole(IntEnum):
     Sources = Qt.ItemDataRole.UserRole + 11  # the passages the reply cites: tuple[Source, ...]
     # Its quotations that the passages it cites do not hold word for word: tuple[str, ...]
     Unverified = Qt.ItemDataRole.UserRole + 12
+    Versions = Qt.ItemDataRole.UserRole + 13  # (its version, how many): (2, 3) shows "2/3"
+
+
+def version_text(version: int, versions: int) -> str:
+    """What a message's versions are called aloud: "Version 2 of 3"."""
+    return f"Version {version} of {versions}"
 
 
 THINKING_LABEL = "Thinking…"
@@ -399,6 +408,12 @@ class MessageListModel(QAbstractListModel):
             return self._rows[row].record, self._rows[row].content
         return None
 
+    def versions(self, row: int) -> tuple[int, int]:
+        """The row's message's version and how many it has ((1, 1) for none)."""
+        if 0 <= row < len(self._rows):
+            return self._rows[row].record.version, self._rows[row].record.versions
+        return 1, 1
+
     def sources(self, row: int) -> tuple[Source, ...]:
         """The passages the row's reply cites, in the order it first cites them."""
         if 0 <= row < len(self._rows):
@@ -464,7 +479,12 @@ class MessageListModel(QAbstractListModel):
                 offered = self.offered_route(row.record.id)
                 if offered is not None:
                     cited += f" {ANSWER_INSTEAD[offered]}: in the message's menu."
-            return f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}{cited}"
+            versions = ""
+            if row.record.versions > 1:
+                versions = (f" {version_text(row.record.version, row.record.versions)}: "
+                            "Previous version and Next version in the message's menu.")
+            return (f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}{cited}"
+                    f"{versions}")
         if role == MessageRole.Id:
             return row.record.id
         if role == MessageRole.Speaker:
@@ -489,6 +509,8 @@ class MessageListModel(QAbstractListModel):
             return sources_of(row.record)
         if role == MessageRole.Unverified:
             return unverified_of(row.record)
+        if role == MessageRole.Versions:
+            return self.versions(index.row())
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -506,4 +528,5 @@ class MessageListModel(QAbstractListModel):
             MessageRole.ReasoningRevision: QByteArray(b"reasoningRevision"),
             MessageRole.Sources: QByteArray(b"sources"),
             MessageRole.Unverified: QByteArray(b"unverified"),
+            MessageRole.Versions: QByteArray(b"versions"),
         }

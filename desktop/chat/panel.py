@@ -1,8 +1,13 @@
-"""The chat panel: the conversation, its message actions and the composer."""
+"""The chat panel: the conversation, its message actions and the composer.
+
+A message with versions (an edited question, a regenerated reply) can show another: "‹ 2/3 ›"
+on the message, the same beside the message actions (for the chosen message, else the last
+one with versions), Alt+Left and Alt+Right in the conversation, and its menu. The engine thread
+switches the version and sends the chat back as it then reads."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -21,8 +26,14 @@ from PySide6.QtWidgets import (
 from desktop.chat.attachment_bar import AttachmentBar
 from desktop.chat.composer import Composer
 from desktop.chat.link_opener import open_link
-from desktop.chat.message_model import ANSWER_INSTEAD, MessageListModel, MessageRole, Source
-from desktop.chat.view import ChatView
+from desktop.chat.message_model import (
+    ANSWER_INSTEAD,
+    MessageListModel,
+    MessageRole,
+    Source,
+    version_text,
+)
+from desktop.chat.view import NEXT_VERSION, PREVIOUS_VERSION, ChatView
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
 from engine.chat.export import code_blocks
@@ -54,6 +65,7 @@ class ChatPanel(QWidget):
         self._editing = False
         self._chat_thinks = True  # the open chat's Think setting, as last shown
         self._drafts: dict[int, str] = {}  # unsent text of the chats not on screen
+        self._browsing: int | None = None  # the row whose version was switched: chosen again
         # Messages sent while the model loads simply wait in the engine's queue.
         self._model_failed = False
         self.messages = MessageListModel(self)
@@ -65,6 +77,7 @@ class ChatPanel(QWidget):
         self.view.linkClicked.connect(
             lambda url: open_link(self, url, self.show_passage, self.answer_again))
         self.messages.modelReset.connect(self.view.message_delegate.clear_cache)
+        self.view.versionRequested.connect(self._show_version_of)
 
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
@@ -99,6 +112,15 @@ class ChatPanel(QWidget):
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.thinking_action = self._action("Show or hide thinking", QKeySequence("Ctrl+T"),
                                             self.toggle_thinking)
+        # In the conversation only: in the composer Alt+arrows may move the cursor by words.
+        self.previous_version_action = self._action(
+            PREVIOUS_VERSION, QKeySequence("Alt+Left"), lambda: self.show_version(-1))
+        self.next_version_action = self._action(
+            NEXT_VERSION, QKeySequence("Alt+Right"), lambda: self.show_version(1))
+        for action in (self.previous_version_action, self.next_version_action):
+            self.removeAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.view.addAction(action)
 
         actions = QHBoxLayout()
         for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
@@ -110,6 +132,14 @@ class ChatPanel(QWidget):
             action.enabledChanged.connect(button.setEnabled)
             button.setEnabled(action.isEnabled())
             actions.addWidget(button)
+        # The versions of the chosen message: flat "‹ 2/3 ›", hidden where it has one.
+        self.previous_version_button = self._version_button("‹", self.previous_version_action)
+        self.versions_label = QLabel(self)
+        self.next_version_button = self._version_button("›", self.next_version_action)
+        for widget in (self.previous_version_button, self.versions_label,
+                       self.next_version_button):
+            widget.hide()
+            actions.addWidget(widget)
         actions.addStretch(1)
         # Shown only for a model whose template has a thinking switch (Qwen3's).
         self.think_button = QToolButton(self)
@@ -154,6 +184,9 @@ class ChatPanel(QWidget):
         client.documentReady.connect(self._on_document_ready)
         client.documentFailed.connect(self._on_document_failed)
         client.summaryStatus.connect(self._on_summary_status)
+        self.messages.modelReset.connect(self._update_versions)
+        self.messages.rowsInserted.connect(self._update_versions)
+        self.view.selectionModel().currentChanged.connect(self._update_versions)
         self._update_state()
 
     def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey,
@@ -164,6 +197,16 @@ class ChatPanel(QWidget):
         action.triggered.connect(slot)
         self.addAction(action)
         return action
+
+    def _version_button(self, arrow: str, action: QAction) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(arrow)
+        button.setAutoRaise(True)
+        button.setAccessibleName(action.text())
+        button.setToolTip(f"{action.text()} ({action.shortcut().toString()} in the conversation)")
+        button.clicked.connect(action.trigger)
+        action.enabledChanged.connect(button.setEnabled)
+        return button
 
     @property
     def busy(self) -> bool:
@@ -183,6 +226,29 @@ class ChatPanel(QWidget):
         can_turn = idle and not self._model_failed and last_user >= 0
         self.regenerate_action.setEnabled(can_turn)
         self.edit_action.setEnabled(can_turn)
+        self._update_versions()
+
+    def _versions_index(self) -> QModelIndex:
+        """The message whose versions the controls beside the actions show: the chosen one if
+        it has versions, else the last that has."""
+        index = self.view.currentIndex()
+        if index.isValid() and self.messages.versions(index.row())[1] > 1:
+            return index
+        for row in range(self.messages.rowCount() - 1, -1, -1):
+            if self.messages.versions(row)[1] > 1:
+                return self.messages.index(row)
+        return QModelIndex()
+
+    def _update_versions(self) -> None:
+        index = self._versions_index()
+        version, versions = self.messages.versions(index.row()) if index.isValid() else (1, 1)
+        self.versions_label.setText(f"{version}/{versions}")
+        self.versions_label.setAccessibleName(version_text(version, versions))
+        for widget in (self.previous_version_button, self.versions_label,
+                       self.next_version_button):
+            widget.setVisible(versions > 1)
+        self.previous_version_action.setEnabled(not self.busy and version > 1)
+        self.next_version_action.setEnabled(not self.busy and version < versions)
 
     def show_banner(self, text: str) -> None:
         self.banner.setText(text)
@@ -290,6 +356,20 @@ class ChatPanel(QWidget):
         self.show_banner("Editing your last message — Enter resends it, Esc cancels.")
         self._update_state()
 
+    def show_version(self, step: int) -> None:
+        """Shows the version `step` places from the one shown, of the chosen message."""
+        index = self._versions_index()
+        if index.isValid():
+            self._show_version_of(int(index.data(MessageRole.Id)), step)
+
+    def _show_version_of(self, message_id: int, step: int) -> None:
+        row = self.messages.row_of(message_id)
+        version, versions = self.messages.versions(row)
+        if self.chat_id is None or self.busy or not 1 <= version + step <= versions:
+            return
+        self._browsing = row
+        self._client.show_version(self.chat_id, message_id, step)
+
     def toggle_thinking(self) -> None:
         """Opens or closes the thinking of the chosen message, else of the last that has any."""
         index = self.view.currentIndex()
@@ -344,6 +424,10 @@ class ChatPanel(QWidget):
             toggle = menu.addAction("Hide thinking" if opened else "Show thinking")
             toggle.setShortcut(self.thinking_action.shortcut())
             toggle.triggered.connect(lambda: self.view.toggle_reasoning(index))
+        if index.isValid() and self.messages.versions(index.row())[1] > 1:
+            menu.addSeparator()
+            menu.addAction(self.previous_version_action)
+            menu.addAction(self.next_version_action)
         chosen = index if index.isValid() else self.view.currentIndex()
         message_id = int(chosen.data(MessageRole.Id)) if chosen.isValid() else -1
         offered = self.messages.offered_route(message_id)
@@ -371,6 +455,10 @@ class ChatPanel(QWidget):
             self._chat_thinks = settings.thinking
             self.think_button.setChecked(settings.thinking)
         self.messages.set_messages(chat.id, messages, chat.context_start_id)
+        browsing, self._browsing = self._browsing, None
+        if browsing is not None and not changed and browsing < self.messages.rowCount():
+            # Another version of the same message: it stays the chosen one.
+            self.view.setCurrentIndex(self.messages.index(browsing))
         if changed:
             self._editing = False
             self.composer.setPlainText(self._drafts.pop(chat.id, ""))

@@ -12,6 +12,9 @@ Each fenced code block in an answer is coloured after its language and has a Cop
 its header line (desktop/chat/code_blocks.py); a click copies that block's code, and the
 button says "Copied" for a while after.
 
+A message with versions has "‹ 2/3 ›" on the right of its header line; a click on an arrow asks
+for the version before or after it (`versionRequested`), which the panel sends to the engine.
+
 A quotation that the passages a reply cites do not hold word for word is shaded, with a wavy
 underline and a tooltip; the note after it says the same in words (message_model.py).
 """
@@ -67,7 +70,7 @@ from PySide6.QtWidgets import (
 
 from desktop.chat.code_blocks import CodeBlock, prepare_code
 from desktop.chat.link_opener import link_tip
-from desktop.chat.message_model import SPEAKERS, MessageRole
+from desktop.chat.message_model import SPEAKERS, MessageRole, version_text
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -83,6 +86,7 @@ COPIED_FOR_MS = 2000  # how long a code block's button says "Copied"
 UNVERIFIED_TIP = "This quotation is not found word for word in the passages the reply cites"
 UNVERIFIED_LINE = QColor(214, 69, 65)  # a red that reads on light and dark backgrounds
 UNVERIFIED_SHADE = QColor(214, 69, 65, 36)
+PREVIOUS_VERSION, NEXT_VERSION = "Previous version", "Next version"
 
 
 class InertTextDocument(QTextDocument):
@@ -349,6 +353,41 @@ class MessageDelegate(QStyledItemDelegate):
         width = QFontMetrics(self._button_font(option)).horizontalAdvance(COPIED) + 2 * GAP
         return QRect(line.right() - width - 2, line.top() + 1, width, line.height() - 2)
 
+    def version_controls(self, index: _Index, option: QStyleOptionViewItem
+                         ) -> tuple[QRect, QRect, QRect] | None:
+        """Where "‹", "2/3" and "›" are on the header line (view coordinates); None for a
+        message with one version."""
+        versions = (index.data(MessageRole.Versions) or (1, 1))[1]
+        if versions < 2:
+            return None
+        header = self._header(self._bubble(index, option), option)
+        metrics = QFontMetrics(self._button_font(option))
+        arrow = metrics.horizontalAdvance("›") + 2 * GAP  # wider than drawn: easier to hit
+        label = metrics.horizontalAdvance(f"{versions}/{versions}") + GAP
+        after = QRect(header.right() - arrow + 1, header.y(), arrow, header.height())
+        shown = QRect(after.x() - label, header.y(), label, header.height())
+        before = QRect(shown.x() - arrow, header.y(), arrow, header.height())
+        return before, shown, after
+
+    def _paint_versions(self, painter: QPainter, index: _Index,
+                        option: QStyleOptionViewItem) -> None:
+        controls = self.version_controls(index, option)
+        if controls is None:
+            return
+        version, versions = index.data(MessageRole.Versions)
+        palette = option.palette
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        text = palette.color(QPalette.ColorRole.Text)
+        painter.setFont(self._button_font(option))
+        centre = int(Qt.AlignmentFlag.AlignCenter)
+        before, shown, after = controls
+        painter.setPen(text if version > 1 else muted)  # muted: there is none that way
+        painter.drawText(before, centre, "‹")
+        painter.setPen(muted)
+        painter.drawText(shown, centre, f"{version}/{versions}")
+        painter.setPen(text if version < versions else muted)
+        painter.drawText(after, centre, "›")
+
     def _paint_copy_button(self, painter: QPainter, rect: QRect, label: str,
                            option: QStyleOptionViewItem) -> None:
         palette = option.palette
@@ -392,6 +431,7 @@ class MessageDelegate(QStyledItemDelegate):
                   "streaming": "  · writing…"}
         painter.drawText(header, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          SPEAKERS.get(speaker, speaker) + suffix.get(str(status), ""))
+        self._paint_versions(painter, index, option)
 
         layout = self._layout(index, option)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
@@ -455,6 +495,7 @@ class ChatView(QListView):
     """
 
     linkClicked = Signal(QUrl)
+    versionRequested = Signal(int, int)  # message id, step: -1 the version before, 1 after
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -549,6 +590,25 @@ class ChatView(QListView):
                 return index, number
         return None
 
+    def version_controls(self, index: QModelIndex) -> tuple[QRect, QRect, QRect] | None:
+        """Where a message's "‹", "2/3" and "›" are; None where it has one version."""
+        return self.message_delegate.version_controls(index, self._option_for(index))
+
+    def version_step_at(self, point: QPoint) -> tuple[QModelIndex, int] | None:
+        """The message and the step (-1, 1) of the version arrow at `point`, where there is
+        another version that way."""
+        index = self.indexAt(point)
+        controls = self.version_controls(index) if index.isValid() else None
+        if controls is None:
+            return None
+        version, versions = index.data(MessageRole.Versions)
+        before, _shown, after = controls
+        if before.contains(point) and version > 1:
+            return index, -1
+        if after.contains(point) and version < versions:
+            return index, 1
+        return None
+
     def copy_code_block(self, index: QModelIndex, number: int) -> None:
         """Puts the code of a message's code block `number` on the clipboard."""
         blocks = self.message_delegate.code_blocks(index, self._option_for(index))
@@ -575,12 +635,17 @@ class ChatView(QListView):
         point = event.position().toPoint()
         copy = self.copy_button_at(point)
         toggle = self.toggle_at(point) if copy is None else None
-        link = "" if toggle is not None or copy is not None else self.link_at(point)
+        step = self.version_step_at(point)
+        control = toggle is not None or copy is not None or step is not None
+        link = "" if control else self.link_at(point)
         self.viewport().setCursor(
-            Qt.CursorShape.PointingHandCursor if link or toggle is not None or copy is not None
-            else Qt.CursorShape.ArrowCursor
+            Qt.CursorShape.PointingHandCursor if link or control else Qt.CursorShape.ArrowCursor
         )
-        if copy is not None:
+        if step is not None:
+            version, versions = step[0].data(MessageRole.Versions)
+            arrow = PREVIOUS_VERSION if step[1] < 0 else NEXT_VERSION
+            self.viewport().setToolTip(f"{arrow} ({version_text(version, versions)} shown)")
+        elif copy is not None:
             self.viewport().setToolTip(COPY_TIP)
         elif toggle is not None:
             opened = toggle.data(MessageRole.ReasoningExpanded)
@@ -600,6 +665,10 @@ class ChatView(QListView):
         toggle = self.toggle_at(point)
         if toggle is not None:
             self.toggle_reasoning(toggle)
+            return
+        step = self.version_step_at(point)
+        if step is not None:
+            self.versionRequested.emit(int(step[0].data(MessageRole.Id)), step[1])
             return
         link = self.link_at(point)
         if link:

@@ -400,6 +400,22 @@ _ANSWER_ROUTE = _statements(
 )
 
 
+_MESSAGE_VERSIONS = _statements(
+    # An edit or a regeneration adds a version of a message (a sibling: the same parent), and
+    # each version keeps its own continuation; the chat shows one branch from its first message
+    # to a last one. Two columns, added in place (constant defaults need no rebuild):
+    # - shown_rank: among siblings the highest is the version shown, so showing a version is
+    #   one UPDATE, and its continuation is the one shown last beneath it (each level keeps its
+    #   own choice). A new message gets one more than its siblings: a new version is shown.
+    # - shown: 1 on the branch shown, else 0; what the ranks imply, kept in step by the store in
+    #   the transaction that changes them, so reading a chat, searching and exporting stay one
+    #   plain query. Every existing message is shown, so existing chats read as before.
+    "ALTER TABLE messages ADD COLUMN shown_rank INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN shown INTEGER NOT NULL DEFAULT 1 CHECK (shown IN (0, 1))",
+    "CREATE INDEX messages_by_sibling ON messages(chat_id, parent_id)",
+)
+
+
 def _cjk_search(conn: sqlite3.Connection) -> None:
     search_text.register(conn)  # the connection may be anyone's; the store registers it too
     _CJK_SEARCH_STATEMENTS(conn)
@@ -413,6 +429,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("search in Chinese, Japanese and Korean", _cjk_search),
     Migration("document collections and their passages", _DOCUMENT_COLLECTIONS),
     Migration("which way a document answer was found", _ANSWER_ROUTE),
+    Migration("message versions and the branch shown", _MESSAGE_VERSIONS),
 )
 
 

@@ -1,8 +1,9 @@
 """A chat turn from the store's point of view: what to send, what to save, and when.
 
 `ChatService` joins the runtime to the store so the GUI worker and the CLI share one definition
-of "send a message", "regenerate" and "edit the last message". It is plain Python and is used
-from the one thread that owns the runtime and the store.
+of "send a message", "regenerate" and "edit a message", and of showing another version of a
+message. It is plain Python and is used from the one thread that owns the runtime and the
+store.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class TurnStarted:
     """The turn passed planning and is saved: the chat as shown now, and the empty reply."""
 
     view: ContextView
-    messages: list[MessageRecord]  # the chat as it now reads (a reply being replaced is left out)
+    messages: list[MessageRecord]  # the chat as it now reads (its shown branch)
     reply: MessageRecord
 
 
@@ -75,7 +76,8 @@ class TurnEnded:
 
     reply: MessageRecord | None
     done: GenerationDone | None  # None when the turn was closed or failed before finishing
-    replaced: bool  # a regenerated reply replaced the previous one
+    # A regenerated reply is shown in place of the previous version (which stays a version).
+    replaced: bool
 
     @property
     def note(self) -> str | None:
@@ -90,17 +92,21 @@ ReplyEvent = TurnStarted | PromptProgress | ReasoningChunk | TextChunk | TurnEnd
 
 @dataclass(frozen=True)
 class Turn:
-    """What the person asked for: a new message, the last reply again, or an edited question.
+    """What the person asked for: a new message, a reply again, or an edited question.
 
-    A new message may carry a document (counted in tokens by the loaded model). In a chat with
-    a long document, `route` chooses the way the reply is answered (a regenerated reply "from
-    the whole document instead"); None guesses it from the question's words."""
+    A regenerated reply and an edited question are new versions of the message `message_id`
+    names (by default the last reply, or the last question), shown in its place; the messages
+    that followed it stay with it. A new message may carry a document (counted in tokens by the
+    loaded model). In a chat with a long document, `route` chooses the way the reply is
+    answered (a regenerated reply "from the whole document instead"); None guesses it from the
+    question's words."""
 
     kind: Literal["send", "regenerate", "edit"]
     text: str = ""
     document: Document | None = None
     document_tokens: int = 0
     route: Route | None = None
+    message_id: int | None = None
 
 
 def attach(store: ChatStore, message: MessageRecord, document: Document,
@@ -164,25 +170,26 @@ class ChatService:
         """Streams the answer for one turn, saving it as it grows.
 
         The context is planned before anything is written, so a message refused for its length
-        leaves the chat exactly as it was. A regenerated reply replaces the previous one only
-        once it is complete: stopped or failed, the previous reply stays.
+        leaves the chat exactly as it was. A regenerated reply becomes a version only once it
+        is complete: stopped or failed, it goes, and the version shown before is shown again.
         """
         # As the store will keep it, so the next turn's prompt starts with the same tokens.
         turn = dataclasses.replace(turn, text=turn.text.replace("\x00", ""))
         chat = self.store.get_chat(chat_id)
         stored = [m for m in self.store.messages(chat_id) if m.role != "system"]
         documents = self.store.attachments(chat_id)
+        before, versioned = branch_point(stored, turn)
         # Replies go back as their answers: a model's earlier thinking is not sent again.
-        history = _history_for(stored, turn, documents)
+        history = _history_for(before, turn, documents, versioned)
         # A new document goes whole with its message; earlier ones too long to keep whole
         # give the passages that answer this question.
         question = turn.text if turn.kind != "regenerate" else next(
-            (m.content for m in reversed(stored) if m.role == "user"), "")
+            (m.content for m in reversed(before) if m.role == "user"), "")
         given = self.passages_for(chat_id, question, turn.route) if turn.document is None else []
         route = self._route_taken(chat_id, turn, given)
         if given:
             history[-1] = (history[-1][0], with_passages(given, history[-1][1]))
-        start_hint = next((i for i, m in enumerate(stored) if m.id == chat.context_start_id), 0)
+        start_hint = next((i for i, m in enumerate(before) if m.id == chat.context_start_id), 0)
         settings = self.chat_settings(chat, config)
         think = self.think_flag(settings)
         messages = [ChatMessage(role, text) for role, text in history]
@@ -195,7 +202,8 @@ class ChatService:
         stream = self.runtime.stream(request, cancel)
         planned = next(stream)
         assert isinstance(planned, ContextPlanned)
-        kept, replaced = self._apply_turn(chat_id, stored, turn)
+        kept = self._apply_turn(chat_id, before, versioned, turn)
+        replaced = versioned if turn.kind == "regenerate" else None
         first_id = kept[planned.first_index].id if planned.first_index else None
         self.store.set_context_start(chat_id, first_id)
         view = ContextView(
@@ -206,7 +214,7 @@ class ChatService:
             evaluate_tokens=planned.evaluate_tokens,
         )
         # It answers the last message it was planned on: a regenerated reply is a sibling of
-        # the one it may replace, not its continuation.
+        # the version it regenerates, not its continuation.
         reply = self.store.add_message(chat_id, "assistant", "", status="streaming",
                                        parent_id=kept[-1].id, model=self.answering_model(),
                                        route=route)
@@ -250,32 +258,39 @@ class ChatService:
             return None
         return Route.PASSAGES if given else Route.WHOLE
 
+    def show_version(self, message_id: int, step: int) -> bool:
+        """Shows the version `step` places after (before, when negative) the message among its
+        versions, with that version's own continuation; False when there is none there."""
+        versions = self.store.versions(message_id)
+        place = versions.index(message_id) + step if message_id in versions else -1
+        if not 0 <= place < len(versions) or step == 0:
+            return False
+        self.store.show_version(versions[place])
+        return True
+
     def _apply_turn(
-        self, chat_id: int, stored: list[MessageRecord], turn: Turn
-    ) -> tuple[list[MessageRecord], MessageRecord | None]:
-        """Writes the turn's change; returns the messages the reply follows and any it replaces."""
-        replaced = None
-        if stored and stored[-1].role == "assistant" and turn.kind != "send":
-            stored, last = stored[:-1], stored[-1]
-            if turn.kind == "regenerate":
-                replaced = last
-            else:
-                self.store.delete_message(last.id)
+        self, chat_id: int, before: list[MessageRecord], versioned: MessageRecord | None,
+        turn: Turn,
+    ) -> list[MessageRecord]:
+        """Writes the turn's question, if it has one; returns the messages the reply follows."""
         if turn.kind == "send":
-            stored = [*stored, self.store.add_message(chat_id, "user", turn.text)]
+            asked = self.store.add_message(chat_id, "user", turn.text)
             if turn.document is not None:
-                attach(self.store, stored[-1], turn.document, turn.document_tokens)
-        elif turn.kind == "edit":
-            self.store.update_message(stored[-1].id, turn.text)
-            stored = [*stored[:-1], dataclasses.replace(stored[-1], content=turn.text)]
-        return stored, replaced
+                attach(self.store, asked, turn.document, turn.document_tokens)
+            return [*before, asked]
+        if turn.kind == "edit" and versioned is not None:
+            return [*before, self.store.add_message(chat_id, "user", turn.text,
+                                                    parent_id=versioned.parent_id,
+                                                    documents_of=versioned.id)]
+        return before
 
     def _save_as_it_streams(
         self, reply: MessageRecord, stream: Iterator[StreamEvent], replaced: MessageRecord | None,
         style: ReasoningStyle, given: list[Hit],
     ) -> Iterator[ReplyEvent]:
         """Streams and saves the reply, its thinking apart from its answer, and the passages
-        it cites of those it was `given`."""
+        it cites of those it was `given`. A regeneration (of `replaced`) that does not finish
+        is deleted, which shows `replaced` again."""
         text, saved_at, ended = "", time.monotonic(), False
         splitter = ReasoningSplitter(style)
         try:
@@ -303,22 +318,17 @@ class ChatService:
                         status: MessageStatus = "stopped" if cut else "done"
                         figures = (event.generated_tokens, event.tokens_per_second or None)
                         citations = [c.to_json() for c in cited(answer, given)] if given else None
-                        if replaced is None:
-                            self.store.update_message(reply.id, answer, status, *figures,
-                                                      reasoning=reasoning, citations=citations)
-                        else:  # in one transaction, so a crash never leaves both replies
-                            self.store.replace_message(
-                                replaced.id, reply.id, answer, status, *figures,
-                                reasoning=reasoning, citations=citations,
-                            )
+                        self.store.update_message(reply.id, answer, status, *figures,
+                                                  reasoning=reasoning, citations=citations)
                         standing = self._record(reply)
                     ended = True
-                    yield TurnEnded(standing, event, replaced=standing is not replaced)
+                    yield TurnEnded(standing, event,
+                                    replaced=replaced is not None and standing is not replaced)
                     return
         except EngineCrashedError:
-            # The engine died mid-reply: what was written stays, marked, unless a previous
-            # reply it was to replace is there to keep (or nothing was written: an empty reply
-            # would go back to the model in the next turn).
+            # The engine died mid-reply: what was written stays, marked, unless it was a new
+            # version of a reply (or nothing was written: an empty reply would go back to the
+            # model in the next turn).
             if replaced is not None or not text:
                 self.store.delete_message(reply.id)
             else:
@@ -328,7 +338,7 @@ class ChatService:
             raise
         except BaseException:
             # Closed early (app quitting, chat deleted) or failed: keep what was written, or
-            # the reply this one was meant to replace.
+            # the version this one regenerated.
             if not ended:
                 if replaced is not None or not text:
                     self.store.delete_message(reply.id)
@@ -347,11 +357,39 @@ def _chunks(parts: list[ReasoningPart]) -> list[ReasoningChunk | TextChunk]:
             for part in parts]
 
 
+def branch_point(
+    stored: list[MessageRecord], turn: Turn
+) -> tuple[list[MessageRecord], MessageRecord | None]:
+    """The shown messages the turn follows, and the message it makes a new version of (None
+    for a new message, or a reply to a question that has none)."""
+    if turn.kind == "send":
+        return stored, None
+    wanted = "assistant" if turn.kind == "regenerate" else "user"
+    if turn.message_id is not None:
+        target = next((m for m in stored if m.id == turn.message_id), None)
+        if target is None or target.role != wanted:
+            raise HearthError("That message is not shown in this chat, or cannot be "
+                              + ("regenerated." if wanted == "assistant" else "edited."))
+    elif turn.kind == "regenerate":
+        # The last reply; a question left without one (its reply stopped empty) is answered.
+        target = stored[-1] if stored and stored[-1].role == "assistant" else None
+        if target is None:
+            return stored, None
+    else:
+        target = next((m for m in reversed(stored) if m.role == "user"), None)
+        if target is None:
+            raise HearthError("There is no message to answer.")
+    return stored[: stored.index(target)], target
+
+
 def _history_for(
-    stored: list[MessageRecord], turn: Turn, documents: dict[int, list[AttachmentRecord]]
+    before: list[MessageRecord], turn: Turn, documents: dict[int, list[AttachmentRecord]],
+    versioned: MessageRecord | None = None,
 ) -> list[tuple[Role, str]]:
+    """What the model is sent: the messages `before` the turn, then its question (a new one,
+    or the new version of the question `versioned`)."""
     history: list[tuple[Role, str]] = [
-        (m.role, with_documents(m.content, documents.get(m.id, []))) for m in stored
+        (m.role, with_documents(m.content, documents.get(m.id, []))) for m in before
     ]
     if turn.kind in ("send", "edit") and not turn.text.strip():
         raise HearthError("The message is empty.")
@@ -361,11 +399,8 @@ def _history_for(
             attached.append(summary_prompts.CONTEXT_WHOLE.format(
                 name=f"“{turn.document.name}”", text=turn.document.text))
         return [*history, ("user", "\n\n".join([*attached, turn.text]))]
-    if history and history[-1][0] == "assistant":
-        history = history[:-1]
+    if turn.kind == "edit" and versioned is not None:  # the edited question keeps its documents
+        history.append(("user", with_documents(turn.text, documents.get(versioned.id, []))))
     if not history or history[-1][0] != "user":
         raise HearthError("There is no message to answer.")
-    if turn.kind == "edit":
-        asked = next(m for m in reversed(stored) if m.role == "user")
-        history[-1] = ("user", with_documents(turn.text, documents.get(asked.id, [])))
     return history

@@ -55,6 +55,9 @@ class MessageRecord:
     citations: tuple[dict[str, Any], ...] = field(default=(), hash=False)
     # A reply about a chat's long document: answered from passages or from the whole text.
     route: Route | None = None
+    # Its place among its versions (itself and its siblings, oldest first), and their number.
+    version: int = 1
+    versions: int = 1
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,14 @@ class SearchHit:
 
 
 _CHAT_COLUMNS = "id, title, created_at, updated_at, settings_json, model, context_start_id"
+# Read FROM messages AS m. Siblings share the chat and the parent (IS: first messages have none).
 _MESSAGE_COLUMNS = (
-    "id, chat_id, role, content, created_at, status, n_tokens, tokens_per_s, parent_id, model, "
-    "reasoning, citations, route"
+    "m.id, m.chat_id, m.role, m.content, m.created_at, m.status, m.n_tokens, m.tokens_per_s, "
+    "m.parent_id, m.model, m.reasoning, m.citations, m.route, "
+    "(SELECT count(*) FROM messages AS s WHERE s.chat_id = m.chat_id "
+    "AND s.parent_id IS m.parent_id AND s.id <= m.id), "
+    "(SELECT count(*) FROM messages AS s WHERE s.chat_id = m.chat_id "
+    "AND s.parent_id IS m.parent_id)"
 )
 _NEW_CHAT_TITLE = "New chat"
 
@@ -286,6 +294,8 @@ class ChatStore:
             reasoning=row[10],
             citations=ChatStore._citations(row[11]),
             route=None if row[12] is None else Route(row[12]),
+            version=row[13],
+            versions=row[14],
         )
 
     @staticmethod
@@ -420,40 +430,120 @@ class ChatStore:
         parent_id: int | Literal["last"] | None = "last",
         model: str | None = None,
         route: Route | None = None,
+        documents_of: int | None = None,
     ) -> MessageRecord:
-        """Append a message; the first user message names an untitled chat.
+        """Add a message, shown; the first user message names an untitled chat.
 
-        It follows `parent_id`: by default the chat's last message, as in a conversation read
-        top to bottom; a regenerated reply names the question it answers, which makes it a
-        sibling of the reply it may replace; None starts the chat. `model` is the key of the
-        model that writes it, None for a person's message; `route`, which way a reply about a
-        chat's long document is answered.
+        It follows `parent_id`: by default the last message shown, as in a conversation read
+        top to bottom. Following another message makes it a new version of that message's
+        children (an edited question, a regenerated reply), shown in place of the one shown
+        before, which keeps its own continuation. None starts the chat (or adds a version of
+        its first message). `model` is the key of the model that writes it, None for a
+        person's message; `route`, which way a reply about a chat's long document is answered;
+        `documents_of`, a message whose documents it gets too (the question it edits).
         """
         now = self._now()
         content = _storable(content)
         with self._transaction("save the message"):
             chat = self._chat(self._chat_row(chat_id))
+            last = self._conn.execute(
+                "SELECT max(id) FROM messages WHERE chat_id = ? AND shown = 1", (chat_id,)
+            ).fetchone()[0]
             if parent_id == "last":
-                parent_id = self._conn.execute(
-                    "SELECT max(id) FROM messages WHERE chat_id = ?", (chat_id,)
-                ).fetchone()[0]
+                parent_id = last
             elif parent_id is not None and not self._conn.execute(
                 "SELECT 1 FROM messages WHERE id = ? AND chat_id = ?", (parent_id, chat_id)
             ).fetchone():
                 raise StoreError(f"Message {parent_id} is not part of chat {chat_id}.")
             cursor = self._conn.execute(
                 "INSERT INTO messages (chat_id, parent_id, role, content, model, created_at, "
-                "status, route) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, parent_id, role, content, model, now, status, route),
+                "status, route, shown_rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT coalesce(max(shown_rank), 0) + 1 FROM messages "
+                "WHERE chat_id = ? AND parent_id IS ?))",
+                (chat_id, parent_id, role, content, model, now, status, route, chat_id,
+                 parent_id),
             )
+            message_id = cast(int, cursor.lastrowid)
+            if parent_id != last:  # a new version, or a branch off what was shown
+                self._choose(message_id)
+                self._show_branch(chat_id)
+            if documents_of is not None:
+                self._conn.execute(
+                    "INSERT INTO attachments (message_id, name, kind, size_bytes, tokens, text, "
+                    "context) SELECT ?, name, kind, size_bytes, tokens, text, context "
+                    "FROM attachments WHERE message_id = ? ORDER BY id",
+                    (message_id, documents_of),
+                )
             title = default_title(content) if not chat.title and role == "user" else chat.title
             self._conn.execute(
                 "UPDATE chats SET updated_at = ?, title = ? WHERE id = ?", (now, title, chat_id)
             )
             row = self._conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (cursor.lastrowid,)
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages AS m WHERE id = ?", (message_id,)
             ).fetchone()
         return self._message(row)
+
+    def _show_branch(self, chat_id: int) -> None:
+        """Marks the branch the ranks choose as shown: from the first message, each step to
+        the child ranked highest (the version shown last), to a message without children."""
+        rows = self._conn.execute(
+            "SELECT id, parent_id, shown_rank, shown FROM messages WHERE chat_id = ?", (chat_id,)
+        ).fetchall()
+        chosen: dict[int | None, tuple[int, int]] = {}  # parent -> (rank, id) of its choice
+        for message_id, parent_id, rank, _shown in rows:
+            chosen[parent_id] = max(chosen.get(parent_id, (rank, message_id)), (rank, message_id))
+        branch: set[int] = set()
+        step = chosen.get(None)
+        while step is not None:
+            branch.add(step[1])
+            step = chosen.get(step[1])
+        self._conn.executemany(
+            "UPDATE messages SET shown = ? WHERE id = ?",
+            [(int(message_id in branch), message_id) for message_id, _parent, _rank, shown
+             in rows if bool(shown) != (message_id in branch)],
+        )
+
+    def _choose(self, message_id: int) -> int:
+        """Ranks the message above its siblings, and each hidden message it follows above
+        theirs, so that the next `_show_branch` shows it; returns its chat."""
+        node: int | None = message_id
+        chat_id = 0
+        while node is not None:
+            row = self._conn.execute(
+                "SELECT chat_id, parent_id, shown FROM messages WHERE id = ?", (node,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"Message {node} does not exist (it may have been deleted).")
+            chat_id, parent_id, shown = row
+            if shown and node != message_id:
+                break
+            self._conn.execute(
+                "UPDATE messages SET shown_rank = (SELECT max(shown_rank) + 1 FROM messages "
+                "WHERE chat_id = ? AND parent_id IS ?) WHERE id = ?", (chat_id, parent_id, node))
+            node = parent_id
+        return chat_id
+
+    def show_version(self, message_id: int) -> None:
+        """Shows this version of a message, and below it the continuation shown there last.
+
+        Where the chat's context began outside the branch now shown, the model sees all of it
+        again until the next reply plans anew."""
+        with self._transaction("show that version"):
+            chat_id = self._choose(message_id)
+            self._show_branch(chat_id)
+            self._conn.execute(
+                "UPDATE chats SET context_start_id = NULL WHERE id = ? AND context_start_id "
+                "NOT IN (SELECT id FROM messages WHERE chat_id = ? AND shown = 1)",
+                (chat_id, chat_id),
+            )
+
+    def versions(self, message_id: int) -> list[int]:
+        """The ids of a message's versions (itself and its siblings), oldest first."""
+        with self._guard("read the message's versions"):
+            return [row[0] for row in self._conn.execute(
+                "SELECT s.id FROM messages AS m JOIN messages AS s ON s.chat_id = m.chat_id "
+                "AND s.parent_id IS m.parent_id WHERE m.id = ? ORDER BY s.id", (message_id,)
+            )]
 
     def update_message(
         self,
@@ -485,42 +575,19 @@ class ChatStore:
         if cursor.rowcount == 0:
             raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
 
-    def replace_message(
-        self,
-        old_id: int,
-        new_id: int,
-        content: str,
-        status: MessageStatus,
-        n_tokens: int | None = None,
-        tokens_per_s: float | None = None,
-        *,
-        reasoning: str | None = None,
-        citations: Sequence[Mapping[str, Any]] | None = None,
-    ) -> None:
-        """Finishes message `new_id` and deletes `old_id` in one transaction.
-
-        A regenerated reply takes the old one's place: a crash leaves one of them, never both.
-        Reasoning and citations left None keep what was saved while the reply streamed.
-        """
-        citations_json = self._citations_json(citations)
-        with self._transaction("save the message"):
-            cursor = self._conn.execute(
-                "UPDATE messages SET content = ?, status = ?, n_tokens = ?, tokens_per_s = ?, "
-                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations) "
-                "WHERE id = ?",
-                (_storable(content), status, n_tokens, tokens_per_s,
-                 None if reasoning is None else _storable(reasoning), citations_json, new_id),
-            )
-            if cursor.rowcount == 0:
-                raise StoreError(f"Message {new_id} does not exist (it may have been deleted).")
-            self._conn.execute("DELETE FROM messages WHERE id = ?", (old_id,))
-
     def delete_message(self, message_id: int) -> None:
-        """Deletes one message; the messages that followed it follow its parent instead."""
-        with self._guard("delete the message"):
-            cursor = self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
-        if cursor.rowcount == 0:
-            raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
+        """Deletes one message; the messages that followed it follow its parent instead. Where
+        it was shown, the version of it shown before it is shown again."""
+        with self._transaction("delete the message"):
+            row = self._conn.execute(
+                "SELECT chat_id, shown FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(
+                    f"Message {message_id} does not exist (it may have been deleted).")
+            self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+            if row[1]:
+                self._show_branch(row[0])
 
     def add_attachment(
         self, message_id: int, name: str, kind: str, size_bytes: int, tokens: int, text: str
@@ -554,10 +621,12 @@ class ChatStore:
         return found
 
     def messages(self, chat_id: int) -> list[MessageRecord]:
-        """The chat's messages, oldest first ([] for an unknown chat)."""
+        """The chat as shown: the branch of shown versions, oldest first ([] for an unknown
+        chat). Along a branch each message is younger than the one it follows."""
         with self._guard("read the messages"):
             rows = self._conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? ORDER BY id",
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages AS m "
+                "WHERE m.chat_id = ? AND m.shown = 1 ORDER BY m.id",
                 (chat_id,),
             ).fetchall()
         return [self._message(row) for row in rows]
@@ -566,27 +635,40 @@ class ChatStore:
         """Settles replies a killed app left 'streaming'; returns how many there were.
 
         As if Stop had been pressed: a reply keeps its text as 'stopped', or goes if it has
-        none yet or was regenerating the reply before it (which then stands).
+        none yet or was a regeneration (the version shown before it is shown again).
         """
         with self._guard("recover interrupted replies"):
             return self._recover()
 
     def _recover(self) -> int:
-        dropped = self._conn.execute(
-            "DELETE FROM messages WHERE status = 'streaming' AND (content = '' OR ("
-            "SELECT earlier.role FROM messages AS earlier WHERE earlier.chat_id = "
-            "messages.chat_id AND earlier.id < messages.id ORDER BY earlier.id DESC LIMIT 1"
-            ") = 'assistant')"
-        )
-        kept = self._conn.execute(
-            "UPDATE messages SET status = 'stopped' WHERE status = 'streaming'"
-        )
+        chats = [row[0] for row in self._conn.execute(
+            "SELECT DISTINCT chat_id FROM messages WHERE status = 'streaming'")]
+        if not chats:
+            return 0
+        # One transaction: a dropped version and the branch shown without it change together.
+        with self._transaction("recover interrupted replies"):
+            # A regeneration has an older sibling; one written before versions were kept
+            # follows the reply it regenerated (the upgrade chained each message to the one
+            # before it).
+            dropped = self._conn.execute(
+                "DELETE FROM messages WHERE status = 'streaming' AND (content = '' OR EXISTS ("
+                "SELECT 1 FROM messages AS older WHERE older.chat_id = messages.chat_id "
+                "AND older.parent_id IS messages.parent_id AND older.id < messages.id) OR ("
+                "SELECT parent.role FROM messages AS parent WHERE parent.id = messages.parent_id"
+                ") = 'assistant')"
+            )
+            kept = self._conn.execute(
+                "UPDATE messages SET status = 'stopped' WHERE status = 'streaming'"
+            )
+            for chat_id in chats:
+                self._show_branch(chat_id)
         return dropped.rowcount + kept.rowcount
 
     # -- search ---------------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Full-text search of messages and titles of chats not deleted; newest chats first.
+        """Full-text search of the messages shown (versions not shown are left out) and the
+        titles of chats not deleted; newest chats first.
 
         A title match is reported on the chat's first message (chats with no messages are left
         out); where that message matches too, its own snippet wins. One hit per message. A reply
@@ -601,13 +683,14 @@ class ChatStore:
                 "snippet(messages_fts, 0, '«', '»', '…', 16), c.updated_at "
                 "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
                 "JOIN chats c ON c.id = m.chat_id "
-                "WHERE messages_fts MATCH ? AND c.deleted_at IS NULL "
+                "WHERE messages_fts MATCH ? AND m.shown = 1 AND c.deleted_at IS NULL "
                 "ORDER BY c.updated_at DESC, c.id DESC, m.id LIMIT ?",
                 (match, limit),
             ).fetchall()
             title_rows = self._conn.execute(
                 "SELECT * FROM (SELECT c.id, "
-                "(SELECT min(id) FROM messages WHERE chat_id = c.id) AS first_id, c.title, "
+                "(SELECT min(id) FROM messages WHERE chat_id = c.id AND shown = 1) AS first_id, "
+                "c.title, "
                 "highlight(chats_fts, 0, '«', '»'), c.updated_at "
                 "FROM chats_fts JOIN chats c ON c.id = chats_fts.rowid "
                 "WHERE chats_fts MATCH ? AND c.deleted_at IS NULL) "

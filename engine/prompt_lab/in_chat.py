@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from engine.chat.engine import ChatEngine, model_key
-from engine.chat.service import ContextView, ReplyEvent, Turn, TurnEnded, TurnStarted
+from engine.chat.service import (
+    ContextView,
+    ReplyEvent,
+    Turn,
+    TurnEnded,
+    TurnStarted,
+    branch_point,
+)
 from engine.chat.store import ChatRecord, ChatStore, MessageRecord
 from engine.errors import HearthError, PromptLabError
 from engine.host.local import LocalRuntime
@@ -113,35 +120,30 @@ def _classify_turn(
     if turn.kind != "regenerate" and not turn.text.strip():
         raise HearthError("The message is empty.")
     stored = [m for m in store.messages(chat_id) if m.role != "system"]
-    asked = next((m for m in reversed(stored) if m.role == "user"), None)
-    if turn.kind != "send" and asked is None:
+    before, versioned = branch_point(stored, turn)
+    if turn.kind == "regenerate" and not (before and before[-1].role == "user"):
         raise HearthError("There is no message to answer.")
-    replaced = stored[-1] if stored and stored[-1].role == "assistant" else None
     if turn.kind == "send":
-        asked, replaced = store.add_message(chat_id, "user", turn.text), None
-    elif turn.kind == "edit" and asked is not None:
-        if replaced is not None:
-            store.delete_message(replaced.id)
-            replaced = None
-        store.update_message(asked.id, turn.text)
-        asked = dataclasses.replace(asked, content=turn.text)
-    assert asked is not None
+        asked = store.add_message(chat_id, "user", turn.text)
+    elif turn.kind == "edit" and versioned is not None:  # a new version of the question
+        asked = store.add_message(chat_id, "user", turn.text, parent_id=versioned.parent_id)
+    else:
+        asked = before[-1]
     tokens = len(prompt_tokens(runtime, preset, asked.content))
+    # A regenerated label is a new version of the last, shown in its place once it is written.
     reply = store.add_message(chat_id, "assistant", "", status="streaming", parent_id=asked.id,
                               model=model_key(runtime.loaded) if runtime.loaded else None)
-    shown = [m for m in store.messages(chat_id) if replaced is None or m.id != replaced.id]
     try:
-        yield TurnStarted(ContextView(chat_id, None, (), tokens, tokens), shown, reply)
+        yield TurnStarted(ContextView(chat_id, None, (), tokens, tokens),
+                          store.messages(chat_id), reply)
         text = classification_reply(classify(runtime, preset, asked.content))
-        if replaced is None:
-            store.update_message(reply.id, text, "done")
-        else:
-            store.replace_message(replaced.id, reply.id, text, "done")
+        store.update_message(reply.id, text, "done")
     except BaseException:
         store.delete_message(reply.id)  # closed or failed: a regenerated label keeps the last
         raise
     yield TextChunk(text)
-    yield TurnEnded(_message(store, reply), None, replaced=replaced is not None)
+    yield TurnEnded(_message(store, reply), None,
+                    replaced=turn.kind == "regenerate" and versioned is not None)
 
 
 def _message(store: ChatStore, message: MessageRecord) -> MessageRecord:

@@ -117,7 +117,9 @@ def test_chats_survive_a_restart(qtbot: QtBot, open_window: WindowFactory) -> No
     ]
 
 
-def test_regenerate_replaces_the_last_reply(qtbot: QtBot, open_window: WindowFactory) -> None:
+def test_regenerate_shows_a_new_version_of_the_last_reply(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
     window = open_window()
     worker = window.client
     with qtbot.waitSignal(worker.replyFinished, timeout=REPLY_TIMEOUT_MS):
@@ -127,6 +129,7 @@ def test_regenerate_replaces_the_last_reply(qtbot: QtBot, open_window: WindowFac
     rows = _rows(window)
     assert [speaker for speaker, _text, _status in rows] == ["user", "assistant"]
     assert rows[1][1].strip()
+    assert window.chat_panel.messages.index(1).data(MessageRole.Versions) == (2, 2)
 
 
 def test_edit_last_message_resends_it(qtbot: QtBot, open_window: WindowFactory) -> None:

@@ -75,14 +75,18 @@ def test_a_stopped_regeneration_keeps_the_previous_reply(service: ChatService) -
     assert service.store.messages(chat.id)[-1] == before
 
 
-def test_regenerate_and_edit_replace_the_last_exchange(service: ChatService) -> None:
+def test_regenerate_and_edit_show_a_new_version_of_the_last_exchange(
+    service: ChatService,
+) -> None:
     chat = service.store.create_chat()
     _run(service, chat.id, Turn("send", "Say a colour."))
     _run(service, chat.id, Turn("regenerate"))
-    assert [m.role for m in service.store.messages(chat.id)] == ["user", "assistant"]
+    assert [(m.role, m.version, m.versions) for m in service.store.messages(chat.id)] == [
+        ("user", 1, 1), ("assistant", 2, 2)]
     _run(service, chat.id, Turn("edit", "Say an animal."))
     messages = service.store.messages(chat.id)
-    assert (messages[0].role, messages[0].content) == ("user", "Say an animal.")
+    assert (messages[0].role, messages[0].content, messages[0].version) == (
+        "user", "Say an animal.", 2)
     assert len(messages) == 2
 
 
@@ -97,12 +101,12 @@ def test_each_message_records_what_it_follows_and_replies_their_model(
     assert (system.model, question.model) == (None, None)
     assert reply.model == service.answering_model() == str(bundled_model)
 
-    # A regenerated reply answers the same question while the old one still stands beside it.
+    # A regenerated reply answers the same question while the old one stays beside it.
     events = service.reply(chat.id, CONFIG, threading.Event(), Turn("regenerate"))
     started = next(events)
     assert isinstance(started, TurnStarted)
     assert (started.reply.parent_id, started.reply.model) == (question.id, str(bundled_model))
-    assert service.store.messages(chat.id)[-2] == reply
+    assert service.store.versions(reply.id) == [reply.id, started.reply.id]
     for _event in events:
         pass
     assert [(m.id, m.parent_id) for m in service.store.messages(chat.id)] == [

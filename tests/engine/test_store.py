@@ -274,16 +274,16 @@ def test_a_message_follows_the_last_of_its_chat_unless_told(store: ChatStore) ->
     reply = store.add_message(chat.id, "assistant", "Blue.", model="/models/qwen.gguf")
     assert (question.parent_id, elsewhere.parent_id, reply.parent_id) == (None, None, question.id)
 
-    # A regenerated reply answers the same question: a sibling of the reply it may replace.
+    # A regenerated reply answers the same question: a version of the reply, shown instead.
     again = store.add_message(chat.id, "assistant", "", status="streaming",
                               parent_id=question.id, model="/models/llama.gguf")
     assert again.parent_id == question.id
+    assert [m.content for m in store.messages(chat.id)] == ["Name a colour.", ""]
     assert store.add_message(chat.id, "user", "A new start", parent_id=None).parent_id is None
     for parent in (elsewhere.id, 9999):
         with pytest.raises(StoreError, match=f"Message {parent} is not part of chat {chat.id}"):
             store.add_message(chat.id, "user", "nowhere", parent_id=parent)
-    assert [m.content for m in store.messages(chat.id)] == [
-        "Name a colour.", "Blue.", "", "A new start"]
+    assert [m.content for m in store.messages(chat.id)] == ["A new start"]
 
 
 def test_a_message_records_the_model_that_wrote_it(store: ChatStore, db_path: Path) -> None:
@@ -328,7 +328,7 @@ def test_a_document_reply_records_which_way_it_was_answered(
     reply = store.add_message(chat.id, "assistant", "Marisol [1].", route=Route.PASSAGES)
     again = store.add_message(chat.id, "assistant", "", status="streaming",
                               parent_id=reply.parent_id, route=Route.WHOLE)
-    store.replace_message(reply.id, again.id, "Marisol Quenneville.", "done")
+    store.update_message(again.id, "Marisol Quenneville.", "done")
     store.add_message(chat.id, "user", "Thanks.")
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         store._conn.execute("UPDATE messages SET route = 'guess' WHERE id = ?", (again.id,))
@@ -384,7 +384,7 @@ def test_reasoning_and_citations_are_kept_apart_from_the_answer(
     again = store.add_message(chat.id, "assistant", "", status="streaming",
                               parent_id=question.id, model="qwen3.gguf")
     store.update_message(again.id, "", reasoning="Think again: a puffin.")
-    store.replace_message(reply.id, again.id, "A puffin.", "done", 3, 20.0)
+    store.update_message(again.id, "A puffin.", "done", 3, 20.0)
     store.close()
 
     reopened = ChatStore(db_path)
@@ -650,7 +650,7 @@ def test_a_schema_4_database_is_upgraded_to_search_chinese_and_english_is_unchan
 
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == 7
+        assert store.schema_version == len(MIGRATIONS) == 8
         for query in ENGLISH_QUERIES:
             assert search_text.fts_query(query.split()) == old_queries[query]
             assert _v4_search(store._conn, old_queries[query]) == before[query], query
@@ -737,7 +737,7 @@ def test_a_database_of_the_last_release_is_upgraded_whole(db_path: Path) -> None
     release = write_release_database(db_path, filler=40)
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 4
+        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 5
         check_upgraded(store, release)
         schema = {name: sql for name, sql in store._conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type != 'table' OR name = 'messages'")}

@@ -135,9 +135,9 @@ def run(folder: str, report: str, run_number: int, kill_at: str | None = None) -
         turn = Turn(kind, f"Question {number}: name a colour and a fruit.")  # type: ignore[arg-type]
         for event in service.reply(chat.id, CHAT_CONFIG, threading.Event(), turn):
             if isinstance(event, TurnStarted):
-                shown = {m.id for m in event.messages}
-                hidden = [m.id for m in store.messages(chat.id) if m.id not in shown]
-                tell(started=event.reply.id, kind=kind, replacing=hidden[0] if hidden else None,
+                # A regenerated reply is a new version of the one shown until now.
+                earlier = [i for i in store.versions(event.reply.id) if i != event.reply.id]
+                tell(started=event.reply.id, kind=kind, replacing=earlier[-1] if earlier else None,
                      finished=[[m.id, m.role, m.content] for m in event.messages[:-1]])
             elif isinstance(event, TurnEnded):
                 assert event.reply is not None

@@ -8,7 +8,6 @@ import pytest
 
 from engine.chat.store import ChatStore
 from engine.config import AppConfig, load_config, save_config
-from engine.errors import StoreError
 from engine.settings import ChatSettings
 
 
@@ -30,9 +29,10 @@ def db(tmp_path: Path) -> Path:
 def test_a_regeneration_cut_off_by_a_kill_leaves_the_previous_reply(db: Path) -> None:
     store = ChatStore(db)
     chat = store.create_chat()
-    store.add_message(chat.id, "user", "Name a colour.")
+    question = store.add_message(chat.id, "user", "Name a colour.")
     store.add_message(chat.id, "assistant", "Blue.")
-    regenerating = store.add_message(chat.id, "assistant", "", status="streaming")
+    regenerating = store.add_message(chat.id, "assistant", "", status="streaming",
+                                     parent_id=question.id)
     store.update_message(regenerating.id, "Gre")
     # Killed here: the store is never closed.
     assert reopened(db) == [("user", "Name a colour.", "done"), ("assistant", "Blue.", "done")]
@@ -55,20 +55,22 @@ def test_a_reply_killed_midway_keeps_what_was_saved(db: Path) -> None:
     assert reopened(db) == [("user", "Hello", "done"), ("assistant", "Hi the", "stopped")]
 
 
-def test_a_finished_regeneration_replaces_the_old_reply_in_one_step(db: Path) -> None:
+def test_a_finished_regeneration_is_shown_and_the_old_reply_kept_as_a_version(db: Path) -> None:
     store = ChatStore(db)
     chat = store.create_chat()
-    store.add_message(chat.id, "user", "Name a colour.")
+    question = store.add_message(chat.id, "user", "Name a colour.")
     old = store.add_message(chat.id, "assistant", "Blue.")
-    new = store.add_message(chat.id, "assistant", "", status="streaming")
-    with pytest.raises(StoreError, match="does not exist"):
-        store.replace_message(old.id, new.id + 100, "Green.", "done")  # nothing half done
-    assert [m.content for m in store.messages(chat.id)] == ["Name a colour.", "Blue.", ""]
-    store.replace_message(old.id, new.id, "Green.", "done", n_tokens=3, tokens_per_s=40.0)
-    messages = store.messages(chat.id)
-    assert [(m.content, m.status, m.n_tokens) for m in messages[1:]] == [("Green.", "done", 3)]
-    assert [hit.message_id for hit in store.search("green")] == [new.id]
-    store.close()
+    new = store.add_message(chat.id, "assistant", "", status="streaming", parent_id=question.id)
+    store.update_message(new.id, "Green.", "done", n_tokens=3, tokens_per_s=40.0)
+    # Killed here: the store is never closed.
+    assert reopened(db) == [("user", "Name a colour.", "done"), ("assistant", "Green.", "done")]
+    after = ChatStore(db)
+    try:
+        assert after.versions(new.id) == [old.id, new.id]
+        assert [hit.message_id for hit in after.search("green")] == [new.id]
+        assert after.search("blue") == [], "a version not shown is not searched"
+    finally:
+        after.close()
 
 
 def test_settings_half_written_by_a_killed_save_are_cleared_by_the_next(tmp_path: Path) -> None:
