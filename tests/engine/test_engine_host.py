@@ -194,9 +194,11 @@ def test_closing_ends_the_host_so_its_memory_goes_back(host: HostRuntime) -> Non
 
 
 def test_a_summary_cut_by_a_crash_ends_with_the_parts_it_made(
-    host: HostRuntime, monkeypatch: pytest.MonkeyPatch
+    host: HostRuntime, bundled_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    document = pasted_document(speech_lines(160), "convention.txt")
+    # A 512-token context makes parts of a few hundred tokens: three are read in seconds.
+    host.load(bundled_model, RuntimeSettings(n_ctx=512), TEST_THREADS)
+    document = pasted_document(speech_lines(40), "convention.txt")
     options = SummaryOptions(words=60, part_tokens=40, temperature=0.0, seed=1)
     # Parts are 40 tokens each: the 3rd model run's 30th token falls in the 3rd part.
     _crash_next_host_at(host, monkeypatch, "token:110:SIGSEGV")
