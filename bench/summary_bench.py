@@ -25,6 +25,7 @@ from bench.engine_bench import FILLER
 from bench.reference import run_llama_bench
 from engine.documents.reading import pasted_document
 from engine.documents.summarize import SummaryDone, SummaryOptions, summarize
+from engine.host.client import HostRuntime
 from engine.host.runtime import Runtime, batch_thread_count, default_thread_count
 from engine.models.files import bundled_model_path
 from engine.settings import RuntimeSettings
@@ -59,7 +60,7 @@ def document_of_tokens(runtime: Runtime, source: str, tokens: int) -> str:
     raise ValueError(f"the source text is shorter than {tokens:,} tokens")
 
 
-def time_summary(runtime: Runtime, text: str) -> dict[str, Any]:
+def time_summary(runtime: Runtime | HostRuntime, text: str) -> dict[str, Any]:
     """One summary of `text`: its time and the tokens the model evaluated and wrote."""
     document = pasted_document(text, "benchmark")
     done: SummaryDone | None = None
