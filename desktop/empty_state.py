@@ -2,12 +2,15 @@
 
 Installed on the view's viewport as an event filter: it paints the line, in the placeholder
 colour, before the view paints its (no) rows, so any item view gets one without a subclass.
+Painted text is silent to a screen reader, so the line is also the view's accessible
+description while the view is empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView
@@ -23,13 +26,27 @@ class EmptyState(QObject):
         view.viewport().installEventFilter(self)
         model = view.model()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
-            signal.connect(view.viewport().update)
+            signal.connect(self._changed)
+        self._describe()
 
     def text(self) -> str:
         """What the empty view says now ("" while it has rows)."""
         if self._view.model().rowCount() > 0:
             return ""
         return self._text() if callable(self._text) else self._text
+
+    def _changed(self) -> None:
+        # A QListWidget empties its own model as it is destroyed: the view is half gone then.
+        if not shiboken6.isValid(self._view):
+            return
+        self._describe()
+        self._view.viewport().update()
+
+    def _describe(self) -> None:
+        # Only on a change: Qt tells assistive technology each time the description is set.
+        text = self.text()
+        if self._view.accessibleDescription() != text:
+            self._view.setAccessibleDescription(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self._view.viewport():

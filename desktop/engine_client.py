@@ -50,7 +50,7 @@ class EngineClient(QObject):
     replyFinished = Signal(int, object, object)
     replyEnded = Signal(int, object)
     turnRefused = Signal(int, str, str, str)
-    contextFull = Signal(int, str, str, str)
+    contextFull = Signal(int, str, str, str, object)
     chatDeleted = Signal(int, str)
     searchResults = Signal(str, list)
     exported = Signal(str)

@@ -114,7 +114,9 @@ class EngineWorker(QObject):
     replyEnded = Signal(int, object)  # chat_id, the MessageRecord that now stands, or None
     replyFinished = Signal(int, object, object)  # chat_id, MessageRecord, GenerationDone
     turnRefused = Signal(int, str, str, str)  # chat_id, turn kind, its text, reason
-    contextFull = Signal(int, str, str, str)  # the same, when the chat's policy is "stop and ask"
+    # The same, when the chat's policy is "stop and ask", and the turn's route (Route | None):
+    # the retry after trimming the chat must answer the way that was asked.
+    contextFull = Signal(int, str, str, str, object)
     chatDeleted = Signal(int, str)  # chat_id, title
     searchResults = Signal(str, list)  # query, list[SearchHit]
     exported = Signal(str)
@@ -665,8 +667,10 @@ class EngineWorker(QObject):
         kind, text = (turn.kind, turn.text) if isinstance(turn, Turn) else ("summary", "")
         if isinstance(end, ContextOverflowError) and not isinstance(end, MessageTooLongError):
             # Only a chat turn can be saved by trimming the chat; a summary says why it cannot.
-            refusal = self.contextFull if isinstance(turn, Turn) else self.turnRefused
-            refusal.emit(chat_id, kind, text, str(end))
+            if isinstance(turn, Turn):
+                self.contextFull.emit(chat_id, kind, text, str(end), turn.route)
+            else:
+                self.turnRefused.emit(chat_id, kind, text, str(end))
         elif isinstance(end, HearthError):  # MessageTooLongError, Refused and the others
             self.turnRefused.emit(chat_id, kind, text, str(end))
         else:

@@ -33,7 +33,7 @@ class SelfTest(QObject):
         client.modelFailed.connect(lambda reason: self._fail(f"model failed: {reason}"))
         client.errorOccurred.connect(self._fail)
         client.turnRefused.connect(lambda _c, _k, _t, reason: self._fail(reason))
-        client.contextFull.connect(lambda _c, _k, _t, reason: self._fail(reason))
+        client.contextFull.connect(lambda _c, _k, _t, reason, _r: self._fail(reason))
         client.chatOpened.connect(self._on_chat_opened)
         client.replyDelta.connect(self._on_delta)
         client.replyFinished.connect(self._on_reply)

@@ -7,6 +7,10 @@ with `setData`), kept by message id so that it survives the chat being shown aga
 A message with versions (an edited question, a regenerated reply) says which it is, "2/3"; the
 chat shows one branch of versions, as the engine reads it.
 
+Each message is signed (`MessageRole.Byline`): by the model that wrote it, for a reply, and with
+the time it was written, as the system locale writes times ("14:02"; a short date before it on
+another day). A screen reader hears the same after the speaker.
+
 A reply that cites passages of a document ("[1]") is displayed with its markers as links and a
 "Sources" block under it (`cited_markdown`); a quotation in it that the cited passages do not
 hold word for word is followed by a note saying so. A reply about a long document ends with a
@@ -21,11 +25,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QDate,
+    QDateTime,
+    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -37,6 +45,9 @@ from engine.chat.service import ContextView
 from engine.chat.store import MessageRecord
 from engine.documents.ask import unverified_quotes
 from engine.documents.route import Route
+from engine.models.files import SPLIT_NAME
+from engine.models.library import QUANT_IN_NAME
+from engine.remote.keys import REMOTE_PREFIX, is_remote_key
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -58,11 +69,45 @@ class MessageRole(IntEnum):
     # Its quotations that the passages it cites do not hold word for word: tuple[str, ...]
     Unverified = Qt.ItemDataRole.UserRole + 12
     Versions = Qt.ItemDataRole.UserRole + 13  # (its version, how many): (2, 3) shows "2/3"
+    # Who wrote it and when, after the speaker: "SmolLM2-135M-Instruct · 14:02" for a reply
+    Byline = Qt.ItemDataRole.UserRole + 14
 
 
 def version_text(version: int, versions: int) -> str:
     """What a message's versions are called aloud: "Version 2 of 3"."""
     return f"Version {version} of {versions}"
+
+
+def model_name(key: str) -> str:
+    """The model a reply names as its writer: a remote model's id, a local file's name without
+    its quantization or split part ("SmolLM2-135M-Instruct" for SmolLM2-135M-Instruct.Q4_1.gguf).
+    `key` is as replies record it (engine.chat.engine.model_key)."""
+    if is_remote_key(key):
+        return key.removeprefix(REMOTE_PREFIX).partition("/")[2] or key
+    file_name = PurePath(key).name
+    split = SPLIT_NAME.match(file_name)
+    stem = split.group("base") if split else PurePath(file_name).stem
+    quant = QUANT_IN_NAME.search(stem)
+    if quant is None:
+        return stem
+    short = f"{stem[:quant.start()].rstrip('-._ ')}{stem[quant.end():]}".strip("-._ ")
+    return short or stem  # a file named only by its quantization keeps it
+
+
+def written_at(created_at: float, today: QDate | None = None) -> str:
+    """When a message was written, in the system locale's short format: the time alone on the
+    day it was written (`today`, by default the date now), the date and time on another."""
+    when = QDateTime.fromMSecsSinceEpoch(round(created_at * 1000))  # local time
+    locale = QLocale.system()
+    if when.date() == (today or QDate.currentDate()):
+        return locale.toString(when.time(), QLocale.FormatType.ShortFormat)
+    return locale.toString(when, QLocale.FormatType.ShortFormat)
+
+
+def byline(record: MessageRecord) -> tuple[str, ...]:
+    """What signs a message: the model that wrote it (a reply's), then when."""
+    model = (model_name(record.model),) if record.model else ()
+    return (*model, written_at(record.created_at))
 
 
 THINKING_LABEL = "Thinking…"
@@ -483,8 +528,9 @@ class MessageListModel(QAbstractListModel):
             if row.record.versions > 1:
                 versions = (f" {version_text(row.record.version, row.record.versions)}: "
                             "Previous version and Next version in the message's menu.")
-            return (f"{SPEAKERS[row.record.role]}{stopped}: {thinking}{row.content}{cited}"
-                    f"{versions}")
+            signed = "".join(f", {part}" for part in byline(row.record))
+            return (f"{SPEAKERS[row.record.role]}{stopped}{signed}: {thinking}{row.content}"
+                    f"{cited}{versions}")
         if role == MessageRole.Id:
             return row.record.id
         if role == MessageRole.Speaker:
@@ -511,6 +557,8 @@ class MessageListModel(QAbstractListModel):
             return unverified_of(row.record)
         if role == MessageRole.Versions:
             return self.versions(index.row())
+        if role == MessageRole.Byline:
+            return " · ".join(byline(row.record))
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -529,4 +577,5 @@ class MessageListModel(QAbstractListModel):
             MessageRole.Sources: QByteArray(b"sources"),
             MessageRole.Unverified: QByteArray(b"unverified"),
             MessageRole.Versions: QByteArray(b"versions"),
+            MessageRole.Byline: QByteArray(b"byline"),
         }

@@ -33,7 +33,8 @@ from desktop.chat.message_model import (
     Source,
     version_text,
 )
-from desktop.chat.view import NEXT_VERSION, PREVIOUS_VERSION, ChatView
+from desktop.chat.view import EMPTY_CHAT_NOTE, NEXT_VERSION, PREVIOUS_VERSION, ChatView
+from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.models.picker import ModelPicker
 from engine.chat.export import code_blocks
@@ -72,6 +73,7 @@ class ChatPanel(QWidget):
 
         self.view = ChatView(self)
         self.view.setModel(self.messages)
+        EmptyState(self.view, EMPTY_CHAT_NOTE)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
         self.view.linkClicked.connect(
@@ -536,7 +538,9 @@ class ChatPanel(QWidget):
         else:
             self._drafts[chat_id] = joined
 
-    def _on_context_full(self, chat_id: int, kind: str, text: str, reason: str) -> None:
+    def _on_context_full(self, chat_id: int, kind: str, text: str, reason: str,
+                         route: Route | None) -> None:
+        """Asks how to make room; the turn then runs again as it was asked, by its route."""
         self._update_state()
         if chat_id != self.chat_id:
             self._give_back(chat_id, kind, text)
@@ -557,7 +561,7 @@ class ChatPanel(QWidget):
                 self.show_banner(reason)
                 return
             self._client.set_context_policy(chat_id, policy.value)
-            self._client.run_turn(chat_id, kind, text)
+            self._client.run_turn(chat_id, kind, text, route)
             self._update_state()
 
         box.buttonClicked.connect(answered)

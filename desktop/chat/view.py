@@ -12,6 +12,9 @@ Each fenced code block in an answer is coloured after its language and has a Cop
 its header line (desktop/chat/code_blocks.py); a click copies that block's code, and the
 button says "Copied" for a while after.
 
+The header line names the speaker, then, muted, the model that wrote a reply and when it was
+written (message_model.py's byline), shortened to leave room for the version control.
+
 A message with versions has "‹ 2/3 ›" on the right of its header line; a click on an arrow asks
 for the version before or after it (`versionRequested`), which the panel sends to the engine.
 
@@ -77,6 +80,7 @@ _Index = QModelIndex | QPersistentModelIndex
 PADDING = 10
 GAP = 6
 INDENT = 14  # of an open thinking section, right of its bar
+# Over an empty chat (the panel's EmptyState paints it and gives it to screen readers)
 EMPTY_CHAT_NOTE = "Ask anything. The model runs on this computer; nothing leaves it."
 VIEW_START_NOTE = "The model's view begins here: messages above are outside its context window."
 SHOW_THINKING = "Show the model's thinking (click, or Space)"
@@ -87,6 +91,7 @@ UNVERIFIED_TIP = "This quotation is not found word for word in the passages the 
 UNVERIFIED_LINE = QColor(214, 69, 65)  # a red that reads on light and dark backgrounds
 UNVERIFIED_SHADE = QColor(214, 69, 65, 36)
 PREVIOUS_VERSION, NEXT_VERSION = "Previous version", "Next version"
+BYLINE_GAP = "   "  # between the speaker and the byline
 
 
 class InertTextDocument(QTextDocument):
@@ -388,6 +393,45 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setPen(text if version < versions else muted)
         painter.drawText(after, centre, "›")
 
+    def header_text(self, index: _Index, option: QStyleOptionViewItem) -> tuple[str, str]:
+        """The header line as drawn: the speaker (and the reply's state), in bold, then its
+        byline, muted and elided in the middle to the room left of the version control."""
+        speaker = str(index.data(MessageRole.Speaker))
+        status = str(index.data(MessageRole.Status))
+        suffix = {"stopped": "  · stopped", "error": "  · the model stopped unexpectedly",
+                  "streaming": "  · writing…"}
+        title = SPEAKERS.get(speaker, speaker) + suffix.get(status, "")
+        header = self._header(self._bubble(index, option), option)
+        controls = self.version_controls(index, option)
+        end = controls[0].x() - GAP if controls is not None else header.right()
+        room = end - header.x() - QFontMetrics(self._title_font(option)).horizontalAdvance(
+            title + BYLINE_GAP)
+        byline = str(index.data(MessageRole.Byline) or "")
+        shown = QFontMetrics(option.font).elidedText(byline, Qt.TextElideMode.ElideMiddle,
+                                                     max(room, 0))
+        return title, shown
+
+    @staticmethod
+    def _title_font(option: QStyleOptionViewItem) -> QFont:
+        font = QFont(option.font)
+        font.setBold(True)
+        return font
+
+    def _paint_header(self, painter: QPainter, index: _Index,
+                      option: QStyleOptionViewItem) -> None:
+        title, byline = self.header_text(index, option)
+        header = self._header(self._bubble(index, option), option)
+        left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        title_font = self._title_font(option)
+        painter.setFont(title_font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(header, left, title)
+        if byline:
+            painter.setFont(option.font)
+            painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+            at = QFontMetrics(title_font).horizontalAdvance(title + BYLINE_GAP)
+            painter.drawText(header.adjusted(at, 0, 0, 0), left, byline)
+
     def _paint_copy_button(self, painter: QPainter, rect: QRect, label: str,
                            option: QStyleOptionViewItem) -> None:
         palette = option.palette
@@ -421,16 +465,7 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setBrush(fill)
         painter.drawRoundedRect(bubble, 8, 8)
 
-        header_font = QFont(option.font)
-        header_font.setBold(True)
-        painter.setFont(header_font)
-        painter.setPen(palette.color(QPalette.ColorRole.Text))
-        header = self._header(bubble, option)
-        status = index.data(MessageRole.Status)
-        suffix = {"stopped": "  · stopped", "error": "  · the model stopped unexpectedly",
-                  "streaming": "  · writing…"}
-        painter.drawText(header, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         SPEAKERS.get(speaker, speaker) + suffix.get(str(status), ""))
+        self._paint_header(painter, index, option)
         self._paint_versions(painter, index, option)
 
         layout = self._layout(index, option)
@@ -590,6 +625,10 @@ class ChatView(QListView):
                 return index, number
         return None
 
+    def header_text(self, index: QModelIndex) -> tuple[str, str]:
+        """What a message's header line says: its speaker, and its byline as it fits."""
+        return self.message_delegate.header_text(index, self._option_for(index))
+
     def version_controls(self, index: QModelIndex) -> tuple[QRect, QRect, QRect] | None:
         """Where a message's "‹", "2/3" and "›" are; None where it has one version."""
         return self.message_delegate.version_controls(index, self._option_for(index))
@@ -681,12 +720,3 @@ class ChatView(QListView):
             event.accept()
             return
         super().keyPressEvent(event)
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if model is not None and model.rowCount() == 0:
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter),
-                             EMPTY_CHAT_NOTE)

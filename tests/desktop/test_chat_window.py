@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.chat.message_model import MessageRole
+from desktop.chat.message_model import MessageRole, written_at
+from desktop.chat.view import EMPTY_CHAT_NOTE
 from desktop.main_window import MainWindow
 from engine.config import AppConfig
 from tests.desktop.conftest import WindowFactory
@@ -59,6 +60,29 @@ def test_enter_sends_and_the_reply_streams_into_the_view(
     assert "tok/s" in window.status.speed_label.text()
     assert window.status.context_label.text().startswith("Context ")
     assert "SmolLM2" in window.status.model_label.text()
+
+
+def test_each_message_says_who_wrote_it_and_when_and_the_empty_chat_says_it_aloud(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    view = window.chat_panel.view
+    # Painted text is silent: the empty chat's hint is also the view's description.
+    assert view.accessibleDescription() == EMPTY_CHAT_NOTE
+    with qtbot.waitSignal(window.client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
+        _type_and_send(qtbot, window, "Say hello.")
+    assert view.accessibleDescription() == ""
+    reply = finished.args[1]
+    time_written = written_at(reply.created_at)
+    model = window.chat_panel.messages
+    question = model.message_at(0)
+    assert question is not None
+    assert view.header_text(model.index(0)) == ("You", written_at(question[0].created_at))
+    # The bundled SmolLM2-135M-Instruct.Q4_1.gguf, named without its quantization.
+    assert view.header_text(model.index(1)) == (
+        "Assistant", f"SmolLM2-135M-Instruct · {time_written}")
+    spoken = model.index(1).data(Qt.ItemDataRole.AccessibleTextRole)
+    assert spoken.startswith(f"Assistant, SmolLM2-135M-Instruct, {time_written}: ")
 
 
 def test_shift_enter_makes_a_new_line_instead_of_sending(

@@ -3,10 +3,12 @@ one click that answers it the other way, and quotations the cited passages do no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.link_opener import route_link
@@ -21,7 +23,7 @@ from engine.documents.collections import DocumentIndex
 from engine.documents.reading import pasted_document
 from engine.documents.route import Route
 from engine.paths import app_paths
-from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.settings import ChatSettings, ContextPolicy, RuntimeSettings, SamplingSettings
 from tests.desktop.conftest import WindowFactory
 from tests.desktop.test_citations import link_points, shown_text
 from tests.engine.documents_data import PLANTED_SECTION, speech_lines
@@ -52,10 +54,12 @@ def test_config() -> AppConfig:
 
 
 def seed_document_chat(reply: str, route: Route,
-                       citations: list[dict[str, object]] | None = None) -> tuple[int, int]:
+                       citations: list[dict[str, object]] | None = None,
+                       earlier: Sequence[tuple[str, str]] = ()) -> tuple[int, int]:
     """A chat as a summary of a long document leaves it (its part summaries kept, its
-    passages indexed) with a follow-up question answered by `route`, written into the data
-    folder's database before the window opens; the chat's id and the other chat's.
+    passages indexed), the exchanges `earlier` (question, reply), then a follow-up question
+    answered by `route`, written into the data folder's database before the window opens; the
+    chat's id and the other chat's.
 
     Summarising for real takes minutes on 2 cores; what the window needs of it is the same."""
     text = f"{speech_lines(1)}\n\n{RESCUE}"
@@ -70,6 +74,9 @@ def seed_document_chat(reply: str, route: Route,
         store.set_attachment_context(attached.id, summary_prompts.CONTEXT_PARTS.format(
             name=f"“{NAME}”", parts=2, summaries="1. A convention speech.\n\n2. " + WHOLE_ANSWER))
         store.add_message(chat.id, "assistant", WHOLE_ANSWER)
+        for asked_then, answered in earlier:
+            store.add_message(chat.id, "user", asked_then)
+            store.add_message(chat.id, "assistant", answered)
         documents.add_document(documents.chat_collection(chat.id).id, document,
                                f"attachment {attached.id}")
         store.add_message(chat.id, "user", QUESTION)
@@ -85,11 +92,11 @@ def seed_document_chat(reply: str, route: Route,
     return chat.id, other.id
 
 
-def the_reply(qtbot: QtBot, window: MainWindow) -> QModelIndex:
-    """The last reply, once the view has laid it out."""
+def the_reply(qtbot: QtBot, window: MainWindow, rows: int = 4) -> QModelIndex:
+    """The last reply of the seeded chat of `rows` messages, once the view has laid it out."""
     view, messages = window.chat_panel.view, window.chat_panel.messages
-    qtbot.waitUntil(lambda: messages.rowCount() == 4, timeout=WAIT_MS)
-    reply = messages.index(3)
+    qtbot.waitUntil(lambda: messages.rowCount() == rows, timeout=WAIT_MS)
+    reply = messages.index(rows - 1)
     qtbot.waitUntil(lambda: view.visualRect(reply).height() > 0, timeout=WAIT_MS)
     return reply
 
@@ -151,6 +158,47 @@ def test_one_click_answers_the_other_way_and_the_line_says_so_after_reopening(
     reply = the_reply(qtbot, window)
     assert int(reply.data(MessageRole.Id)) == whole_id
     assert last_line(view, reply) == f"{FROM_WHOLE} · {PASSAGES_INSTEAD}"
+
+
+# 512 tokens, 16 kept for a short reply, "stop and ask" when the chat outgrows the rest. With
+# the passages asked for (up to a quarter of the window) the chat below is about 640 tokens;
+# its last question alone, about 160.
+FULL_CHAT = AppConfig(
+    chat_defaults=ChatSettings(sampling=SamplingSettings(max_tokens=16, seed=7),
+                               context_policy=ContextPolicy.STOP),
+    runtime=RuntimeSettings(n_ctx=512, n_threads=1),
+)
+EARLIER = [(f"What did the speaker say about {topic}?",
+            f"The speaker spoke about {topic} at length, with stories from the campaign trail, "
+            "figures from the last four years and promises for the next four.")
+           for topic in ("jobs", "schools", "health care", "taxes", "energy", "farms",
+                         "veterans", "trade")]
+ROWS = 4 + 2 * len(EARLIER)
+
+
+@pytest.mark.parametrize("test_config", [FULL_CHAT])  # in place of the fixture's
+def test_the_other_way_is_kept_when_a_full_chat_is_trimmed_for_it(
+    qtbot: QtBot, open_window: WindowFactory
+) -> None:
+    """Asked from passages in a chat too full for them, then "Drop the oldest": the retry is
+    answered from passages still, not the way the question's words suggest."""
+    chat_id, _other = seed_document_chat(WHOLE_ANSWER, Route.WHOLE, earlier=EARLIER)
+    window = open_window()
+    client, panel = window.client, window.chat_panel
+    client.open_chat(chat_id)
+    reply = the_reply(qtbot, window, ROWS)
+    with qtbot.waitSignal(client.contextFull, timeout=WAIT_MS) as full:
+        panel.answer_again(int(reply.data(MessageRole.Id)), Route.PASSAGES)
+    assert full.args[1] == "regenerate" and full.args[4] is Route.PASSAGES
+    question = window.findChild(QMessageBox, "context-full-question")
+    assert question is not None
+    qtbot.waitUntil(question.isVisible)
+    drop = next(b for b in question.buttons() if b.text().startswith("Drop the oldest"))
+    with qtbot.waitSignal(client.replyFinished, timeout=WAIT_MS) as finished:
+        drop.click()
+    assert finished.args[1].route is Route.PASSAGES
+    reply = the_reply(qtbot, window, ROWS)
+    assert last_line(panel.view, reply).startswith("Answered from passages of ")
 
 
 CITED = RESCUE

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
 from desktop.chat.list_model import UNTITLED, ChatListModel, ChatRole
-from desktop.chat.message_model import MessageListModel, MessageRole
+from desktop.chat.message_model import MessageListModel, MessageRole, written_at
 from engine.chat.service import ContextView
 from engine.chat.store import ChatStore
 
@@ -74,7 +74,8 @@ def test_message_model_streams_and_marks_the_context_window(
     model.append_delta(chat.id + 99, streaming.id, "ignored: another chat")
     row = model.row_of(streaming.id)
     assert model.index(row).data(Qt.ItemDataRole.DisplayRole) == "It flashes."
-    assert model.index(row).data(Qt.ItemDataRole.AccessibleTextRole) == "Assistant: It flashes."
+    assert model.index(row).data(Qt.ItemDataRole.AccessibleTextRole) == (
+        f"Assistant, {written_at(streaming.created_at)}: It flashes.")
 
     model.set_context(ContextView(chat.id, reply.id, (), 100, 10))
     in_view = [model.index(r).data(MessageRole.InView) for r in range(model.rowCount())]

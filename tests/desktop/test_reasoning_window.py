@@ -20,6 +20,7 @@ from desktop.chat.message_model import (
     THINKING_LABEL,
     MessageListModel,
     MessageRole,
+    byline,
     thought_label,
 )
 from desktop.chat.panel import ChatPanel
@@ -47,6 +48,14 @@ def server() -> Iterator[ScriptServer]:
 
 def last_reply(panel: ChatPanel) -> QModelIndex:
     return panel.messages.index(panel.messages.rowCount() - 1)
+
+
+def spoken_header(panel: ChatPanel) -> str:
+    """What a screen reader hears of the last reply before its text: "Assistant, its model,
+    the time"."""
+    found = panel.messages.message_at(panel.messages.rowCount() - 1)
+    assert found is not None
+    return ", ".join(("Assistant", *byline(found[0])))
 
 
 def send(qtbot: QtBot, panel: ChatPanel, text: str) -> None:
@@ -77,7 +86,7 @@ def test_thinking_is_folded_above_the_answer_and_opens_with_a_click_or_a_key(
     assert reply.data(Qt.ItemDataRole.DisplayRole) == ""  # no answer yet, and no tags shown
     assert not reply.data(MessageRole.ReasoningExpanded)
     assert reply.data(Qt.ItemDataRole.AccessibleTextRole) == (
-        "Assistant: Thinking…, hidden (Space shows it). ")
+        f"{spoken_header(panel)}: Thinking…, hidden (Space shows it). ")
 
     with qtbot.waitSignal(window.client.replyFinished, timeout=REPLY_MS):
         server.release()
@@ -96,7 +105,7 @@ def test_thinking_is_folded_above_the_answer_and_opens_with_a_click_or_a_key(
     reply = last_reply(panel)
     assert reply.data(MessageRole.ReasoningExpanded)
     assert reply.data(Qt.ItemDataRole.AccessibleTextRole) == (
-        f"Assistant: {label}, shown: {THOUGHT}. {ANSWER}")
+        f"{spoken_header(panel)}: {label}, shown: {THOUGHT}. {ANSWER}")
     open_line = view.thinking_line(reply)
     assert open_line is not None and open_line.top() == line.top()  # it stays put
 

@@ -173,8 +173,10 @@ def test_the_catalog_shows_the_speed_predicted_here(
 
 
 def _empty_line(view: QAbstractItemView) -> str:
+    """The line over an empty view, which screen readers hear as the view's description."""
     state = view.findChild(EmptyState)
     assert state is not None, f"{view.accessibleName()} has no empty state"
+    assert view.accessibleDescription() == state.text()
     return state.text()
 
 
@@ -191,3 +193,6 @@ def test_empty_lists_say_what_to_do_next(qtbot: QtBot, open_window: WindowFactor
     qtbot.waitUntil(lambda: sidebar.chats.rowCount() == 0, timeout=WAIT_MS)
     assert "zebra-crossing-nowhere" in _empty_line(sidebar.list)
     assert "Clear the search" in _empty_line(sidebar.list)
+    sidebar.search_box.clear()  # every chat again: nothing left to describe
+    qtbot.waitUntil(lambda: sidebar.chats.rowCount() > 0, timeout=WAIT_MS)
+    assert _empty_line(sidebar.list) == ""
