@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -119,3 +120,14 @@ def test_a_qt_warning_fails_its_test_unless_it_is_on_the_allow_list(tmp_path: Pa
     assert run.returncode == 1, run.stdout
     assert "1 failed, 1 passed" in run.stdout
     assert "QtWarningMsg: something is off" in run.stdout
+
+
+def test_a_worker_tells_the_rerun_plugin_each_status_without_waiting(
+    pytestconfig: pytest.Config,
+) -> None:
+    """Under pytest-xdist (as `make test` runs), the worker's socket to pytest-rerunfailures'
+    controller sends at once: with Nagle's algorithm every test waited 40 ms at its teardown."""
+    sock = getattr(getattr(pytestconfig, "failures_db", None), "sock", None)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # -n 0 (a debugging run) has no such socket
+        assert isinstance(sock, socket.socket)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
