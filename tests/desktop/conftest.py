@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.chat.message_model import MessageListModel
+from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.main_window import MainWindow
 from desktop.settings.panel import SettingsPanel
+from engine.chat.store import MessageRecord
 from engine.config import AppConfig, save_config
 from engine.models.speed import SpeedCalibration, cpu_identity, save_calibration
 from engine.paths import app_paths
@@ -45,6 +49,22 @@ def longest_stall() -> Iterator[Callable[[], float]]:
         timer.stop()
 
 WindowFactory = Callable[[], MainWindow]
+
+
+def shown_chat_view(qtbot: QtBot, records: Sequence[MessageRecord], size: tuple[int, int],
+                    palette: QPalette | None = None) -> ChatView:
+    """The conversation view alone, showing `records` (as chat 1), on screen."""
+    model = MessageListModel()
+    model.set_messages(1, list(records))
+    view = ChatView()
+    if palette is not None:
+        view.setPalette(palette)
+    view.setModel(model)
+    view.resize(*size)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from desktop.chat.code_blocks import STREAMING_LIMIT, colours
 from desktop.chat.message_model import MessageListModel, MessageRole
 from desktop.chat.view import COPIED, COPY, COPY_TIP, ChatView
 from engine.chat.store import MessageRecord, MessageStatus
+from tests.desktop.conftest import shown_chat_view
 
 # Blank lines, indentation, a tab and trailing spaces: all of it must reach the clipboard.
 CODE_ONE = 'def beam(angle: float) -> float:\n\n    return angle * 2\t# doubled  \n    pass'
@@ -69,17 +70,7 @@ def record(content: str, status: MessageStatus = "done", reasoning: str = "") ->
 
 def show(qtbot: QtBot, content: str, palette: QPalette | None = None,
          status: MessageStatus = "done", reasoning: str = "") -> ChatView:
-    model = MessageListModel()
-    model.set_messages(1, [record(content, status, reasoning)])
-    view = ChatView()
-    if palette is not None:
-        view.setPalette(palette)
-    view.setModel(model)
-    view.resize(640, 520)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_chat_view(qtbot, [record(content, status, reasoning)], (640, 520), palette)
 
 
 def reply(view: ChatView) -> QModelIndex:

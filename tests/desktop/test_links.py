@@ -11,28 +11,20 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.link_opener import judge_link
-from desktop.chat.message_model import MessageListModel
 from desktop.chat.panel import ChatPanel
 from desktop.chat.view import ChatView
 from desktop.engine_client import EngineClient
 from desktop.remote.client import remote_engines
 from engine.chat.store import MessageRecord
 from engine.paths import app_paths
+from tests.desktop.conftest import shown_chat_view
 
 REPLY = "Read [the guide](https://example.org/guide) first.\n\n" + "More text. " * 20
 
 
 def _view_with_reply(qtbot: QtBot) -> ChatView:
-    model = MessageListModel()
     record = MessageRecord(1, 1, "assistant", REPLY, time.time(), "done", None, None)
-    model.set_messages(1, [record])
-    view = ChatView()
-    view.setModel(model)
-    view.resize(600, 400)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+    return shown_chat_view(qtbot, [record], (600, 400))
 
 
 def _find_link(view: ChatView) -> QPoint:

@@ -10,9 +10,10 @@ from PySide6.QtCore import QDate, QDateTime, QLocale, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from pytestqt.qtbot import QtBot
 
-from desktop.chat.message_model import MessageListModel, MessageRole, model_name, written_at
-from desktop.chat.view import BYLINE_GAP, PADDING, ChatView
+from desktop.chat.message_model import MessageRole, model_name, written_at
+from desktop.chat.view import BYLINE_GAP, PADDING
 from engine.chat.store import MessageRecord
+from tests.desktop.conftest import shown_chat_view
 
 # A long name: at the width below it cannot fit beside the speaker and "‹ 2/2 ›".
 LONG_MODEL = "/models/Meta-Llama-3.1-70B-Instruct-abliterated-with-a-long-name-Q4_K_M.gguf"
@@ -48,17 +49,11 @@ def _message(id: int, role: Literal["user", "assistant"], parent: int | None,
 def test_the_byline_is_spoken_and_gives_way_to_the_version_control(qtbot: QtBot) -> None:
     messages = [_message(1, "user", None),
                 _message(2, "assistant", 1, LONG_MODEL, versions=2)]
-    model = MessageListModel()
-    model.set_messages(1, messages)
-    view = ChatView()
-    view.setModel(model)
-    view.resize(420, 400)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_chat_view(qtbot, messages, (420, 400))
+    model = view.model()
     now = written_at(messages[1].created_at)
 
-    question, reply = model.index(0), model.index(1)
+    question, reply = model.index(0, 0), model.index(1, 0)
     assert view.header_text(question) == ("You", now)  # a person's message: no model
     assert question.data(Qt.ItemDataRole.AccessibleTextRole) == f"You, {now}: Hello."
     name = model_name(LONG_MODEL)
