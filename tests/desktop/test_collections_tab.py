@@ -1,10 +1,11 @@
 """The Collections tab in the real window: a collection made, a folder added and indexed in the
 background (an unreadable file listed with its reason), searched, re-indexed after an edit,
 stopped part way, and removed with its files left on disk. Real files, the real database and
-the search model in its own process."""
+the search model, in the engine's host beside the chat model."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -18,6 +19,7 @@ from desktop.collections.list_model import SUMMARY_ROLE, CollectionListModel
 from desktop.collections.tab import CollectionsTab
 from desktop.main_window import MainWindow
 from engine.documents.collections import CollectionRecord, FileRecord, IndexDone
+from engine.documents.embedder import SEARCH
 from tests.desktop.conftest import WindowFactory
 
 WAIT_MS = 30_000
@@ -61,12 +63,18 @@ def test_a_folder_is_indexed_searched_reindexed_and_removed(
     (folder / "birds.txt").write_text("\n\n".join(birds) + "\n", encoding="utf-8")
     (folder / "shopping.txt").write_text("Bread, milk and apples.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
-    tab = _tab(open_window())
+    window = open_window()
+    tab = _tab(window)
     results = tab.client.results
     _create(qtbot, tab, "Field notes")
 
     done = _add_folder(qtbot, tab, folder)
     assert (done.added, len(done.failed), done.cancelled) == (2, 1, False)
+    # The passages' vectors came from the engine's host, beside the chat model: one process.
+    host = window.client.worker.runtime
+    assert host.loaded is not None and host.model(SEARCH).loaded is not None
+    assert [child.pid for child in multiprocessing.active_children()
+            if child.name == "hearth-engine-host"] == [host.pid]
     assert _summary(tab).startswith("2 files, ") and _summary(tab).endswith(", 1 unreadable")
     assert "Indexed “Field notes”: 2 added, 1 unreadable" in tab.status.text()
     assert tab.progress_bar.isHidden() and tab.reindex_button.isEnabled()
