@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QMessageBox
@@ -20,6 +21,7 @@ from desktop.collections.tab import CollectionsTab
 from desktop.main_window import MainWindow
 from engine.documents.collections import CollectionRecord, FileRecord, IndexDone
 from engine.documents.embedder import SEARCH
+from engine.host.process import CRASH_SWITCH
 from tests.desktop.conftest import WindowFactory
 
 WAIT_MS = 30_000
@@ -164,6 +166,35 @@ def test_closing_the_window_while_indexing_stops_its_thread(
         tab.add([str(folder)])
     window.close()  # waits for the file being read, as the engine thread's shutdown waits
     assert not tab.client.running and not window.client.busy
+
+
+def test_a_crash_while_indexing_says_so_and_both_models_come_back(
+    qtbot: QtBot, open_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The first host dies at its first vectors, found on the collections thread.
+    monkeypatch.setenv(CRASH_SWITCH, f"embed:1:SIGABRT:{tmp_path / 'crashed-once'}")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "birds.txt").write_text(DISTINCTIVE + "\n", encoding="utf-8")
+    window = open_window()
+    tab = _tab(window)
+    results = tab.client.results
+    _create(qtbot, tab, "Field notes")
+    with qtbot.waitSignal(results.failed, timeout=WAIT_MS) as failed:
+        tab.add([str(folder)])
+    assert failed.args[0].startswith("Indexing “Field notes” stopped. The model "
+                                     "all-MiniLM-L6-v2-f16 stopped unexpectedly while making "
+                                     "embeddings (the engine process was killed by SIGABRT)")
+    banner = window.chat_panel.banner
+    qtbot.waitUntil(lambda: "search model loads again" in banner.text(), timeout=WAIT_MS)
+    host = window.client.worker.runtime
+    loaded = host.loaded
+    assert loaded is not None and f"started again with {loaded.name}" in banner.text()
+    with qtbot.waitSignal(results.indexed, timeout=WAIT_MS) as indexed:
+        tab.reindex_button.click()
+    assert not indexed.args[1].failed and host.model(SEARCH).loaded is not None
+    assert [child.pid for child in multiprocessing.active_children()
+            if child.name == "hearth-engine-host"] == [host.pid]
 
 
 def test_the_tab_models_keep_qt_rules(qtmodeltester: ModelTester) -> None:
