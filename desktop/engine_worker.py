@@ -46,7 +46,7 @@ from engine.errors import (
     RemoteOfflineError,
 )
 from engine.host.backend import BackendInfo
-from engine.host.client import HostCrash, HostRuntime
+from engine.host.client import CHAT, HostCrash, HostRuntime
 from engine.host.runtime import PromptProgress, TextChunk
 from engine.models.files import resolve_model
 from engine.paths import AppPaths
@@ -129,6 +129,9 @@ class EngineWorker(QObject):
     # From the thread that asked a server for a remote model: (key, RemoteEngine | HearthError).
     _remoteOpened = Signal(object, object)
     _woken = Signal()  # from any thread: the scheduler has work
+    # From the thread that found the engine host dead: the collections worker's, or this one
+    # (then delivered at once, before the failed call raises).
+    _crashed = Signal(object)  # HostCrash
 
     def __init__(self, paths: AppPaths) -> None:
         super().__init__()
@@ -136,8 +139,10 @@ class EngineWorker(QObject):
         self._config = AppConfig()
         self._store: ChatStore | None = None
         # The model lives in the engine host process; a crash there ends only that process.
+        # The collections worker's search model is in it too, used from that worker's thread.
         self._runtime = HostRuntime(paths.safe_configs_file)
-        self._runtime.on_crash = self._on_engine_crash
+        self._crashed.connect(self._on_engine_crash)
+        self._runtime.on_crash = self._crashed.emit
         self._crash_to_report: HostCrash | None = None
         # The saved default a picked model replaced: (that model, the default before it).
         self._replaced_default: tuple[str, str | None] | None = None
@@ -193,7 +198,8 @@ class EngineWorker(QObject):
         self._store = ChatStore(self._paths.database)
         self._store.purge_deleted()
         self._service = ChatService(self._store, self._runtime,
-                                    documents=DocumentIndex.open_for(self._paths))
+                                    documents=DocumentIndex.open_for(self._paths,
+                                                                     self._runtime))
         # The chat opens before the model loads, so a person can start typing at once.
         chats = self._store.list_chats() or [self._store.create_chat()]
         self.chatsListed.emit(chats)
@@ -249,9 +255,10 @@ class EngineWorker(QObject):
     def _backend(self) -> BackendInfo:
         return self._runtime.backend()
 
+    @Slot(object)
     def _on_engine_crash(self, crash: HostCrash) -> None:
-        # Called on this thread from inside the failed call: the reload is the next job, after
-        # the job that failed has ended.
+        # On this thread, from inside the failed call when it was this thread's: the reload is
+        # the next job, after the job that failed has ended.
         self._crash_to_report = crash
         self.scheduler.submit(Job("reloading the model", Priority.LOAD,
                                   start=self._recover_engine))
@@ -283,8 +290,14 @@ class EngineWorker(QObject):
             self._service.kv_states.forget()  # the saved states died with the host
         self.modelLoaded.emit(loaded, self._backend())
         notice, self._runtime.notice = self._runtime.notice, None
-        self.errorOccurred.emit(crash.message(
-            loaded.name, "It is loaded again." + (f" {notice}" if notice else "")))
+        if crash.handle == CHAT:
+            self.errorOccurred.emit(crash.message(
+                loaded.name, "It is loaded again." + (f" {notice}" if notice else "")))
+        else:  # the search model, while indexing or searching
+            self.errorOccurred.emit(crash.message(
+                crash.model.stem if crash.model else None,
+                f"The engine started again with {loaded.name}; the search model loads again "
+                "when it is next needed."))
         return iter(())
 
     def _drop_default(self, model: Path | None) -> None:
@@ -725,9 +738,10 @@ class EngineWorker(QObject):
             self.scheduler.shutdown("Hearth is closing.")
         finally:
             self._drop_remote()
-            self._runtime.close()
             if self._service is not None and self._service.documents is not None:
                 self._service.documents.close()
+            self._runtime.close()
+            self._runtime.stop()  # whatever another model still holds there: Hearth closes
             if self._store is not None:
                 self._store.close()
                 self._store = None

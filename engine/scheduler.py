@@ -6,7 +6,9 @@ short steps (a prompt batch or a token each); the thread that owns the model cal
 `run_slice()` again and again: the desktop's engine thread from its event loop, between other
 requests, and the CLI's server thread in a plain loop. Quick questions that are not jobs
 (counting a document's tokens, planning a chat's context) run on that same thread between
-slices, so nothing else ever touches the model.
+slices, so nothing else ever touches the model. (The search model, in the same engine host
+under a handle of its own, is not a job: the collections worker asks it for vectors from its
+own thread, and the host makes them between two steps of whatever the chat model is doing.)
 
 It is plain Python and lives on the app side of the engine host, so it outlives a host crash:
 the job that was running ends with `EngineCrashedError`, the reload is the next job, and what

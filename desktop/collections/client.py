@@ -20,19 +20,21 @@ from functools import partial
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
 
 from desktop.collections.worker import CollectionsResults, CollectionsWorker
+from engine.host.client import HostRuntime
 from engine.paths import AppPaths
 
 
 class CollectionsClient(QObject):
     _call = Signal(object)
 
-    def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
+    def __init__(self, paths: AppPaths, host: HostRuntime, parent: QObject | None = None
+                 ) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("hearth-collections")
         self._closing = threading.Event()
         self.results = CollectionsResults(self)  # stays here: its signals reach this thread
-        self.worker = CollectionsWorker(paths, self.results, self._closing)
+        self.worker = CollectionsWorker(paths, host, self.results, self._closing)
         self.worker.moveToThread(self._thread)
         self._call.connect(self.worker.run)
         # Direct: the GUI thread is blocked in wait() and could not run a queued quit.

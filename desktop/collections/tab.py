@@ -60,7 +60,8 @@ class CollectionsTab(QWidget):
     def __init__(self, engine: EngineClient, parent: QWidget | None = None,
                  paths: AppPaths | None = None) -> None:
         super().__init__(parent)
-        self.client = CollectionsClient(paths or app_paths(), self)
+        # The search model goes in the engine's host: one llama.cpp process for both models.
+        self.client = CollectionsClient(paths or app_paths(), engine.worker.runtime, self)
         self._current: CollectionRecord | None = None
         self._indexing = False
         # The window closes: the engine client shuts down, and this thread with it.

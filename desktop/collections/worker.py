@@ -1,7 +1,9 @@
 """The collections worker: the document index on a thread of its own, indexing in steps.
 
 Not the engine thread: that one drives the chat model and must stay free. Indexing needs only
-the disk and the search model, which runs in a child process of its own (an `Embedder`).
+the disk and the search model (an `Embedder`), which runs in the engine worker's host beside the
+chat model: this thread asks it for vectors directly, and the host serves them between the
+tokens of a reply being written.
 The worker's `DocumentIndex` (its own SQLite connection) is opened on this thread at the first
 request and closed by `shutdown`, on this thread too.
 
@@ -32,6 +34,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from engine.documents.collections import DocumentIndex, IndexDone, IndexProgress
 from engine.errors import DocumentError, HearthError, OperationCancelled
+from engine.host.client import HostRuntime
 from engine.paths import AppPaths
 
 log = logging.getLogger("hearth.collections")
@@ -81,10 +84,11 @@ class CollectionsWorker(QObject):
     stopped = Signal()  # the last thing it does, on its own thread
     _next = Signal()  # posted to itself: the next step of the running re-index
 
-    def __init__(self, paths: AppPaths, results: CollectionsResults,
+    def __init__(self, paths: AppPaths, host: HostRuntime, results: CollectionsResults,
                  closing: threading.Event) -> None:
         super().__init__()
         self._paths = paths
+        self._host = host  # the engine worker's: the search model runs beside the chat model
         self.results = results
         self._closing = closing  # set by the GUI before shutdown: pending requests are dropped
         self._index: DocumentIndex | None = None
@@ -234,7 +238,7 @@ class CollectionsWorker(QObject):
         if self._closing.is_set():
             raise OperationCancelled("Hearth is closing.")
         if self._index is None:
-            self._index = DocumentIndex.open_for(self._paths)
+            self._index = DocumentIndex.open_for(self._paths, self._host)
         return self._index
 
     def _list(self, collection_id: int | None) -> None:

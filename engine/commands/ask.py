@@ -22,6 +22,7 @@ from engine.documents.reading import Document
 from engine.documents.retrieval import Hit
 from engine.documents.summarize import SummaryOptions
 from engine.errors import DocumentError
+from engine.host.client import HostRuntime
 from engine.paths import app_paths
 
 SEARCHED = 8
@@ -49,8 +50,10 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(paths.settings_file).config
     files = [Path(source) for source in args.sources if Path(source).exists()]
     names = [source for source in args.sources if not Path(source).exists()]
-    stored = DocumentIndex.open_for(paths) if names else None
-    scratch = DocumentIndex.open_for(paths, Path(":memory:")) if files else None
+    # One engine host for the search model and a local chat model: one llama.cpp at work.
+    host = HostRuntime(paths.safe_configs_file)
+    stored = DocumentIndex.open_for(paths, host) if names else None
+    scratch = DocumentIndex.open_for(paths, host, Path(":memory:")) if files else None
     try:
         searched: list[tuple[DocumentIndex, list[int]]] = []
         if stored is not None:
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if not whole:
             raise DocumentError("None of the documents could be read, so there is nothing to "
                                 "search.")
-        engine = open_engine(args.model, config, paths)
+        engine = open_engine(args.model, config, paths, host)
         try:
             return _answer(engine, args, hits, whole)
         finally:
@@ -80,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         for index in (stored, scratch):
             if index is not None:
                 index.close()
+        host.stop()
 
 
 def _answer(engine: ChatEngine, args: argparse.Namespace, hits: list[Hit],

@@ -35,7 +35,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _open() -> DocumentIndex:
-    return DocumentIndex.open_for(app_paths())
+    # No chat model here: the search model gets an engine host of its own.
+    return DocumentIndex.open_for(app_paths(), None)
 
 
 def _add(args: argparse.Namespace) -> int:

@@ -15,12 +15,14 @@ MODEL_HELP = ("a model name, a path to a .gguf file, or a remote model as "
               "remote:<engine>/<model id> (see `hearth-cli remote models`)")
 
 
-def open_engine(model: str | None, config: AppConfig, paths: AppPaths) -> ChatEngine:
-    """Raises HearthError with the reason when the model cannot be opened."""
+def open_engine(model: str | None, config: AppConfig, paths: AppPaths,
+                host: HostRuntime | None = None) -> ChatEngine:
+    """Raises HearthError with the reason when the model cannot be opened. A local model
+    loads in `host` when given (one that already holds the search model), else in a new one."""
     key = model or config.default_model
     if key is not None and is_remote_key(key):
         return RemoteEngines(paths).open_model(key)
-    runtime = HostRuntime(paths.safe_configs_file)
+    runtime = host or HostRuntime(paths.safe_configs_file)
     runtime.load(resolve_model(model, config.default_model, paths.models_dir), config.runtime,
                  config.runtime.n_threads)
     return runtime

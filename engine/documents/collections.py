@@ -8,9 +8,9 @@ skipped, a changed one is read again and its old passages replaced, a removed on
 index, and one that cannot be read is listed with its reason while the rest go on. Each file is
 its own transaction, so Stop (or a crash) keeps every file finished before it.
 
-With the search model (an `Embedder`), indexing also stores the vectors of each passage's
-sentence groups, and search matches meaning as well as words; passages indexed before the
-model was there get their vectors at the next indexing.
+With the search model (an `Embedder`, in the app's engine host), indexing also stores the
+vectors of each passage's sentence groups, and search matches meaning as well as words;
+passages indexed before the model was there get their vectors at the next indexing.
 
 A `DocumentIndex` belongs to the thread that made it, like a `ChatStore`; indexing in the
 background opens one of its own on the same file.
@@ -35,6 +35,7 @@ from engine.documents.reading import SUFFIX_KINDS, Document, read_document
 from engine.documents.retrieval import Hit, search
 from engine.documents.search_model import search_model_file, search_model_installed
 from engine.errors import DocumentError
+from engine.host.client import HostRuntime
 from engine.paths import AppPaths
 
 # Text in a file without pages is counted in pages of this many characters (a printed page
@@ -98,9 +99,11 @@ class DocumentIndex:
         return cls(connect(path), embedder)
 
     @classmethod
-    def open_for(cls, paths: AppPaths, database: Path | None = None) -> DocumentIndex:
-        """The app's index (or the one in `database`), with the search model if installed."""
-        embedder = (Embedder(lambda: search_model_file(paths))
+    def open_for(cls, paths: AppPaths, host: HostRuntime | None,
+                 database: Path | None = None) -> DocumentIndex:
+        """The app's index (or the one in `database`), with the search model if installed, in
+        `host` beside the chat model (None: in a host of the index's own)."""
+        embedder = (Embedder(lambda: search_model_file(paths), host)
                     if search_model_installed(paths) else None)
         return cls.open(database or paths.database, embedder)
 

@@ -8,8 +8,15 @@ and the next call starts a new host and loads the model again by itself. A model
 twice at the same step is loaded a safer way from then on (engine/host/safe_configs.py); one that
 still does the safest way, never having written a word, is not loaded again, and says so.
 
-Use one `HostRuntime` from one thread, as a `Runtime`. The process starts with `start()`
-(early, so it is ready by the time the window is) or with the first call.
+The host holds every model the app uses, each named by a handle: `HostRuntime`'s own methods
+are the chat model's ("chat"), `model(handle)` gives another (the search model, "search"). A
+crash ends them all; the chat model comes back as above, another at its next use.
+
+The chat model is used from one thread, as a `Runtime`; another handle may be used from another
+thread at the same time (the collections worker's indexing beside the engine thread's reply):
+sending is locked, one thread at a time reads the pipe and keeps each answer for the thread that
+asked. The process starts with `start()` (early, so it is ready by the time the window is) or
+with the first call.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -41,10 +49,11 @@ from engine.errors import (
     ModelError,
     ModelGivenUpError,
     NoModelLoadedError,
+    OperationCancelled,
 )
 from engine.host.backend import BackendInfo
 from engine.host.cpu_check import cpu_problem
-from engine.host.process import host_main
+from engine.host.process import STREAMS, host_main
 from engine.host.runtime import (
     CancelFlag,
     GenerationDone,
@@ -62,6 +71,7 @@ log = logging.getLogger(__name__)
 POLL_S = 0.01  # how often a wait looks at Stop and at the host's health
 STOP_GRACE_S = 10.0  # a reply told to stop that still runs after this: the host is killed
 LOG_TAIL_LINES = 12
+CHAT = "chat"  # the handle of the model replies come from
 _LOG_LEVELS = {name: getattr(logging, name) for name in
                ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")}
 
@@ -75,7 +85,8 @@ class HostCrash:
     log_tail: tuple[str, ...]
     # Set when it crashed twice the safest way, never having written: why it is not loaded again.
     gave_up: str | None = None
-    model: Path | None = None  # the model file the host had loaded, if any
+    model: Path | None = None  # the file of the model that was working, if any
+    handle: str = CHAT  # which of the host's models was working: the chat model, or another
 
     def message(self, model: str | None, then: str) -> str:
         """What happened, then `then` (what Hearth does about it), then the log's last lines."""
@@ -91,6 +102,25 @@ class HostCrash:
         return self.message(self.model.name if self.model else None, self.gave_up)
 
 
+@dataclass
+class _Request:
+    """A request sent and not yet answered in full, as a crash report needs it."""
+
+    handle: str
+    step: str  # what the host does for it: a crash while it runs happened "while" this
+    stream: bool
+    begun: bool = False  # the host said it began it (a reply says so with its events)
+    finished: bool = False  # its last message came (and waits for its thread)
+
+
+@dataclass
+class _Lost:
+    """How to tell a thread that its request's host is gone."""
+
+    kind: type[HearthError]
+    message: str
+
+
 class HostRuntime:
     def __init__(self, safe_configs_file: Path | None = None) -> None:
         self._process: SpawnProcess | None = None
@@ -98,128 +128,210 @@ class HostRuntime:
         self._stop_flag: Any = None
         self._log_path: Path | None = None
         self._log_offset = 0
+        # Guards the process, the sending end of the pipe and the books below; waited on for
+        # an answer that another thread's read brings.
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        # One thread at a time starts the host and loads models again, before it sends.
+        self._starting = threading.RLock()
+        self._reading = False  # a thread reads the pipe (outside the lock)
         self._inbox: dict[int, deque[tuple[str, Any]]] = {}
+        self._open: dict[int, _Request] = {}
+        self._lost: dict[int, _Lost] = {}  # requests whose host ended before their answer
         self._next_id = 0
-        self._step = "starting"
-        self._streaming = False
+        self._restore: set[str] = set()  # handles to load again in this host at their next use
+        self._models: dict[str, HostModel] = {}
         self._backend: BackendInfo | None = None
         self._loaded: LoadedModel | None = None
         # The model to bring back after a crash: what was asked, before any safe level.
         self._wanted: tuple[Path, RuntimeSettings, int | None] | None = None
         self._safe = SafeConfigs(safe_configs_file)
         self.last_crash: HostCrash | None = None
+        self._crash_error: _Lost | None = None  # the last crash, as its requests heard it
         self.notice: str | None = None  # a safer way of loading that Hearth chose, to tell
-        self.on_crash: Callable[[HostCrash], None] | None = None  # called before the raise
+        # Called before the raise, on the thread that found the crash (any thread that uses
+        # the host), with the host's lock held: it must not use the host itself.
+        self.on_crash: Callable[[HostCrash], None] | None = None
+
+    def model(self, handle: str) -> HostModel:
+        """Another model in this host, named by `handle` (not "chat", which is this object's)."""
+        assert handle != CHAT
+        with self._lock:
+            return self._models.setdefault(handle, HostModel(self, handle))
 
     # -- the process --------------------------------------------------------------------
 
     def start(self) -> None:
         """Starts the host process if none runs; returns without waiting for it."""
-        if self._process is not None:
-            return
-        context = multiprocessing.get_context("spawn")  # never fork: Qt and threads exist
-        ours, theirs = context.Pipe(duplex=True)
-        self._stop_flag = context.RawValue("b", 0)
-        descriptor, name = tempfile.mkstemp(prefix="hearth-engine-", suffix=".log")
-        os.close(descriptor)
-        self._log_path, self._log_offset = Path(name), 0
-        # INFO: llama.cpp's last lines before a crash are worth telling; the app's own log
-        # keeps what its levels let through (see _forward_log).
-        process = context.Process(
-            target=host_main, args=(theirs, self._stop_flag, name, logging.INFO),
-            name="hearth-engine-host", daemon=True,
-        )
-        with _main_module_hidden():
-            process.start()
-        theirs.close()  # the child's end: only the child holds it now, so its death is EOF
-        self._process, self._conn, self._inbox = process, ours, {}
-        log.info("engine host started (pid %s)", process.pid)
+        with self._lock:
+            if self._process is not None:
+                return
+            context = multiprocessing.get_context("spawn")  # never fork: Qt and threads exist
+            ours, theirs = context.Pipe(duplex=True)
+            self._stop_flag = context.RawValue("b", 0)
+            descriptor, name = tempfile.mkstemp(prefix="hearth-engine-", suffix=".log")
+            os.close(descriptor)
+            self._log_path, self._log_offset = Path(name), 0
+            # INFO: llama.cpp's last lines before a crash are worth telling; the app's own log
+            # keeps what its levels let through (see _forward_log).
+            process = context.Process(
+                target=host_main, args=(theirs, self._stop_flag, name, logging.INFO),
+                name="hearth-engine-host", daemon=True,
+            )
+            with _main_module_hidden():
+                process.start()
+            theirs.close()  # the child's end: only the child holds it now, so its death is EOF
+            self._process, self._conn = process, ours
+            # Every model wanted comes back in this host, each at its next use.
+            self._restore = {handle for handle, model in self._models.items()
+                             if model.wanted is not None}
+            if self._wanted is not None:
+                self._restore.add(CHAT)
+            log.info("engine host started (pid %s)", process.pid)
 
     def stop(self) -> None:
-        """Ends the host process (its memory goes back to the system)."""
-        process, conn = self._process, self._conn
-        self._process, self._conn, self._loaded = None, None, None
-        if process is None or conn is None:
-            return
+        """Ends the host process (its memory goes back to the system); the models wanted load
+        again at their next use. A request another thread waits on fails."""
+        with self._starting, self._lock:
+            process, conn = self._process, self._conn
+            if process is None or conn is None:
+                return
+            self._forget_host(_Lost(OperationCancelled, "The engine was stopped."))
         with contextlib.suppress(OSError):
-            conn.send((0, "quit", ()))
+            conn.send((0, "", "quit", ()))
         process.join(5.0)
         if process.is_alive():
             process.kill()
             process.join()
         conn.close()
-        self._forward_log()
-        self._drop_log()
+        with self._lock:
+            self._forward_log()
+            self._drop_log()
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        process = self._process
+        return process.pid if process is not None else None
 
-    def _ensure_host(self) -> Connection:
-        """The pipe to a live host; after a crash, a new host with the model loaded again."""
+    def _ensure_host(self, handle: str) -> None:
+        """A live host, with `handle`'s model loaded again if a crash took it. The caller holds
+        `_starting`."""
         if self._process is None:
             self.start()
-            if self._wanted is not None:
+        if handle in self._restore:
+            self._restore.discard(handle)
+            if handle == CHAT:
                 self._load_wanted()
-        assert self._conn is not None
-        return self._conn
+            else:
+                self._models[handle].load_wanted()
+
+    def _forget_host(self, lost: _Lost) -> None:
+        """Forgets the host (under the lock): every model it held is gone, and every request
+        still open there fails with `lost`."""
+        self._process, self._conn = None, None
+        self._loaded = None
+        for model in self._models.values():
+            model.loaded = None
+        for request_id in self._open:
+            self._lost[request_id] = lost
+        self._open.clear()
+        self._inbox.clear()
+        self._restore.clear()
+        self._changed.notify_all()
 
     # -- requests -----------------------------------------------------------------------
 
-    def _call(self, operation: str, *arguments: Any, step: str | None = None) -> Any:
-        conn = self._ensure_host()
-        request_id = self._send(conn, operation, arguments, step)
+    def _call(self, operation: str, *arguments: Any, step: str | None = None,
+              handle: str = CHAT) -> Any:
+        with self._starting:
+            self._ensure_host(handle)
+            request_id, _request = self._send(handle, operation, arguments, step)
         kind, value = self._receive(request_id, None)
-        self._forward_log()
+        with self._lock:
+            self._forward_log()
         if kind == "error":
             raise value
         return value
 
-    def _send(self, conn: Connection, operation: str, arguments: tuple[Any, ...],
-              step: str | None) -> int:
-        self._next_id += 1
-        if step is not None or not self._streaming:  # a query during a reply is not its step
-            self._step = step or f"answering ({operation})"
-        try:
-            conn.send((self._next_id, operation, arguments))
-        except OSError:
-            self._died()
-        return self._next_id
+    def _send(self, handle: str, operation: str, arguments: tuple[Any, ...],
+              step: str | None) -> tuple[int, _Request]:
+        with self._lock:
+            conn = self._conn
+            if conn is None:  # another thread found the host dead since it was started
+                lost = self._crash_error or _Lost(EngineCrashedError, "The engine stopped.")
+                raise lost.kind(lost.message)
+            self._next_id += 1
+            request_id = self._next_id
+            request = _Request(handle, step or f"answering ({operation})",
+                               operation in STREAMS)
+            self._open[request_id] = request
+            try:
+                conn.send((request_id, handle, operation, arguments))
+            except OSError:
+                self._died()
+            return request_id, request
 
     def _receive(self, request_id: int, cancel: CancelFlag | None) -> tuple[str, Any]:
-        """The next message for `request_id`; others are kept for their own readers."""
+        """The next message for `request_id`. The thread that needs one reads the pipe, one at
+        a time, and keeps what it reads for the request it answers; the others wait."""
         while True:
-            waiting = self._inbox.get(request_id)
-            if waiting:
-                return waiting.popleft()
-            if cancel is not None and cancel.is_set():
-                self._stop_flag.value = 1
-            conn, process = self._conn, self._process
-            assert conn is not None and process is not None
-            try:
-                if conn.poll(POLL_S):
-                    answered, kind, value = conn.recv()
-                    if kind == "error":
-                        value = _rebuilt(value)
-                    self._inbox.setdefault(answered, deque()).append((kind, value))
+            with self._lock:
+                waiting = self._inbox.get(request_id)
+                if waiting:
+                    kind, value = waiting.popleft()
+                    if kind != "event":  # its last message
+                        self._inbox.pop(request_id, None)
+                        self._open.pop(request_id, None)
+                    return kind, value
+                lost = self._lost.pop(request_id, None)
+                if lost is not None:
+                    raise lost.kind(lost.message)
+                if cancel is not None and cancel.is_set():
+                    self._stop_flag.value = 1
+                if self._reading:
+                    self._changed.wait(POLL_S)
                     continue
-            except (EOFError, OSError):
-                self._died()
-            if not process.is_alive():
-                self._died()
+                self._reading = True
+                conn, process = self._conn, self._process
+            assert conn is not None and process is not None  # else its request was lost
+            message, alive = None, True
+            try:
+                message, alive = _read(conn, process)
+            finally:
+                # Filed before the next reader reads: a reply's events keep their order.
+                with self._lock:
+                    self._reading = False
+                    self._changed.notify_all()
+                    if message is not None:
+                        self._file(*message)
+                    elif not alive and self._process is process:
+                        self._died()
+
+    def _file(self, request_id: int, kind: str, value: Any) -> None:
+        request = self._open.get(request_id)
+        if request is None:  # a reply given up on
+            return
+        if kind == "begin":
+            request.begun = True
+            return
+        if kind == "error":
+            value = _rebuilt(value)
+        request.finished = kind != "event"
+        self._inbox.setdefault(request_id, deque()).append((kind, value))
 
     def _stream(self, operation: str, arguments: tuple[Any, ...],
                 cancel: CancelFlag) -> Generator[StreamEvent, None, None]:
-        conn = self._ensure_host()
-        self._stop_flag.value = 0
-        request_id = self._send(conn, operation, arguments, "reading the prompt")
-        self._streaming, ended = True, False
+        with self._starting:
+            self._ensure_host(CHAT)
+            self._stop_flag.value = 0
+            request_id, request = self._send(CHAT, operation, arguments, "reading the prompt")
+        ended = False
         try:
             while True:
                 kind, value = self._receive(request_id, cancel)
                 if kind == "event":
                     if isinstance(value, TextChunk):
-                        self._step = "writing the reply"
+                        request.step = "writing the reply"
                         if self._wanted is not None:
                             self._safe.record_text(self._wanted[0])
                     elif isinstance(value, GenerationDone):
@@ -227,13 +339,13 @@ class HostRuntime:
                     yield value
                     continue
                 ended = True
-                self._forward_log()
+                with self._lock:
+                    self._forward_log()
                 if kind == "error":
                     raise value
                 return
         finally:
-            self._streaming = False
-            if not ended and self._process is not None:
+            if not ended and request_id in self._open:
                 self._finish_abandoned(request_id)
 
     def _follow_threads(self, threads: int) -> None:
@@ -251,16 +363,25 @@ class HostRuntime:
             while time.monotonic() < deadline:
                 kind, _value = self._receive(request_id, None)
                 if kind in ("end", "error"):
-                    self._inbox.pop(request_id, None)
                     return
-        except EngineCrashedError:
+        except HearthError:  # the host died meanwhile
             return
         log.warning("the engine host did not stop a reply in %.0f s; ending it", STOP_GRACE_S)
-        self._kill_and_forget()
+        with self._starting, self._lock:
+            process, conn = self._process, self._conn
+            if process is None or conn is None:
+                return
+            self._forget_host(_Lost(EngineCrashedError, "The engine was restarted: a reply "
+                                                        "did not stop when asked."))
+            process.kill()
+            process.join()
+            conn.close()
+            self._drop_log()
 
     def _died(self) -> None:
-        """Reads how the host ended, forgets it and raises EngineCrashedError (ModelGivenUpError
-        when the model is not loaded again)."""
+        """Reads how the host ended, forgets it, and fails every request open there with
+        EngineCrashedError (ModelGivenUpError when the chat model is not loaded again); the
+        lock is held."""
         process = self._process
         assert process is not None
         process.join(2.0)
@@ -276,38 +397,42 @@ class HostRuntime:
         else:
             how = f"exited with status {code}"
         self._forward_log()
-        crash = HostCrash(self._step, how, self._log_tail(),
-                          model=self._wanted[0] if self._wanted is not None else None)
+        working = self._working()
+        handle = working.handle if working is not None else CHAT
+        wanted, model = ((self._wanted, self._loaded) if handle == CHAT else
+                         (self._models[handle].wanted, self._models[handle].loaded))
+        crash = HostCrash(working.step if working is not None else "starting", how,
+                          self._log_tail(), model=wanted[0] if wanted is not None else None,
+                          handle=handle)
         log.error("engine host died while %s (%s)", crash.step, crash.how)
         if self._conn is not None:
             self._conn.close()
-        self._process, self._conn, self._inbox = None, None, {}
         self._drop_log()
-        model = self._loaded
-        self._loaded = None
-        if self._wanted is not None:
+        if handle == CHAT and self._wanted is not None:
             self.notice = self._safe.record_crash(self._wanted[0], crash.step)
             if self._safe.unusable(self._wanted[0]):
                 # Loading it again would only crash again, and again after the next message.
                 crash = dataclasses.replace(crash, gave_up=self.notice)
                 self._wanted, self.notice = None, None
-        self.last_crash = crash
-        if self.on_crash is not None:
-            self.on_crash(crash)
         name = model.name if model else None
         if crash.gave_up is not None:
-            raise ModelGivenUpError(crash.message(name, crash.gave_up))
-        raise EngineCrashedError(crash.message(name, "Hearth restarts it and loads the model "
-                                                     "again."))
+            lost = _Lost(ModelGivenUpError, crash.message(name, crash.gave_up))
+        else:
+            lost = _Lost(EngineCrashedError, crash.message(
+                name, "Hearth restarts it and loads the model again."))
+        self._forget_host(lost)
+        self.last_crash, self._crash_error = crash, lost
+        if self.on_crash is not None:
+            self.on_crash(crash)
 
-    def _kill_and_forget(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join()
-        if self._conn is not None:
-            self._conn.close()
-        self._process, self._conn, self._inbox, self._loaded = None, None, {}, None
-        self._drop_log()
+    def _working(self) -> _Request | None:
+        """What the host was doing: the request it had begun and not answered (it serves one at
+        a time, between a reply's steps too), else the reply, else the first it had not read."""
+        requests = [self._open[request_id] for request_id in sorted(self._open)
+                    if not self._open[request_id].finished]
+        return (next((request for request in requests if request.begun), None)
+                or next((request for request in requests if request.stream), None)
+                or (requests[0] if requests else None))
 
     # -- llama.cpp's log ----------------------------------------------------------------
 
@@ -371,7 +496,8 @@ class HostRuntime:
     def recover(self) -> LoadedModel | None:
         """After a crash: a new host with the model loaded again, the safe way if it keeps
         crashing. Raises ModelError (EngineCrashedError if the load itself crashes)."""
-        self._ensure_host()
+        with self._starting:
+            self._ensure_host(CHAT)
         return self._loaded
 
     def _load_wanted(self) -> None:
@@ -381,9 +507,22 @@ class HostRuntime:
         self.load(path, settings, n_threads)
 
     def close(self) -> None:
-        """Unloads the model by ending the host: every byte it held goes back to the system."""
-        self._wanted = None
-        self.stop()
+        """Unloads the model by ending the host, so every byte it held goes back to the
+        system; while another model is held there (the search model), by freeing its own."""
+        with self._starting:
+            self._wanted = None
+            if not any(model.wanted is not None for model in self._models.values()):
+                self.stop()
+                return
+            self._close(CHAT)
+            self._loaded = None
+
+    def _close(self, handle: str) -> None:
+        """Frees one model in the host, if a host runs (a stopped one holds none)."""
+        with self._starting:
+            self._restore.discard(handle)
+            if self._process is not None:
+                self._call("close", handle=handle)
 
     def backend(self) -> BackendInfo:
         """What llama.cpp runs on, as the host sees it (asked once)."""
@@ -504,6 +643,67 @@ class HostRuntime:
     def _require(self) -> None:
         if self._loaded is None and self._wanted is None:
             raise NoModelLoadedError("No model is loaded.")
+
+
+class HostModel:
+    """A model beside the chat model in the same engine host (the search model), named by its
+    handle: the host's one thread serves it between the steps of a reply, and after a crash it
+    loads again at its next use. Any thread may use it. Its users share it: the first loads it
+    and the last frees it."""
+
+    def __init__(self, host: HostRuntime, handle: str) -> None:
+        self._host, self.handle = host, handle
+        self._users_lock = threading.Lock()
+        self._users = 0
+        self.loaded: LoadedModel | None = None
+        # What to load again after a crash; None while nobody holds it.
+        self.wanted: tuple[Path, RuntimeSettings, int | None] | None = None
+
+    def hold(self, path: Path, settings: RuntimeSettings, n_threads: int | None) -> None:
+        """One user more (every user names the same model); the first loads it."""
+        with self._users_lock:
+            if self._users == 0:
+                self._load(path, settings, n_threads)
+            self._users += 1
+
+    def release(self) -> None:
+        """One user fewer; the last frees the model in the host."""
+        with self._users_lock:
+            self._users -= 1
+            if self._users == 0:
+                self.wanted = None
+                self._host._close(self.handle)
+                self.loaded = None
+
+    def load_wanted(self) -> None:
+        """Loads it again in a new host (the host calls this before its next request)."""
+        assert self.wanted is not None
+        self._load(*self.wanted)
+
+    def embed_many(self, texts: Sequence[str]) -> list[tuple[float, ...]]:
+        """Unit-length embeddings of short texts (see `Runtime.embed_many`)."""
+        result: list[tuple[float, ...]] = self._host._call(
+            "embed_many", list(texts), step="making embeddings", handle=self.handle)
+        return result
+
+    def _load(self, path: Path, settings: RuntimeSettings, n_threads: int | None) -> None:
+        problem = _cpu_problem()
+        if problem is not None:
+            raise ModelError(problem)
+        self.loaded = self._host._call("load", path, settings, n_threads,
+                                       step="loading the model", handle=self.handle)
+        self.wanted = (path, settings, n_threads)
+
+
+def _read(conn: Connection, process: SpawnProcess) -> tuple[tuple[int, str, Any] | None, bool]:
+    """One message from the host if one comes within POLL_S, and whether the host lives."""
+    try:
+        if conn.poll(POLL_S):
+            message: tuple[int, str, Any] = conn.recv()
+            return message, True
+    except (EOFError, OSError):
+        return None, False
+    return None, process.is_alive()
 
 
 @contextlib.contextmanager

@@ -1,13 +1,19 @@
 """The engine host: a child process that owns llama.cpp, so a crash there never ends Hearth.
 
+One host holds every model the app uses, each a `Runtime` named by a handle ("chat" for the
+model replies come from, "search" for the search model), all driven by this process's one
+thread: a second llama.cpp thread pool in another process would fight the first for the cores.
+
 The app talks to it over one duplex pipe (`multiprocessing.connection`, which also works on
-Windows and macOS). Each request is `(id, operation, arguments)`; the host answers with
-`(id, "ok" | "error", value)`, or streams `(id, "event", StreamEvent)` ending with
-`(id, "end", None)`. A reply streams from a generator that the host advances one step at a
-time; between steps it answers requests that leave the KV cache alone (tokenizing, counting,
-planning a context), so the app is never stuck behind a long reply. Anything else waits for
-the stream to end. Stop is a byte in shared memory the token loop reads between tokens and
-llama.cpp's abort callback reads inside a prompt; no message has to get through first.
+Windows and macOS). Each request is `(id, handle, operation, arguments)`; the host says
+`(id, "begin", None)` as it starts one and answers with `(id, "ok" | "error", value)`, or
+streams `(id, "event", StreamEvent)` ending with `(id, "end", None)`. A reply streams from a
+generator that the host advances one step at a time; between steps it answers requests that
+leave the reply's KV cache alone (tokenizing, counting, planning a context, and whatever
+another handle's model is asked: a batch of embeddings), so neither the app nor indexing is
+stuck behind a long reply. Anything else waits for the stream to end. Stop is a byte in shared
+memory the token loop reads between tokens and llama.cpp's abort callback reads inside a
+prompt; no message has to get through first.
 
 The host's stderr is a log file the app reads: llama.cpp's log and a `GGML_ASSERT` message are
 there even when the host dies of a signal, and the app tells its last lines.
@@ -37,6 +43,7 @@ QUERIES = frozenset({
     "tokenize", "tokenize_chat", "count_tokens", "detokenize", "plan", "cached_prefix",
     "backend", "ping",
 })
+STREAMS = frozenset({"stream", "stream_parallel", "stream_text", "stub_stream"})
 # A test-only switch: "POINT:COUNT:SIGNAL" makes the host kill itself with SIGNAL (SIGSEGV or
 # SIGABRT) the COUNT-th time it reaches POINT (load, prompt, token, score, embed, request).
 # With ":FILE" after it, only the first host to start creates FILE and is armed: the host the
@@ -105,11 +112,11 @@ def host_main(conn: Connection, stop_flag: Any, log_path: str, log_level: int) -
     from engine.host.runtime import Runtime
 
     crash = CrashSwitch(os.environ.get(CRASH_SWITCH, ""))
-    host = _Host(conn, Runtime(), SharedFlag(stop_flag), crash)
+    host = _Host(conn, Runtime, SharedFlag(stop_flag), crash)
     try:
         host.serve()
     finally:
-        host.runtime.close()
+        host.close()
 
 
 def _log_to(log_path: str, level: int) -> None:
@@ -126,16 +133,19 @@ def _log_to(log_path: str, level: int) -> None:
 
 
 class _Host:
-    def __init__(self, conn: Connection, runtime: Any, stop: SharedFlag,
+    def __init__(self, conn: Connection, make_runtime: Callable[[], Any], stop: SharedFlag,
                  crash: CrashSwitch) -> None:
-        self.conn, self.runtime, self.stop, self.crash = conn, runtime, stop, crash
-        self._waiting: deque[tuple[int, str, tuple[Any, ...]]] = deque()
-        self._stream: tuple[int, Iterator[Any]] | None = None
+        self.conn, self.stop, self.crash = conn, stop, crash
+        self._make_runtime = make_runtime
+        self.runtimes: dict[str, Any] = {}  # by handle: created by a load, freed by a close
+        self._unloaded = make_runtime()  # answers for a handle with no model (NoModelLoaded)
+        self._waiting: deque[tuple[int, str, str, tuple[Any, ...]]] = deque()
+        self._stream: tuple[int, str, Iterator[Any]] | None = None  # id, handle, events
 
     def serve(self) -> None:
         while True:
             if self._stream is not None:
-                self._answer_queries()
+                self._answer_between_steps()
                 self._step()
                 continue
             if self._waiting:
@@ -145,41 +155,63 @@ class _Host:
                     request = self.conn.recv()
                 except (EOFError, OSError):
                     return  # the app is gone
-            if request[1] == "quit":
+            if request[2] == "quit":
                 return
             self._handle(*request)
 
-    def _answer_queries(self) -> None:
-        """Serves what arrived during a reply: queries at once, the rest after the reply."""
+    def close(self) -> None:
+        for runtime in self.runtimes.values():
+            runtime.close()
+        self.runtimes.clear()
+
+    def _answer_between_steps(self) -> None:
+        """Serves what arrived during a reply: queries, and any request for another handle's
+        model, at once; the rest after the reply."""
+        assert self._stream is not None
         while self.conn.poll():
             request = self.conn.recv()
-            if request[1] in QUERIES:
+            _id, handle, operation, _arguments = request
+            if operation in QUERIES or (handle != self._stream[1] and operation != "quit"
+                                        and operation not in STREAMS):
                 self._handle(*request)
             else:
                 self._waiting.append(request)
 
-    def _handle(self, request_id: int, operation: str, arguments: tuple[Any, ...]) -> None:
+    def _handle(self, request_id: int, handle: str, operation: str,
+                arguments: tuple[Any, ...]) -> None:
+        if operation not in STREAMS:
+            # So the app knows which request a crash cut, of those sent from its threads.
+            self.conn.send((request_id, "begin", None))
         self.crash.reached("request")
+        runtime = self.runtimes.get(handle, self._unloaded)
         try:
             if operation == "stream":  # (request,)
-                events = self.runtime.stream(*arguments, self.stop)
-                self._stream = (request_id, self._watched(events))
+                events = runtime.stream(*arguments, self.stop)
+                self._stream = (request_id, handle, self._watched(events))
                 return
             if operation == "stream_parallel":  # (requests,)
-                events = self.runtime.stream_parallel(*arguments, self.stop)
-                self._stream = (request_id, self._watched(events))
+                events = runtime.stream_parallel(*arguments, self.stop)
+                self._stream = (request_id, handle, self._watched(events))
                 return
             if operation == "stub_stream":  # (count,): IPC cost alone, no model (bench/)
-                self._stream = (request_id, _stub_events(*arguments))
+                self._stream = (request_id, handle, _stub_events(*arguments))
                 return
             if operation == "stream_text":  # (prompt, sampling, stop, ignore_eog, grammar,
                 # logprobs, choices)
                 prompt, sampling, stop, ignore_eog, grammar, logprobs, choices = arguments
-                events = self.runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog,
-                                                  grammar, logprobs, choices)
-                self._stream = (request_id, self._watched(events))
+                events = runtime.stream_text(prompt, sampling, self.stop, stop, ignore_eog,
+                                             grammar, logprobs, choices)
+                self._stream = (request_id, handle, self._watched(events))
                 return
-            result = self._operations()[operation](*arguments)
+            if operation == "load":
+                self.crash.reached("load")
+                result = self.runtimes.setdefault(handle, self._make_runtime()).load(*arguments)
+            elif operation == "close":
+                closed, result = self.runtimes.pop(handle, None), None
+                if closed is not None:
+                    closed.close()
+            else:
+                result = self._operations(runtime)[operation](*arguments)
         except HearthError as error:
             self._send(request_id, "error", error)
             return
@@ -192,7 +224,7 @@ class _Host:
 
     def _step(self) -> None:
         assert self._stream is not None
-        request_id, events = self._stream
+        request_id, _handle, events = self._stream
         try:
             event = next(events)
         except StopIteration:
@@ -225,12 +257,8 @@ class _Host:
             value = (type(value).__name__, str(value))
         self.conn.send((request_id, kind, value))
 
-    def _operations(self) -> dict[str, Callable[..., Any]]:
-        runtime, crash = self.runtime, self.crash
-
-        def load(*arguments: Any) -> Any:
-            crash.reached("load")
-            return runtime.load(*arguments)
+    def _operations(self, runtime: Any) -> dict[str, Callable[..., Any]]:
+        crash = self.crash
 
         def score(*arguments: Any) -> Any:
             crash.reached("score")
@@ -245,8 +273,6 @@ class _Host:
             return runtime.embed_many(*arguments)
 
         return {
-            "load": load,
-            "close": runtime.close,
             "loaded": lambda: runtime.loaded,
             "backend": runtime.backend,
             "ping": lambda: os.getpid(),

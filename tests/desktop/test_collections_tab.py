@@ -1,12 +1,14 @@
 """The Collections tab in the real window: a collection made, a folder added and indexed in the
 background (an unreadable file listed with its reason), searched, re-indexed after an edit,
 stopped part way, and removed with its files left on disk. Real files, the real database and
-the search model in its own process."""
+the search model, in the engine's host beside the chat model."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QMessageBox
@@ -18,6 +20,8 @@ from desktop.collections.list_model import SUMMARY_ROLE, CollectionListModel
 from desktop.collections.tab import CollectionsTab
 from desktop.main_window import MainWindow
 from engine.documents.collections import CollectionRecord, FileRecord, IndexDone
+from engine.documents.embedder import SEARCH
+from engine.host.process import CRASH_SWITCH
 from tests.desktop.conftest import WindowFactory
 
 WAIT_MS = 30_000
@@ -61,12 +65,18 @@ def test_a_folder_is_indexed_searched_reindexed_and_removed(
     (folder / "birds.txt").write_text("\n\n".join(birds) + "\n", encoding="utf-8")
     (folder / "shopping.txt").write_text("Bread, milk and apples.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
-    tab = _tab(open_window())
+    window = open_window()
+    tab = _tab(window)
     results = tab.client.results
     _create(qtbot, tab, "Field notes")
 
     done = _add_folder(qtbot, tab, folder)
     assert (done.added, len(done.failed), done.cancelled) == (2, 1, False)
+    # The passages' vectors came from the engine's host, beside the chat model: one process.
+    host = window.client.worker.runtime
+    assert host.loaded is not None and host.model(SEARCH).loaded is not None
+    assert [child.pid for child in multiprocessing.active_children()
+            if child.name == "hearth-engine-host"] == [host.pid]
     assert _summary(tab).startswith("2 files, ") and _summary(tab).endswith(", 1 unreadable")
     assert "Indexed “Field notes”: 2 added, 1 unreadable" in tab.status.text()
     assert tab.progress_bar.isHidden() and tab.reindex_button.isEnabled()
@@ -156,6 +166,35 @@ def test_closing_the_window_while_indexing_stops_its_thread(
         tab.add([str(folder)])
     window.close()  # waits for the file being read, as the engine thread's shutdown waits
     assert not tab.client.running and not window.client.busy
+
+
+def test_a_crash_while_indexing_says_so_and_both_models_come_back(
+    qtbot: QtBot, open_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The first host dies at its first vectors, found on the collections thread.
+    monkeypatch.setenv(CRASH_SWITCH, f"embed:1:SIGABRT:{tmp_path / 'crashed-once'}")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "birds.txt").write_text(DISTINCTIVE + "\n", encoding="utf-8")
+    window = open_window()
+    tab = _tab(window)
+    results = tab.client.results
+    _create(qtbot, tab, "Field notes")
+    with qtbot.waitSignal(results.failed, timeout=WAIT_MS) as failed:
+        tab.add([str(folder)])
+    assert failed.args[0].startswith("Indexing “Field notes” stopped. The model "
+                                     "all-MiniLM-L6-v2-f16 stopped unexpectedly while making "
+                                     "embeddings (the engine process was killed by SIGABRT)")
+    banner = window.chat_panel.banner
+    qtbot.waitUntil(lambda: "search model loads again" in banner.text(), timeout=WAIT_MS)
+    host = window.client.worker.runtime
+    loaded = host.loaded
+    assert loaded is not None and f"started again with {loaded.name}" in banner.text()
+    with qtbot.waitSignal(results.indexed, timeout=WAIT_MS) as indexed:
+        tab.reindex_button.click()
+    assert not indexed.args[1].failed and host.model(SEARCH).loaded is not None
+    assert [child.pid for child in multiprocessing.active_children()
+            if child.name == "hearth-engine-host"] == [host.pid]
 
 
 def test_the_tab_models_keep_qt_rules(qtmodeltester: ModelTester) -> None:
