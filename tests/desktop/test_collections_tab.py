@@ -28,6 +28,11 @@ WAIT_MS = 30_000
 DISTINCTIVE = "The lighthouse keeper counted seventeen herons over the estuary at dawn."
 
 
+def _engine_hosts() -> set[int | None]:
+    return {child.pid for child in multiprocessing.active_children()
+            if child.name == "hearth-engine-host"}
+
+
 def _tab(window: MainWindow) -> CollectionsTab:
     window.tabs.setCurrentWidget(window.collections_tab)  # the first look starts its thread
     return window.collections_tab
@@ -65,6 +70,7 @@ def test_a_folder_is_indexed_searched_reindexed_and_removed(
     (folder / "birds.txt").write_text("\n\n".join(birds) + "\n", encoding="utf-8")
     (folder / "shopping.txt").write_text("Bread, milk and apples.\n", encoding="utf-8")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
+    others = _engine_hosts()  # the session's shared host, if a test before started it
     window = open_window()
     tab = _tab(window)
     results = tab.client.results
@@ -75,8 +81,7 @@ def test_a_folder_is_indexed_searched_reindexed_and_removed(
     # The passages' vectors came from the engine's host, beside the chat model: one process.
     host = window.client.worker.runtime
     assert host.loaded is not None and host.model(SEARCH).loaded is not None
-    assert [child.pid for child in multiprocessing.active_children()
-            if child.name == "hearth-engine-host"] == [host.pid]
+    assert _engine_hosts() - others == {host.pid}
     assert _summary(tab).startswith("2 files, ") and _summary(tab).endswith(", 1 unreadable")
     assert "Indexed “Field notes”: 2 added, 1 unreadable" in tab.status.text()
     assert tab.progress_bar.isHidden() and tab.reindex_button.isEnabled()
@@ -176,6 +181,7 @@ def test_a_crash_while_indexing_says_so_and_both_models_come_back(
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "birds.txt").write_text(DISTINCTIVE + "\n", encoding="utf-8")
+    others = _engine_hosts()  # the session's shared host, if a test before started it
     window = open_window()
     tab = _tab(window)
     results = tab.client.results
@@ -193,8 +199,7 @@ def test_a_crash_while_indexing_says_so_and_both_models_come_back(
     with qtbot.waitSignal(results.indexed, timeout=WAIT_MS) as indexed:
         tab.reindex_button.click()
     assert not indexed.args[1].failed and host.model(SEARCH).loaded is not None
-    assert [child.pid for child in multiprocessing.active_children()
-            if child.name == "hearth-engine-host"] == [host.pid]
+    assert _engine_hosts() - others == {host.pid}
 
 
 def test_the_tab_models_keep_qt_rules(qtmodeltester: ModelTester) -> None:

@@ -59,7 +59,13 @@ def alone(search_model: Path) -> Vectors:
 
 
 @pytest.fixture
-def host(bundled_model: Path, tmp_path: Path) -> Iterator[HostRuntime]:
+def other_hosts() -> set[int]:
+    """The engine hosts running before the test starts its own (the session's shared one)."""
+    return {child.pid for child in _hosts(set()) if child.pid is not None}
+
+
+@pytest.fixture
+def host(bundled_model: Path, tmp_path: Path, other_hosts: set[int]) -> Iterator[HostRuntime]:
     runtime = HostRuntime(tmp_path / "safe-loading.json")
     runtime.load(bundled_model, RuntimeSettings(n_ctx=1024), TEST_THREADS)
     yield runtime
@@ -67,20 +73,21 @@ def host(bundled_model: Path, tmp_path: Path) -> Iterator[HostRuntime]:
     runtime.stop()
 
 
-def _hosts() -> list[multiprocessing.process.BaseProcess]:
+def _hosts(others: set[int]) -> list[multiprocessing.process.BaseProcess]:
+    """The engine hosts running now, but for `others`."""
     return [child for child in multiprocessing.active_children()
-            if child.name == "hearth-engine-host"]
+            if child.name == "hearth-engine-host" and child.pid not in others]
 
 
 def test_the_chat_model_and_the_search_model_answer_from_one_host(
-    host: HostRuntime, search_model: Path, alone: Vectors
+    host: HostRuntime, search_model: Path, alone: Vectors, other_hosts: set[int]
 ) -> None:
     pid = host.pid
-    assert [child.pid for child in _hosts()] == [pid]
+    assert [child.pid for child in _hosts(other_hosts)] == [pid]
     embedder = Embedder(search_model, host, TEST_THREADS)
     try:
         vectors = embedder.vectors(SENTENCES)
-        assert [child.pid for child in _hosts()] == [pid]  # no second llama.cpp process
+        assert [child.pid for child in _hosts(other_hosts)] == [pid]  # no second llama.cpp process
         assert host.model(SEARCH).loaded is not None
         np.testing.assert_allclose(vectors, alone, atol=1e-5)
         assert "Paris" in _reply(host)[0]
@@ -125,7 +132,7 @@ def test_vectors_asked_for_while_a_reply_streams_arrive_before_it_ends_and_leave
 
 def test_a_crash_while_embedding_fails_the_embedder_and_both_models_come_back(
     host: HostRuntime, search_model: Path, alone: Vectors, monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path
+    tmp_path: Path, other_hosts: set[int]
 ) -> None:
     monkeypatch.setenv(CRASH_SWITCH, "embed:1:SIGABRT")  # every new host, at its first vectors
     host.stop()  # the switch is read when a host starts
@@ -146,7 +153,7 @@ def test_a_crash_while_embedding_fails_the_embedder_and_both_models_come_back(
         assert not (tmp_path / "safe-loading.json").exists()
         assert "Paris" in _reply(host)[0]
         np.testing.assert_allclose(embedder.vectors(SENTENCES), alone, atol=1e-5)
-        assert [child.pid for child in _hosts()] == [host.pid]
+        assert [child.pid for child in _hosts(other_hosts)] == [host.pid]
     finally:
         embedder.close()
 
@@ -202,7 +209,7 @@ def test_closing_the_search_model_leaves_the_chat_model_answering(
 
 
 def test_closing_the_chat_model_leaves_the_search_model_its_host(
-    host: HostRuntime, search_model: Path, alone: Vectors
+    host: HostRuntime, search_model: Path, alone: Vectors, other_hosts: set[int]
 ) -> None:
     embedder = Embedder(search_model, host, TEST_THREADS)
     try:
@@ -215,4 +222,4 @@ def test_closing_the_chat_model_leaves_the_search_model_its_host(
         embedder.close()
     assert host.pid == pid  # its owner ends it (the app when it closes)
     host.stop()
-    assert host.pid is None and _hosts() == []
+    assert host.pid is None and _hosts(other_hosts) == []
