@@ -41,7 +41,7 @@ from engine.host.logprobs import TokenLogprob, token_logprob
 from engine.host.sampling import make_sampler
 from engine.host.scoring import continuation_logprobs
 from engine.host.speculation import DRAFT_MAX, Speculation, Speculator
-from engine.host.threads import ThreadChooser
+from engine.host.threads import StepThreads
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
 from engine.models.library import template_choice_for
@@ -217,8 +217,9 @@ class Runtime:
         self._cancel: CancelFlag | None = None
         self._abort = llama_cpp.ggml_abort_callback(self._should_abort)
         self._embedder: llama_cpp.Llama | None = None
-        # Chooses the generation thread count as replies run, unless the count was given.
-        self._generation_threads: ThreadChooser | None = None
+        # Chooses the thread count of each size of step as replies run, unless it was given.
+        self._step_threads: StepThreads | None = None
+        self._prompt_threads = batch_thread_count()  # what reads prompts (set_batch_threads)
         self._costs: tuple[float, ...] | None = None  # of batches, for the loaded model
 
     @property
@@ -262,7 +263,8 @@ class Runtime:
         path = model_file.path
         route_llama_log()
         threads = n_threads or default_thread_count()
-        self._generation_threads = None if n_threads else ThreadChooser(thread_candidates())
+        self._step_threads = None if n_threads else StepThreads(thread_candidates())
+        self._prompt_threads = batch_thread_count()
         gpu_layers = gpu_layers_for(path, model_file.size_bytes, settings)
         log.info("loading %s (n_ctx=%d, threads=%d, gpu_layers=%d)",
                  path, settings.n_ctx, threads, gpu_layers)
@@ -309,9 +311,9 @@ class Runtime:
 
     def set_threads(self, threads: int) -> None:
         """Pins the generation thread count: it is no longer chosen as replies run."""
-        self._generation_threads = None
+        self._step_threads = None
         llm, _ = self._require()
-        llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
+        llama_cpp.llama_set_n_threads(llm.ctx, threads, self._prompt_threads)
         llm.n_threads = threads
         if self._loaded is not None:
             self._loaded = dataclasses.replace(self._loaded, n_threads=threads)
@@ -329,8 +331,8 @@ class Runtime:
     def set_batch_threads(self, threads: int) -> None:
         """The threads that read prompts (batches); generation keeps its own count."""
         llm, _ = self._require()
-        generation = self._loaded.n_threads if self._loaded else int(llm.n_threads)
-        llama_cpp.llama_set_n_threads(llm.ctx, generation, threads)
+        self._prompt_threads = threads
+        llama_cpp.llama_set_n_threads(llm.ctx, int(llm.n_threads), threads)
 
     def tokenize(self, text: str, add_bos: bool, special: bool) -> list[int]:
         llm, _ = self._require()
@@ -627,31 +629,37 @@ class Runtime:
         return self._costs
 
     def _step(self, llm: llama_cpp.Llama, decoder: BatchDecoder) -> None:
-        """One decode, on the thread count the chooser picks; a step of one token teaches the
-        chooser how long a token took at that count."""
-        chooser = self._generation_threads
+        """One decode, on the thread count the chooser of its size picks, which learns how long
+        a token took at that count. llama.cpp decodes a step of several tokens on its batch
+        threads: those are set for the step and given back to prompts after it."""
+        if self._step_threads is None:
+            decoder.step()
+            return
         count = sum(len(sequence.feed) for sequence in decoder.sequences.values())
-        threads = int(llm.n_threads)
-        if chooser is not None:
-            threads = chooser.pick()
-            if threads != int(llm.n_threads):
-                llama_cpp.llama_set_n_threads(llm.ctx, threads, batch_thread_count())
-                llm.n_threads = threads
+        chooser = self._step_threads.for_step(count)
+        threads = chooser.pick()
+        if count == 1 and threads != int(llm.n_threads):
+            llama_cpp.llama_set_n_threads(llm.ctx, threads, self._prompt_threads)
+            llm.n_threads = threads
+        elif count > 1:
+            llama_cpp.llama_set_n_threads(llm.ctx, int(llm.n_threads), threads)
         started = time.perf_counter()
-        decoder.step()
-        seconds = time.perf_counter() - started
-        if chooser is not None and count == 1:
-            chooser.record(threads, 1, seconds)
+        try:
+            decoder.step()
+        finally:
+            if count > 1:
+                llama_cpp.llama_set_n_threads(llm.ctx, int(llm.n_threads), self._prompt_threads)
+        chooser.record(threads, count, time.perf_counter() - started)
 
     def _threads_in_use(self, llm: llama_cpp.Llama) -> int:
-        chooser = self._generation_threads
-        return chooser.best if chooser is not None else int(llm.n_threads)
+        steps = self._step_threads
+        return steps.single.best if steps is not None else int(llm.n_threads)
 
     def _remember_best_threads(self) -> None:
-        chooser = self._generation_threads
-        if chooser is not None and self._loaded is not None \
-                and self._loaded.n_threads != chooser.best:
-            self._loaded = dataclasses.replace(self._loaded, n_threads=chooser.best)
+        steps = self._step_threads
+        if steps is not None and self._loaded is not None \
+                and self._loaded.n_threads != steps.single.best:
+            self._loaded = dataclasses.replace(self._loaded, n_threads=steps.single.best)
 
     def save_state(self) -> KvState | None:
         """The KV cache and the tokens it holds, to restore when this conversation returns."""

@@ -7,6 +7,11 @@ the count is chosen while real work runs: each candidate is timed on real tokens
 is used, and the others are tried again now and then: less often each time one loses, sooner
 again when the one in use slows down (the machine's load changed). The results do not depend
 on the thread count, so switching between tokens or batches is free.
+
+llama.cpp runs a decode of one token on its generation threads and a decode of several (parallel
+requests, n choices, speculative drafts being checked) on its batch threads, and the fastest
+count for one is not the fastest for the other on a small CPU: `StepThreads` keeps a chooser per
+step size.
 """
 
 from __future__ import annotations
@@ -79,3 +84,23 @@ class ThreadChooser:
             # The count in use slowed down: the machine's load changed, look again soon.
             self._retry_in = dict.fromkeys(self._options, FIRST_RETRY)
             self._fastest_seen[threads] = smoothed
+
+
+class StepThreads:
+    """A `ThreadChooser` per size of decode step: 1 token, 2, 3-4, 5-8 and so on."""
+
+    def __init__(self, options: Sequence[int]) -> None:
+        self._options = tuple(options)
+        self._by_size: dict[int, ThreadChooser] = {}
+
+    def for_step(self, tokens: int) -> ThreadChooser:
+        size_class = (max(tokens, 1) - 1).bit_length()
+        chooser = self._by_size.get(size_class)
+        if chooser is None:
+            chooser = self._by_size[size_class] = ThreadChooser(self._options)
+        return chooser
+
+    @property
+    def single(self) -> ThreadChooser:
+        """The chooser of one-token steps: a reply's generation thread count."""
+        return self.for_step(1)

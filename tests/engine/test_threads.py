@@ -11,7 +11,7 @@ from pathlib import Path
 from engine.chat.prompt import ChatMessage
 from engine.host.client import HostRuntime
 from engine.host.runtime import GenerationDone, GenerationRequest, thread_candidates
-from engine.host.threads import FIRST_RETRY, ThreadChooser
+from engine.host.threads import FIRST_RETRY, StepThreads, ThreadChooser
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
 
@@ -72,3 +72,20 @@ def test_the_app_side_learns_the_thread_count_the_host_chose(bundled_model: Path
             assert host.loaded is not None and host.loaded.n_threads == done.threads
     finally:
         host.close()
+
+
+def test_each_size_of_step_has_its_own_choice() -> None:
+    """One token runs on llama.cpp's generation threads, a batch on its batch threads, and on
+    a small CPU the fastest count differs: a batch of four tokens may be faster on one thread
+    while one token is faster on two."""
+    steps = StepThreads([1, 2])
+    seconds = {1: {1: 0.02, 2: 0.01}, 4: {1: 0.03, 2: 0.05}}
+    for _ in range(100):
+        for size, timing in seconds.items():
+            chooser = steps.for_step(size)
+            threads = chooser.pick()
+            chooser.record(threads, size, timing[threads] * size)
+    assert steps.single.best == 2
+    assert steps.for_step(4).best == 1
+    assert steps.for_step(3) is steps.for_step(4)  # 3-4 tokens: one size class
+    assert steps.for_step(5) is not steps.for_step(4)
