@@ -6,9 +6,12 @@ short steps (a prompt batch or a token each); the thread that owns the model cal
 `run_slice()` again and again: the desktop's engine thread from its event loop, between other
 requests, and the CLI's server thread in a plain loop. Quick questions that are not jobs
 (counting a document's tokens, planning a chat's context) run on that same thread between
-slices, so nothing else ever touches the model. (The search model, in the same engine host
-under a handle of its own, is not a job: the collections worker asks it for vectors from its
-own thread, and the host makes them between two steps of whatever the chat model is doing.)
+slices, so nothing else ever touches the model. A job that can be paused (an API reply) is
+put aside when one that goes before it comes (a chat turn), and taken up again where it
+stopped once nothing before it waits, so a person never waits for a program's reply. (The
+search model, in the same engine host under a handle of its own, is not a job: the collections
+worker asks it for vectors from its own thread, and the host makes them between two steps of
+whatever the chat model is doing.)
 
 It is plain Python and lives on the app side of the engine host, so it outlives a host crash:
 the job that was running ends with `EngineCrashedError`, the reload is the next job, and what
@@ -85,6 +88,11 @@ class Job:
     # Interrupted, it is run to its end with `cancel` set (a search that keeps its best so far)
     # instead of being closed mid-step.
     drain_on_interrupt: bool = False
+    # A job that goes before it pauses it between two steps rather than waiting for its end:
+    # `pause()` puts its work aside (False: it cannot be now, it runs on), `resume()` takes it
+    # up again; either may raise, which ends the job with that error.
+    pause: Callable[[], bool] | None = None
+    resume: Callable[[], None] | None = None
 
 
 @dataclass
@@ -110,6 +118,7 @@ class Scheduler:
         self._waiting: list[_Waiting] = []
         self._sources: list[tuple[Priority, Callable[[], Job | None]]] = []
         self._running: _Running | None = None
+        self._paused: list[_Running] = []  # put aside for jobs that go before them, newest last
         self._order = itertools.count()
         self._woken = threading.Event()
         self._on_wake = on_wake
@@ -121,10 +130,14 @@ class Scheduler:
     def busy_before(self, priority: Priority) -> bool:
         """A job that goes before one of `priority` runs or waits (one of the same priority or a
         later one does not count: a new job would simply follow it)."""
-        jobs = [entry.job for entry in self._waiting]
+        jobs = [entry.job for entry in self._waiting] + [paused.job for paused in self._paused]
         if self._running is not None:
             jobs.append(self._running.job)
         return any(job.priority < priority for job in jobs)
+
+    @property
+    def paused(self) -> tuple[Job, ...]:
+        return tuple(paused.job for paused in self._paused)
 
     def add_source(self, priority: Priority, take: Callable[[], Job | None]) -> None:
         """`take()` is asked for a job whenever nothing of a higher priority waits."""
@@ -132,9 +145,12 @@ class Scheduler:
         self._sources.sort(key=lambda source: source[0])
 
     def submit(self, job: Job) -> Job | None:
-        """Queues a job. Returns the running job it waits behind, if it has to wait for one;
-        a job refused at once has had its `on_end` called."""
+        """Queues a job. Returns the running job it waits behind, if it has to wait for one
+        (not one it pauses); a job refused at once has had its `on_end` called."""
         running = self._running
+        if running is not None and running.job.pause is not None \
+                and job.priority < running.job.priority:
+            running = None  # paused at its next step
         if job.preempts:
             self.interrupt(MODEL_CHANGING)
             running = None
@@ -165,6 +181,8 @@ class Scheduler:
             running = self._running or self._start_next()
             if running is None:
                 return False
+            if self._goes_before(running) and self._pause(running):
+                continue
             self._step(running)
             if time.monotonic() >= deadline:
                 break
@@ -187,16 +205,58 @@ class Scheduler:
             _close(running.steps)
             self._end(running, None)
 
-    def interrupt(self, reason: str) -> None:
-        """Stops the running job now; what waits stays queued."""
-        running = self._running
-        if running is None:
-            return
-        if running.job.drain_on_interrupt:
-            self._drain(running)
-        else:
+    def _goes_before(self, running: _Running) -> bool:
+        """Whether a waiting job should pause the running one."""
+        return (running.job.pause is not None and bool(self._waiting)
+                and self._waiting[0].priority < running.job.priority)
+
+    def _pause(self, running: _Running) -> bool:
+        """Puts the running job aside; False if it runs on (it could not be paused now)."""
+        assert running.job.pause is not None
+        try:
+            paused = running.job.pause()
+        except Exception as error:
             _close(running.steps)
-        self._end(running, Interrupted(reason))
+            self._end(running, error)
+            return True
+        if not paused:
+            return False
+        log.info("%s paused for %s", running.job.what, self._waiting[0].job.what)
+        self._paused.append(running)
+        self._running = None
+        return True
+
+    def _resume_paused(self) -> _Running | None:
+        """The newest paused job, taken up again, once nothing that goes before it waits."""
+        while self._paused:
+            newest = self._paused[-1]
+            if self._waiting and self._waiting[0].priority < newest.job.priority:
+                return None
+            self._paused.pop()
+            try:
+                assert newest.job.resume is not None
+                newest.job.resume()
+            except Exception as error:
+                _close(newest.steps)
+                self._end(newest, error)
+                continue
+            self._running = newest
+            return newest
+        return None
+
+    def interrupt(self, reason: str) -> None:
+        """Stops the running job and the paused ones now; what waits stays queued."""
+        running = self._running
+        if running is not None:
+            if running.job.drain_on_interrupt:
+                self._drain(running)
+            else:
+                _close(running.steps)
+            self._end(running, Interrupted(reason))
+        while self._paused:
+            paused = self._paused.pop()
+            _close(paused.steps)
+            self._end(paused, Interrupted(reason))
 
     def shutdown(self, reason: str) -> None:
         """Stops the running job and refuses every waiting one, those in sources included."""
@@ -210,6 +270,9 @@ class Scheduler:
         self._sources.clear()
 
     def _start_next(self) -> _Running | None:
+        resumed = self._resume_paused()
+        if resumed is not None:
+            return resumed
         while (job := self._next_job()) is not None:
             if job.cancel is not None and job.cancel.is_set():
                 _report(job, Refused(STOPPED_WHILE_WAITING))

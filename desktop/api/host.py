@@ -2,9 +2,11 @@
 its requests to the engine's scheduler.
 
 HTTP threads queue requests in the `ApiService` and wake the scheduler; the scheduler takes them
-as jobs (several at once when they can share a batch) whenever no chat turn waits, so a chat
-turn sent during an API request starts right after it, before any other waiting request, and a
-person's message is never refused because a program is using the model.
+as jobs (several at once when they can share a batch) whenever no chat turn waits. A chat turn
+sent during an API reply pauses it (its cache put aside in the engine host) and starts at once;
+the reply goes on after it. A request that cannot pause (several choices, embeddings) is
+followed by the chat turn, before any other waiting request. A person's message is never
+refused because a program is using the model.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class ApiHost(QObject):
         self._server: ApiServer | None = None
         self._runner: ApiRunner | None = None
         self._state = ApiState(ApiSettings())
+        self._answering = ""  # what the window says while the API's request runs
         engine.scheduler.add_source(Priority.API, self._next_job)
         # Same thread: these run directly, before the engine goes on with its work.
         engine.configLoaded.connect(self._on_config)
@@ -162,12 +165,18 @@ class ApiHost(QObject):
         """The scheduler's source: the next waiting request, once a model answers."""
         if self._runner is None or self._engine.runtime.loaded is None:
             return None
-        return self._runner.next_job(started=self._started, ended=self._ended)
+        return self._runner.next_job(started=self._started, ended=self._ended,
+                                     paused=self._paused)
 
     def _started(self, batch: Sequence[ApiJob]) -> None:
-        self.requestStarted.emit(f"API: answering a request from {batch[0].client}…"
-                                 if len(batch) == 1 else
-                                 f"API: answering {len(batch)} requests together…")
+        self._answering = (f"API: answering a request from {batch[0].client}…"
+                           if len(batch) == 1 else
+                           f"API: answering {len(batch)} requests together…")
+        self.requestStarted.emit(self._answering)
+
+    def _paused(self, paused: bool) -> None:
+        self.requestStarted.emit("API: paused while your message is answered"
+                                 if paused else self._answering)
 
     def _ended(self) -> None:
         if self._service.recent:

@@ -111,6 +111,7 @@ class _Request:
     stream: bool
     begun: bool = False  # the host said it began it (a reply says so with its events)
     finished: bool = False  # its last message came (and waits for its thread)
+    parked: bool = False  # a reply put aside in the host (park_stream): the host is not on it
 
 
 @dataclass
@@ -356,7 +357,17 @@ class HostRuntime:
 
     def _finish_abandoned(self, request_id: int) -> None:
         """A reply closed early: stop it in the host and wait for its end, so the next
-        request starts from a quiet host; one that will not stop is killed."""
+        request starts from a quiet host; one that will not stop is killed. A parked one is
+        dropped where it stopped."""
+        request = self._open.get(request_id)
+        if request is not None and request.parked:
+            try:  # no Stop: the flag is the reply's that may be streaming now
+                self._call("drop", request_id)
+                while self._receive(request_id, None)[0] == "event":
+                    pass
+            except HearthError:  # the host died meanwhile
+                pass
+            return
         self._stop_flag.value = 1
         deadline = time.monotonic() + STOP_GRACE_S
         try:
@@ -429,7 +440,7 @@ class HostRuntime:
         """What the host was doing: the request it had begun and not answered (it serves one at
         a time, between a reply's steps too), else the reply, else the first it had not read."""
         requests = [self._open[request_id] for request_id in sorted(self._open)
-                    if not self._open[request_id].finished]
+                    if not self._open[request_id].finished and not self._open[request_id].parked]
         return (next((request for request in requests if request.begun), None)
                 or next((request for request in requests if request.stream), None)
                 or (requests[0] if requests else None))
@@ -581,6 +592,36 @@ class HostRuntime:
     ) -> Generator[StreamEvent, None, None]:
         self._require()
         return self._stream("stream_parallel", (tuple(requests),), cancel)
+
+    def park_stream(self) -> int | None:
+        """Puts the chat model's running reply aside at its next decode, its sequences saved
+        out of the cache, so another reply can stream; the parked reply's id for
+        `resume_stream`, or None when nothing could be put aside (it ended, or it writes
+        several choices). Its reader just sees no events until it is resumed."""
+        with self._lock:
+            if not any(request.stream and not request.finished and not request.parked
+                       for request in self._open.values()):
+                return None  # no reply has been asked for yet
+        parked: int | None = self._call("park", step="pausing a reply")
+        if parked is not None:
+            with self._lock:
+                request = self._open.get(parked)
+                if request is not None:
+                    request.parked = True
+        return parked
+
+    def resume_stream(self, parked: int) -> None:
+        """Puts a parked reply back in the cache, replacing what is there, and lets it stream
+        on. A reply lost in a crash meanwhile is not resumed: its reader hears of the crash."""
+        with self._lock:
+            request = self._open.get(parked)
+            if request is None or not request.parked:
+                return
+        with self._starting:
+            self._stop_flag.value = 0  # a Stop of the reply that ran meanwhile is not its own
+        self._call("resume", parked, step="resuming a paused reply")
+        with self._lock:
+            request.parked = False
 
     def stub_stream(self, count: int, cancel: CancelFlag) -> Generator[StreamEvent, None, None]:
         """`count` chunks of one token from the host with no model behind them (bench/)."""

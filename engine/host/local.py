@@ -84,3 +84,13 @@ class LocalRuntime(Protocol):
     def embed(self, text: str) -> tuple[tuple[float, ...], int]: ...
 
     def close_embedder(self) -> None: ...
+
+
+@runtime_checkable
+class ParksReplies(Protocol):
+    """A runtime that can put its streaming reply aside for another (`HostRuntime`): the
+    scheduler pauses an API reply so a chat turn goes first."""
+
+    def park_stream(self) -> int | None: ...
+
+    def resume_stream(self, parked: int) -> None: ...

@@ -15,6 +15,11 @@ stuck behind a long reply. Anything else waits for the stream to end. Stop is a 
 memory the token loop reads between tokens and llama.cpp's abort callback reads inside a
 prompt; no message has to get through first.
 
+A reply can be put aside for another (`park`: the chat's reply goes before the API's): at its
+next decode the host saves its sequences out of the KV cache and keeps the generator; `resume`
+puts them back and it streams on where it stopped, the same tokens it would have written;
+`drop` ends a parked reply without resuming it.
+
 The host's stderr is a log file the app reads: llama.cpp's log and a `GGML_ASSERT` message are
 there even when the host dies of a signal, and the app tells its last lines.
 """
@@ -141,6 +146,9 @@ class _Host:
         self._unloaded = make_runtime()  # answers for a handle with no model (NoModelLoaded)
         self._waiting: deque[tuple[int, str, str, tuple[Any, ...]]] = deque()
         self._stream: tuple[int, str, Iterator[Any]] | None = None  # id, handle, events
+        # Replies put aside, by their request id: handle, events, their saved cache.
+        self._parked: dict[int, tuple[str, Iterator[Any], Any]] = {}
+        self._park_asked: int | None = None  # the "park" request waiting for a ParkPoint
 
     def serve(self) -> None:
         while True:
@@ -171,8 +179,10 @@ class _Host:
         while self.conn.poll():
             request = self.conn.recv()
             _id, handle, operation, _arguments = request
-            if operation in QUERIES or (handle != self._stream[1] and operation != "quit"
-                                        and operation not in STREAMS):
+            if operation == "park" and handle == self._stream[1]:
+                self._ask_park(_id)
+            elif operation in QUERIES or (handle != self._stream[1] and operation != "quit"
+                                          and operation not in STREAMS):
                 self._handle(*request)
             else:
                 self._waiting.append(request)
@@ -203,7 +213,15 @@ class _Host:
                                              grammar, logprobs, choices)
                 self._stream = (request_id, handle, self._watched(events))
                 return
-            if operation == "load":
+            if operation == "park":  # nothing streams for this handle: nothing to park
+                result = None
+            elif operation == "resume":  # (request id,)
+                self._resume(runtime, *arguments)
+                result = None
+            elif operation == "drop":  # (request id,)
+                self._drop(*arguments)
+                result = None
+            elif operation == "load":
                 self.crash.reached("load")
                 result = self.runtimes.setdefault(handle, self._make_runtime()).load(*arguments)
             elif operation == "close":
@@ -223,23 +241,85 @@ class _Host:
         self._send(request_id, "ok", result)
 
     def _step(self) -> None:
+        from engine.host.runtime import ParkPoint
+
         assert self._stream is not None
         request_id, _handle, events = self._stream
         try:
             event = next(events)
         except StopIteration:
-            self._stream = None
+            self._end_stream()
             self._send(request_id, "end", None)
         except HearthError as error:
-            self._stream = None
+            self._end_stream()
             self._send(request_id, "error", error)
         except Exception as error:
             log.exception("engine host failed while streaming")
-            self._stream = None
+            self._end_stream()
             self._send(request_id, "error", HearthError(f"Unexpected error in the engine: "
                                                         f"{error}"))
         else:
-            self._send(request_id, "event", event)
+            if isinstance(event, ParkPoint):
+                self._park(event)
+            else:
+                self._send(request_id, "event", event)
+
+    def _end_stream(self) -> None:
+        """The running reply has ended: a park asked of it is answered with nothing parked."""
+        assert self._stream is not None
+        runtime = self.runtimes.get(self._stream[1])
+        if runtime is not None:
+            runtime.park_wanted = False
+        self._stream = None
+        if self._park_asked is not None:
+            self._send(self._park_asked, "ok", None)
+            self._park_asked = None
+
+    def _ask_park(self, request_id: int) -> None:
+        """Asks the running reply to stop at its next decode; answered there (`_park`)."""
+        assert self._stream is not None
+        self.conn.send((request_id, "begin", None))
+        self._park_asked = request_id
+        self.runtimes[self._stream[1]].park_wanted = True
+
+    def _park(self, point: Any) -> None:
+        """At a ParkPoint: puts the reply aside and answers the park request with its id (or
+        with None, for a reply that cannot be put aside, which then streams on)."""
+        assert self._stream is not None
+        request_id, handle, events = self._stream
+        runtime = self.runtimes[handle]
+        asked, self._park_asked = self._park_asked, None
+        if asked is None:  # asked and answered already: a stale point
+            runtime.park_wanted = False
+            return
+        if not point.sequences:
+            runtime.park_wanted = False
+            self._send(asked, "ok", None)
+            return
+        try:
+            saved = runtime.park(point.sequences)
+        except HearthError as error:
+            self._send(asked, "error", error)
+            return
+        self._parked[request_id] = (handle, events, saved)
+        self._stream = None
+        self._send(asked, "ok", request_id)
+
+    def _resume(self, runtime: Any, request_id: int) -> None:
+        if request_id not in self._parked:
+            raise HearthError("That reply is not paused.")
+        handle, events, saved = self._parked.pop(request_id)
+        runtime.unpark(saved)
+        self._stream = (request_id, handle, events)
+
+    def _drop(self, request_id: int) -> None:
+        """Ends a parked reply where it stopped; its sequences are gone already."""
+        if request_id not in self._parked:
+            raise HearthError("That reply is not paused.")
+        _handle, events, _saved = self._parked.pop(request_id)
+        with contextlib.suppress(Exception):
+            events.close()  # type: ignore[attr-defined]
+        self._send(request_id, "end", None)
 
     def _watched(self, events: Iterator[Any]) -> Iterator[Any]:
         """The reply's events, with the crash switch's points on the way."""

@@ -30,6 +30,7 @@ from engine.chat.templates import TemplateDecision, decide_template
 from engine.errors import ContextOverflowError, HearthError, ModelError, NoModelLoadedError
 from engine.host.backend import BackendInfo, backend_info, layers_that_fit, route_llama_log
 from engine.host.batch import (
+    FOLLOWED,
     MAX_SEQUENCES,
     BatchDecoder,
     CachedSequence,
@@ -155,9 +156,27 @@ class GenerationDone:
         return self.prompt_tokens + self.generated_tokens
 
 
+@dataclass(frozen=True)
+class ParkPoint:
+    """A reply between two decodes, where it can be put aside while another one streams
+    (`Runtime.park`): it comes only after the engine host asked for it, and the host keeps it.
+    No sequences: this reply cannot be put aside (its choices share their prompt's cells)."""
+
+    sequences: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ParkedCache:
+    """A put-aside reply's sequences as llama.cpp saved them, and Llama's record of sequence 0."""
+
+    sequences: tuple[tuple[int, bytes], ...]
+    tokens: tuple[int, ...]
+
+
 # TokenLogprob (engine/host/logprobs.py) only when the request asked for log-probabilities:
 # one per generated token, before the text that token adds.
-StreamEvent = ContextPlanned | PromptProgress | TextChunk | TokenLogprob | GenerationDone
+StreamEvent = (ContextPlanned | PromptProgress | TextChunk | TokenLogprob | GenerationDone
+               | ParkPoint)
 
 
 @dataclass(frozen=True)
@@ -221,6 +240,8 @@ class Runtime:
         self._step_threads: StepThreads | None = None
         self._prompt_threads = batch_thread_count()  # what reads prompts (set_batch_threads)
         self._costs: tuple[float, ...] | None = None  # of batches, for the loaded model
+        # Set by the engine host: the running reply yields a ParkPoint before its next decode.
+        self.park_wanted = False
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -504,6 +525,8 @@ class Runtime:
                     break
                 live = [reply for reply in live if reply.reason is None]
                 if live:
+                    if self.park_wanted:
+                        yield ParkPoint(tuple(decoder.sequences))
                     self._step(llm, decoder)
         except ModelError:  # a cancelled prompt is one too: the abort callback stops its decode
             if not cancel.is_set():
@@ -599,6 +622,10 @@ class Runtime:
                     break
                 live = [reply for reply in live if reply.reason is None]
                 if live:
+                    if self.park_wanted:
+                        # Choices forked from one prompt share its cells: saved apart they
+                        # might not fit back, so such a reply is not put aside.
+                        yield ParkPoint(tuple(decoder.sequences) if choices == 1 else ())
                     self._step(llm, decoder)
         except ModelError:
             if not cancel.is_set():
@@ -695,9 +722,38 @@ class Runtime:
         llm.reset()
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)
 
+    def park(self, sequences: Sequence[int]) -> ParkedCache:
+        """Puts the sequences of a reply stopped at a ParkPoint aside, leaving the cache empty
+        for another reply; `unpark` brings them back, so it goes on as if never stopped."""
+        llm, _ = self._require()
+        saved = []
+        for seq_id in sequences:
+            size = llama_cpp.llama_state_seq_get_size(llm.ctx, seq_id)
+            data = (ctypes.c_uint8 * size)()
+            written = llama_cpp.llama_state_seq_get_data(llm.ctx, data, size, seq_id)
+            saved.append((seq_id, bytes(data)[:written]))
+        parked = ParkedCache(tuple(saved), tuple(int(t) for t in llm.input_ids[: llm.n_tokens]))
+        self.park_wanted = False
+        self.forget_cache()
+        return parked
+
+    def unpark(self, parked: ParkedCache) -> None:
+        """Puts a parked reply's sequences back in place of whatever the cache holds."""
+        llm, _ = self._require()
+        self.forget_cache()
+        for seq_id, data in parked.sequences:
+            buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            if llama_cpp.llama_state_seq_set_data(llm.ctx, buffer, len(data), seq_id) == 0:
+                self.forget_cache()
+                raise ModelError("A paused reply could not be taken up again: its cache no "
+                                 "longer fits.")
+        count = len(parked.tokens)
+        llm.input_ids[:count] = parked.tokens
+        llm.n_tokens = count
+
     def _evaluate_in_batches(
         self, llm: llama_cpp.Llama, tokens: list[int], cancel: CancelFlag
-    ) -> Iterator[PromptProgress]:
+    ) -> Iterator[PromptProgress | ParkPoint]:
         """Evaluates the uncached part of the prompt one batch at a time, reporting progress.
 
         Between batches the consumer regains control, so a long prompt never holds the engine
@@ -712,6 +768,9 @@ class Runtime:
         for offset in range(start, last, llm.n_batch):
             if cancel.is_set():
                 return
+            if self.park_wanted and offset > start:
+                yield ParkPoint((FOLLOWED,))
+                self._arm_abort(llm, cancel)  # the reply that ran meanwhile disarmed it
             llm.eval(tokens[offset : min(offset + llm.n_batch, last)])
             if total > llm.n_batch:
                 yield PromptProgress(done=llm.n_tokens - start, total=total)

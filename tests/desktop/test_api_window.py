@@ -1,5 +1,6 @@
 """The API switch in the real window: requests answered on the engine thread while the chat
-stays usable, a chat message sent meanwhile answered right after, and its KV cache intact."""
+stays usable, a chat message sent meanwhile answered at once (the API's reply paused), and its
+KV cache intact."""
 
 from __future__ import annotations
 
@@ -59,28 +60,35 @@ def test_the_switch_serves_requests_between_chat_turns(qtbot: QtBot,
         answers: list[Any] = []
         request = threading.Thread(target=lambda: answers.append(api.chat.completions.create(
             model=state.model or "", messages=[{"role": "user", "content": "Write a poem."}],
-            max_tokens=120, seed=1, extra_body={"ignore_eos": True})))
+            max_tokens=300, seed=1, extra_body={"ignore_eos": True})))
         with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS) as started:
             request.start()
         assert started.args[0] == "API: answering a request from 127.0.0.1…"
         assert window.status.api_label.text() == started.args[0]
 
-        # A message sent now waits for the request and is answered right after it.
+        # A message sent now pauses the request and is answered at once, alone: the
+        # request's 300 tokens are written after it.
         with qtbot.waitSignal(client.replyFinished, timeout=REPLY_TIMEOUT_MS) as finished:
-            _type_and_send(qtbot, window, "And three animals?")
-            assert window.chat_panel.send_button.text() == "Stop"
-            qtbot.waitUntil(lambda: window.chat_panel.banner.text().startswith(
-                "Waiting for the API request from 127.0.0.1"), timeout=REPLY_TIMEOUT_MS)
+            with qtbot.waitSignal(client.api.requestStarted,
+                                  timeout=REPLY_TIMEOUT_MS) as paused:
+                _type_and_send(qtbot, window, "And three animals?")
+            assert paused.args[0] == "API: paused while your message is answered"
+            assert window.status.api_label.text() == paused.args[0]
+            assert not window.chat_panel.banner.text().startswith("Waiting for the API")
+        assert not answers and request.is_alive()
+        qtbot.waitUntil(lambda: window.status.api_label.text() == started.args[0],
+                        timeout=REPLY_TIMEOUT_MS)  # it goes on after the reply
         request.join(60)
     assert answers and answers[0].choices[0].finish_reason == "length"
-    assert answers[0].usage.completion_tokens == 120
+    assert answers[0].usage.completion_tokens == 300
     done = finished.args[2]
     # The chat's cache came back after the API's turn: only the new message was read.
     assert done.evaluated_tokens < 30 < done.prompt_tokens
     assert finished.args[1].content.strip()
-    # Through the API's 120 tokens and the chat's reply the window never froze.
+    # Through the API's 300 tokens and the chat's reply the window never froze.
     assert stall() < MAX_STALL_MS
-    assert window.status.api_label.text().startswith("API on")
+    qtbot.waitUntil(lambda: window.status.api_label.text().startswith("API on"),
+                    timeout=REPLY_TIMEOUT_MS)
 
     with qtbot.waitSignal(client.api.stateChanged, timeout=SERVER_TIMEOUT_MS):
         window.api_panel.switch.click()
@@ -99,10 +107,10 @@ def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qt
     failures: list[openai.APIStatusError] = []
 
     def ask() -> None:
-        try:
+        try:  # two choices share their prompt's cells in the cache: this one cannot pause
             api.chat.completions.create(
                 model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
-                max_tokens=300, extra_body={"ignore_eos": True})
+                max_tokens=300, n=2, extra_body={"ignore_eos": True})
         except openai.APIStatusError as error:
             failures.append(error)
 
@@ -127,6 +135,41 @@ def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qt
     request.join(30)
     assert failures and failures[0].status_code == 503
     assert "the model changed" in failures[0].message
+
+
+def test_a_model_change_ends_a_paused_request_and_its_client_hears_why(
+    qtbot: QtBot, open_window: WindowFactory,
+) -> None:
+    window = open_window()
+    client = window.client
+    switch_on(qtbot, window, free_port())
+    state = client.api.state
+    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0)
+    failures: list[openai.APIStatusError] = []
+
+    def ask() -> None:
+        try:
+            api.chat.completions.create(
+                model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
+                max_tokens=300, extra_body={"ignore_eos": True})
+        except openai.APIStatusError as error:
+            failures.append(error)
+
+    request = threading.Thread(target=ask)
+    with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
+        request.start()
+    with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS) as paused:
+        _type_and_send(qtbot, window, "Tell me everything about the sea.")
+    assert paused.args[0] == "API: paused while your message is answered"
+
+    loaded = client.worker.runtime.loaded
+    assert loaded is not None
+    with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS):
+        client.load_model(str(loaded.path))
+    request.join(30)
+    assert failures and failures[0].status_code == 503
+    assert "the model changed" in failures[0].message
+    assert window.status.api_label.text().startswith("API on")
 
 
 def test_a_port_in_use_is_shown_and_a_network_address_asks_first(

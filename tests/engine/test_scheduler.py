@@ -80,6 +80,73 @@ def test_a_chat_turn_sent_during_a_request_goes_next_before_other_requests() -> 
     assert started == ["api1 started", "chat started", "api2 started"]
 
 
+def pausable(recorder: Recorder, name: str, steps: int, can_pause: bool = True) -> Job:
+    """An API job whose pause and resume are logged; `can_pause` False: it says it cannot."""
+    def pause() -> bool:
+        recorder.log.append(f"{name} paused" if can_pause else f"{name} runs on")
+        return can_pause
+
+    return recorder.job(name, steps=steps, pause=pause,
+                        resume=lambda: recorder.log.append(f"{name} resumed"))
+
+
+def test_a_chat_turn_pauses_a_request_that_can_pause_and_it_resumes_after() -> None:
+    recorder, scheduler = Recorder(), Scheduler()
+    waiting = [pausable(recorder, "api1", steps=3), recorder.job("api2", steps=1)]
+    scheduler.add_source(Priority.API, lambda: waiting.pop(0) if waiting else None)
+    scheduler.run_slice(0)  # api1 runs one step
+
+    ahead = scheduler.submit(recorder.job("chat", Priority.CHAT, steps=2))
+    assert ahead is None  # it does not wait: the window shows no "waiting for" banner
+    assert scheduler.busy_before(Priority.API)
+    scheduler.run_slice(SLICE_S)
+
+    assert recorder.log == ["api1 started", "api10", "api1 paused", "chat started", "chat0",
+                            "chat1", "chat closed", "api1 resumed", "api11", "api12",
+                            "api1 closed", "api2 started", "api20", "api2 closed"]
+    assert recorder.ends == {"api1": None, "chat": None, "api2": None}
+
+
+def test_a_request_that_cannot_pause_now_runs_on_and_the_chat_follows_it() -> None:
+    recorder, scheduler = Recorder(), Scheduler()
+    scheduler.submit(pausable(recorder, "api", steps=2, can_pause=False))
+    scheduler.run_slice(0)
+    scheduler.submit(recorder.job("chat", Priority.CHAT, steps=1))
+    scheduler.run_slice(SLICE_S)
+    started = [line for line in recorder.log if line.endswith(("started", "resumed"))]
+    assert started == ["api started", "chat started"]
+    assert "api runs on" in recorder.log
+
+
+def test_a_load_ends_a_paused_request_too() -> None:
+    recorder, scheduler = Recorder(), Scheduler()
+    scheduler.submit(pausable(recorder, "api", steps=5))
+    scheduler.run_slice(0)
+    scheduler.submit(recorder.job("chat", Priority.CHAT, steps=5))
+    scheduler.run_slice(0)  # the chat paused it and took a step
+    assert scheduler.paused and scheduler.running is not None
+
+    scheduler.submit(recorder.job("load", Priority.LOAD, steps=1, preempts=True))
+
+    assert isinstance(recorder.ends["api"], Interrupted)
+    assert isinstance(recorder.ends["chat"], Interrupted)
+    assert not scheduler.paused and "api resumed" not in recorder.log
+
+
+def test_a_request_that_fails_to_resume_ends_with_that_error() -> None:
+    recorder, scheduler = Recorder(), Scheduler()
+
+    def resume() -> None:
+        raise HearthError("The engine stopped.")
+
+    scheduler.submit(recorder.job("api", steps=3, pause=lambda: True, resume=resume))
+    scheduler.run_slice(0)
+    scheduler.submit(recorder.job("chat", Priority.CHAT, steps=1))
+    scheduler.run_slice(SLICE_S)
+    assert str(recorder.ends["api"]) == "The engine stopped."
+    assert recorder.log[-1] == "api closed"
+
+
 def test_only_work_that_goes_first_keeps_a_new_job_from_following() -> None:
     # The Prompt Lab asks before it tunes: its own estimate, waiting, is no reason to refuse.
     recorder, scheduler = Recorder(), Scheduler()
