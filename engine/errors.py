@@ -53,8 +53,8 @@ class MessageTooLongError(ContextOverflowError):
 class SettingsError(HearthError):
     """A settings value is out of range or of the wrong type."""
 
-    def __init__(self, errors: dict[str, str] | dict[str, Wording]) -> None:
-        self.errors: dict[str, Wording] = dict(errors)
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
         super().__init__("; ".join(f"{name}: {text}" for name, text in self.errors.items()))
 
 

@@ -15,16 +15,15 @@ import ast
 import os
 import sys
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTEXT = "engine"
 
 
-@dataclass(frozen=True)
-class Translation:
+class Translation(NamedTuple):
     text: str
     finished: bool
 
