@@ -58,12 +58,11 @@ def test_say_translates_nested_messages_and_formats_numbers(
                    "with the reply.", tokens=12345, context_size=4096)
     assert say(too_big) == "提示词有 12,345 个词元；上下文窗口连同回复只能容纳 4,096 个。"
     assert say(HearthError("Plain English passes through.")) == "Plain English passes through."
-    assert say(Text("{size:.1f} GB", size=4.25)) == "4.2 GB"
-    # Another locale's numbers (the translation stays English where none is installed).
+    assert say(Text("{size:.1f} GB", size=4.24)) == "4.2 GB"
+    # The numbers follow the locale (German here), the words the installed translation.
     QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
-    assert say(too_big) == ("The prompt is 12.345 tokens; the context window holds 4.096 with "
-                            "the reply.")
-    assert say(Text("{size:.1f} GB", size=4.25)) == "4,2 GB"
+    assert say(too_big) == "提示词有 12.345 个词元；上下文窗口连同回复只能容纳 4.096 个。"
+    assert say(Text("{size:.1f} GB", size=4.24)) == "4,2 GB"
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_a_message_too_long_is_refused_in_chinese(
     qtbot: QtBot, chinese: QLocale, open_window: WindowFactory
 ) -> None:
     window = open_window()
-    long_text = "The river carried leaves and stones past the old mill. " * 80
+    long_text = "The river carried leaves and stones past the old mill. " * 160
     with qtbot.waitSignal(window.client.turnRefused, timeout=REPLY_TIMEOUT_MS) as refused:
         window.chat_panel.composer.setPlainText(long_text)
         qtbot.keyClick(window.chat_panel.composer, Qt.Key.Key_Return)
