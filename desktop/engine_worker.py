@@ -20,6 +20,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from desktop.engine_texts import say
 from engine.chat.engine import ChatEngine, model_key
 from engine.chat.export import chat_to_json, chat_to_markdown, write_text_atomically
 from engine.chat.prompt import ChatMessage
@@ -76,7 +77,7 @@ def reports_errors(
         try:
             method(self, *args, **kwargs)
         except HearthError as error:
-            self.errorOccurred.emit(str(error))
+            self.errorOccurred.emit(say(error))
         except Exception as error:
             log.exception("engine worker failed in %s", method.__name__)
             self.errorOccurred.emit(f"Unexpected error: {error}")
@@ -276,13 +277,13 @@ class EngineWorker(QObject):
             if wanted is None:
                 if crash.gave_up is not None:  # crashed even loaded the safest way
                     self._drop_default(crash.model)
-                    self.modelFailed.emit(crash.given_up_message())
+                    self.modelFailed.emit(say(crash.given_up_said()))
                 return iter(())
             self.modelLoading.emit(wanted.stem)
             try:
                 loaded = self._runtime.recover()
             except HearthError as error:
-                self.modelFailed.emit(str(error))
+                self.modelFailed.emit(say(error))
                 return iter(())
             if loaded is None:
                 return iter(())
@@ -291,13 +292,14 @@ class EngineWorker(QObject):
         self.modelLoaded.emit(loaded, self._backend())
         notice, self._runtime.notice = self._runtime.notice, None
         if crash.handle == CHAT:
-            self.errorOccurred.emit(crash.message(
-                loaded.name, "It is loaded again." + (f" {notice}" if notice else "")))
+            again = self.tr("It is loaded again.")
+            self.errorOccurred.emit(say(crash.said(
+                loaded.name, f"{again} {say(notice)}" if notice else again)))
         else:  # the search model, while indexing or searching
-            self.errorOccurred.emit(crash.message(
+            self.errorOccurred.emit(say(crash.said(
                 crash.model.stem if crash.model else None,
-                f"The engine started again with {loaded.name}; the search model loads again "
-                "when it is next needed."))
+                self.tr("The engine started again with {model}; the search model loads again "
+                        "when it is next needed.").format(model=loaded.name))))
         return iter(())
 
     def _drop_default(self, model: Path | None) -> None:
@@ -316,11 +318,11 @@ class EngineWorker(QObject):
     def _report_load_failure(self, error: HearthError) -> None:
         still = self.engine.loaded
         if still is None:
-            self.modelFailed.emit(str(error))
+            self.modelFailed.emit(say(error))
         else:
             # The window shows the model still in use before the reason it was kept.
             self.modelLoaded.emit(still, self._backend())
-            self.errorOccurred.emit(f"{error} Still using {still.name}.")
+            self.errorOccurred.emit(f"{say(error)} Still using {still.name}.")
 
     def _load_remote(self, key: str) -> None:
         """Asks the server for the model on a thread of its own (connecting and listing can take
@@ -591,7 +593,7 @@ class EngineWorker(QObject):
             engine = self.engine
             tokens = engine.count_tokens(document.text) if engine.loaded else 0
         except HearthError as error:
-            self.documentFailed.emit(request, str(error))
+            self.documentFailed.emit(request, say(error))
             return
         except Exception as error:
             log.exception("could not read a document")
@@ -672,7 +674,7 @@ class EngineWorker(QObject):
         if end is not None and not isinstance(end, EngineCrashedError | Interrupted):
             # A crash is said by the recovery; a model change or Stop needs no words.
             log.error("reply failed", exc_info=end)
-            self.errorOccurred.emit(f"The reply failed: {end}")
+            self.errorOccurred.emit(f"The reply failed: {say(end)}")
         self._end(job, job.ended)
 
     def _refuse(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
@@ -681,11 +683,11 @@ class EngineWorker(QObject):
         if isinstance(end, ContextOverflowError) and not isinstance(end, MessageTooLongError):
             # Only a chat turn can be saved by trimming the chat; a summary says why it cannot.
             if isinstance(turn, Turn):
-                self.contextFull.emit(chat_id, kind, text, str(end), turn.route)
+                self.contextFull.emit(chat_id, kind, text, say(end), turn.route)
             else:
-                self.turnRefused.emit(chat_id, kind, text, str(end))
+                self.turnRefused.emit(chat_id, kind, text, say(end))
         elif isinstance(end, HearthError):  # MessageTooLongError, Refused and the others
-            self.turnRefused.emit(chat_id, kind, text, str(end))
+            self.turnRefused.emit(chat_id, kind, text, say(end))
         else:
             log.error("could not start a turn", exc_info=end)
             self.turnRefused.emit(chat_id, kind, text, f"Unexpected error: {end}")

@@ -1,8 +1,19 @@
 """Error types the engine raises; each carries a message fit to show a person."""
 
+from engine.text import Wording, wording_of
+
 
 class HearthError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
+
+    Raised with a typed message (`HearthError(Text("...{n:,}...", n=n))`), or plain English where
+    only the CLI or the API show it; `str(error)` is the English either way, `wording` the typed
+    message the window translates (desktop/engine_texts.py). The typed message is the error's one
+    argument, so it crosses the engine host's pipe and pickling with it."""
+
+    @property
+    def wording(self) -> Wording:
+        return wording_of(self)
 
 
 class StoreError(HearthError):
@@ -106,7 +117,7 @@ class RemoteAuthError(RemoteError):
 class RemoteRateLimitError(RemoteError):
     """The server asked to wait (HTTP 429); `retry_after` is how long, in seconds, if it said."""
 
-    def __init__(self, message: str, retry_after: float | None) -> None:
+    def __init__(self, message: Wording, retry_after: float | None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -114,6 +125,6 @@ class RemoteRateLimitError(RemoteError):
 class RemoteReplyCutError(RemoteError):
     """A streamed reply stopped before the server finished it; `text` is what had arrived."""
 
-    def __init__(self, message: str, text: str) -> None:
+    def __init__(self, message: Wording, text: str) -> None:
         super().__init__(message)
         self.text = text

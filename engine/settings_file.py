@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from engine import kill_points
 from engine.errors import HearthError, SettingsError
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -69,4 +70,5 @@ def save_settings_file(path: Path, text: str, what: str) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as error:
-        raise HearthError(f"Could not save {what} to {path}: {error.strerror or error}") from None
+        raise HearthError(Text("Could not save {what} to {path}: {reason}",
+                               what=what, path=path, reason=error.strerror or error)) from None

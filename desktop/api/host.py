@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.engine_texts import say
 from desktop.engine_worker import EngineWorker
 from engine.api.access import is_loopback, new_token
 from engine.api.jobs import ApiJob, ApiService
@@ -79,7 +80,7 @@ class ApiHost(QObject):
         try:
             self._engine.set_api_settings(settings)
         except HearthError as error:
-            self._publish(dataclasses.replace(self._state, error=str(error)))
+            self._publish(dataclasses.replace(self._state, error=say(error)))
             return
         self._follow(settings)
 
@@ -124,7 +125,7 @@ class ApiHost(QObject):
                 log.info("API server listening at %s", self._server.url)
             except HearthError as error:
                 self._server = None
-                state = dataclasses.replace(state, error=str(error))
+                state = dataclasses.replace(state, error=say(error))
         self._publish(state)
 
     def _publish(self, state: ApiState) -> None:

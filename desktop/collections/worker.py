@@ -32,6 +32,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from desktop.engine_texts import say
 from engine.documents.collections import DocumentIndex, IndexDone, IndexProgress
 from engine.errors import DocumentError, HearthError, OperationCancelled
 from engine.host.client import HostRuntime
@@ -225,7 +226,7 @@ class CollectionsWorker(QObject):
                 log.info("while closing, could not %s: %s", doing, error)
                 return
             if isinstance(error, HearthError):
-                message = str(error)
+                message = say(error)
             else:
                 log.exception("could not %s", doing)
                 message = f"Could not {doing}: {error}"

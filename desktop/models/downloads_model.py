@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from desktop.engine_texts import say
 from engine.models.downloads import DownloadEvent, DownloadState, PartialDownload
 from engine.models.memory import format_bytes
 
@@ -46,7 +47,7 @@ def describe(event: DownloadEvent) -> str:
         return f"Done: {total}, checksum verified"
     if event.state == DownloadState.CANCELLED:
         return "Cancelled; the partial file was deleted"
-    return event.message or (str(event.error) if event.error else "Failed")
+    return say(event.message or event.error or "Failed")
 
 
 def _duration(seconds: float) -> str:

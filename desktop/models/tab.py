@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
+from desktop.engine_texts import say
 from desktop.models.downloads_model import DownloadDelegate, DownloadsModel, paused_event
 from desktop.models.tables import (
     FileListModel,
@@ -522,7 +523,7 @@ class ModelsTab(QWidget):
     def _on_download(self, event: DownloadEvent) -> None:
         self.downloads.update(event)
         if event.state == DownloadState.FAILED:
-            self.show_problem(event.message or str(event.error))
+            self.show_problem(say(event.message or event.error or ""))
         self._update_buttons()
 
     def _on_unfinished(self, partials: list[PartialDownload]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from desktop.engine_texts import say
 from engine.chat.templates import TemplateChoice
 from engine.errors import HearthError
 from engine.host.backend import backend_info
@@ -72,14 +73,14 @@ class ModelsWorker(QObject):
         try:
             return self._tokens.get()
         except HearthError as error:
-            self.errorOccurred.emit(str(error))
+            self.errorOccurred.emit(say(error))
             return None
 
     def _guard(self, action: Callable[[], object]) -> None:
         try:
             action()
         except HearthError as error:
-            self.errorOccurred.emit(str(error))
+            self.errorOccurred.emit(say(error))
         except Exception as error:
             log.exception("models worker failed")
             self.errorOccurred.emit(f"Unexpected error: {error}")
@@ -111,7 +112,7 @@ class ModelsWorker(QObject):
                 found = search_gguf(query, sort="recent" if sort == "recent" else "downloads",
                                     limit=50, token=token)
             except HearthError as error:
-                self.hubFailed.emit(request, str(error))
+                self.hubFailed.emit(request, say(error))
                 return
             self.hubResults.emit(request, found)
         self._network.submit(run)
@@ -124,7 +125,7 @@ class ModelsWorker(QObject):
             try:
                 options = repo_gguf_files(repo_id, token=token)
             except HearthError as error:
-                self.repoFailed.emit(repo_id, str(error))
+                self.repoFailed.emit(repo_id, say(error))
                 return
             self.repoFiles.emit(repo_id, options)
             if not options:
@@ -196,7 +197,7 @@ class ModelsWorker(QObject):
         try:
             self._import = (name, self._lib().import_steps(Path(path), reference=reference))
         except HearthError as error:
-            self.importEnded.emit(name, str(error))
+            self.importEnded.emit(name, say(error))
             return
         self._pump.start()
 
@@ -222,7 +223,7 @@ class ModelsWorker(QObject):
                     self.importProgress.emit(name, event.copied_bytes, event.total_bytes)
                     return
         except HearthError as error:
-            self._finish_import(name, steps, str(error))
+            self._finish_import(name, steps, say(error))
             return
         self._finish_import(name, steps, "The import ended without a result.")
 

@@ -20,6 +20,7 @@ from typing import Concatenate, ParamSpec
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.engine_texts import say
 from desktop.engine_worker import EngineWorker
 from desktop.prompt_lab.draft import TaskDraft, build_task
 from engine.chat.engine import model_key
@@ -62,7 +63,7 @@ def reports_errors(
         try:
             method(self, *args, **kwargs)
         except HearthError as error:
-            self.errorOccurred.emit(str(error))
+            self.errorOccurred.emit(say(error))
         except Exception as error:
             log.exception("prompt lab worker failed in %s", method.__name__)
             self.errorOccurred.emit(f"Unexpected error: {error}")
@@ -120,7 +121,7 @@ class PromptLabWorker(QObject):
             task = build_task(draft)
             self._lab.save_task(task)
         except HearthError as error:
-            self.taskRefused.emit(number, str(error))
+            self.taskRefused.emit(number, say(error))
             return
         self.taskSaved.emit(number, task)
         self.tasksListed.emit(self._lab.tasks())
@@ -139,7 +140,7 @@ class PromptLabWorker(QObject):
             task = make_task(file.stem, read_examples(file))
             self._lab.save_task(task)
         except HearthError as error:
-            self.importFailed.emit(str(error))
+            self.importFailed.emit(say(error))
             return
         self.tasksListed.emit(self._lab.tasks())
         self.taskImported.emit(task)
@@ -177,7 +178,7 @@ class PromptLabWorker(QObject):
 
         def failed(end: BaseException | None) -> None:
             if isinstance(end, HearthError):
-                self.estimateFailed.emit(task.id, str(end))
+                self.estimateFailed.emit(task.id, say(end))
             elif end is not None:
                 log.error("could not estimate the budgets", exc_info=end)
                 self.estimateFailed.emit(task.id, f"Unexpected error: {end}")
@@ -215,7 +216,7 @@ class PromptLabWorker(QObject):
             events = tune(runtime, task, Budget(budget), seed, cancel,
                           scorer=self._scorer_for(path))
         except HearthError as error:
-            self.tuneFailed.emit(task_id, str(error))
+            self.tuneFailed.emit(task_id, say(error))
             return
         tuning = self._tuning = _Tuning(task)
         self._engine.scheduler.submit(Job(
@@ -244,7 +245,7 @@ class PromptLabWorker(QObject):
             try:
                 self._lab.save_run(result)
             except HearthError as error:
-                self.errorOccurred.emit(f"The run could not be saved: {error}")
+                self.errorOccurred.emit(f"The run could not be saved: {say(error)}")
             self.tuneFinished.emit(result)
             self.list_runs(result.task_id)
             return True
@@ -267,7 +268,7 @@ class PromptLabWorker(QObject):
         if end is None or isinstance(end, Interrupted):
             why = "The search ended without a result."
         elif isinstance(end, HearthError):
-            why = str(end)
+            why = say(end)
         else:
             log.error("tuning failed", exc_info=end)
             why = f"Tuning failed: {end}"

@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from desktop.engine_client import EngineClient
+from desktop.engine_texts import say
 from engine.errors import HearthError
 from engine.remote.engines import RemoteEngines
 from engine.remote.settings import RemoteSettings
@@ -74,7 +75,7 @@ class RemoteEnginesClient(QObject):
             try:
                 found = self._engines.list_models(name)
             except HearthError as error:
-                self.modelsFailed.emit(name, str(error))
+                self.modelsFailed.emit(name, say(error))
                 return
             self.modelsListed.emit(name, found)
         if not self._closed.is_set():
@@ -86,7 +87,7 @@ class RemoteEnginesClient(QObject):
             try:
                 endpoint = self._engines.add(name, url, api_key or None, context_length)
             except HearthError as error:
-                self.actionFailed.emit(str(error))
+                self.actionFailed.emit(say(error))
                 return
             self.added.emit(endpoint.name)
             self.settingsLoaded.emit(self._engines.settings, None)
@@ -98,7 +99,7 @@ class RemoteEnginesClient(QObject):
             try:
                 self._engines.remove(name)
             except HearthError as error:
-                self.actionFailed.emit(str(error))
+                self.actionFailed.emit(say(error))
                 return
             self.settingsLoaded.emit(self._engines.settings, None)
         self._files.submit(self._guarded(remove))

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.engine_texts import say
 from desktop.engine_worker import EngineWorker
 from engine.errors import HearthError
 from engine.models.speed import SpeedCalibration, load_calibration, measure_speed, save_calibration
@@ -108,7 +109,7 @@ class FirstRunWorker(QObject):
                 return  # a model load or Hearth closing: the load tries again
             self._wanted = False
             if isinstance(end, HearthError):
-                self.measureFailed.emit(str(end))
+                self.measureFailed.emit(say(end))
             else:
                 log.error("the speed check failed", exc_info=end)
                 self.measureFailed.emit(f"Unexpected error: {end}")

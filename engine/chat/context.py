@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from engine.chat.prompt import ChatMessage
 from engine.errors import ContextOverflowError, MessageTooLongError
 from engine.settings import ContextPolicy
+from engine.text import Text
 
 TRIM_TARGET = 0.7
 KEPT_HEAD = 2  # the first exchange: one user message and its reply
@@ -49,9 +50,10 @@ def plan_context(
     alone = build(0, last)
     if len(alone) > budget:
         raise MessageTooLongError(
-            f"This message is {len(alone):,} tokens with the system prompt, but the context "
-            f"window leaves room for {budget:,} before the reply. Shorten it, or raise the "
-            "context length in Settings."
+            Text("This message is {alone:,} tokens with the system prompt, but the context window "
+                 "leaves room for {budget:,} before the reply. Shorten it, or raise the context "
+                 "length in Settings.",
+                 alone=len(alone), budget=budget)
         )
     start = min(max(start_hint, 0), last)
     head = KEPT_HEAD if policy is ContextPolicy.KEEP_FIRST and start >= KEPT_HEAD else 0
@@ -60,8 +62,9 @@ def plan_context(
         return ContextPlan(tokens, start, head)
     if policy is ContextPolicy.STOP:
         raise ContextOverflowError(
-            f"This chat is {len(tokens):,} tokens, more than the {budget:,} the context window "
-            "leaves before the reply. Choose what to drop, or start a new chat."
+            Text("This chat is {tokens:,} tokens, more than the {budget:,} the context window "
+                 "leaves before the reply. Choose what to drop, or start a new chat.",
+                 tokens=len(tokens), budget=budget)
         )
     head = KEPT_HEAD if policy is ContextPolicy.KEEP_FIRST else 0
     candidates = [

@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.errors import StoreError
+from engine.text import Text
 
 _SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
 _MARKS = {"stopped": "*(stopped)*", "error": "*(the model stopped unexpectedly)*"}
@@ -136,7 +137,8 @@ def write_text_atomically(path: Path, text: str) -> None:
         os.replace(temp, path)
         temp = None
     except OSError as exc:
-        raise StoreError(f"Could not write {path}: {exc.strerror or exc}") from exc
+        raise StoreError(Text("Could not write {path}: {reason}",
+                              path=path, reason=exc.strerror or exc)) from exc
     finally:
         if temp is not None:
             with suppress(OSError):

@@ -26,6 +26,7 @@ from jinja2.utils import Namespace
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from engine.errors import ModelError
+from engine.text import Text
 
 Role = Literal["system", "user", "assistant", "tool"]  # "tool": a function's result (API)
 
@@ -85,8 +86,9 @@ class _Budget:
             self.steps > self.max_steps or time.monotonic() > self.deadline
         ):
             raise TemplateRefusedError(
-                f"it runs past {self.max_steps:,} steps or {RENDER_SECONDS:g} s "
-                "(an endless or huge loop)"
+                Text("it runs past {max_steps:,} steps or {render_seconds:g} s (an endless or "
+                     "huge loop)",
+                     max_steps=self.max_steps, render_seconds=RENDER_SECONDS)
             )
 
     def size(self, value: object) -> int:
@@ -118,7 +120,8 @@ class _Budget:
 
     def check(self, value: object) -> object:
         if self.size(value) > self.max_chars:
-            raise TemplateRefusedError(f"it builds values over {self.max_chars:,} characters")
+            raise TemplateRefusedError(Text("it builds values over {max_chars:,} characters",
+                                            max_chars=self.max_chars))
         return value
 
     def check_inputs(self, values: Sequence[object]) -> None:
@@ -130,17 +133,19 @@ class _Budget:
         )
         if sizes and sizes[0] > self.max_chars:
             raise TemplateRefusedError(
-                f"it asks for more than {self.max_chars:,} characters or items at once"
+                Text("it asks for more than {max_chars:,} characters or items at once",
+                     max_chars=self.max_chars)
             )
         if len(sizes) > 1 and sizes[0] * (sizes[1] + 1) > WORK_FACTOR * self.max_chars:
             raise TemplateRefusedError(
-                f"it asks for work on the order of {sizes[0] * (sizes[1] + 1):,} characters"
+                Text("it asks for work on the order of {value:,} characters",
+                     value=sizes[0] * (sizes[1] + 1))
             )
 
 
 def _check_format(text: str) -> None:
     if _FORMAT_WIDTH.search(text):
-        raise TemplateRefusedError("it formats text with a width of 100,000 or more")
+        raise TemplateRefusedError(Text("it formats text with a width of 100,000 or more"))
 
 
 class _BudgetCodeGenerator(CodeGenerator):
@@ -254,18 +259,19 @@ def _check_product(budget: _Budget, left: Any, right: Any) -> None:
     numbers = [v for v in (left, right) if isinstance(v, int) and not isinstance(v, bool)]
     if len(numbers) == 2:
         if left.bit_length() + right.bit_length() > MAX_POWER_BITS:
-            raise TemplateRefusedError("it computes a number too large to hold")
+            raise TemplateRefusedError(Text("it computes a number too large to hold"))
     elif numbers:
         other = right if numbers[0] is left else left
         if numbers[0] > 0 and budget.size(other) * numbers[0] > budget.max_chars:
-            raise TemplateRefusedError(f"it builds values over {budget.max_chars:,} characters")
+            raise TemplateRefusedError(Text("it builds values over {max_chars:,} characters",
+                                            max_chars=budget.max_chars))
 
 
 def _check_power(base: Any, exponent: Any) -> None:
     # Only whole numbers grow without bound: a float overflows to an error instead.
     whole = isinstance(base, int) and isinstance(exponent, int) and exponent > 0
     if whole and max(abs(base).bit_length() - 1, 0) * exponent > MAX_POWER_BITS:
-        raise TemplateRefusedError("it computes a number too large to hold")
+        raise TemplateRefusedError(Text("it computes a number too large to hold"))
 
 
 class _NotConstant(Exception):
@@ -356,12 +362,15 @@ class ChatTemplate:
             self._template = self._environment.from_string(self.source)
             _check_constants(self.source, self._environment)
         except jinja2.TemplateSyntaxError as error:
-            raise ModelError(f"The model's chat template is invalid: {error}") from None
+            raise ModelError(Text("The model's chat template is invalid: {error}",
+                                  error=error)) from None
         except TemplateRefusedError as error:
-            raise TemplateRefusedError(f"The model's chat template was refused: {error}") from None
+            raise TemplateRefusedError(Text("The model's chat template was refused: {error}",
+                                            error=error)) from None
         except Exception as error:  # nesting too deep for Python's compiler, and the like
             raise TemplateRefusedError(
-                f"The model's chat template was refused: it cannot be compiled ({error})"
+                Text("The model's chat template was refused: it cannot be compiled ({error})",
+                     error=error)
             ) from None
         self.render(_PROBE)
 
@@ -409,22 +418,26 @@ class ChatTemplate:
                 written += len(part)
                 if written > budget.max_chars:
                     raise TemplateRefusedError(
-                        f"it writes a prompt over {budget.max_chars:,} characters"
+                        Text("it writes a prompt over {max_chars:,} characters",
+                             max_chars=budget.max_chars)
                     )
                 parts.append(part)
         except TemplateRefusedError as error:
-            raise TemplateRefusedError(f"The model's chat template was refused: {error}") from None
+            raise TemplateRefusedError(Text("The model's chat template was refused: {error}",
+                                            error=error)) from None
         except SecurityError as error:
             raise TemplateRefusedError(
-                f"The model's chat template was refused: it tries to reach past its sandbox "
-                f"({error})"
+                Text("The model's chat template was refused: it tries to reach past its sandbox "
+                     "({error})",
+                     error=error)
             ) from None
         except RecursionError:
             raise TemplateRefusedError(
-                "The model's chat template was refused: it calls itself without end"
+                Text("The model's chat template was refused: it calls itself without end")
             ) from None
         except Exception as error:  # the template is a stranger's code: any failure is its own
-            raise ModelError(f"The model's chat template failed: {error}") from None
+            raise ModelError(Text("The model's chat template failed: {error}",
+                                  error=error)) from None
         finally:
             self._environment.budget = None
         return "".join(parts)

@@ -46,6 +46,7 @@ from engine.host.runtime import (
     TextChunk,
 )
 from engine.settings import ChatSettings
+from engine.text import Text
 
 SAVE_INTERVAL_S = 0.25  # how often a streaming reply's partial text reaches the database
 
@@ -378,7 +379,7 @@ def branch_point(
     else:
         target = next((m for m in reversed(stored) if m.role == "user"), None)
         if target is None:
-            raise HearthError("There is no message to answer.")
+            raise HearthError(Text("There is no message to answer."))
     return stored[: stored.index(target)], target
 
 
@@ -392,7 +393,7 @@ def _history_for(
         (m.role, with_documents(m.content, documents.get(m.id, []))) for m in before
     ]
     if turn.kind in ("send", "edit") and not turn.text.strip():
-        raise HearthError("The message is empty.")
+        raise HearthError(Text("The message is empty."))
     if turn.kind == "send":
         attached = []
         if turn.document is not None:
@@ -402,5 +403,5 @@ def _history_for(
     if turn.kind == "edit" and versioned is not None:  # the edited question keeps its documents
         history.append(("user", with_documents(turn.text, documents.get(versioned.id, []))))
     if not history or history[-1][0] != "user":
-        raise HearthError("There is no message to answer.")
+        raise HearthError(Text("There is no message to answer."))
     return history

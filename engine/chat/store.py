@@ -21,6 +21,7 @@ from engine.chat import migrations, search_text
 from engine.chat.migrations import schema_version
 from engine.documents.route import Route
 from engine.errors import DiskFullError, StoreError
+from engine.text import Text
 
 MessageRole = Literal["system", "user", "assistant"]
 MessageStatus = Literal["done", "streaming", "stopped", "error"]
@@ -136,21 +137,25 @@ def _is_disk_full(exc: sqlite3.Error) -> bool:
 
 def _translate(exc: sqlite3.Error, doing: str) -> StoreError:
     if _is_disk_full(exc):
-        return DiskFullError(f"Could not {doing}: the disk is full. Free some space and try again.")
-    return StoreError(f"Could not {doing}: {exc}")
+        return DiskFullError(Text("Could not {doing}: the disk is full. Free some space and try "
+                                  "again.",
+                                  doing=doing))
+    return StoreError(Text("Could not {doing}: {exc}", doing=doing, exc=exc))
 
 
 def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
     if code == sqlite3.SQLITE_NOTADB:
-        return StoreError(f"{path} is not a Hearth database ({exc})")
+        return StoreError(Text("{path} is not a Hearth database ({exc})", path=path, exc=exc))
     if code == sqlite3.SQLITE_CANTOPEN:
         return StoreError(
-            f"Could not open {path}: check that the file and its folder exist and that you may "
-            f"write to them ({exc})"
+            Text("Could not open {path}: check that the file and its folder exist and that you "
+                 "may write to them ({exc})",
+                 path=path, exc=exc)
         )
     if code == sqlite3.SQLITE_READONLY:
-        return StoreError(f"Could not open {path}: it is read-only ({exc})")
+        return StoreError(Text("Could not open {path}: it is read-only ({exc})",
+                               path=path, exc=exc))
     return _translate(exc, f"open {path}")
 
 
@@ -163,7 +168,8 @@ def connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(
-            f"Could not create the folder {path.parent}: {exc.strerror or exc}"
+            Text("Could not create the folder {parent}: {reason}",
+                 parent=path.parent, reason=exc.strerror or exc)
         ) from exc
     try:
         conn = sqlite3.connect(path, isolation_level=None)
@@ -185,12 +191,13 @@ def connect(path: Path) -> sqlite3.Connection:
         )
         if foreign:
             raise StoreError(
-                f"{path} is not a Hearth database (it holds tables Hearth did not make)"
+                Text("{path} is not a Hearth database (it holds tables Hearth did not make)",
+                     path=path)
             )
         try:
             migrations.apply_migrations(conn)
         except StoreError as exc:
-            raise StoreError(f"Could not open {path}: {exc}") from exc
+            raise StoreError(Text("Could not open {path}: {exc}", path=path, exc=exc)) from exc
     except sqlite3.Error as exc:
         conn.close()
         raise _open_error(path, exc) from exc
@@ -259,7 +266,8 @@ class ChatStore:
             f"SELECT {_CHAT_COLUMNS}, deleted_at FROM chats WHERE id = ?", (chat_id,)
         ).fetchone()
         if row is None or (row[-1] is not None and not deleted_ok):
-            raise StoreError(f"Chat {chat_id} does not exist (it may have been deleted).")
+            raise StoreError(Text("Chat {chat_id} does not exist (it may have been deleted).",
+                                  chat_id=chat_id))
         return row
 
     @staticmethod
@@ -315,7 +323,7 @@ class ChatStore:
         try:
             text = json.dumps([dict(c) for c in citations], ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"Citations must be plain JSON values: {exc}") from exc
+            raise StoreError(Text("Citations must be plain JSON values: {exc}", exc=exc)) from exc
         return _storable(text)  # a quoted passage may hold what UTF-8 cannot
 
     @staticmethod
@@ -323,7 +331,8 @@ class ChatStore:
         try:
             return json.dumps(settings, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"Chat settings must be plain JSON values: {exc}") from exc
+            raise StoreError(Text("Chat settings must be plain JSON values: {exc}",
+                                  exc=exc)) from exc
 
     # -- chats ----------------------------------------------------------------------------------
 
@@ -356,7 +365,7 @@ class ChatStore:
     def rename_chat(self, chat_id: int, title: str) -> ChatRecord:
         title = title.strip()
         if not title:
-            raise StoreError("A chat title cannot be empty.")
+            raise StoreError(Text("A chat title cannot be empty."))
         with self._guard("rename the chat"):
             self._chat_row(chat_id)
             self._conn.execute(
@@ -392,7 +401,8 @@ class ChatStore:
                     "SELECT 1 FROM messages WHERE id = ? AND chat_id = ?", (message_id, chat_id)
                 ).fetchone()
             ):
-                raise StoreError(f"Message {message_id} is not part of chat {chat_id}.")
+                raise StoreError(Text("Message {message_id} is not part of chat {chat_id}.",
+                                      message_id=message_id, chat_id=chat_id))
             self._conn.execute(
                 "UPDATE chats SET context_start_id = ? WHERE id = ?", (message_id, chat_id)
             )
@@ -454,7 +464,8 @@ class ChatStore:
             elif parent_id is not None and not self._conn.execute(
                 "SELECT 1 FROM messages WHERE id = ? AND chat_id = ?", (parent_id, chat_id)
             ).fetchone():
-                raise StoreError(f"Message {parent_id} is not part of chat {chat_id}.")
+                raise StoreError(Text("Message {parent_id} is not part of chat {chat_id}.",
+                                      parent_id=parent_id, chat_id=chat_id))
             cursor = self._conn.execute(
                 "INSERT INTO messages (chat_id, parent_id, role, content, model, created_at, "
                 "status, route, shown_rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
@@ -513,7 +524,8 @@ class ChatStore:
                 "SELECT chat_id, parent_id, shown FROM messages WHERE id = ?", (node,)
             ).fetchone()
             if row is None:
-                raise StoreError(f"Message {node} does not exist (it may have been deleted).")
+                raise StoreError(Text("Message {node} does not exist (it may have been deleted).",
+                                      node=node))
             chat_id, parent_id, shown = row
             if shown and node != message_id:
                 break
@@ -573,7 +585,8 @@ class ChatStore:
                  None if reasoning is None else _storable(reasoning), citations_json, message_id),
             )
         if cursor.rowcount == 0:
-            raise StoreError(f"Message {message_id} does not exist (it may have been deleted).")
+            raise StoreError(Text("Message {message_id} does not exist (it may have been deleted).",
+                                  message_id=message_id))
 
     def delete_message(self, message_id: int) -> None:
         """Deletes one message; the messages that followed it follow its parent instead. Where
@@ -584,7 +597,8 @@ class ChatStore:
             ).fetchone()
             if row is None:
                 raise StoreError(
-                    f"Message {message_id} does not exist (it may have been deleted).")
+                    Text("Message {message_id} does not exist (it may have been deleted).",
+                         message_id=message_id))
             self._conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
             if row[1]:
                 self._show_branch(row[0])

@@ -24,6 +24,7 @@ from engine.chat.builtin_templates import (
 )
 from engine.chat.prompt import ChatMessage, ChatTemplate
 from engine.errors import HearthError, ModelError
+from engine.text import Text
 
 GGUF = "gguf"  # a template name: the model file's own
 CONTINUATION_NAME = "continuation"  # a template name: none, the text is continued
@@ -149,17 +150,20 @@ def check_choice(choice: TemplateChoice) -> None:
     compile, render or stay in its sandbox."""
     if choice.name == CUSTOM:
         if not choice.source or not choice.source.strip():
-            raise ModelError("The custom chat template is empty")
+            raise ModelError(Text("The custom chat template is empty"))
         if len(choice.source) > MAX_CUSTOM_CHARS:
             raise ModelError(
-                f"The custom chat template is over {MAX_CUSTOM_CHARS // 1024} KB long")
+                Text("The custom chat template is over {limit} KB long",
+                     limit=MAX_CUSTOM_CHARS // 1024))
         ChatTemplate(choice.source, bos_token="<s>", eos_token="</s>")
         return
     if choice.source is not None:
-        raise ModelError(f"Only a custom template has Jinja of its own, not {choice.name!r}")
+        raise ModelError(Text("Only a custom template has Jinja of its own, not {name!r}",
+                              name=choice.name))
     if choice.name not in template_names():
-        raise ModelError(f"No chat template is named {choice.name!r}; choose one of "
-                         f"{', '.join(template_names())}, or give Jinja of your own")
+        raise ModelError(Text("No chat template is named {name!r}; choose one of {names}, or give "
+                              "Jinja of your own",
+                              name=choice.name, names=', '.join(template_names())))
 
 
 # What a template must carry through: each message's text, in the order it was written.
@@ -206,7 +210,7 @@ def _chosen(metadata: Mapping[str, object], choice: TemplateChoice) -> TemplateD
     if choice.name in BUILTIN_TEMPLATES:
         return TemplateDecision(choice.name, TemplateOrigin.PERSON,
                                 BUILTIN_TEMPLATES[choice.name], "built-in, chosen by you")
-    raise ModelError(f"No chat template is named {choice.name!r}")
+    raise ModelError(Text("No chat template is named {name!r}", name=choice.name))
 
 
 def _continuation(metadata: Mapping[str, object]) -> str:

@@ -39,6 +39,7 @@ from engine.documents.summarize import (
 from engine.errors import NoModelLoadedError
 from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
 from engine.settings import ChatSettings, ContextPolicy, SamplingSettings
+from engine.text import Text
 
 # Words that ask about the whole text rather than a place in it.
 _WHOLE_TEXT = re.compile(
@@ -173,7 +174,7 @@ def fitting(runtime: ChatEngine, question: str, hits: Sequence[Hit]) -> list[Hit
     a passage is far shorter than any context window)."""
     loaded = runtime.loaded
     if loaded is None:
-        raise NoModelLoadedError("No model is loaded.")
+        raise NoModelLoadedError(Text("No model is loaded."))
     budget = loaded.n_ctx - ANSWER_TOKENS - 8 - loaded.n_ctx // 64
     given: list[Hit] = []
     for hit in hits[:PASSAGES_SEARCHED]:

@@ -37,6 +37,7 @@ from engine.documents.search_model import search_model_file, search_model_instal
 from engine.errors import DocumentError
 from engine.host.client import HostRuntime
 from engine.paths import AppPaths
+from engine.text import Text
 
 # Text in a file without pages is counted in pages of this many characters (a printed page
 # of prose), so indexing speed reads the same for a PDF and a text file.
@@ -117,10 +118,11 @@ class DocumentIndex:
     def create(self, name: str) -> CollectionRecord:
         name = name.strip()
         if not name:
-            raise DocumentError("A collection needs a name.")
+            raise DocumentError(Text("A collection needs a name."))
         with self._transaction(f"create the collection “{name}”"):
             if self._conn.execute("SELECT 1 FROM collections WHERE name = ?", (name,)).fetchone():
-                raise DocumentError(f"There is already a collection called “{name}”.")
+                raise DocumentError(Text("There is already a collection called “{name}”.",
+                                         name=name))
             self._conn.execute("INSERT INTO collections (name, created_at) VALUES (?, ?)",
                                (name, time.time()))
         return self.collection(name)
@@ -145,7 +147,9 @@ class DocumentIndex:
         row = self._conn.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
         if row is None:
             known = ", ".join(f"“{c.name}”" for c in self.collections()) or "none yet"
-            raise DocumentError(f"There is no collection called “{name}” (collections: {known}).")
+            raise DocumentError(Text("There is no collection called “{name}” (collections: "
+                                     "{known}).",
+                                     name=name, known=known))
         return self._record(row[0])
 
     def collections(self) -> list[CollectionRecord]:
@@ -163,7 +167,7 @@ class DocumentIndex:
         """Adds files and folders; `reindex` reads them."""
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
-            raise DocumentError(f"{', '.join(missing)}: no such file or folder.")
+            raise DocumentError(Text("{names}: no such file or folder.", names=', '.join(missing)))
         with self._transaction("add to the collection"):
             self._conn.executemany(
                 "INSERT OR IGNORE INTO collection_sources (collection_id, path) VALUES (?, ?)",

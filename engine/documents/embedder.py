@@ -24,6 +24,7 @@ from engine.documents.splitting import split_pieces
 from engine.errors import ModelError
 from engine.host.client import HostModel, HostRuntime
 from engine.settings import RuntimeSettings
+from engine.text import Text
 
 CHUNK_CHARS = 250
 # MiniLM's positions; a sentence group is far shorter.
@@ -62,7 +63,7 @@ class Embedder:
         if self._search is None:
             model = self._model if isinstance(self._model, Path) else self._model()
             if model is None:
-                raise ModelError("The search model is not installed.")
+                raise ModelError(Text("The search model is not installed."))
             if self._host is None:
                 self._host = HostRuntime()
             search = self._host.model(SEARCH)

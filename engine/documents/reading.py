@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 from charset_normalizer import from_bytes
 
 from engine.errors import DocumentError
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def pasted_document(text: str, name: str = "Pasted text") -> Document:
         raise DocumentError(_too_long(name, len(text)))
     normalized = normalize_text(text)
     if not normalized:
-        raise DocumentError("The pasted text is empty.")
+        raise DocumentError(Text("The pasted text is empty."))
     return Document(name, normalized, len(text.encode("utf-8", "surrogatepass")), "pasted")
 
 
@@ -111,21 +112,23 @@ def read_document(path: Path) -> Document:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise DocumentError(f"{name} does not exist.") from None
+        raise DocumentError(Text("{name} does not exist.", name=name)) from None
     except OSError as error:
-        raise DocumentError(f"{name} cannot be opened: {error.strerror or error}.") from None
+        raise DocumentError(Text("{name} cannot be opened: {reason}.",
+                                 name=name, reason=error.strerror or error)) from None
     if path.is_dir():
-        raise DocumentError(f"{name} is a folder, not a document.")
+        raise DocumentError(Text("{name} is a folder, not a document.", name=name))
     if size > MAX_FILE_BYTES:
         raise DocumentError(
-            f"{name} is {_megabytes(size)}; Hearth opens documents up to "
-            f"{_megabytes(MAX_FILE_BYTES)}, so that reading one cannot exhaust the memory. "
-            "Split it or save the part you need."
+            Text("{name} is {megabytes}; Hearth opens documents up to {limit}, so that "
+                 "reading one cannot exhaust the memory. Split it or save the part you need.",
+                 name=name, megabytes=_megabytes(size), limit=_megabytes(MAX_FILE_BYTES))
         )
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise DocumentError(f"{name} cannot be read: {error.strerror or error}.") from None
+        raise DocumentError(Text("{name} cannot be read: {reason}.",
+                                 name=name, reason=error.strerror or error)) from None
     kind = SUFFIX_KINDS.get(path.suffix.lower()) or _sniff(data)
     encoding: str | None = None
     page_starts: tuple[int, ...] = ()
@@ -141,7 +144,7 @@ def read_document(path: Path) -> Document:
         raise DocumentError(_too_long(name, len(text)))
     normalized = normalize_text(text)
     if not normalized:
-        raise DocumentError(f"{name} contains no text.")
+        raise DocumentError(Text("{name} contains no text.", name=name))
     lines = _source_lines(raw, normalized) if kind in ("text", "markdown") else ()
     return Document(name, normalized, size, kind, encoding, page_starts, lines)
 
@@ -175,12 +178,14 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
                 return data.decode(codec), codec.replace("-sig", "")
             except UnicodeDecodeError as error:
                 raise DocumentError(
-                    f"{name} starts with a {codec.upper()} byte-order mark but is not valid "
-                    f"{codec.upper()} (at byte {error.start:,})."
+                    Text("{name} starts with a {codec} byte-order mark but is not valid {codec} "
+                         "(at byte {start:,}).",
+                         name=name, codec=codec.upper(), start=error.start)
                 ) from None
     binary = _binary_kind(data)
     if binary:
-        raise DocumentError(f"{name} is not a text document: it looks like {binary}.")
+        raise DocumentError(Text("{name} is not a text document: it looks like {binary}.",
+                                 name=name, binary=binary))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -189,9 +194,9 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
     best = matches.best()
     if best is None:
         raise DocumentError(
-            f"{name} is not a text document, or its encoding could not be recognised "
-            "(it is not UTF-8, UTF-16 or a common legacy encoding). Save it as UTF-8 and try "
-            "again."
+            Text("{name} is not a text document, or its encoding could not be recognised (it is "
+                 "not UTF-8, UTF-16 or a common legacy encoding). Save it as UTF-8 and try again.",
+                 name=name)
         )
     encoding = best.encoding
     # Detection ties between Western single-byte encodings (cp1250 vs cp1252 read French
@@ -203,8 +208,9 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError):
         raise DocumentError(
-            f"{name} looked like {encoding} text but does not decode as it. Save it as UTF-8 "
-            "and try again."
+            Text("{name} looked like {encoding} text but does not decode as it. Save it as UTF-8 "
+                 "and try again.",
+                 name=name, encoding=encoding)
         ) from None
 
 
@@ -334,28 +340,32 @@ def _pdf_text(name: str, path: Path) -> tuple[str, tuple[int, ...]]:
                 unlocked = False
             if not unlocked:
                 raise DocumentError(
-                    f"{name} is encrypted with a password, so its text cannot be read. Open it "
-                    "in a PDF viewer with the password and save an unprotected copy."
+                    Text("{name} is encrypted with a password, so its text cannot be read. Open "
+                         "it in a PDF viewer with the password and save an unprotected copy.",
+                         name=name)
                 )
         pages = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
     except FileNotDecryptedError:
         raise DocumentError(
-            f"{name} is encrypted with a password, so its text cannot be read. Open it in a PDF "
-            "viewer with the password and save an unprotected copy."
+            Text("{name} is encrypted with a password, so its text cannot be read. Open it in a "
+                 "PDF viewer with the password and save an unprotected copy.",
+                 name=name)
         ) from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError, AssertionError, ZeroDivisionError) as error:
         # pypdf reports a broken or hostile file through many exception types.
         log.info("pypdf could not read %s: %r", path, error)
-        raise DocumentError(f"{name} is damaged or not a PDF file that can be read.") from None
+        raise DocumentError(Text("{name} is damaged or not a PDF file that can be read.",
+                                 name=name)) from None
     if not pages:
-        raise DocumentError(f"{name} has no pages.")
+        raise DocumentError(Text("{name} has no pages.", name=name))
     if not any(page.strip() for page in pages):
         raise DocumentError(
-            f"{name} has no text layer: its {len(pages):,} page(s) are images, such as a "
-            "scan. Run it through OCR (text recognition) first, then open the result."
+            Text("{name} has no text layer: its {pages:,} page(s) are images, such as a scan. Run "
+                 "it through OCR (text recognition) first, then open the result.",
+                 name=name, pages=len(pages))
         )
     text, starts = "", []
     for page in map(normalize_text, pages):
@@ -373,29 +383,34 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 def _docx_text(name: str, data: bytes) -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise DocumentError(
-            f"{name} is password-protected or in the old Word format (.doc); open it in a word "
-            "processor and save it as an unprotected .docx."
+            Text("{name} is password-protected or in the old Word format (.doc); open it in a "
+                 "word processor and save it as an unprotected .docx.",
+                 name=name)
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             info = archive.getinfo("word/document.xml")
             if info.file_size > MAX_DOCX_XML_BYTES:
                 raise DocumentError(
-                    f"{name} unpacks to {_megabytes(info.file_size)} of text markup, more than "
-                    f"the {_megabytes(MAX_DOCX_XML_BYTES)} Hearth reads."
+                    Text("{name} unpacks to {megabytes} of text markup, more than the "
+                         "{limit} Hearth reads.",
+                         name=name, megabytes=_megabytes(info.file_size),
+                         limit=_megabytes(MAX_DOCX_XML_BYTES))
                 )
             xml = archive.read(info)
     except DocumentError:
         raise
     except KeyError:
-        raise DocumentError(f"{name} is a zip file but not a Word document.") from None
+        raise DocumentError(Text("{name} is a zip file but not a Word document.",
+                                 name=name)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
             NotImplementedError):
-        raise DocumentError(f"{name} is damaged or not a Word document.") from None
+        raise DocumentError(Text("{name} is damaged or not a Word document.", name=name)) from None
     try:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError:
-        raise DocumentError(f"{name} is damaged: its text part is not valid XML.") from None
+        raise DocumentError(Text("{name} is damaged: its text part is not valid XML.",
+                                 name=name)) from None
     paragraphs = []
     for paragraph in root.iter(f"{_W}p"):
         pieces = []

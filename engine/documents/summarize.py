@@ -40,6 +40,7 @@ from engine.settings import (
     ContextPolicy,
     SamplingSettings,
 )
+from engine.text import Text
 
 Stage = Literal["part", "combine", "final"]
 
@@ -221,7 +222,7 @@ class _Budgets:
 def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     loaded = runtime.loaded
     if loaded is None:
-        raise NoModelLoadedError("No model is loaded.")
+        raise NoModelLoadedError(Text("No model is loaded."))
     n_ctx = loaded.n_ctx  # the tokens a prompt and reply may use (the runtime's usable size)
     margin = 8 + n_ctx // 64  # token counts of joined pieces can differ from their sum
 
@@ -247,9 +248,10 @@ def _budgets(runtime: ChatEngine, options: SummaryOptions) -> _Budgets:
     )
     if budgets.part_summary < 16 or budgets.final < 2 * budgets.part_summary:
         raise ContextOverflowError(
-            f"The context window ({n_ctx:,} tokens) is too small to summarise in parts with an "
-            f"answer of {options.answer_tokens:,} tokens. Raise the context length in "
-            "Settings, or ask for a shorter summary."
+            Text("The context window ({n_ctx:,} tokens) is too small to summarise in parts with "
+                 "an answer of {answer_tokens:,} tokens. Raise the context length in Settings, "
+                 "or ask for a shorter summary.",
+                 n_ctx=n_ctx, answer_tokens=options.answer_tokens)
         )
     return budgets
 

@@ -24,6 +24,7 @@ import llama_cpp
 from llama_cpp._internals import LlamaContext
 
 from engine.errors import ModelError
+from engine.text import Text
 
 MAX_SEQUENCES = 4  # sequences one context holds at once (its n_seq_max)
 FOLLOWED = 0  # the sequence whose tokens Llama records for prefix reuse
@@ -113,7 +114,8 @@ class BatchDecoder:
         fed = [s for s in self.sequences.values() if s.feed]
         count = sum(len(s.feed) for s in fed)
         if count > llm.n_batch:
-            raise ModelError(f"One step of {count} tokens is more than a batch of {llm.n_batch}.")
+            raise ModelError(Text("One step of {count} tokens is more than a batch of {n_batch}.",
+                                  count=count, n_batch=llm.n_batch))
         row = 0
         for sequence in self.sequences.values():
             sequence.rows = tuple(range(row, row + len(sequence.feed)))
@@ -130,7 +132,8 @@ class BatchDecoder:
         try:
             self._llm._ctx.decode(self._llm._batch)
         except RuntimeError as error:
-            raise ModelError(f"llama.cpp failed while generating: {error}") from None
+            raise ModelError(Text("llama.cpp failed while generating: {error}",
+                                  error=error)) from None
 
     def _advance(self, sequence: CachedSequence, tokens: list[int]) -> None:
         """`tokens` are in the cache now, after the sequence's; Llama records sequence 0's."""

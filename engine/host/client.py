@@ -63,8 +63,9 @@ from engine.host.runtime import (
     StreamEvent,
     TextChunk,
 )
-from engine.host.safe_configs import SafeConfigs, safer_settings
+from engine.host.safe_configs import SafeConfigs, safer_settings, step_text
 from engine.settings import RuntimeSettings, SamplingSettings
+from engine.text import Text, Wording
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +85,41 @@ class HostCrash:
     how: str  # "killed by SIGSEGV", "exited with status 1"
     log_tail: tuple[str, ...]
     # Set when it crashed twice the safest way, never having written: why it is not loaded again.
-    gave_up: str | None = None
+    gave_up: Wording | None = None
     model: Path | None = None  # the file of the model that was working, if any
     handle: str = CHAT  # which of the host's models was working: the chat model, or another
 
-    def message(self, model: str | None, then: str) -> str:
+    def message(self, model: str | None, then: Wording) -> str:
         """What happened, then `then` (what Hearth does about it), then the log's last lines."""
-        which = f"The model {model}" if model else "The engine"
+        return str(self.said(model, then))
+
+    def said(self, model: str | None, then: Wording) -> Text:
+        """`message()` as a typed message, for the window to translate."""
+        step, how = step_text(self.step), _how_text(self.how)
+        said = (Text("The model {model} stopped unexpectedly while {step} (the engine process "
+                     "was {how}). {then}", model=model, step=step, how=how, then=then) if model
+                else Text("The engine stopped unexpectedly while {step} (the engine process was "
+                          "{how}). {then}", step=step, how=how, then=then))
         tail = "\n".join(self.log_tail[-3:])
-        return (f"{which} stopped unexpectedly while {self.step} (the engine process was "
-                f"{self.how}). {then}" + (f"\nIts last log lines:\n{tail}" if tail else ""))
+        return Text("{said}\nIts last log lines:\n{tail}", said=said, tail=tail) if tail else said
 
     def given_up_message(self) -> str:
         """For a model given up on: the crash, naming the model's file, why Hearth does not
         load it again, and llama.cpp's last words (the window and the API say this)."""
+        return str(self.given_up_said())
+
+    def given_up_said(self) -> Text:
         assert self.gave_up is not None
-        return self.message(self.model.name if self.model else None, self.gave_up)
+        return self.said(self.model.name if self.model else None, self.gave_up)
+
+
+def _how_text(how: str) -> Wording:
+    """How the host ended ("killed by SIGSEGV", "exited with status 1"), typed."""
+    if how.startswith("killed by "):
+        return Text("killed by {signal}", signal=how.removeprefix("killed by "))
+    if how.startswith("exited with status "):
+        return Text("exited with status {status}", status=how.removeprefix("exited with status "))
+    return how
 
 
 @dataclass
@@ -119,7 +139,7 @@ class _Lost:
     """How to tell a thread that its request's host is gone."""
 
     kind: type[HearthError]
-    message: str
+    message: Wording
 
 
 class HostRuntime:
@@ -149,7 +169,7 @@ class HostRuntime:
         self._safe = SafeConfigs(safe_configs_file)
         self.last_crash: HostCrash | None = None
         self._crash_error: _Lost | None = None  # the last crash, as its requests heard it
-        self.notice: str | None = None  # a safer way of loading that Hearth chose, to tell
+        self.notice: Wording | None = None  # a safer way of loading that Hearth chose, to tell
         # Called before the raise, on the thread that found the crash (any thread that uses
         # the host), with the host's lock held: it must not use the host itself.
         self.on_crash: Callable[[HostCrash], None] | None = None
@@ -427,10 +447,10 @@ class HostRuntime:
                 self._wanted, self.notice = None, None
         name = model.name if model else None
         if crash.gave_up is not None:
-            lost = _Lost(ModelGivenUpError, crash.message(name, crash.gave_up))
+            lost = _Lost(ModelGivenUpError, crash.said(name, crash.gave_up))
         else:
-            lost = _Lost(EngineCrashedError, crash.message(
-                name, "Hearth restarts it and loads the model again."))
+            lost = _Lost(EngineCrashedError, crash.said(
+                name, Text("Hearth restarts it and loads the model again.")))
         self._forget_host(lost)
         self.last_crash, self._crash_error = crash, lost
         if self.on_crash is not None:
@@ -683,7 +703,7 @@ class HostRuntime:
 
     def _require(self) -> None:
         if self._loaded is None and self._wanted is None:
-            raise NoModelLoadedError("No model is loaded.")
+            raise NoModelLoadedError(Text("No model is loaded."))
 
 
 class HostModel:

@@ -40,6 +40,7 @@ from typing import Any
 
 from engine import network_guard
 from engine.errors import HearthError
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +236,8 @@ class _Host:
             return
         except Exception as error:  # a bug, not a crash: the app hears it as an error
             log.exception("engine host failed in %s", operation)
-            self._send(request_id, "error", HearthError(f"Unexpected error in the engine: "
-                                                        f"{error}"))
+            self._send(request_id, "error", HearthError(Text("Unexpected error in the engine: "
+                                                             "{error}", error=error)))
             return
         self._send(request_id, "ok", result)
 
@@ -256,8 +257,8 @@ class _Host:
         except Exception as error:
             log.exception("engine host failed while streaming")
             self._end_stream()
-            self._send(request_id, "error", HearthError(f"Unexpected error in the engine: "
-                                                        f"{error}"))
+            self._send(request_id, "error", HearthError(Text("Unexpected error in the engine: "
+                                                             "{error}", error=error)))
         else:
             if isinstance(event, ParkPoint):
                 self._park(event)
@@ -333,8 +334,8 @@ class _Host:
                 self.crash.reached("prompt")
 
     def _send(self, request_id: int, kind: str, value: Any) -> None:
-        if kind == "error":  # by name and message: every engine error rebuilds from those
-            value = (type(value).__name__, str(value))
+        if kind == "error":  # by name and typed message: every engine error rebuilds from those
+            value = (type(value).__name__, value.wording)
         self.conn.send((request_id, kind, value))
 
     def _operations(self, runtime: Any) -> dict[str, Callable[..., Any]]:

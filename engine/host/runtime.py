@@ -48,6 +48,7 @@ from engine.models.gguf import read_header
 from engine.models.library import template_choice_for
 from engine.models.memory import PROCESS_BASELINE_BYTES, estimate_memory, uses_flash_attention
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -397,7 +398,7 @@ class Runtime:
         if self._embedder is None:
             loaded = self._loaded
             if loaded is None:
-                raise NoModelLoadedError("No model is loaded.")
+                raise NoModelLoadedError(Text("No model is loaded."))
             self._embedder = create_embedding_llama(
                 loaded, min(loaded.n_ctx, EMBEDDING_MAX_CONTEXT)
             )
@@ -415,7 +416,7 @@ class Runtime:
 
     def _require(self) -> tuple[llama_cpp.Llama, ChatTemplate]:
         if self._llm is None or self._template is None:
-            raise NoModelLoadedError("No model is loaded.")
+            raise NoModelLoadedError(Text("No model is loaded."))
         return self._llm, self._template
 
     def tokenize_chat(self, messages: Sequence[ChatMessage]) -> list[int]:
@@ -470,12 +471,15 @@ class Runtime:
         drafts. Raises ContextOverflowError when the prompts do not fit the context together."""
         llm, _ = self._require()
         if not 1 <= len(requests) <= MAX_SEQUENCES:
-            raise HearthError(f"Between 1 and {MAX_SEQUENCES} requests can be answered at once.")
+            raise HearthError(Text("Between 1 and {max_sequences} requests can be answered at "
+                                   "once.",
+                                   max_sequences=MAX_SEQUENCES))
         plans = [self.plan(request) for request in requests]
         prompts = [plan.tokens for plan in plans]
         room = _context_size(llm) - sum(len(tokens) for tokens in prompts)
         if room < len(prompts):
-            raise ContextOverflowError("These requests do not fit the context window together.")
+            raise ContextOverflowError(Text("These requests do not fit the context window "
+                                            "together."))
         cached = min(self.cached_prefix(prompts[0]), len(prompts[0]) - 1)
         evaluated = [len(prompts[0]) - cached] + [len(tokens) for tokens in prompts[1:]]
         for index, plan in enumerate(plans):
@@ -556,11 +560,12 @@ class Runtime:
         llm, _ = self._require()
         tokens = list(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
         if not tokens:
-            raise HearthError("The prompt is empty.")
+            raise HearthError(Text("The prompt is empty."))
         if len(tokens) >= _context_size(llm):
             raise ContextOverflowError(
-                f"The prompt is {len(tokens):,} tokens; the context window holds "
-                f"{_context_size(llm):,} with the reply."
+                Text("The prompt is {tokens:,} tokens; the context window holds {context_size:,} "
+                     "with the reply.",
+                     tokens=len(tokens), context_size=_context_size(llm))
             )
         yield from self._generate(tokens, 0, 0, sampling, tuple(stop), ignore_eog, cancel,
                                   grammar, logprobs, choices=choices, speculation=speculation)
@@ -576,7 +581,8 @@ class Runtime:
         drafts where they pay (speculation.py)."""
         llm, _ = self._require()
         if not 1 <= choices <= MAX_SEQUENCES:
-            raise HearthError(f"Between 1 and {MAX_SEQUENCES} replies can be written at once.")
+            raise HearthError(Text("Between 1 and {max_sequences} replies can be written at once.",
+                                   max_sequences=MAX_SEQUENCES))
         evaluate = max(1, len(tokens) - self.cached_prefix(tokens))
         yield ContextPlanned(first_index, head, len(tokens), evaluate)
 
@@ -593,7 +599,8 @@ class Runtime:
         except RuntimeError as error:
             self._disarm_abort(llm)
             if not cancel.is_set():
-                raise ModelError(f"llama.cpp failed while reading the prompt: {error}") from None
+                raise ModelError(Text("llama.cpp failed while reading the prompt: {error}",
+                                      error=error)) from None
         except GeneratorExit:  # closed between batches: later turns must not pay for the check
             self._disarm_abort(llm)
             raise
@@ -850,7 +857,8 @@ def create_llama(
                 verbose=True,
             )
         except (ValueError, RuntimeError, OSError) as error:
-            raise ModelError(f"llama.cpp could not load {path.name}: {error}") from None
+            raise ModelError(Text("llama.cpp could not load {file}: {error}",
+                                  file=path.name, error=error)) from None
 
 
 @contextlib.contextmanager
@@ -919,7 +927,8 @@ def create_embedding_llama(model: LoadedModel, n_ctx: int) -> llama_cpp.Llama:
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(
-                f"llama.cpp could not open {model.path.name} for embeddings: {error}"
+                Text("llama.cpp could not open {file} for embeddings: {error}",
+                     file=model.path.name, error=error)
             ) from None
     llm.verbose = False
     return llm

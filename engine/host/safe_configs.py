@@ -19,6 +19,7 @@ from pathlib import Path
 from engine.errors import HearthError
 from engine.settings import RuntimeSettings
 from engine.settings_file import save_settings_file
+from engine.text import Text, Wording
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,27 @@ LEVELS = (
     "without extra buffer types and without GPU layers",
     "without extra buffer types, without GPU layers and with half the context",
 )
+_LEVEL_TEXTS: tuple[Wording, ...] = (
+    "",
+    Text("without llama.cpp's extra buffer types (weight repacking, AMX)"),
+    Text("without extra buffer types and without GPU layers"),
+    Text("without extra buffer types, without GPU layers and with half the context"),
+)
+# What the host was doing when it crashed (HostRuntime's steps), as a person reads it.
+_STEP_TEXTS = {
+    "starting": Text("starting"),
+    "loading the model": Text("loading the model"),
+    "reading the prompt": Text("reading the prompt"),
+    "writing the reply": Text("writing the reply"),
+    "scoring prompts": Text("scoring prompts"),
+    "opening the model for embeddings": Text("opening the model for embeddings"),
+    "making embeddings": Text("making embeddings"),
+}
+
+
+def step_text(step: str) -> Wording:
+    """A host step ("loading the model"), typed where the window can translate it."""
+    return _STEP_TEXTS.get(step, step)
 
 
 def safer_settings(settings: RuntimeSettings, level: int) -> RuntimeSettings:
@@ -68,7 +90,7 @@ class SafeConfigs:
         """The model wrote text: it works, at least for some messages."""
         self._wrote.add(str(model))
 
-    def record_crash(self, model: Path, step: str) -> str | None:
+    def record_crash(self, model: Path, step: str) -> Text | None:
         """Counts a crash; returns what changes for the next load, if it steps down, or, at the
         safest level, that it is not loaded again (after one more crash, once it was said)."""
         key = (str(model), step)
@@ -80,14 +102,15 @@ class SafeConfigs:
             if str(model) in self._wrote:
                 return None  # nothing safer is left to try, but the model has worked
             self._unusable.add(str(model))
-            return (f"{model.stem} crashed twice while {step} even when loaded {LEVELS[-1]}, "
-                    "the safest way Hearth has, so it is not loaded again: this model file "
-                    "cannot be used on this machine. Pick another model.")
+            return Text("{model} crashed twice while {step} even when loaded {level}, the safest "
+                        "way Hearth has, so it is not loaded again: this model file cannot be "
+                        "used on this machine. Pick another model.",
+                        model=model.stem, step=step_text(step), level=_LEVEL_TEXTS[-1])
         self._crashes[key] = 0
         self._levels[str(model)] = level + 1
         self._write()
-        return (f"{model.stem} crashed twice while {step}: Hearth loads it "
-                f"{LEVELS[level + 1]} from now on.")
+        return Text("{model} crashed twice while {step}: Hearth loads it {level} from now on.",
+                    model=model.stem, step=step_text(step), level=_LEVEL_TEXTS[level + 1])
 
     def _read(self) -> dict[str, int]:
         if self._path is None or not self._path.is_file():

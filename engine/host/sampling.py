@@ -26,6 +26,7 @@ from llama_cpp._internals import LlamaContext, LlamaSampler
 
 from engine.errors import HearthError
 from engine.settings import SamplingSettings
+from engine.text import Text
 
 DRY_SEQUENCE_BREAKERS = ["\n", ":", '"', "*"]
 
@@ -126,5 +127,5 @@ def grammar_sampler(llm: Llama, grammar: str) -> Any:
         llm._model.vocab, grammar.encode("utf-8"), b"root"
     )
     if not sampler:
-        raise HearthError("llama.cpp could not parse the grammar for this reply.")
+        raise HearthError(Text("llama.cpp could not parse the grammar for this reply."))
     return sampler

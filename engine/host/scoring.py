@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.errors import ModelError, PromptLabError
+from engine.text import Text
 
 LogProbs = npt.NDArray[np.float32]
 
@@ -38,12 +39,13 @@ def continuation_logprobs(
     the last.
     """
     if not prompt or not continuations or any(not tokens for tokens in continuations):
-        raise PromptLabError("Nothing to score: the prompt or an answer is empty.")
+        raise PromptLabError(Text("Nothing to score: the prompt or an answer is empty."))
     longest = max(len(tokens) for tokens in continuations)
     if len(prompt) + longest > llm.n_ctx():
         raise PromptLabError(
-            f"A prompt of {len(prompt):,} tokens does not fit the context window of "
-            f"{llm.n_ctx():,}: use fewer or shorter examples, or a longer context."
+            Text("A prompt of {prompt:,} tokens does not fit the context window of {context:,}: "
+                 "use fewer or shorter examples, or a longer context.",
+                 prompt=len(prompt), context=llm.n_ctx())
         )
     end = len(prompt)
     keep = min(cached, reusable, end - 1)
@@ -69,7 +71,7 @@ def _decode(
     """Decodes `tokens` at positions from `start`; log-softmax rows from `logits_from` on."""
     ctx = llm._ctx
     if not ctx.kv_cache_seq_rm(-1, start, -1):
-        raise ModelError("This model's cache cannot drop a suffix, which scoring needs.")
+        raise ModelError(Text("This model's cache cannot drop a suffix, which scoring needs."))
     llm.n_tokens = start
     n_vocab = llm.n_vocab()
     batch = llm._batch.batch
@@ -92,7 +94,7 @@ def _decode(
         except RuntimeError as error:
             llm.reset()
             llm._ctx.kv_cache_seq_rm(-1, 0, -1)
-            raise ModelError(f"llama.cpp failed while scoring: {error}") from None
+            raise ModelError(Text("llama.cpp failed while scoring: {error}", error=error)) from None
         for index in wanted:
             logits = np.ctypeslib.as_array(
                 llama_cpp.llama_get_logits_ith(ctx.ctx, index), shape=(n_vocab,)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from engine.errors import ModelError
 from engine.models.memory import MemoryEstimate, ModelShape, estimate_memory
+from engine.text import Text
 
 GB = 10**9
 
@@ -60,7 +61,8 @@ class CatalogModel:
             if candidate.quantization.casefold() == quantization.casefold():
                 return candidate
         offered = ", ".join(candidate.quantization for candidate in self.files)
-        raise ModelError(f"{self.name} is not offered as {quantization}; choose {offered}")
+        raise ModelError(Text("{name} is not offered as {quantization}; choose {offered}",
+                              name=self.name, quantization=quantization, offered=offered))
 
     def shape(self, quantization: str) -> ModelShape:
         return ModelShape(
@@ -254,4 +256,4 @@ def catalog_model(key: str) -> CatalogModel:
     for model in CATALOG:
         if model.key == key:
             return model
-    raise ModelError(f"No model {key!r} in the catalog")
+    raise ModelError(Text("No model {key!r} in the catalog", key=key))

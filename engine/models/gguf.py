@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from engine.errors import ModelError
+from engine.text import Text
 
 MAGIC = b"GGUF"
 MAX_KEYS = 16_384  # metadata keys (real models: 20-100)
@@ -193,10 +194,12 @@ class _Reader:
     def skip(self, count: int) -> None:
         end = self._at + count
         if count < 0 or end > self._size:
-            raise ModelError("the header runs past the end of the file (truncated or corrupt)")
+            raise ModelError(Text("the header runs past the end of the file (truncated or "
+                                  "corrupt)"))
         if end > MAX_HEADER:  # llama.cpp would read all of it into memory
-            raise ModelError(f"the header is longer than {MAX_HEADER:,} bytes, which cannot be "
-                             "right")
+            raise ModelError(Text("the header is longer than {max_header:,} bytes, which cannot "
+                                  "be right",
+                                  max_header=MAX_HEADER))
         self._at = end
 
     @property
@@ -206,14 +209,16 @@ class _Reader:
     def _list(self, count: int) -> None:
         self._items_left -= count
         if self._items_left < 0:
-            raise ModelError(f"the header's arrays hold more than {MAX_LISTED:,} items that are "
-                             "read one by one, which cannot be right")
+            raise ModelError(Text("the header's arrays hold more than {max_listed:,} items that "
+                                  "are read one by one, which cannot be right",
+                                  max_listed=MAX_LISTED))
 
     def _copy(self, count: int) -> None:
         self._text_left -= count
         if self._text_left < 0:
-            raise ModelError(f"the header holds more than {MAX_TEXT:,} bytes of text, which "
-                             "cannot be right")
+            raise ModelError(Text("the header holds more than {max_text:,} bytes of text, which "
+                                  "cannot be right",
+                                  max_text=MAX_TEXT))
 
     def _skip_strings(self, length: int) -> None:
         # A tight loop: a vocabulary and its merges are up to ~500k strings, most of a header's
@@ -224,8 +229,9 @@ class _Reader:
             for _ in range(length):
                 count = length_of(data, at)[0]
                 if count > MAX_STRING:
-                    raise ModelError(f"the header claims {count:,} bytes in a string, which "
-                                     "cannot be right")
+                    raise ModelError(Text("the header claims {count:,} bytes in a string, which "
+                                          "cannot be right",
+                                          count=count))
                 at += 8 + count
         except struct.error:
             at = self._size + 1
@@ -237,8 +243,9 @@ class _Reader:
         at = self._at
         if item_kind == _STRING:
             if tokens and length > MAX_TOKENS:
-                raise ModelError(f"the header claims {length:,} tokens in the vocabulary, which "
-                                 "cannot be right")
+                raise ModelError(Text("the header claims {length:,} tokens in the vocabulary, "
+                                      "which cannot be right",
+                                      length=length))
             self._list(length)
             if tokens:  # never kept; check_vocabulary reads it again
                 self._skip_strings(length)
@@ -249,7 +256,8 @@ class _Reader:
                 self._skip_strings(length)
             return _Array(None, at, length, None)
         if item_kind not in _SCALARS:
-            raise ModelError(f"unknown array item type {item_kind} in the header")
+            raise ModelError(Text("unknown array item type {item_kind} in the header",
+                                  item_kind=item_kind))
         code = _SCALARS[item_kind][1]
         if length > MAX_LAYERS:
             self.skip(struct.calcsize(code) * length)
@@ -272,7 +280,8 @@ class _Reader:
     def count(self, limit: int, what: str) -> int:
         value = int(self.unpack("<Q"))
         if value > limit:
-            raise ModelError(f"the header claims {value:,} {what}, which cannot be right")
+            raise ModelError(Text("the header claims {value:,} {what}, which cannot be right",
+                                  value=value, what=what))
         return value
 
     def string(self) -> str:
@@ -281,7 +290,8 @@ class _Reader:
     def tensor_name(self) -> str:
         size = int(self.unpack("<Q"))
         if size > MAX_TENSOR_NAME:
-            raise ModelError(f"a tensor name is {size:,} bytes long, which cannot be right")
+            raise ModelError(Text("a tensor name is {size:,} bytes long, which cannot be right",
+                                  size=size))
         return self._text(size)
 
     def _text(self, size: int) -> str:
@@ -294,7 +304,7 @@ class _Reader:
             return self.unpack(_SCALARS[kind])
         if kind == _STRING:
             return self.string()
-        raise ModelError(f"unknown value type {kind} in the header")
+        raise ModelError(Text("unknown value type {kind} in the header", kind=kind))
 
 
 def read_header(path: Path) -> GgufHeader:
@@ -303,17 +313,17 @@ def read_header(path: Path) -> GgufHeader:
         size = path.stat().st_size
         with path.open("rb") as handle:
             if size < 4 or handle.read(4) != MAGIC:
-                raise ModelError(f"{path.name} is not a GGUF model file")
+                raise ModelError(Text("{file} is not a GGUF model file", file=path.name))
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         with data:
             header = _parse(_Reader(data), size, path.name)
     except ModelError as error:
         if path.name in str(error):
             raise
-        raise ModelError(f"{path.name}: {error}") from None
+        raise ModelError(Text("{file}: {error}", file=path.name, error=error)) from None
     except (OSError, ValueError) as error:  # ValueError: mmap of an empty or odd file
         reason = getattr(error, "strerror", None) or error
-        raise ModelError(f"Cannot read {path}: {reason}") from None
+        raise ModelError(Text("Cannot read {path}: {reason}", path=path, reason=reason)) from None
     return header
 
 
@@ -337,23 +347,29 @@ def check_vocabulary(path: Path, header: GgufHeader) -> None:
                 token = data[at - size : at] or b"[EMPTY_%d]" % index
                 first = seen.setdefault(token, index)
                 if first != index:
-                    raise ModelError(f"{path.name}: the vocabulary lists the token "
-                                     f"{token[:40]!r} twice (as tokens {first:,} and {index:,})")
+                    raise ModelError(Text("{file}: the vocabulary lists the token {token!r} twice "
+                                          "(as tokens {first:,} and {index:,})",
+                                          file=path.name, token=token[:40], first=first,
+                                          index=index))
     except (OSError, ValueError, struct.error) as error:  # changed since its header was read
-        raise ModelError(f"Cannot read {path}: {getattr(error, 'strerror', None) or error}"
+        raise ModelError(Text("Cannot read {path}: {reason}",
+                              path=path, reason=getattr(error, 'strerror', None) or error)
                          ) from None
 
 
 def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
     if reader.take(4) != MAGIC:
-        raise ModelError(f"{name} is not a GGUF model file")
+        raise ModelError(Text("{name} is not a GGUF model file", name=name))
     version = int(reader.unpack("<I"))
     if version == 1:
-        raise ModelError(f"{name} uses GGUF version 1, which llama.cpp no longer reads")
+        raise ModelError(Text("{name} uses GGUF version 1, which llama.cpp no longer reads",
+                              name=name))
     if version not in (2, 3):
         if int.from_bytes(version.to_bytes(4, "little"), "big") in (2, 3):
-            raise ModelError(f"{name} is a big-endian GGUF, which this computer cannot read")
-        raise ModelError(f"{name} uses GGUF version {version}, which is not supported")
+            raise ModelError(Text("{name} is a big-endian GGUF, which this computer cannot read",
+                                  name=name))
+        raise ModelError(Text("{name} uses GGUF version {version}, which is not supported",
+                              name=name, version=version))
     tensor_count = reader.count(MAX_TENSORS, "tensors")
     keys = reader.count(MAX_KEYS, "metadata keys")
     metadata: dict[str, Value] = {}
@@ -362,7 +378,7 @@ def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
     for _ in range(keys):
         key = reader.string()
         if key in metadata:
-            raise ModelError(f"the header has the key {key[:80]!r} twice")
+            raise ModelError(Text("the header has the key {key!r} twice", key=key[:80]))
         kind = int(reader.unpack("<I"))
         if kind != _ARRAY:
             metadata[key] = reader.value(kind)
@@ -375,23 +391,27 @@ def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
             vocabulary = (array.at, array.length)
     alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
     if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
-        raise ModelError(f"the header's alignment {alignment!r} is not a power of two")
+        raise ModelError(Text("the header's alignment {alignment} is not a power of two",
+                              alignment=repr(alignment)))
     tensors: dict[str, TensorInfo] = {}
     for _ in range(tensor_count):
         tensor = _tensor_info(reader)
         if tensor.name in tensors:  # stops a table of zeros at its second entry
-            raise ModelError(f"the header names the same tensor twice ({tensor.name!r})")
+            raise ModelError(Text("the header names the same tensor twice ({name!r})",
+                                  name=tensor.name))
         tensors[tensor.name] = tensor
     data_offset = -(-reader.position // alignment) * alignment
     header = GgufHeader(version, tensor_count, metadata, tuple(tensors.values()), data_offset,
                         size, layer_values, vocabulary)
     misplaced = next((t for t in header.tensors if t.offset % alignment), None)
     if misplaced is not None:
-        raise ModelError(f"tensor {misplaced.name!r} is not aligned ({misplaced.offset:,})")
+        raise ModelError(Text("tensor {name!r} is not aligned ({offset:,})",
+                              name=misplaced.name, offset=misplaced.offset))
     if tensors and header.data_end > size:
         raise ModelError(
-            f"the file is cut short: its tensors need {header.data_end:,} bytes but it has "
-            f"{size:,} ({size * 100 // header.data_end}%); an incomplete download or copy?"
+            Text("the file is cut short: its tensors need {data_end:,} bytes but it has {size:,} "
+                 "({percent}%); an incomplete download or copy?",
+                 data_end=header.data_end, size=size, percent=size * 100 // header.data_end)
         )
     return header
 
@@ -405,15 +425,18 @@ def _tensor_info(reader: _Reader) -> TensorInfo:
     name = reader.tensor_name()
     dims = int(reader.unpack("<I"))
     if dims > MAX_DIMS:
-        raise ModelError(f"tensor {name!r} claims {dims} dimensions, which cannot be right")
+        raise ModelError(Text("tensor {name!r} claims {dims} dimensions, which cannot be right",
+                              name=name, dims=dims))
     *extents, type_id, offset = (int(n) for n in reader.unpack_all(f"<{dims}QIQ"))
     shape = tuple(extents)
     if any(extent > INT64_MAX for extent in shape) or math.prod(shape) > INT64_MAX:
-        raise ModelError(f"tensor {name!r} claims {math.prod(shape):,} elements, which cannot "
-                         "be right")
+        raise ModelError(Text("tensor {name!r} claims {elements:,} elements, which cannot be right",
+                              name=name, elements=math.prod(shape)))
     if type_id not in TENSOR_TYPES:
-        raise ModelError(f"tensor {name!r} has an unknown type {type_id}")
+        raise ModelError(Text("tensor {name!r} has an unknown type {type_id}",
+                              name=name, type_id=type_id))
     type_name, block, _ = TENSOR_TYPES[type_id]
     if shape and shape[0] % block:
-        raise ModelError(f"tensor {name!r} rows of {shape[0]} do not fit {type_name} blocks")
+        raise ModelError(Text("tensor {name!r} rows of {shape} do not fit {type_name} blocks",
+                              name=name, shape=shape[0], type_name=type_name))
     return TensorInfo(name, shape, type_id, offset)

@@ -32,6 +32,7 @@ from huggingface_hub.utils._headers import build_hf_headers
 
 from engine.chat.templates import template_problem
 from engine.errors import GatedModelError, HearthError, HubError, HubOfflineError
+from engine.text import Text
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 TOKEN_PAGE = "https://huggingface.co/settings/tokens"
@@ -276,39 +277,49 @@ def hub_error(
     repo = repo_id or "the repository"
     if isinstance(error, OfflineModeIsEnabled | httpx2.TransportError):
         host = urlparse(endpoint).netloc or endpoint
-        return HubOfflineError(f"{action} needs the network, and {host} cannot be reached.")
+        return HubOfflineError(Text("{action} needs the network, and {host} cannot be reached.",
+                                    action=action, host=host))
     if isinstance(error, GatedRepoError):
         page = f"{endpoint}/{repo}"
         if token_given:
             return GatedModelError(
-                f"Your Hugging Face token has no access to {repo} yet: accept its terms at "
-                f"{page} with the account the token belongs to."
+                Text("Your Hugging Face token has no access to {repo} yet: accept its terms at "
+                     "{page} with the account the token belongs to.",
+                     repo=repo, page=page)
             )
         return GatedModelError(
-            f"{repo} is gated: accept its terms at {page}, then give Hearth a Hugging Face "
-            f"access token (create one at {TOKEN_PAGE})."
+            Text("{repo} is gated: accept its terms at {page}, then give Hearth a Hugging Face "
+                 "access token (create one at {token_page}).",
+                 repo=repo, page=page, token_page=TOKEN_PAGE)
         )
     if isinstance(error, RepositoryNotFoundError):
-        return HubError(f"Hugging Face has no model {repo} (or it is private and needs a token).")
+        return HubError(Text("Hugging Face has no model {repo} (or it is private and needs a "
+                             "token).",
+                             repo=repo))
     if isinstance(error, RevisionNotFoundError):
         return HubError(f"{repo} has no branch, tag or commit {revision or ''}".rstrip() + ".")
     if isinstance(error, RemoteEntryNotFoundError):
         return HubError(f"{repo} has no file {file_name or ''}".rstrip() + ".")
     if isinstance(error, HFValidationError):
-        return HubError(f"{repo_id!r} is not a Hugging Face repository name (owner/name).")
+        return HubError(Text("{repo_id!r} is not a Hugging Face repository name (owner/name).",
+                             repo_id=repo_id))
     if isinstance(error, HfHubHTTPError) and error.response is not None:
         return _http_status_error(error.response.status_code, token_given)
-    return HubError(f"{action} failed: Hugging Face sent an answer Hearth cannot read.")
+    return HubError(Text("{action} failed: Hugging Face sent an answer Hearth cannot read.",
+                         action=action))
 
 
 def _http_status_error(status: int, token_given: bool) -> HubError:
     if status == 401 and token_given:
-        return HubError("Hugging Face refused the token (HTTP 401): check it, or set another.")
+        return HubError(Text("Hugging Face refused the token (HTTP 401): check it, or set "
+                             "another."))
     if status == 429:
-        return HubError("Hugging Face is limiting requests (HTTP 429); try again in a minute.")
+        return HubError(Text("Hugging Face is limiting requests (HTTP 429); try again in a "
+                             "minute."))
     if status >= 500:
-        return HubError(f"Hugging Face had a server error (HTTP {status}); try again later.")
-    return HubError(f"Hugging Face refused the request (HTTP {status}).")
+        return HubError(Text("Hugging Face had a server error (HTTP {status}); try again later.",
+                             status=status))
+    return HubError(Text("Hugging Face refused the request (HTTP {status}).", status=status))
 
 
 def _summary(item: dict[str, Any]) -> RepoSummary:

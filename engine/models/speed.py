@@ -40,6 +40,7 @@ from engine.models.memory import Fit, MachineMemory, fits, format_bytes
 from engine.scheduler import CancelFlag
 from engine.settings import SamplingSettings
 from engine.settings_file import load_settings_file, save_settings_file
+from engine.text import Text
 
 OVERHEAD_BYTES = 180 * 10**6  # the per-token fixed cost, as weights read in the same time
 TARGET_TOKENS_PER_SECOND = 10.0  # reading pace: slower replies feel like waiting
@@ -140,7 +141,7 @@ def measure_speed(runtime: TextRuntime, cancel: CancelFlag, runs: int = MEASURE_
     to time."""
     loaded = runtime.loaded
     if loaded is None:
-        raise ModelError("No model is loaded to measure this computer's speed with.")
+        raise ModelError(Text("No model is loaded to measure this computer's speed with."))
     # Greedy, no repetition guard and past end-of-text: every run writes all its tokens.
     sampling = SamplingSettings(temperature=0.0, seed=0, max_tokens=MEASURE_TOKENS,
                                 repeat_penalty=1.0, loop_guard=0)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import DiskFullError, StoreError
+from engine.text import Text
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -32,5 +33,6 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def _store_error(path: Path, error: OSError) -> StoreError:
     if error.errno == errno.ENOSPC:
-        return DiskFullError(f"Could not save {path.name}: the disk is full.")
-    return StoreError(f"Could not save {path.name}: {error.strerror or error}")
+        return DiskFullError(Text("Could not save {file}: the disk is full.", file=path.name))
+    return StoreError(Text("Could not save {file}: {reason}",
+                           file=path.name, reason=error.strerror or error))

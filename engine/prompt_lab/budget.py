@@ -20,6 +20,7 @@ from engine.prompt_lab.evaluate import Evaluator
 from engine.prompt_lab.prompts import PromptFormat, PromptSpec
 from engine.prompt_lab.space import DEMO_COUNTS
 from engine.prompt_lab.tasks import Task, TaskKind
+from engine.text import Text
 
 MEASURE_SECONDS = 2.0
 WARM_UP_PASSES = 2
@@ -100,7 +101,9 @@ def layout(task: Task, plan: SearchPlan) -> Layout:
     pool = len(task.pool)
     if pool < MIN_POOL:
         raise PromptLabError(
-            f"Tuning needs at least {MIN_POOL} examples outside the test set; this task has {pool}."
+            Text("Tuning needs at least {min_pool} examples outside the test set; this task has "
+                 "{pool}.",
+                 min_pool=MIN_POOL, pool=pool)
         )
     validation = min(plan.validation, pool // 2)
     candidates = max(2, min(plan.candidates, max(6, validation // 2)))
@@ -122,7 +125,7 @@ def estimate_seconds(evaluator: Evaluator, task: Task) -> dict[Budget, float]:
     spec = _probe_spec(task)
     pool = task.pool
     if not pool:
-        raise PromptLabError("This task has no examples outside the test set.")
+        raise PromptLabError(Text("This task has no examples outside the test set."))
     scorer = evaluator.scorer
 
     def score(index: int) -> None:

@@ -14,6 +14,7 @@ from engine.chat.engine import EngineModel
 from engine.errors import ModelError
 from engine.host.runtime import LoadedModel
 from engine.remote.engine import RemoteModel
+from engine.text import Text
 
 CHUNK = 1024 * 1024
 METHOD = "sha256 of the size and the first and last MiB"
@@ -30,7 +31,8 @@ def model_fingerprint(path: Path) -> str:
                 file.seek(max(CHUNK, size - CHUNK))
                 digest.update(file.read(CHUNK))
     except OSError as error:
-        raise ModelError(f"Could not read {path.name}: {error.strerror or error}") from None
+        raise ModelError(Text("Could not read {file}: {reason}",
+                              file=path.name, reason=error.strerror or error)) from None
     return digest.hexdigest()
 
 

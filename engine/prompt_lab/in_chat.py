@@ -39,6 +39,7 @@ from engine.prompt_lab.preset import (
 )
 from engine.prompt_lab.storage import LabStore
 from engine.prompt_lab.tasks import TaskKind
+from engine.text import Text
 
 BINDINGS_FOLDER = "chats"  # <chat id>.json: the classification preset a chat answers with
 NEEDS_LOCAL = ("A classification preset answers with the model's log-probabilities of its labels, "
@@ -105,7 +106,8 @@ def preset_turn(
     try:
         preset = LabPreset.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PromptLabError(f"This chat's preset could not be read: {error}") from None
+        raise PromptLabError(Text("This chat's preset could not be read: {error}",
+                                  error=error)) from None
     if not isinstance(runtime, LocalRuntime):
         raise PromptLabError(NEEDS_LOCAL)
     return _classify_turn(store, runtime, chat_id, turn, preset)
@@ -115,14 +117,14 @@ def _classify_turn(
     store: ChatStore, runtime: LocalRuntime, chat_id: int, turn: Turn, preset: LabPreset
 ) -> Iterator[ReplyEvent]:
     if turn.document is not None:
-        raise HearthError("This chat classifies the text of each message; attach documents "
-                          "in an ordinary chat.")
+        raise HearthError(Text("This chat classifies the text of each message; attach documents "
+                               "in an ordinary chat."))
     if turn.kind != "regenerate" and not turn.text.strip():
-        raise HearthError("The message is empty.")
+        raise HearthError(Text("The message is empty."))
     stored = [m for m in store.messages(chat_id) if m.role != "system"]
     before, versioned = branch_point(stored, turn)
     if turn.kind == "regenerate" and not (before and before[-1].role == "user"):
-        raise HearthError("There is no message to answer.")
+        raise HearthError(Text("There is no message to answer."))
     if turn.kind == "send":
         asked = store.add_message(chat_id, "user", turn.text)
     elif turn.kind == "edit" and versioned is not None:  # a new version of the question

@@ -27,6 +27,7 @@ from engine.prompt_lab.results import CandidateRow, TuneResult, spec_from_dict
 from engine.prompt_lab.scorer import Scorer
 from engine.prompt_lab.tasks import Metric, TaskKind
 from engine.settings import SamplingSettings
+from engine.text import Text
 
 PRESET_VERSION = 1
 LABEL_ANSWER_TOKENS = 16  # a classification preset's reply in a chat: a label word
@@ -80,7 +81,7 @@ class LabPreset:
                 version=int(data.get("version", PRESET_VERSION)),
             )
         except (KeyError, TypeError, ValueError, IndexError) as error:
-            raise PromptLabError(f"This preset is damaged ({error}).") from None
+            raise PromptLabError(Text("This preset is damaged ({error}).", error=error)) from None
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def classify(
 ) -> Classification:
     """The label for `text` and its probability, scored as in the search (no sampling)."""
     if preset.kind is not TaskKind.CLASSIFICATION:
-        raise PromptLabError(f"{preset.name} is not a classification preset.")
+        raise PromptLabError(Text("{name} is not a classification preset.", name=preset.name))
     scores = Evaluator(scorer or Scorer(runtime)).label_scores(preset.spec, text)
     index, confidence = predict(scores, preset.bias)
     return Classification(preset.labels[index], confidence, tuple(scores))
@@ -159,5 +160,6 @@ def model_warning(runtime: ChatEngine, preset: LabPreset) -> str | None:
 def _require_chat(preset: LabPreset) -> None:
     if preset.spec.format is not PromptFormat.CHAT:
         raise PromptLabError(
-            f"{preset.name} is a plain completion prompt, not a chat: use it to classify."
+            Text("{name} is a plain completion prompt, not a chat: use it to classify.",
+                 name=preset.name)
         )

@@ -17,6 +17,7 @@ from engine.errors import NoModelLoadedError, PromptLabError
 from engine.host.local import LocalRuntime
 from engine.host.runtime import batch_thread_count
 from engine.host.threads import ThreadChooser
+from engine.text import Text
 
 
 class Scorer:
@@ -48,7 +49,7 @@ class Scorer:
     def context_length(self) -> int:
         loaded = self._runtime.loaded
         if loaded is None:
-            raise NoModelLoadedError("No model is loaded.")
+            raise NoModelLoadedError(Text("No model is loaded."))
         return loaded.n_ctx
 
     def record_generation(self, tokens: int, seconds: float) -> None:
@@ -106,6 +107,6 @@ class Scorer:
 
     def _local(self) -> LocalRuntime:
         if not isinstance(self._runtime, LocalRuntime):
-            raise PromptLabError("Log-probabilities need a local model; a remote engine is "
-                                 "scored by its generated answers.")
+            raise PromptLabError(Text("Log-probabilities need a local model; a remote engine is "
+                                      "scored by its generated answers."))
         return self._runtime

@@ -51,6 +51,7 @@ from engine.prompt_lab.scorer import Scorer
 from engine.prompt_lab.space import Candidate, SearchSpace
 from engine.prompt_lab.stats import Interval, bootstrap_mean, compare_paired, wilson
 from engine.prompt_lab.tasks import Example, Metric, Task, TaskKind, stratified_sample
+from engine.text import Text
 
 GENERATION_NOTE = (
     "Scored by generated answers: this engine gives no log-probabilities, so each candidate is "
@@ -139,7 +140,7 @@ class _Search:
     ) -> None:
         loaded = runtime.loaded
         if loaded is None:
-            raise NoModelLoadedError("No model is loaded.")
+            raise NoModelLoadedError(Text("No model is loaded."))
         self.task, self.plan, self.budget, self.seed, self.cancel = task, plan, budget, seed, cancel
         self.model = ModelInfo(loaded.name, model_key(loaded), *engine_fingerprint(loaded),
                                loaded.n_ctx)
@@ -284,9 +285,11 @@ class _Search:
                 return candidate
             if not candidate.demo_ids:
                 raise PromptLabError(
-                    f"Example {self.longest.id + 1} makes a prompt of {len(prompt.tokens):,} "
-                    f"tokens, more than the context window of {self.scorer.context_length:,} "
-                    "leaves: shorten it, or load the model with a longer context."
+                    Text("Example {example} makes a prompt of {tokens:,} tokens, more than the "
+                         "context window of {context_length:,} leaves: shorten it, or load the "
+                         "model with a longer context.",
+                         example=self.longest.id + 1, tokens=len(prompt.tokens),
+                         context_length=self.scorer.context_length)
                 )
             candidate = self.space.with_fewer_demos(candidate)
 

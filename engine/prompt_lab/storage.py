@@ -23,6 +23,7 @@ from engine.prompt_lab.atomic import write_text_atomic
 from engine.prompt_lab.preset import LabPreset
 from engine.prompt_lab.results import TuneResult
 from engine.prompt_lab.tasks import Task, task_from_dict, task_to_dict
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -100,11 +101,12 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PromptLabError(f"{path.name} does not exist.") from None
+        raise PromptLabError(Text("{file} does not exist.", file=path.name)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PromptLabError(f"Could not read {path.name}: {error}") from None
+        raise PromptLabError(Text("Could not read {file}: {error}",
+                                  file=path.name, error=error)) from None
     if not isinstance(data, dict):
-        raise PromptLabError(f"{path.name} is not a Prompt Lab file.")
+        raise PromptLabError(Text("{file} is not a Prompt Lab file.", file=path.name))
     return data
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from engine.errors import PromptLabError
 from engine.prompt_lab.atomic import write_text_atomic
 from engine.prompt_lab.tasks import Example
+from engine.text import Text
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 FIELDS = ("input", "output")
@@ -28,16 +29,17 @@ def read_examples(path: Path) -> list[tuple[str, str]]:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise PromptLabError(
-                f"{path.name} is {size / 2**20:.0f} MB; task files are limited to "
-                f"{MAX_FILE_BYTES // 2**20} MB."
+                Text("{file} is {megabytes:.0f} MB; task files are limited to {limit} MB.",
+                     file=path.name, megabytes=size / 2**20, limit=MAX_FILE_BYTES // 2**20)
             )
         data = path.read_bytes()
     except OSError as error:
-        raise PromptLabError(f"Could not read {path.name}: {error.strerror or error}") from None
+        raise PromptLabError(Text("Could not read {file}: {reason}",
+                                  file=path.name, reason=error.strerror or error)) from None
     text = _decode(data, path.name)
     pairs = _parse_jsonl(text, path.name) if kind == "jsonl" else _parse_csv(text, path.name)
     if not pairs:
-        raise PromptLabError(f"{path.name} holds no examples.")
+        raise PromptLabError(Text("{file} holds no examples.", file=path.name))
     return pairs
 
 
@@ -64,7 +66,7 @@ def _kind(path: Path) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise PromptLabError(f"{path.name}: task files are .jsonl or .csv.")
+    raise PromptLabError(Text("{file}: task files are .jsonl or .csv.", file=path.name))
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -72,7 +74,8 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise PromptLabError(f"{name} line {line}: not UTF-8 text.") from None
+        raise PromptLabError(Text("{name} line {line}: not UTF-8 text.",
+                                  name=name, line=line)) from None
 
 
 def _parse_jsonl(text: str, name: str) -> list[tuple[str, str]]:
@@ -83,9 +86,12 @@ def _parse_jsonl(text: str, name: str) -> list[tuple[str, str]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise PromptLabError(f"{name} line {number}: not valid JSON ({error.msg}).") from None
+            raise PromptLabError(Text("{name} line {number}: not valid JSON ({msg}).",
+                                      name=name, number=number, msg=error.msg)) from None
         if not isinstance(record, dict):
-            raise PromptLabError(f"{name} line {number}: expected an object with input and output.")
+            raise PromptLabError(Text("{name} line {number}: expected an object with input and "
+                                      "output.",
+                                      name=name, number=number))
         pairs.append(_pair(record.get("input"), record.get("output"), name, number))
     return pairs
 
@@ -99,7 +105,8 @@ def _parse_csv(text: str, name: str) -> list[tuple[str, str]]:
         columns = [cell.strip().lower() for cell in header]
         missing = [field for field in FIELDS if field not in columns]
         if missing:
-            raise PromptLabError(f"{name} line 1: the header has no {' or '.join(missing)} column.")
+            raise PromptLabError(Text("{name} line 1: the header has no {names} column.",
+                                      name=name, names=' or '.join(missing)))
         at_input, at_output = columns.index("input"), columns.index("output")
         pairs = []
         start = reader.line_num + 1
@@ -109,12 +116,14 @@ def _parse_csv(text: str, name: str) -> list[tuple[str, str]]:
                 continue
             if len(row) != len(columns):
                 raise PromptLabError(
-                    f"{name} line {start}: {len(row)} fields, but the header has {len(columns)}."
+                    Text("{name} line {start}: {row} fields, but the header has {columns}.",
+                         name=name, start=start, row=len(row), columns=len(columns))
                 )
             pairs.append(_pair(row[at_input], row[at_output], name, start))
             start = reader.line_num + 1
     except csv.Error as error:
-        raise PromptLabError(f"{name} line {reader.line_num}: {error}.") from None
+        raise PromptLabError(Text("{name} line {line_num}: {error}.",
+                                  name=name, line_num=reader.line_num, error=error)) from None
     return pairs
 
 
@@ -122,10 +131,13 @@ def _pair(text: object, output: object, name: str, number: int) -> tuple[str, st
     for field, value in (("input", text), ("output", output)):
         if not isinstance(value, str):
             what = "missing" if value is None else "not text"
-            raise PromptLabError(f"{name} line {number}: {field} is {what}.")
+            raise PromptLabError(Text("{name} line {number}: {field} is {what}.",
+                                      name=name, number=number, field=field, what=what))
         if "\x00" in value:
-            raise PromptLabError(f"{name} line {number}: {field} holds a NUL character.")
+            raise PromptLabError(Text("{name} line {number}: {field} holds a NUL character.",
+                                      name=name, number=number, field=field))
     assert isinstance(text, str) and isinstance(output, str)
     if not text.strip() or not output.strip():
-        raise PromptLabError(f"{name} line {number}: input and output must not be empty.")
+        raise PromptLabError(Text("{name} line {number}: input and output must not be empty.",
+                                  name=name, number=number))
     return text, output

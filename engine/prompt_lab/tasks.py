@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.errors import PromptLabError
+from engine.text import Text
 
 MAX_LABELS = 12  # more distinct outputs than this reads as free text, not a label set
 MAX_LABEL_CHARS = 40
@@ -109,20 +110,20 @@ def make_task(
     every output.
     """
     if not name.strip():
-        raise PromptLabError("A task needs a name.")
+        raise PromptLabError(Text("A task needs a name."))
     if len(pairs) < 2:
-        raise PromptLabError("A task needs at least two examples.")
+        raise PromptLabError(Text("A task needs at least two examples."))
     outputs = [output for _, output in pairs]
     chosen = tuple(dict.fromkeys(labels)) if labels else infer_labels(outputs)
     kind = kind or (TaskKind.CLASSIFICATION if chosen else TaskKind.FREE_TEXT)
     if kind is TaskKind.CLASSIFICATION:
         if len(chosen) < 2:
-            raise PromptLabError("A classification task needs at least two labels.")
+            raise PromptLabError(Text("A classification task needs at least two labels."))
         for number, output in enumerate(outputs, start=1):
             if output not in chosen:
                 raise PromptLabError(
-                    f"Example {number}: output {output!r} is not one of the labels "
-                    f"({', '.join(chosen)})."
+                    Text("Example {number}: output {output!r} is not one of the labels ({names}).",
+                         number=number, output=output, names=', '.join(chosen))
                 )
         metric = Metric.ACCURACY
     else:
@@ -149,7 +150,7 @@ def _is_json_object(text: str) -> bool:
 def with_split(task: Task, test_fraction: float, seed: int) -> Task:
     """The task with every example assigned to pool or test, stratified by label."""
     if not 0.0 <= test_fraction < 1.0:
-        raise PromptLabError("The test fraction must be at least 0 and below 1.")
+        raise PromptLabError(Text("The test fraction must be at least 0 and below 1."))
     rng = random.Random(seed)
     test_ids = {
         example.id for group in _groups(task) for example in _take_test(group, test_fraction, rng)
@@ -184,11 +185,12 @@ def stratified_sample(
 
 def _check_pattern(pattern: str) -> None:
     if not pattern:
-        raise PromptLabError("The regular-expression metric needs a pattern.")
+        raise PromptLabError(Text("The regular-expression metric needs a pattern."))
     try:
         re.compile(pattern)
     except re.error as error:
-        raise PromptLabError(f"The pattern is not a valid regular expression: {error}.") from None
+        raise PromptLabError(Text("The pattern is not a valid regular expression: {error}.",
+                                  error=error)) from None
 
 
 def _groups(task: Task) -> Iterable[list[Example]]:
@@ -226,4 +228,4 @@ def task_from_dict(data: Mapping[str, Any]) -> Task:
             pattern=str(data["pattern"]),
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise PromptLabError(f"This task file is damaged ({error}).") from None
+        raise PromptLabError(Text("This task file is damaged ({error}).", error=error)) from None

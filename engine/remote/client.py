@@ -33,6 +33,7 @@ from engine.errors import (
 )
 from engine.remote.settings import Endpoint, NetworkSwitch
 from engine.remote.sse import EventStreamError, event_data
+from engine.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,9 @@ class RemoteClient:
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list) or not all(
                 isinstance(item, dict) and isinstance(item.get("id"), str) for item in items):
-            raise RemoteError(f"{url} did not answer with an OpenAI models list (no \"data\" "
-                              "list of models with an \"id\"): is this the API's address?")
+            raise RemoteError(Text("{url} did not answer with an OpenAI models list (no \"data\" "
+                                   "list of models with an \"id\"): is this the API's address?",
+                                   url=url))
         return [RemoteModelListing(item["id"], str(item.get("owned_by") or ""),
                                    _context_length(item)) for item in items]
 
@@ -188,19 +190,22 @@ class RemoteClient:
             return http.send(request, stream=stream)
         except httpx2.ConnectTimeout:
             raise RemoteConnectionError(
-                f"Connecting to {self.endpoint.base_url} timed out after "
-                f"{self.timeouts.connect:g} s: is the server running, and reachable from this "
-                "computer?") from None
+                Text("Connecting to {base_url} timed out after {connect:g} s: is the server "
+                     "running, and reachable from this computer?",
+                     base_url=self.endpoint.base_url, connect=self.timeouts.connect)) from None
         except httpx2.TimeoutException:
             raise RemoteConnectionError(
-                f"{self.name} did not answer within {self.timeouts.read:g} s.") from None
+                Text("{name} did not answer within {read:g} s.",
+                     name=self.name, read=self.timeouts.read)) from None
         except (httpx2.ConnectError, httpx2.UnsupportedProtocol) as error:
             raise RemoteConnectionError(
-                f"Cannot connect to {self.endpoint.base_url} ({_reason(error)}): is the server "
-                "running, and is the address right?") from None
+                Text("Cannot connect to {base_url} ({reason}): is the server running, and is the "
+                     "address right?",
+                     base_url=self.endpoint.base_url, reason=_reason(error))) from None
         except httpx2.TransportError as error:
             raise RemoteConnectionError(
-                f"The connection to {self.endpoint.base_url} failed: {_reason(error)}") from None
+                Text("The connection to {base_url} failed: {reason}",
+                     base_url=self.endpoint.base_url, reason=_reason(error))) from None
 
     def raise_for_status(self, response: httpx2.Response, url: str, what: str) -> NoReturn:
         status = response.status_code
@@ -208,21 +213,25 @@ class RemoteClient:
         said_part = f" The server said: {said}" if said else ""
         if status in (401, 403):
             raise RemoteAuthError(
-                f"{self.name} refused the API key (HTTP {status}): check the key saved for it "
-                f"(Models → Remote engines, or `hearth-cli remote add` again).{said_part}")
+                Text("{name} refused the API key (HTTP {status}): check the key saved for it "
+                     "(Models → Remote engines, or `hearth-cli remote add` again).{said_part}",
+                     name=self.name, status=status, said_part=said_part))
         if status == 429:
             wait = retry_after_seconds(response.headers.get("retry-after"))
             raise RemoteRateLimitError(
-                f"{self.name} is busy (HTTP 429, too many requests): "
-                f"{retry_text(wait)}.{said_part}", wait)
+                Text("{name} is busy (HTTP 429, too many requests): {retry_text}.{said_part}",
+                     name=self.name, retry_text=retry_text(wait), said_part=said_part), wait)
         if status == 404:
             raise RemoteError(
-                f"{self.name} has no {what} at {url} (HTTP 404): check the model and the "
-                f"address (an OpenAI-compatible API usually ends in /v1).{said_part}")
+                Text("{name} has no {what} at {url} (HTTP 404): check the model and the address "
+                     "(an OpenAI-compatible API usually ends in /v1).{said_part}",
+                     name=self.name, what=what, url=url, said_part=said_part))
         if status >= 500:
-            raise RemoteError(f"{self.name} failed with a server error (HTTP {status}) while "
-                              f"answering for {what}; try again later.{said_part}")
-        raise RemoteError(f"{self.name} refused the request for {what} (HTTP {status}).{said_part}")
+            raise RemoteError(Text("{name} failed with a server error (HTTP {status}) while "
+                                   "answering for {what}; try again later.{said_part}",
+                                   name=self.name, status=status, what=what, said_part=said_part))
+        raise RemoteError(Text("{name} refused the request for {what} (HTTP {status}).{said_part}",
+                               name=self.name, what=what, status=status, said_part=said_part))
 
     def _json(self, response: httpx2.Response, url: str) -> Any:
         body = _read_limited(response, MAX_JSON_BODY)
@@ -231,8 +240,9 @@ class RemoteClient:
         except (ValueError, RecursionError):
             kind = response.headers.get("content-type", "no content type").split(";")[0]
             raise RemoteError(
-                f"{url} did not answer with JSON ({kind}, {len(body):,} bytes): it does not look "
-                "like an OpenAI-compatible API. Check the address.") from None
+                Text("{url} did not answer with JSON ({kind}, {body:,} bytes): it does not look "
+                     "like an OpenAI-compatible API. Check the address.",
+                     url=url, kind=kind, body=len(body))) from None
 
 
 class ChatStream:
@@ -284,16 +294,19 @@ class ChatStream:
             silence = f"sent nothing for {client.timeouts.read:g} s"
             if self.text:
                 raise RemoteReplyCutError(
-                    f"The reply was cut: {client.name} {silence}. What arrived is kept.",
+                    Text("The reply was cut: {name} {silence}. What arrived is kept.",
+                         name=client.name, silence=silence),
                     self.text) from None
-            raise RemoteConnectionError(f"{client.name} {silence} after the request: it may be "
-                                        "overloaded, or the prompt too long for it.") from None
+            raise RemoteConnectionError(Text("{name} {silence} after the request: it may be "
+                                             "overloaded, or the prompt too long for it.",
+                                             name=client.name, silence=silence)) from None
         except (httpx2.TransportError, httpx2.StreamError) as error:
             if self.aborted:
                 return
             raise RemoteReplyCutError(
-                f"The reply was cut: the connection to {client.name} dropped before the reply "
-                f"was finished ({_reason(error)}). What arrived is kept.", self.text) from None
+                Text("The reply was cut: the connection to {name} dropped before the reply was "
+                     "finished ({reason}). What arrived is kept.",
+                     name=client.name, reason=_reason(error)), self.text) from None
         finally:
             response.close()
 
@@ -344,11 +357,13 @@ class ChatStream:
                 finished = finished or delta.finish_reason is not None
                 yield delta
         except EventStreamError as error:
-            raise RemoteError(f"{name} sent a broken event stream: {error}.") from None
+            raise RemoteError(Text("{name} sent a broken event stream: {error}.",
+                                   name=name, error=error)) from None
         if not finished and not self.aborted:
             raise RemoteReplyCutError(
-                f"The reply was cut: {name} ended the stream before the reply was finished "
-                "(no finish reason, no [DONE]). What arrived is kept.", self.text)
+                Text("The reply was cut: {name} ended the stream before the reply was finished "
+                     "(no finish reason, no [DONE]). What arrived is kept.",
+                     name=name), self.text)
 
     def _whole_answer(self, response: httpx2.Response) -> Iterator[ChatDelta]:
         """A server that ignored `stream` and sent the whole answer as JSON."""
@@ -361,8 +376,9 @@ class ChatStream:
         if content is None and reasoning:
             content = ""  # all thinking, no answer (cut by its token limit)
         if not isinstance(content, str):
-            raise RemoteError(f"{url} did not answer in OpenAI's chat format (no "
-                              "choices[0].message.content).")
+            raise RemoteError(Text("{url} did not answer in OpenAI's chat format (no "
+                                   "choices[0].message.content).",
+                                   url=url))
         usage = _object(data.get("usage"))
         self.text = content
         yield ChatDelta(content, str(choice.get("finish_reason") or "stop"),
@@ -374,27 +390,31 @@ def _chunk_delta(name: str, data: str) -> ChatDelta | None:
     try:
         chunk = json.loads(data)
     except (ValueError, RecursionError):
-        raise RemoteError(f"{name} sent something that is not JSON in its stream: "
-                          f"{data[:80]!r}. It does not look like an OpenAI-compatible API."
+        raise RemoteError(Text("{name} sent something that is not JSON in its stream: {data!r}. "
+                               "It does not look like an OpenAI-compatible API.",
+                               name=name, data=data[:80])
                           ) from None
     if not isinstance(chunk, dict):
-        raise RemoteError(f"{name} sent a stream event that is not an object: {data[:80]!r}.")
+        raise RemoteError(Text("{name} sent a stream event that is not an object: {data!r}.",
+                               name=name, data=data[:80]))
     if "error" in chunk:
-        raise RemoteError(f"{name} stopped the reply with an error: "
-                          f"{_server_message(data.encode()) or data[:200]}")
+        raise RemoteError(Text("{name} stopped the reply with an error: {said}",
+                               name=name, said=_server_message(data.encode()) or data[:200]))
     usage = _object(chunk.get("usage"))
     prompt, completion = _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))
     choices = chunk.get("choices")
     if not isinstance(choices, list):
-        raise RemoteError(f"{name} sent a stream event without \"choices\": it does not look "
-                          "like OpenAI's chat format.")
+        raise RemoteError(Text("{name} sent a stream event without \"choices\": it does not look "
+                               "like OpenAI's chat format.",
+                               name=name))
     if not choices:
         return ChatDelta("", None, prompt, completion) if usage else None
     choice = choices[0]
     delta = choice.get("delta") if isinstance(choice, dict) else None
     if not isinstance(delta, dict):
-        raise RemoteError(f"{name} sent a stream event without choices[0].delta: it does not "
-                          "look like OpenAI's chat format.")
+        raise RemoteError(Text("{name} sent a stream event without choices[0].delta: it does not "
+                               "look like OpenAI's chat format.",
+                               name=name))
     content = delta.get("content")
     reason = choice.get("finish_reason")
     return ChatDelta(content if isinstance(content, str) else "",

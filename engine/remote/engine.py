@@ -45,6 +45,7 @@ from engine.remote.client import ChatDelta, ChatStream, RemoteClient, RemoteMode
 from engine.remote.keys import model_key_for
 from engine.remote.settings import DEFAULT_CONTEXT_LENGTH, Endpoint
 from engine.settings import SEED_MAX
+from engine.text import Text
 
 TOKENS_PER_MESSAGE = 8  # the chat template's tokens around one message (role, start, end)
 TOKENS_PER_REPLY = 4  # and before the reply
@@ -118,7 +119,8 @@ class RemoteEngine:
         found = next((model for model in listing if model.id == model_id), None)
         if found is None:
             names = ", ".join(model.id for model in listing[:12]) or "none"
-            raise RemoteError(f"{client.name} has no model “{model_id}” (it lists: {names}).")
+            raise RemoteError(Text("{name} has no model “{model_id}” (it lists: {names}).",
+                                   name=client.name, model_id=model_id, names=names))
         n_ctx, source = context_window(client.endpoint, found)
         estimated = client.tokenize(model_id, "Hello") is None
         return cls(client, RemoteModel(client.name, model_id, client.endpoint.base_url, n_ctx,
@@ -138,7 +140,7 @@ class RemoteEngine:
 
     def _require(self) -> RemoteModel:
         if self._model is None:
-            raise NoModelLoadedError("No model is loaded.")
+            raise NoModelLoadedError(Text("No model is loaded."))
         return self._model
 
     # --- tokens ---------------------------------------------------------------------------
@@ -207,8 +209,9 @@ class RemoteEngine:
                     break
                 if not self._client.network_is_on():
                     raise RemoteOfflineError(
-                        f"The network switch was turned off, so the reply from {model.endpoint} "
-                        "was cut. What arrived is kept.")
+                        Text("The network switch was turned off, so the reply from {endpoint} was "
+                             "cut. What arrived is kept.",
+                             endpoint=model.endpoint))
                 try:
                     item = deltas.get(timeout=POLL_S)
                 except queue.Empty:

@@ -21,6 +21,7 @@ from engine.remote.settings import (
     make_endpoint,
     save_remote_settings,
 )
+from engine.text import Text
 
 
 class RemoteEngines:
@@ -49,8 +50,9 @@ class RemoteEngines:
         endpoint = make_endpoint(name, base_url, context_length=context_length)
         settings = self.settings
         if any(e.name == endpoint.name for e in settings.endpoints):
-            raise RemoteError(f"A remote engine named “{endpoint.name}” is already added: "
-                              "remove it first, or choose another name.")
+            raise RemoteError(Text("A remote engine named “{name}” is already added: remove it "
+                                   "first, or choose another name.",
+                                   name=endpoint.name))
         store = api_key_store(self._paths, endpoint.name)
         if api_key and api_key.strip():
             store.set(api_key)
@@ -85,7 +87,8 @@ class RemoteEngines:
     def client(self, name: str) -> RemoteClient:
         endpoint = self.settings.endpoint(name)
         if not endpoint.enabled:
-            raise RemoteError(f"The remote engine “{name}” is turned off in its settings.")
+            raise RemoteError(Text("The remote engine “{name}” is turned off in its settings.",
+                                   name=name))
         try:
             key = api_key_store(self._paths, name).get()
         except CredentialsError as error:

@@ -6,6 +6,7 @@ Endpoint names have no slash, so the first slash ends the name; model ids may ha
 from __future__ import annotations
 
 from engine.errors import RemoteError
+from engine.text import Text
 
 REMOTE_PREFIX = "remote:"
 
@@ -22,6 +23,7 @@ def parse_model_key(key: str) -> tuple[str, str]:
     """(endpoint name, model id) of a `remote:` key; raises RemoteError when it is malformed."""
     endpoint, slash, model_id = key.removeprefix(REMOTE_PREFIX).partition("/")
     if not key.startswith(REMOTE_PREFIX) or not endpoint or not slash or not model_id:
-        raise RemoteError(f"“{key}” is not a remote model: write remote:<engine name>/<model id>, "
-                          "for example remote:lab/llama-3.1-8b.")
+        raise RemoteError(Text("“{key}” is not a remote model: write remote:<engine name>/<model "
+                               "id>, for example remote:lab/llama-3.1-8b.",
+                               key=key))
     return endpoint, model_id

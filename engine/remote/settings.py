@@ -20,6 +20,7 @@ from engine.errors import RemoteError, SettingsError
 from engine.paths import AppPaths
 from engine.remote.credentials import SecretStore
 from engine.settings_file import load_settings_file, save_settings_file
+from engine.text import Text
 
 SETTINGS_VERSION = 1
 DEFAULT_CONTEXT_LENGTH = 4096  # when neither the person nor the server says
@@ -60,7 +61,8 @@ class RemoteSettings:
             if endpoint.name == name:
                 return endpoint
         known = ", ".join(e.name for e in self.endpoints) or "none yet"
-        raise RemoteError(f"There is no remote engine named “{name}” (added: {known}).")
+        raise RemoteError(Text("There is no remote engine named “{name}” (added: {known}).",
+                               name=name, known=known))
 
     def to_json(self) -> str:
         return json.dumps({

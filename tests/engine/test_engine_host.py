@@ -124,7 +124,7 @@ def test_a_model_that_crashes_twice_at_the_same_step_loads_the_safe_way_from_the
     for _attempt in range(2):
         with pytest.raises(EngineCrashedError):
             _reply(host)
-    assert host.notice is not None and "extra buffer types" in host.notice
+    assert host.notice is not None and "extra buffer types" in str(host.notice)
     monkeypatch.delenv(CRASH_SWITCH)
     loaded = host.recover()
     assert loaded is not None and loaded.settings.safe_mode == 1

@@ -21,9 +21,9 @@ def test_each_level_comes_after_two_crashes_then_the_model_is_given_up(tmp_path:
     assert said[0::2] == [None] * len(LEVELS)  # the first crash at each level changes nothing
     assert [configs.level(MODEL), configs.unusable(MODEL)] == [len(LEVELS) - 1, True]
     for level, notice in enumerate(said[1:-1:2], start=1):
-        assert notice == f"aborts crashed twice while {STEP}: Hearth loads it {LEVELS[level]} " \
-                         "from now on."
-    assert said[-1] == (
+        assert str(notice) == (f"aborts crashed twice while {STEP}: Hearth loads it "
+                               f"{LEVELS[level]} from now on.")
+    assert str(said[-1]) == (
         f"aborts crashed twice while {STEP} even when loaded {LEVELS[-1]}, the safest way Hearth "
         "has, so it is not loaded again: this model file cannot be used on this machine. "
         "Pick another model.")

@@ -1,0 +1,96 @@
+"""The engine's messages in the window's language: translated from the "engine" catalog, numbers
+in the locale's format (desktop/engine_texts.py)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
+from pytestqt.qtbot import QtBot
+
+from desktop.engine_texts import say
+from engine.config import AppConfig
+from engine.errors import HearthError, ModelError
+from engine.settings import ChatSettings, ContextPolicy, RuntimeSettings, SamplingSettings
+from engine.text import Text
+from tests.desktop.conftest import WindowFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "assets" / "translations" / "hearth_engine_zh_CN.ts"
+REPLY_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def chinese(tmp_path: Path) -> Iterator[QLocale]:
+    """The engine's Chinese translations installed (the .ts compiled by lrelease here), and
+    Chinese the default locale."""
+    qm = tmp_path / "hearth_engine_zh_CN.qm"
+    lrelease = Path(sys.executable).parent / "pyside6-lrelease"
+    subprocess.run([str(lrelease), "-silent", str(CATALOG), "-qm", str(qm)], check=True)
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    app = QCoreApplication.instance()
+    assert app is not None
+    app.installTranslator(translator)
+    before = QLocale()
+    locale = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    QLocale.setDefault(locale)
+    try:
+        yield locale
+    finally:
+        QLocale.setDefault(before)
+        app.removeTranslator(translator)
+
+
+def test_say_translates_nested_messages_and_formats_numbers(
+    qapp: QCoreApplication, chinese: QLocale
+) -> None:
+    inner = ModelError(Text("{file} is not a GGUF model file", file="notes.gguf"))
+    error = ModelError(Text("llama.cpp could not load {file}: {error}", file="notes.gguf",
+                            error=inner))
+    assert say(error) == "llama.cpp 无法加载 notes.gguf：notes.gguf 不是 GGUF 模型文件"
+    too_big = Text("The prompt is {tokens:,} tokens; the context window holds {context_size:,} "
+                   "with the reply.", tokens=12345, context_size=4096)
+    assert say(too_big) == "提示词有 12,345 个词元；上下文窗口连同回复只能容纳 4,096 个。"
+    assert say(HearthError("Plain English passes through.")) == "Plain English passes through."
+    assert say(Text("{size:.1f} GB", size=4.24)) == "4.2 GB"
+    # The numbers follow the locale (German here), the words the installed translation.
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    assert say(too_big) == "提示词有 12.345 个词元；上下文窗口连同回复只能容纳 4.096 个。"
+    assert say(Text("{size:.1f} GB", size=4.24)) == "4,2 GB"
+
+
+@pytest.fixture
+def test_config() -> AppConfig:
+    # A tiny window: 256 tokens, 48 of them kept for the reply.
+    return AppConfig(
+        chat_defaults=ChatSettings(
+            sampling=SamplingSettings(max_tokens=48, seed=11),
+            context_policy=ContextPolicy.STOP,
+        ),
+        runtime=RuntimeSettings(n_ctx=256, n_threads=1),
+    )
+
+
+def test_a_message_too_long_is_refused_in_chinese(
+    qtbot: QtBot, chinese: QLocale, open_window: WindowFactory
+) -> None:
+    window = open_window()
+    long_text = "The river carried leaves and stones past the old mill. " * 160
+    with qtbot.waitSignal(window.client.turnRefused, timeout=REPLY_TIMEOUT_MS) as refused:
+        window.chat_panel.composer.setPlainText(long_text)
+        qtbot.keyClick(window.chat_panel.composer, Qt.Key.Key_Return)
+    reason = refused.args[3]
+    shown = window.chat_panel.banner.text()
+    assert reason in shown or shown in reason
+    match = re.fullmatch(r"这条消息连同系统提示词有 (\S+) 个词元，但上下文窗口在回复之前只留出 "
+                         r"(\S+) 个。请缩短它，或在“设置”中提高上下文长度。", reason)
+    assert match is not None, reason
+    tokens, budget = (chinese.toInt(number)[0] for number in match.groups())
+    assert tokens > 1000 and match.group(1) == chinese.toString(tokens)  # "1,234"
+    assert 0 < budget < 256
