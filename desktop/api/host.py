@@ -180,6 +180,6 @@ class ApiHost(QObject):
         self._service.close()
         running = self._engine.scheduler.running
         if running is not None and running.priority == Priority.API:
-            self._engine.scheduler.interrupt("The server stopped.")
+            self._engine.scheduler.interrupt(self.tr("The server stopped."))
         if self._runner is not None:
             self._runner.close()

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -24,7 +31,8 @@ def counted(number: int, noun: str) -> str:
 def collection_summary(record: CollectionRecord) -> str:
     """"2 files, 14 passages", with ", 1 unreadable" when a file could not be read."""
     text = f"{counted(record.files, 'file')}, {counted(record.passages, 'passage')}"
-    return text + (f", {record.failed} unreadable" if record.failed else "")
+    return text + (QCoreApplication.translate("collections.list_model", ", {failed} unreadable")
+        .format(failed=record.failed) if record.failed else "")
 
 
 class CollectionListModel(QAbstractListModel):
@@ -68,7 +76,7 @@ class CollectionListModel(QAbstractListModel):
         if role == RECORD_ROLE:
             return record
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            sources = "\n".join(record.sources) or "nothing added yet"
+            sources = "\n".join(record.sources) or self.tr("nothing added yet")
             separator = "\n" if role == Qt.ItemDataRole.ToolTipRole else ". "
             return f"{record.name}: {collection_summary(record)}{separator}{sources}"
         return None

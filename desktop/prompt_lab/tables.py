@@ -116,7 +116,7 @@ class ExamplesModel(_Table):
             if role == _DISPLAY:
                 return {Split.POOL: "pool", Split.TEST: "held out", None: ""}[split]
             if split is Split.TEST and role == Qt.ItemDataRole.ToolTipRole:
-                return "Held out: only the final comparison reads it, never the search."
+                return self.tr("Held out: only the final comparison reads it, never the search.")
             if split is Split.TEST and role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setItalic(True)
@@ -190,8 +190,9 @@ class CandidatesModel(_Table):
         if role == _DISPLAY:
             return self._cell(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.score is None:
-            return ("No answers were written for this candidate: the probability per token of "
-                    f"the expected outputs (mean log-probability {row.gold_logprob:.2f}).")
+            return (self.tr("No answers were written for this candidate: the probability per token "
+                            "of the expected outputs (mean log-probability {gold_logprob:.2f}).")
+                                .format(gold_logprob=row.gold_logprob))
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(row.spec)
         if role == Qt.ItemDataRole.FontRole and row.id == self.winner_id:
@@ -203,13 +204,14 @@ class CandidatesModel(_Table):
     def _cell(self, row: CandidateRow, column: int) -> str:
         spec = row.spec
         if column == 0:
-            mark = (" ★ best" if row.id == self.winner_id
+            mark = (self.tr(" ★ best") if row.id == self.winner_id
                     else " zero-shot" if row.id == self.baseline_id else "")
             return f"{row.id}{mark}"
         if column == 1:
             if row.score is not None:
                 return score_text(self.metric, row.score)
-            return f"{math.exp(row.gold_logprob):.0%} per token" if row.gold_logprob else "…"
+            return (self.tr("{exp:.0%} per token")
+                .format(exp=math.exp(row.gold_logprob)) if row.gold_logprob else "…")
         cells = (
             str(row.n), row.calibration.value.replace("_", " "), spec.format.value,
             str(len(spec.demos)), ", ".join(spec.label_words), one_line(spec.instruction),

@@ -24,17 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.number_field import SliderScale, SpecSlider, SpecSpinBox, format_number
 from engine.settings import FieldSpec
 
 Value = int | float | None
 
 # An empty optional field is not "nothing": it means one of these, so its check box says so.
-_EMPTY_MEANS = {"seed": "random", "n_threads": "automatic", "n_gpu_layers": "as many as fit"}
+_EMPTY_MEANS = {"seed": "random", "n_threads": "automatic", "n_gpu_layers": QT_TRANSLATE_NOOP(
+                                                            "settings.form", "as many as fit")}
 # No slider for the seed: it names a starting point, there is no "more" or "less" of it.
 _NO_SLIDER = frozenset({"seed"})
 CHANGED_MARK = "●"
-MORE = "More"
+MORE = QT_TRANSLATE_NOOP("settings.form", "More")
 
 
 class ErrorLabel(QLabel):
@@ -104,11 +106,12 @@ class NumberFieldsForm(QWidget):
         self._folded: QWidget | None = None
         if folded:
             self.more = QToolButton(self)
-            self.more.setText(MORE)
-            self.more.setAccessibleName(MORE)
+            self.more.setText(translated("settings.form", MORE))
+            self.more.setAccessibleName(translated("settings.form", MORE))
             names = ", ".join(s.label for s in folded)
             # Rich text, as in every tooltip here: Qt wraps it, a plain one is one long line.
-            self.more.setToolTip(f"<p>Show the less common settings: {html.escape(names)}.</p>")
+            self.more.setToolTip(self.tr("<p>Show the less common settings: {names}.</p>")
+                .format(names=html.escape(names)))
             self.more.setCheckable(True)
             self.more.setAutoRaise(True)
             self.more.setArrowType(Qt.ArrowType.RightArrow)
@@ -140,7 +143,7 @@ class NumberFieldsForm(QWidget):
         label = QLabel(spec.label, parent)
         mark = QLabel(CHANGED_MARK, parent)
         mark.setForegroundRole(QPalette.ColorRole.Highlight)
-        mark.setAccessibleName(f"{spec.label} changed")
+        mark.setAccessibleName(self.tr("{label} changed").format(label=spec.label))
         mark.hide()
 
         field_input: SpecSpinBox | QComboBox
@@ -159,7 +162,7 @@ class NumberFieldsForm(QWidget):
             if spec.optional and spec.name in _NO_SLIDER:
                 empty = self._empty_box(parent, spec)
             field_input = SpecSpinBox(spec, scale, parent)
-            field_input.setAccessibleName(f"{spec.label} value")
+            field_input.setAccessibleName(self.tr("{label} value").format(label=spec.label))
             # A value in range to start from when "random" or "automatic" is unticked.
             field_input.setValue(min(max(0.0, spec.minimum), spec.maximum))
             # Typing reaches the form through the line edit (the box is silent while the text is
@@ -171,23 +174,23 @@ class NumberFieldsForm(QWidget):
                 empty = self._empty_box(parent, spec)
             if spec.name not in _NO_SLIDER:
                 slider = SpecSlider(scale, parent)
-                slider.setAccessibleName(f"{spec.label} slider")
+                slider.setAccessibleName(self.tr("{label} slider").format(label=spec.label))
                 slider.valueChanged.connect(partial(self._on_slider, spec.name))
         label.setBuddy(field_input)
 
         explanation = QLabel(spec.help, parent)
         explanation.setWordWrap(True)
         explanation.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        explanation.setAccessibleName(f"{spec.label} explanation")
+        explanation.setAccessibleName(self.tr("{label} explanation").format(label=spec.label))
 
         error = ErrorLabel(parent)
-        error.setAccessibleName(f"{spec.label} error")
+        error.setAccessibleName(self.tr("{label} error").format(label=spec.label))
         error.hide()
 
         note = QLabel(parent)
         note.setWordWrap(True)
         note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        note.setAccessibleName(f"{spec.label} note")
+        note.setAccessibleName(self.tr("{label} note").format(label=spec.label))
         note.hide()
 
         line = QHBoxLayout()
@@ -212,7 +215,7 @@ class NumberFieldsForm(QWidget):
 
     def _empty_box(self, parent: QWidget, spec: FieldSpec) -> QCheckBox:
         """The check box for an optional field's None: "Random", "Automatic"."""
-        means = _EMPTY_MEANS.get(spec.name, "default")
+        means = translated("settings.form", _EMPTY_MEANS).get(spec.name, "default")
         box = QCheckBox(means.capitalize(), parent)
         box.setAccessibleName(f"{spec.label} {means}")
         box.toggled.connect(partial(self._on_empty_toggled, spec.name))
@@ -387,5 +390,5 @@ class NumberFieldsForm(QWidget):
 
 def _shown(spec: FieldSpec, value: Value) -> str:
     if value is None:
-        return _EMPTY_MEANS.get(spec.name, "none")
+        return translated("settings.form", _EMPTY_MEANS).get(spec.name, "none")
     return format_number(value)
