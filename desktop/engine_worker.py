@@ -427,7 +427,7 @@ class EngineWorker(QObject):
         the worker's and is kept, however old the GUI's copy was."""
         config = dataclasses.replace(
             self._config, chat_defaults=edited.chat_defaults, runtime=edited.runtime,
-            user_presets=edited.user_presets,
+            user_presets=edited.user_presets, language=edited.language,
         )
         if config.runtime == self._config.runtime or self._remote is not None:
             self._set_config(config)  # with a remote model, they apply to the next local one

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -231,13 +230,11 @@ class ApiPanel(QWidget):
 def _example(state: ApiState) -> str:
     model = state.model or "MODEL"
     return (
-        QCoreApplication.translate("api.panel", "curl {url}/chat/completions \\\n  -H "
-                                                "\"Authorization: Bearer $HEARTH_TOKEN\" \\\n  -H "
-                                                "\"Content-Type: application/json\" \\\n  -d "
-                                                "'{{\"model\": \"{model}\",\n       \"messages\": "
-                                                "[{{\"role\": \"user\", \"content\": "
-                                                "\"Hello\"}}]}}'")
-                                                    .format(url=state.url, model=model)
+        f"curl {state.url}/chat/completions \\\n"
+        '  -H "Authorization: Bearer $HEARTH_TOKEN" \\\n'
+        '  -H "Content-Type: application/json" \\\n'
+        f'  -d \'{{"model": "{model}",\n'
+        '       "messages": [{"role": "user", "content": "Hello"}]}\''
     )
 
 

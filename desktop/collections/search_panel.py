@@ -40,12 +40,8 @@ def emphasised(text: str, query: str, palette: QPalette) -> str:
         return _lines(escaped)
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(html.escape(t)) for t in terms) + r")\w*",
                          re.IGNORECASE)
-    style = (QCoreApplication.translate("collections.search_panel", "background-color: {name}; "
-                                                                    "color: {name2}")
-                                                                        .format(name=palette.color(
-                                                            QPalette.ColorRole.Highlight).name(),
-                                                            name2=palette.color(QPalette.ColorRole
-                                                            .HighlightedText).name()))
+    style = (f"background-color: {palette.color(QPalette.ColorRole.Highlight).name()}; "
+             f"color: {palette.color(QPalette.ColorRole.HighlightedText).name()}")
     return _lines(pattern.sub(lambda m: f"<b style='{style}'>{m.group()}</b>", escaped))
 
 

@@ -166,8 +166,7 @@ class RemoteEnginesPanel(QGroupBox):
             .format(name=name))
 
     def _on_models(self, name: str, models: list[RemoteModelListing]) -> None:
-        row = self._engine_row(name, status=self.tr("{count} model{value}")
-            .format(count=len(models), value='s' if len(models) != 1 else ''))
+        row = self._engine_row(name, status=self.tr("%n model(s)", "", len(models)))
         row.removeRows(0, row.rowCount())
         for model in models:
             item = QStandardItem(model.id)
@@ -183,8 +182,7 @@ class RemoteEnginesPanel(QGroupBox):
         self.view.expand(row.index())
         if self._adding:
             self._adding = False
-            count = self.tr("{count} model{value}").format(count=len(models),
-                    value='s' if len(models) != 1 else '')
+            count = self.tr("%n model(s)", "", len(models))
             self.status_label.setText(self.tr("{name} answered with {count}.")
                 .format(name=name, count=count))
         self._update_buttons()
