@@ -77,7 +77,7 @@ class HearthStatusBar(QStatusBar):
         )
 
     def _show_threads(self, count: int) -> None:
-        threads = self.tr("%n thread(s)", "", count)
+        threads = self.tr("1 thread") if count == 1 else self.tr("%n threads", "", count)
         self.model_label.setText(f"{self._model_text} · {threads}")
 
     def _on_chat_opened(self, chat: object, *_rest: object) -> None:

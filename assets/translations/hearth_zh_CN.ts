@@ -293,8 +293,12 @@ Serve there anyway?</source>
         <source>This message has no code block.</source>
         <translation>这条消息没有代码块。</translation>
     </message>
+    <message>
+        <source>Copied 1 code block.</source>
+        <translation>已复制 1 个代码块。</translation>
+    </message>
     <message numerus="yes">
-        <source>Copied %n code block(s).</source>
+        <source>Copied %n code blocks.</source>
         <translation>
             <numerusform>已复制 %n 个代码块。</numerusform>
         </translation>
@@ -705,8 +709,12 @@ Context: {n_ctx:,} of {n_ctx_train:,} trained</source>
 架构：{architecture}
 上下文：{n_ctx:,}，训练长度 {n_ctx_train:,}</translation>
     </message>
+    <message>
+        <source>1 thread</source>
+        <translation>1 个线程</translation>
+    </message>
     <message numerus="yes">
-        <source>%n thread(s)</source>
+        <source>%n threads</source>
         <translation>
             <numerusform>%n 个线程</numerusform>
         </translation>
@@ -734,6 +742,21 @@ Context: {n_ctx:,} of {n_ctx_train:,} trained</source>
     <message>
         <source>Deleted “{title}”.</source>
         <translation>已删除“{title}”。</translation>
+    </message>
+</context>
+<context>
+    <name>InstalledModelsModel</name>
+    <message>
+        <source>default</source>
+        <translation>默认</translation>
+    </message>
+    <message>
+        <source>loaded</source>
+        <translation>已加载</translation>
+    </message>
+    <message>
+        <source>unusable</source>
+        <translation>不可用</translation>
     </message>
 </context>
 <context>
@@ -1112,8 +1135,12 @@ Leave it empty to forget the stored token.</source>
         <source>, the cache at {bits} bits</source>
         <translation>，缓存为 {bits} 位</translation>
     </message>
+    <message>
+        <source>1 repository</source>
+        <translation>1 个仓库</translation>
+    </message>
     <message numerus="yes">
-        <source>%n repository(s)</source>
+        <source>%n repositories</source>
         <translation>
             <numerusform>%n 个仓库</numerusform>
         </translation>
@@ -1526,8 +1553,12 @@ Leave it empty to forget the stored token.</source>
         <source>Added {name}; asking it for its models…</source>
         <translation>已添加 {name}；正在获取它的模型…</translation>
     </message>
+    <message>
+        <source>1 model</source>
+        <translation>1 个模型</translation>
+    </message>
     <message numerus="yes">
-        <source>%n model(s)</source>
+        <source>%n models</source>
         <translation>
             <numerusform>%n 个模型</numerusform>
         </translation>
@@ -2165,7 +2196,7 @@ Site: {host}
     <name>chat.list_model</name>
     <message>
         <source>New chat</source>
-        <translation>新建对话</translation>
+        <translation>新对话</translation>
     </message>
 </context>
 <context>
@@ -2272,8 +2303,28 @@ Site: {host}
         <translation>隐藏模型的思考（点击或按空格）</translation>
     </message>
     <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <source>Copy this code</source>
+        <translation>复制这段代码</translation>
+    </message>
+    <message>
         <source>This quotation is not found word for word in the passages the reply cites</source>
         <translation>在回复引用的段落中找不到与这段引文逐字相同的内容</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>上一版本</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>下一版本</translation>
     </message>
 </context>
 <context>
@@ -2344,6 +2395,149 @@ Site: {host}
     <message>
         <source>Unexpected error: {error}</source>
         <translation>意外错误：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>headers</name>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Passages</source>
+        <translation>段落</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>页数</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Quant</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Trained context</source>
+        <translation>训练上下文</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Fits</source>
+        <translation>容纳</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>简介</translation>
+    </message>
+    <message>
+        <source>License</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <source>Speed here</source>
+        <translation>本机速度</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Download size</source>
+        <translation>下载大小</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Expected output</source>
+        <translation>期望输出</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>集合</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <source>Calibration</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Demos</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <source>Label words</source>
+        <translation>标签词</translation>
+    </message>
+    <message>
+        <source>Instruction</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <source>Made by</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>期望</translation>
+    </message>
+    <message>
+        <source>Baseline</source>
+        <translation>基线</translation>
+    </message>
+    <message>
+        <source>Winner</source>
+        <translation>最佳</translation>
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation>置信度</translation>
     </message>
 </context>
 <context>
@@ -2462,6 +2656,18 @@ Site: {host}
     <message>
         <source>Tokens a second predicted from the file&apos;s size ({bytes_text}) and this computer&apos;s measured speed: {stem} wrote {tokens_per_second:.0f} a second here. An estimate, not a promise: a busy computer writes slower.</source>
         <translation>根据文件大小（{bytes_text}）和这台电脑实测的速度预测的每秒词元数：{stem} 在这里每秒生成 {tokens_per_second:.0f} 个。这是估计而非承诺：电脑繁忙时会更慢。</translation>
+    </message>
+    <message>
+        <source>the model&apos;s own</source>
+        <translation>模型自带的</translation>
+    </message>
+    <message>
+        <source>none: continues the text</source>
+        <translation>无：续写文本</translation>
+    </message>
+    <message>
+        <source>your Jinja</source>
+        <translation>你的 Jinja</translation>
     </message>
     <message>
         <source>{what} (your choice)</source>

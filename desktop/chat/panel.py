@@ -120,9 +120,11 @@ class ChatPanel(QWidget):
                                             self.toggle_thinking)
         # In the conversation only: in the composer Alt+arrows may move the cursor by words.
         self.previous_version_action = self._action(
-            PREVIOUS_VERSION, QKeySequence("Alt+Left"), lambda: self.show_version(-1))
+            translated("chat.view", PREVIOUS_VERSION), QKeySequence("Alt+Left"),
+            lambda: self.show_version(-1))
         self.next_version_action = self._action(
-            NEXT_VERSION, QKeySequence("Alt+Right"), lambda: self.show_version(1))
+            translated("chat.view", NEXT_VERSION), QKeySequence("Alt+Right"),
+            lambda: self.show_version(1))
         for action in (self.previous_version_action, self.next_version_action):
             self.removeAction(action)
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -416,7 +418,9 @@ class ChatPanel(QWidget):
             self.notice.emit(self.tr("This message has no code block."))
             return
         QGuiApplication.clipboard().setText("\n\n".join(blocks))
-        self.notice.emit(self.tr("Copied %n code block(s).", "", len(blocks)))
+        # English needs no catalog: the singular is its own text, the plural a %n form.
+        self.notice.emit(self.tr("Copied 1 code block.") if len(blocks) == 1
+                         else self.tr("Copied %n code blocks.", "", len(blocks)))
 
     def _show_menu(self, position: QPoint) -> None:
         index = self.view.indexAt(position)

@@ -89,13 +89,16 @@ VIEW_START_NOTE = QT_TRANSLATE_NOOP("chat.view", "The model's view begins here: 
                                                  "outside its context window.")
 SHOW_THINKING = QT_TRANSLATE_NOOP("chat.view", "Show the model's thinking (click, or Space)")
 HIDE_THINKING = QT_TRANSLATE_NOOP("chat.view", "Hide the model's thinking (click, or Space)")
-COPY, COPIED, COPY_TIP = "Copy", "Copied", "Copy this code"
+COPY = QT_TRANSLATE_NOOP("chat.view", "Copy")
+COPIED = QT_TRANSLATE_NOOP("chat.view", "Copied")
+COPY_TIP = QT_TRANSLATE_NOOP("chat.view", "Copy this code")
 COPIED_FOR_MS = 2000  # how long a code block's button says "Copied"
 UNVERIFIED_TIP = QT_TRANSLATE_NOOP("chat.view", "This quotation is not found word for word in the "
                                                 "passages the reply cites")
 UNVERIFIED_LINE = QColor(214, 69, 65)  # a red that reads on light and dark backgrounds
 UNVERIFIED_SHADE = QColor(214, 69, 65, 36)
-PREVIOUS_VERSION, NEXT_VERSION = "Previous version", "Next version"
+PREVIOUS_VERSION = QT_TRANSLATE_NOOP("chat.view", "Previous version")
+NEXT_VERSION = QT_TRANSLATE_NOOP("chat.view", "Next version")
 BYLINE_GAP = "   "  # between the speaker and the byline
 
 
@@ -344,7 +347,7 @@ class MessageDelegate(QStyledItemDelegate):
     def copy_label(self, index: _Index, number: int) -> str:
         """What the button of the message's code block `number` says."""
         shown = (int(index.data(MessageRole.Id)), int(index.data(MessageRole.Revision)), number)
-        return COPIED if self.copied == shown else COPY
+        return translated("chat.view", COPIED if self.copied == shown else COPY)
 
     @staticmethod
     def _button_font(option: QStyleOptionViewItem) -> QFont:
@@ -364,7 +367,8 @@ class MessageDelegate(QStyledItemDelegate):
         at = layout.answer.documentLayout().blockBoundingRect(header).topLeft()
         line = header.layout().boundingRect().translated(at).toAlignedRect()
         line.translate(layout.answer_at)
-        width = QFontMetrics(self._button_font(option)).horizontalAdvance(COPIED) + 2 * GAP
+        width = QFontMetrics(self._button_font(option)).horizontalAdvance(
+            translated("chat.view", COPIED)) + 2 * GAP
         return QRect(line.right() - width - 2, line.top() + 1, width, line.height() - 2)
 
     def version_controls(self, index: _Index, option: QStyleOptionViewItem
@@ -693,11 +697,11 @@ class ChatView(QListView):
         )
         if step is not None:
             version, versions = step[0].data(MessageRole.Versions)
-            arrow = PREVIOUS_VERSION if step[1] < 0 else NEXT_VERSION
+            arrow = translated("chat.view", PREVIOUS_VERSION if step[1] < 0 else NEXT_VERSION)
             self.viewport().setToolTip(self.tr("{arrow} ({version_text} shown)")
                 .format(arrow=arrow, version_text=version_text(version, versions)))
         elif copy is not None:
-            self.viewport().setToolTip(COPY_TIP)
+            self.viewport().setToolTip(translated("chat.view", COPY_TIP))
         elif toggle is not None:
             opened = toggle.data(MessageRole.ReasoningExpanded)
             self.viewport().setToolTip(translated("chat.view",

@@ -21,7 +21,8 @@ UNREADABLE = QT_TRANSLATE_NOOP("collections.files_model", "Unreadable")
 
 
 class FilesModel(RowTableModel):
-    HEADERS = ("File", "Passages", "Pages", "Problem")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "File"), QT_TRANSLATE_NOOP("headers", "Passages"),
+               QT_TRANSLATE_NOOP("headers", "Pages"), QT_TRANSLATE_NOOP("headers", "Problem"))
     NAME, PASSAGES, PAGES, PROBLEM = range(4)
 
     def set_files(self, files: Sequence[FileRecord]) -> None:

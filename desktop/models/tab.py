@@ -519,7 +519,8 @@ class ModelsTab(QWidget):
         if number != self._search_number:
             return  # an older search, overtaken by a newer one
         self.repos.set_rows(search_rows(found, CATALOG))
-        count = self.tr("%n repository(s)", "", len(found))
+        count = (self.tr("1 repository") if len(found) == 1
+                 else self.tr("%n repositories", "", len(found)))
         self.repo_status.setText(self.tr("{count} with GGUF files.").format(count=count) if found
                                  else self.tr("No GGUF repositories match."))
         self._clear_files()

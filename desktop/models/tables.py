@@ -151,8 +151,11 @@ def _template_cell(decision: TemplateDecision, role: int) -> Any:
         return decision.describe()
     if role != Qt.ItemDataRole.DisplayRole:
         return None
-    what = {GGUF: "the model's own", CONTINUATION_NAME: "none: continues the text",
-            CUSTOM: "your Jinja"}.get(decision.name, decision.name)
+    what = {
+        GGUF: QCoreApplication.translate("models.tables", "the model's own"),
+        CONTINUATION_NAME: QCoreApplication.translate("models.tables", "none: continues the text"),
+        CUSTOM: QCoreApplication.translate("models.tables", "your Jinja"),
+    }.get(decision.name, decision.name)
     if decision.origin == TemplateOrigin.PERSON and decision.name != CUSTOM:
         return QCoreApplication.translate("models.tables", "{what} (your choice)").format(what=what)
     if decision.origin == TemplateOrigin.BUILT_IN and decision.name != CONTINUATION_NAME:
@@ -161,8 +164,12 @@ def _template_cell(decision: TemplateDecision, role: int) -> Any:
 
 
 class InstalledModelsModel(_RowsModel):
-    HEADERS = ("Name", "Architecture", "Parameters", "Quant", "Trained context", "Size",
-               "Memory", "Fits", "Where", "Chat template")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Name"), QT_TRANSLATE_NOOP("headers", "Architecture"),
+               QT_TRANSLATE_NOOP("headers", "Parameters"), QT_TRANSLATE_NOOP("headers", "Quant"),
+               QT_TRANSLATE_NOOP("headers", "Trained context"),
+               QT_TRANSLATE_NOOP("headers", "Size"), QT_TRANSLATE_NOOP("headers", "Memory"),
+               QT_TRANSLATE_NOOP("headers", "Fits"),
+               QT_TRANSLATE_NOOP("headers", "Where"), QT_TRANSLATE_NOOP("headers", "Chat template"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -191,11 +198,11 @@ class InstalledModelsModel(_RowsModel):
         if column == 0:
             marks = []
             if model.key == self.default_key or str(model.path) == self.default_key:
-                marks.append("default")
+                marks.append(self.tr("default"))
             if str(model.path) == self.loaded_path:
-                marks.append("loaded")
+                marks.append(self.tr("loaded"))
             if model.problem:
-                marks.append("unusable")
+                marks.append(self.tr("unusable"))
             return model.name + (f"  ({', '.join(marks)})" if marks else "")
         if details is None:
             return "—" if column in (1, 2, 3, 4) else self._plain(model, column)
@@ -253,7 +260,8 @@ def search_rows(found: list[RepoSummary], catalog: tuple[CatalogModel, ...]) -> 
 
 
 class RepoListModel(_RowsModel):
-    HEADERS = ("Model", "About", "License", "Speed here")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Model"), QT_TRANSLATE_NOOP("headers", "About"),
+               QT_TRANSLATE_NOOP("headers", "License"), QT_TRANSLATE_NOOP("headers", "Speed here"))
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         repo: RepoRow = row
@@ -299,7 +307,11 @@ def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -
 
 
 class FileListModel(_RowsModel):
-    HEADERS = ("Quantization", "Files", "Download size", "Memory", "Fits", "Speed here")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Quantization"), QT_TRANSLATE_NOOP("headers", "Files"),
+               QT_TRANSLATE_NOOP("headers", "Download size"), QT_TRANSLATE_NOOP("headers",
+                                                            "Memory"), QT_TRANSLATE_NOOP("headers",
+                                                            "Fits"), QT_TRANSLATE_NOOP("headers",
+                                                            "Speed here"))
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         file: FileRow = row

@@ -166,7 +166,9 @@ class RemoteEnginesPanel(QGroupBox):
             .format(name=name))
 
     def _on_models(self, name: str, models: list[RemoteModelListing]) -> None:
-        row = self._engine_row(name, status=self.tr("%n model(s)", "", len(models)))
+        count = (self.tr("1 model") if len(models) == 1
+                 else self.tr("%n models", "", len(models)))
+        row = self._engine_row(name, status=count)
         row.removeRows(0, row.rowCount())
         for model in models:
             item = QStandardItem(model.id)
@@ -182,7 +184,6 @@ class RemoteEnginesPanel(QGroupBox):
         self.view.expand(row.index())
         if self._adding:
             self._adding = False
-            count = self.tr("%n model(s)", "", len(models))
             self.status_label.setText(self.tr("{name} answered with {count}.")
                 .format(name=name, count=count))
         self._update_buttons()
