@@ -2861,6 +2861,321 @@ Site: {host}
     </message>
 </context>
 <context>
+    <name>settings</name>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>How adventurous the wording is: low is focused, high is varied.</source>
+        <translation>措辞有多大胆：低则专注，高则多变。</translation>
+    </message>
+    <message>
+        <source>Lower it (0.2–0.5) for facts, code and summaries; raise it (0.8–1.2) for stories and brainstorming. At 0 the same question always gets the same answer.</source>
+        <translation>事实、代码和摘要调低（0.2–0.5）；故事和头脑风暴调高（0.8–1.2）。为 0 时同一个问题总是得到同样的回答。</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <source>Only the k likeliest next words are considered (0 = no limit).</source>
+        <translation>只考虑最可能的 k 个下一个词（0 = 不限制）。</translation>
+    </message>
+    <message>
+        <source>Smaller values give safer, plainer replies. 40 suits most models; set 0 to leave the choice to top-p and min-p.</source>
+        <translation>值越小，回复越稳妥、越平实。40 适合大多数模型；设为 0 则交给 top-p 和 min-p 决定。</translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <source>Only the likeliest words whose chances add up to p are considered (1 = off).</source>
+        <translation>只考虑概率累计达到 p 的最可能的词（1 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>Lower it (0.8–0.9) to cut odd word choices. Change this or the temperature, not both at once.</source>
+        <translation>调低（0.8–0.9）可减少古怪的用词。只改它或温度，不要同时改两者。</translation>
+    </message>
+    <message>
+        <source>Min-p</source>
+        <translation>Min-p</translation>
+    </message>
+    <message>
+        <source>Drops words far less likely than the likeliest one (0 = off).</source>
+        <translation>去掉比最可能的词可能性低得多的词（0 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>0.05–0.1 removes nonsense but keeps variety, even at a high temperature. Raise it if replies wander off.</source>
+        <translation>0.05–0.1 能去掉胡言乱语又保留多样性，即使温度很高也是如此。回复跑题时调高它。</translation>
+    </message>
+    <message>
+        <source>Typical-p</source>
+        <translation>Typical-p</translation>
+    </message>
+    <message>
+        <source>Prefers words about as surprising as the text so far (1 = off).</source>
+        <translation>偏好与前文“意外程度”相当的词（1 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>Rarely needed. 0.9–0.95 can make long creative writing read more naturally; leave it at 1 otherwise.</source>
+        <translation>很少需要。0.9–0.95 可以让长篇创作读起来更自然；否则保持为 1。</translation>
+    </message>
+    <message>
+        <source>Repeat penalty</source>
+        <translation>重复惩罚</translation>
+    </message>
+    <message>
+        <source>Makes words used in the penalty window less likely (1 = off).</source>
+        <translation>降低惩罚窗口内已用过的词的可能性（1 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>Raise it a little (1.1–1.2) if the model repeats itself. Too high and it avoids words it needs, such as names and code keywords.</source>
+        <translation>如果模型自我重复，稍微调高（1.1–1.2）。太高则会回避必需的词，例如人名和代码关键字。</translation>
+    </message>
+    <message>
+        <source>Presence penalty</source>
+        <translation>存在惩罚</translation>
+    </message>
+    <message>
+        <source>Makes any word already used less likely (0 = off).</source>
+        <translation>降低任何已出现过的词的可能性（0 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>A small positive value (0.1–0.5) nudges the model towards new topics; a negative one keeps it on the same ones. Usually left at 0.</source>
+        <translation>较小的正值（0.1–0.5）会把模型推向新话题；负值则让它停留在原有话题上。通常保持为 0。</translation>
+    </message>
+    <message>
+        <source>Frequency penalty</source>
+        <translation>频率惩罚</translation>
+    </message>
+    <message>
+        <source>Makes a word less likely the more often it was used (0 = off).</source>
+        <translation>一个词用得越多，就越不可能再出现（0 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>A small positive value (0.1–0.5) helps when the same word keeps coming back. Usually left at 0.</source>
+        <translation>同一个词反复出现时，较小的正值（0.1–0.5）会有帮助。通常保持为 0。</translation>
+    </message>
+    <message>
+        <source>Penalty window</source>
+        <translation>惩罚窗口</translation>
+    </message>
+    <message>
+        <source>How many recent tokens the three penalties look back over.</source>
+        <translation>三种惩罚回看的最近词元数。</translation>
+    </message>
+    <message>
+        <source>64 covers the last sentence or two; more looks further back for repeats. 0 turns the penalties off.</source>
+        <translation>64 覆盖最近的一两句话；更大则回看更远以发现重复。0 会关闭这些惩罚。</translation>
+    </message>
+    <message>
+        <source>DRY multiplier</source>
+        <translation>DRY 倍数</translation>
+    </message>
+    <message>
+        <source>How strongly DRY stops the model copying earlier text (0 = off).</source>
+        <translation>DRY 阻止模型照抄前文的力度（0 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>Try 0.8 if replies loop or repeat whole sentences. Keep it at 0 for code and data, where exact repeats are wanted.</source>
+        <translation>如果回复循环或重复整句，试试 0.8。代码和数据需要精确重复，保持为 0。</translation>
+    </message>
+    <message>
+        <source>DRY base</source>
+        <translation>DRY 基数</translation>
+    </message>
+    <message>
+        <source>How fast the DRY penalty grows as a repeat gets longer.</source>
+        <translation>重复越长，DRY 惩罚增长得多快。</translation>
+    </message>
+    <message>
+        <source>1.75 is usual; higher punishes long repeats much harder. Matters only while the DRY multiplier is above 0.</source>
+        <translation>通常为 1.75；越高，对长重复的惩罚越重。仅在 DRY 倍数大于 0 时起作用。</translation>
+    </message>
+    <message>
+        <source>DRY allowed length</source>
+        <translation>DRY 允许长度</translation>
+    </message>
+    <message>
+        <source>Repeats up to this many tokens long are never penalised by DRY.</source>
+        <translation>不超过这么多词元的重复永远不受 DRY 惩罚。</translation>
+    </message>
+    <message>
+        <source>2 lets short common phrases repeat. Raise it if DRY mangles names or fixed phrases. Matters only while the DRY multiplier is above 0.</source>
+        <translation>2 允许常见短语重复。如果 DRY 弄乱了人名或固定短语，就调高它。仅在 DRY 倍数大于 0 时起作用。</translation>
+    </message>
+    <message>
+        <source>XTC probability</source>
+        <translation>XTC 概率</translation>
+    </message>
+    <message>
+        <source>How often XTC removes the most obvious next words (0 = off).</source>
+        <translation>XTC 去掉最显而易见的下一个词的频率（0 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>About 0.5 makes creative writing less predictable. Keep it at 0 for facts, code and instructions.</source>
+        <translation>约 0.5 能让创作不那么容易预料。事实、代码和指令请保持为 0。</translation>
+    </message>
+    <message>
+        <source>XTC threshold</source>
+        <translation>XTC 阈值</translation>
+    </message>
+    <message>
+        <source>Words at least this likely count as obvious to XTC.</source>
+        <translation>可能性至少为此值的词，XTC 视为显而易见。</translation>
+    </message>
+    <message>
+        <source>0.1 is usual; higher removes fewer words. Matters only while the XTC probability is above 0.</source>
+        <translation>通常为 0.1；越高，去掉的词越少。仅在 XTC 概率大于 0 时起作用。</translation>
+    </message>
+    <message>
+        <source>Mirostat</source>
+        <translation>Mirostat</translation>
+    </message>
+    <message>
+        <source>Keeps the surprise of the text steady: 0 = off, 1 or 2 = version.</source>
+        <translation>让文本的“意外程度”保持稳定：0 = 关闭，1 或 2 = 版本。</translation>
+    </message>
+    <message>
+        <source>An alternative to top-k and top-p, which it replaces while on. Version 2 is the usual choice; most people leave it off.</source>
+        <translation>top-k 和 top-p 的替代方案，开启时取代它们。通常选版本 2；大多数人不开启。</translation>
+    </message>
+    <message>
+        <source>Mirostat tau</source>
+        <translation>Mirostat tau</translation>
+    </message>
+    <message>
+        <source>The surprise Mirostat aims for: lower is focused, higher varied.</source>
+        <translation>Mirostat 追求的意外程度：越低越专注，越高越多变。</translation>
+    </message>
+    <message>
+        <source>5 is usual; try 3 for focused answers, 7–8 for creative writing. Used only while Mirostat is on.</source>
+        <translation>通常为 5；专注的回答试试 3，创作试试 7–8。仅在 Mirostat 开启时使用。</translation>
+    </message>
+    <message>
+        <source>Mirostat eta</source>
+        <translation>Mirostat eta</translation>
+    </message>
+    <message>
+        <source>How quickly Mirostat steers back towards its target.</source>
+        <translation>Mirostat 回到目标的速度。</translation>
+    </message>
+    <message>
+        <source>0.1 is usual. Used only while Mirostat is on.</source>
+        <translation>通常为 0.1。仅在 Mirostat 开启时使用。</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Where the dice start: the same seed and settings repeat a reply.</source>
+        <translation>随机数的起点：相同的种子和设置会得到相同的回复。</translation>
+    </message>
+    <message>
+        <source>Leave it random for everyday chat; fix a number to reproduce a reply or to compare settings fairly.</source>
+        <translation>日常对话保持随机；固定一个数字可以复现回复，或公平地比较设置。</translation>
+    </message>
+    <message>
+        <source>Max reply tokens</source>
+        <translation>最大回复词元数</translation>
+    </message>
+    <message>
+        <source>The longest a reply may be, in tokens (a token is about ¾ of a word).</source>
+        <translation>回复的最大长度，以词元计（一个词元约为 ¾ 个英文单词，或一两个汉字）。</translation>
+    </message>
+    <message>
+        <source>Replies usually end by themselves; this is only the cut-off. Raise it for long texts and code, lower it to keep replies short.</source>
+        <translation>回复通常会自行结束；这只是上限。长文和代码调高，想要简短的回复则调低。</translation>
+    </message>
+    <message>
+        <source>Loop guard</source>
+        <translation>循环保护</translation>
+    </message>
+    <message>
+        <source>Stops a reply that only repeats itself for this many tokens (0 = off).</source>
+        <translation>回复连续这么多词元都只在重复自己时将其停止（0 = 关闭）。</translation>
+    </message>
+    <message>
+        <source>Saves time when a small model gets stuck going round in circles. The default suits most models.</source>
+        <translation>小模型陷入原地打转时可节省时间。默认值适合大多数模型。</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>Tokens the model sees at once: history plus reply. More uses more memory.</source>
+        <translation>模型一次能看到的词元数：历史加回复。越大占用内存越多。</translation>
+    </message>
+    <message>
+        <source>Raise it for long chats and documents; the Models tab shows the memory each size needs. Lower it if a model fails to load for lack of memory.</source>
+        <translation>长对话和长文档请调高；“模型”标签页显示每种大小所需的内存。模型因内存不足而加载失败时请调低。</translation>
+    </message>
+    <message>
+        <source>CPU threads</source>
+        <translation>CPU 线程</translation>
+    </message>
+    <message>
+        <source>CPU cores the model uses; automatic is the count measured fastest here.</source>
+        <translation>模型使用的 CPU 核心数；自动即在这里测得最快的数量。</translation>
+    </message>
+    <message>
+        <source>Leave it automatic unless the computer feels slow while a reply is written: fewer threads leave room for other programs.</source>
+        <translation>除非生成回复时电脑感觉变慢，否则保持自动：线程少一些，能给其他程序留出空间。</translation>
+    </message>
+    <message>
+        <source>GPU layers</source>
+        <translation>GPU 层数</translation>
+    </message>
+    <message>
+        <source>How much of the model runs on the graphics card (-1 = all, 0 = none).</source>
+        <translation>模型有多少在显卡上运行（-1 = 全部，0 = 不使用）。</translation>
+    </message>
+    <message>
+        <source>More layers on the GPU is faster, and as many as fit is usually right. Lower it if a model fails to load for lack of video memory.</source>
+        <translation>放到 GPU 上的层越多越快，通常尽可能多放即可。模型因显存不足而加载失败时请调低。</translation>
+    </message>
+    <message>
+        <source>Context cache precision</source>
+        <translation>上下文缓存精度</translation>
+    </message>
+    <message>
+        <source>Bits per number in the context cache: 16 is exact, 8 takes about half the memory, 4 about a quarter.</source>
+        <translation>上下文缓存中每个数的位数：16 位精确，8 位约占一半内存，4 位约占四分之一。</translation>
+    </message>
+    <message>
+        <source>8 fits about twice the context in the same memory with the same quality, but on a CPU it reads long prompts about half as fast; 4 costs quality too. Changing it reloads the model.</source>
+        <translation>8 位能在同样内存中放下约两倍的上下文且质量不变，但在 CPU 上读取长提示词约慢一半；4 位还会损失质量。更改它会重新加载模型。</translation>
+    </message>
+    <message>
+        <source>Safe mode</source>
+        <translation>安全模式</translation>
+    </message>
+    <message>
+        <source>1 = load without CPU-specific speed-ups (weight repacking, AMX kernels).</source>
+        <translation>1 = 加载时不使用针对 CPU 的加速（权重重排、AMX 内核）。</translation>
+    </message>
+    <message>
+        <source>For a model that crashes on this CPU. Hearth turns it on by itself after repeated crashes; set 0 to get the speed back.</source>
+        <translation>用于在这颗 CPU 上会崩溃的模型。反复崩溃后 Hearth 会自动开启它；设为 0 可恢复速度。</translation>
+    </message>
+    <message>
+        <source>Drop the oldest messages</source>
+        <translation>丢弃最早的消息</translation>
+    </message>
+    <message>
+        <source>Keep the first exchange, drop the middle</source>
+        <translation>保留第一轮对话，丢弃中间部分</translation>
+    </message>
+    <message>
+        <source>Stop and ask</source>
+        <translation>停止并询问</translation>
+    </message>
+</context>
+<context>
     <name>settings.form</name>
     <message>
         <source>as many as fit</source>

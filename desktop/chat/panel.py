@@ -38,6 +38,7 @@ from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.picker import ModelPicker
+from desktop.settings.texts import setting_text
 from engine.chat.export import code_blocks
 from engine.chat.reasoning import has_thinking_switch
 from engine.chat.repetition import finish_note
@@ -563,7 +564,8 @@ class ChatPanel(QWidget):
                           QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("context-full-question")
         choices = [
-            (box.addButton(CONTEXT_POLICY_LABELS[policy], QMessageBox.ButtonRole.AcceptRole),
+            (box.addButton(setting_text(CONTEXT_POLICY_LABELS[policy]),
+                           QMessageBox.ButtonRole.AcceptRole),
              policy)
             for policy in (ContextPolicy.DROP_OLDEST, ContextPolicy.KEEP_FIRST)
         ]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop import i18n
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.form import ErrorLabel, NumberFieldsForm
+from desktop.settings.texts import setting_text
 from engine.config import AppConfig
 from engine.settings import (
     BUILTIN_PRESETS,
@@ -71,7 +72,8 @@ class _ChatSettingsEditor(QWidget):
         policy_label.setWordWrap(True)
         self.policy = QComboBox(self)
         self.policy.setAccessibleName(self.tr("When the chat outgrows the context"))
-        for policy, text in CONTEXT_POLICY_LABELS.items():
+        for policy, label in CONTEXT_POLICY_LABELS.items():
+            text = setting_text(label)
             self.policy.addItem(text, policy.value)
         self.policy.currentIndexChanged.connect(self.edited)
         policy_label.setBuddy(self.policy)

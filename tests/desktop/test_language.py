@@ -178,3 +178,16 @@ def test_every_text_is_translated_with_its_placeholders() -> None:
                 broken.append((context, source, text))
     assert unfinished == []
     assert broken == []
+
+
+def test_the_settings_texts_are_the_engines() -> None:
+    """desktop/settings/texts.py lists, for lupdate, the engine's setting names and explanations:
+    a text changed in engine/settings.py must change there too, or it shows in English."""
+    from desktop.settings.texts import TEXTS
+    from engine import settings
+
+    specs = [spec for value in vars(settings).values() if isinstance(value, tuple)
+             for spec in value if isinstance(spec, settings.FieldSpec)]
+    engine_texts = {text for spec in specs for text in (spec.label, spec.help, spec.advice)
+                    if text} | set(settings.CONTEXT_POLICY_LABELS.values())
+    assert engine_texts == set(TEXTS)
