@@ -108,6 +108,7 @@ def one(language: str, theme: str) -> None:
                            (QPalette.ColorRole.ButtonText, "#e6e6e6"),
                            (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
                            (QPalette.ColorRole.Mid, "#555555"),
+                           (QPalette.ColorRole.Link, "#8ab4f8"),
                            (QPalette.ColorRole.ToolTipBase, "#3a3a3a"),
                            (QPalette.ColorRole.ToolTipText, "#e6e6e6")):
             palette.setColor(role, QColor(name))
