@@ -87,6 +87,10 @@
         <translation>在终端中试试：</translation>
     </message>
     <message>
+        <source>On: serving {model} at {url}</source>
+        <translation>已开启：在 {url} 提供 {model}</translation>
+    </message>
+    <message>
         <source>On at {url}, but no local model is loaded: requests are answered 503 until one is.</source>
         <translation>已在 {url} 开启，但没有加载本地模型：在加载之前，请求会得到 503 响应。</translation>
     </message>
@@ -1230,6 +1234,10 @@ Leave it empty to forget the stored token.</source>
         <source>{label} note</source>
         <translation>{label} 备注</translation>
     </message>
+    <message>
+        <source>Changed: {preset} uses {value}.</source>
+        <translation>已更改：{preset} 使用 {value}。</translation>
+    </message>
 </context>
 <context>
     <name>PassagePanel</name>
@@ -1911,6 +1919,10 @@ Label words: {join}; calibration: {replace}</source>
         <translation>指令：</translation>
     </message>
     <message>
+        <source>Examples: input and expected output</source>
+        <translation>样例：输入和期望输出</translation>
+    </message>
+    <message>
         <source>Add example</source>
         <translation>添加样例</translation>
     </message>
@@ -2589,6 +2601,10 @@ Site: {host}
         <translation>已暂停于 {done} / {total}；继续时从此处接着下载</translation>
     </message>
     <message>
+        <source>Done: {total}, checksum verified</source>
+        <translation>完成：{total}，校验和已验证</translation>
+    </message>
+    <message>
         <source>Cancelled; the partial file was deleted</source>
         <translation>已取消；部分下载的文件已删除</translation>
     </message>
@@ -3178,6 +3194,14 @@ Site: {host}
 <context>
     <name>settings.form</name>
     <message>
+        <source>random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
         <source>as many as fit</source>
         <translation>尽可能多</translation>
     </message>
@@ -3195,6 +3219,10 @@ Site: {host}
     <message>
         <source>Open or start a chat to change its settings.</source>
         <translation>打开或新建一个对话以更改它的设置。</translation>
+    </message>
+    <message>
+        <source>changed</source>
+        <translation>已更改</translation>
     </message>
 </context>
 <context>

@@ -151,7 +151,8 @@ class ApiPanel(QWidget):
         self.error.setVisible(bool(self.error.text()))
         if state.running:
             self.status.setText(
-                f"On: serving {state.model} at {state.url}" if state.model else
+                self.tr("On: serving {model} at {url}").format(model=state.model, url=state.url)
+                if state.model else
                 self.tr("On at {url}, but no local model is loaded: requests are answered 503 "
                         "until one is.").format(url=state.url)
             )

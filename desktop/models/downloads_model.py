@@ -65,7 +65,8 @@ def describe(event: DownloadEvent) -> str:
                                                                     "there").format(done=done,
                                                                             total=total)
     if event.state == DownloadState.DONE:
-        return f"Done: {total}, checksum verified"
+        return QCoreApplication.translate(
+            "models.downloads_model", "Done: {total}, checksum verified").format(total=total)
     if event.state == DownloadState.CANCELLED:
         return QCoreApplication.translate("models.downloads_model", "Cancelled; the partial file "
                                                                     "was deleted")

@@ -105,7 +105,7 @@ class TaskEditor(QWidget):
 
         self.examples_view = QTableView()
         self.examples_view.setModel(self.examples)
-        self.examples_view.setAccessibleName("Examples: input and expected output")
+        self.examples_view.setAccessibleName(self.tr("Examples: input and expected output"))
         self.examples_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.examples_view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked

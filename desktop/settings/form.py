@@ -32,8 +32,11 @@ from engine.settings import FieldSpec
 Value = int | float | None
 
 # An empty optional field is not "nothing": it means one of these, so its check box says so.
-_EMPTY_MEANS = {"seed": "random", "n_threads": "automatic", "n_gpu_layers": QT_TRANSLATE_NOOP(
-                                                            "settings.form", "as many as fit")}
+_EMPTY_MEANS = {
+    "seed": QT_TRANSLATE_NOOP("settings.form", "random"),
+    "n_threads": QT_TRANSLATE_NOOP("settings.form", "automatic"),
+    "n_gpu_layers": QT_TRANSLATE_NOOP("settings.form", "as many as fit"),
+}
 # No slider for the seed: it names a starting point, there is no "more" or "less" of it.
 _NO_SLIDER = frozenset({"seed"})
 CHANGED_MARK = "●"
@@ -380,7 +383,8 @@ class NumberFieldsForm(QWidget):
                            for t in (spec.help, spec.advice) if t)
             if not field.mark.isHidden() and self._reference is not None:
                 was = _shown(spec, self._reference.get(spec.name))
-                mark = f"Changed: {self._reference_name} uses {was}."
+                mark = self.tr("Changed: {preset} uses {value}.").format(
+                    preset=self._reference_name, value=was)
                 field.mark.setToolTip(mark)
                 plain, rich = f"{mark} {plain}", f"<p><b>{html.escape(mark)}</b></p>{rich}"
         for widget in (field.input, field.slider, field.empty):

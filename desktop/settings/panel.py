@@ -42,7 +42,7 @@ from engine.settings import (
 
 FIX_FIELDS = QT_TRANSLATE_NOOP("settings.panel", "Fix the highlighted fields")
 NO_CHAT_NOTE = QT_TRANSLATE_NOOP("settings.panel", "Open or start a chat to change its settings.")
-CHANGED = "changed"  # "Balanced (changed)": the preset, with some values changed
+CHANGED = QT_TRANSLATE_NOOP("settings.panel", "changed")  # "Balanced (changed)": values differ
 # Shown at once; the rest fold under "More" (every runtime setting is shown).
 EVERYDAY_SAMPLING = frozenset(
     {"temperature", "max_tokens", "top_p", "top_k", "min_p", "repeat_penalty", "seed"}
@@ -348,7 +348,8 @@ class SettingsPanel(QWidget):
         base = self._base_preset
         for index, name in enumerate(self._preset_names):
             changed = index == base and not exact
-            self._presets.setItemText(index, f"{name} ({CHANGED})" if changed else name)
+            shown = f"{name} ({translated('settings.panel', CHANGED)})" if changed else name
+            self._presets.setItemText(index, shown)
         self._presets.setCurrentIndex(base)
         self._chat_editor.sampling.set_reference(presets[base], self._preset_names[base])
 
