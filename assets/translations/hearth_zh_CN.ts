@@ -2353,6 +2353,22 @@ Site: {host}
 <context>
     <name>collections.list_model</name>
     <message>
+        <source>1 file</source>
+        <translation>1 个文件</translation>
+    </message>
+    <message>
+        <source>%n files</source>
+        <translation>%n 个文件</translation>
+    </message>
+    <message>
+        <source>1 passage</source>
+        <translation>1 个段落</translation>
+    </message>
+    <message>
+        <source>%n passages</source>
+        <translation>%n 个段落</translation>
+    </message>
+    <message>
         <source>, {failed} unreadable</source>
         <translation>，{failed} 个无法读取</translation>
     </message>
@@ -2389,6 +2405,26 @@ Site: {host}
 </context>
 <context>
     <name>collections.worker</name>
+    <message>
+        <source>{number} added</source>
+        <translation>新增 {number} 个</translation>
+    </message>
+    <message>
+        <source>{number} changed</source>
+        <translation>更改 {number} 个</translation>
+    </message>
+    <message>
+        <source>{number} removed</source>
+        <translation>移除 {number} 个</translation>
+    </message>
+    <message>
+        <source>{number} unchanged</source>
+        <translation>{number} 个未变</translation>
+    </message>
+    <message>
+        <source>{number} unreadable</source>
+        <translation>{number} 个无法读取</translation>
+    </message>
     <message>
         <source>Stopped indexing “{name}”{kept}: the files done stay indexed; Re-index finishes the rest.</source>
         <translation>已停止为“{name}”建立索引{kept}：已完成的文件保留索引；“重新索引”会完成其余部分。</translation>

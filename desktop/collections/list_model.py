@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from desktop.i18n import QT_TRANSLATE_NOOP
 from engine.documents.collections import CollectionRecord
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -24,8 +25,21 @@ RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
+# The singular is a text of its own, so English needs no catalog; the plural is a %n form.
+_COUNTED = {
+    "file": (QT_TRANSLATE_NOOP("collections.list_model", "1 file"),
+             QT_TRANSLATE_NOOP("collections.list_model", "%n files")),
+    "passage": (QT_TRANSLATE_NOOP("collections.list_model", "1 passage"),
+                QT_TRANSLATE_NOOP("collections.list_model", "%n passages")),
+}
+
+
 def counted(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    """"1 file", "3 passages": `noun` is "file" or "passage"."""
+    one, many = _COUNTED[noun]
+    if number == 1:
+        return QCoreApplication.translate("collections.list_model", one)
+    return QCoreApplication.translate("collections.list_model", many, "", number)
 
 
 def collection_summary(record: CollectionRecord) -> str:

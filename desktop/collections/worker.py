@@ -32,6 +32,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
+from desktop.i18n import QT_TRANSLATE_NOOP
 from engine.documents.collections import DocumentIndex, IndexDone, IndexProgress
 from engine.errors import DocumentError, HearthError, OperationCancelled
 from engine.host.client import HostRuntime
@@ -44,9 +45,14 @@ LIST_EVERY_S = 1.0  # while indexing, the files done are listed again at most th
 
 def describe(done: IndexDone, name: str) -> str:
     """One line on how a re-index went, for the tab's status line."""
-    counts = [f"{number} {what}" for number, what in (
-        (done.added, "added"), (done.changed, "changed"), (done.removed, "removed"),
-        (done.unchanged, "unchanged"), (len(done.failed), "unreadable")) if number]
+    counts = [QCoreApplication.translate("collections.worker", what).format(number=number)
+              for number, what in (
+                  (done.added, QT_TRANSLATE_NOOP("collections.worker", "{number} added")),
+                  (done.changed, QT_TRANSLATE_NOOP("collections.worker", "{number} changed")),
+                  (done.removed, QT_TRANSLATE_NOOP("collections.worker", "{number} removed")),
+                  (done.unchanged, QT_TRANSLATE_NOOP("collections.worker", "{number} unchanged")),
+                  (len(done.failed), QT_TRANSLATE_NOOP("collections.worker",
+                                                       "{number} unreadable"))) if number]
     if done.cancelled:
         kept = f" ({', '.join(counts)})" if counts else ""
         return (QCoreApplication.translate("collections.worker", "Stopped indexing “{name}”{kept}: "
