@@ -191,3 +191,14 @@ def test_the_settings_texts_are_the_engines() -> None:
     engine_texts = {text for spec in specs for text in (spec.label, spec.help, spec.advice)
                     if text} | set(settings.CONTEXT_POLICY_LABELS.values())
     assert engine_texts == set(TEXTS)
+
+
+def test_the_language_field_round_trips_and_refuses_unknown_languages() -> None:
+    from engine.errors import SettingsError
+
+    config = AppConfig(language="zh_CN")
+    assert AppConfig.from_json(config.to_json()) == config
+    assert AppConfig.from_json('{"version": 1}').language == "system"  # older files
+    with pytest.raises(SettingsError) as refused:
+        AppConfig.from_json('{"version": 1, "language": "klingon"}')
+    assert "language" in str(refused.value)
