@@ -29,7 +29,7 @@ def llama_cpp_build() -> str:
         lib = _ggml.libggml
         lib.ggml_commit.restype = lib.ggml_version.restype = ctypes.c_char_p
         return (QCoreApplication.translate("about", "{decode}, ggml {decode2}")
-            .format(decode=lib.ggml_commit().decode(), decode2=lib.ggml_version().decode()))
+                .format(decode=lib.ggml_commit().decode(), decode2=lib.ggml_version().decode()))
     except (ImportError, OSError, AttributeError, UnicodeDecodeError):
         return QCoreApplication.translate("about", "build not known")
 

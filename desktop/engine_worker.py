@@ -81,8 +81,8 @@ def reports_errors(
             log.exception("engine worker failed in %s", method.__name__)
             self.errorOccurred.emit(QCoreApplication.translate("engine_worker", "Unexpected error: "
                                                                                 "{error}")
-                                                                                    .format(
-                                                            error=error))
+                                    .format(
+            error=error))
 
     return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
 
@@ -324,7 +324,7 @@ class EngineWorker(QObject):
             # The window shows the model still in use before the reason it was kept.
             self.modelLoaded.emit(still, self._backend())
             self.errorOccurred.emit(self.tr("{error} Still using {name}.")
-                .format(error=error, name=still.name))
+                                    .format(error=error, name=still.name))
 
     def _load_remote(self, key: str) -> None:
         """Asks the server for the model on a thread of its own (connecting and listing can take
@@ -604,7 +604,7 @@ class EngineWorker(QObject):
         except Exception as error:
             log.exception("could not read a document")
             self.documentFailed.emit(request, self.tr("Unexpected error: {error}")
-                .format(error=error))
+                                              .format(error=error))
             return
         self.documentReady.emit(request, document, tokens)
 
@@ -698,7 +698,7 @@ class EngineWorker(QObject):
         else:
             log.error("could not start a turn", exc_info=end)
             self.turnRefused.emit(chat_id, kind, text, self.tr("Unexpected error: {end}")
-                .format(end=end))
+                                                       .format(end=end))
 
     @Slot()
     def _run_slice(self) -> None:

@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
 
     def _show_title(self, chat: ChatRecord) -> None:
         self.setWindowTitle(self.tr("{value} — Hearth")
-            .format(value=chat.title or translated("chat.list_model", UNTITLED)))
+                            .format(value=chat.title or translated("chat.list_model", UNTITLED)))
 
     def _on_chats_listed(self, chats: list[ChatRecord]) -> None:
         """The open chat's title as it is now: renamed, or named by its first message."""

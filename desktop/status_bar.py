@@ -48,7 +48,7 @@ class HearthStatusBar(QStatusBar):
 
         worker = client
         worker.modelLoading.connect(lambda name: self.model_label.setText(self.tr("Loading {name}…")
-            .format(name=name)))
+                                                                          .format(name=name)))
         worker.modelLoaded.connect(self._on_model_loaded)
         worker.modelFailed.connect(lambda _reason: self.model_label.setText(self.tr("No model "
                                                                                     "loaded")))
@@ -57,13 +57,13 @@ class HearthStatusBar(QStatusBar):
         worker.chatOpened.connect(self._on_chat_opened)
         worker.chatDeleted.connect(self._on_chat_deleted)
         worker.exported.connect(lambda path: self.showMessage(self.tr("Exported to {path}")
-            .format(path=path), 5000))
+                                                              .format(path=path), 5000))
 
     def _on_model_loaded(self, model: LoadedModel | RemoteModel, backend: BackendInfo) -> None:
         if isinstance(model, RemoteModel):
             self._model_text = ""
             self.model_label.setText(self.tr("{name} · remote ({endpoint})")
-                .format(name=model.name, endpoint=model.endpoint))
+                                     .format(name=model.name, endpoint=model.endpoint))
             self.model_label.setToolTip(model.description)
             return
         where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
@@ -72,8 +72,8 @@ class HearthStatusBar(QStatusBar):
         self.model_label.setToolTip(
             self.tr("{path}\nArchitecture: {architecture}\nContext: {n_ctx:,} of {n_ctx_train:,} "
                     "trained")
-                        .format(path=model.path, architecture=model.architecture,
-                                n_ctx=model.n_ctx, n_ctx_train=model.n_ctx_train)
+            .format(path=model.path, architecture=model.architecture,
+                    n_ctx=model.n_ctx, n_ctx_train=model.n_ctx_train)
         )
 
     def _show_threads(self, count: int) -> None:
@@ -93,19 +93,19 @@ class HearthStatusBar(QStatusBar):
                                                             .acceptance)
         self.speed_label.setText(
             self.tr("{tokens_per_second:.1f} tok/s · {generated_tokens} tokens{drafts}")
-                .format(tokens_per_second=done.tokens_per_second,
-                        generated_tokens=done.generated_tokens, drafts=drafts)
+            .format(tokens_per_second=done.tokens_per_second,
+                    generated_tokens=done.generated_tokens, drafts=drafts)
         )
         self.speed_label.setToolTip(
             self.tr("First token after {seconds_to_first_token:.2f} s; {evaluated_tokens} of "
                     "{prompt_tokens} prompt tokens evaluated; seed {seed}")
-                        .format(seconds_to_first_token=done.seconds_to_first_token,
-                                evaluated_tokens=done.evaluated_tokens,
-                                        prompt_tokens=done.prompt_tokens, seed=done.seed)
+            .format(seconds_to_first_token=done.seconds_to_first_token,
+                    evaluated_tokens=done.evaluated_tokens,
+                            prompt_tokens=done.prompt_tokens, seed=done.seed)
             + (self.tr("; {accepted_tokens} of {drafted_tokens} tokens drafted from the "
                        "conversation were the model's own choice")
-                           .format(accepted_tokens=done.accepted_tokens,
-                                   drafted_tokens=done.drafted_tokens) if done.drafted_tokens else
+               .format(accepted_tokens=done.accepted_tokens,
+                       drafted_tokens=done.drafted_tokens) if done.drafted_tokens else
                "")
         )
 
@@ -114,7 +114,7 @@ class HearthStatusBar(QStatusBar):
             return
         percent = 100 * used / n_ctx if n_ctx else 0
         self.context_label.setText(self.tr("Context {used:,} / {n_ctx:,} ({percent:.0f}%)")
-            .format(used=used, n_ctx=n_ctx, percent=percent))
+                                   .format(used=used, n_ctx=n_ctx, percent=percent))
 
     def _on_chat_deleted(self, chat_id: int, title: str) -> None:
         self._deleted_chat = chat_id

@@ -62,8 +62,8 @@ class ApiPanel(QWidget):
         self.host.setAccessibleName(self.tr("Address"))
         self.host.setToolTip(self.tr("{THIS_COMPUTER}: only this computer. {ALL_NETWORKS}: every "
                                      "network this computer is on.")
-                                         .format(THIS_COMPUTER=THIS_COMPUTER,
-                                                 ALL_NETWORKS=ALL_NETWORKS))
+                             .format(THIS_COMPUTER=THIS_COMPUTER,
+                                     ALL_NETWORKS=ALL_NETWORKS))
         self.port = QSpinBox(self)
         self.port.setRange(1, 65535)
         self.port.setAccessibleName(self.tr("Port"))
@@ -204,8 +204,8 @@ class ApiPanel(QWidget):
             self, self.tr("Serve to the network?"),
             self.tr("Listening on {host} lets other computers reach the API. "
                     "{NETWORK_WARNING}\n\nServe there anyway?")
-                        .format(host=host, NETWORK_WARNING=translated("api.panel",
-                                NETWORK_WARNING)),
+            .format(host=host, NETWORK_WARNING=translated("api.panel",
+                    NETWORK_WARNING)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

@@ -34,12 +34,12 @@ class ApiStatusLabel(QLabel):
         self.setToolTip(
             self.tr("Last API request from {client}: {endpoint}, {outcome}, {prompt_tokens} prompt "
                     "and {completion_tokens} reply tokens in {seconds:.1f} s")
-                        .format(client=record.client, endpoint=record.endpoint,
-                                outcome=record.outcome, prompt_tokens=record.prompt_tokens,
-                                        completion_tokens=record.completion_tokens,
-                                                seconds=record.seconds)
+            .format(client=record.client, endpoint=record.endpoint,
+                    outcome=record.outcome, prompt_tokens=record.prompt_tokens,
+                            completion_tokens=record.completion_tokens,
+                                    seconds=record.seconds)
             + (self.tr(", answered together with {value} others")
-                .format(value=record.batched - 1) if record.batched > 1
+               .format(value=record.batched - 1) if record.batched > 1
                else "")
         )
         self._show()

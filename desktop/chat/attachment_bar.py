@@ -32,7 +32,7 @@ SUMMARY_CHOICES: tuple[tuple[str, SummaryOptions], ...] = (
 
 def describe_document(document: Document, tokens: int) -> str:
     counted = (QCoreApplication.translate("chat.attachment_bar", "{tokens:,} tokens")
-        .format(tokens=tokens) if tokens else
+               .format(tokens=tokens) if tokens else
             QCoreApplication.translate("chat.attachment_bar", "not counted yet (no model loaded)"))
     return f"📄 {document.name} · {format_bytes(document.size_bytes)} · {counted}"
 
@@ -40,7 +40,7 @@ def describe_document(document: Document, tokens: int) -> str:
 def _duration(seconds: float) -> str:
     return (f"{max(1, round(seconds))} s" if seconds < 90 else
         QCoreApplication.translate("chat.attachment_bar", "{value} min")
-            .format(value=round(seconds / 60)))
+        .format(value=round(seconds / 60)))
 
 
 class AttachmentBar(QWidget):
@@ -101,9 +101,9 @@ class AttachmentBar(QWidget):
         self.document, self.tokens = document, tokens
         self.chip.setText(describe_document(document, tokens))
         self.chip.setToolTip(self.tr("{characters:,} characters")
-            .format(characters=document.characters)
+                             .format(characters=document.characters)
                              + (self.tr(", read as {encoding}")
-                                 .format(encoding=document.encoding) if document.encoding else ""))
+                                .format(encoding=document.encoding) if document.encoding else ""))
         self.chip_row.show()
         self.show()
 
@@ -117,7 +117,7 @@ class AttachmentBar(QWidget):
         if step:
             self._step = step
         left = (self.tr(" · about {duration} left")
-            .format(duration=_duration(seconds_left)) if seconds_left is not None else "")
+                .format(duration=_duration(seconds_left)) if seconds_left is not None else "")
         self.progress_label.setText(self._step + left)
         self.progress.setValue(int(1000 * fraction))
         self.progress_row.show()

@@ -83,7 +83,7 @@ def judge_link(url: QUrl) -> LinkVerdict:
     shown = url.toDisplayString()
     if not url.isValid() or scheme not in OPENABLE_SCHEMES:
         what = (QCoreApplication.translate("chat.link_opener", "a {scheme}: link")
-            .format(scheme=scheme) if scheme else
+                .format(scheme=scheme) if scheme else
                 QCoreApplication.translate("chat.link_opener", "a link with no address"))
         return LinkVerdict(False, QCoreApplication.translate(
             "chat.link_opener", "Hearth does not open {what} from a reply:\n{shown}").format(
@@ -91,8 +91,8 @@ def judge_link(url: QUrl) -> LinkVerdict:
     if scheme == "mailto":
         return LinkVerdict(True, QCoreApplication.translate("chat.link_opener", "Write an email to "
                                                                                 "{path}?")
-                                                                                    .format(path=url
-                                                            .path()))
+                                 .format(path=url
+         .path()))
     return LinkVerdict(True, QCoreApplication.translate(
         "chat.link_opener", "Open this page in your browser?\n\nSite: {host}\n{shown}").format(
             host=url.host(), shown=shown))

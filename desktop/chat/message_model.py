@@ -80,7 +80,7 @@ class MessageRole(IntEnum):
 def version_text(version: int, versions: int) -> str:
     """What a message's versions are called aloud: "Version 2 of 3"."""
     return (QCoreApplication.translate("chat.message_model", "Version {version} of {versions}")
-        .format(version=version, versions=versions))
+            .format(version=version, versions=versions))
 
 
 def model_name(key: str) -> str:
@@ -131,7 +131,7 @@ def thought_label(seconds: float | None, estimated: bool = False) -> str:
                                                                 "s").format(about=about,
                                                                         seconds=round(seconds))
     return (QCoreApplication.translate("chat.message_model", "Thought for {about}{value} min")
-        .format(about=about, value=round(seconds / 60)))
+            .format(about=about, value=round(seconds / 60)))
 
 
 def estimated_thought_seconds(record: MessageRecord) -> float | None:
@@ -161,9 +161,9 @@ class Source:
     def where(self) -> str:
         """"report.pdf, page 27, line 143" (no page for a document without pages)."""
         page = (QCoreApplication.translate("Source", ", page {page}")
-            .format(page=self.page) if self.page is not None else "")
+                .format(page=self.page) if self.page is not None else "")
         return (QCoreApplication.translate("Source", "{file}{page}, line {line}")
-            .format(file=self.file, page=page, line=self.line))
+                .format(file=self.file, page=page, line=self.line))
 
     @property
     def link(self) -> str:

@@ -213,7 +213,7 @@ class ChatPanel(QWidget):
         button.setAutoRaise(True)
         button.setAccessibleName(action.text())
         button.setToolTip(self.tr("{text} ({toString} in the conversation)")
-            .format(text=action.text(), toString=action.shortcut().toString()))
+                          .format(text=action.text(), toString=action.shortcut().toString()))
         button.clicked.connect(action.trigger)
         action.enabledChanged.connect(button.setEnabled)
         return button
@@ -455,7 +455,7 @@ class ChatPanel(QWidget):
             menu.addSeparator()
         for source in sources:
             shown = menu.addAction(self.tr("Show source [{number}]: {where}")
-                .format(number=source.number, where=source.where))
+                                   .format(number=source.number, where=source.where))
             shown.triggered.connect(
                 lambda _checked=False, s=source: self.show_passage(s.message_id, s.number))
         menu.popup(self.view.viewport().mapToGlobal(position))
@@ -501,8 +501,8 @@ class ChatPanel(QWidget):
         if chat_id == self.chat_id:
             self.show_banner(self.tr("Reading the conversation… {value}% ({done:,} of {total:,} "
                                      "tokens). Esc stops.")
-                                         .format(value=100 * done // max(total, 1), done=done,
-                                                 total=total), reading=True)
+                             .format(value=100 * done // max(total, 1), done=done,
+                                     total=total), reading=True)
 
     def _on_delta(self, chat_id: int, message_id: int, text: str) -> None:
         if chat_id == self.chat_id and self._reading_banner:

@@ -105,7 +105,7 @@ class PassagePanel(QWidget):
         words = self.highlight(question_words(question))
         found = self.tr("; the words of your question are highlighted") if words else ""
         self.note.setText(self.tr("The passage the reply cites as [{number}]{found}.")
-            .format(number=source.number, found=found))
+                          .format(number=source.number, found=found))
         self.text.setAccessibleDescription(f"{source.where}. {source.text}")
         self.show()
         self.text.setFocus()  # Esc closes it; a screen reader reads it

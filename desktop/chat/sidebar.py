@@ -96,7 +96,7 @@ class Sidebar(QWidget):
         query = self.search_box.text().strip()
         if query:
             return (self.tr("No chat mentions “{query}”. Clear the search to see every chat.")
-                .format(query=query))
+                    .format(query=query))
         return self.tr("No chats yet. New chat starts one.")
 
     def focus_search(self) -> None:
@@ -161,7 +161,7 @@ class Sidebar(QWidget):
         answer = QMessageBox.question(
             self, self.tr("Delete chat"),
             self.tr("Delete “{title}”? You can undo this from the status bar.")
-                .format(title=chat.title),
+            .format(title=chat.title),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

@@ -46,7 +46,7 @@ def collection_summary(record: CollectionRecord) -> str:
     """"2 files, 14 passages", with ", 1 unreadable" when a file could not be read."""
     text = f"{counted(record.files, 'file')}, {counted(record.passages, 'passage')}"
     return text + (QCoreApplication.translate("collections.list_model", ", {failed} unreadable")
-        .format(failed=record.failed) if record.failed else "")
+                   .format(failed=record.failed) if record.failed else "")
 
 
 class CollectionListModel(QAbstractListModel):

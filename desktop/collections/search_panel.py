@@ -60,9 +60,9 @@ def where(hit: Hit, sources: Sequence[str] = ()) -> str:
             name = path.relative_to(folder).as_posix()
             break
     page = (QCoreApplication.translate("collections.search_panel", ", page {page}")
-        .format(page=hit.page) if hit.page is not None else "")
+            .format(page=hit.page) if hit.page is not None else "")
     return (QCoreApplication.translate("collections.search_panel", "{name}{page}, line {line}")
-        .format(name=name, page=page, line=hit.line))
+            .format(name=name, page=page, line=hit.line))
 
 
 class SearchPanel(QWidget):
@@ -145,13 +145,13 @@ class SearchPanel(QWidget):
         if strong:
             self.note.setText(
                 self.tr("{counted} of “{name}” match “{query}”, best first:")
-                    .format(counted=counted(len(strong), 'passage'), name=name, query=query))
+                .format(counted=counted(len(strong), 'passage'), name=name, query=query))
         elif hits:
             self.note.setText(self.tr("Nothing in “{name}” matches “{query}” closely; the nearest "
                                       "passages:").format(name=name, query=query))
         else:
             self.note.setText(self.tr("No passage in “{name}” matches “{query}”.")
-                .format(name=name, query=query))
+                              .format(name=name, query=query))
         self._shown = (query, strong or hits)
         self._show_hits()
 

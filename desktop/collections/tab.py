@@ -233,10 +233,10 @@ class CollectionsTab(QWidget):
             return
         kinds = " ".join(f"*{suffix}" for suffix in sorted(SUFFIX_KINDS))
         self.file_dialog = QFileDialog(self, self.tr("Add files to “{name}”")
-            .format(name=self._current.name))
+                                             .format(name=self._current.name))
         self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         self.file_dialog.setNameFilters([self.tr("Documents ({kinds})")
-            .format(kinds=kinds), self.tr("All files (*)")])
+                                         .format(kinds=kinds), self.tr("All files (*)")])
         self.file_dialog.filesSelected.connect(self.add)
         self.file_dialog.open()
 
@@ -244,7 +244,7 @@ class CollectionsTab(QWidget):
         if self._current is None:
             return
         self.file_dialog = QFileDialog(self, self.tr("Add a folder to “{name}”")
-            .format(name=self._current.name))
+                                             .format(name=self._current.name))
         self.file_dialog.setFileMode(QFileDialog.FileMode.Directory)
         self.file_dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         self.file_dialog.filesSelected.connect(self.add)
@@ -273,7 +273,7 @@ class CollectionsTab(QWidget):
         self.confirm_box = QMessageBox(
             QMessageBox.Icon.Question, self.tr("Remove collection"), self.tr("Remove the "
                                                                              "collection “{name}”?")
-                                                                                 .format(name=name),
+                                                                     .format(name=name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
         self.confirm_box.setInformativeText(
             self.tr("Its index is deleted from Hearth. The files themselves stay on disk, "
@@ -328,7 +328,7 @@ class CollectionsTab(QWidget):
                                        f"{html.escape(collection_summary(record))}")
             sources = "; ".join(record.sources)
             self.sources_label.setText(self.tr("From {sources}")
-                .format(sources=sources) if sources else "")
+                                       .format(sources=sources) if sources else "")
             self.sources_label.setToolTip("\n".join(record.sources))
         self.search.show_collection(record)
         if changed:
@@ -357,7 +357,7 @@ class CollectionsTab(QWidget):
         self.progress_bar.setValue(done)
         if self.stop_button.isEnabled():
             self.progress_bar.setFormat(self.tr("Indexing {value} of {total}: {name}")
-                .format(value=done + 1, total=total, name=Path(path).name))
+                                        .format(value=done + 1, total=total, name=Path(path).name))
         self.progress_bar.setAccessibleDescription(self.progress_bar.format())
 
     def _on_indexed(self, summary: str, _done: IndexDone) -> None:

@@ -58,17 +58,17 @@ def describe(done: IndexDone, name: str) -> str:
         return (QCoreApplication.translate("collections.worker", "Stopped indexing “{name}”{kept}: "
                                                                  "the files done stay indexed; "
                                                                  "Re-index finishes the rest.")
-                                                                     .format(name=name, kept=kept))
+                .format(name=name, kept=kept))
     if not counts:
         return QCoreApplication.translate("collections.worker", "“{name}” has no documents to "
                                                                 "index yet.").format(name=name)
     return (QCoreApplication.translate("collections.worker", "Indexed “{name}”: {join} "
                                                              "({pages:.1f} pages in {seconds:.1f} "
                                                              "s).")
-                                                                 .format(name=name,
-                                                                         join=', '.join(counts),
-                                                                                 pages=done.pages,
-                                                                                         seconds=done.seconds))
+            .format(name=name,
+                    join=', '.join(counts),
+                            pages=done.pages,
+                                    seconds=done.seconds))
 
 
 @dataclass

@@ -35,24 +35,24 @@ def describe(event: DownloadEvent) -> str:
     done, total = format_bytes(event.bytes_done), format_bytes(event.bytes_total)
     if event.state == DownloadState.RUNNING:
         parts = [QCoreApplication.translate("models.downloads_model", "{done} of {total}")
-            .format(done=done, total=total)]
+                 .format(done=done, total=total)]
         if event.speed_bps > 0:
             parts.append(f"{format_bytes(int(event.speed_bps))}/s")
         if event.eta_s is not None:
             parts.append(QCoreApplication.translate("models.downloads_model", "{duration} left")
-                .format(duration=_duration(event.eta_s)))
+                         .format(duration=_duration(event.eta_s)))
         if event.file_count > 1:
             parts.append(QCoreApplication.translate("models.downloads_model", "file {file_index} "
                                                                               "of {file_count}")
-                                                                                  .format(
-                                                            file_index=event.file_index,
-                                                            file_count=event.file_count))
+                         .format(
+   file_index=event.file_index,
+   file_count=event.file_count))
         if event.resumed_from:
             parts.append(QCoreApplication.translate("models.downloads_model", "resumed at "
                                                                               "{format_bytes}")
-                                                                                  .format(
-                                                            format_bytes=format_bytes(event
-                                                            .resumed_from)))
+                         .format(
+   format_bytes=format_bytes(event
+   .resumed_from)))
         return " · ".join(parts)
     if event.state == DownloadState.QUEUED:
         return QCoreApplication.translate("models.downloads_model", "Starting…")
@@ -79,7 +79,7 @@ def _duration(seconds: float) -> str:
         return f"{max(1, round(seconds))} s"
     if seconds < 5400:
         return (QCoreApplication.translate("models.downloads_model", "{value} min")
-            .format(value=round(seconds / 60)))
+                .format(value=round(seconds / 60)))
     return f"{seconds / 3600:.1f} h"
 
 

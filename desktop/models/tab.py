@@ -299,8 +299,8 @@ class ModelsTab(QWidget):
         what = (self.tr("Stop listing") if model.origin.kind == "referenced" else self.tr("Delete"))
         detail = (self.tr("The file stays where it is.") if model.origin.kind == "referenced"
                   else self.tr("This deletes {format_bytes} from {parent}.")
-                      .format(format_bytes=format_bytes(model.size_bytes),
-                              parent=model.path.parent))
+                       .format(format_bytes=format_bytes(model.size_bytes),
+                               parent=model.path.parent))
         answer = QMessageBox.question(
             self, f"{what} {model.name}?", f"{what} {model.name}? {detail}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -326,9 +326,9 @@ class ModelsTab(QWidget):
         label, accepted = QInputDialog.getItem(
             self, self.tr("Chat template"), self.tr("{name} is read with: {describe}.\n\nRead it "
                                                     "with:")
-                                                        .format(name=model.name,
-                                                                describe=model.template.describe(
-                                                            )), labels, at, False)
+                                            .format(name=model.name,
+                                                    describe=model.template.describe(
+                                                )), labels, at, False)
         if not accepted:
             return
         choice = choices.get(label)
@@ -343,7 +343,7 @@ class ModelsTab(QWidget):
                 choice = TemplateChoice(CUSTOM, Path(path).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError) as error:
                 self.show_problem(self.tr("Cannot read {path}: {error}")
-                    .format(path=path, error=error))
+                                  .format(path=path, error=error))
                 return
         self.show_problem("")
         self._models.set_template(model.key, choice)
@@ -362,7 +362,7 @@ class ModelsTab(QWidget):
         if reference is None:
             box = QMessageBox(QMessageBox.Icon.Question, self.tr("Import a model"),
                               self.tr("How should Hearth keep {name}?")
-                                  .format(name=Path(path).name), parent=self)
+                              .format(name=Path(path).name), parent=self)
             copy = box.addButton(self.tr("Copy into Hearth's models folder"),
                                  QMessageBox.ButtonRole.AcceptRole)
             keep = box.addButton(self.tr("Use it where it is"), QMessageBox.ButtonRole.AcceptRole)
@@ -402,7 +402,7 @@ class ModelsTab(QWidget):
             return
         self._search_number = self._models.search(query, str(self.sort_box.currentData()))
         self.repo_status.setText(self.tr("Searching Hugging Face for “{query}”…")
-            .format(query=query))
+                                 .format(query=query))
 
     def _open_repo(self, row: int) -> None:
         repo = self.repos.row_object(row)
@@ -415,11 +415,11 @@ class ModelsTab(QWidget):
         if known is None:
             self._models.list_repo(repo.repo_id)
             self.files_status.setText(self.tr("Files of {repo_id}: asking the Hub for exact sizes…")
-                .format(repo_id=repo.repo_id)
+                                      .format(repo_id=repo.repo_id)
                                       if repo.catalog else self.tr("Listing the files of "
                                                                    "{repo_id}…")
-                                                                       .format(repo_id=repo
-                                                            .repo_id))
+                                                           .format(repo_id=repo
+                                                .repo_id))
         else:
             self._show_files_status(repo, known)
         self._update_buttons()
@@ -433,7 +433,7 @@ class ModelsTab(QWidget):
     def _show_files_status(self, repo: RepoRow, options: list[QuantOption]) -> None:
         if not options:
             self.files_status.setText(self.tr("{repo_id} has no GGUF chat model files.")
-                .format(repo_id=repo.repo_id))
+                                      .format(repo_id=repo.repo_id))
             return
         verdict = self._template_verdicts.get(repo.repo_id, "")
         self.files_status.setText(
@@ -486,19 +486,19 @@ class ModelsTab(QWidget):
         parts = []
         if machine.total_bytes:
             parts.append(self.tr("RAM {format_bytes}")
-                .format(format_bytes=format_bytes(machine.total_bytes)))
+                         .format(format_bytes=format_bytes(machine.total_bytes)))
             if machine.available_bytes:
                 parts[-1] += self.tr(", {format_bytes} free").format(format_bytes=format_bytes(
                                                             machine.available_bytes))
         if machine.gpu_free_bytes is not None:
             parts.append(self.tr("GPU {value}: {format_bytes} free")
-                .format(value=machine.gpu_name or '',
-                        format_bytes=format_bytes(machine.gpu_free_bytes)))
+                         .format(value=machine.gpu_name or '',
+                                 format_bytes=format_bytes(machine.gpu_free_bytes)))
         bits = self.installed.kv_cache_bits
         parts.append(self.tr("memory shown for {n_ctx:,} tokens of context")
-            .format(n_ctx=self.installed.n_ctx)
+                     .format(n_ctx=self.installed.n_ctx)
                      + (self.tr(", the cache at {bits} bits")
-                         .format(bits=bits) if bits != 16 else ""))
+                        .format(bits=bits) if bits != 16 else ""))
         self.machine_label.setText(" · ".join(parts))
 
     def _on_config(self, config: AppConfig, _notice: object) -> None:
@@ -540,7 +540,7 @@ class ModelsTab(QWidget):
         catalog = next((model for model in CATALOG if model.repo_id == repo_id), None)
         if not works and catalog is not None:  # the catalog knows which built-in fits
             verdict += (self.tr(" Hearth's built-in {template_family} template has its format.")
-                .format(template_family=catalog.template_family))
+                        .format(template_family=catalog.template_family))
         self._template_verdicts[repo_id] = verdict
         known = self._hub_files.get(repo_id)
         if self._repo is not None and self._repo.repo_id == repo_id and known:
@@ -566,8 +566,8 @@ class ModelsTab(QWidget):
     def _on_import_progress(self, name: str, done: int, total: int) -> None:
         self.import_label.setText(
             self.tr("Copying {name}: {format_bytes} of {format_bytes2}")
-                .format(name=name, format_bytes=format_bytes(done),
-                        format_bytes2=format_bytes(total)))
+            .format(name=name, format_bytes=format_bytes(done),
+                    format_bytes2=format_bytes(total)))
 
     def _on_import_ended(self, name: str, problem: str) -> None:
         self.import_label.setText(problem or self.tr("{name} imported.").format(name=name))

@@ -137,11 +137,11 @@ def _speed_cell(calibration: SpeedCalibration | None, size_bytes: int, role: int
                                                             "second here. An estimate, not a "
                                                             "promise: a busy computer writes "
                                                             "slower.")
-                                                                .format(bytes_text=bytes_text(
-                                                            size_bytes), stem=Path(calibration
-                                                            .model).stem,
-                                                            tokens_per_second=calibration
-                                                            .tokens_per_second))
+                .format(bytes_text=bytes_text(
+            size_bytes), stem=Path(calibration
+            .model).stem,
+            tokens_per_second=calibration
+            .tokens_per_second))
     return None
 
 

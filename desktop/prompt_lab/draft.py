@@ -39,8 +39,8 @@ def build_task(draft: TaskDraft) -> Task:
             raise PromptLabError(QCoreApplication.translate("prompt_lab.draft", "Example {number}: "
                                                                                 "the {missing} is "
                                                                                 "empty.")
-                                                                                    .format(
-                                                            number=number, missing=missing))
+                                 .format(
+         number=number, missing=missing))
         pairs.append((text, output))
     if len(pairs) < 2:
         raise PromptLabError(QCoreApplication.translate("prompt_lab.draft", "Add at least two "

@@ -242,7 +242,7 @@ class TaskEditor(QWidget):
             return
         if task.kind is TaskKind.CLASSIFICATION:
             self.kind_label.setText(self.tr("{count} labels: {join}")
-                .format(count=len(task.labels), join=', '.join(task.labels)))
+                                    .format(count=len(task.labels), join=', '.join(task.labels)))
         else:
             self.kind_label.setText(self.tr("Free text, scored by {METRIC_NAMES}")
                 .format(METRIC_NAMES=translated("prompt_lab.results", METRIC_NAMES)[task.metric]))

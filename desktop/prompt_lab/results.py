@@ -93,31 +93,31 @@ def summary_html(result: TuneResult) -> str:
                                                              "{percent_interval} → best prompt "
                                                              "<b>{score_text2}</b> "
                                                              "{percent_interval2}")
-                                                                 .format(n=held.n, name=name,
-                                                                         score_text=score_text(
-                                                            metric, held.baseline_score),
-                                                            percent_interval=_percent_interval(
-                                                            metric, held.baseline_interval.low, held
-                                                            .baseline_interval.high),
-                                                            score_text2=score_text(metric, held
-                                                            .winner_score),
-                                                            percent_interval2=_percent_interval(
-                                                            metric, held.winner_interval.low, held
-                                                            .winner_interval.high)))
+            .format(n=held.n, name=name,
+                    score_text=score_text(
+       metric, held.baseline_score),
+       percent_interval=_percent_interval(
+       metric, held.baseline_interval.low, held
+       .baseline_interval.high),
+       score_text2=score_text(metric, held
+       .winner_score),
+       percent_interval2=_percent_interval(
+       metric, held.winner_interval.low, held
+       .winner_interval.high)))
         lines.append(
             QCoreApplication.translate("prompt_lab.results", "Difference {format}{unit} "
                                                              "[{format2}, {format3}], {test} p = "
                                                              "{p_value:.3g}; best prompt {better} "
                                                              "on {winner_only}, {worse} on "
                                                              "{baseline_only}.")
-                                                                 .format(format=fmt.format(
-                                                            difference), unit=unit, format2=fmt
-                                                            .format(low), format3=fmt.format(high),
-                                                            test=comparison.test, p_value=comparison
-                                                            .p_value, better=better,
-                                                            winner_only=comparison.winner_only,
-                                                            worse=worse, baseline_only=comparison
-                                                            .baseline_only))
+            .format(format=fmt.format(
+       difference), unit=unit, format2=fmt
+       .format(low), format3=fmt.format(high),
+       test=comparison.test, p_value=comparison
+       .p_value, better=better,
+       winner_only=comparison.winner_only,
+       worse=worse, baseline_only=comparison
+       .baseline_only))
     elif result.stopped:
         lines.append(QCoreApplication.translate("prompt_lab.results", "<b>Stopped</b>: the best "
                                                                       "candidate so far is kept. "
@@ -126,12 +126,12 @@ def summary_html(result: TuneResult) -> str:
     validation = ("" if winner.score is None
                   else QCoreApplication.translate("prompt_lab.results", ", validation {score_text} "
                                                                         "on {n}")
-                                                                            .format(
-                                                            score_text=score_text(metric, winner
-                                                            .score), n=winner.n))
+                       .format(
+       score_text=score_text(metric, winner
+       .score), n=winner.n))
     calibration = ("" if winner.calibration.value == "none"
                    else QCoreApplication.translate("prompt_lab.results", ", calibrated ({replace})")
-                       .format(replace=winner.calibration.value.replace('_', ' ')))
+                        .format(replace=winner.calibration.value.replace('_', ' ')))
     lines.append(QCoreApplication.translate(
         "prompt_lab.results", "Best prompt: #{id} ({origin}{validation}{calibration}), {format} "
         "format, {count} demos. Baseline: the zero-shot chat prompt (#{baseline}) without "
@@ -141,7 +141,7 @@ def summary_html(result: TuneResult) -> str:
             count=len(winner.spec.demos), baseline=result.baseline.id)
                  + ("." if result.baseline.score is None else
                     QCoreApplication.translate("prompt_lab.results", ", validation {score_text}.")
-                        .format(score_text=score_text(metric, result.baseline.score))))
+                    .format(score_text=score_text(metric, result.baseline.score))))
     started = _local_time(result.started_at)
     lines.append(
         QCoreApplication.translate("prompt_lab.results", "<span style='color: "
@@ -150,13 +150,13 @@ def summary_html(result: TuneResult) -> str:
                                                          "{budget}, seed {seed}, {started}, "
                                                          "{seconds:.0f} s, {decoded_tokens:,} "
                                                          "tokens.</span>")
-                                                             .format(name=html.escape(result.model
-                                                            .name), fingerprint=result.model
-                                                            .fingerprint[:12], budget=result
-                                                            .budget, seed=result.seed,
-                                                            started=started, seconds=result
-                                                            .seconds, decoded_tokens=result
-                                                            .decoded_tokens))
+        .format(name=html.escape(result.model
+       .name), fingerprint=result.model
+       .fingerprint[:12], budget=result
+       .budget, seed=result.seed,
+       started=started, seconds=result
+       .seconds, decoded_tokens=result
+       .decoded_tokens))
     for warning in result.warnings:
         lines.append(f"<span style='color: #b26a00'>⚠ {html.escape(warning)}</span>")
     return "<br>".join(lines)
@@ -197,11 +197,11 @@ def run_title(result: TuneResult, fingerprint: str) -> str:
                                               "no held-out set") if held is None
                else QCoreApplication.translate("prompt_lab.results", "{score_text} → {score_text2} "
                                                                      "held-out")
-                                                                         .format(
-                                                            score_text=score_text(result.metric,
-                                                            held.baseline_score),
-                                                            score_text2=score_text(result.metric,
-                                                            held.winner_score)))
+                    .format(
+       score_text=score_text(result.metric,
+       held.baseline_score),
+       score_text2=score_text(result.metric,
+       held.winner_score)))
     other = ("" if result.model.fingerprint == fingerprint else
         QCoreApplication.translate("prompt_lab.results", " (another model)"))
     return (f"{_local_time(result.started_at)} · {result.budget} · {result.model.name}{other}"
@@ -317,8 +317,8 @@ class ResultsPanel(QWidget):
             self.tr("Searching {candidates} candidates on {validation} validation examples "
                     "({demo_pool} more may be shown as demos); {test} held-out examples wait for "
                     "the end.{warnings}")
-                        .format(candidates=started.candidates, validation=started.validation,
-                                demo_pool=started.demo_pool, test=started.test, warnings=warnings))
+            .format(candidates=started.candidates, validation=started.validation,
+                    demo_pool=started.demo_pool, test=started.test, warnings=warnings))
         self._update_buttons()
 
     def add_candidates(self, rows: Sequence[CandidateRow]) -> None:
@@ -410,11 +410,11 @@ class ResultsPanel(QWidget):
             self.prompt_view.clear()
             return
         words = (self.tr("\n\nLabel words: {join}; calibration: {replace}")
-            .format(join=', '.join(row.spec.label_words),
-                    replace=row.calibration.value.replace('_',
-                            ' ')) if row.spec.label_words else "")
+                 .format(join=', '.join(row.spec.label_words),
+                         replace=row.calibration.value.replace('_',
+                                 ' ')) if row.spec.label_words else "")
         self.prompt_view.setPlainText(self.tr("Candidate #{id}:\n{describe}{words}")
-            .format(id=row.id, describe=describe(row.spec), words=words))
+                                      .format(id=row.id, describe=describe(row.spec), words=words))
 
     def _request(self, signal: SignalInstance) -> None:
         if self.result is not None:

@@ -40,8 +40,8 @@ class ScoreChart(QWidget):
         if self.points:
             self.setAccessibleDescription(
                 self.tr("{count} improvements; best {label} after {points:.0f} s")
-                    .format(count=len(self.points), label=self._label(self.points[-1][1]),
-                            points=self.points[-1][0]))
+                .format(count=len(self.points), label=self._label(self.points[-1][1]),
+                        points=self.points[-1][0]))
 
     def _label(self, value: float) -> str:
         return f"{value:.0%}" if self.percent else f"{value:.2f}"

@@ -56,7 +56,7 @@ def duration(seconds: float) -> str:
         return QCoreApplication.translate("prompt_lab.tab", "about {max} s").format(max=max(1,
                 round(seconds)))
     return (QCoreApplication.translate("prompt_lab.tab", "about {value:.0f} min")
-        .format(value=seconds / 60))
+            .format(value=seconds / 60))
 
 
 def _heading(text: str) -> QLabel:
@@ -106,7 +106,7 @@ class PromptLabTab(QWidget):
         lab.taskImported.connect(self.open_task)
         lab.importFailed.connect(self.show_problem)
         lab.exported.connect(lambda path: self.progress_label.setText(self.tr("Exported to {path}.")
-            .format(path=path)))
+                                                                      .format(path=path)))
         lab.estimated.connect(self._on_estimates)
         lab.estimateFailed.connect(self._on_estimate_failed)
         lab.tuneStarted.connect(self._on_tune_started)
@@ -406,8 +406,8 @@ class PromptLabTab(QWidget):
         stage = translated("prompt_lab.tab", STAGES).get(progress.stage, progress.stage)
         self.progress_label.setText(
             self.tr("{stage}: {candidates_left} candidates in play · best so far {best}{left}")
-                .format(stage=stage, candidates_left=progress.candidates_left, best=best,
-                        left=left))
+            .format(stage=stage, candidates_left=progress.candidates_left, best=best,
+                    left=left))
         if self._showing_tuned_task():
             self.results.add_progress(progress)
 
@@ -419,7 +419,7 @@ class PromptLabTab(QWidget):
         self._end_tuning()
         how = self.tr("Stopped") if result.stopped else self.tr("Finished")
         self.progress_label.setText(self.tr("{how} after {seconds:.0f} s")
-            .format(how=how, seconds=result.seconds)
+                                    .format(how=how, seconds=result.seconds)
                                     + (self.tr("; the best prompt so far is kept.") if result
                                        .stopped
                                        else "."))
@@ -467,11 +467,11 @@ class PromptLabTab(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, preset.name)
             measured = ("" if preset.test_score is None else
                         self.tr(", held-out {score_text} on {test_n}")
-                            .format(score_text=score_text(preset.metric, preset.test_score),
-                                    test_n=preset.test_n))
+                        .format(score_text=score_text(preset.metric, preset.test_score),
+                                test_n=preset.test_n))
             item.setToolTip(self.tr("{task_name}: tuned on {model_name}{measured}")
-                .format(task_name=preset.task_name, model_name=preset.model_name,
-                        measured=measured))
+                            .format(task_name=preset.task_name, model_name=preset.model_name,
+                                    measured=measured))
             self.preset_list.addItem(item)
         self._update_buttons()
 
@@ -491,7 +491,7 @@ class PromptLabTab(QWidget):
         answer = QMessageBox.question(
             self, self.tr("Delete {name}?").format(name=name),
             self.tr("Delete the preset “{name}”? Chats that use it keep working.")
-                .format(name=name),
+            .format(name=name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:

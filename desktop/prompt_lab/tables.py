@@ -206,7 +206,7 @@ class CandidatesModel(_Table):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.score is None:
             return (self.tr("No answers were written for this candidate: the probability per token "
                             "of the expected outputs (mean log-probability {gold_logprob:.2f}).")
-                                .format(gold_logprob=row.gold_logprob))
+                    .format(gold_logprob=row.gold_logprob))
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(row.spec)
         if role == Qt.ItemDataRole.FontRole and row.id == self.winner_id:
@@ -225,7 +225,7 @@ class CandidatesModel(_Table):
             if row.score is not None:
                 return score_text(self.metric, row.score)
             return (self.tr("{exp:.0%} per token")
-                .format(exp=math.exp(row.gold_logprob)) if row.gold_logprob else "…")
+                    .format(exp=math.exp(row.gold_logprob)) if row.gold_logprob else "…")
         cells = (
             str(row.n), row.calibration.value.replace("_", " "), spec.format.value,
             str(len(spec.demos)), ", ".join(spec.label_words), one_line(spec.instruction),

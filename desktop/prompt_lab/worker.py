@@ -69,8 +69,8 @@ def reports_errors(
             self.errorOccurred.emit(QCoreApplication.translate("prompt_lab.worker", "Unexpected "
                                                                                     "error: "
                                                                                     "{error}")
-                                                                                        .format(
-                                                            error=error))
+                                    .format(
+        error=error))
 
     return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
 
@@ -186,7 +186,7 @@ class PromptLabWorker(QObject):
             elif end is not None:
                 log.error("could not estimate the budgets", exc_info=end)
                 self.estimateFailed.emit(task.id, self.tr("Unexpected error: {end}")
-                    .format(end=end))
+                                                  .format(end=end))
 
         self._engine.scheduler.submit(Job(self.tr("the Prompt Lab's estimate"), Priority.LAB,
                                           start=measure, on_end=failed))
@@ -251,7 +251,7 @@ class PromptLabWorker(QObject):
                 self._lab.save_run(result)
             except HearthError as error:
                 self.errorOccurred.emit(self.tr("The run could not be saved: {error}")
-                    .format(error=error))
+                                        .format(error=error))
             self.tuneFinished.emit(result)
             self.list_runs(result.task_id)
             return True

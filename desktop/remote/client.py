@@ -117,7 +117,7 @@ class RemoteEnginesClient(QObject):
                 self._engines.set_network(on)
             except HearthError as error:
                 self.actionFailed.emit(self.tr("The network switch could not be saved: {error}")
-                    .format(error=error))
+                                       .format(error=error))
             if on:
                 self.refresh()
         self._files.submit(self._guarded(save))

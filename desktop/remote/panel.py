@@ -136,7 +136,7 @@ class RemoteEnginesPanel(QGroupBox):
         answer = QMessageBox.question(
             self, self.tr("Remove remote engine"),
             self.tr("Remove “{name}” and its saved API key? Chats keep their messages.")
-                .format(name=name))
+            .format(name=name))
         if answer == QMessageBox.StandardButton.Yes:
             self.remote.remove(name)
 
@@ -163,7 +163,7 @@ class RemoteEnginesPanel(QGroupBox):
         for edit in (self.name_edit, self.url_edit, self.key_edit):
             edit.clear()
         self.status_label.setText(self.tr("Added {name}; asking it for its models…")
-            .format(name=name))
+                                  .format(name=name))
 
     def _on_models(self, name: str, models: list[RemoteModelListing]) -> None:
         count = (self.tr("1 model") if len(models) == 1
@@ -174,18 +174,18 @@ class RemoteEnginesPanel(QGroupBox):
             item = QStandardItem(model.id)
             item.setData(model_key_for(name, model.id), KEY_ROLE)
             item.setToolTip(self.tr("{model_key_for} — double-click to use it")
-                .format(model_key_for=model_key_for(name, model.id)))
+                            .format(model_key_for=model_key_for(name, model.id)))
             context = QStandardItem(f"{model.context_length:,}" if model.context_length else "?")
             context.setToolTip(self.tr("From the server's models list") if model.context_length
                                else self.tr("The server does not say; Hearth assumes 4,096 tokens"))
             owner = QStandardItem(self.tr("served by {owned_by}")
-                .format(owned_by=model.owned_by) if model.owned_by else "")
+                                  .format(owned_by=model.owned_by) if model.owned_by else "")
             row.appendRow([item, context, owner])
         self.view.expand(row.index())
         if self._adding:
             self._adding = False
             self.status_label.setText(self.tr("{name} answered with {count}.")
-                .format(name=name, count=count))
+                                      .format(name=name, count=count))
         self._update_buttons()
 
     def _on_failed(self, name: str, why: str) -> None:

@@ -115,7 +115,7 @@ class NumberFieldsForm(QWidget):
             names = ", ".join(setting_text(s.label) for s in folded)
             # Rich text, as in every tooltip here: Qt wraps it, a plain one is one long line.
             self.more.setToolTip(self.tr("<p>Show the less common settings: {names}.</p>")
-                .format(names=html.escape(names)))
+                                 .format(names=html.escape(names)))
             self.more.setCheckable(True)
             self.more.setAutoRaise(True)
             self.more.setArrowType(Qt.ArrowType.RightArrow)

@@ -94,7 +94,7 @@ class WelcomeView(QWidget):
         client.modelLoaded.connect(self._on_model_loaded)
         client.modelFailed.connect(
             lambda why: self.ready_label.setText(self.tr("The model could not be loaded: {why}")
-                .format(why=why)))
+                                                 .format(why=why)))
         client.replyStarted.connect(lambda *_args: self.finish())
         worker = client.models
         worker.modelsListed.connect(self._on_models)
@@ -244,7 +244,7 @@ class WelcomeView(QWidget):
         elif model is not None or loaded is not None:
             name = model.name if model is not None else getattr(loaded, "name", "")
             self.ready_label.setText(self.tr("✔ {name} is ready — start chatting.")
-                .format(name=name))
+                                     .format(name=name))
 
     # The recommendation ------------------------------------------------------------------
 
@@ -285,8 +285,8 @@ class WelcomeView(QWidget):
         assert shown is not None
         measured = (self.tr("Predicted from this computer's measured speed ({stem} wrote "
                             "{tokens_per_second:.0f} tokens a second).")
-                                .format(stem=Path(self._calibration.model).stem,
-                                        tokens_per_second=self._calibration.tokens_per_second))
+                    .format(stem=Path(self._calibration.model).stem,
+                            tokens_per_second=self._calibration.tokens_per_second))
         if shown.model is None or shown.file is None or shown.tokens_per_second is None:
             self.model_label.setText(self.tr("<b>{BUNDLED_NAME} suits this computer best for "
                                              "now</b>").format(BUNDLED_NAME=translated(
@@ -298,18 +298,18 @@ class WelcomeView(QWidget):
         file, estimate = shown.file, shown.fit.estimate if shown.fit else None
         self.model_label.setText(f"<b>{shown.model.name}</b> — {shown.model.description}")
         memory = (self.tr(" · needs {format_bytes} of memory")
-            .format(format_bytes=format_bytes(estimate.total_bytes))
+                  .format(format_bytes=format_bytes(estimate.total_bytes))
                   if estimate is not None else "")
         self.details_label.setText(
             self.tr("{quantization} · {format_bytes} download · {speed_text} here{memory}")
-                .format(quantization=file.quantization, format_bytes=format_bytes(file.size_bytes),
-                        speed_text=speed_text(shown.tokens_per_second), memory=memory))
+            .format(quantization=file.quantization, format_bytes=format_bytes(file.size_bytes),
+                    speed_text=speed_text(shown.tokens_per_second), memory=memory))
         self.why_label.setText(
             self.tr("The largest catalog model predicted to write at least "
                     "{TARGET_TOKENS_PER_SECOND:.0f} tokens a second here that fits in this "
                     "computer's memory. {measured}")
-                        .format(TARGET_TOKENS_PER_SECOND=TARGET_TOKENS_PER_SECOND,
-                                measured=measured))
+            .format(TARGET_TOKENS_PER_SECOND=TARGET_TOKENS_PER_SECOND,
+                    measured=measured))
         installed = next((m for m in self._installed if m.path.name == file.file_name), None)
         if installed is not None and self._downloaded is None and not busy:
             self._downloaded = installed.path
@@ -331,7 +331,7 @@ class WelcomeView(QWidget):
         self._asked = (shown.model.repo_id, shown.file.quantization)
         self.download_button.setEnabled(False)
         self.download_status.setText(self.tr("Asking Hugging Face for {file_name}…")
-            .format(file_name=shown.file.file_name))
+                                     .format(file_name=shown.file.file_name))
         self._client.models.list_repo(shown.model.repo_id)
 
     def _on_repo_files(self, repo_id: str, options: list[QuantOption]) -> None:
@@ -344,7 +344,7 @@ class WelcomeView(QWidget):
             self.download_button.setEnabled(True)
             self.download_status.setText(self.tr("{repo_id} no longer offers {quant}; the Models "
                                                  "tab lists what it has.")
-                                                     .format(repo_id=repo_id, quant=quant))
+                                         .format(repo_id=repo_id, quant=quant))
             return
         self._download = (option.repo_id, option.name)
         self.download_status.setText(self.tr("Starting…"))
