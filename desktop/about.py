@@ -7,6 +7,7 @@ from html import escape
 from importlib.metadata import PackageNotFoundError, version
 
 from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.host.backend import BackendInfo, llama_cpp_version
@@ -27,24 +28,38 @@ def llama_cpp_build() -> str:
 
         lib = _ggml.libggml
         lib.ggml_commit.restype = lib.ggml_version.restype = ctypes.c_char_p
-        return f"{lib.ggml_commit().decode()}, ggml {lib.ggml_version().decode()}"
+        return (QCoreApplication.translate("about", "{decode}, ggml {decode2}")
+                .format(decode=lib.ggml_commit().decode(), decode2=lib.ggml_version().decode()))
     except (ImportError, OSError, AttributeError, UnicodeDecodeError):
-        return "build not known"
+        return QCoreApplication.translate("about", "build not known")
 
 
 def show_about(parent: QWidget, backend: BackendInfo | None) -> None:
     """`backend` comes from the engine thread once a model loaded; the GUI never probes it."""
     paths = app_paths()
-    backend_name = backend.name if backend else "not known until a model loads"
+    backend_name = backend.name if backend else QCoreApplication.translate("about", "not known "
+                                                                                    "until a model "
+                                                                                    "loads")
     QMessageBox.about(
         parent,
-        "About Hearth",
-        f"<h3>Hearth {hearth_version()}</h3>"
-        "<p>Private, offline AI chat on your own computer.</p>"
-        f"<p>llama.cpp {llama_cpp_build()} (llama-cpp-python {llama_cpp_version()}), "
-        f"backend: {backend_name}<br>Qt for Python {pyside_version}</p>"
-        f"<p>Data: {escape(str(paths.data_dir))}<br>Models: {escape(str(paths.models_dir))}<br>"
-        f"Settings: {escape(str(paths.config_dir))}<br>Log: {escape(str(paths.log_file))}</p>"
-        "<p>Bundled model: SmolLM2-135M-Instruct by Hugging Face, Apache License 2.0.<br>"
-        "Hearth and llama.cpp: MIT License. Qt for Python: LGPL 3.0.</p>",
+        QCoreApplication.translate("about", "About Hearth"),
+        QCoreApplication.translate("about", "<h3>Hearth {hearth_version}</h3><p>Private, offline "
+                                            "AI chat on your own computer.</p><p>llama.cpp "
+                                            "{llama_cpp_build} (llama-cpp-python "
+                                            "{llama_cpp_version}), backend: {backend_name}<br>Qt "
+                                            "for Python {pyside_version}</p><p>Data: "
+                                            "{data_dir}<br>Models: {models_dir}<br>Settings: "
+                                            "{config_dir}<br>Log: {log_file}</p><p>Bundled model: "
+                                            "SmolLM2-135M-Instruct by Hugging Face, Apache License "
+                                            "2.0.<br>Hearth and llama.cpp: MIT License. Qt for "
+                                            "Python: LGPL 3.0.</p>")
+                                                .format(hearth_version=hearth_version(),
+                                                        llama_cpp_build=llama_cpp_build(),
+                                                                llama_cpp_version=llama_cpp_version(
+                                                            ), backend_name=backend_name,
+                                                        pyside_version=pyside_version,
+                                                        data_dir=escape(str(paths.data_dir)),
+                                                        models_dir=escape(str(paths.models_dir)),
+                                                        config_dir=escape(str(paths.config_dir)),
+                                                        log_file=escape(str(paths.log_file))),
     )

@@ -109,8 +109,21 @@ def _log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str)
         print(message, file=sys.__stderr__, flush=True)
 
 
+def _chosen_language(paths: AppPaths) -> str:
+    """The language chosen in Settings; read without the engine's repairs (it reports a broken
+    settings file itself, once the window is up)."""
+    from engine.config import AppConfig
+    from engine.errors import SettingsError
+
+    try:
+        return AppConfig.from_json(paths.settings_file.read_text(encoding="utf-8")).language
+    except (OSError, UnicodeDecodeError, SettingsError):
+        return "system"
+
+
 def _hand_over(paths: AppPaths) -> int:
     """Another Hearth owns this data folder: show its window instead of opening a second."""
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
     from desktop.single_instance import ask_running_instance_to_show
@@ -120,10 +133,14 @@ def _hand_over(paths: AppPaths) -> int:
         log.info("already running on this data folder: asked it to show its window")
         return 0
     pid = holder_pid(paths.data_dir)
-    text = (f"Hearth is already running with this data folder ({paths.data_dir}), "
-            f"as process {pid or 'unknown'}, and did not answer. Close it, then start again.")
-    log.error("%s", text)
-    QMessageBox.critical(None, "Hearth is already running", text)
+    log.error("already running with this data folder (%s), as process %s, and did not answer",
+              paths.data_dir, pid or "unknown")
+    text = QCoreApplication.translate(
+        "app", "Hearth is already running with this data folder ({folder}), as process {pid}, "
+        "and did not answer. Close it, then start again.").format(
+            folder=paths.data_dir, pid=pid or QCoreApplication.translate("app", "unknown"))
+    QMessageBox.critical(None, QCoreApplication.translate("app", "Hearth is already running"),
+                         text)
     return 1
 
 
@@ -142,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from desktop import i18n
     from desktop.engine_client import EngineClient
     from desktop.main_window import MainWindow
     from desktop.single_instance import ShowRequests
@@ -157,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Window geometry lives beside Hearth's own settings, so HEARTH_HOME moves it too.
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.config_dir))
+
+    # The interface's language, before any window is built (a change applies at the next start).
+    i18n.install(_chosen_language(paths))
 
     lock = InstanceLock.acquire(paths.data_dir)
     if lock is None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtGui import QPainter, QPalette, QTextOption
 from PySide6.QtWidgets import QAbstractItemView
 
 MARGIN = 16
@@ -55,8 +55,11 @@ class EmptyState(QObject):
                 viewport = self._view.viewport()
                 painter = QPainter(viewport)
                 painter.setPen(viewport.palette().color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(viewport.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN),
-                                 int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
-                                 text)
+                # Wraps at spaces, and anywhere in a line with none (Chinese has none).
+                option = QTextOption(Qt.AlignmentFlag.AlignCenter)
+                option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+                painter.drawText(
+                    QRectF(viewport.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)), text,
+                    option)
                 painter.end()
         return False

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 
 from desktop.engine_texts import say
 from engine.chat.engine import ChatEngine, model_key
@@ -80,7 +80,10 @@ def reports_errors(
             self.errorOccurred.emit(say(error))
         except Exception as error:
             log.exception("engine worker failed in %s", method.__name__)
-            self.errorOccurred.emit(f"Unexpected error: {error}")
+            self.errorOccurred.emit(QCoreApplication.translate("engine_worker", "Unexpected error: "
+                                                                                "{error}")
+                                    .format(
+            error=error))
 
     return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
 
@@ -184,7 +187,7 @@ class EngineWorker(QObject):
 
     def _chats(self) -> ChatService:
         if self._service is None:
-            raise HearthError("The chat database is not open.")
+            raise HearthError(self.tr("The chat database is not open."))
         return self._service
 
     @Slot()
@@ -225,7 +228,7 @@ class EngineWorker(QObject):
             self._on_load_end(end)
             if then is not None:
                 then()
-        self.scheduler.submit(Job("loading a model", Priority.LOAD,
+        self.scheduler.submit(Job(self.tr("loading a model"), Priority.LOAD,
                                   start=lambda: self._load_local(name_or_path), on_end=ended,
                                   preempts=True))
 
@@ -251,7 +254,7 @@ class EngineWorker(QObject):
             self._report_load_failure(end)
         elif end is not None:
             log.error("loading a model failed", exc_info=end)
-            self.modelFailed.emit(f"Unexpected error: {end}")
+            self.modelFailed.emit(self.tr("Unexpected error: {end}").format(end=end))
 
     def _backend(self) -> BackendInfo:
         return self._runtime.backend()
@@ -261,7 +264,7 @@ class EngineWorker(QObject):
         # On this thread, from inside the failed call when it was this thread's: the reload is
         # the next job, after the job that failed has ended.
         self._crash_to_report = crash
-        self.scheduler.submit(Job("reloading the model", Priority.LOAD,
+        self.scheduler.submit(Job(self.tr("reloading the model"), Priority.LOAD,
                                   start=self._recover_engine))
 
     def _recover_engine(self) -> Iterator[object]:
@@ -298,8 +301,8 @@ class EngineWorker(QObject):
         else:  # the search model, while indexing or searching
             self.errorOccurred.emit(say(crash.said(
                 crash.model.stem if crash.model else None,
-                self.tr("The engine started again with {model}; the search model loads again "
-                        "when it is next needed.").format(model=loaded.name))))
+                self.tr("The engine started again with {name}; the search model loads again when "
+                        "it is next needed.").format(name=loaded.name))))
         return iter(())
 
     def _drop_default(self, model: Path | None) -> None:
@@ -322,7 +325,8 @@ class EngineWorker(QObject):
         else:
             # The window shows the model still in use before the reason it was kept.
             self.modelLoaded.emit(still, self._backend())
-            self.errorOccurred.emit(f"{say(error)} Still using {still.name}.")
+            self.errorOccurred.emit(self.tr("{error} Still using {name}.")
+                                    .format(error=say(error), name=still.name))
 
     def _load_remote(self, key: str) -> None:
         """Asks the server for the model on a thread of its own (connecting and listing can take
@@ -342,7 +346,7 @@ class EngineWorker(QObject):
                 result = error
             except Exception as error:
                 log.exception("could not open %s", key)
-                result = HearthError(f"Unexpected error: {error}")
+                result = HearthError(self.tr("Unexpected error: {error}").format(error=error))
             if unwanted.is_set() and isinstance(result, RemoteEngine):
                 result.close()
                 return
@@ -363,7 +367,8 @@ class EngineWorker(QObject):
             return
         if isinstance(result, RemoteEngine) and not self.remote_network.is_on():
             result.close()  # the switch went off while the server answered
-            result = RemoteOfflineError(f"The network switch is off, so {key} was not opened.")
+            result = RemoteOfflineError(self.tr("The network switch is off, so {key} was not "
+                                                "opened.").format(key=key))
         if isinstance(result, HearthError):
             self._report_load_failure(result)
             return
@@ -392,10 +397,11 @@ class EngineWorker(QObject):
         """The network switch moved (the GUI already flipped the shared switch)."""
         if not on and self._remote is not None:
             self.scheduler.interrupt(MODEL_CHANGING)
-            name = self._remote.loaded.name if self._remote.loaded else "the remote model"
+            name = self._remote.loaded.name if self._remote.loaded else self.tr("the remote model")
             self._drop_remote()
-            self.modelFailed.emit(f"The network switch is off, so {name} (a remote engine) is "
-                                  "turned off. Pick a local model, or turn the switch on.")
+            self.modelFailed.emit(self.tr("The network switch is off, so {name} (a remote engine) "
+                                          "is turned off. Pick a local model, or turn the switch "
+                                          "on.").format(name=name))
         elif on and self.engine.loaded is None and is_remote_key(self._config.default_model):
             self.load_model("")
 
@@ -423,7 +429,7 @@ class EngineWorker(QObject):
         the worker's and is kept, however old the GUI's copy was."""
         config = dataclasses.replace(
             self._config, chat_defaults=edited.chat_defaults, runtime=edited.runtime,
-            user_presets=edited.user_presets,
+            user_presets=edited.user_presets, language=edited.language,
         )
         if config.runtime == self._config.runtime or self._remote is not None:
             self._set_config(config)  # with a remote model, they apply to the next local one
@@ -437,8 +443,9 @@ class EngineWorker(QObject):
             now = self._runtime.loaded
             if now is None or now.settings != config.runtime:
                 self._config = dataclasses.replace(self._config, runtime=previous)
-                self.errorOccurred.emit("The runtime settings were not applied; the previous "
-                                        "ones stay in use.")
+                self.errorOccurred.emit(self.tr("The runtime settings were not applied; the "
+                                                "previous "
+                                        "ones stay in use."))
             self._set_config(self._config)
         self._remote_opening.set()
         self._submit_load(str(loaded.path) if loaded else "", then=applied)
@@ -507,7 +514,7 @@ class EngineWorker(QObject):
     @reports_errors
     def delete_chat(self, chat_id: int) -> None:
         if self._job is not None and self._job.chat_id == chat_id:
-            self.scheduler.interrupt("The chat was deleted.")
+            self.scheduler.interrupt(self.tr("The chat was deleted."))
         store = self._chats().store
         title = store.get_chat(chat_id).title
         store.delete_chat(chat_id)
@@ -551,7 +558,8 @@ class EngineWorker(QObject):
     def show_version(self, chat_id: int, message_id: int, step: int) -> None:
         """Shows another version of a message (`step` later, or earlier when negative)."""
         if self._job is not None and self._job.chat_id == chat_id:
-            raise HearthError("Wait for the reply to finish, or stop it, to see other versions.")
+            raise HearthError(self.tr("Wait for the reply to finish, or stop it, to see other "
+                                      "versions."))
         if self._chats().show_version(message_id, step):
             self.open_chat(chat_id)
 
@@ -597,7 +605,8 @@ class EngineWorker(QObject):
             return
         except Exception as error:
             log.exception("could not read a document")
-            self.documentFailed.emit(request, f"Unexpected error: {error}")
+            self.documentFailed.emit(request, self.tr("Unexpected error: {error}")
+                                              .format(error=error))
             return
         self.documentReady.emit(request, document, tokens)
 
@@ -606,9 +615,9 @@ class EngineWorker(QObject):
         """Queues a turn; a turn that cannot start always answers with turnRefused."""
         kind, text = (turn.kind, turn.text) if isinstance(turn, Turn) else ("summary", "")
         if self._job is not None or self._waiting_turn is not None:
-            self.turnRefused.emit(chat_id, kind, text, "A reply is still being written.")
+            self.turnRefused.emit(chat_id, kind, text, self.tr("A reply is still being written."))
             return
-        job = Job("the reply being written", Priority.CHAT,
+        job = Job(self.tr("the reply being written"), Priority.CHAT,
                   start=lambda: self._start_turn(chat_id, turn, cancel),
                   on_event=self._on_turn_event,
                   on_end=lambda end: self._on_turn_end(chat_id, turn, end),
@@ -617,15 +626,15 @@ class EngineWorker(QObject):
         ahead = self.scheduler.submit(job)
         if ahead is not None and self._waiting_turn is job:
             # A person's message goes before any other waiting request, and Stop works on it.
-            self.turnHeld.emit(chat_id, f"Waiting for {ahead.what} to finish; your message "
-                               "is next.")
+            self.turnHeld.emit(chat_id, self.tr("Waiting for {what} to finish; your message is "
+                                                "next.").format(what=ahead.what))
 
     def _start_turn(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
                     cancel: threading.Event) -> Iterator[Any]:
         self._waiting_turn = None
         loaded = self.engine.loaded
         if loaded is None:
-            raise HearthError("No model is loaded.")
+            raise HearthError(self.tr("No model is loaded."))
         service = self._chats()
         events: Iterator[Any]
         if isinstance(turn, Turn):
@@ -674,7 +683,7 @@ class EngineWorker(QObject):
         if end is not None and not isinstance(end, EngineCrashedError | Interrupted):
             # A crash is said by the recovery; a model change or Stop needs no words.
             log.error("reply failed", exc_info=end)
-            self.errorOccurred.emit(f"The reply failed: {say(end)}")
+            self.errorOccurred.emit(self.tr("The reply failed: {end}").format(end=say(end)))
         self._end(job, job.ended)
 
     def _refuse(self, chat_id: int, turn: Turn | tuple[Document, int, SummaryOptions],
@@ -690,7 +699,8 @@ class EngineWorker(QObject):
             self.turnRefused.emit(chat_id, kind, text, say(end))
         else:
             log.error("could not start a turn", exc_info=end)
-            self.turnRefused.emit(chat_id, kind, text, f"Unexpected error: {end}")
+            self.turnRefused.emit(chat_id, kind, text, self.tr("Unexpected error: {end}")
+                                                       .format(end=end))
 
     @Slot()
     def _run_slice(self) -> None:
@@ -737,7 +747,7 @@ class EngineWorker(QObject):
         """Stops any reply, closes the model and the database; runs on the engine thread."""
         self._remote_opening.set()
         try:
-            self.scheduler.shutdown("Hearth is closing.")
+            self.scheduler.shutdown(self.tr("Hearth is closing."))
         finally:
             self._drop_remote()
             if self._service is not None and self._service.documents is not None:

@@ -21,6 +21,7 @@ from desktop.chat.list_model import UNTITLED
 from desktop.chat.tab import ChatTab
 from desktop.collections.tab import CollectionsTab
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.tab import ModelsTab
 from desktop.prompt_lab.tab import PromptLabTab
 from desktop.remote.client import NETWORK_OFF_TEXT, NetworkAction
@@ -33,7 +34,8 @@ from engine.host.backend import BackendInfo
 from engine.host.runtime import LoadedModel
 from engine.settings import ChatSettings, SamplingSettings
 
-EXPORT_FILTERS = {"markdown": ("Markdown (*.md)", ".md"), "json": ("JSON (*.json)", ".json")}
+EXPORT_FILTERS = {"markdown": (QT_TRANSLATE_NOOP("main_window", "Markdown (*.md)"), ".md"),
+                  "json": (QT_TRANSLATE_NOOP("main_window", "JSON (*.json)"), ".json")}
 
 
 class MainWindow(QMainWindow):
@@ -42,20 +44,20 @@ class MainWindow(QMainWindow):
         self.client = client
         self._panel_shows: tuple[int, ChatSettings] | None = None
         self._backend: BackendInfo | None = None
-        self.setWindowTitle("Hearth")
+        self.setWindowTitle(self.tr("Hearth"))
         self.resize(1100, 720)
 
         self.chat_tab = ChatTab(client, self)
         self.sidebar, self.chat_panel = self.chat_tab.sidebar, self.chat_tab.chat_panel
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.chat_tab, "Chat")
+        self.tabs.addTab(self.chat_tab, self.tr("Chat"))
         self.models_tab = ModelsTab(client, self)
-        self.tabs.addTab(self.models_tab, "Models")
+        self.tabs.addTab(self.models_tab, self.tr("Models"))
         self.prompt_lab_tab = PromptLabTab(client, self)
-        self.tabs.addTab(self.prompt_lab_tab, "Prompt Lab")
+        self.tabs.addTab(self.prompt_lab_tab, self.tr("Prompt Lab"))
         self.collections_tab = CollectionsTab(client, self)
-        self.tabs.addTab(self.collections_tab, "Collections")
+        self.tabs.addTab(self.collections_tab, self.tr("Collections"))
         self.prompt_lab_tab.chatStarted.connect(
             lambda _chat: self.tabs.setCurrentWidget(self.chat_tab))
         # On a first start it puts itself in front as the first tab.
@@ -64,11 +66,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.settings_panel = SettingsPanel(self)
-        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock = QDockWidget(self.tr("Settings"), self)
         self.settings_dock.setObjectName("settings-dock")
         self.settings_dock.setWidget(self.settings_panel)
         self.api_panel = ApiPanel(client.api, self)
-        self.settings_panel.tabs.addTab(self.api_panel, "API server")
+        self.settings_panel.tabs.addTab(self.api_panel, self.tr("API server"))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.settings_dock.hide()
 
@@ -91,29 +93,31 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._add(file_menu, "&New chat", QKeySequence.StandardKey.New, self.client.new_chat)
-        self._add(file_menu, "Open &model file…", QKeySequence("Ctrl+O"), self.open_model)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self._add(file_menu,
+            self.tr("&New chat"), QKeySequence.StandardKey.New, self.client.new_chat)
+        self._add(file_menu, self.tr("Open &model file…"), QKeySequence("Ctrl+O"), self.open_model)
         self.network_action = NetworkAction(self.client, self)
         self.network_action.toggled.connect(lambda on: self.status.showMessage(
-            "Remote engines are on." if on else NETWORK_OFF_TEXT, 8000))
+            self.tr("Remote engines are on.") if on else translated("remote.client",
+                                                            NETWORK_OFF_TEXT), 8000))
         file_menu.addAction(self.network_action)
         file_menu.addSeparator()
-        self._add(file_menu, "Export chat as &Markdown…", None,
+        self._add(file_menu, self.tr("Export chat as &Markdown…"), None,
                   lambda: self.export_chat(self.chat_panel.chat_id, "markdown"))
-        self._add(file_menu, "Export chat as &JSON…", None,
+        self._add(file_menu, self.tr("Export chat as &JSON…"), None,
                   lambda: self.export_chat(self.chat_panel.chat_id, "json"))
         file_menu.addSeparator()
-        self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self._add(file_menu, self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
 
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self._add(edit_menu, "&Find in chats", QKeySequence.StandardKey.Find,
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        self._add(edit_menu, self.tr("&Find in chats"), QKeySequence.StandardKey.Find,
                   self.sidebar.focus_search)
-        settings = self._add(edit_menu, "&Settings", QKeySequence("Ctrl+,"),
+        settings = self._add(edit_menu, self.tr("&Settings"), QKeySequence("Ctrl+,"),
                              self.toggle_settings)
         settings.setCheckable(False)
 
-        chat_menu = self.menuBar().addMenu("&Chat")
+        chat_menu = self.menuBar().addMenu(self.tr("&Chat"))
         for action in (self.chat_panel.stop_action, self.chat_panel.regenerate_action,
                        self.chat_panel.edit_action, self.chat_panel.copy_action,
                        self.chat_panel.copy_code_action, self.chat_panel.previous_version_action,
@@ -123,8 +127,9 @@ class MainWindow(QMainWindow):
         chat_menu.addAction(self.sidebar.rename_action)
         chat_menu.addAction(self.sidebar.delete_action)
 
-        help_menu = self.menuBar().addMenu("&Help")
-        self._add(help_menu, "&About Hearth", None, lambda: show_about(self, self._backend))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._add(help_menu,
+            self.tr("&About Hearth"), None, lambda: show_about(self, self._backend))
 
     def _add(self, menu: object, text: str,
              shortcut: QKeySequence | QKeySequence.StandardKey | None,
@@ -153,7 +158,7 @@ class MainWindow(QMainWindow):
 
     def open_model(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Open a model file", "", "GGUF models (*.gguf);;All files (*)"
+            self, self.tr("Open a model file"), "", self.tr("GGUF models (*.gguf);;All files (*)")
         )
         if path:
             self.client.load_model(path)
@@ -161,15 +166,16 @@ class MainWindow(QMainWindow):
     def export_chat(self, chat_id: int | None, fmt: str) -> None:
         if chat_id is None:
             return
-        name_filter, suffix = EXPORT_FILTERS[fmt]
-        path, _filter = QFileDialog.getSaveFileName(self, "Export chat", "", name_filter)
+        name_filter, suffix = translated("main_window", EXPORT_FILTERS)[fmt]
+        path, _filter = QFileDialog.getSaveFileName(self, self.tr("Export chat"), "", name_filter)
         if path:
             if not path.endswith(suffix):
                 path += suffix
             self.client.export_chat(chat_id, path, fmt)
 
     def _show_title(self, chat: ChatRecord) -> None:
-        self.setWindowTitle(f"{chat.title or UNTITLED} — Hearth")
+        self.setWindowTitle(self.tr("{value} — Hearth")
+                            .format(value=chat.title or translated("chat.list_model", UNTITLED)))
 
     def _on_chats_listed(self, chats: list[ChatRecord]) -> None:
         """The open chat's title as it is now: renamed, or named by its first message."""
@@ -188,7 +194,7 @@ class MainWindow(QMainWindow):
     def _on_config(self, config: AppConfig, notice: str | None) -> None:
         self.settings_panel.show_config(config)
         if notice:
-            QMessageBox.warning(self, "Settings reset", notice)
+            QMessageBox.warning(self, self.tr("Settings reset"), notice)
 
     def _on_model_loaded(self, _model: LoadedModel, backend: BackendInfo) -> None:
         self._backend = backend

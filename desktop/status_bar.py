@@ -22,15 +22,15 @@ class HearthStatusBar(QStatusBar):
         self._shown_chat: int | None = None
         self._deleted_chat: int | None = None
 
-        self.model_label = QLabel("Loading model…", self)
-        self.model_label.setAccessibleName("Model")
+        self.model_label = QLabel(self.tr("Loading model…"), self)
+        self.model_label.setAccessibleName(self.tr("Model"))
         self._model_text = ""  # the model and where it runs, before its thread count
         self.speed_label = QLabel("", self)
-        self.speed_label.setAccessibleName("Speed of the last reply")
+        self.speed_label.setAccessibleName(self.tr("Speed of the last reply"))
         self.context_label = QLabel("", self)
-        self.context_label.setAccessibleName("Context window use")
-        self.undo_button = QPushButton("Undo delete", self)
-        self.undo_button.setAccessibleName("Undo delete")
+        self.context_label.setAccessibleName(self.tr("Context window use"))
+        self.undo_button = QPushButton(self.tr("Undo delete"), self)
+        self.undo_button.setAccessibleName(self.tr("Undo delete"))
         self.undo_button.hide()
         self.undo_button.clicked.connect(self.undo_delete)
         self._undo_timer = QTimer(self)
@@ -47,31 +47,37 @@ class HearthStatusBar(QStatusBar):
         self.addPermanentWidget(self.model_label)
 
         worker = client
-        worker.modelLoading.connect(lambda name: self.model_label.setText(f"Loading {name}…"))
+        worker.modelLoading.connect(lambda name: self.model_label.setText(self.tr("Loading {name}…")
+                                                                          .format(name=name)))
         worker.modelLoaded.connect(self._on_model_loaded)
-        worker.modelFailed.connect(lambda _reason: self.model_label.setText("No model loaded"))
+        worker.modelFailed.connect(lambda _reason: self.model_label.setText(self.tr("No model "
+                                                                                    "loaded")))
         worker.replyFinished.connect(self._on_reply_finished)
         worker.contextUsage.connect(self._on_context_usage)
         worker.chatOpened.connect(self._on_chat_opened)
         worker.chatDeleted.connect(self._on_chat_deleted)
-        worker.exported.connect(lambda path: self.showMessage(f"Exported to {path}", 5000))
+        worker.exported.connect(lambda path: self.showMessage(self.tr("Exported to {path}")
+                                                              .format(path=path), 5000))
 
     def _on_model_loaded(self, model: LoadedModel | RemoteModel, backend: BackendInfo) -> None:
         if isinstance(model, RemoteModel):
             self._model_text = ""
-            self.model_label.setText(f"{model.name} · remote ({model.endpoint})")
+            self.model_label.setText(self.tr("{name} · remote ({endpoint})")
+                                     .format(name=model.name, endpoint=model.endpoint))
             self.model_label.setToolTip(model.description)
             return
         where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
         self._model_text = f"{model.name} · {where}"
         self._show_threads(model.n_threads)
         self.model_label.setToolTip(
-            f"{model.path}\nArchitecture: {model.architecture}\n"
-            f"Context: {model.n_ctx:,} of {model.n_ctx_train:,} trained"
+            self.tr("{path}\nArchitecture: {architecture}\nContext: {n_ctx:,} of {n_ctx_train:,} "
+                    "trained")
+            .format(path=model.path, architecture=model.architecture,
+                    n_ctx=model.n_ctx, n_ctx_train=model.n_ctx_train)
         )
 
     def _show_threads(self, count: int) -> None:
-        threads = "1 thread" if count == 1 else f"{count} threads"
+        threads = self.tr("1 thread") if count == 1 else self.tr("%n threads", "", count)
         self.model_label.setText(f"{self._model_text} · {threads}")
 
     def _on_chat_opened(self, chat: object, *_rest: object) -> None:
@@ -82,27 +88,37 @@ class HearthStatusBar(QStatusBar):
         if done.threads and self._model_text:  # the engine chooses them as replies run
             self._show_threads(done.threads)
         # Speculative decoding: the speed above is the effective one, drafts included.
-        drafts = "" if done.acceptance is None else f" · {done.acceptance:.0%} of drafts kept"
+        drafts = "" if done.acceptance is None else self.tr(" · {acceptance:.0%} of drafts "
+                                                            "kept").format(acceptance=done
+                                                            .acceptance)
         self.speed_label.setText(
-            f"{done.tokens_per_second:.1f} tok/s · {done.generated_tokens} tokens{drafts}"
+            self.tr("{tokens_per_second:.1f} tok/s · {generated_tokens} tokens{drafts}")
+            .format(tokens_per_second=done.tokens_per_second,
+                    generated_tokens=done.generated_tokens, drafts=drafts)
         )
         self.speed_label.setToolTip(
-            f"First token after {done.seconds_to_first_token:.2f} s; "
-            f"{done.evaluated_tokens} of {done.prompt_tokens} prompt tokens evaluated; "
-            f"seed {done.seed}"
-            + (f"; {done.accepted_tokens} of {done.drafted_tokens} tokens drafted from the "
-               "conversation were the model's own choice" if done.drafted_tokens else "")
+            self.tr("First token after {seconds_to_first_token:.2f} s; {evaluated_tokens} of "
+                    "{prompt_tokens} prompt tokens evaluated; seed {seed}")
+            .format(seconds_to_first_token=done.seconds_to_first_token,
+                    evaluated_tokens=done.evaluated_tokens,
+                            prompt_tokens=done.prompt_tokens, seed=done.seed)
+            + (self.tr("; {accepted_tokens} of {drafted_tokens} tokens drafted from the "
+                       "conversation were the model's own choice")
+               .format(accepted_tokens=done.accepted_tokens,
+                       drafted_tokens=done.drafted_tokens) if done.drafted_tokens else
+               "")
         )
 
     def _on_context_usage(self, chat_id: int, used: int, n_ctx: int) -> None:
         if chat_id != self._shown_chat:
             return
         percent = 100 * used / n_ctx if n_ctx else 0
-        self.context_label.setText(f"Context {used:,} / {n_ctx:,} ({percent:.0f}%)")
+        self.context_label.setText(self.tr("Context {used:,} / {n_ctx:,} ({percent:.0f}%)")
+                                   .format(used=used, n_ctx=n_ctx, percent=percent))
 
     def _on_chat_deleted(self, chat_id: int, title: str) -> None:
         self._deleted_chat = chat_id
-        self.showMessage(f"Deleted “{title}”.", UNDO_WINDOW_MS)
+        self.showMessage(self.tr("Deleted “{title}”.").format(title=title), UNDO_WINDOW_MS)
         self.undo_button.show()
         self._undo_timer.start(UNDO_WINDOW_MS)
 

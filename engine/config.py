@@ -35,6 +35,8 @@ _V0_RENAMED = {"model": "default_model", "presets": "user_presets"}
 
 API_DEFAULT_HOST = "127.0.0.1"
 API_DEFAULT_PORT = 8484
+# The interface's language: "system" follows the computer's locale (desktop/i18n.py).
+LANGUAGES = ("system", "en", "zh_CN")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
 
 
@@ -84,6 +86,7 @@ class AppConfig:
     default_model: str | None = None
     user_presets: dict[str, SamplingSettings] = field(default_factory=dict)
     api: ApiSettings = field(default_factory=ApiSettings)
+    language: str = "system"
 
     def to_json(self) -> str:
         return json.dumps(
@@ -96,6 +99,7 @@ class AppConfig:
                     name: dataclasses.asdict(preset) for name, preset in self.user_presets.items()
                 },
                 "api": self.api.to_dict(),
+                "language": self.language,
             },
             indent=2,
         )
@@ -117,12 +121,16 @@ class AppConfig:
             for name, values in _mapping(data, "user_presets").items()
         }
         default_model = data.get("default_model")
+        language = data.get("language", "system")
+        if language not in LANGUAGES:
+            raise SettingsError({"language": f"must be one of {', '.join(LANGUAGES)}"})
         return cls(
             chat_defaults=chat_defaults,
             runtime=runtime,
             default_model=default_model if isinstance(default_model, str) else None,
             user_presets=presets,
             api=api_from_dict(_mapping(data, "api")),
+            language=language,
         )
 
 

@@ -170,13 +170,13 @@ class ApiHost(QObject):
                                      paused=self._paused)
 
     def _started(self, batch: Sequence[ApiJob]) -> None:
-        self._answering = (f"API: answering a request from {batch[0].client}…"
-                           if len(batch) == 1 else
-                           f"API: answering {len(batch)} requests together…")
+        self._answering = (self.tr("API: answering a request from {client}…")
+                           .format(client=batch[0].client) if len(batch) == 1 else
+                           self.tr("API: answering %n requests together…", "", len(batch)))
         self.requestStarted.emit(self._answering)
 
     def _paused(self, paused: bool) -> None:
-        self.requestStarted.emit("API: paused while your message is answered"
+        self.requestStarted.emit(self.tr("API: paused while your message is answered")
                                  if paused else self._answering)
 
     def _ended(self) -> None:
@@ -190,6 +190,6 @@ class ApiHost(QObject):
         self._service.close()
         running = self._engine.scheduler.running
         if running is not None and running.priority == Priority.API:
-            self._engine.scheduler.interrupt("The server stopped.")
+            self._engine.scheduler.interrupt(self.tr("The server stopped."))
         if self._runner is not None:
             self._runner.close()

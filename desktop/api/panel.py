@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.api.client import ApiClient
 from desktop.api.host import ApiState
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.form import ErrorLabel
 from engine.api.access import is_loopback
 from engine.config import ApiSettings, api_from_dict
@@ -34,10 +35,12 @@ from engine.errors import SettingsError
 
 THIS_COMPUTER = "127.0.0.1"
 ALL_NETWORKS = "0.0.0.0"
-INTRO = ("Other programs on this computer can use the loaded model through OpenAI's API "
-         "(chat completions, completions, embeddings), with the token below.")
-NETWORK_WARNING = ("Reachable from other computers on your network. Anyone there with the "
-                   "token can use the model, and the traffic is not encrypted.")
+INTRO = (QT_TRANSLATE_NOOP("api.panel", "Other programs on this computer can use the loaded model "
+                                        "through OpenAI's API "
+         "(chat completions, completions, embeddings), with the token below."))
+NETWORK_WARNING = (QT_TRANSLATE_NOOP("api.panel", "Reachable from other computers on your network. "
+                                                  "Anyone there with the "
+                   "token can use the model, and the traffic is not encrypted."))
 
 
 class ApiPanel(QWidget):
@@ -46,59 +49,61 @@ class ApiPanel(QWidget):
         self._api = api
         self._shown: ApiSettings | None = None
 
-        self.switch = QCheckBox("Serve the model to other programs", self)
-        self.switch.setAccessibleName("API server")
+        self.switch = QCheckBox(self.tr("Serve the model to other programs"), self)
+        self.switch.setAccessibleName(self.tr("API server"))
         self.switch.toggled.connect(self._switched)
-        intro = QLabel(INTRO, self)
+        intro = QLabel(translated("api.panel", INTRO), self)
         intro.setWordWrap(True)
 
         self.host = QComboBox(self)
         self.host.setEditable(True)
         self.host.addItem(THIS_COMPUTER)
         self.host.addItem(ALL_NETWORKS)
-        self.host.setAccessibleName("Address")
-        self.host.setToolTip(f"{THIS_COMPUTER}: only this computer. {ALL_NETWORKS}: every "
-                             "network this computer is on.")
+        self.host.setAccessibleName(self.tr("Address"))
+        self.host.setToolTip(self.tr("{THIS_COMPUTER}: only this computer. {ALL_NETWORKS}: every "
+                                     "network this computer is on.")
+                             .format(THIS_COMPUTER=THIS_COMPUTER,
+                                     ALL_NETWORKS=ALL_NETWORKS))
         self.port = QSpinBox(self)
         self.port.setRange(1, 65535)
-        self.port.setAccessibleName("Port")
-        self.apply_button = QPushButton("Apply address", self)
-        self.apply_button.setAccessibleName("Apply address")
+        self.port.setAccessibleName(self.tr("Port"))
+        self.apply_button = QPushButton(self.tr("Apply address"), self)
+        self.apply_button.setAccessibleName(self.tr("Apply address"))
         self.apply_button.clicked.connect(lambda: self._apply(self.switch.isChecked()))
         self.host.currentTextChanged.connect(self._edited)
         self.port.valueChanged.connect(self._edited)
 
-        self.status = QLabel("Off", self)
+        self.status = QLabel(self.tr("Off"), self)
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("API server status")
+        self.status.setAccessibleName(self.tr("API server status"))
         self.error = ErrorLabel(self)
-        self.error.setAccessibleName("API server problem")
+        self.error.setAccessibleName(self.tr("API server problem"))
         self.error.hide()
 
         self.url = _read_only("URL", self)
-        self.copy_url = _button("Copy", "Copy the URL", self)
+        self.copy_url = _button(self.tr("Copy"), self.tr("Copy the URL"), self)
         self.copy_url.clicked.connect(lambda: _copy(self.url.text()))
-        self.token = _read_only("Token", self)
+        self.token = _read_only(self.tr("Token"), self)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.show_token = _button("Show", "Show the token", self)
+        self.show_token = _button(self.tr("Show"), self.tr("Show the token"), self)
         self.show_token.setCheckable(True)
         self.show_token.toggled.connect(self._reveal)
-        self.copy_token = _button("Copy", "Copy the token", self)
+        self.copy_token = _button(self.tr("Copy"), self.tr("Copy the token"), self)
         self.copy_token.clicked.connect(lambda: _copy(self.token.text()))
-        self.new_token = _button("New token…", "Make a new token", self)
+        self.new_token = _button(self.tr("New token…"), self.tr("Make a new token"), self)
         self.new_token.clicked.connect(self._regenerate)
 
         self.example = QPlainTextEdit(self)
         self.example.setReadOnly(True)
-        self.example.setAccessibleName("Example request")
+        self.example.setAccessibleName(self.tr("Example request"))
         self.example.setFixedHeight(self.example.fontMetrics().lineSpacing() * 7)
         self.example.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
 
         grid = QGridLayout()
         rows: list[tuple[str, list[QWidget]]] = [
-            ("Address", [self.host]), ("Port", [self.port, self.apply_button]),
+            (self.tr("Address"), [self.host]), (self.tr("Port"), [self.port, self.apply_button]),
             ("URL", [self.url, self.copy_url]),
-            ("Token", [self.token, self.show_token, self.copy_token]),
+            (self.tr("Token"), [self.token, self.show_token, self.copy_token]),
         ]
         for row, (label, widgets) in enumerate(rows):
             caption = QLabel(label, self)
@@ -119,7 +124,7 @@ class ApiPanel(QWidget):
         layout.addLayout(token_row)
         layout.addWidget(self.status)
         layout.addWidget(self.error)
-        layout.addWidget(QLabel("Try it from a terminal:", self))
+        layout.addWidget(QLabel(self.tr("Try it from a terminal:"), self))
         layout.addWidget(self.example)
         layout.addStretch(1)
 
@@ -140,17 +145,19 @@ class ApiPanel(QWidget):
         self.url.setText(state.url or "")
         for widget in (self.copy_url, self.copy_token, self.show_token, self.new_token):
             widget.setEnabled(bool(state.url if widget is self.copy_url else settings.token))
-        self.error.setText(state.error or (NETWORK_WARNING if state.reachable_from_network
+        self.error.setText(state.error or (translated("api.panel", NETWORK_WARNING) if state
+                                           .reachable_from_network
                                            else ""))
         self.error.setVisible(bool(self.error.text()))
         if state.running:
             self.status.setText(
-                f"On: serving {state.model} at {state.url}" if state.model else
-                f"On at {state.url}, but no local model is loaded: requests are answered 503 "
-                "until one is."
+                self.tr("On: serving {model} at {url}").format(model=state.model, url=state.url)
+                if state.model else
+                self.tr("On at {url}, but no local model is loaded: requests are answered 503 "
+                        "until one is.").format(url=state.url)
             )
         else:
-            self.status.setText("Off" if not settings.enabled else "Not running")
+            self.status.setText(self.tr("Off") if not settings.enabled else self.tr("Not running"))
         self.example.setPlainText(_example(state) if state.running else "")
         self._edited()
 
@@ -194,9 +201,11 @@ class ApiPanel(QWidget):
     def confirm_network(self, host: str) -> bool:
         """Asks before listening where other computers can connect."""
         answer = QMessageBox.warning(
-            self, "Serve to the network?",
-            f"Listening on {host} lets other computers reach the API. {NETWORK_WARNING}\n\n"
-            "Serve there anyway?",
+            self, self.tr("Serve to the network?"),
+            self.tr("Listening on {host} lets other computers reach the API. "
+                    "{NETWORK_WARNING}\n\nServe there anyway?")
+            .format(host=host, NETWORK_WARNING=translated("api.panel",
+                    NETWORK_WARNING)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -204,9 +213,9 @@ class ApiPanel(QWidget):
 
     def _regenerate(self) -> None:
         answer = QMessageBox.question(
-            self, "New token",
-            "Make a new token? Programs using the current one are refused until they are "
-            "given the new one.",
+            self, self.tr("New token"),
+            self.tr("Make a new token? Programs using the current one are refused until they are "
+            "given the new one."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -216,7 +225,7 @@ class ApiPanel(QWidget):
     def _reveal(self, shown: bool) -> None:
         self.token.setEchoMode(QLineEdit.EchoMode.Normal if shown
                                else QLineEdit.EchoMode.Password)
-        self.show_token.setText("Hide" if shown else "Show")
+        self.show_token.setText(self.tr("Hide") if shown else self.tr("Show"))
 
 
 def _example(state: ApiState) -> str:

@@ -12,7 +12,7 @@ from engine.api.jobs import JobRecord
 class ApiStatusLabel(QLabel):
     def __init__(self, api: ApiClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("API server")
+        self.setAccessibleName(self.tr("API server"))
         self.setContentsMargins(8, 0, 8, 0)
         self._state = api.state
         self._answering: str | None = None
@@ -32,10 +32,14 @@ class ApiStatusLabel(QLabel):
     def _on_request_ended(self, record: JobRecord) -> None:
         self._answering = None
         self.setToolTip(
-            f"Last API request from {record.client}: {record.endpoint}, {record.outcome}, "
-            f"{record.prompt_tokens} prompt and {record.completion_tokens} reply tokens in "
-            f"{record.seconds:.1f} s"
-            + (f", answered together with {record.batched - 1} others" if record.batched > 1
+            self.tr("Last API request from {client}: {endpoint}, {outcome}, {prompt_tokens} prompt "
+                    "and {completion_tokens} reply tokens in {seconds:.1f} s")
+            .format(client=record.client, endpoint=record.endpoint,
+                    outcome=record.outcome, prompt_tokens=record.prompt_tokens,
+                            completion_tokens=record.completion_tokens,
+                                    seconds=record.seconds)
+            + (self.tr(", answered together with {value} others")
+               .format(value=record.batched - 1) if record.batched > 1
                else "")
         )
         self._show()
@@ -46,9 +50,10 @@ class ApiStatusLabel(QLabel):
             text = self._answering
         elif state.running:
             where = f"{state.settings.host}:{state.settings.port}"
-            text = f"API on · {where}" + (" · network" if state.reachable_from_network else "")
+            text = self.tr("API on · {where}").format(where=where) + (
+                self.tr(" · network") if state.reachable_from_network else "")
         elif state.error:
-            text = "API off: could not start"
+            text = self.tr("API off: could not start")
             self.setToolTip(state.error)
         else:
             text = ""

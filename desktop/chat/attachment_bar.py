@@ -7,7 +7,7 @@ bar shows which part is being read, how far it is and the time left; Stop is the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,12 +31,16 @@ SUMMARY_CHOICES: tuple[tuple[str, SummaryOptions], ...] = (
 
 
 def describe_document(document: Document, tokens: int) -> str:
-    counted = f"{tokens:,} tokens" if tokens else "not counted yet (no model loaded)"
+    counted = (QCoreApplication.translate("chat.attachment_bar", "{tokens:,} tokens")
+               .format(tokens=tokens) if tokens else
+            QCoreApplication.translate("chat.attachment_bar", "not counted yet (no model loaded)"))
     return f"📄 {document.name} · {format_bytes(document.size_bytes)} · {counted}"
 
 
 def _duration(seconds: float) -> str:
-    return f"{max(1, round(seconds))} s" if seconds < 90 else f"{round(seconds / 60)} min"
+    return (f"{max(1, round(seconds))} s" if seconds < 90 else
+        QCoreApplication.translate("chat.attachment_bar", "{value} min")
+        .format(value=round(seconds / 60)))
 
 
 class AttachmentBar(QWidget):
@@ -46,17 +50,17 @@ class AttachmentBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.chip = QLabel()
-        self.chip.setAccessibleName("Attached document")
+        self.chip.setAccessibleName(self.tr("Attached document"))
         self.chip.setStyleSheet(
             "QLabel { border: 1px solid palette(mid); border-radius: 10px; padding: 2px 8px; }")
         self.remove_button = QToolButton()
         self.remove_button.setText("✕")
-        self.remove_button.setToolTip("Remove the document from the message")
-        self.remove_button.setAccessibleName("Remove document")
+        self.remove_button.setToolTip(self.tr("Remove the document from the message"))
+        self.remove_button.setAccessibleName(self.tr("Remove document"))
         self.remove_button.clicked.connect(self.removed)
         self.summarize_button = QToolButton()
-        self.summarize_button.setText("Summarize")
-        self.summarize_button.setToolTip("Summarise the whole document, however long")
+        self.summarize_button.setText(self.tr("Summarize"))
+        self.summarize_button.setToolTip(self.tr("Summarise the whole document, however long"))
         self.summarize_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.summarize_button)
         for label, options in SUMMARY_CHOICES:
@@ -75,7 +79,7 @@ class AttachmentBar(QWidget):
         self.progress_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setAccessibleName("Summary progress")
+        self.progress.setAccessibleName(self.tr("Summary progress"))
         progress_row = QHBoxLayout()
         progress_row.setContentsMargins(0, 0, 0, 0)
         progress_row.addWidget(self.progress_label)
@@ -96,8 +100,10 @@ class AttachmentBar(QWidget):
     def show_document(self, document: Document, tokens: int) -> None:
         self.document, self.tokens = document, tokens
         self.chip.setText(describe_document(document, tokens))
-        self.chip.setToolTip(f"{document.characters:,} characters"
-                             + (f", read as {document.encoding}" if document.encoding else ""))
+        self.chip.setToolTip(self.tr("{characters:,} characters")
+                             .format(characters=document.characters)
+                             + (self.tr(", read as {encoding}")
+                                .format(encoding=document.encoding) if document.encoding else ""))
         self.chip_row.show()
         self.show()
 
@@ -110,7 +116,8 @@ class AttachmentBar(QWidget):
     def show_status(self, step: str, fraction: float, seconds_left: float | None) -> None:
         if step:
             self._step = step
-        left = f" · about {_duration(seconds_left)} left" if seconds_left is not None else ""
+        left = (self.tr(" · about {duration} left")
+                .format(duration=_duration(seconds_left)) if seconds_left is not None else "")
         self.progress_label.setText(self._step + left)
         self.progress.setValue(int(1000 * fraction))
         self.progress_row.show()

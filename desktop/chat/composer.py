@@ -34,8 +34,9 @@ class Composer(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Message the model — Enter to send, Shift+Enter for a new line")
-        self.setAccessibleName("Message")
+        self.setPlaceholderText(self.tr("Message the model — Enter to send, Shift+Enter for a new "
+                                        "line"))
+        self.setAccessibleName(self.tr("Message"))
         self.setTabChangesFocus(True)
         self.document().contentsChanged.connect(self._fit_height)
         self._fit_height()

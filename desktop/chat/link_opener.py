@@ -15,20 +15,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.documents.route import Route
 
 OPENABLE_SCHEMES = ("http", "https", "mailto")
 PASSAGE_SCHEME = "hearth-passage"
-PASSAGE_TIP = "Show the passage this cites"
+PASSAGE_TIP = QT_TRANSLATE_NOOP("chat.link_opener", "Show the passage this cites")
 _PASSAGE_PATH = re.compile(r"(\d+)/(\d+)")
 ROUTE_SCHEME = "hearth-route"
 ROUTE_TIPS = {
-    Route.WHOLE: "Write this reply again from the whole document (its summaries)",
-    Route.PASSAGES: "Write this reply again from the passages search finds for the question",
+    Route.WHOLE: QT_TRANSLATE_NOOP(
+        "chat.link_opener", "Write this reply again from the whole document (its summaries)"),
+    Route.PASSAGES: QT_TRANSLATE_NOOP("chat.link_opener",
+                                      "Write this reply again from the passages search finds for "
+                                      "the question"),
 }
 _ROUTE_PATH = re.compile(r"(\d+)/(" + "|".join(Route) + ")")
 
@@ -63,9 +67,9 @@ def link_tip(link: str) -> str:
     """What hovering over a link says: where it goes, in words for Hearth's own."""
     url = QUrl(link)
     if passage_of(url) is not None:
-        return PASSAGE_TIP
+        return translated("chat.link_opener", PASSAGE_TIP)
     route = route_of(url)
-    return ROUTE_TIPS[route[1]] if route is not None else link
+    return translated("chat.link_opener", ROUTE_TIPS)[route[1]] if route is not None else link
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,20 @@ def judge_link(url: QUrl) -> LinkVerdict:
     scheme = url.scheme().lower()
     shown = url.toDisplayString()
     if not url.isValid() or scheme not in OPENABLE_SCHEMES:
-        what = f"a {scheme}: link" if scheme else "a link with no address"
-        return LinkVerdict(False, f"Hearth does not open {what} from a reply:\n{shown}")
+        what = (QCoreApplication.translate("chat.link_opener", "a {scheme}: link")
+                .format(scheme=scheme) if scheme else
+                QCoreApplication.translate("chat.link_opener", "a link with no address"))
+        return LinkVerdict(False, QCoreApplication.translate(
+            "chat.link_opener", "Hearth does not open {what} from a reply:\n{shown}").format(
+                what=what, shown=shown))
     if scheme == "mailto":
-        return LinkVerdict(True, f"Write an email to {url.path()}?")
-    return LinkVerdict(True, f"Open this page in your browser?\n\nSite: {url.host()}\n{shown}")
+        return LinkVerdict(True, QCoreApplication.translate("chat.link_opener", "Write an email to "
+                                                                                "{path}?")
+                                 .format(path=url
+         .path()))
+    return LinkVerdict(True, QCoreApplication.translate(
+        "chat.link_opener", "Open this page in your browser?\n\nSite: {host}\n{shown}").format(
+            host=url.host(), shown=shown))
 
 
 def open_link(parent: QWidget, url: QUrl, show_passage: Callable[[int, int], object],
@@ -106,10 +119,12 @@ def open_link(parent: QWidget, url: QUrl, show_passage: Callable[[int, int], obj
 def confirm_and_open(parent: QWidget, url: QUrl) -> bool:
     verdict = judge_link(url)
     if not verdict.openable:
-        QMessageBox.information(parent, "Link not opened", verdict.message)
+        QMessageBox.information(parent, QCoreApplication.translate("chat.link_opener", "Link not "
+                                                                                       "opened"),
+                                verdict.message)
         return False
     answer = QMessageBox.question(
-        parent, "Open link", verdict.message,
+        parent, QCoreApplication.translate("chat.link_opener", "Open link"), verdict.message,
         QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )

@@ -15,11 +15,12 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.chat.store import ChatRecord, SearchHit
 
 _Index = QModelIndex | QPersistentModelIndex
 
-UNTITLED = "New chat"  # until the first message names it
+UNTITLED = QT_TRANSLATE_NOOP("chat.list_model", "New chat")  # until the first message names it
 
 
 class ChatRole(IntEnum):
@@ -90,7 +91,7 @@ class ChatListModel(QAbstractListModel):
             return None
         chat = self._rows[index.row()]
         snippet = self._snippets.get(chat.id)
-        title = chat.title or UNTITLED
+        title = chat.title or translated("chat.list_model", UNTITLED)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{title}\n{snippet}" if snippet else title
         if role == Qt.ItemDataRole.EditRole:
@@ -98,7 +99,8 @@ class ChatListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return snippet or title
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{title}, match: {snippet}" if snippet else title
+            return self.tr("{title}, match: {snippet}").format(title=title,
+                    snippet=snippet) if snippet else title
         if role == ChatRole.ChatId:
             return chat.id
         if role == ChatRole.Snippet:

@@ -31,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QCoreApplication,
     QDate,
     QDateTime,
     QLocale,
@@ -41,6 +42,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.chat.link_opener import passage_link, route_link
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.chat.service import ContextView
 from engine.chat.store import MessageRecord
 from engine.documents.ask import unverified_quotes
@@ -51,7 +53,9 @@ from engine.remote.keys import REMOTE_PREFIX, is_remote_key
 
 _Index = QModelIndex | QPersistentModelIndex
 
-SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
+SPEAKERS = {"user": QT_TRANSLATE_NOOP("chat.message_model", "You"), "assistant": QT_TRANSLATE_NOOP(
+                                                            "chat.message_model", "Assistant"),
+            "system": QT_TRANSLATE_NOOP("chat.message_model", "System")}
 
 
 class MessageRole(IntEnum):
@@ -75,7 +79,8 @@ class MessageRole(IntEnum):
 
 def version_text(version: int, versions: int) -> str:
     """What a message's versions are called aloud: "Version 2 of 3"."""
-    return f"Version {version} of {versions}"
+    return (QCoreApplication.translate("chat.message_model", "Version {version} of {versions}")
+            .format(version=version, versions=versions))
 
 
 def model_name(key: str) -> str:
@@ -110,20 +115,23 @@ def byline(record: MessageRecord) -> tuple[str, ...]:
     return (*model, written_at(record.created_at))
 
 
-THINKING_LABEL = "Thinking…"
+THINKING_LABEL = QT_TRANSLATE_NOOP("chat.message_model", "Thinking…")
 
 
 def thought_label(seconds: float | None, estimated: bool = False) -> str:
     """"Thought for 12 s" (measured), "Thought for about 12 s" (estimated from the reply's
     speed), or "Thought" when there is no figure."""
     if seconds is None:
-        return "Thought"
+        return QCoreApplication.translate("chat.message_model", "Thought")
     if seconds < 1:
-        return "Thought for less than a second"
+        return QCoreApplication.translate("chat.message_model", "Thought for less than a second")
     about = "about " if estimated else ""
     if seconds < 90:
-        return f"Thought for {about}{round(seconds)} s"
-    return f"Thought for {about}{round(seconds / 60)} min"
+        return QCoreApplication.translate("chat.message_model", "Thought for {about}{seconds} "
+                                                                "s").format(about=about,
+                                                                        seconds=round(seconds))
+    return (QCoreApplication.translate("chat.message_model", "Thought for {about}{value} min")
+            .format(about=about, value=round(seconds / 60)))
 
 
 def estimated_thought_seconds(record: MessageRecord) -> float | None:
@@ -135,7 +143,7 @@ def estimated_thought_seconds(record: MessageRecord) -> float | None:
     return record.n_tokens / record.tokens_per_s * share
 
 
-SOURCES_HEADING = "Sources"
+SOURCES_HEADING = QT_TRANSLATE_NOOP("chat.message_model", "Sources")
 
 
 @dataclass(frozen=True)
@@ -152,8 +160,10 @@ class Source:
     @property
     def where(self) -> str:
         """"report.pdf, page 27, line 143" (no page for a document without pages)."""
-        page = f", page {self.page}" if self.page is not None else ""
-        return f"{self.file}{page}, line {self.line}"
+        page = (QCoreApplication.translate("Source", ", page {page}")
+                .format(page=self.page) if self.page is not None else "")
+        return (QCoreApplication.translate("Source", "{file}{page}, line {line}")
+                .format(file=self.file, page=page, line=self.line))
 
     @property
     def link(self) -> str:
@@ -182,17 +192,18 @@ def unverified_of(record: MessageRecord) -> tuple[str, ...]:
     return unverified_quotes(record.content, sources) if sources else ()
 
 
-UNVERIFIED_NOTE = "not word for word in the sources"
+UNVERIFIED_NOTE = QT_TRANSLATE_NOOP("chat.message_model", "not word for word in the sources")
 # The end of a quotation: its last words, then the closing mark (ask.py's quotation marks).
 _QUOTE_END = r"{}\s*[\"”“]"
 
 ANSWERED_FROM = {
-    Route.PASSAGES: "Answered from passages of {files}",
-    Route.WHOLE: "Answered from the whole document (its summaries)",
+    Route.PASSAGES: QT_TRANSLATE_NOOP("chat.message_model", "Answered from passages of {files}"),
+    Route.WHOLE: QT_TRANSLATE_NOOP("chat.message_model",
+                                   "Answered from the whole document (its summaries)"),
 }
 ANSWER_INSTEAD = {  # by the way it offers
-    Route.WHOLE: "Answer from the whole document instead",
-    Route.PASSAGES: "Answer from passages instead",
+    Route.WHOLE: QT_TRANSLATE_NOOP("chat.message_model", "Answer from the whole document instead"),
+    Route.PASSAGES: QT_TRANSLATE_NOOP("chat.message_model", "Answer from passages instead"),
 }
 
 
@@ -202,8 +213,9 @@ def other_route(route: Route) -> Route:
 
 def answered_from(route: Route, sources: Sequence[Source]) -> str:
     """"Answered from passages of report.pdf", "Answered from the whole document (...)"."""
-    files = ", ".join(dict.fromkeys(source.file for source in sources)) or "the document"
-    return ANSWERED_FROM[route].format(files=files)
+    files = (", ".join(dict.fromkeys(source.file for source in sources)) or
+        QCoreApplication.translate("chat.message_model", "the document"))
+    return translated("chat.message_model", ANSWERED_FROM)[route].format(files=files)
 
 
 def route_markdown(message_id: int, route: Route, sources: Sequence[Source],
@@ -214,7 +226,8 @@ def route_markdown(message_id: int, route: Route, sources: Sequence[Source],
     if not offers:
         return line
     other = other_route(route)
-    return f"{line} · [{ANSWER_INSTEAD[other]}]({route_link(message_id, other)})"
+    instead = translated("chat.message_model", ANSWER_INSTEAD[other])
+    return f"{line} · [{instead}]({route_link(message_id, other)})"
 
 
 # A citation marker, "[1]" or "[1, 2]", outside code spans and links.
@@ -242,7 +255,9 @@ def cited_markdown(text: str, sources: Sequence[Source], unverified: Sequence[st
         return text
     for quote in unverified:
         text = re.sub(_QUOTE_END.format(re.escape(quote)),
-                      lambda end: f"{end.group(0)} *({UNVERIFIED_NOTE})*", text)
+                      lambda end:
+                      f"{end.group(0)} *({translated('chat.message_model', UNVERIFIED_NOTE)})*",
+                      text)
     links: Mapping[int, str] = {source.number: source.link for source in sources}
 
     def link(match: re.Match[str]) -> str:
@@ -264,7 +279,8 @@ def cited_markdown(text: str, sources: Sequence[Source], unverified: Sequence[st
     if fenced:  # a reply cut inside a code block: close it, or the sources would be code
         lines.append("```")
     listed = "  \n".join(f"[{_escaped(f'[{s.number}] {s.where}')}]({s.link})" for s in sources)
-    return "\n".join(lines) + f"\n\n**{SOURCES_HEADING}**\n\n{listed}\n"
+    heading = translated("chat.message_model", SOURCES_HEADING)
+    return "\n".join(lines) + f"\n\n**{heading}**\n\n{listed}\n"
 
 
 @dataclass
@@ -440,7 +456,7 @@ class MessageListModel(QAbstractListModel):
     def reasoning_label(self, row: int) -> str:
         item = self._rows[row]
         if item.status == "streaming" and not item.content:
-            return THINKING_LABEL
+            return translated("chat.message_model", THINKING_LABEL)
         if item.thought_seconds is not None:
             return thought_label(item.thought_seconds)
         if item.thinking_since is not None:  # the answer never came: it thought till the end
@@ -508,29 +524,33 @@ class MessageListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._shown_text(row)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            stopped = " (stopped)" if row.status == "stopped" else ""
+            stopped = self.tr(" (stopped)") if row.status == "stopped" else ""
             thinking = ""
             if row.reasoning:
                 opened = row.record.id in self._expanded
-                shown = f", shown: {row.reasoning}" if opened else ", hidden (Space shows it)"
+                shown = (self.tr(", shown: {reasoning}").format(reasoning=row.reasoning)
+                         if opened else self.tr(", hidden (Space shows it)"))
                 thinking = f"{self.reasoning_label(index.row())}{shown}. "
             sources = sources_of(row.record)
             listed = "".join(f" [{s.number}] {s.where}." for s in sources)
-            cited = f" {SOURCES_HEADING}:{listed}" if sources else ""
-            cited += "".join(f" “{quote}”: {UNVERIFIED_NOTE}."
-                             for quote in unverified_of(row.record))
+            heading = translated("chat.message_model", SOURCES_HEADING)
+            unverified = translated("chat.message_model", UNVERIFIED_NOTE)
+            cited = f" {heading}:{listed}" if sources else ""
+            cited += "".join(f" “{quote}”: {unverified}." for quote in unverified_of(row.record))
             if row.record.route is not None and row.status != "streaming":
                 cited += f" {answered_from(row.record.route, sources)}."
                 offered = self.offered_route(row.record.id)
                 if offered is not None:
-                    cited += f" {ANSWER_INSTEAD[offered]}: in the message's menu."
+                    cited += self.tr(" {instead}: in the message's menu.").format(
+                        instead=translated("chat.message_model", ANSWER_INSTEAD[offered]))
             versions = ""
             if row.record.versions > 1:
-                versions = (f" {version_text(row.record.version, row.record.versions)}: "
-                            "Previous version and Next version in the message's menu.")
+                versions = self.tr(" {version}: Previous version and Next version in the "
+                                   "message's menu.").format(
+                    version=version_text(row.record.version, row.record.versions))
             signed = "".join(f", {part}" for part in byline(row.record))
-            return (f"{SPEAKERS[row.record.role]}{stopped}{signed}: {thinking}{row.content}"
-                    f"{cited}{versions}")
+            speaker = translated("chat.message_model", SPEAKERS[row.record.role])
+            return f"{speaker}{stopped}{signed}: {thinking}{row.content}{cited}{versions}"
         if role == MessageRole.Id:
             return row.record.id
         if role == MessageRole.Speaker:

@@ -36,7 +36,9 @@ from desktop.chat.message_model import (
 from desktop.chat.view import EMPTY_CHAT_NOTE, NEXT_VERSION, PREVIOUS_VERSION, ChatView
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.picker import ModelPicker
+from desktop.settings.texts import setting_text
 from engine.chat.export import code_blocks
 from engine.chat.reasoning import has_thinking_switch
 from engine.chat.repetition import finish_note
@@ -49,9 +51,10 @@ from engine.documents.summarize import SummaryOptions
 from engine.host.runtime import GenerationDone, LoadedModel
 from engine.settings import CONTEXT_POLICY_LABELS, ChatSettings, ContextPolicy
 
-THINK_TIP = ("Think before answering: the model reasons step by step first (slower, often "
+THINK_TIP = (QT_TRANSLATE_NOOP("chat.panel", "Think before answering: the model reasons step by "
+                                             "step first (slower, often "
              "better). Its thinking is shown folded above the answer and is not sent back to "
-             "it. This chat keeps the choice.")
+             "it. This chat keeps the choice."))
 
 
 class ChatPanel(QWidget):
@@ -73,7 +76,7 @@ class ChatPanel(QWidget):
 
         self.view = ChatView(self)
         self.view.setModel(self.messages)
-        EmptyState(self.view, EMPTY_CHAT_NOTE)
+        EmptyState(self.view, translated("chat.view", EMPTY_CHAT_NOTE))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
         self.view.linkClicked.connect(
@@ -83,8 +86,9 @@ class ChatPanel(QWidget):
 
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Chat notice")
+        self.banner.setAccessibleName(self.tr("Chat notice"))
         self.banner.hide()
+        self._reading_banner = False  # the banner shows how far the prompt has been read
 
         self.composer = Composer(self)
         self.composer.submitted.connect(self.submit)
@@ -95,30 +99,33 @@ class ChatPanel(QWidget):
         self.attachment.summarizeRequested.connect(self.summarize)
         self._document_request = 0
         self._in_flight_document: tuple[Document, int] | None = None
-        self.attach_button = QPushButton("Attach…", self)
-        self.attach_button.setToolTip("Attach a document: .txt, .md, .html, .pdf or .docx")
+        self.attach_button = QPushButton(self.tr("Attach…"), self)
+        self.attach_button.setToolTip(self.tr("Attach a document: .txt, .md, .html, .pdf or .docx"))
         self.attach_button.clicked.connect(self.choose_document)
-        self.send_button = QPushButton("Send", self)
-        self.send_button.setAccessibleName("Send or stop")
+        self.send_button = QPushButton(self.tr("Send"), self)
+        self.send_button.setAccessibleName(self.tr("Send or stop"))
         self.send_button.clicked.connect(self._send_or_stop)
 
-        self.copy_action = self._action("Copy message", QKeySequence.StandardKey.Copy,
+        self.copy_action = self._action(self.tr("Copy message"), QKeySequence.StandardKey.Copy,
                                         self.copy_message)
-        self.copy_code_action = self._action("Copy code", QKeySequence("Ctrl+Shift+C"),
+        self.copy_code_action = self._action(self.tr("Copy code"), QKeySequence("Ctrl+Shift+C"),
                                              self.copy_code)
-        self.regenerate_action = self._action("Regenerate reply", QKeySequence("Ctrl+R"),
+        self.regenerate_action = self._action(self.tr("Regenerate reply"), QKeySequence("Ctrl+R"),
                                               self.regenerate)
-        self.edit_action = self._action("Edit last message", QKeySequence("Ctrl+E"),
+        self.edit_action = self._action(self.tr("Edit last message"), QKeySequence("Ctrl+E"),
                                         self.edit_last)
-        self.stop_action = self._action("Stop", QKeySequence(Qt.Key.Key_Escape), self.stop)
+        self.stop_action = self._action(self.tr("Stop"), QKeySequence(Qt.Key.Key_Escape), self.stop)
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.thinking_action = self._action("Show or hide thinking", QKeySequence("Ctrl+T"),
+        self.thinking_action = self._action(
+            self.tr("Show or hide thinking"), QKeySequence("Ctrl+T"),
                                             self.toggle_thinking)
         # In the conversation only: in the composer Alt+arrows may move the cursor by words.
         self.previous_version_action = self._action(
-            PREVIOUS_VERSION, QKeySequence("Alt+Left"), lambda: self.show_version(-1))
+            translated("chat.view", PREVIOUS_VERSION), QKeySequence("Alt+Left"),
+            lambda: self.show_version(-1))
         self.next_version_action = self._action(
-            NEXT_VERSION, QKeySequence("Alt+Right"), lambda: self.show_version(1))
+            translated("chat.view", NEXT_VERSION), QKeySequence("Alt+Right"),
+            lambda: self.show_version(1))
         for action in (self.previous_version_action, self.next_version_action):
             self.removeAction(action)
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -145,11 +152,11 @@ class ChatPanel(QWidget):
         actions.addStretch(1)
         # Shown only for a model whose template has a thinking switch (Qwen3's).
         self.think_button = QToolButton(self)
-        self.think_button.setText("Think")
+        self.think_button.setText(self.tr("Think"))
         self.think_button.setCheckable(True)
         self.think_button.setChecked(True)
-        self.think_button.setAccessibleName("Think before answering")
-        self.think_button.setToolTip(THINK_TIP)
+        self.think_button.setAccessibleName(self.tr("Think before answering"))
+        self.think_button.setToolTip(translated("chat.panel", THINK_TIP))
         self.think_button.toggled.connect(self._think_toggled)
         self.think_button.hide()
         actions.addWidget(self.think_button)
@@ -205,7 +212,8 @@ class ChatPanel(QWidget):
         button.setText(arrow)
         button.setAutoRaise(True)
         button.setAccessibleName(action.text())
-        button.setToolTip(f"{action.text()} ({action.shortcut().toString()} in the conversation)")
+        button.setToolTip(self.tr("{text} ({toString} in the conversation)")
+                          .format(text=action.text(), toString=action.shortcut().toString()))
         button.clicked.connect(action.trigger)
         action.enabledChanged.connect(button.setEnabled)
         return button
@@ -219,7 +227,7 @@ class ChatPanel(QWidget):
         rows = self.messages.rowCount()
         last_user = self.messages.last_row_of("user")
         idle = not self.busy
-        self.send_button.setText("Stop" if self.busy else "Send")
+        self.send_button.setText(self.tr("Stop") if self.busy else self.tr("Send"))
         self.send_button.setEnabled(self.busy or (has_chat and not self._model_failed))
         self.stop_action.setEnabled(self.busy or self._editing)  # Esc also cancels an edit
         self.composer.setEnabled(has_chat)
@@ -252,7 +260,8 @@ class ChatPanel(QWidget):
         self.previous_version_action.setEnabled(not self.busy and version > 1)
         self.next_version_action.setEnabled(not self.busy and version < versions)
 
-    def show_banner(self, text: str) -> None:
+    def show_banner(self, text: str, reading: bool = False) -> None:
+        self._reading_banner = reading
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
 
@@ -283,14 +292,14 @@ class ChatPanel(QWidget):
 
     def choose_document(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Attach a document", "",
-            "Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)")
+            self, self.tr("Attach a document"), "",
+            self.tr("Documents (*.txt *.md *.markdown *.html *.htm *.pdf *.docx);;All files (*)"))
         if path:
             self._prepare(path=path)
 
     def _prepare(self, path: str = "", pasted: str = "") -> None:
         self._document_request = self._client.prepare_document(path, pasted)
-        self.show_banner("Reading the document…")
+        self.show_banner(self.tr("Reading the document…"))
 
     def _on_document_ready(self, request: int, document: Document, tokens: int) -> None:
         if request != self._document_request:
@@ -314,7 +323,7 @@ class ChatPanel(QWidget):
         self._in_flight_document = (document, self.attachment.tokens)
         self._client.summarize(self.chat_id, document, self.attachment.tokens, options)
         self.attachment.clear()
-        self.attachment.show_status("Starting the summary…", 0.0, None)
+        self.attachment.show_status(self.tr("Starting the summary…"), 0.0, None)
         self.view.follow()
         self._update_state()
 
@@ -355,7 +364,7 @@ class ChatPanel(QWidget):
         self._editing = True
         self.composer.setPlainText(found[1])
         self.composer.setFocus()
-        self.show_banner("Editing your last message — Enter resends it, Esc cancels.")
+        self.show_banner(self.tr("Editing your last message — Enter resends it, Esc cancels."))
         self._update_state()
 
     def show_version(self, step: int) -> None:
@@ -401,16 +410,18 @@ class ChatPanel(QWidget):
         text = self._current_text()
         if text is not None:
             QGuiApplication.clipboard().setText(text)
-            self.notice.emit("Message copied.")
+            self.notice.emit(self.tr("Message copied."))
 
     def copy_code(self) -> None:
         text = self._current_text() or ""
         blocks = code_blocks(text)
         if not blocks:
-            self.notice.emit("This message has no code block.")
+            self.notice.emit(self.tr("This message has no code block."))
             return
         QGuiApplication.clipboard().setText("\n\n".join(blocks))
-        self.notice.emit(f"Copied {len(blocks)} code block{'s' if len(blocks) > 1 else ''}.")
+        # English needs no catalog: the singular is its own text, the plural a %n form.
+        self.notice.emit(self.tr("Copied 1 code block.") if len(blocks) == 1
+                         else self.tr("Copied %n code blocks.", "", len(blocks)))
 
     def _show_menu(self, position: QPoint) -> None:
         index = self.view.indexAt(position)
@@ -423,7 +434,8 @@ class ChatPanel(QWidget):
             menu.addAction(action)
         if index.isValid() and index.data(MessageRole.Reasoning):
             opened = index.data(MessageRole.ReasoningExpanded)
-            toggle = menu.addAction("Hide thinking" if opened else "Show thinking")
+            toggle = menu.addAction(
+                self.tr("Hide thinking") if opened else self.tr("Show thinking"))
             toggle.setShortcut(self.thinking_action.shortcut())
             toggle.triggered.connect(lambda: self.view.toggle_reasoning(index))
         if index.isValid() and self.messages.versions(index.row())[1] > 1:
@@ -434,7 +446,7 @@ class ChatPanel(QWidget):
         message_id = int(chosen.data(MessageRole.Id)) if chosen.isValid() else -1
         offered = self.messages.offered_route(message_id)
         if offered is not None:
-            again = menu.addAction(ANSWER_INSTEAD[offered])
+            again = menu.addAction(translated("chat.message_model", ANSWER_INSTEAD)[offered])
             again.setEnabled(self.regenerate_action.isEnabled())
             again.triggered.connect(
                 lambda _checked=False, r=offered: self.answer_again(message_id, r))
@@ -442,7 +454,8 @@ class ChatPanel(QWidget):
         if sources:
             menu.addSeparator()
         for source in sources:
-            shown = menu.addAction(f"Show source [{source.number}]: {source.where}")
+            shown = menu.addAction(self.tr("Show source [{number}]: {where}")
+                                   .format(number=source.number, where=source.where))
             shown.triggered.connect(
                 lambda _checked=False, s=source: self.show_passage(s.message_id, s.number))
         menu.popup(self.view.viewport().mapToGlobal(position))
@@ -486,21 +499,23 @@ class ChatPanel(QWidget):
 
     def _on_prompt_progress(self, chat_id: int, done: int, total: int) -> None:
         if chat_id == self.chat_id:
-            self.show_banner(f"Reading the conversation… {100 * done // max(total, 1)}% "
-                             f"({done:,} of {total:,} tokens). Esc stops.")
+            self.show_banner(self.tr("Reading the conversation… {value}% ({done:,} of {total:,} "
+                                     "tokens). Esc stops.")
+                             .format(value=100 * done // max(total, 1), done=done,
+                                     total=total), reading=True)
 
     def _on_delta(self, chat_id: int, message_id: int, text: str) -> None:
-        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+        if chat_id == self.chat_id and self._reading_banner:
             self.show_banner("")
         self.messages.append_delta(chat_id, message_id, text)
 
     def _on_reasoning_delta(self, chat_id: int, message_id: int, text: str) -> None:
-        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+        if chat_id == self.chat_id and self._reading_banner:
             self.show_banner("")
         self.messages.append_reasoning(chat_id, message_id, text)
 
     def _on_reply_ended(self, chat_id: int, reply: MessageRecord | None) -> None:
-        if chat_id == self.chat_id and self.banner.text().startswith("Reading"):
+        if chat_id == self.chat_id and self._reading_banner:
             self.show_banner("")
         self._in_flight_document = None
         self.attachment.end_summary()
@@ -545,11 +560,12 @@ class ChatPanel(QWidget):
         if chat_id != self.chat_id:
             self._give_back(chat_id, kind, text)
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "The chat is full", reason,
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("The chat is full"), reason,
                           QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("context-full-question")
         choices = [
-            (box.addButton(CONTEXT_POLICY_LABELS[policy], QMessageBox.ButtonRole.AcceptRole),
+            (box.addButton(setting_text(CONTEXT_POLICY_LABELS[policy]),
+                           QMessageBox.ButtonRole.AcceptRole),
              policy)
             for policy in (ContextPolicy.DROP_OLDEST, ContextPolicy.KEEP_FIRST)
         ]
@@ -579,13 +595,13 @@ class ChatPanel(QWidget):
         note = ""
         if isinstance(model, LoadedModel) and model.template.continuation:
             note = continuation_note(model.name, model.template,
-                                     "Models tab, Chat template…")
+                                     self.tr("Models tab, Chat template…"))
         self.show_banner(note)
         self._update_state()
 
     def _on_model_failed(self, reason: str) -> None:
         self._model_failed = True
-        self.show_banner(f"No model is loaded: {reason}")
+        self.show_banner(self.tr("No model is loaded: {reason}").format(reason=reason))
         self._update_state()
 
     def _on_chat_deleted(self, chat_id: int, _title: str) -> None:

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.chat.message_model import Source
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 
-PANEL_NAME = "Cited passage"
-CLOSE_TIP = "Close the passage (Esc)"
+PANEL_NAME = QT_TRANSLATE_NOOP("chat.passage_panel", "Cited passage")
+CLOSE_TIP = QT_TRANSLATE_NOOP("chat.passage_panel", "Close the passage (Esc)")
 # Words too common to point at anything; the rest of the question's words of 3+ letters are
 # looked for in the passage.
 _COMMON = frozenset((
@@ -62,7 +63,7 @@ class PassagePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName(PANEL_NAME)
+        self.setAccessibleName(translated("chat.passage_panel", PANEL_NAME))
         self.source: Source | None = None  # the passage shown
         self._question = ""  # whose words are highlighted in it
 
@@ -76,15 +77,15 @@ class PassagePanel(QWidget):
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setAutoRaise(True)
-        self.close_button.setAccessibleName("Close the passage")
-        self.close_button.setToolTip(CLOSE_TIP)
+        self.close_button.setAccessibleName(self.tr("Close the passage"))
+        self.close_button.setToolTip(translated("chat.passage_panel", CLOSE_TIP))
         self.close_button.clicked.connect(self.close_passage)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.text = PlainBrowser(self)
-        self.text.setAccessibleName("Passage text")
+        self.text.setAccessibleName(self.tr("Passage text"))
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
@@ -102,8 +103,9 @@ class PassagePanel(QWidget):
         self.title.setText(source.where)
         self.text.setPlainText(source.text)
         words = self.highlight(question_words(question))
-        found = "; the words of your question are highlighted" if words else ""
-        self.note.setText(f"The passage the reply cites as [{source.number}]{found}.")
+        found = self.tr("; the words of your question are highlighted") if words else ""
+        self.note.setText(self.tr("The passage the reply cites as [{number}]{found}.")
+                          .format(number=source.number, found=found))
         self.text.setAccessibleDescription(f"{source.where}. {source.text}")
         self.show()
         self.text.setFocus()  # Esc closes it; a screen reader reads it

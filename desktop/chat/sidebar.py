@@ -34,14 +34,14 @@ class Sidebar(QWidget):
         self._current_id: int | None = None
         self._waiting_for_open = False
 
-        self.new_button = QPushButton("New chat", self)
-        self.new_button.setAccessibleName("New chat")
-        self.new_button.setToolTip("New chat (Ctrl+N)")
+        self.new_button = QPushButton(self.tr("New chat"), self)
+        self.new_button.setAccessibleName(self.tr("New chat"))
+        self.new_button.setToolTip(self.tr("New chat (Ctrl+N)"))
         self.new_button.clicked.connect(client.new_chat)
 
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search all chats (Ctrl+F)")
-        self.search_box.setAccessibleName("Search chats")
+        self.search_box.setPlaceholderText(self.tr("Search all chats (Ctrl+F)"))
+        self.search_box.setAccessibleName(self.tr("Search chats"))
         self.search_box.setClearButtonEnabled(True)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -51,7 +51,7 @@ class Sidebar(QWidget):
 
         self.list = QListView(self)
         self.list.setModel(self.chats)
-        self.list.setAccessibleName("Chats")
+        self.list.setAccessibleName(self.tr("Chats"))
         self.list.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.DoubleClicked
@@ -63,12 +63,13 @@ class Sidebar(QWidget):
         self.list.setWordWrap(True)
         EmptyState(self.list, self._empty_text)
 
-        self.rename_action = self._action("Rename…", QKeySequence(Qt.Key.Key_F2), self.rename)
-        self.delete_action = self._action("Delete…", QKeySequence.StandardKey.Delete,
+        self.rename_action = self._action(
+            self.tr("Rename…"), QKeySequence(Qt.Key.Key_F2), self.rename)
+        self.delete_action = self._action(self.tr("Delete…"), QKeySequence.StandardKey.Delete,
                                           self.delete)
-        self.export_md_action = self._action("Export as Markdown…", None,
+        self.export_md_action = self._action(self.tr("Export as Markdown…"), None,
                                              lambda: self._export("markdown"))
-        self.export_json_action = self._action("Export as JSON…", None,
+        self.export_json_action = self._action(self.tr("Export as JSON…"), None,
                                                lambda: self._export("json"))
 
         layout = QVBoxLayout(self)
@@ -94,8 +95,9 @@ class Sidebar(QWidget):
     def _empty_text(self) -> str:
         query = self.search_box.text().strip()
         if query:
-            return f"No chat mentions “{query}”. Clear the search to see every chat."
-        return "No chats yet. New chat starts one."
+            return (self.tr("No chat mentions “{query}”. Clear the search to see every chat.")
+                    .format(query=query))
+        return self.tr("No chats yet. New chat starts one.")
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
@@ -157,8 +159,9 @@ class Sidebar(QWidget):
         if chat is None:
             return
         answer = QMessageBox.question(
-            self, "Delete chat",
-            f"Delete “{chat.title}”? You can undo this from the status bar.",
+            self, self.tr("Delete chat"),
+            self.tr("Delete “{title}”? You can undo this from the status bar.")
+            .format(title=chat.title),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

@@ -61,6 +61,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +75,7 @@ from PySide6.QtWidgets import (
 from desktop.chat.code_blocks import CodeBlock, prepare_code
 from desktop.chat.link_opener import link_tip
 from desktop.chat.message_model import SPEAKERS, MessageRole, version_text
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -81,16 +83,22 @@ PADDING = 10
 GAP = 6
 INDENT = 14  # of an open thinking section, right of its bar
 # Over an empty chat (the panel's EmptyState paints it and gives it to screen readers)
-EMPTY_CHAT_NOTE = "Ask anything. The model runs on this computer; nothing leaves it."
-VIEW_START_NOTE = "The model's view begins here: messages above are outside its context window."
-SHOW_THINKING = "Show the model's thinking (click, or Space)"
-HIDE_THINKING = "Hide the model's thinking (click, or Space)"
-COPY, COPIED, COPY_TIP = "Copy", "Copied", "Copy this code"
+EMPTY_CHAT_NOTE = QT_TRANSLATE_NOOP("chat.view", "Ask anything. The model runs on this computer; "
+                                                 "nothing leaves it.")
+VIEW_START_NOTE = QT_TRANSLATE_NOOP("chat.view", "The model's view begins here: messages above are "
+                                                 "outside its context window.")
+SHOW_THINKING = QT_TRANSLATE_NOOP("chat.view", "Show the model's thinking (click, or Space)")
+HIDE_THINKING = QT_TRANSLATE_NOOP("chat.view", "Hide the model's thinking (click, or Space)")
+COPY = QT_TRANSLATE_NOOP("chat.view", "Copy")
+COPIED = QT_TRANSLATE_NOOP("chat.view", "Copied")
+COPY_TIP = QT_TRANSLATE_NOOP("chat.view", "Copy this code")
 COPIED_FOR_MS = 2000  # how long a code block's button says "Copied"
-UNVERIFIED_TIP = "This quotation is not found word for word in the passages the reply cites"
+UNVERIFIED_TIP = QT_TRANSLATE_NOOP("chat.view", "This quotation is not found word for word in the "
+                                                "passages the reply cites")
 UNVERIFIED_LINE = QColor(214, 69, 65)  # a red that reads on light and dark backgrounds
 UNVERIFIED_SHADE = QColor(214, 69, 65, 36)
-PREVIOUS_VERSION, NEXT_VERSION = "Previous version", "Next version"
+PREVIOUS_VERSION = QT_TRANSLATE_NOOP("chat.view", "Previous version")
+NEXT_VERSION = QT_TRANSLATE_NOOP("chat.view", "Next version")
 BYLINE_GAP = "   "  # between the speaker and the byline
 
 
@@ -115,6 +123,10 @@ def render_markdown(text: str, font: QFont, width: int, palette: QPalette) -> QT
     document = InertTextDocument()
     document.setDefaultFont(font)
     document.setDocumentMargin(0)
+    # Chinese has no spaces, and a long path or URL none either: break where a line is full.
+    option = document.defaultTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    document.setDefaultTextOption(option)
     document.setMarkdown(keep_line_breaks(text),
                          QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     _style_code_blocks(document, palette)
@@ -154,7 +166,7 @@ def mark_unverified(document: QTextDocument, quotes: Sequence[str]) -> None:
     mark.setBackground(UNVERIFIED_SHADE)
     mark.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
     mark.setUnderlineColor(UNVERIFIED_LINE)
-    mark.setToolTip(UNVERIFIED_TIP)
+    mark.setToolTip(translated("chat.view", UNVERIFIED_TIP))
     exact = QTextDocument.FindFlag.FindCaseSensitively
     for quote in quotes:
         cursor = document.find(quote, 0, exact)
@@ -335,7 +347,7 @@ class MessageDelegate(QStyledItemDelegate):
     def copy_label(self, index: _Index, number: int) -> str:
         """What the button of the message's code block `number` says."""
         shown = (int(index.data(MessageRole.Id)), int(index.data(MessageRole.Revision)), number)
-        return COPIED if self.copied == shown else COPY
+        return translated("chat.view", COPIED if self.copied == shown else COPY)
 
     @staticmethod
     def _button_font(option: QStyleOptionViewItem) -> QFont:
@@ -355,7 +367,8 @@ class MessageDelegate(QStyledItemDelegate):
         at = layout.answer.documentLayout().blockBoundingRect(header).topLeft()
         line = header.layout().boundingRect().translated(at).toAlignedRect()
         line.translate(layout.answer_at)
-        width = QFontMetrics(self._button_font(option)).horizontalAdvance(COPIED) + 2 * GAP
+        width = QFontMetrics(self._button_font(option)).horizontalAdvance(
+            translated("chat.view", COPIED)) + 2 * GAP
         return QRect(line.right() - width - 2, line.top() + 1, width, line.height() - 2)
 
     def version_controls(self, index: _Index, option: QStyleOptionViewItem
@@ -398,9 +411,11 @@ class MessageDelegate(QStyledItemDelegate):
         byline, muted and elided in the middle to the room left of the version control."""
         speaker = str(index.data(MessageRole.Speaker))
         status = str(index.data(MessageRole.Status))
-        suffix = {"stopped": "  · stopped", "error": "  · the model stopped unexpectedly",
-                  "streaming": "  · writing…"}
-        title = SPEAKERS.get(speaker, speaker) + suffix.get(status, "")
+        suffix = {"stopped": self.tr("  · stopped"), "error": self.tr("  · the model stopped "
+                                                                      "unexpectedly"),
+                  "streaming": self.tr("  · writing…")}
+        title = translated("chat.message_model", SPEAKERS).get(speaker, speaker) + suffix.get(
+                                                            status, "")
         header = self._header(self._bubble(index, option), option)
         controls = self.version_controls(index, option)
         end = controls[0].x() - GAP if controls is not None else header.right()
@@ -509,7 +524,7 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawLine(rect.x() + PADDING, middle, rect.right() - PADDING, middle)
         painter.drawText(rect.adjusted(PADDING, rect.height() // 3, -PADDING, 0),
                          int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
-                         VIEW_START_NOTE)
+                         translated("chat.view", VIEW_START_NOTE))
 
 
 def _draw_document(painter: QPainter, document: QTextDocument, at: QPoint,
@@ -543,7 +558,7 @@ class ChatView(QListView):
         self.setWordWrap(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAccessibleName("Conversation")
+        self.setAccessibleName(self.tr("Conversation"))
         self.setSpacing(2)
         self._follow = True
         self.setMouseTracking(True)
@@ -682,13 +697,16 @@ class ChatView(QListView):
         )
         if step is not None:
             version, versions = step[0].data(MessageRole.Versions)
-            arrow = PREVIOUS_VERSION if step[1] < 0 else NEXT_VERSION
-            self.viewport().setToolTip(f"{arrow} ({version_text(version, versions)} shown)")
+            arrow = translated("chat.view", PREVIOUS_VERSION if step[1] < 0 else NEXT_VERSION)
+            self.viewport().setToolTip(self.tr("{arrow} ({version_text} shown)")
+                .format(arrow=arrow, version_text=version_text(version, versions)))
         elif copy is not None:
-            self.viewport().setToolTip(COPY_TIP)
+            self.viewport().setToolTip(translated("chat.view", COPY_TIP))
         elif toggle is not None:
             opened = toggle.data(MessageRole.ReasoningExpanded)
-            self.viewport().setToolTip(HIDE_THINKING if opened else SHOW_THINKING)
+            self.viewport().setToolTip(translated("chat.view",
+                                                  HIDE_THINKING) if opened else translated(
+                                                            "chat.view", SHOW_THINKING))
         else:
             self.viewport().setToolTip(link_tip(link) if link else self.tip_at(point))
 

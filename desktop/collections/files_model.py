@@ -8,19 +8,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
+from desktop.i18n import QT_TRANSLATE_NOOP
 from desktop.row_table import RowTableModel
 from engine.documents.collections import FileRecord
 
 _Index = QModelIndex | QPersistentModelIndex
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
-UNREADABLE = "Unreadable"
+UNREADABLE = QT_TRANSLATE_NOOP("collections.files_model", "Unreadable")
 
 
 class FilesModel(RowTableModel):
-    HEADERS = ("File", "Passages", "Pages", "Problem")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "File"), QT_TRANSLATE_NOOP("headers", "Passages"),
+               QT_TRANSLATE_NOOP("headers", "Pages"), QT_TRANSLATE_NOOP("headers", "Problem"))
     NAME, PASSAGES, PAGES, PROBLEM = range(4)
 
     def set_files(self, files: Sequence[FileRecord]) -> None:
@@ -46,7 +48,10 @@ class FilesModel(RowTableModel):
             return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if role == Qt.ItemDataRole.AccessibleTextRole and column == self.NAME:
             return (record.name if record.error is None
-                    else f"{record.name}, {UNREADABLE.lower()}: {record.error}")
+                    else
+                    QCoreApplication.translate("collections.files_model",
+                                               "{name}, unreadable: {error}")
+                    .format(name=record.name, error=record.error))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.PASSAGES, self.PAGES):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:

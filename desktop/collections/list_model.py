@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from desktop.i18n import QT_TRANSLATE_NOOP
 from engine.documents.collections import CollectionRecord
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -17,14 +25,28 @@ RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
+# The singular is a text of its own, so English needs no catalog; the plural is a %n form.
+_COUNTED = {
+    "file": (QT_TRANSLATE_NOOP("collections.list_model", "1 file"),
+             QT_TRANSLATE_NOOP("collections.list_model", "%n files")),
+    "passage": (QT_TRANSLATE_NOOP("collections.list_model", "1 passage"),
+                QT_TRANSLATE_NOOP("collections.list_model", "%n passages")),
+}
+
+
 def counted(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    """"1 file", "3 passages": `noun` is "file" or "passage"."""
+    one, many = _COUNTED[noun]
+    if number == 1:
+        return QCoreApplication.translate("collections.list_model", one)
+    return QCoreApplication.translate("collections.list_model", many, "", number)
 
 
 def collection_summary(record: CollectionRecord) -> str:
     """"2 files, 14 passages", with ", 1 unreadable" when a file could not be read."""
     text = f"{counted(record.files, 'file')}, {counted(record.passages, 'passage')}"
-    return text + (f", {record.failed} unreadable" if record.failed else "")
+    return text + (QCoreApplication.translate("collections.list_model", ", {failed} unreadable")
+                   .format(failed=record.failed) if record.failed else "")
 
 
 class CollectionListModel(QAbstractListModel):
@@ -68,7 +90,7 @@ class CollectionListModel(QAbstractListModel):
         if role == RECORD_ROLE:
             return record
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            sources = "\n".join(record.sources) or "nothing added yet"
+            sources = "\n".join(record.sources) or self.tr("nothing added yet")
             separator = "\n" if role == Qt.ItemDataRole.ToolTipRole else ". "
             return f"{record.name}: {collection_summary(record)}{separator}{sources}"
         return None

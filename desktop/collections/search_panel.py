@@ -15,19 +15,20 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.chat.passage_panel import PlainBrowser
 from desktop.collections.client import CollectionsClient
 from desktop.collections.list_model import counted
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.documents.collections import CollectionRecord, IndexDone
 from engine.documents.retrieval import Hit, answers_nothing, query_terms
 
-FIND_PLACEHOLDER = "Find in this collection"
+FIND_PLACEHOLDER = QT_TRANSLATE_NOOP("collections.search_panel", "Find in this collection")
 SEARCH_DELAY_MS = 300  # after the last key, before a search is asked for
-SEARCHING = "Searching…"
+SEARCHING = QT_TRANSLATE_NOOP("collections.search_panel", "Searching…")
 
 
 def emphasised(text: str, query: str, palette: QPalette) -> str:
@@ -58,8 +59,10 @@ def where(hit: Hit, sources: Sequence[str] = ()) -> str:
         if path.is_relative_to(folder) and path != folder:
             name = path.relative_to(folder).as_posix()
             break
-    page = f", page {hit.page}" if hit.page is not None else ""
-    return f"{name}{page}, line {hit.line}"
+    page = (QCoreApplication.translate("collections.search_panel", ", page {page}")
+            .format(page=hit.page) if hit.page is not None else "")
+    return (QCoreApplication.translate("collections.search_panel", "{name}{page}, line {line}")
+            .format(name=name, page=page, line=hit.line))
 
 
 class SearchPanel(QWidget):
@@ -71,15 +74,15 @@ class SearchPanel(QWidget):
         self._shown: tuple[str, list[Hit]] = ("", [])  # the query and the passages listed
 
         self.field = QLineEdit(self)
-        self.field.setPlaceholderText(FIND_PLACEHOLDER)
-        self.field.setAccessibleName(FIND_PLACEHOLDER)
+        self.field.setPlaceholderText(translated("collections.search_panel", FIND_PLACEHOLDER))
+        self.field.setAccessibleName(translated("collections.search_panel", FIND_PLACEHOLDER))
         self.field.setClearButtonEnabled(True)
         self.note = QLabel(self)
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.setWordWrap(True)
         self.passages = PlainBrowser(self)
-        self.passages.setAccessibleName("Passages found")
+        self.passages.setAccessibleName(self.tr("Passages found"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.field)
@@ -114,7 +117,7 @@ class SearchPanel(QWidget):
             self._clear()
             return
         self._searched = query
-        self.note.setText(SEARCHING)
+        self.note.setText(translated("collections.search_panel", SEARCHING))
         self._client.search(self._collection.id, query)
 
     def _clear(self) -> None:
@@ -129,7 +132,8 @@ class SearchPanel(QWidget):
             self.find_passages()
 
     def _on_failed(self, _message: str) -> None:
-        if self.note.text() == SEARCHING:  # the tab shows the message itself
+        if self.note.text() == translated("collections.search_panel",
+                                          SEARCHING):  # the tab shows the message itself
             self.note.clear()
 
     def _on_results(self, collection_id: int, query: str, hits: list[Hit]) -> None:
@@ -140,12 +144,14 @@ class SearchPanel(QWidget):
         strong = [hit for hit in hits if not answers_nothing([hit])]
         if strong:
             self.note.setText(
-                f"{counted(len(strong), 'passage')} of “{name}” match “{query}”, best first:")
+                self.tr("{counted} of “{name}” match “{query}”, best first:")
+                .format(counted=counted(len(strong), 'passage'), name=name, query=query))
         elif hits:
-            self.note.setText(f"Nothing in “{name}” matches “{query}” closely; "
-                              "the nearest passages:")
+            self.note.setText(self.tr("Nothing in “{name}” matches “{query}” closely; the nearest "
+                                      "passages:").format(name=name, query=query))
         else:
-            self.note.setText(f"No passage in “{name}” matches “{query}”.")
+            self.note.setText(self.tr("No passage in “{name}” matches “{query}”.")
+                              .format(name=name, query=query))
         self._shown = (query, strong or hits)
         self._show_hits()
 

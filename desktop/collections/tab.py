@@ -44,16 +44,19 @@ from desktop.collections.list_model import (
 from desktop.collections.search_panel import SearchPanel
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.form import ErrorLabel
 from engine.documents.collections import CollectionRecord, FileRecord, IndexDone
 from engine.documents.reading import SUFFIX_KINDS
 from engine.paths import AppPaths, app_paths
 
-NO_COLLECTION_HINT = ("Make a collection with New…, then add files or a folder to it: Hearth "
+NO_COLLECTION_HINT = (QT_TRANSLATE_NOOP("collections.tab", "Make a collection with New…, then add "
+                                                           "files or a folder to it: Hearth "
                       "indexes them here, on this computer, for search and for questions in a "
-                      "chat.")
-EMPTY_HINT = ("Add files or a folder with the buttons above: Hearth indexes them here, on this "
-              "computer. The files stay where they are; Re-index brings in what changed.")
+                      "chat."))
+EMPTY_HINT = (QT_TRANSLATE_NOOP("collections.tab", "Add files or a folder with the buttons above: "
+                                                   "Hearth indexes them here, on this "
+              "computer. The files stay where they are; Re-index brings in what changed."))
 
 
 class CollectionsTab(QWidget):
@@ -70,7 +73,7 @@ class CollectionsTab(QWidget):
         self.collections = CollectionListModel(self)
         self.files = FilesModel(self)
         self.message = ErrorLabel(self)  # what went wrong, until the next request
-        self.message.setAccessibleName("Collections problem")
+        self.message.setAccessibleName(self.tr("Collections problem"))
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -86,7 +89,7 @@ class CollectionsTab(QWidget):
         layout.addLayout(self._build_progress())
         self.status = QLabel(self)
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Indexing status")
+        self.status.setAccessibleName(self.tr("Indexing status"))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
 
@@ -104,25 +107,26 @@ class CollectionsTab(QWidget):
 
     def _build_list(self) -> QWidget:
         box = QWidget(self)
-        heading = QLabel("<b>Collections</b>", box)
+        heading = QLabel(self.tr("<b>Collections</b>"), box)
         self.list_view = QListView(box)
         self.list_view.setModel(self.collections)
         self.list_view.setItemDelegate(CollectionDelegate(self.list_view))
-        self.list_view.setAccessibleName("Collections")
+        self.list_view.setAccessibleName(self.tr("Collections"))
         self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list_view.setUniformItemSizes(True)
-        EmptyState(self.list_view, "No collections yet. New… makes one.")
+        EmptyState(self.list_view, self.tr("No collections yet. New… makes one."))
         self.list_view.selectionModel().currentChanged.connect(
             lambda current, _previous: self._show_collection(
                 self.collections.record(current.row())))
         heading.setBuddy(self.list_view)
-        self.new_button = QPushButton("New…", box)
-        self.new_button.setAccessibleName("New collection")
-        self.new_button.setToolTip("Make a new, empty collection")
+        self.new_button = QPushButton(self.tr("New…"), box)
+        self.new_button.setAccessibleName(self.tr("New collection"))
+        self.new_button.setToolTip(self.tr("Make a new, empty collection"))
         self.new_button.clicked.connect(self.ask_new_name)
-        self.remove_button = QPushButton("Remove", box)
-        self.remove_button.setAccessibleName("Remove collection")
-        self.remove_button.setToolTip("Remove the collection from Hearth; its files stay on disk")
+        self.remove_button = QPushButton(self.tr("Remove"), box)
+        self.remove_button.setAccessibleName(self.tr("Remove collection"))
+        self.remove_button.setToolTip(self.tr("Remove the collection from Hearth; its files stay "
+                                              "on disk"))
         self.remove_button.clicked.connect(self.ask_remove)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
@@ -142,16 +146,17 @@ class CollectionsTab(QWidget):
         self.sources_label = QLabel(box)
         self.sources_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.sources_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.add_files_button = QPushButton("Add files…", box)
-        self.add_files_button.setAccessibleName("Add files to the collection")
+        self.add_files_button = QPushButton(self.tr("Add files…"), box)
+        self.add_files_button.setAccessibleName(self.tr("Add files to the collection"))
         self.add_files_button.clicked.connect(self.ask_files)
-        self.add_folder_button = QPushButton("Add folder…", box)
-        self.add_folder_button.setAccessibleName("Add a folder to the collection")
+        self.add_folder_button = QPushButton(self.tr("Add folder…"), box)
+        self.add_folder_button.setAccessibleName(self.tr("Add a folder to the collection"))
         self.add_folder_button.clicked.connect(self.ask_folder)
-        self.reindex_button = QPushButton("Re-index", box)
-        self.reindex_button.setAccessibleName("Re-index the collection")
-        self.reindex_button.setToolTip("Read again the files that changed, take in new ones "
-                                       "and drop removed ones")
+        self.reindex_button = QPushButton(self.tr("Re-index"), box)
+        self.reindex_button.setAccessibleName(self.tr("Re-index the collection"))
+        self.reindex_button.setToolTip(self.tr("Read again the files that changed, take in new "
+                                               "ones "
+                                       "and drop removed ones"))
         self.reindex_button.clicked.connect(self.reindex)
         buttons = QHBoxLayout()
         buttons.addWidget(self.files_heading, 1)
@@ -160,7 +165,7 @@ class CollectionsTab(QWidget):
 
         self.files_view = QTableView(box)
         self.files_view.setModel(self.files)
-        self.files_view.setAccessibleName("Files in the collection")
+        self.files_view.setAccessibleName(self.tr("Files in the collection"))
         self.files_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.files_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.files_view.verticalHeader().hide()
@@ -190,11 +195,12 @@ class CollectionsTab(QWidget):
 
     def _build_progress(self) -> QHBoxLayout:
         self.progress_bar = QProgressBar(self)
-        self.progress_bar.setAccessibleName("Indexing progress")
+        self.progress_bar.setAccessibleName(self.tr("Indexing progress"))
         self.progress_bar.setTextVisible(True)
-        self.stop_button = QPushButton("Stop", self)
-        self.stop_button.setAccessibleName("Stop indexing")
-        self.stop_button.setToolTip("Stop after the file being read; the files done stay indexed")
+        self.stop_button = QPushButton(self.tr("Stop"), self)
+        self.stop_button.setAccessibleName(self.tr("Stop indexing"))
+        self.stop_button.setToolTip(self.tr("Stop after the file being read; the files done stay "
+                                            "indexed"))
         self.stop_button.clicked.connect(self.stop)
         row = QHBoxLayout()
         row.addWidget(self.progress_bar, 1)
@@ -213,8 +219,8 @@ class CollectionsTab(QWidget):
 
     def ask_new_name(self) -> None:
         self.name_dialog = QInputDialog(self)
-        self.name_dialog.setWindowTitle("New collection")
-        self.name_dialog.setLabelText("Name of the new collection:")
+        self.name_dialog.setWindowTitle(self.tr("New collection"))
+        self.name_dialog.setLabelText(self.tr("Name of the new collection:"))
         self.name_dialog.textValueSelected.connect(self.create_collection)
         self.name_dialog.open()
 
@@ -226,16 +232,19 @@ class CollectionsTab(QWidget):
         if self._current is None:
             return
         kinds = " ".join(f"*{suffix}" for suffix in sorted(SUFFIX_KINDS))
-        self.file_dialog = QFileDialog(self, f"Add files to “{self._current.name}”")
+        self.file_dialog = QFileDialog(self, self.tr("Add files to “{name}”")
+                                             .format(name=self._current.name))
         self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        self.file_dialog.setNameFilters([f"Documents ({kinds})", "All files (*)"])
+        self.file_dialog.setNameFilters([self.tr("Documents ({kinds})")
+                                         .format(kinds=kinds), self.tr("All files (*)")])
         self.file_dialog.filesSelected.connect(self.add)
         self.file_dialog.open()
 
     def ask_folder(self) -> None:
         if self._current is None:
             return
-        self.file_dialog = QFileDialog(self, f"Add a folder to “{self._current.name}”")
+        self.file_dialog = QFileDialog(self, self.tr("Add a folder to “{name}”")
+                                             .format(name=self._current.name))
         self.file_dialog.setFileMode(QFileDialog.FileMode.Directory)
         self.file_dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         self.file_dialog.filesSelected.connect(self.add)
@@ -255,18 +264,21 @@ class CollectionsTab(QWidget):
     def stop(self) -> None:
         self.client.stop()
         self.stop_button.setEnabled(False)
-        self.progress_bar.setFormat("Stopping after this file…")
+        self.progress_bar.setFormat(self.tr("Stopping after this file…"))
 
     def ask_remove(self) -> None:
         if self._current is None or self._current.name is None:
             return
         name = self._current.name
         self.confirm_box = QMessageBox(
-            QMessageBox.Icon.Question, "Remove collection", f"Remove the collection “{name}”?",
+            QMessageBox.Icon.Question, self.tr("Remove collection"), self.tr("Remove the "
+                                                                             "collection “{name}”?")
+                                                                     .format(name=name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
         self.confirm_box.setInformativeText(
-            "Its index is deleted from Hearth. The files themselves stay on disk, untouched.")
-        self.confirm_box.button(QMessageBox.StandardButton.Yes).setText("Remove")
+            self.tr("Its index is deleted from Hearth. The files themselves stay on disk, "
+                    "untouched."))
+        self.confirm_box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Remove"))
         self.confirm_box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm_box.accepted.connect(lambda: self.remove(name))
         self.confirm_box.open()
@@ -304,16 +316,19 @@ class CollectionsTab(QWidget):
         self._current = record
         self._details.setVisible(record is not None)
         self.hint.setVisible(record is None or not record.sources)
-        self.hint.setText(NO_COLLECTION_HINT if record is None else EMPTY_HINT)
+        self.hint.setText(translated("collections.tab",
+                                     NO_COLLECTION_HINT) if record is None else translated(
+                                                            "collections.tab", EMPTY_HINT))
         if record is None:
-            self.files_heading.setText("<b>No collection yet</b>")
+            self.files_heading.setText(self.tr("<b>No collection yet</b>"))
             self.sources_label.clear()
             self.files.set_files([])
         else:
             self.files_heading.setText(f"<b>{html.escape(record.name or '')}</b> — "
                                        f"{html.escape(collection_summary(record))}")
             sources = "; ".join(record.sources)
-            self.sources_label.setText(f"From {sources}" if sources else "")
+            self.sources_label.setText(self.tr("From {sources}")
+                                       .format(sources=sources) if sources else "")
             self.sources_label.setToolTip("\n".join(record.sources))
         self.search.show_collection(record)
         if changed:
@@ -333,7 +348,7 @@ class CollectionsTab(QWidget):
         self.stop_button.setEnabled(running)
         if running:
             self.progress_bar.setRange(0, 0)  # busy until the files are counted
-            self.progress_bar.setFormat("Indexing…")
+            self.progress_bar.setFormat(self.tr("Indexing…"))
             self.status.clear()
         self._update_buttons()
 
@@ -341,7 +356,8 @@ class CollectionsTab(QWidget):
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(done)
         if self.stop_button.isEnabled():
-            self.progress_bar.setFormat(f"Indexing {done + 1} of {total}: {Path(path).name}")
+            self.progress_bar.setFormat(self.tr("Indexing {value} of {total}: {name}")
+                                        .format(value=done + 1, total=total, name=Path(path).name))
         self.progress_bar.setAccessibleDescription(self.progress_bar.format())
 
     def _on_indexed(self, summary: str, _done: IndexDone) -> None:

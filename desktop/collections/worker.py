@@ -30,9 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from desktop.engine_texts import say
+from desktop.i18n import QT_TRANSLATE_NOOP
 from engine.documents.collections import DocumentIndex, IndexDone, IndexProgress
 from engine.errors import DocumentError, HearthError, OperationCancelled
 from engine.host.client import HostRuntime
@@ -45,17 +46,30 @@ LIST_EVERY_S = 1.0  # while indexing, the files done are listed again at most th
 
 def describe(done: IndexDone, name: str) -> str:
     """One line on how a re-index went, for the tab's status line."""
-    counts = [f"{number} {what}" for number, what in (
-        (done.added, "added"), (done.changed, "changed"), (done.removed, "removed"),
-        (done.unchanged, "unchanged"), (len(done.failed), "unreadable")) if number]
+    counts = [QCoreApplication.translate("collections.worker", what).format(number=number)
+              for number, what in (
+                  (done.added, QT_TRANSLATE_NOOP("collections.worker", "{number} added")),
+                  (done.changed, QT_TRANSLATE_NOOP("collections.worker", "{number} changed")),
+                  (done.removed, QT_TRANSLATE_NOOP("collections.worker", "{number} removed")),
+                  (done.unchanged, QT_TRANSLATE_NOOP("collections.worker", "{number} unchanged")),
+                  (len(done.failed), QT_TRANSLATE_NOOP("collections.worker",
+                                                       "{number} unreadable"))) if number]
     if done.cancelled:
         kept = f" ({', '.join(counts)})" if counts else ""
-        return (f"Stopped indexing “{name}”{kept}: the files done stay indexed; "
-                "Re-index finishes the rest.")
+        return (QCoreApplication.translate("collections.worker", "Stopped indexing “{name}”{kept}: "
+                                                                 "the files done stay indexed; "
+                                                                 "Re-index finishes the rest.")
+                .format(name=name, kept=kept))
     if not counts:
-        return f"“{name}” has no documents to index yet."
-    return (f"Indexed “{name}”: {', '.join(counts)} ({done.pages:.1f} pages in "
-            f"{done.seconds:.1f} s).")
+        return QCoreApplication.translate("collections.worker", "“{name}” has no documents to "
+                                                                "index yet.").format(name=name)
+    return (QCoreApplication.translate("collections.worker", "Indexed “{name}”: {join} "
+                                                             "({pages:.1f} pages in {seconds:.1f} "
+                                                             "s).")
+            .format(name=name,
+                    join=', '.join(counts),
+                            pages=done.pages,
+                                    seconds=done.seconds))
 
 
 @dataclass
@@ -108,36 +122,36 @@ class CollectionsWorker(QObject):
 
     def refresh(self, collection_id: int | None) -> None:
         """Lists the collections, and the files of `collection_id` if given."""
-        with self._reported("list the collections"):
+        with self._reported(self.tr("list the collections")):
             self._list(collection_id)
 
     def create(self, name: str) -> None:
-        with self._reported("make the collection"):
+        with self._reported(self.tr("make the collection")):
             record = self._opened().create(name)
             self._list(None)
             self.results.created.emit(record)
 
     def add(self, collection_id: int, paths: list[str], cancel: threading.Event) -> None:
         """Adds files and folders, then indexes the collection."""
-        with self._reported("add to the collection"):
+        with self._reported(self.tr("add to the collection")):
             self._opened().add_sources(collection_id, [Path(path) for path in paths])
             self._list(collection_id)  # its sources, at once
             self.reindex(collection_id, cancel)
 
     def reindex(self, collection_id: int, cancel: threading.Event) -> None:
-        with self._reported("index the collection"):
+        with self._reported(self.tr("index the collection")):
             name = next((c.name for c in self._opened().collections()
                          if c.id == collection_id), None)
             if name is None:
                 self._list(None)
-                raise DocumentError("That collection is no longer there.")
+                raise DocumentError(self.tr("That collection is no longer there."))
             self._jobs.append(_Job(collection_id, name, cancel))
             if len(self._jobs) == 1:
                 self.results.indexing.emit(True)
                 self._post_step()
 
     def remove(self, name: str) -> None:
-        with self._reported(f"remove “{name}”"):
+        with self._reported(self.tr("remove “{name}”").format(name=name)):
             index = self._opened()
             record = index.collection(name)
             dropped = [job for job in self._jobs if job.collection_id == record.id]
@@ -149,7 +163,7 @@ class CollectionsWorker(QObject):
             self._list(None)
 
     def search(self, collection_id: int, query: str) -> None:
-        with self._reported("search the collection"):
+        with self._reported(self.tr("search the collection")):
             index = self._opened()
             hits = index.search([collection_id], query, SEARCH_LIMIT) if query.strip() else []
             self.results.searchResults.emit(collection_id, query, hits)
@@ -181,7 +195,7 @@ class CollectionsWorker(QObject):
             return
         job = self._jobs[0]
         event: IndexProgress | IndexDone | None = None
-        with self._reported(f"index “{job.name}”", job):
+        with self._reported(self.tr("index “{name}”").format(name=job.name), job):
             if job.steps is None:
                 job.steps = self._opened().reindex(job.collection_id, job.cancel)
             event = next(job.steps, None)
@@ -189,7 +203,7 @@ class CollectionsWorker(QObject):
             return
         if isinstance(event, IndexProgress):
             if time.monotonic() - self._listed_at > LIST_EVERY_S:
-                with self._reported("list the collections"):
+                with self._reported(self.tr("list the collections")):
                     self._list(job.collection_id)  # the files done so far, as they come
             self.results.progress.emit(event.done, event.total, event.path)
             self._post_step()
@@ -201,7 +215,7 @@ class CollectionsWorker(QObject):
     def _finish(self, job: _Job) -> None:
         """Takes the job off the queue, lists what it changed, starts the next one."""
         self._drop(job)
-        with self._reported("list the collections"):
+        with self._reported(self.tr("list the collections")):
             self._list(job.collection_id)
         if self._jobs:
             self._post_step()
@@ -229,15 +243,16 @@ class CollectionsWorker(QObject):
                 message = say(error)
             else:
                 log.exception("could not %s", doing)
-                message = f"Could not {doing}: {error}"
+                message = self.tr("Could not {doing}: {error}").format(doing=doing, error=error)
             if job is not None and job in self._jobs:
                 self._finish(job)
-                message = f"Indexing “{job.name}” stopped. {message}"
+                message = self.tr("Indexing “{name}” stopped. {message}").format(name=job.name,
+                        message=message)
             self.results.failed.emit(message)
 
     def _opened(self) -> DocumentIndex:
         if self._closing.is_set():
-            raise OperationCancelled("Hearth is closing.")
+            raise OperationCancelled(self.tr("Hearth is closing."))
         if self._index is None:
             self._index = DocumentIndex.open_for(self._paths, self._host)
         return self._index

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,34 +35,52 @@ def describe(event: DownloadEvent) -> str:
     """The line under the bar: bytes, speed and time left, or what happened."""
     done, total = format_bytes(event.bytes_done), format_bytes(event.bytes_total)
     if event.state == DownloadState.RUNNING:
-        parts = [f"{done} of {total}"]
+        parts = [QCoreApplication.translate("models.downloads_model", "{done} of {total}")
+                 .format(done=done, total=total)]
         if event.speed_bps > 0:
             parts.append(f"{format_bytes(int(event.speed_bps))}/s")
         if event.eta_s is not None:
-            parts.append(f"{_duration(event.eta_s)} left")
+            parts.append(QCoreApplication.translate("models.downloads_model", "{duration} left")
+                         .format(duration=_duration(event.eta_s)))
         if event.file_count > 1:
-            parts.append(f"file {event.file_index} of {event.file_count}")
+            parts.append(QCoreApplication.translate("models.downloads_model", "file {file_index} "
+                                                                              "of {file_count}")
+                         .format(
+   file_index=event.file_index,
+   file_count=event.file_count))
         if event.resumed_from:
-            parts.append(f"resumed at {format_bytes(event.resumed_from)}")
+            parts.append(QCoreApplication.translate("models.downloads_model", "resumed at "
+                                                                              "{format_bytes}")
+                         .format(
+   format_bytes=format_bytes(event
+   .resumed_from)))
         return " · ".join(parts)
     if event.state == DownloadState.QUEUED:
-        return "Starting…"
+        return QCoreApplication.translate("models.downloads_model", "Starting…")
     if event.state == DownloadState.VERIFYING:
-        return "Checking the file against the Hub's checksum…"
+        return QCoreApplication.translate("models.downloads_model", "Checking the file against the "
+                                                                    "Hub's checksum…")
     if event.state == DownloadState.PAUSED:
-        return f"Paused at {done} of {total}; resume continues from there"
+        return QCoreApplication.translate("models.downloads_model", "Paused at {done} of {total}; "
+                                                                    "resume continues from "
+                                                                    "there").format(done=done,
+                                                                            total=total)
     if event.state == DownloadState.DONE:
-        return f"Done: {total}, checksum verified"
+        return QCoreApplication.translate(
+            "models.downloads_model", "Done: {total}, checksum verified").format(total=total)
     if event.state == DownloadState.CANCELLED:
-        return "Cancelled; the partial file was deleted"
-    return say(event.message or event.error or "Failed")
+        return QCoreApplication.translate("models.downloads_model", "Cancelled; the partial file "
+                                                                    "was deleted")
+    said = event.message or event.error
+    return say(said) if said else QCoreApplication.translate("models.downloads_model", "Failed")
 
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds))} s"
     if seconds < 5400:
-        return f"{round(seconds / 60)} min"
+        return (QCoreApplication.translate("models.downloads_model", "{value} min")
+                .format(value=round(seconds / 60)))
     return f"{seconds / 3600:.1f} h"
 
 

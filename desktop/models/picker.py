@@ -10,6 +10,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.remote.client import NETWORK_OFF_TEXT, remote_engines
 from engine.chat.engine import model_key
 from engine.host.runtime import LoadedModel
@@ -20,7 +21,7 @@ from engine.remote.keys import model_key_for
 from engine.remote.settings import RemoteSettings
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # a local model's path, or a remote model's key
-REMOTE_MARK = "· remote"
+REMOTE_MARK = QT_TRANSLATE_NOOP("models.picker", "· remote")
 
 
 class ModelPicker(QComboBox):
@@ -31,8 +32,8 @@ class ModelPicker(QComboBox):
         self._local: list[tuple[str, str]] = []  # (label, path)
         self._remote: dict[str, list[RemoteModelListing]] = {}  # by endpoint name
         self._remote_client = remote_engines(client)
-        self.setAccessibleName("Model")
-        self.setToolTip("The model answering in this window; pick another to switch")
+        self.setAccessibleName(self.tr("Model"))
+        self.setToolTip(self.tr("The model answering in this window; pick another to switch"))
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.activated.connect(self._picked)
         client.models.modelsListed.connect(self._on_models)
@@ -73,10 +74,11 @@ class ModelPicker(QComboBox):
         for endpoint, models in self._remote.items():
             for model in models:
                 key = model_key_for(endpoint, model.id)
-                self.addItem(f"{model.id}  {REMOTE_MARK} ({endpoint})")
+                self.addItem(f"{model.id}  {translated('models.picker', REMOTE_MARK)} ({endpoint})")
                 index = self.count() - 1
                 self.setItemData(index, key, PATH_ROLE)
-                self.setItemData(index, key if network_on else f"{key}\n{NETWORK_OFF_TEXT}",
+                self.setItemData(index, key if network_on else
+                                 f"{key}\n{translated('remote.client', NETWORK_OFF_TEXT)}",
                                  Qt.ItemDataRole.ToolTipRole)
                 items = self.model()
                 if not network_on and isinstance(items, QStandardItemModel):
@@ -86,12 +88,12 @@ class ModelPicker(QComboBox):
 
     def _on_loading(self, name: str) -> None:
         self.setEnabled(False)
-        self.setToolTip(f"Loading {name}…")
+        self.setToolTip(self.tr("Loading {name}…").format(name=name))
 
     def _on_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
         self._loaded = model_key(loaded)
         self.setEnabled(True)
-        self.setToolTip("The model answering in this window; pick another to switch")
+        self.setToolTip(self.tr("The model answering in this window; pick another to switch"))
         self.blockSignals(True)
         self._select_loaded()
         self.blockSignals(False)

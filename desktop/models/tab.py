@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.engine_texts import say
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.downloads_model import DownloadDelegate, DownloadsModel, paused_event
 from desktop.models.tables import (
     FileListModel,
@@ -56,11 +57,16 @@ from engine.models.memory import MachineMemory, format_bytes
 from engine.models.speed import SpeedCalibration
 from engine.remote.engine import RemoteModel
 
-SORTS = (("Most downloaded", "downloads"), ("Recently updated", "recent"))
-NO_MODELS = ("No models yet. Pick one under Get models and press Download, or Import… a .gguf "
-             "file from this computer.")
-NO_DOWNLOADS = "No downloads. Pick a model under Get models, then one of its files, and Download."
-NOTHING_FOUND = "Nothing found. Try other words, or Recommended for the catalog."
+SORTS = ((QT_TRANSLATE_NOOP("models.tab", "Most downloaded"), "downloads"), (QT_TRANSLATE_NOOP(
+                                                            "models.tab", "Recently updated"),
+                                                            "recent"))
+NO_MODELS = (QT_TRANSLATE_NOOP("models.tab", "No models yet. Pick one under Get models and press "
+                                             "Download, or Import… a .gguf "
+             "file from this computer."))
+NO_DOWNLOADS = QT_TRANSLATE_NOOP("models.tab", "No downloads. Pick a model under Get models, then "
+                                               "one of its files, and Download.")
+NOTHING_FOUND = QT_TRANSLATE_NOOP("models.tab", "Nothing found. Try other words, or Recommended "
+                                                "for the catalog.")
 
 
 def _table(model: object) -> QTableView:
@@ -145,22 +151,24 @@ class ModelsTab(QWidget):
         self.machine_label = QLabel()
         self.machine_label.setWordWrap(True)
         self.installed_view = _table(self.installed)
-        self.installed_view.setAccessibleName("Installed models")
+        self.installed_view.setAccessibleName(self.tr("Installed models"))
         self.installed_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.installed_view.doubleClicked.connect(lambda _index: self.use_selected())
-        EmptyState(self.installed_view, NO_MODELS)
-        self.use_button = QPushButton("Use now")
+        EmptyState(self.installed_view, translated("models.tab", NO_MODELS))
+        self.use_button = QPushButton(self.tr("Use now"))
         self.use_button.clicked.connect(self.use_selected)
-        self.default_button = QPushButton("Set as default")
+        self.default_button = QPushButton(self.tr("Set as default"))
         self.default_button.clicked.connect(self.make_selected_default)
-        self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Add a .gguf file from this computer (or drop it here)")
+        self.import_button = QPushButton(self.tr("Import…"))
+        self.import_button.setToolTip(self.tr("Add a .gguf file from this computer (or drop it "
+                                              "here)"))
         self.import_button.clicked.connect(self.choose_import)
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = QPushButton(self.tr("Delete…"))
         self.delete_button.clicked.connect(self.delete_selected)
-        self.template_button = QPushButton("Chat template…")
-        self.template_button.setToolTip("How Hearth reads the conversation to this model: its "
-                                        "own template, a built-in one, or none (a base model)")
+        self.template_button = QPushButton(self.tr("Chat template…"))
+        self.template_button.setToolTip(self.tr("How Hearth reads the conversation to this model: "
+                                                "its "
+                                        "own template, a built-in one, or none (a base model)"))
         self.template_button.clicked.connect(self.choose_template)
         buttons = QHBoxLayout()
         for button in (self.use_button, self.default_button, self.import_button,
@@ -173,14 +181,14 @@ class ModelsTab(QWidget):
         self.downloads_view = QListView()
         self.downloads_view.setModel(self.downloads)
         self.downloads_view.setItemDelegate(DownloadDelegate(self.downloads_view))
-        self.downloads_view.setAccessibleName("Downloads")
-        EmptyState(self.downloads_view, NO_DOWNLOADS)
+        self.downloads_view.setAccessibleName(self.tr("Downloads"))
+        EmptyState(self.downloads_view, translated("models.tab", NO_DOWNLOADS))
         self.downloads_view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(self.tr("Pause"))
         self.pause_button.clicked.connect(lambda: self._on_selected_download("pause"))
-        self.resume_button = QPushButton("Resume")
+        self.resume_button = QPushButton(self.tr("Resume"))
         self.resume_button.clicked.connect(lambda: self._on_selected_download("resume"))
-        self.cancel_button = QPushButton("Cancel download")
+        self.cancel_button = QPushButton(self.tr("Cancel download"))
         self.cancel_button.clicked.connect(lambda: self._on_selected_download("cancel"))
         download_buttons = QHBoxLayout()
         for button in (self.pause_button, self.resume_button, self.cancel_button):
@@ -189,12 +197,12 @@ class ModelsTab(QWidget):
 
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_heading("On this computer"))
+        layout.addWidget(_heading(self.tr("On this computer")))
         layout.addWidget(self.machine_label)
         layout.addWidget(self.installed_view, 3)
         layout.addLayout(buttons)
         layout.addWidget(self.import_label)
-        layout.addWidget(_heading("Downloads"))
+        layout.addWidget(_heading(self.tr("Downloads")))
         layout.addWidget(self.downloads_view, 2)
         layout.addLayout(download_buttons)
         return box
@@ -202,45 +210,47 @@ class ModelsTab(QWidget):
     def _build_get(self) -> QWidget:
         box = QWidget(self)
         self.search_field = QLineEdit()
-        self.search_field.setPlaceholderText("Search Hugging Face for GGUF models, e.g. qwen")
+        self.search_field.setPlaceholderText(self.tr("Search Hugging Face for GGUF models, e.g. "
+                                                     "qwen"))
         self.search_field.setClearButtonEnabled(True)
         self.search_field.returnPressed.connect(self.search)
         self.sort_box = QComboBox()
-        for label, key in SORTS:
+        for label, key in translated("models.tab", SORTS):
             self.sort_box.addItem(label, key)
-        self.search_button = QPushButton("Search")
+        self.search_button = QPushButton(self.tr("Search"))
         self.search_button.clicked.connect(self.search)
-        self.recommended_button = QPushButton("Recommended")
+        self.recommended_button = QPushButton(self.tr("Recommended"))
         self.recommended_button.clicked.connect(self.show_recommended)
         search_row = QHBoxLayout()
         search_row.addWidget(self.search_field, 1)
         search_row.addWidget(self.sort_box)
         search_row.addWidget(self.search_button)
         search_row.addWidget(self.recommended_button)
-        self.repo_status = QLabel("Recommended chat models for a desktop, with the speed "
+        self.repo_status = QLabel(self.tr("Recommended chat models for a desktop, with the speed "
                                   "predicted on this computer. Search needs the "
-                                  "network; everything else works offline.")
+                                  "network; everything else works offline."))
         self.repo_status.setWordWrap(True)
         self.repo_view = _table(self.repos)
-        self.repo_view.setAccessibleName("Models to get")
-        EmptyState(self.repo_view, NOTHING_FOUND)
+        self.repo_view.setAccessibleName(self.tr("Models to get"))
+        EmptyState(self.repo_view, translated("models.tab", NOTHING_FOUND))
         self.repo_view.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.Stretch)
         self.repo_view.horizontalHeader().setStretchLastSection(False)  # About takes the room
         self.repo_view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._open_repo(current.row()))
 
-        self.files_status = QLabel("Pick a model to see its files.")
+        self.files_status = QLabel(self.tr("Pick a model to see its files."))
         self.files_status.setWordWrap(True)
         self.file_view = _table(self.files)
-        self.file_view.setAccessibleName("Files of the model")
+        self.file_view.setAccessibleName(self.tr("Files of the model"))
         self.file_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.file_view.doubleClicked.connect(lambda _index: self.download_selected())
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.clicked.connect(self.download_selected)
-        self.token_button = QPushButton("Hugging Face token…")
-        self.token_button.setToolTip("For gated models: stored in the system keyring, or in a "
-                                     "file only you can read")
+        self.token_button = QPushButton(self.tr("Hugging Face token…"))
+        self.token_button.setToolTip(self.tr("For gated models: stored in the system keyring, or "
+                                             "in a "
+                                     "file only you can read"))
         self.token_button.clicked.connect(self.ask_token)
         file_buttons = QHBoxLayout()
         file_buttons.addWidget(self.download_button)
@@ -249,7 +259,7 @@ class ModelsTab(QWidget):
 
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_heading("Get models"))
+        layout.addWidget(_heading(self.tr("Get models")))
         layout.addLayout(search_row)
         layout.addWidget(self.repo_status)
         layout.addWidget(self.repo_view, 3)
@@ -287,9 +297,11 @@ class ModelsTab(QWidget):
         model = self.selected_model()
         if model is None:
             return
-        what = ("Stop listing" if model.origin.kind == "referenced" else "Delete")
-        detail = ("The file stays where it is." if model.origin.kind == "referenced"
-                  else f"This deletes {format_bytes(model.size_bytes)} from {model.path.parent}.")
+        what = (self.tr("Stop listing") if model.origin.kind == "referenced" else self.tr("Delete"))
+        detail = (self.tr("The file stays where it is.") if model.origin.kind == "referenced"
+                  else self.tr("This deletes {format_bytes} from {parent}.")
+                       .format(format_bytes=format_bytes(model.size_bytes),
+                               parent=model.path.parent))
         answer = QMessageBox.question(
             self, f"{what} {model.name}?", f"{what} {model.name}? {detail}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -307,27 +319,32 @@ class ModelsTab(QWidget):
         choices: dict[str, TemplateChoice | None] = {"Hearth's choice": None}
         choices.update({name: TemplateChoice(name) for name in BUILTIN_TEMPLATES})
         choices["None: continue the text (a base model)"] = TemplateChoice(CONTINUATION_NAME)
-        own = "Jinja from a file…"
+        own = self.tr("Jinja from a file…")
         labels = [*choices, own]
         current = model.template_choice
         at = 0 if current is None else next(
             (i for i, label in enumerate(labels) if choices.get(label) == current), len(labels) - 1)
         label, accepted = QInputDialog.getItem(
-            self, "Chat template", f"{model.name} is read with: {model.template.describe()}.\n\n"
-            "Read it with:", labels, at, False)
+            self, self.tr("Chat template"), self.tr("{name} is read with: {describe}.\n\nRead it "
+                                                    "with:")
+                                            .format(name=model.name,
+                                                    describe=model.template.describe(
+                                                )), labels, at, False)
         if not accepted:
             return
         choice = choices.get(label)
         if label == own:
             path, _filter = QFileDialog.getOpenFileName(
-                self, "A Jinja chat template", "", "Jinja templates (*.jinja *.j2 *.txt);;"
-                "All files (*)")
+                self, self.tr("A Jinja chat template"), "", self.tr("Jinja templates (*.jinja *.j2 "
+                                                                    "*.txt);;"
+                "All files (*)"))
             if not path:
                 return
             try:
                 choice = TemplateChoice(CUSTOM, Path(path).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError) as error:
-                self.show_problem(f"Cannot read {path}: {error}")
+                self.show_problem(self.tr("Cannot read {path}: {error}")
+                                  .format(path=path, error=error))
                 return
         self.show_problem("")
         self._models.set_template(model.key, choice)
@@ -336,18 +353,20 @@ class ModelsTab(QWidget):
 
     def choose_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Import a model file", "", "GGUF models (*.gguf);;All files (*)")
+            self, self.tr("Import a model file"), "", self.tr("GGUF models (*.gguf);;All files "
+                                                              "(*)"))
         if path:
             self.import_path(path)
 
     def import_path(self, path: str, reference: bool | None = None) -> None:
         """Imports a file; without `reference`, asks whether to copy it or use it in place."""
         if reference is None:
-            box = QMessageBox(QMessageBox.Icon.Question, "Import a model",
-                              f"How should Hearth keep {Path(path).name}?", parent=self)
-            copy = box.addButton("Copy into Hearth's models folder",
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Import a model"),
+                              self.tr("How should Hearth keep {name}?")
+                              .format(name=Path(path).name), parent=self)
+            copy = box.addButton(self.tr("Copy into Hearth's models folder"),
                                  QMessageBox.ButtonRole.AcceptRole)
-            keep = box.addButton("Use it where it is", QMessageBox.ButtonRole.AcceptRole)
+            keep = box.addButton(self.tr("Use it where it is"), QMessageBox.ButtonRole.AcceptRole)
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.exec()
             if box.clickedButton() not in (copy, keep):
@@ -355,7 +374,7 @@ class ModelsTab(QWidget):
             reference = box.clickedButton() is keep
         self.show_problem("")
         self._models.import_file(path, reference)
-        self.import_label.setText(f"Checking {Path(path).name}…")
+        self.import_label.setText(self.tr("Checking {name}…").format(name=Path(path).name))
         self.import_label.show()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -374,7 +393,7 @@ class ModelsTab(QWidget):
         self._search_number = 0
         self.search_field.clear()
         self.repos.set_rows(catalog_rows(CATALOG))
-        self.repo_status.setText("Recommended chat models for a desktop.")
+        self.repo_status.setText(self.tr("Recommended chat models for a desktop."))
         self._clear_files()
 
     def search(self) -> None:
@@ -383,7 +402,8 @@ class ModelsTab(QWidget):
             self.show_recommended()
             return
         self._search_number = self._models.search(query, str(self.sort_box.currentData()))
-        self.repo_status.setText(f"Searching Hugging Face for “{query}”…")
+        self.repo_status.setText(self.tr("Searching Hugging Face for “{query}”…")
+                                 .format(query=query))
 
     def _open_repo(self, row: int) -> None:
         repo = self.repos.row_object(row)
@@ -395,8 +415,12 @@ class ModelsTab(QWidget):
         self.files.set_rows(file_rows(repo.catalog, known))
         if known is None:
             self._models.list_repo(repo.repo_id)
-            self.files_status.setText(f"Files of {repo.repo_id}: asking the Hub for exact sizes…"
-                                      if repo.catalog else f"Listing the files of {repo.repo_id}…")
+            self.files_status.setText(self.tr("Files of {repo_id}: asking the Hub for exact sizes…")
+                                      .format(repo_id=repo.repo_id)
+                                      if repo.catalog else self.tr("Listing the files of "
+                                                                   "{repo_id}…")
+                                                           .format(repo_id=repo
+                                                .repo_id))
         else:
             self._show_files_status(repo, known)
         self._update_buttons()
@@ -404,12 +428,13 @@ class ModelsTab(QWidget):
     def _clear_files(self) -> None:
         self._repo = None
         self.files.set_rows([])
-        self.files_status.setText("Pick a model to see its files.")
+        self.files_status.setText(self.tr("Pick a model to see its files."))
         self._update_buttons()
 
     def _show_files_status(self, repo: RepoRow, options: list[QuantOption]) -> None:
         if not options:
-            self.files_status.setText(f"{repo.repo_id} has no GGUF chat model files.")
+            self.files_status.setText(self.tr("{repo_id} has no GGUF chat model files.")
+                                      .format(repo_id=repo.repo_id))
             return
         verdict = self._template_verdicts.get(repo.repo_id, "")
         self.files_status.setText(
@@ -429,9 +454,9 @@ class ModelsTab(QWidget):
 
     def ask_token(self) -> None:
         token, accepted = QInputDialog.getText(
-            self, "Hugging Face token",
-            "Paste a token from huggingface.co/settings/tokens (read access is enough).\n"
-            "Leave it empty to forget the stored token.", QLineEdit.EchoMode.Password)
+            self, self.tr("Hugging Face token"),
+            self.tr("Paste a token from huggingface.co/settings/tokens (read access is enough).\n"
+            "Leave it empty to forget the stored token."), QLineEdit.EchoMode.Password)
         if accepted:
             self._models.set_token(token)
 
@@ -461,15 +486,20 @@ class ModelsTab(QWidget):
             table.set_context(self.installed.n_ctx, machine)
         parts = []
         if machine.total_bytes:
-            parts.append(f"RAM {format_bytes(machine.total_bytes)}")
+            parts.append(self.tr("RAM {format_bytes}")
+                         .format(format_bytes=format_bytes(machine.total_bytes)))
             if machine.available_bytes:
-                parts[-1] += f", {format_bytes(machine.available_bytes)} free"
+                parts[-1] += self.tr(", {format_bytes} free").format(format_bytes=format_bytes(
+                                                            machine.available_bytes))
         if machine.gpu_free_bytes is not None:
-            parts.append(f"GPU {machine.gpu_name or ''}: {format_bytes(machine.gpu_free_bytes)} "
-                         "free")
+            parts.append(self.tr("GPU {value}: {format_bytes} free")
+                         .format(value=machine.gpu_name or '',
+                                 format_bytes=format_bytes(machine.gpu_free_bytes)))
         bits = self.installed.kv_cache_bits
-        parts.append(f"memory shown for {self.installed.n_ctx:,} tokens of context"
-                     + (f", the cache at {bits} bits" if bits != 16 else ""))
+        parts.append(self.tr("memory shown for {n_ctx:,} tokens of context")
+                     .format(n_ctx=self.installed.n_ctx)
+                     + (self.tr(", the cache at {bits} bits")
+                        .format(bits=bits) if bits != 16 else ""))
         self.machine_label.setText(" · ".join(parts))
 
     def _on_config(self, config: AppConfig, _notice: object) -> None:
@@ -490,9 +520,10 @@ class ModelsTab(QWidget):
         if number != self._search_number:
             return  # an older search, overtaken by a newer one
         self.repos.set_rows(search_rows(found, CATALOG))
-        count = f"{len(found)} repositories" if len(found) != 1 else "1 repository"
-        self.repo_status.setText(f"{count} with GGUF files." if found
-                                 else "No GGUF repositories match.")
+        count = (self.tr("1 repository") if len(found) == 1
+                 else self.tr("%n repositories", "", len(found)))
+        self.repo_status.setText(self.tr("{count} with GGUF files.").format(count=count) if found
+                                 else self.tr("No GGUF repositories match."))
         self._clear_files()
 
     def _on_search_failed(self, number: int, why: str) -> None:
@@ -509,7 +540,8 @@ class ModelsTab(QWidget):
     def _on_repo_template(self, repo_id: str, verdict: str, works: bool) -> None:
         catalog = next((model for model in CATALOG if model.repo_id == repo_id), None)
         if not works and catalog is not None:  # the catalog knows which built-in fits
-            verdict += f" Hearth's built-in {catalog.template_family} template has its format."
+            verdict += (self.tr(" Hearth's built-in {template_family} template has its format.")
+                        .format(template_family=catalog.template_family))
         self._template_verdicts[repo_id] = verdict
         known = self._hub_files.get(repo_id)
         if self._repo is not None and self._repo.repo_id == repo_id and known:
@@ -517,7 +549,9 @@ class ModelsTab(QWidget):
 
     def _on_repo_failed(self, repo_id: str, why: str) -> None:
         if self._repo is not None and self._repo.repo_id == repo_id:
-            offline = " Sizes shown are the catalog's, approximate." if self._repo.catalog else ""
+            offline = (
+                self.tr(" Sizes shown are the catalog's, approximate.") if self._repo.catalog else
+                       "")
             self.files_status.setText(why + offline)
 
     def _on_download(self, event: DownloadEvent) -> None:
@@ -532,10 +566,12 @@ class ModelsTab(QWidget):
 
     def _on_import_progress(self, name: str, done: int, total: int) -> None:
         self.import_label.setText(
-            f"Copying {name}: {format_bytes(done)} of {format_bytes(total)}")
+            self.tr("Copying {name}: {format_bytes} of {format_bytes2}")
+            .format(name=name, format_bytes=format_bytes(done),
+                    format_bytes2=format_bytes(total)))
 
     def _on_import_ended(self, name: str, problem: str) -> None:
-        self.import_label.setText(problem or f"{name} imported.")
+        self.import_label.setText(problem or self.tr("{name} imported.").format(name=name))
         if problem:
             self.show_problem(problem)
 

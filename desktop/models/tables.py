@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.row_table import RowTableModel
 from engine.chat.templates import (
     CONTINUATION_NAME,
@@ -46,10 +47,10 @@ _Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's data object
 
 FIT_MARKS = {
-    "fits": ("✔ fits", "#2e7d32"),
-    "close_programs": ("⚠ tight", "#b26a00"),
-    "too_big": ("✘ too big", "#c62828"),
-    "unknown": ("? unknown", "#616161"),
+    "fits": (QT_TRANSLATE_NOOP("models.tables", "✔ fits"), "#2e7d32"),
+    "close_programs": (QT_TRANSLATE_NOOP("models.tables", "⚠ tight"), "#b26a00"),
+    "too_big": (QT_TRANSLATE_NOOP("models.tables", "✘ too big"), "#c62828"),
+    "unknown": (QT_TRANSLATE_NOOP("models.tables", "? unknown"), "#616161"),
 }
 
 
@@ -90,7 +91,7 @@ class _RowsModel(RowTableModel):
     def _fit_cell(self, fit: Fit | None, role: int) -> Any:
         if fit is None:
             return "" if role == Qt.ItemDataRole.DisplayRole else None
-        mark, color = FIT_MARKS[fit.verdict]
+        mark, color = translated("models.tables", FIT_MARKS)[fit.verdict]
         if role == Qt.ItemDataRole.DisplayRole:
             return mark
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -119,18 +120,28 @@ def _speed_cell(calibration: SpeedCalibration | None, size_bytes: int, role: int
         if role == Qt.ItemDataRole.DisplayRole:
             return "…"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "Hearth measures this computer's speed with the loaded model first."
+            return QCoreApplication.translate("models.tables", "Hearth measures this computer's "
+                                                               "speed with the loaded model first.")
         return None
     speed = predict_tokens_per_second(calibration, size_bytes)
     if role == Qt.ItemDataRole.DisplayRole:
         return speed_text(speed)
     if role == Qt.ItemDataRole.ForegroundRole and speed < TARGET_TOKENS_PER_SECOND:
-        return QBrush(QColor(FIT_MARKS["close_programs"][1]))  # slower than reading pace
+        return QBrush(QColor(translated("models.tables", FIT_MARKS)["close_programs"][
+                                                            1]))  # slower than reading pace
     if role == Qt.ItemDataRole.ToolTipRole:
-        return (f"Tokens a second predicted from the file's size ({bytes_text(size_bytes)}) and "
-                f"this computer's measured speed: {Path(calibration.model).stem} wrote "
-                f"{calibration.tokens_per_second:.0f} a second here. An estimate, not a "
-                "promise: a busy computer writes slower.")
+        return (QCoreApplication.translate("models.tables", "Tokens a second predicted from the "
+                                                            "file's size ({bytes_text}) and this "
+                                                            "computer's measured speed: {stem} "
+                                                            "wrote {tokens_per_second:.0f} a "
+                                                            "second here. An estimate, not a "
+                                                            "promise: a busy computer writes "
+                                                            "slower.")
+                .format(bytes_text=bytes_text(
+            size_bytes), stem=Path(calibration
+            .model).stem,
+            tokens_per_second=calibration
+            .tokens_per_second))
     return None
 
 
@@ -140,18 +151,25 @@ def _template_cell(decision: TemplateDecision, role: int) -> Any:
         return decision.describe()
     if role != Qt.ItemDataRole.DisplayRole:
         return None
-    what = {GGUF: "the model's own", CONTINUATION_NAME: "none: continues the text",
-            CUSTOM: "your Jinja"}.get(decision.name, decision.name)
+    what = {
+        GGUF: QCoreApplication.translate("models.tables", "the model's own"),
+        CONTINUATION_NAME: QCoreApplication.translate("models.tables", "none: continues the text"),
+        CUSTOM: QCoreApplication.translate("models.tables", "your Jinja"),
+    }.get(decision.name, decision.name)
     if decision.origin == TemplateOrigin.PERSON and decision.name != CUSTOM:
-        return f"{what} (your choice)"
+        return QCoreApplication.translate("models.tables", "{what} (your choice)").format(what=what)
     if decision.origin == TemplateOrigin.BUILT_IN and decision.name != CONTINUATION_NAME:
-        return f"{what} (built-in)"
+        return QCoreApplication.translate("models.tables", "{what} (built-in)").format(what=what)
     return what
 
 
 class InstalledModelsModel(_RowsModel):
-    HEADERS = ("Name", "Architecture", "Parameters", "Quant", "Trained context", "Size",
-               "Memory", "Fits", "Where", "Chat template")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Name"), QT_TRANSLATE_NOOP("headers", "Architecture"),
+               QT_TRANSLATE_NOOP("headers", "Parameters"), QT_TRANSLATE_NOOP("headers", "Quant"),
+               QT_TRANSLATE_NOOP("headers", "Trained context"),
+               QT_TRANSLATE_NOOP("headers", "Size"), QT_TRANSLATE_NOOP("headers", "Memory"),
+               QT_TRANSLATE_NOOP("headers", "Fits"),
+               QT_TRANSLATE_NOOP("headers", "Where"), QT_TRANSLATE_NOOP("headers", "Chat template"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -180,11 +198,11 @@ class InstalledModelsModel(_RowsModel):
         if column == 0:
             marks = []
             if model.key == self.default_key or str(model.path) == self.default_key:
-                marks.append("default")
+                marks.append(self.tr("default"))
             if str(model.path) == self.loaded_path:
-                marks.append("loaded")
+                marks.append(self.tr("loaded"))
             if model.problem:
-                marks.append("unusable")
+                marks.append(self.tr("unusable"))
             return model.name + (f"  ({', '.join(marks)})" if marks else "")
         if details is None:
             return "—" if column in (1, 2, 3, 4) else self._plain(model, column)
@@ -229,16 +247,21 @@ def search_rows(found: list[RepoSummary], catalog: tuple[CatalogModel, ...]) -> 
     rows = []
     for summary in found:
         updated = summary.last_modified.date().isoformat() if summary.last_modified else "—"
-        detail = f"{summary.downloads:,} downloads · {summary.likes:,} likes · updated {updated}"
+        detail = QCoreApplication.translate("models.tables", "{downloads:,} downloads · {likes:,} "
+                                                             "likes · updated {updated}").format(
+                                                            downloads=summary.downloads,
+                                                            likes=summary.likes, updated=updated)
         if summary.gated:
-            detail += " · gated: needs a Hugging Face token"
+            detail += QCoreApplication.translate("models.tables", " · gated: needs a Hugging Face "
+                                                                  "token")
         rows.append(RepoRow(summary.repo_id, summary.repo_id, detail, summary.license or "—",
                             catalog=by_repo.get(summary.repo_id.casefold()), summary=summary))
     return rows
 
 
 class RepoListModel(_RowsModel):
-    HEADERS = ("Model", "About", "License", "Speed here")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Model"), QT_TRANSLATE_NOOP("headers", "About"),
+               QT_TRANSLATE_NOOP("headers", "License"), QT_TRANSLATE_NOOP("headers", "Speed here"))
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         repo: RepoRow = row
@@ -284,7 +307,11 @@ def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -
 
 
 class FileListModel(_RowsModel):
-    HEADERS = ("Quantization", "Files", "Download size", "Memory", "Fits", "Speed here")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Quantization"), QT_TRANSLATE_NOOP("headers", "Files"),
+               QT_TRANSLATE_NOOP("headers", "Download size"), QT_TRANSLATE_NOOP("headers",
+                                                            "Memory"), QT_TRANSLATE_NOOP("headers",
+                                                            "Fits"), QT_TRANSLATE_NOOP("headers",
+                                                            "Speed here"))
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         file: FileRow = row
@@ -303,7 +330,7 @@ class FileListModel(_RowsModel):
             return file.quant
         if column == 1:
             if file.option is None:
-                return "1 file"
+                return self.tr("1 file")
             count = len(file.option.files)
-            return f"{count} parts" if count > 1 else "1 file"
+            return self.tr("{count} parts").format(count=count) if count > 1 else self.tr("1 file")
         return ("" if file.exact else "≈ ") + bytes_text(file.size_bytes)

@@ -83,7 +83,7 @@ class ModelsWorker(QObject):
             self.errorOccurred.emit(say(error))
         except Exception as error:
             log.exception("models worker failed")
-            self.errorOccurred.emit(f"Unexpected error: {error}")
+            self.errorOccurred.emit(self.tr("Unexpected error: {error}").format(error=error))
 
     @Slot()
     def start(self) -> None:
@@ -191,7 +191,8 @@ class ModelsWorker(QObject):
     @Slot(str, bool)
     def import_file(self, path: str, reference: bool) -> None:
         if self._import is not None:
-            self.errorOccurred.emit("Another model is being imported; wait for it to finish.")
+            self.errorOccurred.emit(self.tr("Another model is being imported; wait for it to "
+                                            "finish."))
             return
         name = Path(path).name
         try:
@@ -205,7 +206,7 @@ class ModelsWorker(QObject):
     def cancel_import(self) -> None:
         if self._import is not None:
             name, steps = self._import
-            self._finish_import(name, steps, "Import cancelled; nothing was kept.")
+            self._finish_import(name, steps, self.tr("Import cancelled; nothing was kept."))
 
     def _pump_import(self) -> None:
         if self._import is None:
@@ -225,7 +226,7 @@ class ModelsWorker(QObject):
         except HearthError as error:
             self._finish_import(name, steps, say(error))
             return
-        self._finish_import(name, steps, "The import ended without a result.")
+        self._finish_import(name, steps, self.tr("The import ended without a result."))
 
     def _finish_import(self, name: str, steps: Iterator[ImportEvent], problem: str) -> None:
         self._import = None
@@ -256,7 +257,7 @@ class ModelsWorker(QObject):
         """Pauses downloads (their partials stay for the next start) and ends network work."""
         if self._import is not None:
             name, steps = self._import
-            self._finish_import(name, steps, "Import cancelled: Hearth is closing.")
+            self._finish_import(name, steps, self.tr("Import cancelled: Hearth is closing."))
         if self._downloads is not None:
             self._downloads.shutdown(timeout=5)
         self._network.shutdown(wait=False, cancel_futures=True)

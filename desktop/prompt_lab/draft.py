@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
+
 from engine.errors import PromptLabError
 from engine.prompt_lab.tasks import Metric, Task, TaskKind, make_task
 
@@ -31,12 +33,21 @@ def build_task(draft: TaskDraft) -> Task:
         if not text.strip() and not output.strip():
             continue
         if not text.strip() or not output.strip():
-            missing = "input" if not text.strip() else "expected output"
-            raise PromptLabError(f"Example {number}: the {missing} is empty.")
+            missing = "input" if not text.strip() else QCoreApplication.translate(
+                                                            "prompt_lab.draft", "expected "
+                                                                                                      "output")
+            raise PromptLabError(QCoreApplication.translate("prompt_lab.draft", "Example {number}: "
+                                                                                "the {missing} is "
+                                                                                "empty.")
+                                 .format(
+         number=number, missing=missing))
         pairs.append((text, output))
     if len(pairs) < 2:
-        raise PromptLabError("Add at least two examples (an input and its expected output) "
-                             "to save this task.")
+        raise PromptLabError(QCoreApplication.translate("prompt_lab.draft", "Add at least two "
+                                                                            "examples (an input "
+                                                                            "and its expected "
+                                                                            "output) "
+                             "to save this task."))
     return make_task(
         draft.name, pairs, kind=draft.kind, labels=draft.labels or None,
         instruction=draft.instruction, metric=draft.metric, pattern=draft.pattern,

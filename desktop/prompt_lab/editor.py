@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import translated
 from desktop.prompt_lab.draft import TaskDraft, labels_from_text
 from desktop.prompt_lab.results import METRIC_NAMES
 from desktop.prompt_lab.tables import ExamplesModel
@@ -59,10 +60,10 @@ class TaskEditor(QWidget):
         self._save_timer.setInterval(TYPING_SAVE_MS)
         self._save_timer.timeout.connect(self.edited)
         self.name_edit = QLineEdit()
-        self.name_edit.setAccessibleName("Task name")
+        self.name_edit.setAccessibleName(self.tr("Task name"))
         self.name_edit.textEdited.connect(lambda _text: self._typed())
         self.kind_box = QComboBox()
-        self.kind_box.setAccessibleName("Kind of task")
+        self.kind_box.setAccessibleName(self.tr("Kind of task"))
         for text, kind in KINDS:
             self.kind_box.addItem(text, kind)
         self.kind_box.activated.connect(lambda _index: self._kind_changed())
@@ -71,38 +72,40 @@ class TaskEditor(QWidget):
         kind_row.addWidget(self.kind_box)
         kind_row.addWidget(self.kind_label, 1)
         self.labels_edit = QLineEdit()
-        self.labels_edit.setAccessibleName("Labels")
-        self.labels_edit.setPlaceholderText("From the outputs; or type them: positive, negative")
+        self.labels_edit.setAccessibleName(self.tr("Labels"))
+        self.labels_edit.setPlaceholderText(self.tr("From the outputs; or type them: positive, "
+                                                    "negative"))
         self.labels_edit.textEdited.connect(lambda _text: self._typed())
         self.metric_box = QComboBox()
-        self.metric_box.setAccessibleName("Metric")
+        self.metric_box.setAccessibleName(self.tr("Metric"))
         for metric in TEXT_METRICS:
-            self.metric_box.addItem(METRIC_NAMES[metric], metric)
+            self.metric_box.addItem(translated("prompt_lab.results", METRIC_NAMES)[metric], metric)
         self.metric_box.activated.connect(lambda _index: self._kind_changed())
         self.pattern_edit = QLineEdit()
-        self.pattern_edit.setAccessibleName("Regular expression")
-        self.pattern_edit.setPlaceholderText("The regular expression a right answer matches")
+        self.pattern_edit.setAccessibleName(self.tr("Regular expression"))
+        self.pattern_edit.setPlaceholderText(self.tr("The regular expression a right answer "
+                                                     "matches"))
         self.pattern_edit.textEdited.connect(lambda _text: self._typed())
         metric_row = QHBoxLayout()
         metric_row.addWidget(self.metric_box)
         metric_row.addWidget(self.pattern_edit, 1)
         self.instruction_edit = QPlainTextEdit()
-        self.instruction_edit.setAccessibleName("Your instruction")
+        self.instruction_edit.setAccessibleName(self.tr("Your instruction"))
         self.instruction_edit.setPlaceholderText(
-            "Optional: your own instruction; the search also tries small edits of it")
+            self.tr("Optional: your own instruction; the search also tries small edits of it"))
         self.instruction_edit.setMaximumHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.instruction_edit.setTabChangesFocus(True)
         self.instruction_edit.textChanged.connect(self._typed)
         self.form = QFormLayout()
-        self.form.addRow("Name:", self.name_edit)
-        self.form.addRow("Kind:", kind_row)
-        self.form.addRow("Labels:", self.labels_edit)
-        self.form.addRow("Metric:", metric_row)
-        self.form.addRow("Instruction:", self.instruction_edit)
+        self.form.addRow(self.tr("Name:"), self.name_edit)
+        self.form.addRow(self.tr("Kind:"), kind_row)
+        self.form.addRow(self.tr("Labels:"), self.labels_edit)
+        self.form.addRow(self.tr("Metric:"), metric_row)
+        self.form.addRow(self.tr("Instruction:"), self.instruction_edit)
 
         self.examples_view = QTableView()
         self.examples_view.setModel(self.examples)
-        self.examples_view.setAccessibleName("Examples: input and expected output")
+        self.examples_view.setAccessibleName(self.tr("Examples: input and expected output"))
         self.examples_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.examples_view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
@@ -120,13 +123,13 @@ class TaskEditor(QWidget):
         shortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.examples_view,
                  self.remove_examples)
 
-        self.add_button = QPushButton("Add example")
+        self.add_button = QPushButton(self.tr("Add example"))
         self.add_button.clicked.connect(self.add_example)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected examples (Delete)")
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Remove the selected examples (Delete)"))
         self.remove_button.clicked.connect(self.remove_examples)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the examples as .jsonl or .csv")
+        self.export_button = QPushButton(self.tr("Export…"))
+        self.export_button.setToolTip(self.tr("Save the examples as .jsonl or .csv"))
         self.export_button.clicked.connect(self.exportRequested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
@@ -153,7 +156,7 @@ class TaskEditor(QWidget):
         self._filling = True
         try:
             self.task = task
-            self.name_edit.setText(task.name if task else "New task")
+            self.name_edit.setText(task.name if task else self.tr("New task"))
             self.kind_box.setCurrentIndex(0)
             self.labels_edit.setText("")
             if task is not None and task.kind is TaskKind.FREE_TEXT:
@@ -169,7 +172,8 @@ class TaskEditor(QWidget):
                 self.examples.add_row()
                 self.examples.add_row()
             self.task_status.setText(
-                "" if task else "Type at least two examples: an input and its expected output.")
+                "" if task else self.tr("Type at least two examples: an input and its expected "
+                                        "output."))
         finally:
             self._filling = False
         self._show_facts()
@@ -237,14 +241,16 @@ class TaskEditor(QWidget):
             self.split_label.setText("")
             return
         if task.kind is TaskKind.CLASSIFICATION:
-            self.kind_label.setText(f"{len(task.labels)} labels: {', '.join(task.labels)}")
+            self.kind_label.setText(self.tr("{count} labels: {join}")
+                                    .format(count=len(task.labels), join=', '.join(task.labels)))
         else:
-            self.kind_label.setText(f"Free text, scored by {METRIC_NAMES[task.metric]}")
+            self.kind_label.setText(self.tr("Free text, scored by {METRIC_NAMES}")
+                .format(METRIC_NAMES=translated("prompt_lab.results", METRIC_NAMES)[task.metric]))
         pool, test = len(task.pool), len(task.test)
         self.split_label.setText(
-            f"{len(task.examples)} examples: {pool} in the pool the search may use (as demos "
-            f"or to compare candidates), {test} held out for the final test, never shown to "
-            "the search.")
+            self.tr("{count} examples: {pool} in the pool the search may use (as demos or to "
+                    "compare candidates), {test} held out for the final test, never shown to the "
+                    "search.").format(count=len(task.examples), pool=pool, test=test))
 
     def add_example(self) -> None:
         row = self.examples.add_row()

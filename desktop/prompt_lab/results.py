@@ -8,7 +8,7 @@ import html
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.prompt_lab.score_chart import ScoreChart
 from desktop.prompt_lab.tables import (
     GRADED,
@@ -37,9 +38,13 @@ from engine.prompt_lab.search import SearchProgress, SearchStarted
 from engine.prompt_lab.tasks import Metric, Task, TaskKind
 
 METRIC_NAMES = {
-    Metric.ACCURACY: "accuracy", Metric.EXACT: "exact match", Metric.CONTAINS: "contains",
-    Metric.REGEX: "regular expression", Metric.JSON: "valid JSON", Metric.ROUGE_L: "ROUGE-L",
-    Metric.CHRF: "chrF", Metric.JSON_FIELDS: "JSON fields",
+    Metric.ACCURACY: "accuracy", Metric.EXACT: QT_TRANSLATE_NOOP("prompt_lab.results",
+                                                            "exact match"), Metric.CONTAINS:
+                "contains",
+    Metric.REGEX: QT_TRANSLATE_NOOP("prompt_lab.results", "regular expression"), Metric
+                .JSON: QT_TRANSLATE_NOOP("prompt_lab.results", "valid JSON"), Metric.ROUGE_L:
+                "ROUGE-L",
+    Metric.CHRF: "chrF", Metric.JSON_FIELDS: QT_TRANSLATE_NOOP("prompt_lab.results", "JSON fields"),
 }
 
 
@@ -64,7 +69,7 @@ def _percent_interval(metric: Metric, low: float, high: float) -> str:
 def summary_html(result: TuneResult) -> str:
     """What the run found, in a few lines: the held-out comparison first."""
     metric = result.metric
-    name = METRIC_NAMES[metric]
+    name = translated("prompt_lab.results", METRIC_NAMES)[metric]
     winner = result.winner
     lines = []
     held = result.held_out
@@ -75,38 +80,83 @@ def summary_html(result: TuneResult) -> str:
         difference = comparison.difference * points
         low, high = comparison.interval.low * points, comparison.interval.high * points
         fmt = "{:+.0f}" if points == 100 else "{:+.2f}"
-        better = ("right where the baseline is wrong" if result.kind is TaskKind.CLASSIFICATION
-                  else "better than the baseline")
-        worse = "the reverse"
+        better = (QCoreApplication.translate("prompt_lab.results", "right where the baseline is "
+                                                                   "wrong") if result
+                  .kind is TaskKind.CLASSIFICATION
+                  else QCoreApplication.translate("prompt_lab.results", "better than the baseline"))
+        worse = QCoreApplication.translate("prompt_lab.results", "the reverse")
         lines.append(
-            f"<b>Held-out test</b>, {held.n} examples the search never saw ({name}, 95% intervals):"
-            f" baseline <b>{score_text(metric, held.baseline_score)}</b> "
-            f"{_percent_interval(metric, held.baseline_interval.low, held.baseline_interval.high)}"
-            f" → best prompt <b>{score_text(metric, held.winner_score)}</b> "
-            f"{_percent_interval(metric, held.winner_interval.low, held.winner_interval.high)}")
+            QCoreApplication.translate("prompt_lab.results", "<b>Held-out test</b>, {n} examples "
+                                                             "the search never saw ({name}, 95% "
+                                                             "intervals): baseline "
+                                                             "<b>{score_text}</b> "
+                                                             "{percent_interval} → best prompt "
+                                                             "<b>{score_text2}</b> "
+                                                             "{percent_interval2}")
+            .format(n=held.n, name=name,
+                    score_text=score_text(
+       metric, held.baseline_score),
+       percent_interval=_percent_interval(
+       metric, held.baseline_interval.low, held
+       .baseline_interval.high),
+       score_text2=score_text(metric, held
+       .winner_score),
+       percent_interval2=_percent_interval(
+       metric, held.winner_interval.low, held
+       .winner_interval.high)))
         lines.append(
-            f"Difference {fmt.format(difference)}{unit} [{fmt.format(low)}, {fmt.format(high)}],"
-            f" {comparison.test} p = {comparison.p_value:.3g}; best prompt {better} on "
-            f"{comparison.winner_only}, {worse} on {comparison.baseline_only}.")
+            QCoreApplication.translate("prompt_lab.results", "Difference {format}{unit} "
+                                                             "[{format2}, {format3}], {test} p = "
+                                                             "{p_value:.3g}; best prompt {better} "
+                                                             "on {winner_only}, {worse} on "
+                                                             "{baseline_only}.")
+            .format(format=fmt.format(
+       difference), unit=unit, format2=fmt
+       .format(low), format3=fmt.format(high),
+       test=comparison.test, p_value=comparison
+       .p_value, better=better,
+       winner_only=comparison.winner_only,
+       worse=worse, baseline_only=comparison
+       .baseline_only))
     elif result.stopped:
-        lines.append("<b>Stopped</b>: the best candidate so far is kept. The held-out comparison "
-                     "did not run, so there is no trustworthy score; tune to the end for one.")
+        lines.append(QCoreApplication.translate("prompt_lab.results", "<b>Stopped</b>: the best "
+                                                                      "candidate so far is kept. "
+                                                                      "The held-out comparison "
+                     "did not run, so there is no trustworthy score; tune to the end for one."))
     validation = ("" if winner.score is None
-                  else f", validation {score_text(metric, winner.score)} on {winner.n}")
+                  else QCoreApplication.translate("prompt_lab.results", ", validation {score_text} "
+                                                                        "on {n}")
+                       .format(
+       score_text=score_text(metric, winner
+       .score), n=winner.n))
     calibration = ("" if winner.calibration.value == "none"
-                   else f", calibrated ({winner.calibration.value.replace('_', ' ')})")
-    lines.append(f"Best prompt: #{winner.id} ({html.escape(winner.origin)}{validation}"
-                 f"{calibration}), {winner.spec.format.value} format, "
-                 f"{len(winner.spec.demos)} demos. Baseline: the zero-shot chat prompt "
-                 f"(#{result.baseline.id}) without calibration"
+                   else QCoreApplication.translate("prompt_lab.results", ", calibrated ({replace})")
+                        .format(replace=winner.calibration.value.replace('_', ' ')))
+    lines.append(QCoreApplication.translate(
+        "prompt_lab.results", "Best prompt: #{id} ({origin}{validation}{calibration}), {format} "
+        "format, {count} demos. Baseline: the zero-shot chat prompt (#{baseline}) without "
+        "calibration").format(
+            id=winner.id, origin=html.escape(winner.origin), validation=validation,
+            calibration=calibration, format=winner.spec.format.value,
+            count=len(winner.spec.demos), baseline=result.baseline.id)
                  + ("." if result.baseline.score is None else
-                    f", validation {score_text(metric, result.baseline.score)}."))
+                    QCoreApplication.translate("prompt_lab.results", ", validation {score_text}.")
+                    .format(score_text=score_text(metric, result.baseline.score))))
     started = _local_time(result.started_at)
     lines.append(
-        f"<span style='color: palette(mid)'>Measured on {html.escape(result.model.name)} "
-        f"(fingerprint {result.model.fingerprint[:12]}), budget {result.budget}, seed "
-        f"{result.seed}, {started}, {result.seconds:.0f} s, {result.decoded_tokens:,} tokens."
-        "</span>")
+        QCoreApplication.translate("prompt_lab.results", "<span style='color: "
+                                                         "palette(mid)'>Measured on {name} "
+                                                         "(fingerprint {fingerprint}), budget "
+                                                         "{budget}, seed {seed}, {started}, "
+                                                         "{seconds:.0f} s, {decoded_tokens:,} "
+                                                         "tokens.</span>")
+        .format(name=html.escape(result.model
+       .name), fingerprint=result.model
+       .fingerprint[:12], budget=result
+       .budget, seed=result.seed,
+       started=started, seconds=result
+       .seconds, decoded_tokens=result
+       .decoded_tokens))
     for warning in result.warnings:
         lines.append(f"<span style='color: #b26a00'>⚠ {html.escape(warning)}</span>")
     return "<br>".join(lines)
@@ -120,12 +170,14 @@ def chart_series(
     expected outputs as a probability per token (the search records log-probabilities, below
     0, until answers are written)."""
     if kind is TaskKind.CLASSIFICATION:
-        return list(points), "Best validation score"
+        return list(points), QCoreApplication.translate("prompt_lab.results", "Best validation "
+                                                                              "score")
     answers = [(seconds, score) for seconds, score in points if score >= 0]
     if answers:
-        return answers, "Best validation answer score"
+        return answers, QCoreApplication.translate("prompt_lab.results", "Best validation answer "
+                                                                         "score")
     return ([(seconds, math.exp(score)) for seconds, score in points],
-            "Best likelihood (per token)")
+            QCoreApplication.translate("prompt_lab.results", "Best likelihood (per token)"))
 
 
 def _local_time(iso: str) -> str:
@@ -140,10 +192,18 @@ def run_title(result: TuneResult, fingerprint: str) -> str:
     """A past run as the runs list shows it."""
     held = result.held_out
     outcome = ("stopped" if held is None and result.stopped
-               else "no held-out set" if held is None
-               else f"{score_text(result.metric, held.baseline_score)} → "
-                    f"{score_text(result.metric, held.winner_score)} held-out")
-    other = "" if result.model.fingerprint == fingerprint else " (another model)"
+               else
+                   QCoreApplication.translate("prompt_lab.results",
+                                              "no held-out set") if held is None
+               else QCoreApplication.translate("prompt_lab.results", "{score_text} → {score_text2} "
+                                                                     "held-out")
+                    .format(
+       score_text=score_text(result.metric,
+       held.baseline_score),
+       score_text2=score_text(result.metric,
+       held.winner_score)))
+    other = ("" if result.model.fingerprint == fingerprint else
+        QCoreApplication.translate("prompt_lab.results", " (another model)"))
     return (f"{_local_time(result.started_at)} · {result.budget} · {result.model.name}{other}"
             f" · {outcome}")
 
@@ -164,26 +224,27 @@ class ResultsPanel(QWidget):
         self.outcomes = OutcomesModel()
 
         self.runs_box = QComboBox()
-        self.runs_box.setAccessibleName("Past runs of this task")
+        self.runs_box.setAccessibleName(self.tr("Past runs of this task"))
         self.runs_box.activated.connect(self._on_run_chosen)
-        self.save_button = QPushButton("Save as preset…")
-        self.save_button.setToolTip("Keep the best prompt as a preset for chats")
+        self.save_button = QPushButton(self.tr("Save as preset…"))
+        self.save_button.setToolTip(self.tr("Keep the best prompt as a preset for chats"))
         self.save_button.clicked.connect(lambda: self._request(self.savePresetRequested))
-        self.chat_button = QPushButton("Use in a new chat")
-        self.chat_button.setToolTip("Open a chat that uses the best prompt as it was scored")
+        self.chat_button = QPushButton(self.tr("Use in a new chat"))
+        self.chat_button.setToolTip(self.tr("Open a chat that uses the best prompt as it was "
+                                            "scored"))
         self.chat_button.clicked.connect(lambda: self._request(self.useInChatRequested))
         top = QHBoxLayout()
-        top.addWidget(QLabel("Runs:"))
+        top.addWidget(QLabel(self.tr("Runs:")))
         top.addWidget(self.runs_box, 1)
         top.addWidget(self.save_button)
         top.addWidget(self.chat_button)
 
-        self.summary_label = QLabel("Tune the task to see which prompt works best on it.")
+        self.summary_label = QLabel(self.tr("Tune the task to see which prompt works best on it."))
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.candidates_view = table(self.candidates, "Candidates with validation scores")
+        self.candidates_view = table(self.candidates, self.tr("Candidates with validation scores"))
         header = self.candidates_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(7, QHeaderView.ResizeMode.Interactive)
@@ -200,16 +261,17 @@ class ResultsPanel(QWidget):
 
         self.prompt_view = QPlainTextEdit()
         self.prompt_view.setReadOnly(True)
-        self.prompt_view.setAccessibleName("The selected candidate's prompt")
-        self.prompt_view.setPlaceholderText("The selected candidate's prompt")
+        self.prompt_view.setAccessibleName(self.tr("The selected candidate's prompt"))
+        self.prompt_view.setPlaceholderText(self.tr("The selected candidate's prompt"))
 
         self.filter_box = QComboBox()
-        self.filter_box.setAccessibleName("Which held-out examples to show")
+        self.filter_box.setAccessibleName(self.tr("Which held-out examples to show"))
         for shown in OutcomeFilter:
             self.filter_box.addItem(shown.value)
         self.filter_box.currentIndexChanged.connect(
             lambda index: self.outcomes.show(list(OutcomeFilter)[max(0, index)]))
-        self.outcomes_view = table(self.outcomes, "Held-out examples, baseline and best prompt")
+        self.outcomes_view = table(self.outcomes, self.tr("Held-out examples, baseline and best "
+                                                          "prompt"))
         header = self.outcomes_view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -219,7 +281,7 @@ class ResultsPanel(QWidget):
         outcomes_layout = QVBoxLayout(outcomes)
         outcomes_layout.setContentsMargins(0, 0, 0, 0)
         filter_row = QHBoxLayout()
-        filter_row.addWidget(QLabel("Held-out examples:"))
+        filter_row.addWidget(QLabel(self.tr("Held-out examples:")))
         filter_row.addWidget(self.filter_box)
         filter_row.addStretch(1)
         outcomes_layout.addLayout(filter_row)
@@ -252,9 +314,11 @@ class ResultsPanel(QWidget):
         warnings = "".join(f"<br><span style='color: #b26a00'>⚠ {html.escape(w)}</span>"
                            for w in started.warnings)
         self.summary_label.setText(
-            f"Searching {started.candidates} candidates on {started.validation} validation "
-            f"examples ({started.demo_pool} more may be shown as demos); {started.test} held-out "
-            f"examples wait for the end.{warnings}")
+            self.tr("Searching {candidates} candidates on {validation} validation examples "
+                    "({demo_pool} more may be shown as demos); {test} held-out examples wait for "
+                    "the end.{warnings}")
+            .format(candidates=started.candidates, validation=started.validation,
+                    demo_pool=started.demo_pool, test=started.test, warnings=warnings))
         self._update_buttons()
 
     def add_candidates(self, rows: Sequence[CandidateRow]) -> None:
@@ -316,7 +380,7 @@ class ResultsPanel(QWidget):
         self.outcomes.set_outcomes([], Metric.ACCURACY)
         self.chart.set_points([], None)
         self.prompt_view.clear()
-        self.summary_label.setText("Tune the task to see which prompt works best on it.")
+        self.summary_label.setText(self.tr("Tune the task to see which prompt works best on it."))
         self._update_buttons()
 
     def set_runs(self, runs: list[TuneResult], fingerprint: str) -> None:
@@ -345,9 +409,12 @@ class ResultsPanel(QWidget):
         if row is None:
             self.prompt_view.clear()
             return
-        words = (f"\n\nLabel words: {', '.join(row.spec.label_words)}; calibration: "
-                 f"{row.calibration.value.replace('_', ' ')}" if row.spec.label_words else "")
-        self.prompt_view.setPlainText(f"Candidate #{row.id}:\n{describe(row.spec)}{words}")
+        words = (self.tr("\n\nLabel words: {join}; calibration: {replace}")
+                 .format(join=', '.join(row.spec.label_words),
+                         replace=row.calibration.value.replace('_',
+                                 ' ')) if row.spec.label_words else "")
+        self.prompt_view.setPlainText(self.tr("Candidate #{id}:\n{describe}{words}")
+                                      .format(id=row.id, describe=describe(row.spec), words=words))
 
     def _request(self, signal: SignalInstance) -> None:
         if self.result is not None:

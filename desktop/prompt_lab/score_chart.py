@@ -19,8 +19,8 @@ class ScoreChart(QWidget):
         self.end = 0.0  # seconds the search has run
         self.baseline: float | None = None
         self.percent = True  # scores read as shares; else as graded scores (0.00 to 1.00)
-        self.title = "Best validation score"
-        self.setAccessibleName("Best validation score over the search")
+        self.title = self.tr("Best validation score")
+        self.setAccessibleName(self.tr("Best validation score over the search"))
         self.setMinimumSize(220, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -39,8 +39,9 @@ class ScoreChart(QWidget):
     def _describe(self) -> None:
         if self.points:
             self.setAccessibleDescription(
-                f"{len(self.points)} improvements; best {self._label(self.points[-1][1])} "
-                f"after {self.points[-1][0]:.0f} s")
+                self.tr("{count} improvements; best {label} after {points:.0f} s")
+                .format(count=len(self.points), label=self._label(self.points[-1][1]),
+                        points=self.points[-1][0]))
 
     def _label(self, value: float) -> str:
         return f"{value:.0%}" if self.percent else f"{value:.2f}"
@@ -85,10 +86,10 @@ class ScoreChart(QWidget):
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.drawText(QRectF(plot.left() + 4, y + 2, plot.width() - 8, 14),
                              Qt.AlignmentFlag.AlignRight,
-                             f"baseline {self._label(self.baseline)}")
+                             self.tr("baseline {label}").format(label=self._label(self.baseline)))
         if not self.points:
             painter.setPen(faint.darker(150))
-            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No search yet")
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.tr("No search yet"))
             return
         steps = QPolygonF()
         for index, (seconds, score) in enumerate(self.points):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.prompt_lab.editor import TaskEditor, shortcut
 from desktop.prompt_lab.results import ResultsPanel
 from desktop.prompt_lab.tables import score_text
@@ -41,16 +42,21 @@ from engine.prompt_lab.results import CandidateRow, TuneResult
 from engine.prompt_lab.search import SearchProgress, SearchStarted
 from engine.prompt_lab.tasks import Metric, Task
 
-TASK_FILES = "Task files (*.jsonl *.csv);;JSON Lines (*.jsonl);;CSV (*.csv);;All files (*)"
-STAGES = {"screening": "Screening", "validation": "Validating the best",
-          "refinement": "Refining", "answers": "Writing answers",
-          "held-out": "Held-out test"}
+TASK_FILES = QT_TRANSLATE_NOOP("prompt_lab.tab", "Task files (*.jsonl *.csv);;JSON Lines "
+                                                 "(*.jsonl);;CSV (*.csv);;All files (*)")
+STAGES = {"screening": QT_TRANSLATE_NOOP("prompt_lab.tab", "Screening"),
+          "validation": QT_TRANSLATE_NOOP("prompt_lab.tab", "Validating the best"),
+          "refinement": QT_TRANSLATE_NOOP("prompt_lab.tab", "Refining"),
+          "answers": QT_TRANSLATE_NOOP("prompt_lab.tab", "Writing answers"),
+          "held-out": QT_TRANSLATE_NOOP("prompt_lab.tab", "Held-out test")}
 
 
 def duration(seconds: float) -> str:
     if seconds < 90:
-        return f"about {max(1, round(seconds))} s"
-    return f"about {seconds / 60:.0f} min"
+        return QCoreApplication.translate("prompt_lab.tab", "about {max} s").format(max=max(1,
+                round(seconds)))
+    return (QCoreApplication.translate("prompt_lab.tab", "about {value:.0f} min")
+            .format(value=seconds / 60))
 
 
 def _heading(text: str) -> QLabel:
@@ -99,7 +105,8 @@ class PromptLabTab(QWidget):
         lab.taskRefused.connect(self._on_task_refused)
         lab.taskImported.connect(self.open_task)
         lab.importFailed.connect(self.show_problem)
-        lab.exported.connect(lambda path: self.progress_label.setText(f"Exported to {path}."))
+        lab.exported.connect(lambda path: self.progress_label.setText(self.tr("Exported to {path}.")
+                                                                      .format(path=path)))
         lab.estimated.connect(self._on_estimates)
         lab.estimateFailed.connect(self._on_estimate_failed)
         lab.tuneStarted.connect(self._on_tune_started)
@@ -120,18 +127,20 @@ class PromptLabTab(QWidget):
     def _build_lists(self) -> QWidget:
         box = QWidget(self)
         self.task_list = QListWidget()
-        self.task_list.setAccessibleName("Tasks")
+        self.task_list.setAccessibleName(self.tr("Tasks"))
         self.task_list.currentItemChanged.connect(self._on_task_chosen)
-        EmptyState(self.task_list, "No tasks yet. Type examples in the table on the right, or "
-                                   "Import… a .jsonl or .csv file.")
-        self.new_button = QPushButton("New")
-        self.new_button.setToolTip("A new task, typed in the examples table")
+        EmptyState(self.task_list, self.tr("No tasks yet. Type examples in the table on the right, "
+                                           "or "
+                                   "Import… a .jsonl or .csv file."))
+        self.new_button = QPushButton(self.tr("New"))
+        self.new_button.setToolTip(self.tr("A new task, typed in the examples table"))
         self.new_button.clicked.connect(self.new_task)
-        self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("A new task from a .jsonl or .csv file with input and "
-                                      "output columns")
+        self.import_button = QPushButton(self.tr("Import…"))
+        self.import_button.setToolTip(self.tr("A new task from a .jsonl or .csv file with input "
+                                              "and "
+                                      "output columns"))
         self.import_button.clicked.connect(self.choose_import)
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = QPushButton(self.tr("Delete…"))
         self.delete_button.clicked.connect(self.delete_task)
         buttons = QHBoxLayout()
         for button in (self.new_button, self.import_button, self.delete_button):
@@ -140,15 +149,16 @@ class PromptLabTab(QWidget):
         shortcut(QKeySequence(Qt.Key.Key_F2), self.task_list, self._rename)
 
         self.preset_list = QListWidget()
-        self.preset_list.setAccessibleName("Presets")
+        self.preset_list.setAccessibleName(self.tr("Presets"))
         self.preset_list.currentItemChanged.connect(lambda *_args: self._update_buttons())
         self.preset_list.itemDoubleClicked.connect(lambda _item: self.use_preset())
-        EmptyState(self.preset_list, "No presets yet. Tune a task, then save the best prompt "
-                                     "as a preset from Results.")
-        self.use_preset_button = QPushButton("Use in a new chat")
+        EmptyState(self.preset_list, self.tr("No presets yet. Tune a task, then save the best "
+                                             "prompt "
+                                     "as a preset from Results."))
+        self.use_preset_button = QPushButton(self.tr("Use in a new chat"))
         self.use_preset_button.clicked.connect(self.use_preset)
-        self.delete_preset_button = QPushButton("Delete")
-        self.delete_preset_button.setAccessibleName("Delete preset")
+        self.delete_preset_button = QPushButton(self.tr("Delete"))
+        self.delete_preset_button.setAccessibleName(self.tr("Delete preset"))
         self.delete_preset_button.clicked.connect(self.delete_preset)
         preset_buttons = QHBoxLayout()
         preset_buttons.addWidget(self.use_preset_button)
@@ -156,10 +166,10 @@ class PromptLabTab(QWidget):
 
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_heading("Tasks"))
+        layout.addWidget(_heading(self.tr("Tasks")))
         layout.addWidget(self.task_list, 3)
         layout.addLayout(buttons)
-        layout.addWidget(_heading("Presets"))
+        layout.addWidget(_heading(self.tr("Presets")))
         layout.addWidget(self.preset_list, 2)
         layout.addLayout(preset_buttons)
         return box
@@ -167,25 +177,25 @@ class PromptLabTab(QWidget):
     def _build_main(self) -> QWidget:
         box = QWidget(self)
         self.budget_box = QComboBox()
-        self.budget_box.setAccessibleName("Budget")
+        self.budget_box.setAccessibleName(self.tr("Budget"))
         self.budget_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for budget in Budget:
             self.budget_box.addItem(budget.value.capitalize(), budget)
-        self.tune_button = QPushButton("Tune")
-        self.tune_button.setToolTip("Search for the prompt that works best on this task's "
-                                    "examples with the loaded model")
+        self.tune_button = QPushButton(self.tr("Tune"))
+        self.tune_button.setToolTip(self.tr("Search for the prompt that works best on this task's "
+                                    "examples with the loaded model"))
         self.tune_button.clicked.connect(self.tune)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the search and keep the best prompt so far")
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the search and keep the best prompt so far"))
         self.stop_button.clicked.connect(self._lab.stop)
         self.progress_bar = QProgressBar()
-        self.progress_bar.setAccessibleName("Tuning progress")
+        self.progress_bar.setAccessibleName(self.tr("Tuning progress"))
         self.progress_bar.setMaximumWidth(160)
         self.progress_bar.hide()
         self.progress_label = QLabel()
         self.progress_label.setWordWrap(True)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Budget:"))
+        bar.addWidget(QLabel(self.tr("Budget:")))
         bar.addWidget(self.budget_box)
         bar.addWidget(self.tune_button)
         bar.addWidget(self.stop_button)
@@ -193,11 +203,11 @@ class PromptLabTab(QWidget):
         bar.addWidget(self.progress_label, 1)
 
         self.pages = QTabWidget()
-        self.pages.addTab(self.editor, "Task")
+        self.pages.addTab(self.editor, self.tr("Task"))
         self.results = ResultsPanel()
         self.results.savePresetRequested.connect(lambda result: self.save_preset(result))
         self.results.useInChatRequested.connect(self._lab.use_result)
-        self.pages.addTab(self.results, "Results")
+        self.pages.addTab(self.results, self.tr("Results"))
 
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -257,7 +267,8 @@ class PromptLabTab(QWidget):
         self.editor.focus_name()
 
     def choose_import(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Import a task", "", TASK_FILES)
+        path, _filter = QFileDialog.getOpenFileName(self,
+            self.tr("Import a task"), "", translated("prompt_lab.tab", TASK_FILES))
         if path:
             self.import_file(path)
 
@@ -269,8 +280,8 @@ class PromptLabTab(QWidget):
         if self.task is None:
             return
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export the examples", f"{self.task.name}.jsonl",
-            "JSON Lines (*.jsonl);;CSV (*.csv)")
+            self, self.tr("Export the examples"), f"{self.task.name}.jsonl",
+            self.tr("JSON Lines (*.jsonl);;CSV (*.csv)"))
         if path:
             if not path.lower().endswith((".jsonl", ".csv")):
                 path += ".csv" if "CSV" in chosen else ".jsonl"
@@ -286,9 +297,9 @@ class PromptLabTab(QWidget):
             self.new_task()
             return
         answer = QMessageBox.question(
-            self, f"Delete {task.name}?",
-            f"Delete the task “{task.name}” and its {len(task.examples)} examples? Its past "
-            "runs stay on disk.",
+            self, self.tr("Delete {name}?").format(name=task.name),
+            self.tr("Delete the task “{name}” and its {count} examples? Its past runs stay on "
+                    "disk.").format(name=task.name, count=len(task.examples)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:
@@ -301,7 +312,8 @@ class PromptLabTab(QWidget):
         for task in tasks:
             item = QListWidgetItem(task.name)
             item.setData(Qt.ItemDataRole.UserRole, task)
-            item.setToolTip(f"{len(task.examples)} examples, {task.kind.value.replace('_', ' ')}")
+            item.setToolTip(self.tr("{count} examples, {replace}")
+                .format(count=len(task.examples), replace=task.kind.value.replace('_', ' ')))
             self.task_list.addItem(item)
         self.task_list.blockSignals(False)
         self._select_in_list(self._draft_id)
@@ -353,9 +365,10 @@ class PromptLabTab(QWidget):
             seconds = self._estimates.get(budget) if self._estimates else None
             self.budget_box.setItemText(
                 index, name if seconds is None else f"{name} · {duration(seconds)}")
-        self.budget_box.setToolTip("Estimated from a short measurement of this model on this "
-                                   "task, on this computer" if self._estimates
-                                   else "The time is measured once a model is loaded")
+        self.budget_box.setToolTip(self.tr("Estimated from a short measurement of this model on "
+                                           "this "
+                                   "task, on this computer") if self._estimates
+                                   else self.tr("The time is measured once a model is loaded"))
 
     def tune(self) -> None:
         self.editor.flush()
@@ -365,7 +378,7 @@ class PromptLabTab(QWidget):
         self.show_problem("")
         self._tuning_id, self._tuning_task = task.id, None
         self._lab.tune(task.id, Budget(self.budget_box.currentData()))
-        self.progress_label.setText("Starting…")
+        self.progress_label.setText(self.tr("Starting…"))
         self.pages.setCurrentWidget(self.results)
         self._update_buttons()
 
@@ -389,10 +402,12 @@ class PromptLabTab(QWidget):
             score_text(metric, progress.best_score)
             if 0 <= progress.best_score <= 1 else f"{progress.best_score:.2f}")
         left = ("" if progress.seconds_left is None
-                else f" · {duration(progress.seconds_left)} left")
-        stage = STAGES.get(progress.stage, progress.stage)
+                else self.tr(" · {duration} left").format(duration=duration(progress.seconds_left)))
+        stage = translated("prompt_lab.tab", STAGES).get(progress.stage, progress.stage)
         self.progress_label.setText(
-            f"{stage}: {progress.candidates_left} candidates in play · best so far {best}{left}")
+            self.tr("{stage}: {candidates_left} candidates in play · best so far {best}{left}")
+            .format(stage=stage, candidates_left=progress.candidates_left, best=best,
+                    left=left))
         if self._showing_tuned_task():
             self.results.add_progress(progress)
 
@@ -402,9 +417,11 @@ class PromptLabTab(QWidget):
 
     def _on_tune_finished(self, result: TuneResult) -> None:
         self._end_tuning()
-        how = "Stopped" if result.stopped else "Finished"
-        self.progress_label.setText(f"{how} after {result.seconds:.0f} s"
-                                    + ("; the best prompt so far is kept." if result.stopped
+        how = self.tr("Stopped") if result.stopped else self.tr("Finished")
+        self.progress_label.setText(self.tr("{how} after {seconds:.0f} s")
+                                    .format(how=how, seconds=result.seconds)
+                                    + (self.tr("; the best prompt so far is kept.") if result
+                                       .stopped
                                        else "."))
         if self.task is not None and self.task.id == result.task_id:
             self.results.show_result(result)
@@ -436,7 +453,8 @@ class PromptLabTab(QWidget):
     def save_preset(self, result: TuneResult, name: str | None = None) -> None:
         if name is None:
             name, accepted = QInputDialog.getText(
-                self, "Save as preset", "Preset name (a preset of the same name is replaced):",
+                self, self.tr("Save as preset"), self.tr("Preset name (a preset of the same name "
+                                                         "is replaced):"),
                 QLineEdit.EchoMode.Normal, result.task_name)
             if not accepted or not name.strip():
                 return
@@ -448,9 +466,12 @@ class PromptLabTab(QWidget):
             item = QListWidgetItem(preset.name)
             item.setData(Qt.ItemDataRole.UserRole, preset.name)
             measured = ("" if preset.test_score is None else
-                        f", held-out {score_text(preset.metric, preset.test_score)} on "
-                        f"{preset.test_n}")
-            item.setToolTip(f"{preset.task_name}: tuned on {preset.model_name}{measured}")
+                        self.tr(", held-out {score_text} on {test_n}")
+                        .format(score_text=score_text(preset.metric, preset.test_score),
+                                test_n=preset.test_n))
+            item.setToolTip(self.tr("{task_name}: tuned on {model_name}{measured}")
+                            .format(task_name=preset.task_name, model_name=preset.model_name,
+                                    measured=measured))
             self.preset_list.addItem(item)
         self._update_buttons()
 
@@ -468,8 +489,9 @@ class PromptLabTab(QWidget):
         if name is None:
             return
         answer = QMessageBox.question(
-            self, f"Delete {name}?",
-            f"Delete the preset “{name}”? Chats that use it keep working.",
+            self, self.tr("Delete {name}?").format(name=name),
+            self.tr("Delete the preset “{name}”? Chats that use it keep working.")
+            .format(name=name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Yes:

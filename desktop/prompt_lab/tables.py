@@ -8,9 +8,17 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from desktop.i18n import QT_TRANSLATE_NOOP
 from engine.prompt_lab.prompts import describe
 from engine.prompt_lab.results import CandidateRow, ExampleOutcome
 from engine.prompt_lab.tasks import Metric, Split, Task
@@ -42,7 +50,7 @@ class _Table(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return self.HEADERS[section]
+            return QCoreApplication.translate("headers", self.HEADERS[section])
         return None
 
     def row_count(self) -> int:
@@ -52,7 +60,9 @@ class _Table(QAbstractTableModel):
 class ExamplesModel(_Table):
     """Input and expected output of each example, typed in place; the set each is in."""
 
-    HEADERS = ("Input", "Expected output", "Set")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Input"), QT_TRANSLATE_NOOP("headers",
+                                                            "Expected output"), QT_TRANSLATE_NOOP(
+                                                            "headers", "Set"))
     edited = Signal()  # a cell was changed by the person
 
     def __init__(self) -> None:
@@ -116,7 +126,7 @@ class ExamplesModel(_Table):
             if role == _DISPLAY:
                 return {Split.POOL: "pool", Split.TEST: "held out", None: ""}[split]
             if split is Split.TEST and role == Qt.ItemDataRole.ToolTipRole:
-                return "Held out: only the final comparison reads it, never the search."
+                return self.tr("Held out: only the final comparison reads it, never the search.")
             if split is Split.TEST and role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setItalic(True)
@@ -146,8 +156,12 @@ class ExamplesModel(_Table):
 class CandidatesModel(_Table):
     """The candidates of a search, best first, with their validation scores."""
 
-    HEADERS = ("#", "Validation", "n", "Calibration", "Format", "Demos", "Label words",
-               "Instruction", "Made by")
+    HEADERS = ("#", QT_TRANSLATE_NOOP("headers", "Validation"), "n", QT_TRANSLATE_NOOP("headers",
+                                                            "Calibration"), QT_TRANSLATE_NOOP(
+                                                            "headers", "Format"), QT_TRANSLATE_NOOP(
+                                                            "headers", "Demos"), QT_TRANSLATE_NOOP(
+                                                            "headers", "Label words"),
+               QT_TRANSLATE_NOOP("headers", "Instruction"), QT_TRANSLATE_NOOP("headers", "Made by"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -190,8 +204,9 @@ class CandidatesModel(_Table):
         if role == _DISPLAY:
             return self._cell(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.score is None:
-            return ("No answers were written for this candidate: the probability per token of "
-                    f"the expected outputs (mean log-probability {row.gold_logprob:.2f}).")
+            return (self.tr("No answers were written for this candidate: the probability per token "
+                            "of the expected outputs (mean log-probability {gold_logprob:.2f}).")
+                    .format(gold_logprob=row.gold_logprob))
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(row.spec)
         if role == Qt.ItemDataRole.FontRole and row.id == self.winner_id:
@@ -203,13 +218,14 @@ class CandidatesModel(_Table):
     def _cell(self, row: CandidateRow, column: int) -> str:
         spec = row.spec
         if column == 0:
-            mark = (" ★ best" if row.id == self.winner_id
+            mark = (self.tr(" ★ best") if row.id == self.winner_id
                     else " zero-shot" if row.id == self.baseline_id else "")
             return f"{row.id}{mark}"
         if column == 1:
             if row.score is not None:
                 return score_text(self.metric, row.score)
-            return f"{math.exp(row.gold_logprob):.0%} per token" if row.gold_logprob else "…"
+            return (self.tr("{exp:.0%} per token")
+                    .format(exp=math.exp(row.gold_logprob)) if row.gold_logprob else "…")
         cells = (
             str(row.n), row.calibration.value.replace("_", " "), spec.format.value,
             str(len(spec.demos)), ", ".join(spec.label_words), one_line(spec.instruction),
@@ -240,7 +256,9 @@ def _shown(outcome: ExampleOutcome, shown: OutcomeFilter) -> bool:
 class OutcomesModel(_Table):
     """Each held-out example with the baseline's and the winner's answers, filtered."""
 
-    HEADERS = ("Input", "Expected", "Baseline", "Winner", "Confidence")
+    HEADERS = (QT_TRANSLATE_NOOP("headers", "Input"), QT_TRANSLATE_NOOP("headers", "Expected"),
+               QT_TRANSLATE_NOOP("headers", "Baseline"), QT_TRANSLATE_NOOP("headers", "Winner"),
+               QT_TRANSLATE_NOOP("headers", "Confidence"))
 
     def __init__(self) -> None:
         super().__init__()

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Concatenate, ParamSpec
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from desktop.engine_texts import say
 from desktop.engine_worker import EngineWorker
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.prompt_lab.draft import TaskDraft, build_task
 from engine.chat.engine import model_key
 from engine.errors import HearthError, PromptLabError
@@ -49,7 +50,7 @@ from engine.scheduler import Interrupted, Job, Priority
 log = logging.getLogger(__name__)
 
 REPORT_INTERVAL_S = 0.1  # progress and new candidate rows reach the GUI at most this often
-TUNING_REASON = "The Prompt Lab is tuning; stop it or wait."
+TUNING_REASON = QT_TRANSLATE_NOOP("prompt_lab.worker", "The Prompt Lab is tuning; stop it or wait.")
 
 _P = ParamSpec("_P")
 
@@ -66,7 +67,11 @@ def reports_errors(
             self.errorOccurred.emit(say(error))
         except Exception as error:
             log.exception("prompt lab worker failed in %s", method.__name__)
-            self.errorOccurred.emit(f"Unexpected error: {error}")
+            self.errorOccurred.emit(QCoreApplication.translate("prompt_lab.worker", "Unexpected "
+                                                                                    "error: "
+                                                                                    "{error}")
+                                    .format(
+        error=error))
 
     return functools.update_wrapper(wrapper, method)  # type: ignore[return-value]
 
@@ -159,7 +164,7 @@ class PromptLabWorker(QObject):
         scoring the first time; remembered per task, model and pool size)."""
         loaded = self._engine.engine.loaded
         if loaded is None:
-            self.estimateFailed.emit(task.id, "No model is loaded.")
+            self.estimateFailed.emit(task.id, self.tr("No model is loaded."))
             return
         key = (model_key(loaded), task.id, len(task.pool))
         if key in self._estimates:
@@ -181,9 +186,10 @@ class PromptLabWorker(QObject):
                 self.estimateFailed.emit(task.id, say(end))
             elif end is not None:
                 log.error("could not estimate the budgets", exc_info=end)
-                self.estimateFailed.emit(task.id, f"Unexpected error: {end}")
+                self.estimateFailed.emit(task.id, self.tr("Unexpected error: {end}")
+                                                  .format(end=end))
 
-        self._engine.scheduler.submit(Job("the Prompt Lab's estimate", Priority.LAB,
+        self._engine.scheduler.submit(Job(self.tr("the Prompt Lab's estimate"), Priority.LAB,
                                           start=measure, on_end=failed))
 
     def _scorer_for(self, model_path: str) -> Scorer:
@@ -195,10 +201,10 @@ class PromptLabWorker(QObject):
 
     def _busy(self) -> str | None:
         if self._tuning is not None:
-            return "Tuning is running."
+            return self.tr("Tuning is running.")
         # The Lab's own estimate may still run or wait: tuning simply follows it.
         if self._engine.scheduler.busy_before(Priority.LAB):
-            return "A reply is being written; wait for it or stop it."
+            return self.tr("A reply is being written; wait for it or stop it.")
         return None
 
     @Slot(str, str, int, object)
@@ -206,7 +212,7 @@ class PromptLabWorker(QObject):
         """Tunes the task as last saved: edits sent before this request are in it."""
         why = self._busy()
         if why is None and self._engine.engine.loaded is None:
-            why = "No model is loaded."
+            why = self.tr("No model is loaded.")
         try:
             if why is not None:
                 raise PromptLabError(why)
@@ -220,11 +226,11 @@ class PromptLabWorker(QObject):
             return
         tuning = self._tuning = _Tuning(task)
         self._engine.scheduler.submit(Job(
-            "the Prompt Lab's tuning", Priority.LAB, start=lambda: events,
+            self.tr("the Prompt Lab's tuning"), Priority.LAB, start=lambda: events,
             on_event=lambda event: self._handle(tuning, event),  # type: ignore[arg-type]
             on_end=lambda end: self._ended(tuning, end),
             after_slice=lambda: self._report_if_due(tuning), cancel=cancel,
-            exclusive=TUNING_REASON, drain_on_interrupt=True))
+            exclusive=translated("prompt_lab.worker", TUNING_REASON), drain_on_interrupt=True))
 
     def _report_if_due(self, tuning: _Tuning) -> None:
         if time.monotonic() - tuning.reported_at >= REPORT_INTERVAL_S:
@@ -245,7 +251,8 @@ class PromptLabWorker(QObject):
             try:
                 self._lab.save_run(result)
             except HearthError as error:
-                self.errorOccurred.emit(f"The run could not be saved: {say(error)}")
+                self.errorOccurred.emit(self.tr("The run could not be saved: {error}")
+                                        .format(error=say(error)))
             self.tuneFinished.emit(result)
             self.list_runs(result.task_id)
             return True
@@ -266,12 +273,12 @@ class PromptLabWorker(QObject):
             return  # it finished: the result is saved and shown
         self._tuning = None
         if end is None or isinstance(end, Interrupted):
-            why = "The search ended without a result."
+            why = self.tr("The search ended without a result.")
         elif isinstance(end, HearthError):
             why = say(end)
         else:
             log.error("tuning failed", exc_info=end)
-            why = f"Tuning failed: {end}"
+            why = self.tr("Tuning failed: {end}").format(end=end)
         self.tuneFailed.emit(tuning.task.id, why)
 
     @Slot(str)
@@ -323,4 +330,4 @@ class PromptLabWorker(QObject):
     def shutdown(self) -> None:
         """Stops a search, keeping its best candidate so far with the task's runs."""
         if self._tuning is not None:
-            self._engine.scheduler.interrupt("Hearth is closing.")
+            self._engine.scheduler.interrupt(self.tr("Hearth is closing."))

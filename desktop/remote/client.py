@@ -24,14 +24,16 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.engine_client import EngineClient
 from desktop.engine_texts import say
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.errors import HearthError
 from engine.remote.engines import RemoteEngines
 from engine.remote.settings import RemoteSettings
 
 log = logging.getLogger(__name__)
 
-NETWORK_ACTION_TEXT = "Use &remote engines (network)"
-NETWORK_OFF_TEXT = "Network switch off: remote engines are turned off."
+NETWORK_ACTION_TEXT = QT_TRANSLATE_NOOP("remote.client", "Use &remote engines (network)")
+NETWORK_OFF_TEXT = QT_TRANSLATE_NOOP("remote.client", "Network switch off: remote engines are "
+                                                      "turned off.")
 
 
 class RemoteEnginesClient(QObject):
@@ -115,7 +117,8 @@ class RemoteEnginesClient(QObject):
             try:
                 self._engines.set_network(on)
             except HearthError as error:
-                self.actionFailed.emit(f"The network switch could not be saved: {error}")
+                self.actionFailed.emit(self.tr("The network switch could not be saved: {error}")
+                                       .format(error=error))
             if on:
                 self.refresh()
         self._files.submit(self._guarded(save))
@@ -140,7 +143,7 @@ class RemoteEnginesClient(QObject):
                 if self._closed.is_set():
                     return  # the window (and this object) went while the server answered
                 log.exception("remote engines: unexpected failure")
-                self.actionFailed.emit(f"Unexpected error: {error}")
+                self.actionFailed.emit(self.tr("Unexpected error: {error}").format(error=error))
         return run
 
 
@@ -158,10 +161,10 @@ class NetworkAction(QAction):
     """The checkable "Use remote engines" switch for a menu: off turns them all off at once."""
 
     def __init__(self, client: EngineClient, parent: QWidget) -> None:
-        super().__init__(NETWORK_ACTION_TEXT, parent)
+        super().__init__(translated("remote.client", NETWORK_ACTION_TEXT), parent)
         remote = remote_engines(client)
         self.setCheckable(True)
         self.setChecked(remote.network_on)
-        self.setToolTip("Off: no remote engine is contacted; chats use local models only")
+        self.setToolTip(self.tr("Off: no remote engine is contacted; chats use local models only"))
         self.toggled.connect(remote.set_network)
         remote.networkChanged.connect(self.setChecked)

@@ -7,7 +7,7 @@ widget only shows what comes back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.remote.client import NETWORK_OFF_TEXT, RemoteEnginesClient, remote_engines
 from engine.remote.client import RemoteModelListing
 from engine.remote.keys import model_key_for
@@ -31,28 +32,32 @@ from engine.remote.settings import RemoteSettings
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # on a model row: its remote:<engine>/<id> key
 ENGINE_ROLE = Qt.ItemDataRole.UserRole + 2  # on an engine row: its name
-COLUMNS = ("Engine / model", "Context", "Status")
+COLUMNS = (QT_TRANSLATE_NOOP("remote.panel", "Engine / model"), QT_TRANSLATE_NOOP("remote.panel",
+                                                            "Context"), QT_TRANSLATE_NOOP(
+                                                            "remote.panel", "Status"))
 
 
 class RemoteEnginesPanel(QGroupBox):
     def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
-        super().__init__("Remote engines", parent)
+        super().__init__(QCoreApplication.translate("RemoteEnginesPanel", "Remote engines"), parent)
+        self._adding = False  # the status line follows an engine being added
         self._client = client
         self.remote: RemoteEnginesClient = remote_engines(client)
-        self.setToolTip("OpenAI-compatible servers (llama.cpp's server, vLLM, Ollama, another "
-                        "Hearth) whose models chats, documents and the Prompt Lab can use")
+        self.setToolTip(self.tr("OpenAI-compatible servers (llama.cpp's server, vLLM, Ollama, "
+                                "another "
+                        "Hearth) whose models chats, documents and the Prompt Lab can use"))
 
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Name, e.g. lab")
-        self.name_edit.setAccessibleName("Remote engine name")
+        self.name_edit.setPlaceholderText(self.tr("Name, e.g. lab"))
+        self.name_edit.setAccessibleName(self.tr("Remote engine name"))
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("http://192.168.1.5:8080/v1")
-        self.url_edit.setAccessibleName("Remote engine address")
+        self.url_edit.setAccessibleName(self.tr("Remote engine address"))
         self.key_edit = QLineEdit()
-        self.key_edit.setPlaceholderText("API key (optional)")
-        self.key_edit.setAccessibleName("Remote engine API key")
+        self.key_edit.setPlaceholderText(self.tr("API key (optional)"))
+        self.key_edit.setAccessibleName(self.tr("Remote engine API key"))
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.add_button = QPushButton("Add")
+        self.add_button = QPushButton(self.tr("Add"))
         self.add_button.clicked.connect(self.add_engine)
         self.url_edit.returnPressed.connect(self.add_engine)
         form = QHBoxLayout()
@@ -61,11 +66,11 @@ class RemoteEnginesPanel(QGroupBox):
         form.addWidget(self.key_edit, 2)
         form.addWidget(self.add_button)
 
-        self.engines = QStandardItemModel(0, len(COLUMNS), self)
-        self.engines.setHorizontalHeaderLabels(list(COLUMNS))
+        self.engines = QStandardItemModel(0, len(translated("remote.panel", COLUMNS)), self)
+        self.engines.setHorizontalHeaderLabels(list(translated("remote.panel", COLUMNS)))
         self.view = QTreeView()
         self.view.setModel(self.engines)
-        self.view.setAccessibleName("Remote engines and their models")
+        self.view.setAccessibleName(self.tr("Remote engines and their models"))
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setUniformRowHeights(True)
         self.view.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -73,11 +78,11 @@ class RemoteEnginesPanel(QGroupBox):
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.view.doubleClicked.connect(lambda _index: self.use_selected())
 
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.clicked.connect(self.test_selected)
-        self.use_button = QPushButton("Use model")
+        self.use_button = QPushButton(self.tr("Use model"))
         self.use_button.clicked.connect(self.use_selected)
-        self.remove_button = QPushButton("Remove…")
+        self.remove_button = QPushButton(self.tr("Remove…"))
         self.remove_button.clicked.connect(self.remove_selected)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -105,31 +110,33 @@ class RemoteEnginesPanel(QGroupBox):
     def add_engine(self) -> None:
         name, url = self.name_edit.text().strip(), self.url_edit.text().strip()
         if not name or not url:
-            self._show_problem("Give the engine a name and the address of its API.")
+            self._show_problem(self.tr("Give the engine a name and the address of its API."))
             return
         self.add_button.setEnabled(False)
-        self.status_label.setText(f"Adding {name}…")
+        self.status_label.setText(self.tr("Adding {name}…").format(name=name))
+        self._adding = True
         self.remote.add(name, url, self.key_edit.text())
 
     def test_selected(self) -> None:
         name = self._selected_engine()
         if name is not None:
-            self._engine_row(name, status="Connecting…")
+            self._engine_row(name, status=self.tr("Connecting…"))
             self.remote.list_models(name)
 
     def use_selected(self) -> None:
         key = self._selected_model_key()
         if key is not None:
             self._client.load_model(key)
-            self.status_label.setText(f"Switching the chat to {key}…")
+            self.status_label.setText(self.tr("Switching the chat to {key}…").format(key=key))
 
     def remove_selected(self) -> None:
         name = self._selected_engine()
         if name is None:
             return
         answer = QMessageBox.question(
-            self, "Remove remote engine",
-            f"Remove “{name}” and its saved API key? Chats keep their messages.")
+            self, self.tr("Remove remote engine"),
+            self.tr("Remove “{name}” and its saved API key? Chats keep their messages.")
+            .format(name=name))
         if answer == QMessageBox.StandardButton.Yes:
             self.remote.remove(name)
 
@@ -151,35 +158,43 @@ class RemoteEnginesPanel(QGroupBox):
         self._update_buttons()
 
     def _on_added(self, name: str) -> None:
+        self._adding = True
         self.add_button.setEnabled(True)
         for edit in (self.name_edit, self.url_edit, self.key_edit):
             edit.clear()
-        self.status_label.setText(f"Added {name}; asking it for its models…")
+        self.status_label.setText(self.tr("Added {name}; asking it for its models…")
+                                  .format(name=name))
 
     def _on_models(self, name: str, models: list[RemoteModelListing]) -> None:
-        row = self._engine_row(name, status=f"{len(models)} model{'s' if len(models) != 1 else ''}")
+        count = (self.tr("1 model") if len(models) == 1
+                 else self.tr("%n models", "", len(models)))
+        row = self._engine_row(name, status=count)
         row.removeRows(0, row.rowCount())
         for model in models:
             item = QStandardItem(model.id)
             item.setData(model_key_for(name, model.id), KEY_ROLE)
-            item.setToolTip(f"{model_key_for(name, model.id)} — double-click to use it")
+            item.setToolTip(self.tr("{model_key_for} — double-click to use it")
+                            .format(model_key_for=model_key_for(name, model.id)))
             context = QStandardItem(f"{model.context_length:,}" if model.context_length else "?")
-            context.setToolTip("From the server's models list" if model.context_length
-                               else "The server does not say; Hearth assumes 4,096 tokens")
-            owner = QStandardItem(f"served by {model.owned_by}" if model.owned_by else "")
+            context.setToolTip(self.tr("From the server's models list") if model.context_length
+                               else self.tr("The server does not say; Hearth assumes 4,096 tokens"))
+            owner = QStandardItem(self.tr("served by {owned_by}")
+                                  .format(owned_by=model.owned_by) if model.owned_by else "")
             row.appendRow([item, context, owner])
         self.view.expand(row.index())
-        if self.status_label.text().startswith(("Added", "Adding")):
-            count = f"{len(models)} model{'s' if len(models) != 1 else ''}"
-            self.status_label.setText(f"{name} answered with {count}.")
+        if self._adding:
+            self._adding = False
+            self.status_label.setText(self.tr("{name} answered with {count}.")
+                                      .format(name=name, count=count))
         self._update_buttons()
 
     def _on_failed(self, name: str, why: str) -> None:
-        self._engine_row(name, status="cannot connect")
+        self._engine_row(name, status=self.tr("cannot connect"))
         self._show_problem(why)
 
     def _show_problem(self, text: str) -> None:
         self.add_button.setEnabled(True)
+        self._adding = False
         self.status_label.setText(text)
         self.status_label.setStyleSheet("color: #c62828;")
 
@@ -187,8 +202,8 @@ class RemoteEnginesPanel(QGroupBox):
         on = self.remote.network_on
         if not on:
             self.status_label.setStyleSheet("")
-            self.status_label.setText(NETWORK_OFF_TEXT)
-        elif self.status_label.text() == NETWORK_OFF_TEXT:
+            self.status_label.setText(translated("remote.client", NETWORK_OFF_TEXT))
+        elif self.status_label.text() == translated("remote.client", NETWORK_OFF_TEXT):
             self.status_label.clear()
         self.view.setEnabled(on)
         self._update_buttons()

@@ -24,17 +24,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.number_field import SliderScale, SpecSlider, SpecSpinBox, format_number
+from desktop.settings.texts import setting_text
 from engine.settings import FieldSpec
 
 Value = int | float | None
 
 # An empty optional field is not "nothing": it means one of these, so its check box says so.
-_EMPTY_MEANS = {"seed": "random", "n_threads": "automatic", "n_gpu_layers": "as many as fit"}
+_EMPTY_MEANS = {
+    "seed": QT_TRANSLATE_NOOP("settings.form", "random"),
+    "n_threads": QT_TRANSLATE_NOOP("settings.form", "automatic"),
+    "n_gpu_layers": QT_TRANSLATE_NOOP("settings.form", "as many as fit"),
+}
 # No slider for the seed: it names a starting point, there is no "more" or "less" of it.
 _NO_SLIDER = frozenset({"seed"})
 CHANGED_MARK = "●"
-MORE = "More"
+MORE = QT_TRANSLATE_NOOP("settings.form", "More")
 
 
 class ErrorLabel(QLabel):
@@ -104,11 +110,12 @@ class NumberFieldsForm(QWidget):
         self._folded: QWidget | None = None
         if folded:
             self.more = QToolButton(self)
-            self.more.setText(MORE)
-            self.more.setAccessibleName(MORE)
-            names = ", ".join(s.label for s in folded)
+            self.more.setText(translated("settings.form", MORE))
+            self.more.setAccessibleName(translated("settings.form", MORE))
+            names = ", ".join(setting_text(s.label) for s in folded)
             # Rich text, as in every tooltip here: Qt wraps it, a plain one is one long line.
-            self.more.setToolTip(f"<p>Show the less common settings: {html.escape(names)}.</p>")
+            self.more.setToolTip(self.tr("<p>Show the less common settings: {names}.</p>")
+                                 .format(names=html.escape(names)))
             self.more.setCheckable(True)
             self.more.setAutoRaise(True)
             self.more.setArrowType(Qt.ArrowType.RightArrow)
@@ -137,10 +144,11 @@ class NumberFieldsForm(QWidget):
         """The label and the value on one line, the slider under them at the full width of the
         dock (a narrow dock left a slider beside them no room to be dragged), then the
         explanation, and the error and the note when there are any."""
-        label = QLabel(spec.label, parent)
+        title = setting_text(spec.label)
+        label = QLabel(title, parent)
         mark = QLabel(CHANGED_MARK, parent)
         mark.setForegroundRole(QPalette.ColorRole.Highlight)
-        mark.setAccessibleName(f"{spec.label} changed")
+        mark.setAccessibleName(self.tr("{label} changed").format(label=title))
         mark.hide()
 
         field_input: SpecSpinBox | QComboBox
@@ -151,7 +159,7 @@ class NumberFieldsForm(QWidget):
             for choice in spec.choices:
                 field_input.addItem(str(choice), choice)
             field_input.currentIndexChanged.connect(partial(self._on_changed, spec.name))
-            field_input.setAccessibleName(spec.label)
+            field_input.setAccessibleName(title)
         else:
             scale = SliderScale.for_spec(spec)
             # Created in the order they are shown, which is Tab's order: "[x] Random [ ]" on one
@@ -159,7 +167,7 @@ class NumberFieldsForm(QWidget):
             if spec.optional and spec.name in _NO_SLIDER:
                 empty = self._empty_box(parent, spec)
             field_input = SpecSpinBox(spec, scale, parent)
-            field_input.setAccessibleName(f"{spec.label} value")
+            field_input.setAccessibleName(self.tr("{label} value").format(label=title))
             # A value in range to start from when "random" or "automatic" is unticked.
             field_input.setValue(min(max(0.0, spec.minimum), spec.maximum))
             # Typing reaches the form through the line edit (the box is silent while the text is
@@ -171,23 +179,23 @@ class NumberFieldsForm(QWidget):
                 empty = self._empty_box(parent, spec)
             if spec.name not in _NO_SLIDER:
                 slider = SpecSlider(scale, parent)
-                slider.setAccessibleName(f"{spec.label} slider")
+                slider.setAccessibleName(self.tr("{label} slider").format(label=title))
                 slider.valueChanged.connect(partial(self._on_slider, spec.name))
         label.setBuddy(field_input)
 
-        explanation = QLabel(spec.help, parent)
+        explanation = QLabel(setting_text(spec.help), parent)
         explanation.setWordWrap(True)
         explanation.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        explanation.setAccessibleName(f"{spec.label} explanation")
+        explanation.setAccessibleName(self.tr("{label} explanation").format(label=title))
 
         error = ErrorLabel(parent)
-        error.setAccessibleName(f"{spec.label} error")
+        error.setAccessibleName(self.tr("{label} error").format(label=title))
         error.hide()
 
         note = QLabel(parent)
         note.setWordWrap(True)
         note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        note.setAccessibleName(f"{spec.label} note")
+        note.setAccessibleName(self.tr("{label} note").format(label=title))
         note.hide()
 
         line = QHBoxLayout()
@@ -212,9 +220,9 @@ class NumberFieldsForm(QWidget):
 
     def _empty_box(self, parent: QWidget, spec: FieldSpec) -> QCheckBox:
         """The check box for an optional field's None: "Random", "Automatic"."""
-        means = _EMPTY_MEANS.get(spec.name, "default")
+        means = translated("settings.form", _EMPTY_MEANS).get(spec.name, "default")
         box = QCheckBox(means.capitalize(), parent)
-        box.setAccessibleName(f"{spec.label} {means}")
+        box.setAccessibleName(f"{setting_text(spec.label)} {means}")
         box.toggled.connect(partial(self._on_empty_toggled, spec.name))
         return box
 
@@ -370,11 +378,13 @@ class NumberFieldsForm(QWidget):
         if reason:
             plain = rich = reason  # a disabled input takes no focus: this is how it is heard
         else:
-            plain = " ".join(filter(None, (spec.help, spec.advice)))
-            rich = "".join(f"<p>{html.escape(t)}</p>" for t in (spec.help, spec.advice) if t)
+            plain = " ".join(setting_text(t) for t in (spec.help, spec.advice) if t)
+            rich = "".join(f"<p>{html.escape(setting_text(t))}</p>"
+                           for t in (spec.help, spec.advice) if t)
             if not field.mark.isHidden() and self._reference is not None:
                 was = _shown(spec, self._reference.get(spec.name))
-                mark = f"Changed: {self._reference_name} uses {was}."
+                mark = self.tr("Changed: {preset} uses {value}.").format(
+                    preset=self._reference_name, value=was)
                 field.mark.setToolTip(mark)
                 plain, rich = f"{mark} {plain}", f"<p><b>{html.escape(mark)}</b></p>{rich}"
         for widget in (field.input, field.slider, field.empty):
@@ -387,5 +397,5 @@ class NumberFieldsForm(QWidget):
 
 def _shown(spec: FieldSpec, value: Value) -> str:
     if value is None:
-        return _EMPTY_MEANS.get(spec.name, "none")
+        return translated("settings.form", _EMPTY_MEANS).get(spec.name, "none")
     return format_number(value)

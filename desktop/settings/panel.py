@@ -23,7 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import i18n
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.form import ErrorLabel, NumberFieldsForm
+from desktop.settings.texts import setting_text
 from engine.config import AppConfig
 from engine.settings import (
     BUILTIN_PRESETS,
@@ -37,9 +40,9 @@ from engine.settings import (
     sampling_from_dict,
 )
 
-FIX_FIELDS = "Fix the highlighted fields"
-NO_CHAT_NOTE = "Open or start a chat to change its settings."
-CHANGED = "changed"  # "Balanced (changed)": the preset, with some values changed
+FIX_FIELDS = QT_TRANSLATE_NOOP("settings.panel", "Fix the highlighted fields")
+NO_CHAT_NOTE = QT_TRANSLATE_NOOP("settings.panel", "Open or start a chat to change its settings.")
+CHANGED = QT_TRANSLATE_NOOP("settings.panel", "changed")  # "Balanced (changed)": values differ
 # Shown at once; the rest fold under "More" (every runtime setting is shown).
 EVERYDAY_SAMPLING = frozenset(
     {"temperature", "max_tokens", "top_p", "top_k", "min_p", "repeat_penalty", "seed"}
@@ -56,25 +59,26 @@ class _ChatSettingsEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        prompt_label = QLabel("System prompt", self)
+        prompt_label = QLabel(self.tr("System prompt"), self)
         self.prompt = QPlainTextEdit(self)
-        self.prompt.setAccessibleName("System prompt")
+        self.prompt.setAccessibleName(self.tr("System prompt"))
         # Tab must leave the box, or keyboard users are trapped in it.
         self.prompt.setTabChangesFocus(True)
         self.prompt.setFixedHeight(self.prompt.fontMetrics().lineSpacing() * 5)
         self.prompt.textChanged.connect(self.edited)
         prompt_label.setBuddy(self.prompt)
 
-        policy_label = QLabel("When the chat outgrows the context", self)
+        policy_label = QLabel(self.tr("When the chat outgrows the context"), self)
         policy_label.setWordWrap(True)
         self.policy = QComboBox(self)
-        self.policy.setAccessibleName("When the chat outgrows the context")
-        for policy, text in CONTEXT_POLICY_LABELS.items():
+        self.policy.setAccessibleName(self.tr("When the chat outgrows the context"))
+        for policy, label in CONTEXT_POLICY_LABELS.items():
+            text = setting_text(label)
             self.policy.addItem(text, policy.value)
         self.policy.currentIndexChanged.connect(self.edited)
         policy_label.setBuddy(self.policy)
 
-        sampling_group = QGroupBox("Sampling", self)
+        sampling_group = QGroupBox(self.tr("Sampling"), self)
         self.sampling = NumberFieldsForm(SAMPLING_FIELDS, sampling_group,
                                          everyday=EVERYDAY_SAMPLING)
         self.sampling.edited.connect(self.edited)
@@ -117,9 +121,9 @@ class SettingsPanel(QWidget):
         self._preset_names: list[str] = []
         self._base_preset = -1  # the preset the chat's values are shown against; -1: none yet
         self.tabs = QTabWidget(self)
-        self.tabs.setAccessibleName("Settings")
-        self.tabs.addTab(self._build_chat_tab(), "This chat")
-        self.tabs.addTab(self._build_defaults_tab(), "Defaults")
+        self.tabs.setAccessibleName(self.tr("Settings"))
+        self.tabs.addTab(self._build_chat_tab(), self.tr("This chat"))
+        self.tabs.addTab(self._build_defaults_tab(), self.tr("Defaults"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -134,20 +138,21 @@ class SettingsPanel(QWidget):
     def _build_chat_tab(self) -> QWidget:
         page = QWidget(self)
         page.setObjectName("chatTab")
-        self._no_chat_note = QLabel(NO_CHAT_NOTE, page)
+        self._no_chat_note = QLabel(translated("settings.panel", NO_CHAT_NOTE), page)
         self._no_chat_note.setWordWrap(True)
-        self._no_chat_note.setAccessibleName("No chat note")
+        self._no_chat_note.setAccessibleName(self.tr("No chat note"))
 
         # Everything below the note is disabled together when there is no chat.
         self._chat_body = QWidget(page)
         area, content = _scroll_area(self._chat_body)
 
-        preset_label = QLabel("Preset", content)
+        preset_label = QLabel(self.tr("Preset"), content)
         self._presets = QComboBox(content)
-        self._presets.setAccessibleName("Preset")
+        self._presets.setAccessibleName(self.tr("Preset"))
         self._presets.setToolTip(
-            "A starting point for the sampling settings. “(changed)” and a dot beside a field "
-            "mark values that differ from it; choose the preset again to go back to it."
+            self.tr("A starting point for the sampling settings. “(changed)” and a dot beside a "
+                    "field "
+            "mark values that differ from it; choose the preset again to go back to it.")
         )
         # Room for "Balanced (changed)" without sizing the row wider than the dock.
         self._presets.setSizeAdjustPolicy(
@@ -157,7 +162,7 @@ class SettingsPanel(QWidget):
         # `activated` fires on user choice only, and again when the same preset is picked twice.
         self._presets.activated.connect(self._preset_chosen)
         preset_label.setBuddy(self._presets)
-        save_preset = _button("Save as preset…", content)
+        save_preset = _button(self.tr("Save as preset…"), content)
         save_preset.clicked.connect(self._save_preset)
         preset_row = QHBoxLayout()
         preset_row.addWidget(preset_label)
@@ -177,10 +182,10 @@ class SettingsPanel(QWidget):
         content_layout.addWidget(self._chat_editor)
         content_layout.addStretch(1)
 
-        self._chat_summary = _summary_label("Chat settings problem", self._chat_body)
-        apply = _button("Apply to this chat", self._chat_body)
+        self._chat_summary = _summary_label(self.tr("Chat settings problem"), self._chat_body)
+        apply = _button(self.tr("Apply to this chat"), self._chat_body)
         apply.clicked.connect(self._apply_chat)
-        reset = _button("Reset to defaults", self._chat_body)
+        reset = _button(self.tr("Reset to defaults"), self._chat_body)
         reset.clicked.connect(self._reset_chat)
 
         body_layout = QVBoxLayout(self._chat_body)
@@ -199,22 +204,41 @@ class SettingsPanel(QWidget):
         page.setObjectName("defaultsTab")
         area, content = _scroll_area(page)
 
-        intro = QLabel("New chats start with these settings.", content)
+        intro = QLabel(self.tr("New chats start with these settings."), content)
         intro.setWordWrap(True)
         self._defaults_editor = _ChatSettingsEditor(content)
         self._defaults_editor.edited.connect(self._defaults_edited)
-        runtime_group = QGroupBox("Runtime (all chats)", content)
+        language_group = QGroupBox(self.tr("Interface"), content)
+        language_label = QLabel(self.tr("&Language"), language_group)
+        self.language = QComboBox(language_group)
+        self.language.setAccessibleName(self.tr("Language"))
+        for code, name in i18n.language_names().items():
+            self.language.addItem(name, code)
+        language_label.setBuddy(self.language)
+        self.language.activated.connect(self._language_chosen)
+        self.language_note = QLabel(self.tr("Takes effect when Hearth starts again."),
+                                    language_group)
+        self.language_note.setWordWrap(True)
+        self.language_note.hide()
+        language_row = QHBoxLayout()
+        language_row.addWidget(language_label)
+        language_row.addWidget(self.language, 1)
+        language_layout = QVBoxLayout(language_group)
+        language_layout.addLayout(language_row)
+        language_layout.addWidget(self.language_note)
+        runtime_group = QGroupBox(self.tr("Runtime (all chats)"), content)
         self._runtime = NumberFieldsForm(RUNTIME_FIELDS, runtime_group)
         self._runtime.edited.connect(self._defaults_edited)
         QVBoxLayout(runtime_group).addWidget(self._runtime)
         content_layout = QVBoxLayout(content)
+        content_layout.addWidget(language_group)
         content_layout.addWidget(intro)
         content_layout.addWidget(self._defaults_editor)
         content_layout.addWidget(runtime_group)
         content_layout.addStretch(1)
 
-        self._defaults_summary = _summary_label("Defaults problem", page)
-        apply = _button("Apply defaults", page)
+        self._defaults_summary = _summary_label(self.tr("Defaults problem"), page)
+        apply = _button(self.tr("Apply defaults"), page)
         apply.clicked.connect(self._apply_defaults)
 
         page_layout = QVBoxLayout(page)
@@ -234,6 +258,7 @@ class SettingsPanel(QWidget):
 
     def show_config(self, config: AppConfig) -> None:
         self._config = config
+        self.language.setCurrentIndex(max(0, self.language.findData(config.language)))
         if self._shown == _edited_here(config):
             return  # another section was saved (the default model, the API): keep unapplied edits
         self._shown = _edited_here(config)
@@ -264,12 +289,14 @@ class SettingsPanel(QWidget):
         settings = self._chat_settings()
         if settings is None:
             return
-        name, accepted = QInputDialog.getText(self, "Save as preset", "Preset name:")
+        name, accepted = QInputDialog.getText(self, self.tr("Save as preset"), self.tr("Preset "
+                                                                                       "name:"))
         name = name.strip()
         if not accepted or not name:
             return
         if name in BUILTIN_PRESETS:
-            _show_summary(self._chat_summary, f"“{name}” is a built-in preset; choose another name")
+            _show_summary(self._chat_summary, self.tr("“{name}” is a built-in preset; choose "
+                                                      "another name").format(name=name))
             return
         self.presetSaved.emit(name, settings.sampling)
 
@@ -292,7 +319,7 @@ class SettingsPanel(QWidget):
         settings = self._chat_editor.settings()
         if settings is None:
             self._chat_editor.sampling.reveal_errors()
-            _show_summary(self._chat_summary, FIX_FIELDS)
+            _show_summary(self._chat_summary, translated("settings.panel", FIX_FIELDS))
         return settings
 
     def _show_preset(self, refilled: bool = False) -> None:
@@ -321,11 +348,20 @@ class SettingsPanel(QWidget):
         base = self._base_preset
         for index, name in enumerate(self._preset_names):
             changed = index == base and not exact
-            self._presets.setItemText(index, f"{name} ({CHANGED})" if changed else name)
+            shown = f"{name} ({translated('settings.panel', CHANGED)})" if changed else name
+            self._presets.setItemText(index, shown)
         self._presets.setCurrentIndex(base)
         self._chat_editor.sampling.set_reference(presets[base], self._preset_names[base])
 
     # -- defaults --------------------------------------------------------------------------------
+
+    def _language_chosen(self, index: int) -> None:
+        """Saved at once, apart from the defaults' Apply; shown from the next start."""
+        language = self.language.itemData(index)
+        if not isinstance(language, str) or language == self._config.language:
+            return
+        self.language_note.show()
+        self.configApplied.emit(dataclasses.replace(self._config, language=language))
 
     def _defaults_edited(self) -> None:
         if not self._defaults_editor.sampling.values()[1] and not self._runtime.values()[1]:
@@ -336,7 +372,7 @@ class SettingsPanel(QWidget):
         runtime_values, runtime_errors = self._runtime.values()
         if chat_defaults is None or runtime_errors:
             self._defaults_editor.sampling.reveal_errors()
-            _show_summary(self._defaults_summary, FIX_FIELDS)
+            _show_summary(self._defaults_summary, translated("settings.panel", FIX_FIELDS))
             return
         self.configApplied.emit(dataclasses.replace(
             self._config, chat_defaults=chat_defaults, runtime=runtime_from_dict(runtime_values)

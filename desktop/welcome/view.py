@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.engine_client import EngineClient
+from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.downloads_model import describe
 from engine.chat.store import ChatRecord
 from engine.config import AppConfig
@@ -49,8 +50,9 @@ from engine.remote.engine import RemoteModel
 
 BUNDLED_NAME = "SmolLM2-135M"
 CONTENT_WIDTH = 720
-INTRO = ("Hearth is an AI chat that runs entirely on this computer. It works offline, and what "
-         "you write stays here: nothing is sent anywhere.")
+INTRO = (QT_TRANSLATE_NOOP("welcome.view", "Hearth is an AI chat that runs entirely on this "
+                                           "computer. It works offline, and what "
+         "you write stays here: nothing is sent anywhere."))
 
 
 def _muted(text: str = "") -> QLabel:
@@ -91,7 +93,8 @@ class WelcomeView(QWidget):
         client.modelLoading.connect(self._on_model_loading)
         client.modelLoaded.connect(self._on_model_loaded)
         client.modelFailed.connect(
-            lambda why: self.ready_label.setText(f"The model could not be loaded: {why}"))
+            lambda why: self.ready_label.setText(self.tr("The model could not be loaded: {why}")
+                                                 .format(why=why)))
         client.replyStarted.connect(lambda *_args: self.finish())
         worker = client.models
         worker.modelsListed.connect(self._on_models)
@@ -103,38 +106,39 @@ class WelcomeView(QWidget):
     # Layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        title = QLabel("Welcome to Hearth")
+        title = QLabel(self.tr("Welcome to Hearth"))
         font = QFont(title.font())
         font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
         title.setFont(font)
-        intro = QLabel(INTRO)
+        intro = QLabel(translated("welcome.view", INTRO))
         intro.setWordWrap(True)
 
-        ready = QGroupBox("Ready now")
-        self.ready_label = QLabel(f"{BUNDLED_NAME}, the model that comes with Hearth, is "
-                                  "loading…")
+        ready = QGroupBox(self.tr("Ready now"))
+        self.ready_label = QLabel(self.tr("{BUNDLED_NAME}, the model that comes with Hearth, is "
+                                          "loading…").format(BUNDLED_NAME=translated(
+                                                            "welcome.view", BUNDLED_NAME)))
         self.ready_label.setWordWrap(True)
-        self.start_button = QPushButton("Start chatting")
+        self.start_button = QPushButton(self.tr("Start chatting"))
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start_chatting)
         ready_row = QHBoxLayout(ready)
         ready_row.addWidget(self.ready_label, 1)
         ready_row.addWidget(self.start_button)
 
-        suggestion = QGroupBox("A bigger model for this computer")
+        suggestion = QGroupBox(self.tr("A bigger model for this computer"))
         self.model_label = QLabel()
         self.model_label.setWordWrap(True)
         self.model_label.setTextFormat(Qt.TextFormat.RichText)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
-        self.details_label.setAccessibleName("Recommended model")
+        self.details_label.setAccessibleName(self.tr("Recommended model"))
         self.why_label = _muted()
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.clicked.connect(self.download)
         self.download_status = QLabel()
         self.download_status.setWordWrap(True)
-        self.download_status.setAccessibleName("Download status")
+        self.download_status.setAccessibleName(self.tr("Download status"))
         download_row = QHBoxLayout()
         download_row.addWidget(self.download_button)
         download_row.addWidget(self.download_status, 1)
@@ -143,12 +147,13 @@ class WelcomeView(QWidget):
             column.addWidget(label)
         column.addLayout(download_row)
 
-        catalog_link = QLabel('<a href="models">Every catalog model, with its predicted speed '
-                              "here, is in the Models tab.</a>")
+        catalog_link = QLabel(
+            self.tr('<a href="models">Every catalog model, with its predicted speed '
+                              "here, is in the Models tab.</a>"))
         catalog_link.setTextFormat(Qt.TextFormat.RichText)
         catalog_link.linkActivated.connect(lambda _link: self._tabs.setCurrentWidget(
             self._models_page))
-        self.dismiss_button = QPushButton("Don't show again")
+        self.dismiss_button = QPushButton(self.tr("Don't show again"))
         self.dismiss_button.clicked.connect(self.finish)
         footer = QHBoxLayout()
         footer.addWidget(catalog_link, 1)
@@ -198,7 +203,7 @@ class WelcomeView(QWidget):
             self.done = True
             self._client.first_run.mark_welcomed()
             return
-        self._tabs.insertTab(0, self, "Welcome")
+        self._tabs.insertTab(0, self, self.tr("Welcome"))
         self._tabs.setCurrentWidget(self)
         self._client.first_run.measure()
 
@@ -223,7 +228,7 @@ class WelcomeView(QWidget):
     # The model ready now -----------------------------------------------------------------
 
     def _on_model_loading(self, name: str) -> None:
-        self.ready_label.setText(f"Loading {name}…")
+        self.ready_label.setText(self.tr("Loading {name}…").format(name=name))
 
     def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
         self._loaded_path = str(loaded.path) if isinstance(loaded, LoadedModel) else None
@@ -232,11 +237,14 @@ class WelcomeView(QWidget):
     def _show_ready(self, loaded: LoadedModel | RemoteModel | None = None) -> None:
         model = next((m for m in self._installed if str(m.path) == self._loaded_path), None)
         if model is not None and model.origin.kind == "bundled":
-            self.ready_label.setText(f"✔ {BUNDLED_NAME} is ready — start chatting. It comes with "
-                                     "Hearth: small and quick, good for short questions.")
+            self.ready_label.setText(self.tr("✔ {BUNDLED_NAME} is ready — start chatting. It comes "
+                                             "with Hearth: small and quick, good for short "
+                                             "questions.").format(BUNDLED_NAME=translated(
+                                                            "welcome.view", BUNDLED_NAME)))
         elif model is not None or loaded is not None:
             name = model.name if model is not None else getattr(loaded, "name", "")
-            self.ready_label.setText(f"✔ {name} is ready — start chatting.")
+            self.ready_label.setText(self.tr("✔ {name} is ready — start chatting.")
+                                     .format(name=name))
 
     # The recommendation ------------------------------------------------------------------
 
@@ -262,10 +270,11 @@ class WelcomeView(QWidget):
         busy = self._asked is not None or self._download is not None
         if self._calibration is None or self._machine is None:
             self.recommendation = None
-            self.model_label.setText("<b>Measuring how fast this computer writes…</b>")
+            self.model_label.setText(self.tr("<b>Measuring how fast this computer writes…</b>"))
             self.details_label.setText(
-                f"A few seconds with {BUNDLED_NAME}, once: the catalog's speeds are predicted "
-                "from it.")
+                self.tr("A few seconds with {BUNDLED_NAME}, once: the catalog's speeds are "
+                        "predicted from it.").format(BUNDLED_NAME=translated("welcome.view",
+                                                            BUNDLED_NAME)))
             self.why_label.setText(self._measure_problem)
             self.download_button.hide()
             return
@@ -274,31 +283,39 @@ class WelcomeView(QWidget):
             self.recommendation = chosen
         shown = self.recommendation
         assert shown is not None
-        measured = (f"Predicted from this computer's measured speed "
-                    f"({Path(self._calibration.model).stem} wrote "
-                    f"{self._calibration.tokens_per_second:.0f} tokens a second).")
+        measured = (self.tr("Predicted from this computer's measured speed ({stem} wrote "
+                            "{tokens_per_second:.0f} tokens a second).")
+                    .format(stem=Path(self._calibration.model).stem,
+                            tokens_per_second=self._calibration.tokens_per_second))
         if shown.model is None or shown.file is None or shown.tokens_per_second is None:
-            self.model_label.setText(f"<b>{BUNDLED_NAME} suits this computer best for now</b>")
+            self.model_label.setText(self.tr("<b>{BUNDLED_NAME} suits this computer best for "
+                                             "now</b>").format(BUNDLED_NAME=translated(
+                                                            "welcome.view", BUNDLED_NAME)))
             self.details_label.setText(shown.reason)
             self.why_label.setText(measured)
             self.download_button.hide()
             return
         file, estimate = shown.file, shown.fit.estimate if shown.fit else None
         self.model_label.setText(f"<b>{shown.model.name}</b> — {shown.model.description}")
-        memory = (f" · needs {format_bytes(estimate.total_bytes)} of memory"
+        memory = (self.tr(" · needs {format_bytes} of memory")
+                  .format(format_bytes=format_bytes(estimate.total_bytes))
                   if estimate is not None else "")
         self.details_label.setText(
-            f"{file.quantization} · {format_bytes(file.size_bytes)} download · "
-            f"{speed_text(shown.tokens_per_second)} here{memory}")
+            self.tr("{quantization} · {format_bytes} download · {speed_text} here{memory}")
+            .format(quantization=file.quantization, format_bytes=format_bytes(file.size_bytes),
+                    speed_text=speed_text(shown.tokens_per_second), memory=memory))
         self.why_label.setText(
-            f"The largest catalog model predicted to write at least "
-            f"{TARGET_TOKENS_PER_SECOND:.0f} tokens a second here that fits in this computer's "
-            f"memory. {measured}")
+            self.tr("The largest catalog model predicted to write at least "
+                    "{TARGET_TOKENS_PER_SECOND:.0f} tokens a second here that fits in this "
+                    "computer's memory. {measured}")
+            .format(TARGET_TOKENS_PER_SECOND=TARGET_TOKENS_PER_SECOND,
+                    measured=measured))
         installed = next((m for m in self._installed if m.path.name == file.file_name), None)
         if installed is not None and self._downloaded is None and not busy:
             self._downloaded = installed.path
-            self.download_status.setText("Already on this computer.")
-        self.download_button.setText("Use it now" if self._downloaded else "Download")
+            self.download_status.setText(self.tr("Already on this computer."))
+        self.download_button.setText(
+            self.tr("Use it now") if self._downloaded else self.tr("Download"))
         self.download_button.show()
 
     # The download: the Models tab's own path ---------------------------------------------
@@ -313,7 +330,8 @@ class WelcomeView(QWidget):
             return
         self._asked = (shown.model.repo_id, shown.file.quantization)
         self.download_button.setEnabled(False)
-        self.download_status.setText(f"Asking Hugging Face for {shown.file.file_name}…")
+        self.download_status.setText(self.tr("Asking Hugging Face for {file_name}…")
+                                     .format(file_name=shown.file.file_name))
         self._client.models.list_repo(shown.model.repo_id)
 
     def _on_repo_files(self, repo_id: str, options: list[QuantOption]) -> None:
@@ -324,11 +342,12 @@ class WelcomeView(QWidget):
         option = next((o for o in options if o.quant.casefold() == quant.casefold()), None)
         if option is None:
             self.download_button.setEnabled(True)
-            self.download_status.setText(f"{repo_id} no longer offers {quant}; the Models tab "
-                                         "lists what it has.")
+            self.download_status.setText(self.tr("{repo_id} no longer offers {quant}; the Models "
+                                                 "tab lists what it has.")
+                                         .format(repo_id=repo_id, quant=quant))
             return
         self._download = (option.repo_id, option.name)
-        self.download_status.setText("Starting…")
+        self.download_status.setText(self.tr("Starting…"))
         self._client.models.download(option)
 
     def _on_repo_failed(self, repo_id: str, why: str) -> None:
@@ -338,7 +357,7 @@ class WelcomeView(QWidget):
             self.download_status.setText(why)
 
     def _on_models_error(self, why: str) -> None:
-        if self._download is not None and self.download_status.text() == "Starting…":
+        if self._download is not None and self.download_status.text() == self.tr("Starting…"):
             self._download = None
             self.download_button.setEnabled(True)
             self.download_status.setText(why)
@@ -352,4 +371,5 @@ class WelcomeView(QWidget):
         if event.state in (DownloadState.DONE, DownloadState.FAILED, DownloadState.CANCELLED):
             self._download = None
             self.download_button.setEnabled(True)
-            self.download_button.setText("Use it now" if self._downloaded else "Download")
+            self.download_button.setText(
+                self.tr("Use it now") if self._downloaded else self.tr("Download"))

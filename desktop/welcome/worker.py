@@ -112,6 +112,7 @@ class FirstRunWorker(QObject):
                 self.measureFailed.emit(say(end))
             else:
                 log.error("the speed check failed", exc_info=end)
-                self.measureFailed.emit(f"Unexpected error: {end}")
+                self.measureFailed.emit(self.tr("Unexpected error: {end}").format(end=end))
 
-        scheduler.submit(Job("Hearth's speed check", Priority.LAB, start=steps, on_end=ended))
+        scheduler.submit(Job(
+            self.tr("Hearth's speed check"), Priority.LAB, start=steps, on_end=ended))
