@@ -261,9 +261,24 @@
         <translation>已取消导入 {source}；没有保留任何内容</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>It was stopped: the model was repeating itself.</source>
+        <translation>它已被停止：模型在重复自己。</translation>
+    </message>
+    <message>
         <location filename="../../engine/prompt_lab/scorer.py"/>
         <source>Log-probabilities need a local model; a remote engine is scored by its generated answers.</source>
         <translation>对数概率需要本地模型；远程引擎按其生成的回答评分。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>由文档的 {parts} 个部分（{tokens:,} 个词元）生成，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Made in one pass over the whole document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>一次读完整个文档（{tokens:,} 个词元）生成，用时 {seconds:.0f} 秒。</translation>
     </message>
     <message>
         <location filename="../../engine/chat/store.py"/>
@@ -357,6 +372,11 @@
         <translation>只有自定义模板才有自己的 Jinja，{name!r} 没有</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Part of it was stopped: the model was repeating itself ({repeating} of {steps} steps).</source>
+        <translation>其中部分内容已被停止：模型在重复自己（{steps} 步中有 {repeating} 步）。</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/downloads.py"/>
         <source>Refusing to download {file_path!r}: it is not a .gguf model file.</source>
         <translation>拒绝下载 {file_path!r}：它不是 .gguf 模型文件。</translation>
@@ -370,6 +390,36 @@
         <location filename="../../engine/models/downloads.py"/>
         <source>Refusing to download {repo_id}/{file_path!r}: that name could write outside the models folder.</source>
         <translation>拒绝下载 {repo_id}/{file_path!r}：这个名称可能写到模型文件夹之外。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped when the model stopped unexpectedly; partly made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>模型意外停止，摘要随之中止；已由文档的 {parts} 个部分（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped when the model stopped unexpectedly; partly made in one pass over the whole document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>模型意外停止，摘要随之中止；已一次读完整个文档（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped while the document was counted, after {seconds:.0f} s.</source>
+        <translation>在统计文档词元时已停止，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/repetition.py"/>
+        <source>Stopped: the model was repeating itself.</source>
+        <translation>已停止：模型在重复自己。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped; partly made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>已停止；已由文档的 {parts} 个部分（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped; partly made in one pass over the whole document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>已停止；已一次读完整个文档（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
     </message>
     <message>
         <location filename="../../engine/models/library.py"/>
@@ -729,6 +779,11 @@
         <translation>启动</translation>
     </message>
     <message>
+        <location filename="../../engine/chat/repetition.py"/>
+        <source>stopped: the model was repeating itself</source>
+        <translation>已停止：模型在重复自己</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/gguf.py"/>
         <source>tensor {name!r} claims {dims} dimensions, which cannot be right</source>
         <translation>张量 {name!r} 声称有 {dims} 个维度，这不可能正确</translation>
@@ -1026,6 +1081,11 @@
         <translation>{key} 为 {number}，不是可用的数字</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>{made} {repeating}</source>
+        <translation>{made}{repeating}</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/library.py"/>
         <source>{matches} models are named {name!r}; use one of: {keys}</source>
         <translation>有 {matches} 个模型名为 {name!r}；请使用以下之一：{keys}</translation>
@@ -1039,6 +1099,16 @@
         <location filename="../../engine/host/safe_configs.py"/>
         <source>{model} crashed twice while {step}: Hearth loads it {level} from now on.</source>
         <translation>{model} 在{step}时崩溃了两次：从现在起，Hearth 加载它时将{level}。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/templates.py"/>
+        <source>{model} is a base model (its GGUF has no chat template and its metadata names no chat tuning): it continues your text instead of answering it. If it was tuned for chat, choose a template for it: {how_to_choose}.</source>
+        <translation>{model} 是基础模型（它的 GGUF 没有对话模板，元数据也未表明经过对话微调）：它会续写你的文字，而不是回答。如果它经过对话微调，请为它选择一个模板：{how_to_choose}。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/templates.py"/>
+        <source>{model} is read without a chat template, as you chose: it continues your text instead of answering it.</source>
+        <translation>按你的选择，{model} 不使用对话模板：它会续写你的文字，而不是回答。</translation>
     </message>
     <message>
         <location filename="../../engine/documents/collections.py"/>

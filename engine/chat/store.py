@@ -59,6 +59,8 @@ class MessageRecord:
     # Its place among its versions (itself and its siblings, oldest first), and their number.
     version: int = 1
     versions: int = 1
+    # What Hearth notes under it, in its own words (how a summary was made); None for most.
+    note: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ _CHAT_COLUMNS = "id, title, created_at, updated_at, settings_json, model, contex
 # Read FROM messages AS m. Siblings share the chat and the parent (IS: first messages have none).
 _MESSAGE_COLUMNS = (
     "m.id, m.chat_id, m.role, m.content, m.created_at, m.status, m.n_tokens, m.tokens_per_s, "
-    "m.parent_id, m.model, m.reasoning, m.citations, m.route, "
+    "m.parent_id, m.model, m.reasoning, m.citations, m.route, m.note, "
     "(SELECT count(*) FROM messages AS s WHERE s.chat_id = m.chat_id "
     "AND s.parent_id IS m.parent_id AND s.id <= m.id), "
     "(SELECT count(*) FROM messages AS s WHERE s.chat_id = m.chat_id "
@@ -302,9 +304,19 @@ class ChatStore:
             reasoning=row[10],
             citations=ChatStore._citations(row[11]),
             route=None if row[12] is None else Route(row[12]),
-            version=row[13],
-            versions=row[14],
+            note=ChatStore._note(row[13]),
+            version=row[14],
+            versions=row[15],
         )
+
+    @staticmethod
+    def _note(text: str | None) -> Text | None:
+        if text is None:
+            return None
+        try:
+            return Text.from_data(json.loads(text))
+        except ValueError:  # the schema checks it is JSON; a hand-edited file is read as none
+            return None
 
     @staticmethod
     def _citations(text: str | None) -> tuple[dict[str, Any], ...]:
@@ -567,8 +579,10 @@ class ChatStore:
         *,
         reasoning: str | None = None,
         citations: Sequence[Mapping[str, Any]] | None = None,
+        note: Text | None = None,
     ) -> None:
-        """Replace a message's text; None leaves the other fields as they are.
+        """Replace a message's text; None leaves the other fields as they are (`note`: what
+        Hearth notes under it, such as how a summary was made).
 
         Called many times a second while a reply streams, so it is a single autocommit UPDATE,
         cheap in WAL mode with synchronous=NORMAL; the search index skips 'streaming' rows and
@@ -579,10 +593,12 @@ class ChatStore:
             cursor = self._conn.execute(
                 "UPDATE messages SET content = ?, status = coalesce(?, status), "
                 "n_tokens = coalesce(?, n_tokens), tokens_per_s = coalesce(?, tokens_per_s), "
-                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations) "
-                "WHERE id = ?",
+                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations), "
+                "note = coalesce(?, note) WHERE id = ?",
                 (_storable(content), status, n_tokens, tokens_per_s,
-                 None if reasoning is None else _storable(reasoning), citations_json, message_id),
+                 None if reasoning is None else _storable(reasoning), citations_json,
+                 None if note is None else _storable(json.dumps(note.data(), ensure_ascii=False)),
+                 message_id),
             )
         if cursor.rowcount == 0:
             raise StoreError(Text("Message {message_id} does not exist (it may have been deleted).",
