@@ -669,6 +669,16 @@
         <translation>你的 Hugging Face 令牌尚无权访问 {repo}：请用该令牌所属的账户在 {page} 接受其条款。</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>a part summary must be between {least} and {most} tokens</source>
+        <translation>每部分的摘要必须在 {least} 到 {most} 个词元之间</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>a question must have 1 to {most:,} characters</source>
+        <translation>问题必须有 1 到 {most:,} 个字符</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/gguf.py"/>
         <source>a tensor name is {size:,} bytes long, which cannot be right</source>
         <translation>张量名称长达 {size:,} 字节，这不可能正确</translation>
@@ -757,6 +767,48 @@
         <location filename="../../engine/host/safe_configs.py"/>
         <source>making embeddings</source>
         <translation>生成嵌入</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>must be 16 to 256 letters, digits or -._~+/=</source>
+        <translation>必须由 16 到 256 个字母、数字或 -._~+/= 组成</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>must be a whole number between 1 and 65535</source>
+        <translation>必须是 1 到 65535 之间的整数</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>must be an address such as 127.0.0.1</source>
+        <translation>必须是 127.0.0.1 这样的地址</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <location filename="../../engine/settings.py"/>
+        <source>must be an object</source>
+        <translation>必须是对象</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>must be text</source>
+        <translation>必须是文本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <location filename="../../engine/settings.py"/>
+        <source>must be true or false</source>
+        <translation>必须是 true 或 false</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>not a settings object</source>
+        <translation>不是设置对象</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>not valid JSON ({error})</source>
+        <translation>不是有效的 JSON（{error}）</translation>
     </message>
     <message>
         <location filename="../../engine/host/safe_configs.py"/>
@@ -864,6 +916,11 @@
         <translation>文件头的数组包含超过 {max_listed:,} 个需逐个读取的项目，这不可能正确</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>the length must be between {least} and {most} words</source>
+        <translation>长度必须在 {least} 到 {most} 个词之间</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/files.py"/>
         <source>the vocabulary has {tokens:,} tokens but token_embd.weight has shape {shape}</source>
         <translation>词表有 {tokens:,} 个词元，但 token_embd.weight 的形状是 {shape}</translation>
@@ -872,6 +929,16 @@
         <location filename="../../engine/models/gguf.py"/>
         <source>unknown array item type {item_kind} in the header</source>
         <translation>文件头中的数组项类型 {item_kind} 未知</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>unknown policy {policy!r}</source>
+        <translation>未知的策略 {policy!r}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>unknown setting</source>
+        <translation>未知的设置</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -1061,6 +1128,11 @@
         <translation>{file}：{error}</translation>
     </message>
     <message>
+        <location filename="../../engine/errors.py"/>
+        <source>{first}; {rest}</source>
+        <translation>{first}；{rest}</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/library.py"/>
         <source>{key} is not a model file in the models folder</source>
         <translation>{key} 不是模型文件夹中的模型文件</translation>
@@ -1079,6 +1151,37 @@
         <location filename="../../engine/models/files.py"/>
         <source>{key} is {number}, which is not a usable number</source>
         <translation>{key} 为 {number}，不是可用的数字</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} is required</source>
+        <translation>“{label}”为必填项</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be a finite number</source>
+        <translation>“{label}”必须是有限的数</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be a number</source>
+        <translation>“{label}”必须是数字</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be a whole number</source>
+        <translation>“{label}”必须是整数</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be between {low} and {high}</source>
+        <translation>“{label}”必须介于 {low} 和 {high} 之间</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be one of {choices}</source>
+        <translation>“{label}”必须是 {choices} 之一</translation>
     </message>
     <message>
         <location filename="../../engine/documents/summarize.py"/>
@@ -1374,6 +1477,11 @@
         <location filename="../../engine/remote/client.py"/>
         <source>{name} {silence} after the request: it may be overloaded, or the prompt too long for it.</source>
         <translation>{name} 在收到请求后{silence}：它可能负载过重，或者提示词对它来说太长。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/errors.py"/>
+        <source>{name}: {reason}</source>
+        <translation>{name}：{reason}</translation>
     </message>
     <message>
         <location filename="../../engine/models/files.py"/>

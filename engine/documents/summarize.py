@@ -73,18 +73,23 @@ class SummaryOptions:
     question: str | None = None  # a question about the whole text, answered instead
 
     def check(self) -> None:
-        errors = {}
+        errors: dict[str, Text] = {}
         if self.question is not None and not 0 < len(self.question.strip()) <= MAX_QUESTION:
-            errors["question"] = f"a question must have 1 to {MAX_QUESTION:,} characters"
+            errors["question"] = Text("a question must have 1 to {most:,} characters",
+                                      most=MAX_QUESTION)
         if self.words is not None and not MIN_WORDS <= self.words <= MAX_WORDS:
-            errors["words"] = f"the length must be between {MIN_WORDS} and {MAX_WORDS} words"
+            errors["words"] = Text("the length must be between {least} and {most} words",
+                                   least=MIN_WORDS, most=MAX_WORDS)
         if not 16 <= self.part_tokens <= 4096:
-            errors["part_tokens"] = "a part summary must be between 16 and 4096 tokens"
+            errors["part_tokens"] = Text("a part summary must be between {least} and {most} "
+                                         "tokens", least=16, most=4096)
         if not 0.0 <= self.temperature <= 2.0:
-            errors["temperature"] = "Temperature must be between 0 and 2"
+            errors["temperature"] = Text("{label} must be between {low} and {high}",
+                                         label="Temperature", low="0", high="2")
         guard = next(spec for spec in SAMPLING_FIELDS if spec.name == "loop_guard")
-        if guard.check(self.loop_guard):
-            errors["loop_guard"] = str(guard.check(self.loop_guard))
+        refused = guard.check(self.loop_guard)
+        if refused:
+            errors["loop_guard"] = refused
         if errors:
             raise SettingsError(errors)
 
