@@ -166,4 +166,4 @@ def load_config(path: Path) -> LoadedConfig:
 
 def save_config(path: Path, config: AppConfig) -> None:
     """Writes the file atomically, so a crash never leaves half a settings file."""
-    save_settings_file(path, config.to_json(), "settings")
+    save_settings_file(path, config.to_json(), Text("settings"))

@@ -684,9 +684,54 @@
         <translation>张量名称长达 {size:,} 字节，这不可能正确</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>add to the collection</source>
+        <translation>添加到集合</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>bytes in a string</source>
+        <translation>字符串字节</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>create the chat</source>
+        <translation>创建对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>create the collection “{name}”</source>
+        <translation>创建集合“{name}”</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>delete the chat</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>delete the message</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>drop removed files from the index</source>
+        <translation>从索引中移除已删除的文件</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>erase the deleted chats</source>
+        <translation>清除已删除的对话</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/client.py"/>
         <source>exited with status {status}</source>
         <translation>以状态码 {status} 退出</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>index {name}</source>
+        <translation>为 {name} 建立索引</translation>
     </message>
     <message>
         <location filename="../../engine/chat/prompt.py"/>
@@ -724,9 +769,24 @@
         <translation>它写出的提示词超过 {max_chars:,} 个字符</translation>
     </message>
     <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>items in an array</source>
+        <translation>数组元素</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>keep the chat&apos;s documents</source>
+        <translation>保留对话的文档</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/client.py"/>
         <source>killed by {signal}</source>
         <translation>被 {signal} 终止</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>list the chats</source>
+        <translation>列出对话</translation>
     </message>
     <message>
         <location filename="../../engine/host/runtime.py"/>
@@ -769,6 +829,26 @@
         <translation>生成嵌入</translation>
     </message>
     <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>metadata keys</source>
+        <translation>元数据键</translation>
+    </message>
+    <message>
+        <location filename="../../engine/prompt_lab/task_files.py"/>
+        <source>missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <location filename="../../engine/remote/client.py"/>
+        <source>model “{model}”</source>
+        <translation>模型“{model}”</translation>
+    </message>
+    <message>
+        <location filename="../../engine/remote/client.py"/>
+        <source>models list</source>
+        <translation>模型列表</translation>
+    </message>
+    <message>
         <location filename="../../engine/config.py"/>
         <source>must be 16 to 256 letters, digits or -._~+/=</source>
         <translation>必须由 16 到 256 个字母、数字或 -._~+/= 组成</translation>
@@ -806,9 +886,24 @@
         <translation>不是设置对象</translation>
     </message>
     <message>
+        <location filename="../../engine/prompt_lab/task_files.py"/>
+        <source>not text</source>
+        <translation>不是文本</translation>
+    </message>
+    <message>
         <location filename="../../engine/config.py"/>
         <source>not valid JSON ({error})</source>
         <translation>不是有效的 JSON（{error}）</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>note that {name} cannot be read</source>
+        <translation>记录 {name} 无法读取</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>open {path}</source>
+        <translation>打开 {path}</translation>
     </message>
     <message>
         <location filename="../../engine/host/safe_configs.py"/>
@@ -816,14 +911,114 @@
         <translation>为嵌入打开模型</translation>
     </message>
     <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the chat</source>
+        <translation>读取对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the database version</source>
+        <translation>读取数据库版本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the documents</source>
+        <translation>读取文档</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the message&apos;s versions</source>
+        <translation>读取消息的各个版本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the messages</source>
+        <translation>读取消息</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/safe_configs.py"/>
         <source>reading the prompt</source>
         <translation>读取提示词</translation>
     </message>
     <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>recover interrupted replies</source>
+        <translation>恢复中断的回复</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>remove the collection “{name}”</source>
+        <translation>移除集合“{name}”</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>rename the chat</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>restore the chat</source>
+        <translation>恢复对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/host/safe_configs.py"/>
+        <source>safe loading</source>
+        <translation>安全加载设置</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the chat settings</source>
+        <translation>保存对话设置</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the chat&apos;s model</source>
+        <translation>保存对话的模型</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the document</source>
+        <translation>保存文档</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the document&apos;s summaries</source>
+        <translation>保存文档的摘要</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the message</source>
+        <translation>保存消息</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save where the context starts</source>
+        <translation>保存上下文的起点</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/safe_configs.py"/>
         <source>scoring prompts</source>
         <translation>为提示词评分</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>search the chats</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>show that version</source>
+        <translation>显示该版本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/speed.py"/>
+        <source>speed measurement</source>
+        <translation>速度测量结果</translation>
     </message>
     <message>
         <location filename="../../engine/host/safe_configs.py"/>
@@ -834,6 +1029,11 @@
         <location filename="../../engine/chat/repetition.py"/>
         <source>stopped: the model was repeating itself</source>
         <translation>已停止：模型在重复自己</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>store the passages&apos; vectors</source>
+        <translation>保存段落的向量</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -859,6 +1059,11 @@
         <location filename="../../engine/models/gguf.py"/>
         <source>tensor {name!r} rows of {shape} do not fit {type_name} blocks</source>
         <translation>张量 {name!r} 的 {shape} 行无法按 {type_name} 块划分</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>tensors</source>
+        <translation>张量</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -921,9 +1126,19 @@
         <translation>长度必须在 {least} 到 {most} 个词之间</translation>
     </message>
     <message>
+        <location filename="../../engine/remote/settings.py"/>
+        <source>the remote engines</source>
+        <translation>远程引擎设置</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/files.py"/>
         <source>the vocabulary has {tokens:,} tokens but token_embd.weight has shape {shape}</source>
         <translation>词表有 {tokens:,} 个词元，但 token_embd.weight 的形状是 {shape}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/remote/client.py"/>
+        <source>tokenizer</source>
+        <translation>分词器</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -1054,6 +1269,11 @@
         <location filename="../../engine/models/files.py"/>
         <source>{arch}.rope.scaling.type is {scaling!r}, not one of {names}</source>
         <translation>{arch}.rope.scaling.type 为 {scaling!r}，不是 {names} 之一</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/reading.py"/>
+        <source>{count:,} bytes</source>
+        <translation>{count:,} 字节</translation>
     </message>
     <message>
         <location filename="../../engine/text.py"/>
@@ -1194,6 +1414,11 @@
         <translation>有 {matches} 个模型名为 {name!r}；请使用以下之一：{keys}</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/reading.py"/>
+        <source>{megabytes:,.0f} MB</source>
+        <translation>{megabytes:,.0f} MB</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/safe_configs.py"/>
         <source>{model} crashed twice while {step} even when loaded {level}, the safest way Hearth has, so it is not loaded again: this model file cannot be used on this machine. Pick another model.</source>
         <translation>{model} 在{step}时崩溃了两次，即使已用 Hearth 最安全的方式（{level}）加载，因此不会再加载它：这个模型文件无法在这台电脑上使用。请选择其他模型。</translation>
@@ -1251,7 +1476,7 @@
     <message>
         <location filename="../../engine/remote/client.py"/>
         <source>{name} failed with a server error (HTTP {status}) while answering for {what}; try again later.{said_part}</source>
-        <translation>{name} 在回答{what}时出现服务器错误（HTTP {status}）；请稍后重试。{said_part}</translation>
+        <translation>{name} 在处理{what}请求时出现服务器错误（HTTP {status}）；请稍后重试。{said_part}</translation>
     </message>
     <message>
         <location filename="../../engine/remote/engine.py"/>
@@ -1272,6 +1497,11 @@
         <location filename="../../engine/remote/client.py"/>
         <source>{name} has no {what} at {url} (HTTP 404): check the model and the address (an OpenAI-compatible API usually ends in /v1).{said_part}</source>
         <translation>{name} 在 {url} 没有{what}（HTTP 404）：请检查模型和地址（兼容 OpenAI 的 API 通常以 /v1 结尾）。{said_part}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/reading.py"/>
+        <source>{name} has {characters:,} characters of text; Hearth summarises up to {most:,} (about 2,000 pages), so that splitting and counting it stay quick. Split it into smaller documents.</source>
+        <translation>{name} 有 {characters:,} 个字符的文本；Hearth 最多摘要 {most:,} 个字符（约 2,000 页），以便拆分和计数保持快速。请将它拆分成较小的文档。</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -1401,7 +1631,7 @@
     <message>
         <location filename="../../engine/prompt_lab/task_files.py"/>
         <source>{name} line {number}: {field} is {what}.</source>
-        <translation>{name} 第 {number} 行：{field} 是{what}。</translation>
+        <translation>{name} 第 {number} 行：{field} {what}。</translation>
     </message>
     <message>
         <location filename="../../engine/prompt_lab/task_files.py"/>
