@@ -27,11 +27,11 @@ def say(said: BaseException | Wording) -> str:
 
 def sentence(said: BaseException | Wording) -> str:
     """`say()` of a reason ("must be true or false") as a sentence of its own: a capital first
-    letter and a full stop (the ideographic one after Chinese words)."""
+    letter and a full stop (the ideographic one where the words are Chinese)."""
     worded = say(said).strip()
     if not worded:
         return worded
-    stop = "。" if "\u2e80" <= worded[-1] <= "\u9fff" or worded[-1] >= "\uff00" else "."
+    stop = "。" if any("\u2e80" <= character <= "\u9fff" for character in worded) else "."
     return f"{worded[0].upper()}{worded[1:]}{stop}"
 
 

@@ -64,7 +64,9 @@ def test_a_summary_shows_progress_and_lands_in_the_chat(
         assert panel.send_button.text() == "Stop"
     reply = ended.args[1]
     assert reply is not None and reply.status == "done"
-    assert "Made in one pass" in reply.content or "parts of the document" in reply.content
+    note = str(reply.note)  # a field of its own, worded under the summary in the window's language
+    assert "Made in one pass" in note or "parts of the document" in note
+    assert note not in reply.content and note in panel.messages.index(1).data()
     assert any(step.startswith("Reading ") and visible for step, visible in shown), shown
     assert panel.attachment.isHidden()
     question = panel.messages.index(0).data()
