@@ -25,6 +25,16 @@ def say(said: BaseException | Wording) -> str:
     return _worded(said, QLocale())
 
 
+def sentence(said: BaseException | Wording) -> str:
+    """`say()` of a reason ("must be true or false") as a sentence of its own: a capital first
+    letter and a full stop (the ideographic one where the words are Chinese)."""
+    worded = say(said).strip()
+    if not worded:
+        return worded
+    stop = "。" if any("\u2e80" <= character <= "\u9fff" for character in worded) else "."
+    return f"{worded[0].upper()}{worded[1:]}{stop}"
+
+
 def _worded(text: Text, locale: QLocale) -> str:
     template = QCoreApplication.translate(CONTEXT, text.template)
     try:

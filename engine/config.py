@@ -21,6 +21,7 @@ from engine.settings import (
     sampling_from_dict,
 )
 from engine.settings_file import load_settings_file, save_settings_file
+from engine.text import Text
 
 CONFIG_VERSION = 1
 # Version 0 is the flat shape from before the file had sections and a "version": the chat
@@ -60,20 +61,20 @@ def api_from_dict(values: dict[str, Any]) -> ApiSettings:
     host = values.get("host", defaults.host)
     port = values.get("port", defaults.port)
     token = values.get("token", defaults.token)
-    errors: dict[str, str] = {}
+    errors: dict[str, Text] = {}
     if not isinstance(enabled, bool):
-        errors["api.enabled"] = "must be true or false"
+        errors["api.enabled"] = Text("must be true or false")
     if not isinstance(host, str) or not host.strip() or len(host) > 253 or any(
         c.isspace() or c in "/?#@" for c in host
     ):
-        errors["api.host"] = "must be an address such as 127.0.0.1"
+        errors["api.host"] = Text("must be an address such as 127.0.0.1")
     if type(port) is not int or not 1 <= port <= 65535:
-        errors["api.port"] = "must be a whole number between 1 and 65535"
+        errors["api.port"] = Text("must be a whole number between 1 and 65535")
     if token is not None and (
         not isinstance(token, str) or not 16 <= len(token) <= 256
         or not set(token) <= _TOKEN_CHARS
     ):
-        errors["api.token"] = "must be 16 to 256 letters, digits or -._~+/="
+        errors["api.token"] = Text("must be 16 to 256 letters, digits or -._~+/=")
     if errors:
         raise SettingsError(errors)
     return ApiSettings(enabled=enabled, host=host.strip(), port=port, token=token)
@@ -110,9 +111,10 @@ class AppConfig:
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as error:  # also numbers too long, nesting too deep
-            raise SettingsError({"file": f"not valid JSON ({error})"}) from None
+            raise SettingsError(
+                {"file": Text("not valid JSON ({error})", error=str(error))}) from None
         if not isinstance(data, dict):
-            raise SettingsError({"file": "not a settings object"})
+            raise SettingsError({"file": Text("not a settings object")})
         data = _upgraded(data)
         chat_defaults = ChatSettings().with_overrides(_mapping(data, "chat_defaults"))
         runtime = runtime_from_dict(_mapping(data, "runtime"))
@@ -154,7 +156,7 @@ def _upgraded(data: dict[str, Any]) -> dict[str, Any]:
 def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key) or {}
     if not isinstance(value, dict):
-        raise SettingsError({key: "must be an object"})
+        raise SettingsError({key: Text("must be an object")})
     return value
 
 
@@ -172,4 +174,4 @@ def load_config(path: Path) -> LoadedConfig:
 
 def save_config(path: Path, config: AppConfig) -> None:
     """Writes the file atomically, so a crash never leaves half a settings file."""
-    save_settings_file(path, config.to_json(), "settings")
+    save_settings_file(path, config.to_json(), Text("settings"))

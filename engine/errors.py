@@ -1,6 +1,10 @@
 """Error types the engine raises; each carries a message fit to show a person."""
 
-from engine.text import Wording, wording_of
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine.text import Text, Wording, wording_of
 
 
 class HearthError(Exception):
@@ -51,11 +55,19 @@ class MessageTooLongError(ContextOverflowError):
 
 
 class SettingsError(HearthError):
-    """A settings value is out of range or of the wrong type."""
+    """A settings value is out of range or of the wrong type: `errors` says why, by field name
+    (typed reasons the window translates, or plain English)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: Mapping[str, Wording]) -> None:
         self.errors = dict(errors)
-        super().__init__("; ".join(f"{name}: {text}" for name, text in self.errors.items()))
+        said: Wording | None = None  # "name: reason; name: reason", each reason typed
+        for name, reason in reversed(self.errors.items()):
+            one = Text("{name}: {reason}", name=name, reason=reason)
+            said = one if said is None else Text("{first}; {rest}", first=one, rest=said)
+        super().__init__("" if said is None else said)
+
+    def __reduce__(self) -> tuple[type[SettingsError], tuple[dict[str, Wording]]]:
+        return SettingsError, (self.errors,)
 
 
 class PromptLabError(HearthError):

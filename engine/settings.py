@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from engine.chat.repetition import DEFAULT_WINDOW
 from engine.errors import SettingsError
+from engine.text import Text
 
 
 class ContextPolicy(StrEnum):
@@ -49,33 +50,35 @@ class FieldSpec:
     optional: bool = False  # None allowed: "random" seed, "automatic" threads
     advice: str = ""  # when to change it, and to what
 
-    def check(self, value: object) -> str | None:
+    def check(self, value: object) -> Text | None:
         """Returns why `value` is refused, or None when it is valid."""
         if value is None:
-            return None if self.optional else f"{self.label} is required"
+            return None if self.optional else Text("{label} is required", label=self.label)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"{self.label} must be a number"
+            return Text("{label} must be a number", label=self.label)
         if self.kind in ("int", "choice") and isinstance(value, float) and not value.is_integer():
-            return f"{self.label} must be a whole number"
+            return Text("{label} must be a whole number", label=self.label)
         if isinstance(value, float) and not math.isfinite(value):
-            return f"{self.label} must be a finite number"
+            return Text("{label} must be a finite number", label=self.label)
         if self.choices and int(value) not in self.choices:
-            return f"{self.label} must be one of {', '.join(map(str, self.choices))}"
+            return Text("{label} must be one of {choices}", label=self.label,
+                        choices=", ".join(map(str, self.choices)))
         if not self.minimum <= value <= self.maximum:
-            return f"{self.label} must be between {_fmt(self.minimum)} and {_fmt(self.maximum)}"
+            return Text("{label} must be between {low} and {high}", label=self.label,
+                        low=_fmt(self.minimum), high=_fmt(self.maximum))
         return None
 
-    def parse(self, text: str) -> tuple[int | float | None, str | None]:
+    def parse(self, text: str) -> tuple[int | float | None, Text | None]:
         """Parses what a person typed; returns (value, error)."""
         stripped = text.strip()
         if not stripped:
             if self.optional:
                 return None, None
-            return None, f"{self.label} is required"
+            return None, Text("{label} is required", label=self.label)
         try:
             value = float(stripped)
         except ValueError:
-            return None, f"{self.label} must be a number"
+            return None, Text("{label} must be a number", label=self.label)
         number: int | float = (
             int(value) if self.kind != "float" and value.is_integer() else value
         )
@@ -270,31 +273,32 @@ class ChatSettings:
         """These settings with stored overrides applied; raises SettingsError on bad values."""
         stored = overrides.get("sampling") or {}
         if not isinstance(stored, Mapping):
-            raise SettingsError({"sampling": "must be an object"})
+            raise SettingsError({"sampling": Text("must be an object")})
         sampling = sampling_from_dict({**dataclasses.asdict(self.sampling), **stored})
         policy_value = overrides.get("context_policy", self.context_policy.value)
         try:
             policy = ContextPolicy(policy_value)
         except ValueError:
-            raise SettingsError({"context_policy": f"unknown policy {policy_value!r}"}) from None
+            raise SettingsError({"context_policy": Text("unknown policy {policy!r}",
+                                                          policy=policy_value)}) from None
         prompt = overrides.get("system_prompt", self.system_prompt)
         if not isinstance(prompt, str):
-            raise SettingsError({"system_prompt": "must be text"})
+            raise SettingsError({"system_prompt": Text("must be text")})
         thinking = overrides.get("thinking", self.thinking)
         if not isinstance(thinking, bool):
-            raise SettingsError({"thinking": "must be true or false"})
+            raise SettingsError({"thinking": Text("must be true or false")})
         return ChatSettings(system_prompt=prompt, sampling=sampling, context_policy=policy,
                             thinking=thinking)
 
 
-def validate(specs: tuple[FieldSpec, ...], values: Mapping[str, object]) -> dict[str, str]:
+def validate(specs: tuple[FieldSpec, ...], values: Mapping[str, object]) -> dict[str, Text]:
     """Errors by field name for every value in `values` that its spec refuses."""
     by_name = {spec.name: spec for spec in specs}
-    errors: dict[str, str] = {}
+    errors: dict[str, Text] = {}
     for name, value in values.items():
         spec = by_name.get(name)
         if spec is None:
-            errors[name] = "unknown setting"
+            errors[name] = Text("unknown setting")
             continue
         error = spec.check(value)
         if error:

@@ -51,7 +51,7 @@ def _set_aside(path: Path) -> str:
     return f"; the old file was kept as {kept}"
 
 
-def save_settings_file(path: Path, text: str, what: str) -> None:
+def save_settings_file(path: Path, text: str, what: Text) -> None:
     """Writes the file atomically, so a crash never leaves half of it; raises HearthError."""
     prefix = f".{path.stem}-"
     try:

@@ -49,6 +49,25 @@ class Text:
     def __setstate__(self, state: tuple[str, dict[str, Value]]) -> None:
         self.template, self.values = state
 
+    def data(self) -> dict[str, object]:
+        """The message as JSON data, to be stored (a summary's note in the chat database) and
+        read back by `from_data`: the template, and the values with nested messages as data."""
+        return {"template": self.template,
+                "values": {name: value.data() if isinstance(value, Text) else value
+                           for name, value in self.values.items()}}
+
+    @classmethod
+    def from_data(cls, data: object) -> Text:
+        """The message `data()` gave; raises ValueError on anything else."""
+        if not isinstance(data, dict) or not isinstance(data.get("template"), str):
+            raise ValueError(f"not a stored message: {data!r}")
+        values = data.get("values", {})
+        if not isinstance(values, dict):
+            raise ValueError(f"not a stored message's values: {values!r}")
+        return cls(data["template"], **{
+            str(name): cls.from_data(value) if isinstance(value, dict) else value
+            for name, value in values.items()})
+
 
 def _value(value: object) -> Value:
     """A value as a message keeps it: plain data that pickles and a translator can place. An

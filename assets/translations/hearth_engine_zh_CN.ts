@@ -261,9 +261,24 @@
         <translation>已取消导入 {source}；没有保留任何内容</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>It was stopped: the model was repeating itself.</source>
+        <translation>它已被停止：模型在重复自己。</translation>
+    </message>
+    <message>
         <location filename="../../engine/prompt_lab/scorer.py"/>
         <source>Log-probabilities need a local model; a remote engine is scored by its generated answers.</source>
         <translation>对数概率需要本地模型；远程引擎按其生成的回答评分。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>由文档的 {parts} 个部分（{tokens:,} 个词元）生成，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Made in one pass over the whole document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>一次读完整个文档（{tokens:,} 个词元）生成，用时 {seconds:.0f} 秒。</translation>
     </message>
     <message>
         <location filename="../../engine/chat/store.py"/>
@@ -357,6 +372,11 @@
         <translation>只有自定义模板才有自己的 Jinja，{name!r} 没有</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Part of it was stopped: the model was repeating itself ({repeating} of {steps} steps).</source>
+        <translation>其中部分内容已被停止：模型在重复自己（{steps} 步中有 {repeating} 步）。</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/downloads.py"/>
         <source>Refusing to download {file_path!r}: it is not a .gguf model file.</source>
         <translation>拒绝下载 {file_path!r}：它不是 .gguf 模型文件。</translation>
@@ -370,6 +390,36 @@
         <location filename="../../engine/models/downloads.py"/>
         <source>Refusing to download {repo_id}/{file_path!r}: that name could write outside the models folder.</source>
         <translation>拒绝下载 {repo_id}/{file_path!r}：这个名称可能写到模型文件夹之外。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped when the model stopped unexpectedly; partly made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>模型意外停止，摘要随之中止；已由文档的 {parts} 个部分（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped when the model stopped unexpectedly; partly made in one pass over the whole document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>模型意外停止，摘要随之中止；已一次读完整个文档（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped while the document was counted, after {seconds:.0f} s.</source>
+        <translation>在统计文档词元时已停止，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/repetition.py"/>
+        <source>Stopped: the model was repeating itself.</source>
+        <translation>已停止：模型在重复自己。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped; partly made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>已停止；已由文档的 {parts} 个部分（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>Stopped; partly made in one pass over the whole document ({tokens:,} tokens) in {seconds:.0f} s.</source>
+        <translation>已停止；已一次读完整个文档（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
     </message>
     <message>
         <location filename="../../engine/models/library.py"/>
@@ -619,14 +669,69 @@
         <translation>你的 Hugging Face 令牌尚无权访问 {repo}：请用该令牌所属的账户在 {page} 接受其条款。</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>a part summary must be between {least} and {most} tokens</source>
+        <translation>每部分的摘要必须在 {least} 到 {most} 个词元之间</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>a question must have 1 to {most:,} characters</source>
+        <translation>问题必须有 1 到 {most:,} 个字符</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/gguf.py"/>
         <source>a tensor name is {size:,} bytes long, which cannot be right</source>
         <translation>张量名称长达 {size:,} 字节，这不可能正确</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>add to the collection</source>
+        <translation>添加到集合</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>bytes in a string</source>
+        <translation>字符串字节</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>create the chat</source>
+        <translation>创建对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>create the collection “{name}”</source>
+        <translation>创建集合“{name}”</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>delete the chat</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>delete the message</source>
+        <translation>删除消息</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>drop removed files from the index</source>
+        <translation>从索引中移除已删除的文件</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>erase the deleted chats</source>
+        <translation>清除已删除的对话</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/client.py"/>
         <source>exited with status {status}</source>
         <translation>以状态码 {status} 退出</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>index {name}</source>
+        <translation>为 {name} 建立索引</translation>
     </message>
     <message>
         <location filename="../../engine/chat/prompt.py"/>
@@ -664,9 +769,24 @@
         <translation>它写出的提示词超过 {max_chars:,} 个字符</translation>
     </message>
     <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>items in an array</source>
+        <translation>数组元素</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>keep the chat&apos;s documents</source>
+        <translation>保留对话的文档</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/client.py"/>
         <source>killed by {signal}</source>
         <translation>被 {signal} 终止</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>list the chats</source>
+        <translation>列出对话</translation>
     </message>
     <message>
         <location filename="../../engine/host/runtime.py"/>
@@ -709,9 +829,111 @@
         <translation>生成嵌入</translation>
     </message>
     <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>metadata keys</source>
+        <translation>元数据键</translation>
+    </message>
+    <message>
+        <location filename="../../engine/prompt_lab/task_files.py"/>
+        <source>missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <location filename="../../engine/remote/client.py"/>
+        <source>model “{model}”</source>
+        <translation>模型“{model}”</translation>
+    </message>
+    <message>
+        <location filename="../../engine/remote/client.py"/>
+        <source>models list</source>
+        <translation>模型列表</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>must be 16 to 256 letters, digits or -._~+/=</source>
+        <translation>必须由 16 到 256 个字母、数字或 -._~+/= 组成</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>must be a whole number between 1 and 65535</source>
+        <translation>必须是 1 到 65535 之间的整数</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>must be an address such as 127.0.0.1</source>
+        <translation>必须是 127.0.0.1 这样的地址</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <location filename="../../engine/settings.py"/>
+        <source>must be an object</source>
+        <translation>必须是对象</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>must be text</source>
+        <translation>必须是文本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <location filename="../../engine/settings.py"/>
+        <source>must be true or false</source>
+        <translation>必须是 true 或 false</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>not a settings object</source>
+        <translation>不是设置对象</translation>
+    </message>
+    <message>
+        <location filename="../../engine/prompt_lab/task_files.py"/>
+        <source>not text</source>
+        <translation>不是文本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>not valid JSON ({error})</source>
+        <translation>不是有效的 JSON（{error}）</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>note that {name} cannot be read</source>
+        <translation>记录 {name} 无法读取</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>open {path}</source>
+        <translation>打开 {path}</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/safe_configs.py"/>
         <source>opening the model for embeddings</source>
         <translation>为嵌入打开模型</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the chat</source>
+        <translation>读取对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the database version</source>
+        <translation>读取数据库版本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the documents</source>
+        <translation>读取文档</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the message&apos;s versions</source>
+        <translation>读取消息的各个版本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>read the messages</source>
+        <translation>读取消息</translation>
     </message>
     <message>
         <location filename="../../engine/host/safe_configs.py"/>
@@ -719,14 +941,99 @@
         <translation>读取提示词</translation>
     </message>
     <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>recover interrupted replies</source>
+        <translation>恢复中断的回复</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>remove the collection “{name}”</source>
+        <translation>移除集合“{name}”</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>rename the chat</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>restore the chat</source>
+        <translation>恢复对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/host/safe_configs.py"/>
+        <source>safe loading</source>
+        <translation>安全加载设置</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the chat settings</source>
+        <translation>保存对话设置</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the chat&apos;s model</source>
+        <translation>保存对话的模型</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the document</source>
+        <translation>保存文档</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the document&apos;s summaries</source>
+        <translation>保存文档的摘要</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save the message</source>
+        <translation>保存消息</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>save where the context starts</source>
+        <translation>保存上下文的起点</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/safe_configs.py"/>
         <source>scoring prompts</source>
         <translation>为提示词评分</translation>
     </message>
     <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>search the chats</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
+        <source>settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/store.py"/>
+        <source>show that version</source>
+        <translation>显示该版本</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/speed.py"/>
+        <source>speed measurement</source>
+        <translation>速度测量结果</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/safe_configs.py"/>
         <source>starting</source>
         <translation>启动</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/repetition.py"/>
+        <source>stopped: the model was repeating itself</source>
+        <translation>已停止：模型在重复自己</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>store the passages&apos; vectors</source>
+        <translation>保存段落的向量</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -752,6 +1059,11 @@
         <location filename="../../engine/models/gguf.py"/>
         <source>tensor {name!r} rows of {shape} do not fit {type_name} blocks</source>
         <translation>张量 {name!r} 的 {shape} 行无法按 {type_name} 块划分</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/gguf.py"/>
+        <source>tensors</source>
+        <translation>张量</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -809,14 +1121,39 @@
         <translation>文件头的数组包含超过 {max_listed:,} 个需逐个读取的项目，这不可能正确</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>the length must be between {least} and {most} words</source>
+        <translation>长度必须在 {least} 到 {most} 个词之间</translation>
+    </message>
+    <message>
+        <location filename="../../engine/remote/settings.py"/>
+        <source>the remote engines</source>
+        <translation>远程引擎设置</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/files.py"/>
         <source>the vocabulary has {tokens:,} tokens but token_embd.weight has shape {shape}</source>
         <translation>词表有 {tokens:,} 个词元，但 token_embd.weight 的形状是 {shape}</translation>
     </message>
     <message>
+        <location filename="../../engine/remote/client.py"/>
+        <source>tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/gguf.py"/>
         <source>unknown array item type {item_kind} in the header</source>
         <translation>文件头中的数组项类型 {item_kind} 未知</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>unknown policy {policy!r}</source>
+        <translation>未知的策略 {policy!r}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>unknown setting</source>
+        <translation>未知的设置</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -934,6 +1271,11 @@
         <translation>{arch}.rope.scaling.type 为 {scaling!r}，不是 {names} 之一</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/reading.py"/>
+        <source>{count:,} bytes</source>
+        <translation>{count:,} 字节</translation>
+    </message>
+    <message>
         <location filename="../../engine/text.py"/>
         <source>{count} B</source>
         <translation>{count} B</translation>
@@ -1006,6 +1348,11 @@
         <translation>{file}：{error}</translation>
     </message>
     <message>
+        <location filename="../../engine/errors.py"/>
+        <source>{first}; {rest}</source>
+        <translation>{first}；{rest}</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/library.py"/>
         <source>{key} is not a model file in the models folder</source>
         <translation>{key} 不是模型文件夹中的模型文件</translation>
@@ -1026,9 +1373,50 @@
         <translation>{key} 为 {number}，不是可用的数字</translation>
     </message>
     <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} is required</source>
+        <translation>“{label}”为必填项</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be a finite number</source>
+        <translation>“{label}”必须是有限的数</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be a number</source>
+        <translation>“{label}”必须是数字</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be a whole number</source>
+        <translation>“{label}”必须是整数</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be between {low} and {high}</source>
+        <translation>“{label}”必须介于 {low} 和 {high} 之间</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings.py"/>
+        <source>{label} must be one of {choices}</source>
+        <translation>“{label}”必须是 {choices} 之一</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/summarize.py"/>
+        <source>{made} {repeating}</source>
+        <translation>{made}{repeating}</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/library.py"/>
         <source>{matches} models are named {name!r}; use one of: {keys}</source>
         <translation>有 {matches} 个模型名为 {name!r}；请使用以下之一：{keys}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/reading.py"/>
+        <source>{megabytes:,.0f} MB</source>
+        <translation>{megabytes:,.0f} MB</translation>
     </message>
     <message>
         <location filename="../../engine/host/safe_configs.py"/>
@@ -1039,6 +1427,16 @@
         <location filename="../../engine/host/safe_configs.py"/>
         <source>{model} crashed twice while {step}: Hearth loads it {level} from now on.</source>
         <translation>{model} 在{step}时崩溃了两次：从现在起，Hearth 加载它时将{level}。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/templates.py"/>
+        <source>{model} is a base model (its GGUF has no chat template and its metadata names no chat tuning): it continues your text instead of answering it. If it was tuned for chat, choose a template for it: {how_to_choose}.</source>
+        <translation>{model} 是基础模型（它的 GGUF 没有对话模板，元数据也未表明经过对话微调）：它会续写你的文字，而不是回答。如果它经过对话微调，请为它选择一个模板：{how_to_choose}。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/chat/templates.py"/>
+        <source>{model} is read without a chat template, as you chose: it continues your text instead of answering it.</source>
+        <translation>按你的选择，{model} 不使用对话模板：它会续写你的文字，而不是回答。</translation>
     </message>
     <message>
         <location filename="../../engine/documents/collections.py"/>
@@ -1078,7 +1476,7 @@
     <message>
         <location filename="../../engine/remote/client.py"/>
         <source>{name} failed with a server error (HTTP {status}) while answering for {what}; try again later.{said_part}</source>
-        <translation>{name} 在回答{what}时出现服务器错误（HTTP {status}）；请稍后重试。{said_part}</translation>
+        <translation>{name} 在处理{what}请求时出现服务器错误（HTTP {status}）；请稍后重试。{said_part}</translation>
     </message>
     <message>
         <location filename="../../engine/remote/engine.py"/>
@@ -1099,6 +1497,11 @@
         <location filename="../../engine/remote/client.py"/>
         <source>{name} has no {what} at {url} (HTTP 404): check the model and the address (an OpenAI-compatible API usually ends in /v1).{said_part}</source>
         <translation>{name} 在 {url} 没有{what}（HTTP 404）：请检查模型和地址（兼容 OpenAI 的 API 通常以 /v1 结尾）。{said_part}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/reading.py"/>
+        <source>{name} has {characters:,} characters of text; Hearth summarises up to {most:,} (about 2,000 pages), so that splitting and counting it stay quick. Split it into smaller documents.</source>
+        <translation>{name} 有 {characters:,} 个字符的文本；Hearth 最多摘要 {most:,} 个字符（约 2,000 页），以便拆分和计数保持快速。请将它拆分成较小的文档。</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -1228,7 +1631,7 @@
     <message>
         <location filename="../../engine/prompt_lab/task_files.py"/>
         <source>{name} line {number}: {field} is {what}.</source>
-        <translation>{name} 第 {number} 行：{field} 是{what}。</translation>
+        <translation>{name} 第 {number} 行：{field} {what}。</translation>
     </message>
     <message>
         <location filename="../../engine/prompt_lab/task_files.py"/>
@@ -1304,6 +1707,11 @@
         <location filename="../../engine/remote/client.py"/>
         <source>{name} {silence} after the request: it may be overloaded, or the prompt too long for it.</source>
         <translation>{name} 在收到请求后{silence}：它可能负载过重，或者提示词对它来说太长。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/errors.py"/>
+        <source>{name}: {reason}</source>
+        <translation>{name}：{reason}</translation>
     </message>
     <message>
         <location filename="../../engine/models/files.py"/>

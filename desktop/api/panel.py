@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.api.client import ApiClient
 from desktop.api.host import ApiState
+from desktop.engine_texts import sentence
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.form import ErrorLabel
 from engine.api.access import is_loopback
@@ -180,7 +181,7 @@ class ApiPanel(QWidget):
             wanted = api_from_dict({**current.to_dict(), "enabled": enabled, "host": host,
                                     "port": self.port.value()})
         except SettingsError as error:
-            self.error.setText(next(iter(error.errors.values())).capitalize() + ".")
+            self.error.setText(sentence(next(iter(error.errors.values()))))
             self.error.show()
             self._revert_switch(current)
             return

@@ -42,6 +42,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.chat.link_opener import passage_link, route_link
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.chat.service import ContextView
 from engine.chat.store import MessageRecord
@@ -328,8 +329,8 @@ class MessageListModel(QAbstractListModel):
             self.endResetModel()
             return
         for row, record in zip(self._rows, messages, strict=False):
-            if ((row.content, row.status, row.record.citations)
-                    != (record.content, record.status, record.citations)):
+            if ((row.content, row.status, row.record.citations, row.record.note)
+                    != (record.content, record.status, record.citations, record.note)):
                 row.record, row.content, row.status = record, record.content, record.status
                 row.revision += 1
             if row.reasoning != record.reasoning:
@@ -494,9 +495,10 @@ class MessageListModel(QAbstractListModel):
 
     def _shown_text(self, row: _Row) -> str:
         """The Markdown the view draws: the text with its citations linked, its unverified
-        quotations noted, and the way it was answered."""
+        quotations noted, the way it was answered, and Hearth's note (how a summary was made)."""
         route = row.record.route if row.status != "streaming" else None
-        if not row.record.citations and route is None:
+        note = row.record.note if row.status != "streaming" else None
+        if not row.record.citations and route is None and note is None:
             return row.content
         if row.shown is None or row.shown[0] != row.revision:
             sources = sources_of(row.record)
@@ -504,6 +506,9 @@ class MessageListModel(QAbstractListModel):
             if route is not None:
                 line = route_markdown(row.record.id, route, sources, row.offers)
                 text = f"{text}\n\n{line}\n"
+            if note is not None:
+                said = say(note)
+                text = f"{text.rstrip()}\n\n*{said}*" if text.strip() else f"*{said}*"
             row.shown = (row.revision, text)
         return row.shown[1]
 
@@ -550,7 +555,9 @@ class MessageListModel(QAbstractListModel):
                     version=version_text(row.record.version, row.record.versions))
             signed = "".join(f", {part}" for part in byline(row.record))
             speaker = translated("chat.message_model", SPEAKERS[row.record.role])
-            return f"{speaker}{stopped}{signed}: {thinking}{row.content}{cited}{versions}"
+            noted = (f" {say(row.record.note)}"
+                     if row.record.note is not None and row.status != "streaming" else "")
+            return f"{speaker}{stopped}{signed}: {thinking}{row.content}{noted}{cited}{versions}"
         if role == MessageRole.Id:
             return row.record.id
         if role == MessageRole.Speaker:

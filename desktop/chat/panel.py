@@ -36,12 +36,13 @@ from desktop.chat.message_model import (
 from desktop.chat.view import EMPTY_CHAT_NOTE, NEXT_VERSION, PREVIOUS_VERSION, ChatView
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.picker import ModelPicker
 from desktop.settings.texts import setting_text
 from engine.chat.export import code_blocks
 from engine.chat.reasoning import has_thinking_switch
-from engine.chat.repetition import finish_note
+from engine.chat.repetition import finish_sentence
 from engine.chat.service import ContextView
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.chat.templates import continuation_note
@@ -526,9 +527,9 @@ class ChatPanel(QWidget):
     def _on_reply_finished(self, chat_id: int, _reply: MessageRecord,
                            done: GenerationDone) -> None:
         """Says why a reply ended early, when the person would otherwise have to guess."""
-        note = finish_note(done.finish_reason)
+        note = finish_sentence(done.finish_reason)
         if note and chat_id == self.chat_id:
-            self.show_banner(f"{note[0].upper()}{note[1:]}.")
+            self.show_banner(say(note))
 
     def _on_turn_refused(self, chat_id: int, kind: str, text: str, reason: str) -> None:
         self._give_back(chat_id, kind, text)
@@ -594,8 +595,8 @@ class ChatPanel(QWidget):
             isinstance(model, LoadedModel) and has_thinking_switch(model.template.source))
         note = ""
         if isinstance(model, LoadedModel) and model.template.continuation:
-            note = continuation_note(model.name, model.template,
-                                     self.tr("Models tab, Chat template…"))
+            note = say(continuation_note(model.name, model.template,
+                                         self.tr("Models tab, Chat template…")))
         self.show_banner(note)
         self._update_state()
 

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.number_field import SliderScale, SpecSlider, SpecSpinBox, format_number
 from desktop.settings.texts import setting_text
 from engine.settings import FieldSpec
+from engine.text import Text
 
 Value = int | float | None
 
@@ -352,13 +354,16 @@ class NumberFieldsForm(QWidget):
 
     def _check(self, field: _Field) -> tuple[Value, str | None]:
         value: Value
+        error: str | None
         if isinstance(field.input, QComboBox):
             value = field.input.currentData()
-            error = field.spec.check(value)
+            refused = field.spec.check(value)
+            error = None if refused is None else refused_text(field.spec, refused)
         elif field.empty is not None and field.empty.isChecked():
             value, error = None, None
         else:
-            value, error = field.spec.parse(field.input.cleanText())
+            value, refused = field.spec.parse(field.input.cleanText())
+            error = None if refused is None else refused_text(field.spec, refused)
         field.error.setText(error or "")
         field.error.setVisible(error is not None)
         reference = self._reference
@@ -399,3 +404,12 @@ def _shown(spec: FieldSpec, value: Value) -> str:
     if value is None:
         return translated("settings.form", _EMPTY_MEANS).get(spec.name, "none")
     return format_number(value)
+
+
+def refused_text(spec: FieldSpec, refused: Text) -> str:
+    """Why a value is refused, in the window's language: the engine's reason (typed) with the
+    setting's name as the settings list shows it (translated in the "settings" context)."""
+    if "label" not in refused.values:
+        return say(refused)
+    label = QCoreApplication.translate("settings", spec.label)
+    return say(Text(refused.template, **{**refused.values, "label": label}))

@@ -262,8 +262,9 @@ def _sampling(body: Mapping[str, Any], defaults: SamplingSettings) -> SamplingSe
         if value is None or (field in values and name != "max_completion_tokens"):
             continue  # OpenAI's name wins over an alias; max_completion_tokens over max_tokens
         spec = _SPECS[field]
-        error = spec.check(value)
-        if error:
+        refused = spec.check(value)
+        if refused:
+            error = str(refused)  # the API speaks English
             raise invalid(f"{name}: {error[len(spec.label):].strip() or error}.", name)
         values[field] = float(value) if spec.kind == "float" else int(value)
     return dataclasses.replace(defaults, **values)
@@ -277,8 +278,9 @@ def _loop_guard(value: object, defaults: SamplingSettings) -> int:
     if value is True:
         return defaults.loop_guard or DEFAULT_WINDOW
     spec = _SPECS["loop_guard"]
-    error = spec.check(value)
-    if error:
+    refused = spec.check(value)
+    if refused:
+        error = str(refused)  # the API speaks English
         raise invalid(f"loop_guard: {error[len(spec.label):].strip() or error} (or true or "
                       "false).", "loop_guard")
     assert isinstance(value, int | float)  # spec.check refused anything else

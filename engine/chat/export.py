@@ -88,6 +88,8 @@ def chat_to_markdown(chat: ChatRecord, messages: Sequence[MessageRecord],
         content = _close_open_fence(message.content.rstrip())
         if content:
             blocks.append(content)  # already Markdown: written as the model or user wrote it
+        if message.note is not None:  # how a summary was made: in English, as the CLI says it
+            blocks.append(f"*{message.note}*")
         if message.status in _MARKS:
             blocks.append(_MARKS[message.status])
     return "\n\n".join(blocks) + "\n"
@@ -112,6 +114,7 @@ def chat_to_json(chat: ChatRecord, messages: Sequence[MessageRecord],
                 "content": message.content,
                 **({"reasoning": message.reasoning}
                    if include_reasoning and message.reasoning else {}),
+                **({"note": str(message.note)} if message.note is not None else {}),
                 "created_at": _iso(message.created_at),
                 "status": message.status,
             }

@@ -416,6 +416,17 @@ _MESSAGE_VERSIONS = _statements(
 )
 
 
+_MESSAGE_NOTES = _statements(
+    # A note the window shows under a message, written by Hearth, not the model: how a summary
+    # was made ("Made from 5 parts of the document (12,345 tokens) in 40 s."). Kept apart from
+    # the text as a typed message, JSON of engine/text.py's Text.data() (the template and its
+    # values), so the window words it in its language and its numbers in the locale's format,
+    # while an export writes the English. NULL for every other message; summaries made before
+    # this step keep their note in their text.
+    "ALTER TABLE messages ADD COLUMN note TEXT CHECK (note IS NULL OR json_valid(note))",
+)
+
+
 def _cjk_search(conn: sqlite3.Connection) -> None:
     search_text.register(conn)  # the connection may be anyone's; the store registers it too
     _CJK_SEARCH_STATEMENTS(conn)
@@ -430,6 +441,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("document collections and their passages", _DOCUMENT_COLLECTIONS),
     Migration("which way a document answer was found", _ANSWER_ROUTE),
     Migration("message versions and the branch shown", _MESSAGE_VERSIONS),
+    Migration("a message's note apart from its text", _MESSAGE_NOTES),
 )
 
 

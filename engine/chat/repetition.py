@@ -27,13 +27,18 @@ from __future__ import annotations
 
 from collections import deque
 
+from engine.text import Text
+
 DEFAULT_WINDOW = 48  # tokens; SamplingSettings.loop_guard
 GRAM = 16  # characters a copied stretch shares with earlier text
 COPIES_BEFORE = 3  # a stretch is loop text from its fourth appearance on
 LOOKBACK = 4096  # characters: earlier appearances further back do not count
 LINE_ALLOWANCE = 160  # characters: a line repeats itself within it only past this length
 LOOP_SHARE = 0.99  # of the window's visible characters that are copies
-REPETITION_NOTE = "stopped: the model was repeating itself"
+# What a reply the guard stopped is followed by: in a line of its own (the CLI's "[…]") and,
+# as a sentence, in the window's banner.
+REPETITION_NOTE = Text("stopped: the model was repeating itself")
+REPETITION_SENTENCE = Text("Stopped: the model was repeating itself.")
 VISIBLE, COPIED = 1, 2
 _MARK_COPIED = bytes(flag | COPIED for flag in range(256))
 
@@ -112,6 +117,11 @@ class RepetitionGuard:
         self._seen = {gram: seen for gram, seen in self._seen.items() if seen[1] >= oldest}
 
 
-def finish_note(finish_reason: str) -> str | None:
+def finish_note(finish_reason: str) -> Text | None:
     """The note a person sees under a reply that ended this way, if any."""
     return REPETITION_NOTE if finish_reason == "repetition" else None
+
+
+def finish_sentence(finish_reason: str) -> Text | None:
+    """`finish_note` as a sentence of its own (the window's banner), if any."""
+    return REPETITION_SENTENCE if finish_reason == "repetition" else None

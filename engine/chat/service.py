@@ -81,7 +81,7 @@ class TurnEnded:
     replaced: bool
 
     @property
-    def note(self) -> str | None:
+    def note(self) -> Text | None:
         """What to tell the person about how the reply ended ("stopped: the model was
         repeating itself"), if anything."""
         return finish_note(self.done.finish_reason) if self.done is not None else None

@@ -59,6 +59,8 @@ class MessageRecord:
     # Its place among its versions (itself and its siblings, oldest first), and their number.
     version: int = 1
     versions: int = 1
+    # What Hearth notes under it, in its own words (how a summary was made); None for most.
+    note: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ _CHAT_COLUMNS = "id, title, created_at, updated_at, settings_json, model, contex
 # Read FROM messages AS m. Siblings share the chat and the parent (IS: first messages have none).
 _MESSAGE_COLUMNS = (
     "m.id, m.chat_id, m.role, m.content, m.created_at, m.status, m.n_tokens, m.tokens_per_s, "
-    "m.parent_id, m.model, m.reasoning, m.citations, m.route, "
+    "m.parent_id, m.model, m.reasoning, m.citations, m.route, m.note, "
     "(SELECT count(*) FROM messages AS s WHERE s.chat_id = m.chat_id "
     "AND s.parent_id IS m.parent_id AND s.id <= m.id), "
     "(SELECT count(*) FROM messages AS s WHERE s.chat_id = m.chat_id "
@@ -135,7 +137,7 @@ def _is_disk_full(exc: sqlite3.Error) -> bool:
     )
 
 
-def _translate(exc: sqlite3.Error, doing: str) -> StoreError:
+def _translate(exc: sqlite3.Error, doing: Text) -> StoreError:
     if _is_disk_full(exc):
         return DiskFullError(Text("Could not {doing}: the disk is full. Free some space and try "
                                   "again.",
@@ -156,7 +158,7 @@ def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if code == sqlite3.SQLITE_READONLY:
         return StoreError(Text("Could not open {path}: it is read-only ({exc})",
                                path=path, exc=exc))
-    return _translate(exc, f"open {path}")
+    return _translate(exc, Text("open {path}", path=path))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -208,7 +210,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, doing: str) -> Iterator[None]:
+def transaction(conn: sqlite3.Connection, doing: Text) -> Iterator[None]:
     """A write transaction (the lock taken at once); any SQLite error becomes a StoreError
     (DiskFullError when the disk is full) saying what could not be done."""
     try:
@@ -230,7 +232,7 @@ class ChatStore:
         self._last_time = 0.0
         self._conn = connect(self.path)
         try:
-            with self._guard(f"open {self.path}"):
+            with self._guard(Text("open {path}", path=self.path)):
                 self._recover()
         except BaseException:
             self._conn.close()
@@ -238,7 +240,7 @@ class ChatStore:
 
     @property
     def schema_version(self) -> int:
-        with self._guard("read the database version"):
+        with self._guard(Text("read the database version")):
             return schema_version(self._conn)
 
     def close(self) -> None:
@@ -247,13 +249,13 @@ class ChatStore:
     # -- plumbing -------------------------------------------------------------------------------
 
     @contextmanager
-    def _guard(self, doing: str) -> Iterator[None]:
+    def _guard(self, doing: Text) -> Iterator[None]:
         try:
             yield
         except sqlite3.Error as exc:
             raise _translate(exc, doing) from exc
 
-    def _transaction(self, doing: str) -> contextlib.AbstractContextManager[None]:
+    def _transaction(self, doing: Text) -> contextlib.AbstractContextManager[None]:
         return transaction(self._conn, doing)
 
     def _now(self) -> float:
@@ -302,9 +304,19 @@ class ChatStore:
             reasoning=row[10],
             citations=ChatStore._citations(row[11]),
             route=None if row[12] is None else Route(row[12]),
-            version=row[13],
-            versions=row[14],
+            note=ChatStore._note(row[13]),
+            version=row[14],
+            versions=row[15],
         )
+
+    @staticmethod
+    def _note(text: str | None) -> Text | None:
+        if text is None:
+            return None
+        try:
+            return Text.from_data(json.loads(text))
+        except ValueError:  # the schema checks it is JSON; a hand-edited file is read as none
+            return None
 
     @staticmethod
     def _citations(text: str | None) -> tuple[dict[str, Any], ...]:
@@ -341,7 +353,7 @@ class ChatStore:
     ) -> ChatRecord:
         settings_json = self._settings_json(settings or {})
         now = self._now()
-        with self._guard("create the chat"):
+        with self._guard(Text("create the chat")):
             cursor = self._conn.execute(
                 "INSERT INTO chats (title, created_at, updated_at, settings_json, model) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -350,7 +362,7 @@ class ChatStore:
             return self._chat(self._chat_row(cast(int, cursor.lastrowid)))
 
     def list_chats(self) -> list[ChatRecord]:
-        with self._guard("list the chats"):
+        with self._guard(Text("list the chats")):
             rows = self._conn.execute(
                 f"SELECT {_CHAT_COLUMNS} FROM chats WHERE deleted_at IS NULL "
                 "ORDER BY updated_at DESC, id DESC"
@@ -359,14 +371,14 @@ class ChatStore:
 
     def get_chat(self, chat_id: int) -> ChatRecord:
         """The chat, or StoreError if it does not exist or is deleted."""
-        with self._guard("read the chat"):
+        with self._guard(Text("read the chat")):
             return self._chat(self._chat_row(chat_id))
 
     def rename_chat(self, chat_id: int, title: str) -> ChatRecord:
         title = title.strip()
         if not title:
             raise StoreError(Text("A chat title cannot be empty."))
-        with self._guard("rename the chat"):
+        with self._guard(Text("rename the chat")):
             self._chat_row(chat_id)
             self._conn.execute(
                 "UPDATE chats SET title = ? WHERE id = ?", (_storable(title), chat_id)
@@ -376,7 +388,7 @@ class ChatStore:
     def update_chat_settings(self, chat_id: int, settings: dict[str, Any]) -> ChatRecord:
         """Replace the chat's settings overrides (not a merge)."""
         settings_json = self._settings_json(settings)
-        with self._guard("save the chat settings"):
+        with self._guard(Text("save the chat settings")):
             self._chat_row(chat_id)
             self._conn.execute(
                 "UPDATE chats SET settings_json = ? WHERE id = ?", (settings_json, chat_id)
@@ -384,7 +396,7 @@ class ChatStore:
             return self._chat(self._chat_row(chat_id))
 
     def set_chat_model(self, chat_id: int, model: str | None) -> None:
-        with self._guard("save the chat's model"):
+        with self._guard(Text("save the chat's model")):
             self._chat_row(chat_id)
             self._conn.execute("UPDATE chats SET model = ? WHERE id = ?", (model, chat_id))
 
@@ -393,7 +405,7 @@ class ChatStore:
 
         Deleting that message later is harmless: the comparison still holds.
         """
-        with self._guard("save where the context starts"):
+        with self._guard(Text("save where the context starts")):
             self._chat_row(chat_id)
             if (
                 message_id is not None
@@ -409,7 +421,7 @@ class ChatStore:
 
     def delete_chat(self, chat_id: int) -> None:
         """Hide the chat; `restore_chat` undoes this until `purge_deleted` runs."""
-        with self._guard("delete the chat"):
+        with self._guard(Text("delete the chat")):
             self._chat_row(chat_id, deleted_ok=True)
             self._conn.execute(
                 "UPDATE chats SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
@@ -417,14 +429,14 @@ class ChatStore:
             )
 
     def restore_chat(self, chat_id: int) -> ChatRecord:
-        with self._guard("restore the chat"):
+        with self._guard(Text("restore the chat")):
             self._chat_row(chat_id, deleted_ok=True)
             self._conn.execute("UPDATE chats SET deleted_at = NULL WHERE id = ?", (chat_id,))
             return self._chat(self._chat_row(chat_id))
 
     def purge_deleted(self) -> int:
         """Erase deleted chats and their messages for good; return how many chats went."""
-        with self._guard("erase the deleted chats"):
+        with self._guard(Text("erase the deleted chats")):
             cursor = self._conn.execute("DELETE FROM chats WHERE deleted_at IS NOT NULL")
             return cursor.rowcount
 
@@ -454,7 +466,7 @@ class ChatStore:
         """
         now = self._now()
         content = _storable(content)
-        with self._transaction("save the message"):
+        with self._transaction(Text("save the message")):
             chat = self._chat(self._chat_row(chat_id))
             last = self._conn.execute(
                 "SELECT max(id) FROM messages WHERE chat_id = ? AND shown = 1", (chat_id,)
@@ -540,7 +552,7 @@ class ChatStore:
 
         Where the chat's context began outside the branch now shown, the model sees all of it
         again until the next reply plans anew."""
-        with self._transaction("show that version"):
+        with self._transaction(Text("show that version")):
             chat_id = self._choose(message_id)
             self._show_branch(chat_id)
             self._conn.execute(
@@ -551,7 +563,7 @@ class ChatStore:
 
     def versions(self, message_id: int) -> list[int]:
         """The ids of a message's versions (itself and its siblings), oldest first."""
-        with self._guard("read the message's versions"):
+        with self._guard(Text("read the message's versions")):
             return [row[0] for row in self._conn.execute(
                 "SELECT s.id FROM messages AS m JOIN messages AS s ON s.chat_id = m.chat_id "
                 "AND s.parent_id IS m.parent_id WHERE m.id = ? ORDER BY s.id", (message_id,)
@@ -567,22 +579,26 @@ class ChatStore:
         *,
         reasoning: str | None = None,
         citations: Sequence[Mapping[str, Any]] | None = None,
+        note: Text | None = None,
     ) -> None:
-        """Replace a message's text; None leaves the other fields as they are.
+        """Replace a message's text; None leaves the other fields as they are (`note`: what
+        Hearth notes under it, such as how a summary was made).
 
         Called many times a second while a reply streams, so it is a single autocommit UPDATE,
         cheap in WAL mode with synchronous=NORMAL; the search index skips 'streaming' rows and
         picks the text up when the status changes. The reasoning is not indexed.
         """
         citations_json = self._citations_json(citations)
-        with self._guard("save the message"):
+        with self._guard(Text("save the message")):
             cursor = self._conn.execute(
                 "UPDATE messages SET content = ?, status = coalesce(?, status), "
                 "n_tokens = coalesce(?, n_tokens), tokens_per_s = coalesce(?, tokens_per_s), "
-                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations) "
-                "WHERE id = ?",
+                "reasoning = coalesce(?, reasoning), citations = coalesce(?, citations), "
+                "note = coalesce(?, note) WHERE id = ?",
                 (_storable(content), status, n_tokens, tokens_per_s,
-                 None if reasoning is None else _storable(reasoning), citations_json, message_id),
+                 None if reasoning is None else _storable(reasoning), citations_json,
+                 None if note is None else _storable(json.dumps(note.data(), ensure_ascii=False)),
+                 message_id),
             )
         if cursor.rowcount == 0:
             raise StoreError(Text("Message {message_id} does not exist (it may have been deleted).",
@@ -591,7 +607,7 @@ class ChatStore:
     def delete_message(self, message_id: int) -> None:
         """Deletes one message; the messages that followed it follow its parent instead. Where
         it was shown, the version of it shown before it is shown again."""
-        with self._transaction("delete the message"):
+        with self._transaction(Text("delete the message")):
             row = self._conn.execute(
                 "SELECT chat_id, shown FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
@@ -606,7 +622,7 @@ class ChatStore:
     def add_attachment(
         self, message_id: int, name: str, kind: str, size_bytes: int, tokens: int, text: str
     ) -> AttachmentRecord:
-        with self._transaction("save the document"):
+        with self._transaction(Text("save the document")):
             cursor = self._conn.execute(
                 "INSERT INTO attachments (message_id, name, kind, size_bytes, tokens, text, "
                 "context) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -616,13 +632,13 @@ class ChatStore:
                                 tokens, _storable(text))
 
     def set_attachment_context(self, attachment_id: int, context: str) -> None:
-        with self._guard("save the document's summaries"):
+        with self._guard(Text("save the document's summaries")):
             self._conn.execute("UPDATE attachments SET context = ? WHERE id = ?",
                                (_storable(context), attachment_id))
 
     def attachments(self, chat_id: int) -> dict[int, list[AttachmentRecord]]:
         """The chat's documents, by the id of the message they are attached to."""
-        with self._guard("read the documents"):
+        with self._guard(Text("read the documents")):
             rows = self._conn.execute(
                 "SELECT a.id, a.message_id, a.name, a.kind, a.size_bytes, a.tokens, a.context "
                 "FROM attachments a JOIN messages m ON m.id = a.message_id "
@@ -637,7 +653,7 @@ class ChatStore:
     def messages(self, chat_id: int) -> list[MessageRecord]:
         """The chat as shown: the branch of shown versions, oldest first ([] for an unknown
         chat). Along a branch each message is younger than the one it follows."""
-        with self._guard("read the messages"):
+        with self._guard(Text("read the messages")):
             rows = self._conn.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages AS m "
                 "WHERE m.chat_id = ? AND m.shown = 1 ORDER BY m.id",
@@ -651,7 +667,7 @@ class ChatStore:
         As if Stop had been pressed: a reply keeps its text as 'stopped', or goes if it has
         none yet or was a regeneration (the version shown before it is shown again).
         """
-        with self._guard("recover interrupted replies"):
+        with self._guard(Text("recover interrupted replies")):
             return self._recover()
 
     def _recover(self) -> int:
@@ -660,7 +676,7 @@ class ChatStore:
         if not chats:
             return 0
         # One transaction: a dropped version and the branch shown without it change together.
-        with self._transaction("recover interrupted replies"):
+        with self._transaction(Text("recover interrupted replies")):
             # A regeneration has an older sibling; one written before versions were kept
             # follows the reply it regenerated (the upgrade chained each message to the one
             # before it).
@@ -691,7 +707,7 @@ class ChatStore:
         match = _fts_query(query)
         if match is None or limit <= 0:
             return []
-        with self._guard("search the chats"):
+        with self._guard(Text("search the chats")):
             message_rows = self._conn.execute(
                 "SELECT c.id, m.id, c.title, "
                 "snippet(messages_fts, 0, '«', '»', '…', 16), c.updated_at "

@@ -24,7 +24,7 @@ from engine.chat.builtin_templates import (
 )
 from engine.chat.prompt import ChatMessage, ChatTemplate
 from engine.errors import HearthError, ModelError
-from engine.text import Text
+from engine.text import Text, Wording
 
 GGUF = "gguf"  # a template name: the model file's own
 CONTINUATION_NAME = "continuation"  # a template name: none, the text is continued
@@ -191,14 +191,15 @@ def template_problem(source: str, bos_token: str, eos_token: str) -> str | None:
     return None
 
 
-def continuation_note(model: str, decision: TemplateDecision, how_to_choose: str) -> str:
+def continuation_note(model: str, decision: TemplateDecision, how_to_choose: Wording) -> Text:
     """Tells a person that `model` continues their text instead of answering it, and why."""
     if decision.origin == TemplateOrigin.PERSON:
-        return (f"{model} is read without a chat template, as you chose: it continues your "
-                "text instead of answering it.")
-    return (f"{model} is a base model (its GGUF has no chat template and its metadata names no "
-            "chat tuning): it continues your text instead of answering it. If it was tuned for "
-            f"chat, choose a template for it: {how_to_choose}.")
+        return Text("{model} is read without a chat template, as you chose: it continues your "
+                    "text instead of answering it.", model=model)
+    return Text("{model} is a base model (its GGUF has no chat template and its metadata names "
+                "no chat tuning): it continues your text instead of answering it. If it was "
+                "tuned for chat, choose a template for it: {how_to_choose}.",
+                model=model, how_to_choose=how_to_choose)
 
 
 def _chosen(metadata: Mapping[str, object], choice: TemplateChoice) -> TemplateDecision:

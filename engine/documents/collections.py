@@ -119,7 +119,7 @@ class DocumentIndex:
         name = name.strip()
         if not name:
             raise DocumentError(Text("A collection needs a name."))
-        with self._transaction(f"create the collection “{name}”"):
+        with self._transaction(Text("create the collection “{name}”", name=name)):
             if self._conn.execute("SELECT 1 FROM collections WHERE name = ?", (name,)).fetchone():
                 raise DocumentError(Text("There is already a collection called “{name}”.",
                                          name=name))
@@ -129,7 +129,7 @@ class DocumentIndex:
 
     def chat_collection(self, chat_id: int) -> CollectionRecord:
         """The collection of the documents attached to a chat, made on first use."""
-        with self._transaction("keep the chat's documents"):
+        with self._transaction(Text("keep the chat's documents")):
             self._conn.execute(
                 "INSERT OR IGNORE INTO collections (chat_id, created_at) VALUES (?, ?)",
                 (chat_id, time.time()))
@@ -160,7 +160,7 @@ class DocumentIndex:
 
     def remove(self, name: str) -> None:
         collection = self.collection(name)
-        with self._transaction(f"remove the collection “{name}”"):
+        with self._transaction(Text("remove the collection “{name}”", name=name)):
             self._conn.execute("DELETE FROM collections WHERE id = ?", (collection.id,))
 
     def add_sources(self, collection_id: int, paths: Sequence[Path]) -> None:
@@ -168,7 +168,7 @@ class DocumentIndex:
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
             raise DocumentError(Text("{names}: no such file or folder.", names=', '.join(missing)))
-        with self._transaction("add to the collection"):
+        with self._transaction(Text("add to the collection")):
             self._conn.executemany(
                 "INSERT OR IGNORE INTO collection_sources (collection_id, path) VALUES (?, ?)",
                 [(collection_id, str(path.resolve())) for path in paths])
@@ -236,7 +236,7 @@ class DocumentIndex:
                        ) -> Iterator[float]:
         """`add_document` in steps, for a caller that must stay responsive: the fraction of
         the passages with their vectors, after each batch."""
-        with self._transaction(f"index {document.name}"):
+        with self._transaction(Text("index {name}", name=document.name)):
             self._store(collection_id, key, document, None, None)
         yield from self._embedding_steps(collection_id)
 
@@ -281,7 +281,7 @@ class DocumentIndex:
                 self._record_failure(collection_id, path, stat.st_size, stat.st_mtime_ns,
                                      str(error))
                 continue
-            with self._transaction(f"index {path.name}"):
+            with self._transaction(Text("index {name}", name=path.name)):
                 self._store(collection_id, str(path), document, stat.st_size, stat.st_mtime_ns)
             if not self._embed_missing(collection_id, cancel):
                 yield IndexDone(added, changed, 0, unchanged, tuple(failed), pages,
@@ -297,7 +297,7 @@ class DocumentIndex:
                             time.perf_counter() - started, cancelled=True)
             return
         gone = set(known) - {str(path) for path in found}
-        with self._transaction("drop removed files from the index"):
+        with self._transaction(Text("drop removed files from the index")):
             self._conn.executemany(
                 "DELETE FROM collection_files WHERE collection_id = ? AND path = ?",
                 [(collection_id, path) for path in sorted(gone)])
@@ -342,7 +342,7 @@ class DocumentIndex:
             batch = [(passage_id, group) for passage_id, text in
                      missing[first:first + EMBED_PASSAGES] for group in sentence_groups(text)]
             vectors = self._embedder.vectors([group for _id, group in batch])
-            with self._transaction("store the passages' vectors"):
+            with self._transaction(Text("store the passages' vectors")):
                 self._conn.executemany(
                     "INSERT INTO passage_vectors (passage_id, vector) VALUES (?, ?)",
                     [(passage_id, row.tobytes())
@@ -355,7 +355,7 @@ class DocumentIndex:
 
     def _record_failure(self, collection_id: int, path: Path, size: int | None,
                         mtime_ns: int | None, reason: str) -> None:
-        with self._transaction(f"note that {path.name} cannot be read"):
+        with self._transaction(Text("note that {name} cannot be read", name=path.name)):
             self._conn.execute("DELETE FROM collection_files WHERE collection_id = ? AND path = ?",
                                (collection_id, str(path)))
             self._conn.execute(
@@ -380,7 +380,7 @@ class DocumentIndex:
         return CollectionRecord(collection_id, name, chat_id, sources, files - failed, passages,
                                 failed)
 
-    def _transaction(self, doing: str) -> AbstractContextManager[None]:
+    def _transaction(self, doing: Text) -> AbstractContextManager[None]:
         return transaction(self._conn, doing)
 
 

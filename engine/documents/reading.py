@@ -240,16 +240,16 @@ def _sniff(data: bytes) -> DocumentKind:
     return "text"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+def _megabytes(size: int) -> Text:
+    if size >= 1024 * 1024:
+        return Text("{megabytes:,.0f} MB", megabytes=size / (1024 * 1024))
+    return Text("{count:,} bytes", count=size)
 
 
-def _too_long(name: str, characters: int) -> str:
-    return (
-        f"{name} has {characters:,} characters of text; Hearth summarises up to "
-        f"{MAX_TEXT_CHARS:,} (about 2,000 pages), so that splitting and counting it stay "
-        "quick. Split it into smaller documents."
-    )
+def _too_long(name: str, characters: int) -> Text:
+    return Text("{name} has {characters:,} characters of text; Hearth summarises up to {most:,} "
+                "(about 2,000 pages), so that splitting and counting it stay quick. Split it "
+                "into smaller documents.", name=name, characters=characters, most=MAX_TEXT_CHARS)
 
 
 # --- HTML ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Literal
 from engine.chat.engine import ChatEngine, chat_template, continues_text
 from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningSplitter, reasoning_style, think_flag
-from engine.chat.repetition import DEFAULT_WINDOW, REPETITION_NOTE
+from engine.chat.repetition import DEFAULT_WINDOW
 from engine.documents import summary_prompts as prompts
 from engine.documents.reading import Document
 from engine.documents.splitting import Piece, pack, split_pieces
@@ -73,18 +73,23 @@ class SummaryOptions:
     question: str | None = None  # a question about the whole text, answered instead
 
     def check(self) -> None:
-        errors = {}
+        errors: dict[str, Text] = {}
         if self.question is not None and not 0 < len(self.question.strip()) <= MAX_QUESTION:
-            errors["question"] = f"a question must have 1 to {MAX_QUESTION:,} characters"
+            errors["question"] = Text("a question must have 1 to {most:,} characters",
+                                      most=MAX_QUESTION)
         if self.words is not None and not MIN_WORDS <= self.words <= MAX_WORDS:
-            errors["words"] = f"the length must be between {MIN_WORDS} and {MAX_WORDS} words"
+            errors["words"] = Text("the length must be between {least} and {most} words",
+                                   least=MIN_WORDS, most=MAX_WORDS)
         if not 16 <= self.part_tokens <= 4096:
-            errors["part_tokens"] = "a part summary must be between 16 and 4096 tokens"
+            errors["part_tokens"] = Text("a part summary must be between {least} and {most} "
+                                         "tokens", least=16, most=4096)
         if not 0.0 <= self.temperature <= 2.0:
-            errors["temperature"] = "Temperature must be between 0 and 2"
+            errors["temperature"] = Text("{label} must be between {low} and {high}",
+                                         label="Temperature", low="0", high="2")
         guard = next(spec for spec in SAMPLING_FIELDS if spec.name == "loop_guard")
-        if guard.check(self.loop_guard):
-            errors["loop_guard"] = str(guard.check(self.loop_guard))
+        refused = guard.check(self.loop_guard)
+        if refused:
+            errors["loop_guard"] = refused
         if errors:
             raise SettingsError(errors)
 
@@ -182,20 +187,45 @@ class SummaryDone:
     crashed: bool = False  # the engine host died: what was made before it is kept
 
     @property
-    def note(self) -> str:
+    def note(self) -> Text:
         """The line that says how the summary was made."""
         if self.parts == 0:
-            return f"Stopped while the document was counted, after {self.seconds:.0f} s."
-        how = ("in one pass over the whole document" if self.parts == 1
-               else f"from {self.parts} parts of the document")
-        made = ("Stopped when the model stopped unexpectedly; partly made" if self.crashed
-                else "Stopped; partly made" if self.cancelled else "Made")
-        note = f"{made} {how} ({self.document_tokens:,} tokens) in {self.seconds:.0f} s."
-        if self.repeating_steps:
-            which = f" ({self.repeating_steps} of {self.steps} steps)" if self.steps > 1 else ""
-            what = "It was" if self.steps <= 1 else "Part of it was"
-            note += f" {what} {REPETITION_NOTE}{which}."
-        return note
+            return Text("Stopped while the document was counted, after {seconds:.0f} s.",
+                        seconds=self.seconds)
+        made = _made(self.parts, self.document_tokens, self.seconds, self.crashed,
+                     self.cancelled)
+        if not self.repeating_steps:
+            return made
+        if self.steps > 1:
+            repeating = Text("Part of it was stopped: the model was repeating itself "
+                             "({repeating} of {steps} steps).",
+                             repeating=self.repeating_steps, steps=self.steps)
+        else:
+            repeating = Text("It was stopped: the model was repeating itself.")
+        return Text("{made} {repeating}", made=made, repeating=repeating)
+
+
+def _made(parts: int, tokens: int, seconds: float, crashed: bool, cancelled: bool) -> Text:
+    """How a summary was made, as one sentence per case (so each translates whole)."""
+    if parts == 1:
+        if crashed:
+            return Text("Stopped when the model stopped unexpectedly; partly made in one pass "
+                        "over the whole document ({tokens:,} tokens) in {seconds:.0f} s.",
+                        tokens=tokens, seconds=seconds)
+        if cancelled:
+            return Text("Stopped; partly made in one pass over the whole document "
+                        "({tokens:,} tokens) in {seconds:.0f} s.", tokens=tokens, seconds=seconds)
+        return Text("Made in one pass over the whole document ({tokens:,} tokens) in "
+                    "{seconds:.0f} s.", tokens=tokens, seconds=seconds)
+    if crashed:
+        return Text("Stopped when the model stopped unexpectedly; partly made from {parts} parts "
+                    "of the document ({tokens:,} tokens) in {seconds:.0f} s.",
+                    parts=parts, tokens=tokens, seconds=seconds)
+    if cancelled:
+        return Text("Stopped; partly made from {parts} parts of the document ({tokens:,} tokens) "
+                    "in {seconds:.0f} s.", parts=parts, tokens=tokens, seconds=seconds)
+    return Text("Made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.",
+                parts=parts, tokens=tokens, seconds=seconds)
 
 
 SummaryEvent = (

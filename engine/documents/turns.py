@@ -99,8 +99,8 @@ def summary_turn(
                     yield from _index_for_questions(service, chat_id, document, attachment.id)
                 status: MessageStatus = ("error" if event.crashed else
                                          "stopped" if event.cancelled else "done")
-                final = f"{event.text}\n\n*{event.note}*" if event.text else f"*{event.note}*"
-                store.update_message(reply.id, final, status=status)
+                # The note is the message's own field: the window words it in its language.
+                store.update_message(reply.id, event.text, status=status, note=event.note)
                 store.set_attachment_context(attachment.id, event.context)
                 ended = True
                 standing = next(m for m in store.messages(chat_id) if m.id == reply.id)

@@ -131,6 +131,6 @@ class SafeConfigs:
         if self._path is None:
             return
         try:
-            save_settings_file(self._path, json.dumps(self._levels, indent=1), "safe loading")
+            save_settings_file(self._path, json.dumps(self._levels, indent=1), Text("safe loading"))
         except HearthError as error:  # the level still holds for this session
             log.warning("%s", error)

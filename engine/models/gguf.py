@@ -239,7 +239,7 @@ class _Reader:
 
     def array(self, *, tokens: bool = False) -> _Array:
         item_kind = int(self.unpack("<I"))
-        length = self.count(MAX_ARRAY, "items in an array")
+        length = self.count(MAX_ARRAY, Text("items in an array"))
         at = self._at
         if item_kind == _STRING:
             if tokens and length > MAX_TOKENS:
@@ -277,7 +277,7 @@ class _Reader:
         items: tuple[Number, ...] = packed.unpack_from(self._data, self._at - packed.size)
         return items
 
-    def count(self, limit: int, what: str) -> int:
+    def count(self, limit: int, what: Text) -> int:
         value = int(self.unpack("<Q"))
         if value > limit:
             raise ModelError(Text("the header claims {value:,} {what}, which cannot be right",
@@ -285,7 +285,7 @@ class _Reader:
         return value
 
     def string(self) -> str:
-        return self._text(self.count(MAX_STRING, "bytes in a string"))
+        return self._text(self.count(MAX_STRING, Text("bytes in a string")))
 
     def tensor_name(self) -> str:
         size = int(self.unpack("<Q"))
@@ -370,8 +370,8 @@ def _parse(reader: _Reader, size: int, name: str) -> GgufHeader:
                                   name=name))
         raise ModelError(Text("{name} uses GGUF version {version}, which is not supported",
                               name=name, version=version))
-    tensor_count = reader.count(MAX_TENSORS, "tensors")
-    keys = reader.count(MAX_KEYS, "metadata keys")
+    tensor_count = reader.count(MAX_TENSORS, Text("tensors"))
+    keys = reader.count(MAX_KEYS, Text("metadata keys"))
     metadata: dict[str, Value] = {}
     layer_values: dict[str, tuple[Number, ...]] = {}
     vocabulary = None

@@ -106,7 +106,7 @@ def load_calibration(path: Path, cpu: str | None = None) -> SpeedCalibration | N
 
 
 def save_calibration(path: Path, calibration: SpeedCalibration) -> None:
-    save_settings_file(path, json.dumps(asdict(calibration), indent=2), "speed measurement")
+    save_settings_file(path, json.dumps(asdict(calibration), indent=2), Text("speed measurement"))
 
 
 def _parse(text: str) -> SpeedCalibration:

@@ -130,7 +130,7 @@ def _parse_csv(text: str, name: str) -> list[tuple[str, str]]:
 def _pair(text: object, output: object, name: str, number: int) -> tuple[str, str]:
     for field, value in (("input", text), ("output", output)):
         if not isinstance(value, str):
-            what = "missing" if value is None else "not text"
+            what = Text("missing") if value is None else Text("not text")
             raise PromptLabError(Text("{name} line {number}: {field} is {what}.",
                                       name=name, number=number, field=field, what=what))
         if "\x00" in value:

@@ -120,7 +120,7 @@ class RemoteClient:
 
     def list_models(self, cancel: threading.Event | None = None) -> list[RemoteModelListing]:
         url = f"{self.endpoint.api_url}/models"
-        data = self._json(self._request("GET", url, what="models list", cancel=cancel), url)
+        data = self._json(self._request("GET", url, what=Text("models list"), cancel=cancel), url)
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list) or not all(
                 isinstance(item, dict) and isinstance(item.get("id"), str) for item in items):
@@ -137,7 +137,7 @@ class RemoteClient:
         try:
             # Counting runs on the engine thread, where waiting out a Retry-After would stall
             # every chat: a busy server's text is estimated instead.
-            response = self._request("POST", url, what="tokenizer", json_body={
+            response = self._request("POST", url, what=Text("tokenizer"), json_body={
                 "content": text, "prompt": text, "model": model, "add_special": False,
                 "add_special_tokens": False,
             }, retries=0)
@@ -161,7 +161,7 @@ class RemoteClient:
 
     # --- plumbing --------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, *, what: str,
+    def _request(self, method: str, url: str, *, what: Text,
                  json_body: dict[str, Any] | None = None,
                  cancel: threading.Event | None = None,
                  retries: int = MAX_RETRIES) -> httpx2.Response:
@@ -207,7 +207,7 @@ class RemoteClient:
                 Text("The connection to {base_url} failed: {reason}",
                      base_url=self.endpoint.base_url, reason=_reason(error))) from None
 
-    def raise_for_status(self, response: httpx2.Response, url: str, what: str) -> NoReturn:
+    def raise_for_status(self, response: httpx2.Response, url: str, what: Text) -> NoReturn:
         status = response.status_code
         said = _server_message(_read_limited(response, MAX_ERROR_BODY))
         said_part = f" The server said: {said}" if said else ""
@@ -313,7 +313,7 @@ class ChatStream:
     def _open(self) -> httpx2.Response | None:
         client = self._client
         url = f"{client.endpoint.api_url}/chat/completions"
-        what = f"model “{self._payload.get('model')}”"
+        what = Text("model “{model}”", model=str(self._payload.get("model")))
         for attempt in range(MAX_RETRIES + 1):
             if self._cancel.is_set() or self.aborted:
                 return None

@@ -142,7 +142,7 @@ def load_remote_settings(path: Path) -> LoadedRemoteSettings:
 
 
 def save_remote_settings(path: Path, settings: RemoteSettings) -> None:
-    save_settings_file(path, settings.to_json(), "the remote engines")
+    save_settings_file(path, settings.to_json(), Text("the remote engines"))
 
 
 def api_key_store(paths: AppPaths, endpoint_name: str) -> SecretStore:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QMimeData
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.attachment_bar import SUMMARY_CHOICES
+from desktop.engine_texts import say
 from desktop.main_window import MainWindow
 from tests.desktop.conftest import WindowFactory
 from tests.engine.documents_data import speech_lines
@@ -64,7 +65,10 @@ def test_a_summary_shows_progress_and_lands_in_the_chat(
         assert panel.send_button.text() == "Stop"
     reply = ended.args[1]
     assert reply is not None and reply.status == "done"
-    assert "Made in one pass" in reply.content or "parts of the document" in reply.content
+    note = str(reply.note)  # a field of its own, worded under the summary in the window's language
+    assert "Made in one pass" in note or "parts of the document" in note
+    drawn = panel.messages.index(panel.messages.row_of(reply.id)).data()
+    assert note not in reply.content and drawn.endswith(f"\n\n*{say(reply.note)}*")
     assert any(step.startswith("Reading ") and visible for step, visible in shown), shown
     assert panel.attachment.isHidden()
     question = panel.messages.index(0).data()

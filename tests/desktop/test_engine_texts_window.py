@@ -13,10 +13,23 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from pytestqt.qtbot import QtBot
 
-from desktop.engine_texts import say
+from desktop.chat.message_model import MessageListModel
+from desktop.engine_texts import say, sentence
+from desktop.settings.form import refused_text
+from engine.chat.export import chat_to_markdown
+from engine.chat.repetition import finish_sentence
+from engine.chat.store import ChatRecord, MessageRecord
+from engine.chat.templates import TemplateDecision, TemplateOrigin, continuation_note
 from engine.config import AppConfig
-from engine.errors import HearthError, ModelError
-from engine.settings import ChatSettings, ContextPolicy, RuntimeSettings, SamplingSettings
+from engine.documents.summarize import SummaryDone
+from engine.errors import HearthError, ModelError, SettingsError
+from engine.settings import (
+    SAMPLING_FIELDS,
+    ChatSettings,
+    ContextPolicy,
+    RuntimeSettings,
+    SamplingSettings,
+)
 from engine.text import Text
 from tests.desktop.conftest import WindowFactory
 
@@ -94,3 +107,40 @@ def test_a_message_too_long_is_refused_in_chinese(
     tokens, budget = (chinese.toInt(number)[0] for number in match.groups())
     assert tokens > 1000 and match.group(1) == chinese.toString(tokens)  # "1,234"
     assert 0 < budget < 256
+
+
+def test_a_summary_note_is_shown_in_chinese_and_exported_in_english(
+    qapp: QCoreApplication, chinese: QLocale
+) -> None:
+    note = SummaryDone("The summary.", parts=5, document_tokens=12345, seconds=40.2,
+                       cancelled=False, part_summaries=(), context="", steps=6,
+                       prompt_tokens=0, evaluated_tokens=0, generated_tokens=0).note
+    reply = MessageRecord(1, 1, "assistant", "The summary.", 0.0, "done", None, None, note=note)
+    messages = MessageListModel()
+    messages.set_messages(1, [reply])
+    shown = messages.index(0).data()
+    assert shown == ("The summary.\n\n*由文档的 5 个部分（12,345 个词元）生成，用时 40 秒。*")
+    assert "由文档的 5 个部分" in messages.index(0).data(Qt.ItemDataRole.AccessibleTextRole)
+    chat = ChatRecord(1, "Speech", 0.0, 0.0, {}, None, None)
+    assert chat_to_markdown(chat, [reply]).endswith(
+        "The summary.\n\n*Made from 5 parts of the document (12,345 tokens) in 40 s.*\n")
+
+
+def test_the_banners_and_a_refused_setting_are_in_chinese(
+    qapp: QCoreApplication, chinese: QLocale
+) -> None:
+    repetition = finish_sentence("repetition")
+    assert repetition is not None and say(repetition) == "已停止：模型在重复自己。"
+    base = TemplateDecision("continuation", TemplateOrigin.PERSON, "", "chosen by you")
+    assert say(continuation_note("base.gguf", base, "x")) == (
+        "按你的选择，base.gguf 不使用对话模板：它会续写你的文字，而不是回答。")
+    temperature = next(spec for spec in SAMPLING_FIELDS if spec.name == "temperature")
+    _value, refused = temperature.parse("2.5")
+    assert refused is not None and str(refused) == "Temperature must be between 0 and 2"
+    # The setting's name as the settings list shows it (its own "settings" translations).
+    assert refused_text(temperature, refused) == "“Temperature”必须介于 0 和 2 之间"
+    assert sentence(Text("must be true or false")) == "必须是 true 或 false。"
+    with pytest.raises(SettingsError) as raised:
+        ChatSettings().with_overrides({"thinking": "yes"})
+    assert str(raised.value) == "thinking: must be true or false"
+    assert say(raised.value) == "thinking：必须是 true 或 false"

@@ -208,7 +208,7 @@ def test_a_summary_cut_by_a_crash_ends_with_the_parts_it_made(
     assert isinstance(done, SummaryDone) and done.crashed and done.cancelled
     assert done.parts >= 3 and 1 <= len(done.part_summaries) < done.parts
     assert all(summary.strip() for summary in done.part_summaries)
-    assert done.note.startswith("Stopped when the model stopped unexpectedly; partly made")
+    assert str(done.note).startswith("Stopped when the model stopped unexpectedly; partly made")
     assert host.recover() is not None
 
 

@@ -4,6 +4,7 @@ values cross the engine host's pipe, and every template has a Chinese translatio
 from __future__ import annotations
 
 import importlib.util
+import json
 import pickle
 import string
 from pathlib import Path
@@ -12,7 +13,10 @@ from types import ModuleType
 import pytest
 
 from engine.chat.context import plan_context
+from engine.chat.export import chat_to_json
 from engine.chat.prompt import ChatMessage
+from engine.chat.store import ChatStore
+from engine.documents.summarize import SummaryDone
 from engine.errors import HearthError, MessageTooLongError, ModelError, SettingsError
 from engine.host.client import HostCrash, HostRuntime
 from engine.models.files import inspect_model_file
@@ -119,3 +123,33 @@ def test_every_engine_template_has_a_finished_chinese_translation() -> None:
     # The file is what the generator writes: no stale entries, nothing out of order.
     written = engine_catalog.written(found, held, "zh_CN", CATALOG.parent)
     assert CATALOG.read_text(encoding="utf-8") == written
+
+
+def test_a_summary_note_is_stored_typed_apart_from_the_text(tmp_path: Path) -> None:
+    note = SummaryDone("Done.", parts=1, document_tokens=2345, seconds=3.4, cancelled=True,
+                       part_summaries=(), context="", steps=1, prompt_tokens=0,
+                       evaluated_tokens=0, generated_tokens=0, repeating_steps=1).note
+    assert str(note) == ("Stopped; partly made in one pass over the whole document (2,345 tokens) "
+                         "in 3 s. It was stopped: the model was repeating itself.")
+    assert Text.from_data(json.loads(json.dumps(note.data()))) == note
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    try:
+        chat = store.create_chat()
+        reply = store.add_message(chat.id, "assistant", "", status="streaming")
+        store.update_message(reply.id, "Done.", status="stopped", note=note)
+        (saved,) = store.messages(chat.id)
+        assert saved.content == "Done." and saved.note == note
+        exported = json.loads(chat_to_json(chat, [saved]))["messages"][0]
+        assert (exported["content"], exported["note"]) == ("Done.", str(note))
+    finally:
+        store.close()
+
+
+def test_settings_reasons_are_typed_and_the_error_pickles() -> None:
+    error = SettingsError({"api.port": Text("must be a whole number between 1 and 65535"),
+                           "top_k": Text("{label} must be a number", label="Top-k")})
+    assert str(error) == ("api.port: must be a whole number between 1 and 65535; "
+                          "top_k: Top-k must be a number")
+    assert isinstance(error.wording, Text)
+    again = pickle.loads(pickle.dumps(error))
+    assert again.errors == error.errors and str(again) == str(error)

@@ -509,7 +509,7 @@ def test_a_password_in_the_address_is_refused_and_never_written(engines: RemoteE
     # The settings file is plain text and the address is shown in the window and in messages.
     with pytest.raises(SettingsError) as caught:
         engines.add("lab", "http://me:sk-secret@127.0.0.1:9/v1")
-    assert caught.value.errors["base_url"].endswith("give the API key in its own field")
+    assert str(caught.value.errors["base_url"]).endswith("give the API key in its own field")
     assert "sk-secret" not in app_paths().remote_engines_file.read_text()
     assert [e.name for e in engines.settings.endpoints] == ["script"]
 

@@ -132,7 +132,7 @@ def test_a_chat_keeps_a_looping_reply_marked_stopped_with_the_note(
         runtime.close()
     ended = events[-1]
     assert isinstance(ended, TurnEnded) and ended.reply is not None
-    assert ended.note == REPETITION_NOTE == "stopped: the model was repeating itself"
+    assert str(ended.note) == str(REPETITION_NOTE) == "stopped: the model was repeating itself"
     saved = store.messages(chat.id)[-1]
     assert saved.status == "stopped"
     assert saved.content == ended.reply.content and saved.content.startswith("<\n<\n")
@@ -143,7 +143,7 @@ def test_a_summary_that_loops_says_so_in_its_note(runtime: Runtime) -> None:
     document = Document("list.txt", text, len(text), "text")
     done = list(summarize(runtime, document, SummaryOptions(seed=1), threading.Event()))[-1]
     assert isinstance(done, SummaryDone) and done.repeating_steps == 1
-    assert done.note.endswith(" It was stopped: the model was repeating itself.")
+    assert str(done.note).endswith(" It was stopped: the model was repeating itself.")
 
 
 # -- the API: only when a request asks ----------------------------------------------------------

@@ -158,7 +158,7 @@ def test_a_short_document_is_summarised_in_one_pass(small_runtime: Runtime) -> N
         event.text for event in events if isinstance(event, SummaryText)).strip()
     assert (done.parts, done.part_summaries) == (1, ())
     assert done.context == f"The document clinton.txt:\n\n{document.text}"
-    assert done.note.startswith("Made in one pass over the whole document (")
+    assert str(done.note).startswith("Made in one pass over the whole document (")
 
 
 @pytest.mark.slow
@@ -201,7 +201,7 @@ def test_every_part_of_a_long_document_is_read_and_combined(small_runtime: Runti
     assert PLANTED_NAME in parts[-1].summary
     assert done.part_summaries == tuple(part.summary for part in parts)
     assert parts[-1].summary in done.context
-    assert done.note.startswith(f"Made from {planned.parts} parts of the document (")
+    assert str(done.note).startswith(f"Made from {planned.parts} parts of the document (")
 
     progress = [event for event in events if isinstance(event, SummaryProgress)]
     fractions = [event.fraction for event in progress]
@@ -235,7 +235,7 @@ def test_stop_while_a_long_document_is_counted(small_runtime: Runtime) -> None:
     progress, done = events
     assert isinstance(progress, SummaryProgress) and progress.fraction == 0
     assert isinstance(done, SummaryDone) and done.cancelled and done.parts == 0
-    assert done.note.startswith("Stopped while the document was counted")
+    assert str(done.note).startswith("Stopped while the document was counted")
 
 
 def test_stop_between_parts_keeps_the_parts_done(small_runtime: Runtime) -> None:
@@ -252,7 +252,7 @@ def test_stop_between_parts_keeps_the_parts_done(small_runtime: Runtime) -> None
     first, done = steps[2], steps[3]
     assert isinstance(first, PartDone) and isinstance(done, SummaryDone)
     assert done.cancelled and done.part_summaries == (first.summary,)
-    assert done.note.startswith("Stopped; partly made from")
+    assert str(done.note).startswith("Stopped; partly made from")
 
 
 def test_stop_while_a_part_is_written_ends_within_a_token(small_runtime: Runtime) -> None:

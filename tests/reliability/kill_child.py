@@ -38,6 +38,7 @@ from engine.config import AppConfig, save_config
 from engine.host.runtime import Runtime
 from engine.models.files import bundled_model_path
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.text import Text
 
 Tell = Callable[..., None]
 PARTIAL_SAVE_INTERVAL_S = 0.02
@@ -76,9 +77,10 @@ class ReportingStore(ChatStore):
         *,
         reasoning: str | None = None,
         citations: Sequence[Mapping[str, Any]] | None = None,
+        note: Text | None = None,
     ) -> None:
         super().update_message(message_id, content, status, n_tokens, tokens_per_s,
-                               reasoning=reasoning, citations=citations)
+                               reasoning=reasoning, citations=citations, note=note)
         if status is None:
             self._tell(saved=message_id, content=content)
 
