@@ -36,6 +36,7 @@ from desktop.chat.message_model import (
 from desktop.chat.view import EMPTY_CHAT_NOTE, NEXT_VERSION, PREVIOUS_VERSION, ChatView
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
+from desktop.flow_layout import FlowLayout
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.picker import ModelPicker
 from desktop.settings.texts import setting_text
@@ -131,7 +132,10 @@ class ChatPanel(QWidget):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.view.addAction(action)
 
-        actions = QHBoxLayout()
+        # The buttons and the model picker wrap onto more lines where the panel is narrow (a
+        # small window with the settings dock open); the picker stays at the right.
+        actions = QWidget(self)
+        flow = FlowLayout(actions)
         for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
                        self.edit_action):
             button = QPushButton(action.text(), self)
@@ -140,7 +144,7 @@ class ChatPanel(QWidget):
             button.clicked.connect(action.trigger)
             action.enabledChanged.connect(button.setEnabled)
             button.setEnabled(action.isEnabled())
-            actions.addWidget(button)
+            flow.addWidget(button)
         # The versions of the chosen message: flat "‹ 2/3 ›", hidden where it has one.
         self.previous_version_button = self._version_button("‹", self.previous_version_action)
         self.versions_label = QLabel(self)
@@ -148,8 +152,7 @@ class ChatPanel(QWidget):
         for widget in (self.previous_version_button, self.versions_label,
                        self.next_version_button):
             widget.hide()
-            actions.addWidget(widget)
-        actions.addStretch(1)
+            flow.addWidget(widget)
         # Shown only for a model whose template has a thinking switch (Qwen3's).
         self.think_button = QToolButton(self)
         self.think_button.setText(self.tr("Think"))
@@ -159,9 +162,9 @@ class ChatPanel(QWidget):
         self.think_button.setToolTip(translated("chat.panel", THINK_TIP))
         self.think_button.toggled.connect(self._think_toggled)
         self.think_button.hide()
-        actions.addWidget(self.think_button)
+        flow.add_right(self.think_button)
         self.model_picker = ModelPicker(client, self)
-        actions.addWidget(self.model_picker)
+        flow.add_right(self.model_picker)
 
         input_row = QHBoxLayout()
         input_row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -171,7 +174,7 @@ class ChatPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addLayout(actions)
+        layout.addWidget(actions)
         layout.addWidget(self.banner)
         layout.addWidget(self.attachment)
         layout.addLayout(input_row)
