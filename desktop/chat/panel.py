@@ -52,6 +52,7 @@ from engine.documents.summarize import SummaryOptions
 from engine.host.runtime import GenerationDone, LoadedModel
 from engine.settings import CONTEXT_POLICY_LABELS, ChatSettings, ContextPolicy
 
+COMPOSER_MIN_WIDTH = 220
 THINK_TIP = (QT_TRANSLATE_NOOP("chat.panel", "Think before answering: the model reasons step by "
                                              "step first (slower, often "
              "better). Its thinking is shown folded above the answer and is not sent back to "
@@ -92,6 +93,9 @@ class ChatPanel(QWidget):
         self._reading_banner = False  # the banner shows how far the prompt has been read
 
         self.composer = Composer(self)
+        # Room for a line of its placeholder in the smallest window with the settings dock open:
+        # the chat list beside gives way first.
+        self.composer.setMinimumWidth(COMPOSER_MIN_WIDTH)
         self.composer.submitted.connect(self.submit)
         self.composer.documentPasted.connect(lambda text: self._prepare(pasted=text))
         self.composer.filesDropped.connect(lambda paths: self._prepare(path=paths[0]))
