@@ -25,6 +25,7 @@ from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.tab import ModelsTab
 from desktop.prompt_lab.tab import PromptLabTab
 from desktop.remote.client import NETWORK_OFF_TEXT, NetworkAction
+from desktop.scroll_page import scroll_when_small
 from desktop.settings.panel import SettingsPanel
 from desktop.status_bar import HearthStatusBar
 from desktop.welcome.view import WelcomeView
@@ -34,6 +35,7 @@ from engine.host.backend import BackendInfo
 from engine.host.runtime import LoadedModel
 from engine.settings import ChatSettings, SamplingSettings
 
+MINIMUM_SIZE = (900, 600)
 EXPORT_FILTERS = {"markdown": (QT_TRANSLATE_NOOP("main_window", "Markdown (*.md)"), ".md"),
                   "json": (QT_TRANSLATE_NOOP("main_window", "JSON (*.json)"), ".json")}
 
@@ -46,6 +48,9 @@ class MainWindow(QMainWindow):
         self._backend: BackendInfo | None = None
         self.setWindowTitle(self.tr("Hearth"))
         self.resize(1100, 720)
+        # The smallest size every tab holds, in English and Chinese, the settings dock open
+        # too (tests/desktop/test_window_sizes.py).
+        self.setMinimumSize(*MINIMUM_SIZE)
 
         self.chat_tab = ChatTab(client, self)
         self.sidebar, self.chat_panel = self.chat_tab.sidebar, self.chat_tab.chat_panel
@@ -58,6 +63,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.prompt_lab_tab, self.tr("Prompt Lab"))
         self.collections_tab = CollectionsTab(client, self)
         self.tabs.addTab(self.collections_tab, self.tr("Collections"))
+        # Tables and forms beside each other: below their size (the smallest window with the
+        # settings dock open) these pages scroll; the Chat tab's own parts shrink and wrap.
+        for page in (self.models_tab, self.prompt_lab_tab, self.collections_tab):
+            scroll_when_small(page)
         self.prompt_lab_tab.chatStarted.connect(
             lambda _chat: self.tabs.setCurrentWidget(self.chat_tab))
         # On a first start it puts itself in front as the first tab.

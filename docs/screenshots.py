@@ -1,7 +1,11 @@
 """The README's language screenshots: the chat (a code block, a folded thinking), the Settings
 dock, the Models tab and the first start's welcome, light and dark, in English and in Chinese.
 
-    xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python docs/screenshots.py
+    xvfb-run -a -s "-screen 0 2600x1800x24" .venv/bin/python docs/screenshots.py
+
+Then the smallest window, 900x600, light, in both languages (small-<view>-<en|zh>.png: the chat
+with the settings dock open, the Models and Prompt Lab tabs), and the chat at 200% scaling
+(QT_SCALE_FACTOR=2, scale2-chat-en.png; the screen must hold 2 x 1180x760).
 
 Each language and theme runs in a child process on a fresh temporary data folder with the
 bundled model, the language installed before the window is built, as at start-up. Chinese
@@ -58,6 +62,16 @@ def main() -> int:
                 print(f"{language} {theme}", flush=True)
                 subprocess.run([sys.executable, __file__, "--one", language, theme],
                                env={**env, "HEARTH_HOME": home}, check=True, timeout=600)
+    for language in LANGUAGES:
+        with tempfile.TemporaryDirectory() as home:
+            print(f"{language} at 900x600", flush=True)
+            subprocess.run([sys.executable, __file__, "--small", language],
+                           env={**env, "HEARTH_HOME": home}, check=True, timeout=600)
+    with tempfile.TemporaryDirectory() as home:
+        print("en at 200%", flush=True)
+        subprocess.run([sys.executable, __file__, "--one", "en", "light", "scale2"],
+                       env={**env, "HEARTH_HOME": home, "QT_SCALE_FACTOR": "2"}, check=True,
+                       timeout=600)
     return 0
 
 
@@ -81,13 +95,15 @@ def _settle(seconds: float = 0.5) -> None:
         time.sleep(0.02)
 
 
-def one(language: str, theme: str) -> None:
+def one(language: str, theme: str, only: str = "") -> None:
+    """The views in `language` and `theme`; `only` "scale2": the chat alone, as scale2-chat-en.png
+    (the process runs with QT_SCALE_FACTOR=2); "small": the views at 900x600 as small-*.png."""
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QApplication
 
     from desktop import i18n
     from desktop.engine_client import EngineClient
-    from desktop.main_window import MainWindow
+    from desktop.main_window import MINIMUM_SIZE, MainWindow
     from engine.chat.store import MessageRecord
     from engine.config import AppConfig, save_config
     from engine.models.files import bundled_model_path
@@ -125,7 +141,7 @@ def one(language: str, theme: str) -> None:
 
     client = EngineClient(paths)
     window = MainWindow(client)
-    window.resize(*SIZE)
+    window.resize(*(MINIMUM_SIZE if only == "small" else SIZE))
     window.show()
     client.start()
     loaded: list[object] = []
@@ -135,7 +151,8 @@ def one(language: str, theme: str) -> None:
     _wait(lambda: "tok/s" in window.welcome.details_label.text(), 30)
     _settle(1.0)
     name = f"{language.split('_')[0]}-{theme}"
-    window.grab().save(str(OUT / f"welcome-{name}.png"))
+    if not only:
+        window.grab().save(str(OUT / f"welcome-{name}.png"))
 
     window.tabs.setCurrentWidget(window.chat_tab)
     question, thinking, answer = CHAT[language]
@@ -147,6 +164,14 @@ def one(language: str, theme: str) -> None:
     ]
     window.chat_panel.messages.set_messages(chat_id, records)
     _settle(1.0)
+    if only == "scale2":
+        window.grab().save(str(OUT / f"scale2-chat-{language.split('_')[0]}.png"))
+        client.shutdown()
+        return
+    if only == "small":
+        _small_views(window, language.split("_")[0])
+        client.shutdown()
+        return
     window.grab().save(str(OUT / f"chat-{name}.png"))
 
     window.toggle_settings()
@@ -161,9 +186,28 @@ def one(language: str, theme: str) -> None:
     client.shutdown()
 
 
+def _small_views(window: object, language: str) -> None:
+    """The chat with the settings dock open, then Models and Prompt Lab, at 900x600."""
+    from desktop.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    window.toggle_settings()
+    _settle(1.0)
+    window.grab().save(str(OUT / f"small-chat-{language}.png"))
+    window.settings_dock.hide()
+    for page, view in ((window.models_tab, "models"), (window.prompt_lab_tab, "prompt-lab")):
+        window.tabs.setCurrentWidget(page)
+        _settle(1.5)
+        window.grab().save(str(OUT / f"small-{view}-{language}.png"))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
         sys.path.insert(0, str(ROOT))
-        one(sys.argv[2], sys.argv[3])
+        one(*sys.argv[2:5])
+        sys.exit(0)
+    if sys.argv[1:2] == ["--small"]:
+        sys.path.insert(0, str(ROOT))
+        one(sys.argv[2], "light", "small")
         sys.exit(0)
     sys.exit(main())

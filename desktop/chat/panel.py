@@ -37,6 +37,7 @@ from desktop.chat.view import EMPTY_CHAT_NOTE, NEXT_VERSION, PREVIOUS_VERSION, C
 from desktop.empty_state import EmptyState
 from desktop.engine_client import EngineClient
 from desktop.engine_texts import say
+from desktop.flow_layout import FlowLayout
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.picker import ModelPicker
 from desktop.settings.texts import setting_text
@@ -52,6 +53,7 @@ from engine.documents.summarize import SummaryOptions
 from engine.host.runtime import GenerationDone, LoadedModel
 from engine.settings import CONTEXT_POLICY_LABELS, ChatSettings, ContextPolicy
 
+COMPOSER_MIN_WIDTH = 220
 THINK_TIP = (QT_TRANSLATE_NOOP("chat.panel", "Think before answering: the model reasons step by "
                                              "step first (slower, often "
              "better). Its thinking is shown folded above the answer and is not sent back to "
@@ -92,6 +94,9 @@ class ChatPanel(QWidget):
         self._reading_banner = False  # the banner shows how far the prompt has been read
 
         self.composer = Composer(self)
+        # Room for a line of its placeholder in the smallest window with the settings dock open:
+        # the chat list beside gives way first.
+        self.composer.setMinimumWidth(COMPOSER_MIN_WIDTH)
         self.composer.submitted.connect(self.submit)
         self.composer.documentPasted.connect(lambda text: self._prepare(pasted=text))
         self.composer.filesDropped.connect(lambda paths: self._prepare(path=paths[0]))
@@ -132,7 +137,10 @@ class ChatPanel(QWidget):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.view.addAction(action)
 
-        actions = QHBoxLayout()
+        # The buttons and the model picker wrap onto more lines where the panel is narrow (a
+        # small window with the settings dock open); the picker stays at the right.
+        actions = QWidget(self)
+        flow = FlowLayout(actions)
         for action in (self.copy_action, self.copy_code_action, self.regenerate_action,
                        self.edit_action):
             button = QPushButton(action.text(), self)
@@ -141,7 +149,7 @@ class ChatPanel(QWidget):
             button.clicked.connect(action.trigger)
             action.enabledChanged.connect(button.setEnabled)
             button.setEnabled(action.isEnabled())
-            actions.addWidget(button)
+            flow.addWidget(button)
         # The versions of the chosen message: flat "‹ 2/3 ›", hidden where it has one.
         self.previous_version_button = self._version_button("‹", self.previous_version_action)
         self.versions_label = QLabel(self)
@@ -149,8 +157,7 @@ class ChatPanel(QWidget):
         for widget in (self.previous_version_button, self.versions_label,
                        self.next_version_button):
             widget.hide()
-            actions.addWidget(widget)
-        actions.addStretch(1)
+            flow.addWidget(widget)
         # Shown only for a model whose template has a thinking switch (Qwen3's).
         self.think_button = QToolButton(self)
         self.think_button.setText(self.tr("Think"))
@@ -160,9 +167,9 @@ class ChatPanel(QWidget):
         self.think_button.setToolTip(translated("chat.panel", THINK_TIP))
         self.think_button.toggled.connect(self._think_toggled)
         self.think_button.hide()
-        actions.addWidget(self.think_button)
+        flow.add_right(self.think_button)
         self.model_picker = ModelPicker(client, self)
-        actions.addWidget(self.model_picker)
+        flow.add_right(self.model_picker)
 
         input_row = QHBoxLayout()
         input_row.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -172,7 +179,7 @@ class ChatPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addLayout(actions)
+        layout.addWidget(actions)
         layout.addWidget(self.banner)
         layout.addWidget(self.attachment)
         layout.addLayout(input_row)

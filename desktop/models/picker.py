@@ -5,7 +5,7 @@ network switch off the remote ones stay listed but cannot be picked, and say why
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
 
@@ -43,6 +43,11 @@ class ModelPicker(QComboBox):
         self._remote_client.modelsListed.connect(self._on_remote_models)
         self._remote_client.settingsLoaded.connect(self._on_remote_settings)
         self._remote_client.networkChanged.connect(lambda _on: self._rebuild())
+
+    def minimumSizeHint(self) -> QSize:
+        """As wide as its longest model name: the chat's buttons beside it wrap instead, and
+        the name is never cut (QComboBox's own hint is that of its first contents only)."""
+        return self.sizeHint()
 
     def _on_models(self, models: list[InstalledModel], _machine: object) -> None:
         self._local = []
