@@ -4,6 +4,11 @@
 <context>
     <name>engine</name>
     <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>A capable all-rounder that runs well on a laptop without a GPU.</source>
+        <translation>能力全面，没有 GPU 的笔记本也能流畅运行。</translation>
+    </message>
+    <message>
         <location filename="../../engine/chat/store.py"/>
         <source>A chat title cannot be empty.</source>
         <translation>对话标题不能为空。</translation>
@@ -16,7 +21,12 @@
     <message>
         <location filename="../../engine/documents/collections.py"/>
         <source>A collection needs a name.</source>
-        <translation>集合需要一个名称。</translation>
+        <translation>资料库需要一个名称。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>A dependable 7B chat model with a small vocabulary and fast replies.</source>
+        <translation>可靠的 7B 对话模型，词表较小，回复快。</translation>
     </message>
     <message>
         <location filename="../../engine/models/library.py"/>
@@ -52,6 +62,11 @@
         <location filename="../../engine/prompt_lab/tasks.py"/>
         <source>A task needs at least two examples.</source>
         <translation>任务至少需要两个示例。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Among the best 7B models for writing, coding help and other languages.</source>
+        <translation>写作、编程辅助和多语言方面最好的 7B 模型之一。</translation>
     </message>
     <message>
         <location filename="../../engine/models/library.py"/>
@@ -211,6 +226,16 @@
         <translation>示例 {number}：输出 {output!r} 不是标签之一（{names}）。</translation>
     </message>
     <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Google&apos;s mid-size model: noticeably smarter, wants 16 GB of memory.</source>
+        <translation>Google 的中型模型：明显更聪明，需要 16 GB 内存。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Google&apos;s small model: natural writing in many languages.</source>
+        <translation>Google 的小模型：多种语言的写作都很自然。</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/client.py"/>
         <source>Hearth restarts it and loads the model again.</source>
         <translation>Hearth 会重新启动它并再次加载模型。</translation>
@@ -299,6 +324,21 @@
         <location filename="../../engine/chat/store.py"/>
         <source>Message {parent_id} is not part of chat {chat_id}.</source>
         <translation>消息 {parent_id} 不属于对话 {chat_id}。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Meta&apos;s popular 8B model: a solid general assistant with a long context.</source>
+        <translation>Meta 广受欢迎的 8B 模型：可靠的通用助手，上下文很长。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Meta&apos;s smallest chat model: quick on any computer, for simple tasks.</source>
+        <translation>Meta 最小的对话模型：在任何电脑上都很快，适合简单任务。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Microsoft&apos;s small model, good at reasoning and maths.</source>
+        <translation>微软的小模型，擅长推理和数学。</translation>
     </message>
     <message>
         <location filename="../../engine/models/files.py"/>
@@ -422,9 +462,19 @@
         <translation>已停止；已一次读完整个文档（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
     </message>
     <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Strong at structured answers and many languages for its size.</source>
+        <translation>同等大小中擅长结构化回答和多种语言。</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/library.py"/>
         <source>The bundled model cannot be deleted</source>
         <translation>内置模型不能删除</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>The bundled model&apos;s big sibling from Hugging Face: small and fast.</source>
+        <translation>内置模型在 Hugging Face 上的大哥：小巧快速。</translation>
     </message>
     <message>
         <location filename="../../engine/models/downloads.py"/>
@@ -585,12 +635,12 @@
     <message>
         <location filename="../../engine/documents/collections.py"/>
         <source>There is already a collection called “{name}”.</source>
-        <translation>已有名为“{name}”的集合。</translation>
+        <translation>已有名为“{name}”的资料库。</translation>
     </message>
     <message>
         <location filename="../../engine/documents/collections.py"/>
         <source>There is no collection called “{name}” (collections: {known}).</source>
-        <translation>没有名为“{name}”的集合（现有集合：{known}）。</translation>
+        <translation>没有名为“{name}”的资料库（现有资料库：{known}）。</translation>
     </message>
     <message>
         <location filename="../../engine/chat/service.py"/>
@@ -612,6 +662,16 @@
         <location filename="../../engine/host/runtime.py"/>
         <source>These requests do not fit the context window together.</source>
         <translation>这些请求合在一起放不进上下文窗口。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Thinks before answering; strong at reasoning, coding and tools.</source>
+        <translation>回答前先思考；擅长推理、编程和工具调用。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/catalog.py"/>
+        <source>Thinks step by step before answering (can be switched off with /no_think).</source>
+        <translation>回答前逐步思考（可用 /no_think 关闭）。</translation>
     </message>
     <message>
         <location filename="../../engine/prompt_lab/in_chat.py"/>
@@ -686,7 +746,7 @@
     <message>
         <location filename="../../engine/documents/collections.py"/>
         <source>add to the collection</source>
-        <translation>添加到集合</translation>
+        <translation>添加到资料库</translation>
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
@@ -701,7 +761,7 @@
     <message>
         <location filename="../../engine/documents/collections.py"/>
         <source>create the collection “{name}”</source>
-        <translation>创建集合“{name}”</translation>
+        <translation>创建资料库“{name}”</translation>
     </message>
     <message>
         <location filename="../../engine/chat/store.py"/>
@@ -948,7 +1008,7 @@
     <message>
         <location filename="../../engine/documents/collections.py"/>
         <source>remove the collection “{name}”</source>
-        <translation>移除集合“{name}”</translation>
+        <translation>移除资料库“{name}”</translation>
     </message>
     <message>
         <location filename="../../engine/chat/store.py"/>

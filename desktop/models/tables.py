@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.row_table import RowTableModel
 from engine.chat.templates import (
@@ -237,7 +238,8 @@ class RepoRow:
 
 def catalog_rows(catalog: tuple[CatalogModel, ...]) -> list[RepoRow]:
     return [
-        RepoRow(entry.repo_id, entry.name, entry.description, entry.license, catalog=entry)
+        RepoRow(entry.repo_id, entry.name, say(entry.description), entry.license,
+               catalog=entry)
         for entry in catalog
     ]
 

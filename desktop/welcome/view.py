@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.engine_client import EngineClient
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.downloads_model import describe
 from engine.chat.store import ChatRecord
@@ -296,7 +297,7 @@ class WelcomeView(QWidget):
             self.download_button.hide()
             return
         file, estimate = shown.file, shown.fit.estimate if shown.fit else None
-        self.model_label.setText(f"<b>{shown.model.name}</b> — {shown.model.description}")
+        self.model_label.setText(f"<b>{shown.model.name}</b> — {say(shown.model.description)}")
         memory = (self.tr(" · needs {format_bytes} of memory")
                   .format(format_bytes=format_bytes(estimate.total_bytes))
                   if estimate is not None else "")

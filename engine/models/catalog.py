@@ -29,7 +29,7 @@ class CatalogFile:
 class CatalogModel:
     key: str
     name: str
-    description: str
+    description: Text  # one line, in the window's language (desktop/engine_texts.py)
     repo_id: str  # the GGUF repository on the Hugging Face Hub
     license: str
     parameter_count: int  # rounded, as the model's authors state it
@@ -90,7 +90,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="llama-3.2-1b-instruct",
         name="Llama 3.2 1B Instruct",
-        description="Meta's smallest chat model: quick on any computer, for simple tasks.",
+        description=Text("Meta's smallest chat model: quick on any computer, for simple tasks."),
         repo_id="bartowski/Llama-3.2-1B-Instruct-GGUF",
         license="llama3.2",
         parameter_count=1_240_000_000,
@@ -103,7 +103,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="smollm2-1.7b-instruct",
         name="SmolLM2 1.7B Instruct",
-        description="The bundled model's big sibling from Hugging Face: small and fast.",
+        description=Text("The bundled model's big sibling from Hugging Face: small and fast."),
         repo_id="bartowski/SmolLM2-1.7B-Instruct-GGUF",
         license="apache-2.0",
         parameter_count=1_710_000_000,
@@ -117,7 +117,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="llama-3.2-3b-instruct",
         name="Llama 3.2 3B Instruct",
-        description="A capable all-rounder that runs well on a laptop without a GPU.",
+        description=Text("A capable all-rounder that runs well on a laptop without a GPU."),
         repo_id="bartowski/Llama-3.2-3B-Instruct-GGUF",
         license="llama3.2",
         parameter_count=3_210_000_000,
@@ -130,7 +130,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="qwen2.5-3b-instruct",
         name="Qwen2.5 3B Instruct",
-        description="Strong at structured answers and many languages for its size.",
+        description=Text("Strong at structured answers and many languages for its size."),
         repo_id="bartowski/Qwen2.5-3B-Instruct-GGUF",
         license="qwen-research",
         parameter_count=3_090_000_000,
@@ -144,7 +144,8 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="qwen3-4b",
         name="Qwen3 4B",
-        description="Thinks step by step before answering (can be switched off with /no_think).",
+        description=Text("Thinks step by step before answering (can be switched off with "
+                         "/no_think)."),
         repo_id="Qwen/Qwen3-4B-GGUF",
         license="apache-2.0",
         parameter_count=4_020_000_000,
@@ -157,7 +158,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="phi-4-mini-instruct",
         name="Phi-4 mini Instruct",
-        description="Microsoft's small model, good at reasoning and maths.",
+        description=Text("Microsoft's small model, good at reasoning and maths."),
         repo_id="bartowski/microsoft_Phi-4-mini-instruct-GGUF",
         license="mit",
         parameter_count=3_840_000_000,
@@ -170,7 +171,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="gemma-3-4b-it",
         name="Gemma 3 4B",
-        description="Google's small model: natural writing in many languages.",
+        description=Text("Google's small model: natural writing in many languages."),
         repo_id="ggml-org/gemma-3-4b-it-GGUF",
         license="gemma",
         parameter_count=3_880_000_000,
@@ -185,7 +186,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="mistral-7b-instruct-v0.3",
         name="Mistral 7B Instruct v0.3",
-        description="A dependable 7B chat model with a small vocabulary and fast replies.",
+        description=Text("A dependable 7B chat model with a small vocabulary and fast replies."),
         repo_id="bartowski/Mistral-7B-Instruct-v0.3-GGUF",
         license="apache-2.0",
         parameter_count=7_250_000_000,
@@ -198,7 +199,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="qwen2.5-7b-instruct",
         name="Qwen2.5 7B Instruct",
-        description="Among the best 7B models for writing, coding help and other languages.",
+        description=Text("Among the best 7B models for writing, coding help and other languages."),
         repo_id="bartowski/Qwen2.5-7B-Instruct-GGUF",
         license="apache-2.0",
         parameter_count=7_620_000_000,
@@ -211,7 +212,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="llama-3.1-8b-instruct",
         name="Llama 3.1 8B Instruct",
-        description="Meta's popular 8B model: a solid general assistant with a long context.",
+        description=Text("Meta's popular 8B model: a solid general assistant with a long context."),
         repo_id="bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
         license="llama3.1",
         parameter_count=8_030_000_000,
@@ -224,7 +225,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="qwen3-8b",
         name="Qwen3 8B",
-        description="Thinks before answering; strong at reasoning, coding and tools.",
+        description=Text("Thinks before answering; strong at reasoning, coding and tools."),
         repo_id="Qwen/Qwen3-8B-GGUF",
         license="apache-2.0",
         parameter_count=8_190_000_000,
@@ -237,7 +238,7 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="gemma-3-12b-it",
         name="Gemma 3 12B",
-        description="Google's mid-size model: noticeably smarter, wants 16 GB of memory.",
+        description=Text("Google's mid-size model: noticeably smarter, wants 16 GB of memory."),
         repo_id="ggml-org/gemma-3-12b-it-GGUF",
         license="gemma",
         parameter_count=11_770_000_000,
