@@ -665,7 +665,9 @@ class EngineWorker(QObject):
             job.reasoning += event.text
             job.pending_reasoning += event.text
         elif isinstance(event, SummaryStatus):
-            self.summaryStatus.emit(job.chat_id, event.text, event.fraction, event.seconds_left)
+            step = say(event.text) if event.text is not None else ""
+            self.summaryStatus.emit(job.chat_id, step, event.fraction,
+                                    event.seconds_left)
         elif isinstance(event, PromptProgress):
             self.promptProgress.emit(job.chat_id, event.done, event.total)
         elif isinstance(event, TurnEnded):

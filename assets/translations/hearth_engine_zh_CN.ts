@@ -130,6 +130,11 @@
         <translation>引用必须是纯 JSON 值：{exc}</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Combining summaries ({index} of {count})</source>
+        <translation>正在合并摘要（第 {index} 个，共 {count} 个）</translation>
+    </message>
+    <message>
         <location filename="../../engine/remote/client.py"/>
         <source>Connecting to {base_url} timed out after {connect:g} s: is the server running, and reachable from this computer?</source>
         <translation>连接 {base_url} 在 {connect:g} 秒后超时：服务器是否在运行，这台电脑能否访问到它？</translation>
@@ -417,6 +422,21 @@
         <translation>其中部分内容已被停止：模型在重复自己（{steps} 步中有 {repeating} 步）。</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Preparing the document for questions…</source>
+        <translation>正在为提问准备文档…</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Reading {tokens:,} tokens in one pass…</source>
+        <translation>正在一次性读取 {tokens:,} 个词元…</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Reading {tokens:,} tokens in {parts} parts…</source>
+        <translation>正在分 {parts} 部分读取 {tokens:,} 个词元…</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/downloads.py"/>
         <source>Refusing to download {file_path!r}: it is not a .gguf model file.</source>
         <translation>拒绝下载 {file_path!r}：它不是 .gguf 模型文件。</translation>
@@ -465,6 +485,11 @@
         <location filename="../../engine/models/catalog.py"/>
         <source>Strong at structured answers and many languages for its size.</source>
         <translation>同等大小中擅长结构化回答和多种语言。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Summarising part {index} of {count}</source>
+        <translation>正在总结第 {index} 部分（共 {count} 部分）</translation>
     </message>
     <message>
         <location filename="../../engine/models/library.py"/>
@@ -722,6 +747,11 @@
         <location filename="../../engine/host/process.py"/>
         <source>Unexpected error in the engine: {error}</source>
         <translation>引擎中出现意外错误：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Writing the summary</source>
+        <translation>正在撰写摘要</translation>
     </message>
     <message>
         <location filename="../../engine/models/hub.py"/>

@@ -34,6 +34,7 @@ from engine.documents.summarize import (
     SummaryText,
     summarize,
 )
+from engine.text import Text
 
 FORM_REQUESTS = {
     SummaryForm.PARAGRAPH: "Summarise {name} in a short paragraph.",
@@ -46,7 +47,7 @@ WORDS_REQUEST = "Summarise {name} in about {words} words."
 class SummaryStatus:
     """Where a summary is, as a person reads it: "Part 3 of 12", a fraction and time left."""
 
-    text: str
+    text: Text | None  # the window words it in its language; None: the same step goes on
     fraction: float
     seconds_left: float | None
 
@@ -86,14 +87,16 @@ def summary_turn(
                     saved_at = time.monotonic()
                 yield event.text
             elif isinstance(event, SummaryPlanned):
-                how = "in one pass" if event.parts == 1 else f"in {event.parts} parts"
-                yield SummaryStatus(f"Reading {event.document_tokens:,} tokens {how}…", 0.0,
-                                    None)
+                reading = (Text("Reading {tokens:,} tokens in one pass…",
+                                tokens=event.document_tokens) if event.parts == 1 else
+                           Text("Reading {tokens:,} tokens in {parts} parts…",
+                                tokens=event.document_tokens, parts=event.parts))
+                yield SummaryStatus(reading, 0.0, None)
             elif isinstance(event, PartStarted):
                 yield SummaryStatus(_step_text(event), fraction, None)
             elif isinstance(event, SummaryProgress):
                 fraction = event.fraction
-                yield SummaryStatus("", fraction, event.seconds_left)
+                yield SummaryStatus(None, fraction, event.seconds_left)
             elif isinstance(event, SummaryDone):
                 if event.parts > 1 and not event.cancelled:
                     yield from _index_for_questions(service, chat_id, document, attachment.id)
@@ -122,18 +125,19 @@ def _index_for_questions(service: ChatService, chat_id: int, document: Document,
     if service.documents is None:
         return
     collection = service.documents.chat_collection(chat_id).id
-    text = "Preparing the document for questions…"
+    text = Text("Preparing the document for questions…")
     for fraction in service.documents.index_document(collection, document,
                                                      f"attachment {attachment_id}"):
         yield SummaryStatus(text, fraction, None)
 
 
-def _step_text(event: PartStarted) -> str:
+def _step_text(event: PartStarted) -> Text:
     if event.stage == "part":
-        return f"Summarising part {event.index} of {event.count}"
+        return Text("Summarising part {index} of {count}", index=event.index, count=event.count)
     if event.stage == "combine":
-        return f"Combining summaries ({event.index} of {event.count})"
-    return "Writing the summary"
+        return Text("Combining summaries ({index} of {count})", index=event.index,
+                    count=event.count)
+    return Text("Writing the summary")
 
 
 def _chain(first: object, rest: Iterator[object]) -> Iterator[object]:

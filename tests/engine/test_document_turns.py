@@ -47,7 +47,7 @@ def test_a_long_document_is_summarised_into_the_chat_in_parts(service: ChatServi
     chat = service.store.create_chat()
     events = list(summary_turn(service, chat.id, document, tokens, QUICK, threading.Event()))
     assert isinstance(events[0], TurnStarted)
-    statuses = [e.text for e in events if isinstance(e, SummaryStatus) and e.text]
+    statuses = [str(e.text) for e in events if isinstance(e, SummaryStatus) and e.text]
     assert statuses[0].startswith(f"Reading {tokens:,} tokens in ")
     assert "Summarising part 1 of" in statuses[1]
     fractions = [e.fraction for e in events if isinstance(e, SummaryStatus)]
@@ -93,7 +93,7 @@ def test_stop_keeps_what_the_summary_wrote(service: ChatService) -> None:
     events = []
     for event in summary_turn(service, chat.id, document, 1000, QUICK, cancel):
         events.append(event)
-        if isinstance(event, SummaryStatus) and "part 2 of" in event.text:
+        if isinstance(event, SummaryStatus) and "part 2 of" in str(event.text):
             cancel.set()
     ended = events[-1]
     assert isinstance(ended, TurnEnded) and ended.reply is not None
