@@ -642,7 +642,7 @@ class EngineWorker(QObject):
                                   chat_id, turn)
                       or service.reply(chat_id, self._config, cancel, turn))
         else:
-            events = summary_turn(service, chat_id, *turn, cancel)
+            events = summary_turn(service, chat_id, *turn, cancel, wording=say)
         started = next(events)
         assert isinstance(started, TurnStarted)
         chat = service.store.get_chat(chat_id)

@@ -488,6 +488,21 @@
     </message>
     <message>
         <location filename="../../engine/documents/turns.py"/>
+        <source>Summarise “{name}” as key points.</source>
+        <translation>将“{name}”总结为要点。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Summarise “{name}” in a short paragraph.</source>
+        <translation>用一小段话总结“{name}”。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
+        <source>Summarise “{name}” in about {words} words.</source>
+        <translation>用大约 {words} 个词总结“{name}”。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/turns.py"/>
         <source>Summarising part {index} of {count}</source>
         <translation>正在总结第 {index} 部分（共 {count} 部分）</translation>
     </message>

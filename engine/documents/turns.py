@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from engine.chat.service import (
@@ -36,12 +36,6 @@ from engine.documents.summarize import (
 )
 from engine.text import Text
 
-FORM_REQUESTS = {
-    SummaryForm.PARAGRAPH: "Summarise {name} in a short paragraph.",
-    SummaryForm.BULLETS: "Summarise {name} as key points.",
-}
-WORDS_REQUEST = "Summarise {name} in about {words} words."
-
 
 @dataclass(frozen=True)
 class SummaryStatus:
@@ -52,24 +46,29 @@ class SummaryStatus:
     seconds_left: float | None
 
 
-def summary_request(name: str, options: SummaryOptions) -> str:
+def summary_request(name: str, options: SummaryOptions) -> Text:
+    """The person's side of a summary turn, as the chat shows and keeps it."""
     if options.words is not None:
-        return WORDS_REQUEST.format(name=f"“{name}”", words=options.words)
-    return FORM_REQUESTS[options.form].format(name=f"“{name}”")
+        return Text("Summarise “{name}” in about {words} words.", name=name, words=options.words)
+    if options.form == SummaryForm.BULLETS:
+        return Text("Summarise “{name}” as key points.", name=name)
+    return Text("Summarise “{name}” in a short paragraph.", name=name)
 
 
 def summary_turn(
     service: ChatService, chat_id: int, document: Document, tokens: int,
-    options: SummaryOptions, cancel: threading.Event,
+    options: SummaryOptions, cancel: threading.Event, wording: Callable[[Text], str] = str,
 ) -> Iterator[TurnStarted | SummaryStatus | TurnEnded | str]:
     """Summarises `document` into the chat: TurnStarted, then status and text (str) as they
-    come, then TurnEnded. Options and the model are checked before anything is saved."""
+    come, then TurnEnded. Options and the model are checked before anything is saved. The
+    person's request is kept as `wording` words it: the window's language, the English here."""
     options.check()
     store = service.store
     service.activate(chat_id)
     events = summarize(service.runtime, document, options, cancel)
     first = next(events)  # counts the document: refusals come here, before any change
-    question = store.add_message(chat_id, "user", summary_request(document.name, options))
+    question = store.add_message(chat_id, "user",
+                                 wording(summary_request(document.name, options)))
     attachment = attach(store, question, document, tokens)
     reply = store.add_message(chat_id, "assistant", "", status="streaming",
                               model=service.answering_model())

@@ -21,7 +21,8 @@ from engine.chat.repetition import finish_sentence
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.chat.templates import TemplateDecision, TemplateOrigin, continuation_note
 from engine.config import AppConfig
-from engine.documents.summarize import SummaryDone
+from engine.documents.summarize import SummaryDone, SummaryOptions
+from engine.documents.turns import summary_request
 from engine.errors import HearthError, ModelError, SettingsError
 from engine.settings import (
     SAMPLING_FIELDS,
@@ -124,6 +125,17 @@ def test_a_summary_note_is_shown_in_chinese_and_exported_in_english(
     chat = ChatRecord(1, "Speech", 0.0, 0.0, {}, None, None)
     assert chat_to_markdown(chat, [reply]).endswith(
         "The summary.\n\n*Made from 5 parts of the document (12,345 tokens) in 40 s.*\n")
+
+
+def test_a_summary_request_and_its_steps_are_in_chinese(
+    qapp: QCoreApplication, chinese: QLocale
+) -> None:
+    # What the person's side of a summary turn says, kept as the window words it, and the
+    # steps its progress row shows.
+    assert say(summary_request("报告.txt", SummaryOptions(words=30))) == \
+        "用大约 30 个词总结“报告.txt”。"
+    reading = Text("Reading {tokens:,} tokens in {parts} parts…", tokens=12345, parts=5)
+    assert say(reading) == "正在分 5 部分读取 12,345 个词元…"
 
 
 def test_the_banners_and_a_refused_setting_are_in_chinese(
