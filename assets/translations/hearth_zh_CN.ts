@@ -3240,6 +3240,18 @@ Site: {host}
         <source>Stop and ask</source>
         <translation>停止并询问</translation>
     </message>
+    <message>
+        <source>Precise</source>
+        <translation>精确</translation>
+    </message>
+    <message>
+        <source>Balanced</source>
+        <translation>均衡</translation>
+    </message>
+    <message>
+        <source>Creative</source>
+        <translation>创意</translation>
+    </message>
 </context>
 <context>
     <name>settings.form</name>

@@ -346,12 +346,14 @@ class SettingsPanel(QWidget):
         elif refilled or not 0 <= self._base_preset < len(presets):
             self._base_preset = min(range(len(presets)), key=differing)
         base = self._base_preset
-        for index, name in enumerate(self._preset_names):
+        names = [setting_text(name) if name in BUILTIN_PRESETS else name
+                 for name in self._preset_names]  # a person's own presets as they named them
+        for index, name in enumerate(names):
             changed = index == base and not exact
             shown = f"{name} ({translated('settings.panel', CHANGED)})" if changed else name
             self._presets.setItemText(index, shown)
         self._presets.setCurrentIndex(base)
-        self._chat_editor.sampling.set_reference(presets[base], self._preset_names[base])
+        self._chat_editor.sampling.set_reference(presets[base], names[base])
 
     # -- defaults --------------------------------------------------------------------------------
 

@@ -202,6 +202,10 @@ TEXTS = (
     QT_TRANSLATE_NOOP("settings", "Drop the oldest messages"),
     QT_TRANSLATE_NOOP("settings", "Keep the first exchange, drop the middle"),
     QT_TRANSLATE_NOOP("settings", "Stop and ask"),
+    # The built-in presets' names (engine/settings.py BUILTIN_PRESETS)
+    QT_TRANSLATE_NOOP("settings", "Precise"),
+    QT_TRANSLATE_NOOP("settings", "Balanced"),
+    QT_TRANSLATE_NOOP("settings", "Creative"),
 )
 
 

@@ -76,6 +76,8 @@ def test_chinese_chosen_shows_chinese(open_window: WindowFactory, language: None
     assert window.settings_panel.tabs.tabText(0) == "当前对话"
     assert window.settings_panel.language.currentText() == "简体中文"
     assert window.chat_panel.send_button.accessibleName() == "发送或停止"
+    presets = window.settings_panel._presets  # the built-in presets by their Chinese names
+    assert [presets.itemText(i) for i in range(presets.count())] == ["精确", "均衡", "创意"]
 
 
 def test_the_choice_is_saved_and_shown_at_the_next_start(
@@ -189,7 +191,8 @@ def test_the_settings_texts_are_the_engines() -> None:
     specs = [spec for value in vars(settings).values() if isinstance(value, tuple)
              for spec in value if isinstance(spec, settings.FieldSpec)]
     engine_texts = {text for spec in specs for text in (spec.label, spec.help, spec.advice)
-                    if text} | set(settings.CONTEXT_POLICY_LABELS.values())
+                    if text} | set(settings.CONTEXT_POLICY_LABELS.values()) \
+        | set(settings.BUILTIN_PRESETS)
     assert engine_texts == set(TEXTS)
 
 
