@@ -77,8 +77,11 @@ def test_three_choices_read_the_prompt_once_and_each_writes_its_own_reply(
     assert all(texts[i] == done[i].text and done[i].text.strip() for i in range(3))
     assert len({done[i].text for i in range(3)}) == 3  # three samplers, three seeds
     assert [done[i].seed for i in range(3)] == [21, 22, 23]
-    # The prompt went through llama.cpp once (its last token alone), not once a choice.
-    assert evaluated == done[0].prompt_tokens - 1
+    # The prompt went through llama.cpp once (its last token alone), not once a choice. The
+    # last token lands in the prompt count too when llama.cpp counts the two decodes as one
+    # (it adds decodes up when it next synchronizes: after a speculative reply it did here).
+    assert evaluated is not None
+    assert done[0].prompt_tokens - 1 <= evaluated <= done[0].prompt_tokens
     assert all(d.generated_tokens <= 24 and d.finish_reason in ("stop", "length")
                for d in done.values())
     # The other choices' cells are gone; the first one's reply stays as the next prefix.

@@ -88,8 +88,12 @@ def prompt_tokens_evaluated(runtime: Runtime) -> int:
     """llama.cpp's own count of prompt tokens decoded in batches so far (its perf counters).
 
     Reads the runtime's private `Llama`: the only way to see what llama.cpp really evaluated,
-    rather than what the engine says it asked for."""
-    return int(llama_cpp.llama_perf_context(runtime._llm.ctx).n_p_eval)  # type: ignore[union-attr]
+    rather than what the engine says it asked for. llama.cpp adds decodes to its counters when it
+    next synchronizes, as one count (a last step whose logits nobody read joins the next batch's
+    count): synchronizing first leaves out what earlier work queued."""
+    ctx = runtime._llm.ctx  # type: ignore[union-attr]
+    llama_cpp.llama_synchronize(ctx)
+    return int(llama_cpp.llama_perf_context(ctx).n_p_eval)
 
 
 # -- Streaming ------------------------------------------------------------------------------------
