@@ -232,6 +232,24 @@ class ApiService:
             self._waiting = kept
         return taken
 
+    def take_if(self, fits: Callable[[ApiJob], bool]) -> ApiJob | None:
+        """Engine thread: the oldest waiting job whose client is still there, if `fits` accepts
+        it (one it refuses keeps its place, and nothing behind it goes first)."""
+        with self._lock:
+            while self._waiting:
+                job = self._waiting[0]
+                if job.cancel.is_set():
+                    self._waiting.popleft()
+                    self._record_cancelled(job)
+                    continue
+                return self._waiting.popleft() if fits(job) else None
+            return None
+
+    def put_back(self, job: ApiJob) -> None:
+        """Engine thread: a job taken and not started goes back to the front of the line."""
+        with self._lock:
+            self._waiting.appendleft(job)
+
     def close(self) -> None:
         """Refuses new jobs and fails the waiting ones (the server is going away)."""
         with self._lock:

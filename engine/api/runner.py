@@ -102,11 +102,14 @@ class ApiRunner:
         more = self._service.take_matching(MAX_SEQUENCES - 1, parallel_ready) \
             if parallel_ready(first) else []
         batch = [first, *more]
+        # In the engine host a plain request goes the parallel way even alone: those that come
+        # while it streams join it at its next step.
+        joinable = parallel_ready(first) and isinstance(self._runtime, ParksReplies)
 
         def start() -> Iterator[None]:
             if started is not None:
                 started(batch)
-            return self.steps_parallel(batch) if more else self.steps(first)
+            return self.steps_parallel(batch) if more or joinable else self.steps(first)
 
         def end(outcome: BaseException | None) -> None:
             if isinstance(outcome, Refused):  # never started: the model is held, or closing
@@ -169,10 +172,12 @@ class ApiRunner:
             self._service.record(JobRecord(job.client, job.endpoint, outcome, prompt_tokens,
                                            completion_tokens, time.monotonic() - started))
 
-    def steps_parallel(self, jobs: Sequence[ApiJob]) -> Generator[None, None, None]:
-        """Runs jobs that are `parallel_ready` side by side, as sequences of one batch; every
-        way it ends puts a last output into each job, as `steps` does."""
+    def steps_parallel(self, batch: Sequence[ApiJob]) -> Generator[None, None, None]:
+        """Runs jobs that are `parallel_ready` side by side, as sequences of one batch, and
+        those that come meanwhile as they join it; every way it ends puts a last output into
+        each job, as `steps` does."""
         started = time.monotonic()
+        jobs = list(batch)  # grows as waiting requests join
         done: dict[int, GenerationDone] = {}
         try:
             with contextlib.closing(self._generate_parallel(jobs, done)) as events:
@@ -192,30 +197,21 @@ class ApiRunner:
                     ended.generated_tokens if ended else 0, time.monotonic() - started,
                     batched=len(jobs)))
 
-    def _generate_parallel(self, jobs: Sequence[ApiJob],
+    def _generate_parallel(self, jobs: list[ApiJob],
                            done: dict[int, GenerationDone]) -> Generator[None, None, None]:
         loaded = self._check_model(None)
         self._kv_states.activate(API_OWNER)
-        requests, splitters = [], []
-        for job in jobs:
-            request = job.request
-            assert isinstance(request, ChatCompletionRequest)
-            self._check_model(request.model)
-            generation = request.generation
-            messages = list(request.messages)
-            messages[-1] = dataclasses.replace(messages[-1], think=request.think)
-            requests.append(GenerationRequest(
-                tuple(messages), ChatSettings(system_prompt="", sampling=generation.sampling,
-                                              context_policy=ContextPolicy.STOP),
-                stop=generation.stop, ignore_eog=generation.ignore_eos,
-                grammar=generation.grammar, logprobs=generation.logprobs))
-            splitters.append(ReasoningSplitter(reasoning_style(loaded.template.source,
-                                                               request.think))
-                             if request.separate_reasoning else None)
+        requests = [self._parallel_request(job) for job in jobs]
+        splitters = [self._splitter(job, loaded) for job in jobs]
         pending: list[list[TokenLogprob]] = [[] for _ in jobs]
         stream = self._runtime.stream_parallel(requests, _AllCancelled(jobs))
+        joining = _Joining(self._runtime, self._service, self._parallel_request)
         try:
             for event in stream:
+                for job in joining.join(jobs, len(done)):
+                    jobs.append(job)
+                    splitters.append(self._splitter(job, loaded))
+                    pending.append([])
                 if isinstance(event, ContextPlanned):
                     jobs[event.choice].put(Started(event.prompt_tokens))
                 elif isinstance(event, TokenLogprob):
@@ -238,6 +234,25 @@ class ApiRunner:
                 yield None
         finally:
             stream.close()
+
+    def _parallel_request(self, job: ApiJob) -> GenerationRequest:
+        request = job.request
+        assert isinstance(request, ChatCompletionRequest)
+        self._check_model(request.model)
+        generation = request.generation
+        messages = list(request.messages)
+        messages[-1] = dataclasses.replace(messages[-1], think=request.think)
+        return GenerationRequest(
+            tuple(messages), ChatSettings(system_prompt="", sampling=generation.sampling,
+                                          context_policy=ContextPolicy.STOP),
+            stop=generation.stop, ignore_eog=generation.ignore_eos, grammar=generation.grammar,
+            logprobs=generation.logprobs)
+
+    def _splitter(self, job: ApiJob, loaded: LoadedModel) -> ReasoningSplitter | None:
+        request = job.request
+        assert isinstance(request, ChatCompletionRequest)
+        return (ReasoningSplitter(reasoning_style(loaded.template.source, request.think))
+                if request.separate_reasoning else None)
 
     def _generate(
         self, job: ApiJob, request: ChatCompletionRequest | CompletionRequest
@@ -369,6 +384,41 @@ def _api_error(error: Exception) -> ApiError:
         return ApiError(400, str(error))
     log.exception("API request failed", exc_info=error)
     return ApiError(500, f"Unexpected error: {error}", kind=SERVER)
+
+
+class _Joining:
+    """Requests that come while a parallel reply streams, joined to it at its next step
+    (continuous batching): a reply that ends makes room for a waiting one at once."""
+
+    def __init__(self, runtime: LocalRuntime, service: ApiService,
+                 prepare: Callable[[ApiJob], GenerationRequest]) -> None:
+        self._runtime = runtime if isinstance(runtime, ParksReplies) else None
+        self._service, self._prepare = service, prepare
+        self._refused_at: int | None = None  # how many replies had ended when it had no room
+
+    def join(self, jobs: Sequence[ApiJob], ended: int) -> list[ApiJob]:
+        """The waiting requests that joined, in the order of their indices after `jobs`."""
+        if self._runtime is None or self._refused_at == ended \
+                or len(jobs) - ended >= MAX_SEQUENCES:
+            return []
+        joined: list[ApiJob] = []
+        # The oldest waiting request only: one that cannot join (a seed, tools) is not
+        # overtaken by those behind it, it goes when this batch ends.
+        while len(jobs) + len(joined) - ended < MAX_SEQUENCES \
+                and (job := self._service.take_if(parallel_ready)) is not None:
+            try:
+                request = self._prepare(job)
+            except ApiError as error:
+                job.fail(error)
+                continue
+            index = self._runtime.join_stream(request)
+            if index is None:  # no room now: it waits, first in line, until a reply ends
+                self._service.put_back(job)
+                self._refused_at = ended
+                break
+            assert index == len(jobs) + len(joined)
+            joined.append(job)
+        return joined
 
 
 class _Pausing:

@@ -630,6 +630,13 @@ class HostRuntime:
                     request.parked = True
         return parked
 
+    def join_stream(self, request: GenerationRequest) -> int | None:
+        """Adds a request to the parallel reply streaming now (`stream_parallel`) from its next
+        step: its index there (its events' `choice`, in that stream), or None when none streams
+        or it has no room for this one."""
+        index: int | None = self._call("join", request, step="joining a reply")
+        return index
+
     def resume_stream(self, parked: int) -> None:
         """Puts a parked reply back in the cache, replacing what is there, and lets it stream
         on. A reply lost in a crash meanwhile is not resumed: its reader hears of the crash."""

@@ -89,8 +89,11 @@ class LocalRuntime(Protocol):
 @runtime_checkable
 class ParksReplies(Protocol):
     """A runtime that can put its streaming reply aside for another (`HostRuntime`): the
-    scheduler pauses an API reply so a chat turn goes first."""
+    scheduler pauses an API reply so a chat turn goes first; and add a request to its parallel
+    reply as it streams (continuous batching)."""
 
     def park_stream(self) -> int | None: ...
 
     def resume_stream(self, parked: int) -> None: ...
+
+    def join_stream(self, request: GenerationRequest) -> int | None: ...

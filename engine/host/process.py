@@ -18,7 +18,8 @@ prompt; no message has to get through first.
 A reply can be put aside for another (`park`: the chat's reply goes before the API's): at its
 next decode the host saves its sequences out of the KV cache and keeps the generator; `resume`
 puts them back and it streams on where it stopped, the same tokens it would have written;
-`drop` ends a parked reply without resuming it.
+`drop` ends a parked reply without resuming it. `join` adds a request to the parallel reply
+streaming now, from its next step (continuous batching).
 
 The host's stderr is a log file the app reads: llama.cpp's log and a `GGML_ASSERT` message are
 there even when the host dies of a signal, and the app tells its last lines.
@@ -182,6 +183,9 @@ class _Host:
             _id, handle, operation, _arguments = request
             if operation == "park" and handle == self._stream[1]:
                 self._ask_park(_id)
+            elif operation == "join" and handle == self._stream[1]:
+                self.conn.send((_id, "begin", None))
+                self._send(_id, "ok", self.runtimes[handle].join(*_arguments))
             elif operation in QUERIES or (handle != self._stream[1] and operation != "quit"
                                           and operation not in STREAMS):
                 self._handle(*request)
@@ -214,7 +218,7 @@ class _Host:
                                              grammar, logprobs, choices)
                 self._stream = (request_id, handle, self._watched(events))
                 return
-            if operation == "park":  # nothing streams for this handle: nothing to park
+            if operation in ("park", "join"):  # nothing streams for this handle
                 result = None
             elif operation == "resume":  # (request id,)
                 self._resume(runtime, *arguments)

@@ -243,6 +243,7 @@ class Runtime:
         self._costs: tuple[float, ...] | None = None  # of batches, for the loaded model
         # Set by the engine host: the running reply yields a ParkPoint before its next decode.
         self.park_wanted = False
+        self._joinable: _JoinableBatch | None = None  # a parallel reply others may join
 
     @property
     def loaded(self) -> LoadedModel | None:
@@ -466,20 +467,22 @@ class Runtime:
     ) -> Generator[StreamEvent, None, None]:
         """Replies to several requests side by side, one batch a step (the API's parallel
         requests): the first continues sequence 0, reusing its cached prefix; each other reads
-        its prompt into a sequence of its own. Every event carries its request's index as
-        `choice`, and a reply's GenerationDone comes as soon as it ends. One choice each and no
-        drafts. Raises ContextOverflowError when the prompts do not fit the context together."""
+        its prompt into a sequence of its own. Requests that come while it runs join it at the
+        next step (`join`), in the sequence of a reply that has ended or a free one. Every
+        event carries its request's index as `choice`, and a reply's GenerationDone comes as
+        soon as it ends. One choice each and no drafts. Raises ContextOverflowError when the
+        first prompts do not fit the context together."""
         llm, _ = self._require()
         if not 1 <= len(requests) <= MAX_SEQUENCES:
             raise HearthError(Text("Between 1 and {max_sequences} requests can be answered at "
                                    "once.",
                                    max_sequences=MAX_SEQUENCES))
         plans = [self.plan(request) for request in requests]
-        prompts = [plan.tokens for plan in plans]
-        room = _context_size(llm) - sum(len(tokens) for tokens in prompts)
-        if room < len(prompts):
+        room = _context_size(llm) - sum(len(plan.tokens) for plan in plans)
+        if room < len(plans):
             raise ContextOverflowError(Text("These requests do not fit the context window "
                                             "together."))
+        prompts = [plan.tokens for plan in plans]
         cached = min(self.cached_prefix(prompts[0]), len(prompts[0]) - 1)
         evaluated = [len(prompts[0]) - cached] + [len(tokens) for tokens in prompts[1:]]
         for index, plan in enumerate(plans):
@@ -491,19 +494,16 @@ class Runtime:
         llm.n_tokens = cached
         sequences = [decoder.follow()] + [decoder.start() for _ in prompts[1:]]
         pieces = TokenPieces(llm._model.vocab)
-        replies: list[_Reply] = []
-        for index, (request, sequence) in enumerate(zip(requests, sequences, strict=True)):
-            sampling = request.settings.sampling
-            seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
-            replies.append(_Reply(
-                index, sequence, make_sampler(llm, sampling, seed, request.grammar),
-                StopMatcher(request.stop, request.stop_after_text), pieces,
-                min(sampling.max_tokens, room // len(prompts)),
-                RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
-                Speculator("off", (), ()), seed))
+        requests = list(requests)
+        replies = [self._parallel_reply(llm, index, request, sequence, pieces,
+                                        room // len(prompts))
+                   for index, (request, sequence) in enumerate(zip(requests, sequences,
+                                                                   strict=True))]
+        batch = _JoinableBatch(self, _context_size(llm), requests, prompts, replies, decoder)
         ended: set[int] = set()
         first_token_at: float | None = None
         self._arm_abort(llm, cancel)
+        self._joinable = batch
         try:
             for sequence, tokens in zip(sequences, prompts, strict=True):
                 decoder.read(sequence, tokens[sequence.position : -1])
@@ -525,9 +525,18 @@ class Runtime:
                         yield reply.done(len(prompts[reply.index]), evaluated[reply.index],
                                          started, first_token_at, _context_size(llm),
                                          self._threads_in_use(llm))
+                        if reply.sequence.seq_id != FOLLOWED:  # its cells, for a joiner
+                            decoder.remove(reply.sequence)
                 if cancel.is_set():
                     break
                 live = [reply for reply in live if reply.reason is None]
+                for reply, plan in batch.take_joiners(pieces):
+                    evaluated.append(len(plan.tokens))
+                    yield ContextPlanned(plan.first_index, plan.head, len(plan.tokens),
+                                         len(plan.tokens), choice=reply.index)
+                    decoder.read(reply.sequence, plan.tokens[:-1])
+                    reply.sequence.feed = [plan.tokens[-1]]
+                    live.append(reply)
                 if live:
                     if self.park_wanted:
                         yield ParkPoint(tuple(decoder.sequences))
@@ -536,17 +545,35 @@ class Runtime:
             if not cancel.is_set():
                 raise
         finally:
+            self._joinable = None
             self._disarm_abort(llm)
-            for sequence in sequences[1:]:
+            for sequence in list(decoder.sequences.values()):
                 decoder.remove(sequence)
             self._remember_best_threads()
-        for reply in replies:
+        for reply in batch.replies:
             if reply.index not in ended:
                 reply.reason = reply.reason or "cancelled"
                 yield from reply.finish()
                 yield reply.done(len(prompts[reply.index]), evaluated[reply.index], started,
                                  first_token_at or time.perf_counter(), _context_size(llm),
                                  self._threads_in_use(llm))
+
+    def join(self, request: GenerationRequest) -> int | None:
+        """Adds a request to the parallel reply now streaming (`stream_parallel`), from its
+        next step: its index among the stream's requests (its events' `choice`), or None when
+        none streams or it has no free sequence or room for this one."""
+        batch = self._joinable
+        return batch.admit(request) if batch is not None else None
+
+    def _parallel_reply(self, llm: llama_cpp.Llama, index: int, request: GenerationRequest,
+                        sequence: CachedSequence, pieces: TokenPieces, room: int) -> _Reply:
+        sampling = request.settings.sampling
+        seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
+        return _Reply(index, sequence, make_sampler(llm, sampling, seed, request.grammar),
+                      StopMatcher(request.stop, request.stop_after_text), pieces,
+                      min(sampling.max_tokens, room),
+                      RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
+                      Speculator("off", (), ()), seed)
 
     def stream_text(
         self, prompt: str, sampling: SamplingSettings, cancel: CancelFlag,
@@ -1040,6 +1067,52 @@ class _Reply:
 
     def _end(self, reason: FinishReason) -> None:
         self.reason, self.ended_at = reason, time.perf_counter()
+
+
+class _JoinableBatch:
+    """A parallel reply's requests, and those waiting to join it at its next step."""
+
+    def __init__(self, runtime: Runtime, n_ctx: int, requests: list[GenerationRequest],
+                 prompts: list[list[int]], replies: list[_Reply], decoder: BatchDecoder) -> None:
+        self._runtime, self._n_ctx, self._decoder = runtime, n_ctx, decoder
+        self.requests, self.prompts, self.replies = requests, prompts, replies
+        self._joining: list[tuple[int, ContextPlan]] = []
+
+    def admit(self, request: GenerationRequest) -> int | None:
+        holding = [reply for reply in self.replies
+                   if reply.sequence.seq_id in self._decoder.sequences]
+        if len(holding) + len(self._joining) >= MAX_SEQUENCES:
+            return None
+        try:
+            plan = self._runtime.plan(request)
+        except HearthError:
+            return None  # it goes on its own, where it hears why
+        # Every reply holding cells may still fill its prompt and its longest reply.
+        taken = sum(len(self.prompts[reply.index]) + reply.max_new for reply in holding) \
+            + sum(len(joining.tokens) + 1 for _index, joining in self._joining)
+        if len(plan.tokens) + 1 > self._n_ctx - taken:
+            return None
+        index = len(self.requests)
+        self.requests.append(request)
+        self.prompts.append(plan.tokens)
+        self._joining.append((index, plan))
+        return index
+
+    def take_joiners(self, pieces: TokenPieces) -> list[tuple[_Reply, ContextPlan]]:
+        """The requests admitted since the last step, each with a new sequence and reply."""
+        llm = self._runtime.llama
+        taken = sum(len(self.prompts[reply.index]) + reply.max_new for reply in self.replies
+                    if reply.sequence.seq_id in self._decoder.sequences)
+        joined = []
+        for index, plan in self._joining:
+            room = self._n_ctx - taken - len(plan.tokens)
+            reply = self._runtime._parallel_reply(llm, index, self.requests[index],
+                                                  self._decoder.start(), pieces, room)
+            taken += len(plan.tokens) + reply.max_new
+            self.replies.append(reply)
+            joined.append((reply, plan))
+        self._joining = []
+        return joined
 
 
 class TokenPieces:
