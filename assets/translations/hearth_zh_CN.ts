@@ -514,6 +514,10 @@ Serve there anyway?</source>
 <context>
     <name>CollectionsWorker</name>
     <message>
+        <source>watch the collections&apos; folders</source>
+        <translation>监视资料库的文件夹</translation>
+    </message>
+    <message>
         <source>list the collections</source>
         <translation>列出资料库</translation>
     </message>
