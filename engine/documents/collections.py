@@ -154,6 +154,40 @@ class DocumentIndex:
                                  (chat_id,)).fetchone()
         return None if row is None else int(row[0])
 
+    def attach(self, chat_id: int, collection_id: int) -> None:
+        """Attaches a named collection to a chat: its passages answer questions there."""
+        row = self._conn.execute("SELECT name FROM collections WHERE id = ?",
+                                 (collection_id,)).fetchone()
+        if row is None or row[0] is None:
+            raise DocumentError(Text("That collection is no longer there."))
+        with self._transaction(Text("attach “{name}” to the chat", name=row[0])):
+            self._conn.execute(
+                "INSERT OR IGNORE INTO chat_collections (chat_id, collection_id, attached_at) "
+                "VALUES (?, ?, ?)", (chat_id, collection_id, time.time()))
+
+    def detach(self, chat_id: int, collection_id: int) -> None:
+        with self._transaction(Text("detach the collection from the chat")):
+            self._conn.execute(
+                "DELETE FROM chat_collections WHERE chat_id = ? AND collection_id = ?",
+                (chat_id, collection_id))
+
+    def attached(self, chat_id: int) -> list[CollectionRecord]:
+        """The named collections attached to a chat, by name."""
+        rows = self._conn.execute(
+            "SELECT c.id FROM chat_collections AS a JOIN collections AS c "
+            "ON c.id = a.collection_id WHERE a.chat_id = ? ORDER BY c.name COLLATE NOCASE",
+            (chat_id,))
+        return [self._record(row[0]) for row in rows.fetchall()]
+
+    def searched_for(self, chat_id: int) -> list[int]:
+        """The collections a question in the chat is answered from: its own (its long
+        documents), if it has one, then those attached to it."""
+        own = self.chat_collection_id(chat_id)
+        attached = [row[0] for row in self._conn.execute(
+            "SELECT collection_id FROM chat_collections WHERE chat_id = ? "
+            "ORDER BY collection_id", (chat_id,)).fetchall()]
+        return ([own] if own is not None else []) + attached
+
     def collection(self, name: str) -> CollectionRecord:
         row = self._conn.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
         if row is None:
