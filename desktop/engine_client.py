@@ -28,7 +28,7 @@ _FORWARDED = (
     "contextChanged", "contextUsage", "replyStarted", "promptProgress", "replyDelta",
     "reasoningDelta", "replyFinished", "replyEnded",
     "turnRefused", "contextFull", "chatDeleted", "searchResults", "exported", "errorOccurred",
-    "documentReady", "documentFailed", "summaryStatus", "turnHeld",
+    "documentReady", "documentFailed", "summaryStatus", "turnHeld", "chatCollections",
 )
 
 
@@ -59,6 +59,8 @@ class EngineClient(QObject):
     documentFailed = Signal(int, str)
     summaryStatus = Signal(int, str, float, object)
     turnHeld = Signal(int, str)  # chat_id, why it waits
+    # chat_id, its attached collections, all named ones (list[CollectionRecord] each)
+    chatCollections = Signal(int, list, list)
 
     _startRequested = Signal()
     _loadModelRequested = Signal(str)
@@ -78,6 +80,9 @@ class EngineClient(QObject):
     _chatSettingsRequested = Signal(int, object)
     _chatSettingsChanged = Signal(int, object)
     _policyRequested = Signal(int, str)
+    _chatCollectionsRequested = Signal(int)
+    _attachRequested = Signal(int, int)
+    _detachRequested = Signal(int, int)
     _configRequested = Signal(object)
     _shutdownRequested = Signal()
     # Emitted as shutdown() begins, for helpers with threads of their own (remote engines).
@@ -117,6 +122,9 @@ class EngineClient(QObject):
             (self._chatSettingsRequested, self.worker.save_chat_settings),
             (self._chatSettingsChanged, self.worker.change_chat_settings),
             (self._policyRequested, self.worker.set_context_policy),
+            (self._chatCollectionsRequested, self.worker.list_chat_collections),
+            (self._attachRequested, self.worker.attach_collection),
+            (self._detachRequested, self.worker.detach_collection),
             (self._configRequested, self.worker.save_config),
             (self._shutdownRequested, self.worker.shutdown),
         ):
@@ -229,6 +237,17 @@ class EngineClient(QObject):
 
     def set_context_policy(self, chat_id: int, policy: str) -> None:
         self._policyRequested.emit(chat_id, policy)
+
+    def list_chat_collections(self, chat_id: int) -> None:
+        """Asks for chatCollections: the chat's attached collections and all named ones."""
+        self._chatCollectionsRequested.emit(chat_id)
+
+    def attach_collection(self, chat_id: int, collection_id: int) -> None:
+        """Attaches a named collection to the chat; chatCollections follows."""
+        self._attachRequested.emit(chat_id, collection_id)
+
+    def detach_collection(self, chat_id: int, collection_id: int) -> None:
+        self._detachRequested.emit(chat_id, collection_id)
 
     def save_config(self, config: AppConfig) -> None:
         self._configRequested.emit(config)

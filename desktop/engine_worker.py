@@ -128,6 +128,9 @@ class EngineWorker(QObject):
     documentFailed = Signal(int, str)  # request number, why
     summaryStatus = Signal(int, str, float, object)  # chat_id, step, fraction, seconds left
     turnHeld = Signal(int, str)  # chat_id, why the turn waits (another job has the model)
+    # chat_id, the named collections attached to it and all named collections (by name,
+    # list[CollectionRecord] each): sent as a chat is opened and after each attach or detach.
+    chatCollections = Signal(int, list, list)
     errorOccurred = Signal(str)
     stopped = Signal()
     # From the thread that asked a server for a remote model: (key, RemoteEngine | HearthError).
@@ -476,7 +479,42 @@ class EngineWorker(QObject):
             ]
         settings = service.chat_settings(chat, self._config)
         self.chatOpened.emit(chat, messages, settings)
+        self._report_collections(chat_id)
         self._report_usage(chat_id, messages, chat.context_start_id, settings)
+
+    @Slot(int)
+    @reports_errors
+    def list_chat_collections(self, chat_id: int) -> None:
+        """Sends chatCollections for the chat (the named collections may have changed)."""
+        self._report_collections(chat_id)
+
+    @Slot(int, int)
+    @reports_errors
+    def attach_collection(self, chat_id: int, collection_id: int) -> None:
+        """Attaches a named collection: a detail question in the chat is answered from its
+        passages too."""
+        try:
+            self._documents().attach(chat_id, collection_id)
+        finally:  # a collection removed meanwhile leaves the list shown: it is sent again
+            self._report_collections(chat_id)
+
+    @Slot(int, int)
+    @reports_errors
+    def detach_collection(self, chat_id: int, collection_id: int) -> None:
+        self._documents().detach(chat_id, collection_id)
+        self._report_collections(chat_id)
+
+    def _documents(self) -> DocumentIndex:
+        documents = self._chats().documents
+        if documents is None:
+            raise HearthError(self.tr("The collections are not open."))
+        return documents
+
+    def _report_collections(self, chat_id: int) -> None:
+        documents = self._chats().documents
+        if documents is not None:
+            self.chatCollections.emit(chat_id, documents.attached(chat_id),
+                                      documents.collections())
 
     def _report_open_chat(self, chat_id: int) -> None:
         service = self._chats()

@@ -88,6 +88,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.chat_panel.notice.connect(lambda text: self.status.showMessage(text, 3000))
+        # The chat's menu of collections follows those made, renamed and removed in their tab.
+        self.collections_tab.client.results.collectionsListed.connect(
+            lambda _records: self.chat_panel.refresh_collections())
+        self.chat_panel.collectionsTabRequested.connect(
+            lambda: self.tabs.setCurrentWidget(self.collections_tab))
         client.turnHeld.connect(lambda _chat, why: self.chat_panel.show_banner(why))
         self.sidebar.exportRequested.connect(self.export_chat)
         self.settings_panel.chatSettingsApplied.connect(self._apply_chat_settings)

@@ -507,6 +507,11 @@
         <translation>正在总结第 {index} 部分（共 {count} 部分）</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>That collection is no longer there.</source>
+        <translation>那个资料库已不在了。</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/library.py"/>
         <source>The bundled model cannot be deleted</source>
         <translation>内置模型不能删除</translation>
@@ -794,6 +799,11 @@
         <translation>添加到资料库</translation>
     </message>
     <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>attach “{name}” to the chat</source>
+        <translation>将“{name}”附加到对话</translation>
+    </message>
+    <message>
         <location filename="../../engine/models/gguf.py"/>
         <source>bytes in a string</source>
         <translation>字符串字节</translation>
@@ -817,6 +827,11 @@
         <location filename="../../engine/chat/store.py"/>
         <source>delete the message</source>
         <translation>删除消息</translation>
+    </message>
+    <message>
+        <location filename="../../engine/documents/collections.py"/>
+        <source>detach the collection from the chat</source>
+        <translation>从对话中移除资料库</translation>
     </message>
     <message>
         <location filename="../../engine/documents/collections.py"/>

@@ -191,6 +191,26 @@ Serve there anyway?</source>
         <translation>摘要进度</translation>
     </message>
     <message>
+        <source>Attached collections</source>
+        <translation>已附加的资料库</translation>
+    </message>
+    <message>
+        <source>Attached collection {name}</source>
+        <translation>已附加的资料库 {name}</translation>
+    </message>
+    <message>
+        <source>Questions about a detail in this chat are answered from the collection “{name}” too ({files:,} files).</source>
+        <translation>此对话中关于细节的问题也会从资料库“{name}”中寻找答案（{files:,} 个文件）。</translation>
+    </message>
+    <message>
+        <source>Detach “{name}” from this chat</source>
+        <translation>将“{name}”从此对话中移除</translation>
+    </message>
+    <message>
+        <source>Detach collection {name}</source>
+        <translation>移除资料库 {name}</translation>
+    </message>
+    <message>
         <source>{characters:,} characters</source>
         <translation>{characters:,} 个字符</translation>
     </message>
@@ -272,6 +292,18 @@ Serve there anyway?</source>
         <translation>显示或隐藏思考</translation>
     </message>
     <message>
+        <source>Attach collection</source>
+        <translation>附加资料库</translation>
+    </message>
+    <message>
+        <source>Attach a named collection to this chat: questions about a detail are answered from its passages too, with citations</source>
+        <translation>将资料库附加到此对话：关于细节的问题也会从其段落中寻找答案，并附引用</translation>
+    </message>
+    <message>
+        <source>Collections to attach</source>
+        <translation>可附加的资料库</translation>
+    </message>
+    <message>
         <source>Think</source>
         <translation>思考</translation>
     </message>
@@ -332,6 +364,18 @@ Serve there anyway?</source>
     <message>
         <source>Show source [{number}]: {where}</source>
         <translation>显示来源 [{number}]：{where}</translation>
+    </message>
+    <message>
+        <source>No collections yet: make one in the Collections tab, then attach it here.</source>
+        <translation>还没有资料库：先在“资料库”标签页中创建一个，再在这里附加。</translation>
+    </message>
+    <message>
+        <source>Go to the Collections tab</source>
+        <translation>前往“资料库”标签页</translation>
+    </message>
+    <message>
+        <source>{files:,} files, {passages:,} passages</source>
+        <translation>{files:,} 个文件，{passages:,} 个段落</translation>
     </message>
     <message>
         <source>Reading the conversation… {value}% ({done:,} of {total:,} tokens). Esc stops.</source>
@@ -514,6 +558,10 @@ Serve there anyway?</source>
 <context>
     <name>CollectionsWorker</name>
     <message>
+        <source>watch the collections&apos; folders</source>
+        <translation>监视资料库的文件夹</translation>
+    </message>
+    <message>
         <source>list the collections</source>
         <translation>列出资料库</translation>
     </message>
@@ -618,6 +666,10 @@ Serve there anyway?</source>
     <message>
         <source>The runtime settings were not applied; the previous ones stay in use.</source>
         <translation>运行时设置未应用；继续使用之前的设置。</translation>
+    </message>
+    <message>
+        <source>The collections are not open.</source>
+        <translation>资料库尚未打开。</translation>
     </message>
     <message>
         <source>The chat was deleted.</source>

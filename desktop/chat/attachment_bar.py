@@ -1,6 +1,7 @@
-"""The document waiting to be sent, as a chip above the message box, and a summary's progress.
+"""The document waiting to be sent, as a chip above the message box, and a summary's progress;
+the named collections attached to the chat, a chip each with × to detach it.
 
-The chip shows the document's name, size and length in tokens (counted by the model on the
+The document's chip shows its name, size and length in tokens (counted by the model on the
 engine thread); the Summarize button offers the summary forms. While a summary runs, the same
 bar shows which part is being read, how far it is and the time left; Stop is the Send button.
 """
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.flow_layout import FlowLayout
+from engine.documents.collections import CollectionRecord
 from engine.documents.reading import Document
 from engine.documents.summarize import SummaryForm, SummaryOptions
 from engine.models.memory import format_bytes
@@ -43,16 +46,19 @@ def _duration(seconds: float) -> str:
         .format(value=round(seconds / 60)))
 
 
+CHIP_STYLE = "QLabel { border: 1px solid palette(mid); border-radius: 10px; padding: 2px 8px; }"
+
+
 class AttachmentBar(QWidget):
     summarizeRequested = Signal(object)  # SummaryOptions
     removed = Signal()
+    detachRequested = Signal(int)  # the id of an attached collection whose × was pressed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.chip = QLabel()
         self.chip.setAccessibleName(self.tr("Attached document"))
-        self.chip.setStyleSheet(
-            "QLabel { border: 1px solid palette(mid); border-radius: 10px; padding: 2px 8px; }")
+        self.chip.setStyleSheet(CHIP_STYLE)
         self.remove_button = QToolButton()
         self.remove_button.setText("✕")
         self.remove_button.setToolTip(self.tr("Remove the document from the message"))
@@ -87,15 +93,59 @@ class AttachmentBar(QWidget):
         self.progress_row = QWidget()
         self.progress_row.setLayout(progress_row)
 
+        # The attached collections' chips wrap onto more lines in a narrow panel.
+        self.collections_row = QWidget()
+        self.collections_row.setAccessibleName(self.tr("Attached collections"))
+        self._collections_flow = FlowLayout(self.collections_row)
+        self.collection_chips: dict[int, tuple[QLabel, QToolButton]] = {}
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.collections_row)
         layout.addWidget(self.chip_row)
         layout.addWidget(self.progress_row)
         self.document: Document | None = None
         self.tokens = 0
         self._step = ""
         self.progress_row.hide()
+        self.collections_row.hide()
         self.clear()
+
+    def show_collections(self, attached: list[CollectionRecord]) -> None:
+        """A chip for each collection attached to the chat shown, each with × to detach it."""
+        while (item := self._collections_flow.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.collection_chips.clear()
+        for record in attached:
+            name = record.name or ""
+            chip = QLabel(f"📚 {name}")
+            chip.setStyleSheet(CHIP_STYLE)
+            chip.setAccessibleName(self.tr("Attached collection {name}").format(name=name))
+            chip.setToolTip(self.tr("Questions about a detail in this chat are answered from "
+                                    "the collection “{name}” too ({files:,} files).")
+                            .format(name=name, files=record.files))
+            detach = QToolButton()
+            detach.setText("✕")
+            detach.setToolTip(self.tr("Detach “{name}” from this chat").format(name=name))
+            detach.setAccessibleName(self.tr("Detach collection {name}").format(name=name))
+            detach.clicked.connect(lambda _=False, i=record.id: self.detachRequested.emit(i))
+            pair = QWidget()
+            row = QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(2)
+            row.addWidget(chip)
+            row.addWidget(detach)
+            self._collections_flow.addWidget(pair)
+            self.collection_chips[record.id] = (chip, detach)
+        self.collections_row.setHidden(not attached)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        self.setHidden(self.chip_row.isHidden() and self.progress_row.isHidden()
+                       and self.collections_row.isHidden())
 
     def show_document(self, document: Document, tokens: int) -> None:
         self.document, self.tokens = document, tokens
@@ -110,8 +160,7 @@ class AttachmentBar(QWidget):
     def clear(self) -> None:
         self.document, self.tokens = None, 0
         self.chip_row.hide()
-        if self.progress_row.isHidden():
-            self.hide()
+        self._update_shown()
 
     def show_status(self, step: str, fraction: float, seconds_left: float | None) -> None:
         if step:
@@ -126,5 +175,4 @@ class AttachmentBar(QWidget):
     def end_summary(self) -> None:
         self._step = ""
         self.progress_row.hide()
-        if self.chip_row.isHidden():
-            self.hide()
+        self._update_shown()

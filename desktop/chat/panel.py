@@ -47,6 +47,7 @@ from engine.chat.repetition import finish_sentence
 from engine.chat.service import ContextView
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.chat.templates import continuation_note
+from engine.documents.collections import CollectionRecord
 from engine.documents.reading import Document
 from engine.documents.route import Route
 from engine.documents.summarize import SummaryOptions
@@ -62,6 +63,7 @@ THINK_TIP = (QT_TRANSLATE_NOOP("chat.panel", "Think before answering: the model 
 
 class ChatPanel(QWidget):
     notice = Signal(str)  # a one-line message for the status bar
+    collectionsTabRequested = Signal()  # "Go to the Collections tab", where none is named yet
     # A citation was clicked: the Source it names and the question its reply answered.
     passageRequested = Signal(Source, str)
 
@@ -103,6 +105,7 @@ class ChatPanel(QWidget):
         self.attachment = AttachmentBar(self)
         self.attachment.removed.connect(self._drop_attachment)
         self.attachment.summarizeRequested.connect(self.summarize)
+        self.attachment.detachRequested.connect(self.detach_collection)
         self._document_request = 0
         self._in_flight_document: tuple[Document, int] | None = None
         self.attach_button = QPushButton(self.tr("Attach…"), self)
@@ -158,6 +161,23 @@ class ChatPanel(QWidget):
                        self.next_version_button):
             widget.hide()
             flow.addWidget(widget)
+        # The named collections, each checked when attached to the chat shown: a detail
+        # question there is answered from their passages too. Filled by chatCollections.
+        self.collections_button = QToolButton(self)
+        self.collections_button.setText(self.tr("Attach collection"))
+        self.collections_button.setAccessibleName(self.tr("Attach collection"))
+        self.collections_button.setToolTip(self.tr(
+            "Attach a named collection to this chat: questions about a detail are answered "
+            "from its passages too, with citations"))
+        self.collections_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.collections_menu = QMenu(self.collections_button)
+        self.collections_menu.setAccessibleName(self.tr("Collections to attach"))
+        self.collections_menu.aboutToShow.connect(self.refresh_collections)
+        self.collections_button.setMenu(self.collections_menu)
+        self.collection_actions: dict[int, QAction] = {}
+        self._collections_shown: tuple[object, ...] | None = None
+        self._fill_collections_menu([], [])
+        flow.addWidget(self.collections_button)
         # Shown only for a model whose template has a thinking switch (Qwen3's).
         self.think_button = QToolButton(self)
         self.think_button.setText(self.tr("Think"))
@@ -185,6 +205,7 @@ class ChatPanel(QWidget):
         layout.addLayout(input_row)
 
         client.chatOpened.connect(self._on_chat_opened)
+        client.chatCollections.connect(self._on_chat_collections)
         client.contextChanged.connect(self._on_context)
         client.replyStarted.connect(self._on_reply_started)
         client.replyDelta.connect(self._on_delta)
@@ -493,6 +514,59 @@ class ChatPanel(QWidget):
                 self.composer.setFocus()
         self._update_state()
 
+    def refresh_collections(self) -> None:
+        """Asks again which collections there are (the Collections tab may have changed them)."""
+        if self.chat_id is not None:
+            self._client.list_chat_collections(self.chat_id)
+
+    def attach_collection(self, collection_id: int) -> None:
+        if self.chat_id is not None:
+            self._client.attach_collection(self.chat_id, collection_id)
+
+    def detach_collection(self, collection_id: int) -> None:
+        if self.chat_id is not None:
+            self._client.detach_collection(self.chat_id, collection_id)
+
+    def _on_chat_collections(self, chat_id: int, attached: list[CollectionRecord],
+                             named: list[CollectionRecord]) -> None:
+        if chat_id != self.chat_id:
+            return
+        shown = (chat_id, tuple(attached), tuple(named))
+        if shown == self._collections_shown:
+            return  # unchanged: an open menu is left as it is
+        self._collections_shown = shown
+        self._fill_collections_menu(attached, named)
+        focused = self.window().focusWidget()  # the window's, even while it is not active
+        had_focus = focused is not None and self.attachment.collections_row.isAncestorOf(focused)
+        self.attachment.show_collections(attached)
+        if had_focus:  # a × pressed from the keyboard: the focus stays in the chat
+            chips = list(self.attachment.collection_chips.values())
+            (chips[0][1] if chips else self.composer).setFocus()
+
+    def _fill_collections_menu(self, attached: list[CollectionRecord],
+                               named: list[CollectionRecord]) -> None:
+        menu = self.collections_menu
+        menu.clear()
+        self.collection_actions.clear()
+        if not named:
+            none = menu.addAction(self.tr("No collections yet: make one in the Collections "
+                                          "tab, then attach it here."))
+            none.setEnabled(False)
+            menu.addAction(self.tr("Go to the Collections tab"),
+                           self.collectionsTabRequested.emit)
+            return
+        attached_ids = {record.id for record in attached}
+        for record in named:
+            action = menu.addAction(record.name or "")
+            action.setCheckable(True)
+            action.setChecked(record.id in attached_ids)
+            action.setToolTip(self.tr("{files:,} files, {passages:,} passages")
+                              .format(files=record.files, passages=record.passages))
+            action.triggered.connect(
+                lambda checked, i=record.id: (self.attach_collection(i) if checked
+                                              else self.detach_collection(i)))
+            self.collection_actions[record.id] = action
+
     def _keep_draft(self, chat_id: int, text: str) -> None:
         if text.strip():
             self._drafts[chat_id] = text
@@ -616,4 +690,6 @@ class ChatPanel(QWidget):
         if chat_id == self.chat_id:
             self.chat_id = None
             self.messages.set_messages(-1, [])
+            self._collections_shown = None
+            self.attachment.show_collections([])
             self._update_state()

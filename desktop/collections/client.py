@@ -34,14 +34,17 @@ class CollectionsClient(QObject):
         self._thread.setObjectName("hearth-collections")
         self._closing = threading.Event()
         self.results = CollectionsResults(self)  # stays here: its signals reach this thread
-        self.worker = CollectionsWorker(paths, host, self.results, self._closing)
+        # The Stop events of re-indexes still asked for or running (the worker's job holds
+        # each while it runs; a finished one drops out by itself). The worker makes them too,
+        # for the re-indexes a change on disk starts: the lock keeps the set whole.
+        self._cancels: weakref.WeakSet[threading.Event] = weakref.WeakSet()
+        self._cancels_lock = threading.Lock()
+        self.worker = CollectionsWorker(paths, host, self.results, self._closing,
+                                        self._fresh_cancel)
         self.worker.moveToThread(self._thread)
         self._call.connect(self.worker.run)
         # Direct: the GUI thread is blocked in wait() and could not run a queued quit.
         self.worker.stopped.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
-        # The Stop events of re-indexes still asked for or running (the worker's job holds
-        # each while it runs; a finished one drops out by itself).
-        self._cancels: weakref.WeakSet[threading.Event] = weakref.WeakSet()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -62,8 +65,13 @@ class CollectionsClient(QObject):
     def _fresh_cancel(self) -> threading.Event:
         # A fresh event per re-index: a Stop pressed before the worker starts it is not lost.
         cancel = threading.Event()
-        self._cancels.add(cancel)
+        with self._cancels_lock:
+            self._cancels.add(cancel)
         return cancel
+
+    def watch(self) -> None:
+        """Starts the thread, which watches the collections' folders from then on."""
+        self._send(self.worker.watch)
 
     def refresh(self, collection_id: int | None = None) -> None:
         self._send(partial(self.worker.refresh, collection_id))
@@ -86,7 +94,9 @@ class CollectionsClient(QObject):
 
     def stop(self) -> None:
         """Stops every re-index asked for: the one running ends after its current file."""
-        for cancel in list(self._cancels):
+        with self._cancels_lock:
+            cancels = list(self._cancels)
+        for cancel in cancels:
             cancel.set()
 
     def shutdown(self) -> None:

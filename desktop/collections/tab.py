@@ -3,7 +3,9 @@
 Left, the collections (New…, Remove); right, the selected one's files (Add files…, Add
 folder…, Re-index; an unreadable file with its reason) and, under them, "Find in this
 collection" (search_panel.py). Indexing runs on the collections worker's thread (worker.py)
-with a progress bar and Stop; the files finished before Stop stay indexed.
+with a progress bar and Stop; the files finished before Stop stay indexed. The worker also
+watches the collections' folders while Hearth runs and re-indexes what changed by itself, with
+the same progress bar.
 
 A view over the worker's answers: every action is a request, and the lists change only when
 the worker reports back. Dialogs open window-modal with `open()`, so nothing here waits.
@@ -15,7 +17,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,6 +56,9 @@ NO_COLLECTION_HINT = (QT_TRANSLATE_NOOP("collections.tab", "Make a collection wi
                                                            "files or a folder to it: Hearth "
                       "indexes them here, on this computer, for search and for questions in a "
                       "chat."))
+# The collections' folders are watched from this long after the window opens (or from the
+# tab's first look, if sooner), leaving the first moments to the chat model's loading.
+WATCH_AFTER_MS = 3000
 EMPTY_HINT = (QT_TRANSLATE_NOOP("collections.tab", "Add files or a folder with the buttons above: "
                                                    "Hearth indexes them here, on this "
               "computer. The files stay where they are; Re-index brings in what changed."))
@@ -67,6 +72,7 @@ class CollectionsTab(QWidget):
         self.client = CollectionsClient(paths or app_paths(), engine.worker.runtime, self)
         self._current: CollectionRecord | None = None
         self._indexing = False
+        self._listed = False  # the collections were asked for, at the tab's first look
         # The window closes: the engine client shuts down, and this thread with it.
         engine.shuttingDown.connect(self.client.shutdown)
 
@@ -102,6 +108,8 @@ class CollectionsTab(QWidget):
         results.indexed.connect(self._on_indexed)
         results.failed.connect(self.show_problem)
         self._show_collection(None)
+        # While Hearth runs, a change in a collection's folders is indexed by itself.
+        QTimer.singleShot(WATCH_AFTER_MS, self, self.client.watch)
 
     # Layout --------------------------------------------------------------------------------
 
@@ -214,7 +222,8 @@ class CollectionsTab(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         # The thread and the index open when the tab is first looked at, not with the window.
         super().showEvent(event)
-        if not self.client.running:
+        if not self._listed:
+            self._listed = True
             self.client.refresh(self._current.id if self._current else None)
 
     def ask_new_name(self) -> None:

@@ -427,6 +427,22 @@ _MESSAGE_NOTES = _statements(
 )
 
 
+_CHAT_COLLECTIONS = _statements(
+    # Named collections a person attached to a chat: a question there about a detail is
+    # answered from their passages too, beside the chat's own long documents. Detaching deletes
+    # the row; deleting the chat or the collection takes its rows with it.
+    """
+    CREATE TABLE chat_collections (
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        attached_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, collection_id)
+    )
+    """,
+    "CREATE INDEX chat_collections_by_collection ON chat_collections(collection_id)",
+)
+
+
 def _cjk_search(conn: sqlite3.Connection) -> None:
     search_text.register(conn)  # the connection may be anyone's; the store registers it too
     _CJK_SEARCH_STATEMENTS(conn)
@@ -442,6 +458,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("which way a document answer was found", _ANSWER_ROUTE),
     Migration("message versions and the branch shown", _MESSAGE_VERSIONS),
     Migration("a message's note apart from its text", _MESSAGE_NOTES),
+    Migration("collections attached to a chat", _CHAT_COLLECTIONS),
 )
 
 

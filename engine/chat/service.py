@@ -224,19 +224,19 @@ class ChatService:
 
     def passages_for(self, chat_id: int, question: str,
                      route: Route | None = None) -> list[Hit]:
-        """The passages of the chat's long documents that answer a detail question, as many as
-        fit a quarter of the context; none for a question about the whole text (the part
-        summaries serve it) or one no passage answers.
+        """The passages of the chat's long documents and of the collections attached to it
+        that answer a detail question, as many as fit a quarter of the context; none for a
+        question about the whole text (the part summaries serve it) or one no passage answers.
 
         `route` overrides the guess from the question's words: WHOLE gives none, PASSAGES the
         best found even where they seem not to answer it (the person asked for them, and the
         model is told to say when they do not)."""
         if self.documents is None or (route or route_for(question)) is Route.WHOLE:
             return []
-        collection = self.documents.chat_collection_id(chat_id)
-        if collection is None:
+        collections = self.documents.searched_for(chat_id)
+        if not collections:
             return []
-        hits = self.documents.search([collection], question, CHAT_PASSAGES)
+        hits = self.documents.search(collections, question, CHAT_PASSAGES)
         if route is None and answers_nothing(hits):
             return []
         # A quarter of the context at most, so the chat itself still fits beside them.
@@ -253,10 +253,12 @@ class ChatService:
     def _route_taken(self, chat_id: int, turn: Turn, given: list[Hit]) -> Route | None:
         """Which way a reply in a chat with a long document (one indexed for questions) is
         answered: from the passages it is given, else from the part summaries the chat keeps.
-        None elsewhere, and for a message that brings its document whole."""
-        if (turn.document is not None or self.documents is None
-                or self.documents.chat_collection_id(chat_id) is None):
+        None elsewhere, and for a message that brings its document whole. In a chat with
+        collections attached but no long document of its own, the passages given, or None."""
+        if turn.document is not None or self.documents is None:
             return None
+        if self.documents.chat_collection_id(chat_id) is None:
+            return Route.PASSAGES if given else None
         return Route.PASSAGES if given else Route.WHOLE
 
     def show_version(self, message_id: int, step: int) -> bool:

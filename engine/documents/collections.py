@@ -7,6 +7,9 @@ walked again at every re-index: a file whose size and modification time are unch
 skipped, a changed one is read again and its old passages replaced, a removed one leaves the
 index, and one that cannot be read is listed with its reason while the rest go on. Each file is
 its own transaction, so Stop (or a crash) keeps every file finished before it.
+`stale` tells, from sizes and modification times alone, whether a re-index has anything to
+do, and `watched` what to watch on disk: the window re-indexes a collection whose folder
+changed by itself (desktop/collections/worker.py).
 
 With the search model (an `Embedder`, in the app's engine host), indexing also stores the
 vectors of each passage's sentence groups, and search matches meaning as well as words;
@@ -86,6 +89,14 @@ class IndexDone:
     cancelled: bool
 
 
+@dataclass(frozen=True)
+class WatchedCollection:
+    id: int
+    name: str
+    folders: tuple[Path, ...]  # its folder sources and their subfolders (hidden ones left out)
+    files: tuple[Path, ...]  # its documents on disk now
+
+
 class DocumentIndex:
     def __init__(self, conn: sqlite3.Connection, embedder: Embedder | None = None) -> None:
         self._conn = conn
@@ -142,6 +153,40 @@ class DocumentIndex:
         row = self._conn.execute("SELECT id FROM collections WHERE chat_id = ?",
                                  (chat_id,)).fetchone()
         return None if row is None else int(row[0])
+
+    def attach(self, chat_id: int, collection_id: int) -> None:
+        """Attaches a named collection to a chat: its passages answer questions there."""
+        row = self._conn.execute("SELECT name FROM collections WHERE id = ?",
+                                 (collection_id,)).fetchone()
+        if row is None or row[0] is None:
+            raise DocumentError(Text("That collection is no longer there."))
+        with self._transaction(Text("attach “{name}” to the chat", name=row[0])):
+            self._conn.execute(
+                "INSERT OR IGNORE INTO chat_collections (chat_id, collection_id, attached_at) "
+                "VALUES (?, ?, ?)", (chat_id, collection_id, time.time()))
+
+    def detach(self, chat_id: int, collection_id: int) -> None:
+        with self._transaction(Text("detach the collection from the chat")):
+            self._conn.execute(
+                "DELETE FROM chat_collections WHERE chat_id = ? AND collection_id = ?",
+                (chat_id, collection_id))
+
+    def attached(self, chat_id: int) -> list[CollectionRecord]:
+        """The named collections attached to a chat, by name."""
+        rows = self._conn.execute(
+            "SELECT c.id FROM chat_collections AS a JOIN collections AS c "
+            "ON c.id = a.collection_id WHERE a.chat_id = ? ORDER BY c.name COLLATE NOCASE",
+            (chat_id,))
+        return [self._record(row[0]) for row in rows.fetchall()]
+
+    def searched_for(self, chat_id: int) -> list[int]:
+        """The collections a question in the chat is answered from: its own (its long
+        documents), if it has one, then those attached to it."""
+        own = self.chat_collection_id(chat_id)
+        attached = [row[0] for row in self._conn.execute(
+            "SELECT collection_id FROM chat_collections WHERE chat_id = ? "
+            "ORDER BY collection_id", (chat_id,)).fetchall()]
+        return ([own] if own is not None else []) + attached
 
     def collection(self, name: str) -> CollectionRecord:
         row = self._conn.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
@@ -244,9 +289,7 @@ class DocumentIndex:
                 ) -> Iterator[IndexProgress | IndexDone]:
         """Brings the collection's index in step with its files on disk: progress, then done."""
         started = time.perf_counter()
-        sources = [Path(row[0]) for row in self._conn.execute(
-            "SELECT path FROM collection_sources WHERE collection_id = ? ORDER BY path",
-            (collection_id,)).fetchall()]
+        sources = self._sources(collection_id)
         found = _files_in(sources)
         # Documents added without a file (add_document) are not the sources' to drop.
         known = {row[0]: (row[1], row[2], row[3]) for row in self._conn.execute(
@@ -303,6 +346,43 @@ class DocumentIndex:
                 [(collection_id, path) for path in sorted(gone)])
         yield IndexDone(added, changed, len(gone), unchanged, tuple(failed), pages,
                         time.perf_counter() - started, cancelled=False)
+
+    def watched(self) -> list[WatchedCollection]:
+        """The named collections with files or folders, and what on disk to watch for each:
+        its folders (with their subfolders) and its documents, as they are now."""
+        watched = []
+        for collection_id, name in self._conn.execute(
+                "SELECT id, name FROM collections WHERE name IS NOT NULL AND EXISTS (SELECT 1 "
+                "FROM collection_sources AS s WHERE s.collection_id = collections.id) "
+                "ORDER BY name COLLATE NOCASE").fetchall():
+            folders, files = _walk(self._sources(collection_id))
+            watched.append(WatchedCollection(collection_id, name, tuple(folders), tuple(files)))
+        return watched
+
+    def stale(self, collection_id: int) -> bool:
+        """Whether the collection's files on disk differ from its index (a file added,
+        changed or removed), found by comparing sizes and modification times only: what
+        `reindex` would do something about."""
+        sources = self._sources(collection_id)
+        known = {row[0]: (row[1], row[2]) for row in self._conn.execute(
+            "SELECT path, size, mtime_ns FROM collection_files WHERE collection_id = ?",
+            (collection_id,)).fetchall() if _within(Path(row[0]), sources)}
+        found = _files_in(sources)
+        if {str(path) for path in found} != set(known):
+            return True
+        for path in found:
+            try:
+                stat = path.stat()
+            except OSError:
+                return True
+            if known[str(path)] != (stat.st_size, stat.st_mtime_ns):
+                return True
+        return False
+
+    def _sources(self, collection_id: int) -> list[Path]:
+        return [Path(row[0]) for row in self._conn.execute(
+            "SELECT path FROM collection_sources WHERE collection_id = ? ORDER BY path",
+            (collection_id,)).fetchall()]
 
     def _store(self, collection_id: int, key: str, document: Document, size: int | None,
                mtime_ns: int | None) -> None:
@@ -391,13 +471,24 @@ def _within(path: Path, sources: Sequence[Path]) -> bool:
 def _files_in(sources: Sequence[Path]) -> list[Path]:
     """The documents in these files and folders (a folder's hidden files and folders are left
     out, and files of kinds Hearth does not read); a source that is gone has none."""
+    return _walk(sources)[1]
+
+
+def _walk(sources: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The folders (each folder source and the subfolders in it) and the documents of these
+    sources, each sorted, hidden ones left out."""
+    folders: set[Path] = set()
     found: set[Path] = set()
     for source in sources:
         if source.is_file():
             found.add(source)
         elif source.is_dir():
+            folders.add(source)
             for path in source.rglob("*"):
-                hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
-                if not hidden and path.suffix.lower() in SUFFIX_KINDS and path.is_file():
+                if any(part.startswith(".") for part in path.relative_to(source).parts):
+                    continue
+                if path.is_dir():
+                    folders.add(path)
+                elif path.suffix.lower() in SUFFIX_KINDS and path.is_file():
                     found.add(path)
-    return sorted(found)
+    return sorted(folders), sorted(found)

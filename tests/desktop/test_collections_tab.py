@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.collections import worker as collections_worker
 from desktop.collections.files_model import FilesModel
 from desktop.collections.list_model import SUMMARY_ROLE, CollectionListModel
 from desktop.collections.tab import CollectionsTab
@@ -120,6 +121,65 @@ def test_a_folder_is_indexed_searched_reindexed_and_removed(
     assert tab.collections.rowCount() == 0 and tab.files.rowCount() == 0
     assert sorted(p.name for p in folder.iterdir()) == ["birds.txt", "scan.pdf", "shopping.txt"]
     assert tab.message.isHidden()
+
+
+def _found(qtbot: QtBot, tab: CollectionsTab, collection_id: int, query: str) -> list[str]:
+    """The passages the search of `query` finds, best first, each as "file: text"."""
+    with qtbot.waitSignal(tab.client.results.searchResults, timeout=WAIT_MS) as found:
+        tab.client.search(collection_id, query)
+    return [f"{hit.file}: {hit.text}" for hit in found.args[2]]
+
+
+def _indexed_by_itself(qtbot: QtBot, tab: CollectionsTab) -> IndexDone:
+    """What the next re-index did, one that nobody asked for."""
+    with qtbot.waitSignal(tab.client.results.indexed, timeout=WAIT_MS) as indexed:
+        pass
+    done = indexed.args[1]
+    assert isinstance(done, IndexDone) and not done.cancelled
+    return done
+
+
+def test_a_watched_folder_indexes_its_changes_by_itself(
+    qtbot: QtBot, open_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collections_worker, "SETTLE_MS", 300)  # settles sooner, still waits
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "shopping.txt").write_text("Bread, milk and apples.\n", encoding="utf-8")
+    tab = _tab(open_window())
+    _create(qtbot, tab, "Field notes")
+    assert _add_folder(qtbot, tab, folder).added == 1
+    record = tab.collections.record(0)
+    assert record is not None
+    herons = folder / "birds.txt"
+
+    herons.write_text(DISTINCTIVE + "\n", encoding="utf-8")  # a file added
+    done = _indexed_by_itself(qtbot, tab)
+    assert (done.added, done.changed, done.removed, done.unchanged) == (1, 0, 0, 1)
+    assert _found(qtbot, tab, record.id, "seventeen herons")[0] == f"birds.txt: {DISTINCTIVE}"
+    assert "Indexed “Field notes”: 1 added, 1 unchanged" in tab.status.text()
+    assert tab.files.row_of("birds.txt") >= 0
+
+    herons.write_text("The keeper counted nine cormorants instead.\n", encoding="utf-8")
+    done = _indexed_by_itself(qtbot, tab)  # a file edited in place
+    assert (done.added, done.changed, done.removed) == (0, 1, 0)
+    cormorants = "birds.txt: The keeper counted nine cormorants instead."
+    assert _found(qtbot, tab, record.id, "cormorants")[0] == cormorants
+    assert not any("herons" in hit for hit in _found(qtbot, tab, record.id, "seventeen herons"))
+
+    (folder / "later").mkdir()  # a new subfolder is watched too
+    (folder / "later" / "tides.md").write_text("Spring tides flood the salt marsh.\n",
+                                                encoding="utf-8")
+    assert _indexed_by_itself(qtbot, tab).added == 1
+    assert _found(qtbot, tab, record.id, "salt marsh")[0].startswith("tides.md: Spring tides")
+
+    herons.unlink()  # a file removed
+    done = _indexed_by_itself(qtbot, tab)
+    assert (done.added, done.changed, done.removed) == (0, 0, 1)
+    assert not any(hit.startswith("birds.txt") for hit in _found(qtbot, tab, record.id,
+                                                                 "cormorants"))
+    assert tab.files.row_of("birds.txt") < 0
+    assert tab.progress_bar.isHidden() and tab.message.isHidden()
 
 
 def test_stop_keeps_the_files_done_and_leaves_the_tab_usable(

@@ -308,3 +308,39 @@ def test_stop_ends_indexing_and_keeps_the_files_finished_before_it(
     assert not rest.cancelled
     assert (rest.added, rest.unchanged) == (2, 1)
     assert found_in(index.search([collection_id], "aardvark")) == ["c.txt"]
+
+
+def test_stale_says_whether_the_files_on_disk_differ_from_the_index(
+    tmp_path: Path, index: DocumentIndex
+) -> None:
+    folder = tmp_path / "notes"
+    (folder / "deeper").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    journal = folder / "journal.txt"
+    journal.write_text("We saw a zeppelin over the harbour.\n", encoding="utf-8")
+    collection_id = collection_of(index, folder)
+    [watched] = index.watched()
+    assert (watched.id, watched.name) == (collection_id, "talks")
+    assert watched.folders == (folder, folder / "deeper")  # hidden folders are not watched
+    assert watched.files == (journal,)
+    assert index.stale(collection_id)  # added, not read yet
+    indexed(index, collection_id)
+    assert not index.stale(collection_id)
+
+    (folder / "deeper" / "list.md").write_text("# Things\n", encoding="utf-8")
+    (folder / "picture.png").write_bytes(b"not a document")
+    (folder / ".hidden" / "secret.txt").write_text("hidden\n", encoding="utf-8")
+    assert index.stale(collection_id)  # the new document only
+    indexed(index, collection_id)
+    assert not index.stale(collection_id)
+    assert index.watched()[0].files == (folder / "deeper" / "list.md", journal)
+
+    journal.write_text("We saw a submarine in the harbour.\n", encoding="utf-8")
+    assert index.stale(collection_id)
+    indexed(index, collection_id)
+    journal.unlink()
+    assert index.stale(collection_id)
+    indexed(index, collection_id)
+    assert not index.stale(collection_id)
+    index.create("empty")  # a collection without files or folders has nothing to watch
+    assert [collection.name for collection in index.watched()] == ["talks"]

@@ -225,7 +225,7 @@ def test_an_old_linear_chat_reads_as_before(db: Path) -> None:
     regeneration a kill left streaming beside the reply it regenerated."""
     conn = sqlite3.connect(db, isolation_level=None)
     try:
-        apply_migrations(conn, MIGRATIONS[:-1])
+        apply_migrations(conn, MIGRATIONS[:8])  # before notes and chat collections
         conn.execute("INSERT INTO chats (id, title, created_at, updated_at) "
                      "VALUES (1, 'Birds', 1.0, 1.0)")
         rows = [(1, None, "system", "Be brief.", "done"), (2, 1, "user", "A bird?", "done"),

@@ -650,7 +650,7 @@ def test_a_schema_4_database_is_upgraded_to_search_chinese_and_english_is_unchan
 
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == 9
+        assert store.schema_version == len(MIGRATIONS) == 10
         for query in ENGLISH_QUERIES:
             assert search_text.fts_query(query.split()) == old_queries[query]
             assert _v4_search(store._conn, old_queries[query]) == before[query], query
@@ -737,7 +737,7 @@ def test_a_database_of_the_last_release_is_upgraded_whole(db_path: Path) -> None
     release = write_release_database(db_path, filler=40)
     store = ChatStore(db_path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 6
+        assert store.schema_version == len(MIGRATIONS) == RELEASE_VERSION + 7
         check_upgraded(store, release)
         schema = {name: sql for name, sql in store._conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type != 'table' OR name = 'messages'")}
