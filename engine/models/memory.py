@@ -429,6 +429,21 @@ def longest_context(model: GgufHeader | ModelShape, trained_context: int | None,
     return low * CONTEXT_STEP
 
 
+@dataclass(frozen=True)
+class ContextRoom:
+    """What the longest context of one model on this machine depends on but the cache precision,
+    which a person may still be choosing: `longest(bits)` for each."""
+
+    shape: ModelShape
+    trained_context: int | None
+    machine: MachineMemory
+    freed_bytes: int = 0
+
+    def longest(self, kv_cache_bits: int = 16) -> int | None:
+        return longest_context(self.shape, self.trained_context, self.machine, kv_cache_bits,
+                               freed_bytes=self.freed_bytes)
+
+
 def ensure_fits(fit: Fit) -> None:
     """Refuses, with the numbers, a load that would run this computer out of memory."""
     if not fit.loadable:
