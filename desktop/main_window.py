@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.chatSettingsApplied.connect(self._apply_chat_settings)
         self.settings_panel.configApplied.connect(client.save_config)
         self.settings_panel.presetSaved.connect(self._save_preset)
+        self.models_tab.contextRoomChanged.connect(self.settings_panel.set_context_room)
         worker = client
         worker.chatOpened.connect(self._on_chat_opened)
         worker.chatsListed.connect(self._on_chats_listed)

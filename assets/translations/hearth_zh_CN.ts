@@ -1840,6 +1840,10 @@ Label words: {join}; calibration: {replace}</source>
         <translation>运行时（所有对话）</translation>
     </message>
     <message>
+        <source>Longest context that fits</source>
+        <translation>可容纳的最长上下文</translation>
+    </message>
+    <message>
         <source>Defaults problem</source>
         <translation>默认设置问题</translation>
     </message>
@@ -1858,6 +1862,22 @@ Label words: {join}; calibration: {replace}</source>
     <message>
         <source>“{name}” is a built-in preset; choose another name</source>
         <translation>“{name}”是内置预设；请换一个名称</translation>
+    </message>
+    <message>
+        <source>Longest that fits: {n_ctx:,}</source>
+        <translation>可容纳的最长上下文：{n_ctx:,}</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;The longest context the loaded model has room for in this computer&apos;s free memory now, with the context cache at {bits} bits, up to the context it was trained for. Sets Context length to it and applies the defaults (the model loads again).&lt;/p&gt;</source>
+        <translation>&lt;p&gt;以 {bits} 位的上下文缓存，这台电脑现在的空闲内存能为已加载模型容纳的最长上下文，最多为其训练上下文。将“上下文长度”设为此值并应用默认设置（模型会重新加载）。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>No context fits the free memory now</source>
+        <translation>现在的空闲内存容纳不下任何上下文</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Close other programs, choose fewer cache bits, or a smaller model.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;请关闭其他程序，选择更少的缓存位数，或换一个更小的模型。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -2562,6 +2582,10 @@ Site: {host}
         <translation>容纳</translation>
     </message>
     <message>
+        <source>Longest context</source>
+        <translation>最长上下文</translation>
+    </message>
+    <message>
         <source>Where</source>
         <translation>位置</translation>
     </message>
@@ -2766,6 +2790,18 @@ Site: {host}
     <message>
         <source>? unknown</source>
         <translation>? 未知</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Unknown: the model&apos;s context cache or this computer&apos;s memory is not known.</source>
+        <translation>未知：不清楚模型的上下文缓存或这台电脑的内存。</translation>
+    </message>
+    <message>
+        <source>The longest context that fits this computer&apos;s free memory now, with the context cache at {bits} bits: up to the model&apos;s trained context ({trained:,} tokens), in steps of 1,024. Settings › Defaults offers it for the loaded model.</source>
+        <translation>以 {bits} 位的上下文缓存，这台电脑现在的空闲内存能容纳的最长上下文：最多为模型的训练上下文（{trained:,} 个词元），以 1,024 为步长。“设置 › 默认设置”会为已加载的模型提供此值。</translation>
     </message>
     <message>
         <source>Hearth measures this computer&apos;s speed with the loaded model first.</source>

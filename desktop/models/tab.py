@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -89,6 +89,10 @@ def _heading(text: str) -> QLabel:
 
 
 class ModelsTab(QWidget):
+    # The loaded model's ContextRoom (None: none, or not one of these): what the longest
+    # context that fits it here depends on, for the settings' offer.
+    contextRoomChanged = Signal(object)
+
     def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._client = client
@@ -97,6 +101,7 @@ class ModelsTab(QWidget):
         self._repo: RepoRow | None = None
         self._hub_files: dict[str, list[QuantOption]] = {}
         self._template_verdicts: dict[str, str] = {}  # repo id: what its template does here
+        self._loaded_held: tuple[int, int] | None = None  # the loaded model's n_ctx, cache bits
         self.setAcceptDrops(True)
 
         self.installed = InstalledModelsModel()
@@ -475,11 +480,15 @@ class ModelsTab(QWidget):
 
     def _on_models(self, models: list[InstalledModel], machine: MachineMemory) -> None:
         selected = self.selected_model()
+        # Measured after the latest load (the engine thread reports in order): the memory the
+        # loaded model holds is in use, and counts as free for it.
+        self.installed.loaded_held = self._loaded_held
         self.installed.set_rows(models)
         self._set_machine(machine)
         if selected is not None:
             self.select_model(selected.key)
         self._update_buttons()
+        self.contextRoomChanged.emit(self.installed.loaded_room())
 
     def _set_machine(self, machine: MachineMemory) -> None:
         for table in (self.installed, self.files):
@@ -514,7 +523,13 @@ class ModelsTab(QWidget):
 
     def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
         self.installed.loaded_path = model_key(loaded)
+        self._loaded_held = ((loaded.settings.n_ctx, loaded.settings.kv_cache_bits)
+                             if isinstance(loaded, LoadedModel) else None)
+        # The memory was measured before this load: measure it again with the model in it.
+        self.installed.loaded_held = None
         self.installed.set_context(self.installed.n_ctx)
+        self.contextRoomChanged.emit(self.installed.loaded_room())
+        self._models.refresh()
 
     def _on_results(self, number: int, found: list[RepoSummary]) -> None:
         if number != self._search_number:

@@ -29,12 +29,14 @@ from engine.models.catalog import CatalogModel
 from engine.models.hub import QuantOption, RepoSummary
 from engine.models.library import InstalledModel
 from engine.models.memory import (
+    ContextRoom,
     Fit,
     MachineMemory,
     MemoryEstimate,
     ModelShape,
     estimate_memory,
     fits,
+    held_by_model,
 )
 from engine.models.memory import format_bytes as bytes_text
 from engine.models.speed import (
@@ -113,6 +115,27 @@ def _estimate_cell(estimate: MemoryEstimate | None, role: int, approximate: bool
     return None
 
 
+def _longest_cell(room: ContextRoom | None, kv_cache_bits: int, role: int) -> Any:
+    """The longest context that fits this computer's memory now, at the chosen cache precision."""
+    longest = None if room is None else room.longest(kv_cache_bits)
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if role == Qt.ItemDataRole.DisplayRole:
+        if longest is None:
+            return "—"
+        return f"{longest:,}" if longest else QCoreApplication.translate("models.tables", "none")
+    if role == Qt.ItemDataRole.ToolTipRole and room is not None:
+        if longest is None:
+            return QCoreApplication.translate("models.tables", "Unknown: the model's context "
+                                              "cache or this computer's memory is not known.")
+        return QCoreApplication.translate(
+            "models.tables", "The longest context that fits this computer's free memory now, "
+            "with the context cache at {bits} bits: up to the model's trained context "
+            "({trained:,} tokens), in steps of 1,024. Settings › Defaults offers it for the "
+            "loaded model.").format(bits=kv_cache_bits, trained=room.trained_context or 0)
+    return None
+
+
 def _speed_cell(calibration: SpeedCalibration | None, size_bytes: int, role: int) -> Any:
     """The predicted generation speed of a file of this size on this computer."""
     if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -170,12 +193,34 @@ class InstalledModelsModel(_RowsModel):
                QT_TRANSLATE_NOOP("headers", "Trained context"),
                QT_TRANSLATE_NOOP("headers", "Size"), QT_TRANSLATE_NOOP("headers", "Memory"),
                QT_TRANSLATE_NOOP("headers", "Fits"),
+               QT_TRANSLATE_NOOP("headers", "Longest context"),
                QT_TRANSLATE_NOOP("headers", "Where"), QT_TRANSLATE_NOOP("headers", "Chat template"))
+    LONGEST = 8
 
     def __init__(self) -> None:
         super().__init__()
         self.default_key: str | None = None
         self.loaded_path: str | None = None
+        # The loaded model's context and cache precision, once the machine's memory was measured
+        # with it loaded: what it holds then counts as free for it, as when it is loaded again.
+        self.loaded_held: tuple[int, int] | None = None
+
+    def freed_bytes(self, model: InstalledModel) -> int:
+        if (self.loaded_held is None or model.details is None
+                or str(model.path) != self.loaded_path):
+            return 0
+        return held_by_model(model.details.shape, *self.loaded_held)
+
+    def room(self, model: InstalledModel) -> ContextRoom | None:
+        """What the longest context that fits here depends on, for this model."""
+        if model.details is None:
+            return None
+        return ContextRoom(model.details.shape, model.details.context_length, self.machine,
+                           self.freed_bytes(model))
+
+    def loaded_room(self) -> ContextRoom | None:
+        model = next((m for m in self._rows if str(m.path) == self.loaded_path), None)
+        return None if model is None else self.room(model)
 
     def row_of_key(self, key: str) -> int:
         return next((i for i, model in enumerate(self._rows) if model.key == key), -1)
@@ -187,8 +232,11 @@ class InstalledModelsModel(_RowsModel):
             return _estimate_cell(model.estimate(self.n_ctx, self.kv_cache_bits), role,
                                   approximate=False)
         if column == 7:
-            return self._fit_cell(model.fit(self.n_ctx, self.machine, self.kv_cache_bits), role)
-        if column == 9 and model.template is not None:
+            return self._fit_cell(model.fit(self.n_ctx, self.machine, self.kv_cache_bits,
+                                            self.freed_bytes(model)), role)
+        if column == self.LONGEST:
+            return _longest_cell(self.room(model), self.kv_cache_bits, role)
+        if column == 10 and model.template is not None:
             return _template_cell(model.template, role)
         if role == Qt.ItemDataRole.ToolTipRole:
             return model.problem or f"{model.path}\n{model.origin.describe()}"
@@ -219,7 +267,7 @@ class InstalledModelsModel(_RowsModel):
     def _plain(model: InstalledModel, column: int) -> str:
         if column == 5:
             return bytes_text(model.size_bytes)
-        if column == 8:
+        if column == 9:
             return model.origin.describe()
         return ""
 
@@ -286,6 +334,7 @@ class FileRow:
     exact: bool
     option: QuantOption | None
     shape: ModelShape
+    context_length: int | None = None  # trained, from the catalog
 
 
 def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -> list[FileRow]:
@@ -295,7 +344,8 @@ def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -
         if catalog is None:
             return []
         return [FileRow(f.quantization, f.size_bytes, f.size_exact, None,
-                        catalog.shape(f.quantization)) for f in catalog.files]
+                        catalog.shape(f.quantization), catalog.context_length)
+                for f in catalog.files]
     rows = []
     for option in options:
         if catalog is not None:
@@ -304,7 +354,8 @@ def file_rows(catalog: CatalogModel | None, options: list[QuantOption] | None) -
                                quantization=option.quant)
         else:
             shape = ModelShape(option.size, 0, None, 0, 0, 0, quantization=option.quant)
-        rows.append(FileRow(option.quant, option.size, True, option, shape))
+        rows.append(FileRow(option.quant, option.size, True, option, shape,
+                            catalog.context_length if catalog is not None else None))
     return rows
 
 
@@ -313,12 +364,16 @@ class FileListModel(_RowsModel):
                QT_TRANSLATE_NOOP("headers", "Download size"), QT_TRANSLATE_NOOP("headers",
                                                             "Memory"), QT_TRANSLATE_NOOP("headers",
                                                             "Fits"), QT_TRANSLATE_NOOP("headers",
-                                                            "Speed here"))
+                                                            "Speed here"),
+               QT_TRANSLATE_NOOP("headers", "Longest context"))
 
     def cell(self, row: Any, column: int, role: int) -> Any:
         file: FileRow = row
         if column == 5:
             return _speed_cell(self.speed, file.size_bytes, role)
+        if column == 6:
+            return _longest_cell(ContextRoom(file.shape, file.context_length, self.machine),
+                                 self.kv_cache_bits, role)
         estimate = estimate_memory(file.shape, self.n_ctx, self.kv_cache_bits)
         if column == 3:
             return _estimate_cell(estimate, role, approximate=not file.exact)

@@ -285,6 +285,15 @@ class NumberFieldsForm(QWidget):
         ):
             self.more.setChecked(True)
 
+    def attach(self, name: str, widget: QWidget) -> None:
+        """Shows `widget` under a field's explanation (and its error and note), as part of it."""
+        field = self._fields[name]
+        parent = field.note.parentWidget()
+        section = parent.layout() if parent is not None else None
+        assert isinstance(section, QVBoxLayout)
+        widget.setParent(parent)
+        section.insertWidget(section.indexOf(field.note) + 1, widget)
+
     def set_field_enabled(self, name: str, enabled: bool, reason: str | None = None) -> None:
         field = self._fields[name]
         if enabled:

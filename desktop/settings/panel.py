@@ -28,6 +28,7 @@ from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.settings.form import ErrorLabel, NumberFieldsForm
 from desktop.settings.texts import setting_text
 from engine.config import AppConfig
+from engine.models.memory import ContextRoom
 from engine.settings import (
     BUILTIN_PRESETS,
     CONTEXT_POLICY_LABELS,
@@ -229,6 +230,19 @@ class SettingsPanel(QWidget):
         runtime_group = QGroupBox(self.tr("Runtime (all chats)"), content)
         self._runtime = NumberFieldsForm(RUNTIME_FIELDS, runtime_group)
         self._runtime.edited.connect(self._defaults_edited)
+        self._room: ContextRoom | None = None
+        self._offer: int | None = None
+        self.longest_button = QPushButton(runtime_group)
+        self.longest_button.setAccessibleName(self.tr("Longest context that fits"))
+        self.longest_button.clicked.connect(self._use_longest)
+        self.longest_button.hide()
+        longest_row = QWidget(runtime_group)
+        longest_layout = QHBoxLayout(longest_row)
+        longest_layout.setContentsMargins(0, 0, 0, 0)
+        longest_layout.addStretch(1)
+        longest_layout.addWidget(self.longest_button)
+        self._runtime.attach("n_ctx", longest_row)
+        self._runtime.edited.connect(self._show_longest)
         QVBoxLayout(runtime_group).addWidget(self._runtime)
         content_layout = QVBoxLayout(content)
         content_layout.addWidget(language_group)
@@ -264,6 +278,7 @@ class SettingsPanel(QWidget):
         self._shown = _edited_here(config)
         self._defaults_editor.set_settings(config.chat_defaults)
         self._runtime.set_values(dataclasses.asdict(config.runtime))
+        self._show_longest()
         self._defaults_summary.hide()
         self._presets.clear()
         presets = {**BUILTIN_PRESETS, **config.user_presets}
@@ -271,6 +286,12 @@ class SettingsPanel(QWidget):
         for name, preset in presets.items():
             self._presets.addItem(name, preset)
         self._show_preset(refilled=True)
+
+    def set_context_room(self, room: ContextRoom | None) -> None:
+        """The loaded model's room on this machine (None: no local model loaded), for the
+        offer of the longest context that fits under Context length."""
+        self._room = room
+        self._show_longest()
 
     def set_gpu_available(self, reason: str | None) -> None:
         """None when layers can be offloaded; otherwise why not, shown next to GPU layers."""
@@ -364,6 +385,37 @@ class SettingsPanel(QWidget):
             return
         self.language_note.show()
         self.configApplied.emit(dataclasses.replace(self._config, language=language))
+
+    def _show_longest(self) -> None:
+        """Offers the longest context that fits the loaded model here at the cache precision
+        chosen in the form (applied or not)."""
+        values, _errors = self._runtime.values()
+        bits = values.get("kv_cache_bits")
+        self._offer = None if self._room is None else self._room.longest(
+            bits if isinstance(bits, int) else 16)
+        button = self.longest_button
+        button.setVisible(self._offer is not None)
+        if self._offer is None:
+            return
+        if self._offer:
+            button.setText(self.tr("Longest that fits: {n_ctx:,}").format(n_ctx=self._offer))
+            button.setToolTip(self.tr(
+                "<p>The longest context the loaded model has room for in this computer's free "
+                "memory now, with the context cache at {bits} bits, up to the context it was "
+                "trained for. Sets Context length to it and applies the defaults (the model "
+                "loads again).</p>").format(bits=bits))
+        else:
+            button.setText(self.tr("No context fits the free memory now"))
+            button.setToolTip(self.tr("<p>Close other programs, choose fewer cache bits, or a "
+                                      "smaller model.</p>"))
+        button.setAccessibleName(button.text())
+        button.setEnabled(bool(self._offer) and values.get("n_ctx") != self._offer)
+
+    def _use_longest(self) -> None:
+        if self._offer:
+            self._runtime.set_values({"n_ctx": self._offer})
+            self._show_longest()
+            self._apply_defaults()
 
     def _defaults_edited(self) -> None:
         if not self._defaults_editor.sampling.values()[1] and not self._runtime.values()[1]:

@@ -46,7 +46,7 @@ from engine.host.threads import StepThreads
 from engine.models.files import ModelFile, check_model_file
 from engine.models.gguf import read_header
 from engine.models.library import template_choice_for
-from engine.models.memory import PROCESS_BASELINE_BYTES, estimate_memory, uses_flash_attention
+from engine.models.memory import held_by_model, uses_flash_attention
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 from engine.text import Text
 
@@ -260,10 +260,8 @@ class Runtime:
         freed = 0
         if previous is not None:
             # The engine process itself stays: only what the model held comes free.
-            freed = estimate_memory(
-                read_header(previous.path), previous.settings.n_ctx,
-                previous.settings.kv_cache_bits,
-            ).total_bytes - PROCESS_BASELINE_BYTES
+            freed = held_by_model(read_header(previous.path), previous.settings.n_ctx,
+                                  previous.settings.kv_cache_bits)
         model_file = check_model_file(path, settings.n_ctx, settings.kv_cache_bits,
                                       freed_bytes=freed)
         # llama-cpp-python compiles the file's templates inside Llama(): check them first.

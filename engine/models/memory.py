@@ -37,6 +37,10 @@ cache, which needs it):
   copy of the GGUF metadata is freed into the heap, not back to the system: 320 B a token
   (measured between 49k and 152k token vocabularies).
 
+`longest_context` turns the same rule around: the longest context, in steps of 1,024 tokens up to
+the model's trained context, whose estimate `fits` passes now (what the Models tab and the context
+setting offer).
+
 `python -m bench.memory_table MODEL...` measures the host's VmHWM against the estimate and
 prints the table; tests/engine/test_memory_estimate.py checks the bundled model at 4k.
 """
@@ -381,6 +385,63 @@ def fits(estimate: MemoryEstimate, machine: MachineMemory, *, freed_bytes: int =
         ))
     return Fit("fits", estimate, machine, gpu_layers,
                f"Fits: needs {estimate.describe()}.")
+
+
+CONTEXT_STEP = 1024  # the longest context that fits is offered in whole steps of this
+
+
+def held_by_model(model: GgufHeader | ModelShape, n_ctx: int, kv_cache_bits: int = 16) -> int:
+    """What a loaded model holds and gives back when it is let go: all of its estimate but the
+    engine process itself, which stays. Loading another model (or this one again at another
+    context) counts it as free (`fits`'s `freed_bytes`)."""
+    return estimate_memory(model, n_ctx, kv_cache_bits).total_bytes - PROCESS_BASELINE_BYTES
+
+
+def longest_context(model: GgufHeader | ModelShape, trained_context: int | None,
+                    machine: MachineMemory, kv_cache_bits: int = 16, *,
+                    freed_bytes: int = 0) -> int | None:
+    """The longest context this machine holds the model at now, by the load's own check: the
+    trained context if `fits` passes it (verdict "fits"), else the largest multiple of
+    CONTEXT_STEP below it that passes; 0 when not even one step does.
+
+    None when it cannot be told: the machine's memory or the model's cache size per token is
+    unknown, or the header gives no trained context. The estimate grows with the context, so a
+    machine with more memory is never offered less (a binary search finds the boundary).
+    `freed_bytes`: what loading gives back first (`held_by_model` of the model loaded now).
+    """
+    shape = model if isinstance(model, ModelShape) else ModelShape.from_header(model)
+    if not trained_context or shape.kv_bytes_per_token is None or machine.total_bytes is None:
+        return None
+
+    def passes(n_ctx: int) -> bool:
+        estimate = estimate_memory(shape, n_ctx, kv_cache_bits)
+        return fits(estimate, machine, freed_bytes=freed_bytes).verdict == "fits"
+
+    if passes(trained_context):
+        return trained_context
+    low, high = 0, (trained_context - 1) // CONTEXT_STEP  # steps below the trained context
+    while low < high:
+        middle = (low + high + 1) // 2
+        if passes(middle * CONTEXT_STEP):
+            low = middle
+        else:
+            high = middle - 1
+    return low * CONTEXT_STEP
+
+
+@dataclass(frozen=True)
+class ContextRoom:
+    """What the longest context of one model on this machine depends on but the cache precision,
+    which a person may still be choosing: `longest(bits)` for each."""
+
+    shape: ModelShape
+    trained_context: int | None
+    machine: MachineMemory
+    freed_bytes: int = 0
+
+    def longest(self, kv_cache_bits: int = 16) -> int | None:
+        return longest_context(self.shape, self.trained_context, self.machine, kv_cache_bits,
+                               freed_bytes=self.freed_bytes)
 
 
 def ensure_fits(fit: Fit) -> None:

@@ -15,7 +15,7 @@ from tests.desktop.conftest import LOAD_TIMEOUT_MS, WindowFactory
 from tests.engine.test_repetition import LOOPING_PROMPT
 
 REPLY_TIMEOUT_MS = 60_000
-TEMPLATE = 9  # the Models tab's column
+TEMPLATE = 10  # the Models tab's column
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_the_bundled_model_is_listed_with_what_its_header_says(
     assert row[0].startswith("SmolLM2") and "loaded" in row[0]
     assert row[1:5] == ["llama", "135M", "Q4_1", "8,192"]
     assert row[5].endswith("MB") and row[7] == "✔ fits"
-    assert "bundled" in row[8]
+    assert "bundled" in row[9]
     assert "RAM" in tab.machine_label.text()
     assert not tab.delete_button.isEnabled() or tab.selected_model() is None
 
@@ -105,7 +105,7 @@ def test_search_lists_files_by_quantization_and_a_download_installs_the_model(
                                 for name in _installed_names(tab.installed)), timeout=WAIT_MS)
     row = next(r for r in range(tab.installed.rowCount())
                if "Tiny-Chat-Q4_1" in _installed_names(tab.installed)[r])
-    assert f"downloaded from {REPO}" in _row_text(tab.installed, row)[8]
+    assert f"downloaded from {REPO}" in _row_text(tab.installed, row)[9]
 
 
 def test_a_catalog_model_whose_template_fails_here_says_so_before_the_download(
