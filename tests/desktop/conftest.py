@@ -24,7 +24,7 @@ from engine.chat.store import MessageRecord
 from engine.config import AppConfig, save_config
 from engine.models.speed import SpeedCalibration, cpu_identity, save_calibration
 from engine.paths import app_paths
-from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
+from engine.settings import ChatSettings, ContextPolicy, RuntimeSettings, SamplingSettings
 
 LOAD_TIMEOUT_MS = 60_000
 # The line between a live window and a frozen one, which stalls for the seconds the work takes;
@@ -65,6 +65,17 @@ def shown_chat_view(qtbot: QtBot, records: Sequence[MessageRecord], size: tuple[
     view.show()
     qtbot.waitExposed(view)
     return view
+
+
+def tiny_context_config() -> AppConfig:
+    """A tiny window: 256 tokens, 48 of them kept for the reply, a seeded reply, one thread."""
+    return AppConfig(
+        chat_defaults=ChatSettings(
+            sampling=SamplingSettings(max_tokens=48, seed=11),
+            context_policy=ContextPolicy.STOP,
+        ),
+        runtime=RuntimeSettings(n_ctx=256, n_threads=1),
+    )
 
 
 @pytest.fixture

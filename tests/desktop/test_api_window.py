@@ -38,6 +38,39 @@ def switch_on(qtbot: QtBot, window: MainWindow, port: int) -> None:
                     timeout=SERVER_TIMEOUT_MS)
 
 
+def story_request(qtbot: QtBot, window: MainWindow, **options: Any
+                  ) -> tuple[threading.Thread, list[openai.APIStatusError]]:
+    """The API switched on, and a thread (not started) asking it for a 300-token story; the
+    errors its client hears."""
+    switch_on(qtbot, window, free_port())
+    state = window.client.api.state
+    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0)
+    failures: list[openai.APIStatusError] = []
+
+    def ask() -> None:
+        try:
+            api.chat.completions.create(
+                model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
+                max_tokens=300, extra_body={"ignore_eos": True}, **options)
+        except openai.APIStatusError as error:
+            failures.append(error)
+
+    return threading.Thread(target=ask), failures
+
+
+def reload_and_hear_why(qtbot: QtBot, window: MainWindow, request: threading.Thread,
+                        failures: list[openai.APIStatusError]) -> None:
+    """Loading a model ends the request at once, and its client hears why."""
+    client = window.client
+    loaded = client.worker.runtime.loaded
+    assert loaded is not None
+    with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS):
+        client.load_model(str(loaded.path))
+    request.join(30)
+    assert failures and failures[0].status_code == 503
+    assert "the model changed" in failures[0].message
+
+
 def test_the_switch_serves_requests_between_chat_turns(qtbot: QtBot,
                                                        open_window: WindowFactory) -> None:
     window = open_window()
@@ -101,20 +134,8 @@ def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qt
                                                       open_window: WindowFactory) -> None:
     window = open_window()
     client = window.client
-    switch_on(qtbot, window, free_port())
-    state = client.api.state
-    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0)
-    failures: list[openai.APIStatusError] = []
-
-    def ask() -> None:
-        try:  # two choices share their prompt's cells in the cache: this one cannot pause
-            api.chat.completions.create(
-                model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
-                max_tokens=300, n=2, extra_body={"ignore_eos": True})
-        except openai.APIStatusError as error:
-            failures.append(error)
-
-    request = threading.Thread(target=ask)
+    # Two choices share their prompt's cells in the cache: this request cannot pause.
+    request, failures = story_request(qtbot, window, n=2)
     with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
         request.start()
     _type_and_send(qtbot, window, "Are you there?")
@@ -127,14 +148,7 @@ def test_a_waiting_message_can_be_stopped_and_a_model_change_ends_the_request(qt
     assert window.chat_panel.composer.toPlainText() == "Are you there?"
     assert window.chat_panel.send_button.text() == "Send"
 
-    # Loading a model ends the request at once, and its client hears why.
-    loaded = client.worker.runtime.loaded
-    assert loaded is not None
-    with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS):
-        client.load_model(str(loaded.path))
-    request.join(30)
-    assert failures and failures[0].status_code == 503
-    assert "the model changed" in failures[0].message
+    reload_and_hear_why(qtbot, window, request, failures)
 
 
 def test_a_model_change_ends_a_paused_request_and_its_client_hears_why(
@@ -142,33 +156,14 @@ def test_a_model_change_ends_a_paused_request_and_its_client_hears_why(
 ) -> None:
     window = open_window()
     client = window.client
-    switch_on(qtbot, window, free_port())
-    state = client.api.state
-    api = openai.OpenAI(base_url=state.url, api_key=state.settings.token or "", max_retries=0)
-    failures: list[openai.APIStatusError] = []
-
-    def ask() -> None:
-        try:
-            api.chat.completions.create(
-                model=state.model or "", messages=[{"role": "user", "content": "Write a story."}],
-                max_tokens=300, extra_body={"ignore_eos": True})
-        except openai.APIStatusError as error:
-            failures.append(error)
-
-    request = threading.Thread(target=ask)
+    request, failures = story_request(qtbot, window)
     with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS):
         request.start()
     with qtbot.waitSignal(client.api.requestStarted, timeout=REPLY_TIMEOUT_MS) as paused:
         _type_and_send(qtbot, window, "Tell me everything about the sea.")
     assert paused.args[0] == "API: paused while your message is answered"
 
-    loaded = client.worker.runtime.loaded
-    assert loaded is not None
-    with qtbot.waitSignal(client.modelLoaded, timeout=REPLY_TIMEOUT_MS):
-        client.load_model(str(loaded.path))
-    request.join(30)
-    assert failures and failures[0].status_code == 503
-    assert "the model changed" in failures[0].message
+    reload_and_hear_why(qtbot, window, request, failures)
     assert window.status.api_label.text().startswith("API on")
 
 

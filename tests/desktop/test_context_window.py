@@ -12,22 +12,14 @@ from pytestqt.qtbot import QtBot
 from desktop.chat.message_model import MessageRole
 from desktop.main_window import MainWindow
 from engine.config import AppConfig
-from engine.settings import ChatSettings, ContextPolicy, RuntimeSettings, SamplingSettings
-from tests.desktop.conftest import WindowFactory
+from tests.desktop.conftest import WindowFactory, tiny_context_config
 
 REPLY_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
 def test_config() -> AppConfig:
-    # A tiny window: 256 tokens, 48 of them kept for the reply.
-    return AppConfig(
-        chat_defaults=ChatSettings(
-            sampling=SamplingSettings(max_tokens=48, seed=11),
-            context_policy=ContextPolicy.STOP,
-        ),
-        runtime=RuntimeSettings(n_ctx=256, n_threads=1),
-    )
+    return tiny_context_config()
 
 
 def outlasts(outcomes: list[str], turn: int) -> bool:

@@ -27,12 +27,9 @@ from engine.errors import HearthError, ModelError, SettingsError
 from engine.settings import (
     SAMPLING_FIELDS,
     ChatSettings,
-    ContextPolicy,
-    RuntimeSettings,
-    SamplingSettings,
 )
 from engine.text import Text
-from tests.desktop.conftest import WindowFactory
+from tests.desktop.conftest import WindowFactory, tiny_context_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "assets" / "translations" / "hearth_engine_zh_CN.ts"
@@ -81,14 +78,7 @@ def test_say_translates_nested_messages_and_formats_numbers(
 
 @pytest.fixture
 def test_config() -> AppConfig:
-    # A tiny window: 256 tokens, 48 of them kept for the reply.
-    return AppConfig(
-        chat_defaults=ChatSettings(
-            sampling=SamplingSettings(max_tokens=48, seed=11),
-            context_policy=ContextPolicy.STOP,
-        ),
-        runtime=RuntimeSettings(n_ctx=256, n_threads=1),
-    )
+    return tiny_context_config()
 
 
 def test_a_message_too_long_is_refused_in_chinese(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,18 @@ def server(bundled_model: Path) -> Iterator[LocalServer]:
     with LocalServer(bundled_model, runtime=RuntimeSettings(n_ctx=2048), n_threads=TEST_THREADS,
                      defaults=SamplingSettings(max_tokens=32), max_waiting=8) as served:
         yield served
+
+
+def start_during_a_long_reply(ask_long: Callable[[], None], writing: threading.Event,
+                              ask: Callable[[str, str], None]) -> list[threading.Thread]:
+    """Starts the long reply, and once it writes, a client for each of QUESTIONS."""
+    first = threading.Thread(target=ask_long)
+    first.start()
+    assert writing.wait(60)
+    others = [threading.Thread(target=ask, args=(str(i), q)) for i, q in enumerate(QUESTIONS)]
+    for thread in others:
+        thread.start()
+    return [first, *others]
 
 
 def test_requests_waiting_together_are_answered_together_and_completely(
@@ -54,14 +66,9 @@ def test_requests_waiting_together_are_answered_together_and_completely(
             if chunk.usage is not None:
                 answers["long"] = chunk
 
-    first = threading.Thread(target=ask_long)
-    first.start()
-    assert writing.wait(60)
-    others = [threading.Thread(target=ask, args=(str(i), q)) for i, q in enumerate(QUESTIONS)]
-    for thread in others:
-        thread.start()
+    threads = start_during_a_long_reply(ask_long, writing, ask)
     wait_for(lambda: server.service.waiting == len(QUESTIONS), "the four to wait together")
-    for thread in [first, *others]:
+    for thread in threads:
         thread.join(300)
     assert answers["long"].usage.completion_tokens == 96
     for index in range(len(QUESTIONS)):
@@ -104,13 +111,8 @@ def test_requests_that_come_while_a_reply_streams_join_it(server: LocalServer) -
             extra_body={"ignore_eos": True})
         answered[key] = time.monotonic()
 
-    first = threading.Thread(target=ask_long)
-    first.start()
-    assert writing.wait(60)
-    others = [threading.Thread(target=ask, args=(str(i), q)) for i, q in enumerate(QUESTIONS)]
-    for thread in others:
-        thread.start()
-    for thread in [first, *others]:
+    threads = start_during_a_long_reply(ask_long, writing, ask)
+    for thread in threads:
         thread.join(300)
     assert answers["long"].usage.completion_tokens == 200
     for index in range(len(QUESTIONS)):
