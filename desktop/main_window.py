@@ -21,6 +21,7 @@ from desktop.chat.list_model import UNTITLED
 from desktop.chat.tab import ChatTab
 from desktop.collections.tab import CollectionsTab
 from desktop.engine_client import EngineClient
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.models.tab import ModelsTab
 from desktop.prompt_lab.tab import PromptLabTab
@@ -34,6 +35,7 @@ from engine.config import AppConfig
 from engine.host.backend import BackendInfo
 from engine.host.runtime import LoadedModel
 from engine.settings import ChatSettings, SamplingSettings
+from engine.text import Text
 
 MINIMUM_SIZE = (900, 600)
 EXPORT_FILTERS = {"markdown": (QT_TRANSLATE_NOOP("main_window", "Markdown (*.md)"), ".md"),
@@ -206,10 +208,10 @@ class MainWindow(QMainWindow):
             self._panel_shows = (chat.id, settings)
             self.settings_panel.show_chat(settings, True)
 
-    def _on_config(self, config: AppConfig, notice: str | None) -> None:
+    def _on_config(self, config: AppConfig, notice: Text | None) -> None:
         self.settings_panel.show_config(config)
-        if notice:
-            QMessageBox.warning(self, self.tr("Settings reset"), notice)
+        if notice is not None:
+            QMessageBox.warning(self, self.tr("Settings reset"), say(notice))
 
     def _on_model_loaded(self, _model: LoadedModel, backend: BackendInfo) -> None:
         self._backend = backend

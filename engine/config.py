@@ -163,12 +163,12 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class LoadedConfig:
     config: AppConfig
-    notice: str | None  # set when the file was unreadable and defaults were used
+    notice: Text | None  # set when the file was unreadable and defaults were used
 
 
 def load_config(path: Path) -> LoadedConfig:
     config, notice = load_settings_file(path, AppConfig.from_json, AppConfig,
-                                        "Settings were reset to defaults")
+                                        Text("Settings were reset to defaults"))
     return LoadedConfig(config, notice)
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from engine import kill_points
 from engine.errors import HearthError, SettingsError
-from engine.text import Text
+from engine.text import Text, Wording, wording_of
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,8 @@ T = TypeVar("T")
 
 
 def load_settings_file(
-    path: Path, parse: Callable[[str], T], default: Callable[[], T], reset_notice: str
-) -> tuple[T, str | None]:
+    path: Path, parse: Callable[[str], T], default: Callable[[], T], reset_notice: Text
+) -> tuple[T, Text | None]:
     """The file parsed, or `default()` and a notice when it is missing (no notice), unreadable
     or invalid; an unusable file is renamed with a `.broken` suffix and named in the notice."""
     try:
@@ -30,25 +30,30 @@ def load_settings_file(
     except FileNotFoundError:
         return default(), None
     except (OSError, UnicodeDecodeError) as error:
-        reason = f"could not be read ({error})"
+        reason: Wording = Text("could not be read ({error})", error=str(error))
     else:
         try:
             return parse(text), None
         except SettingsError as error:
-            reason = str(error)
+            reason = wording_of(error)
     log.warning("%s reset: %s", path, reason)
-    return default(), f"{reset_notice}: {reason}{_set_aside(path)}."
+    kept = _set_aside(path)
+    if kept is None:
+        return default(), Text("{notice}: {reason}.", notice=reset_notice, reason=reason)
+    return default(), Text("{notice}: {reason}; the old file was kept as {kept}.",
+                           notice=reset_notice, reason=reason, kept=str(kept))
 
 
-def _set_aside(path: Path) -> str:
+def _set_aside(path: Path) -> Path | None:
+    """Where the unusable file now is, or None if it could not be moved."""
     # A file set aside earlier is not replaced: the person may still want what was in it.
     names = (path.name + ".broken" + (f"-{n}" if n > 1 else "") for n in itertools.count(1))
     kept = next(path.with_name(name) for name in names if not path.with_name(name).exists())
     try:
         os.replace(path, kept)
     except OSError:
-        return ""
-    return f"; the old file was kept as {kept}"
+        return None
+    return kept
 
 
 def save_settings_file(path: Path, text: str, what: Text) -> None:

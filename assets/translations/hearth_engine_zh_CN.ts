@@ -452,6 +452,11 @@
         <translation>拒绝下载 {repo_id}/{file_path!r}：这个名称可能写到模型文件夹之外。</translation>
     </message>
     <message>
+        <location filename="../../engine/config.py"/>
+        <source>Settings were reset to defaults</source>
+        <translation>设置已恢复为默认值</translation>
+    </message>
+    <message>
         <location filename="../../engine/documents/summarize.py"/>
         <source>Stopped when the model stopped unexpectedly; partly made from {parts} parts of the document ({tokens:,} tokens) in {seconds:.0f} s.</source>
         <translation>模型意外停止，摘要随之中止；已由文档的 {parts} 个部分（{tokens:,} 个词元）生成一部分，用时 {seconds:.0f} 秒。</translation>
@@ -577,6 +582,11 @@
         <translation>导入 {source} 结束了，但没有结果</translation>
     </message>
     <message>
+        <location filename="../../engine/remote/settings.py"/>
+        <source>The list of remote engines was reset</source>
+        <translation>远程引擎列表已重置</translation>
+    </message>
+    <message>
         <location filename="../../engine/chat/service.py"/>
         <location filename="../../engine/prompt_lab/in_chat.py"/>
         <source>The message is empty.</source>
@@ -666,6 +676,11 @@
         <location filename="../../engine/remote/client.py"/>
         <source>The reply was cut: {name} {silence}. What arrived is kept.</source>
         <translation>回复被截断：{name} {silence}。已收到的内容会保留。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/models/speed.py"/>
+        <source>The saved speed measurement was set aside</source>
+        <translation>已保存的速度测量已被搁置</translation>
     </message>
     <message>
         <location filename="../../engine/documents/embedder.py"/>
@@ -807,6 +822,11 @@
         <location filename="../../engine/models/gguf.py"/>
         <source>bytes in a string</source>
         <translation>字符串字节</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings_file.py"/>
+        <source>could not be read ({error})</source>
+        <translation>无法读取（{error}）</translation>
     </message>
     <message>
         <location filename="../../engine/chat/store.py"/>
@@ -1832,6 +1852,16 @@
         <location filename="../../engine/errors.py"/>
         <source>{name}: {reason}</source>
         <translation>{name}：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings_file.py"/>
+        <source>{notice}: {reason}.</source>
+        <translation>{notice}：{reason}。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/settings_file.py"/>
+        <source>{notice}: {reason}; the old file was kept as {kept}.</source>
+        <translation>{notice}：{reason}；旧文件已保存为 {kept}。</translation>
     </message>
     <message>
         <location filename="../../engine/models/files.py"/>

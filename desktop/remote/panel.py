@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.engine_client import EngineClient
+from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from desktop.remote.client import NETWORK_OFF_TEXT, RemoteEnginesClient, remote_engines
 from engine.remote.client import RemoteModelListing
 from engine.remote.keys import model_key_for
 from engine.remote.settings import RemoteSettings
+from engine.text import Text
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # on a model row: its remote:<engine>/<id> key
 ENGINE_ROLE = Qt.ItemDataRole.UserRole + 2  # on an engine row: its name
@@ -153,8 +155,8 @@ class RemoteEnginesPanel(QGroupBox):
             row.setToolTip(endpoint.api_url)
             row.setText(f"{endpoint.name} — {endpoint.api_url}")
         self._show_network()
-        if isinstance(notice, str) and notice:
-            self._show_problem(notice)
+        if isinstance(notice, Text):
+            self._show_problem(say(notice))
         self._update_buttons()
 
     def _on_added(self, name: str) -> None:

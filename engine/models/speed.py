@@ -100,7 +100,8 @@ def load_calibration(path: Path, cpu: str | None = None) -> SpeedCalibration | N
     """The saved calibration when it was measured on this processor (`cpu`, this machine's
     by default); None when there is none, or it is another machine's or unreadable."""
     calibration, _notice = load_settings_file(path, _parse, lambda: None,
-                                              "The saved speed measurement was set aside")
+                                              Text("The saved speed measurement was set "
+                                                   "aside"))
     wanted = cpu_identity() if cpu is None else cpu
     return calibration if calibration is not None and calibration.cpu == wanted else None
 

@@ -132,12 +132,12 @@ def make_endpoint(name: str, base_url: str, *, enabled: bool = True,
 @dataclass(frozen=True)
 class LoadedRemoteSettings:
     settings: RemoteSettings
-    notice: str | None  # set when the file was unreadable and an empty list was used
+    notice: Text | None  # set when the file was unreadable and an empty list was used
 
 
 def load_remote_settings(path: Path) -> LoadedRemoteSettings:
     settings, notice = load_settings_file(path, RemoteSettings.from_json, RemoteSettings,
-                                          "The list of remote engines was reset")
+                                          Text("The list of remote engines was reset"))
     return LoadedRemoteSettings(settings, notice)
 
 

@@ -20,7 +20,7 @@ from engine.chat.export import chat_to_markdown
 from engine.chat.repetition import finish_sentence
 from engine.chat.store import ChatRecord, MessageRecord
 from engine.chat.templates import TemplateDecision, TemplateOrigin, continuation_note
-from engine.config import AppConfig
+from engine.config import AppConfig, load_config
 from engine.documents.summarize import SummaryDone, SummaryOptions
 from engine.documents.turns import summary_request
 from engine.errors import HearthError, ModelError, SettingsError
@@ -126,6 +126,19 @@ def test_a_summary_request_and_its_steps_are_in_chinese(
         "用大约 30 个词总结“报告.txt”。"
     reading = Text("Reading {tokens:,} tokens in {parts} parts…", tokens=12345, parts=5)
     assert say(reading) == "正在分 5 部分读取 12,345 个词元…"
+
+
+def test_a_settings_file_set_aside_is_told_in_chinese(
+    qapp: QCoreApplication, chinese: QLocale, tmp_path: Path
+) -> None:
+    broken = tmp_path / "settings.json"
+    broken.write_text("{not json")
+    notice = load_config(broken).notice
+    assert notice is not None
+    said = say(notice)
+    assert said.startswith("设置已恢复为默认值：") and said.endswith("。")
+    assert f"旧文件已保存为 {tmp_path / 'settings.json.broken'}" in said
+    assert str(notice).startswith("Settings were reset to defaults: ")  # the CLI's English
 
 
 def test_the_banners_and_a_refused_setting_are_in_chinese(

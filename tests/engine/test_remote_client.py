@@ -519,7 +519,7 @@ def test_a_broken_settings_file_is_set_aside_with_a_notice(engines: RemoteEngine
     path.write_text('{"endpoints": [{"name": "x"')
     loaded = load_remote_settings(path)
     assert loaded.settings.endpoints == ()
-    assert loaded.notice is not None and "was reset" in loaded.notice
+    assert loaded.notice is not None and "was reset" in str(loaded.notice)
     assert path.with_name(path.name + ".broken").read_text() == '{"endpoints": [{"name": "x"'
 
 

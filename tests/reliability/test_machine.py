@@ -139,8 +139,9 @@ def test_garbage_settings_are_set_aside_with_a_notice_and_kept(
     loaded = load_config(path)
     kept = path.with_name("settings.json.broken")
     assert loaded.config == AppConfig()
-    assert loaded.notice is not None and f"the old file was kept as {kept}" in loaded.notice
-    assert "\n" not in loaded.notice
+    assert loaded.notice is not None
+    assert f"the old file was kept as {kept}" in str(loaded.notice)
+    assert "\n" not in str(loaded.notice)
     assert kept.read_bytes() == garbage
     # Settings saved afterwards are the new file; the old one stays aside.
     save_config(path, AppConfig(chat_defaults=ChatSettings(system_prompt="Fresh.")))
