@@ -1478,8 +1478,8 @@
     </message>
     <message>
         <location filename="../../engine/models/gguf.py"/>
-        <source>{file}: the vocabulary lists the token {token!r} twice (as tokens {first:,} and {index:,})</source>
-        <translation>{file}：词表两次列出词元 {token!r}（作为词元 {first:,} 和 {index:,}）</translation>
+        <source>{file}: the vocabulary lists the token {token} twice (as tokens {first:,} and {index:,})</source>
+        <translation>{file}：词表中词元 {token} 出现了两次（第 {first:,} 个和第 {index:,} 个）</translation>
     </message>
     <message>
         <location filename="../../engine/models/files.py"/>

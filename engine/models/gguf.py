@@ -347,9 +347,9 @@ def check_vocabulary(path: Path, header: GgufHeader) -> None:
                 token = data[at - size : at] or b"[EMPTY_%d]" % index
                 first = seen.setdefault(token, index)
                 if first != index:
-                    raise ModelError(Text("{file}: the vocabulary lists the token {token!r} twice "
+                    raise ModelError(Text("{file}: the vocabulary lists the token {token} twice "
                                           "(as tokens {first:,} and {index:,})",
-                                          file=path.name, token=token[:40], first=first,
+                                          file=path.name, token=repr(token[:40]), first=first,
                                           index=index))
     except (OSError, ValueError, struct.error) as error:  # changed since its header was read
         raise ModelError(Text("Cannot read {path}: {reason}",

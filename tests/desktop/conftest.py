@@ -110,6 +110,9 @@ def open_window(
         ):
             window.show()
             client.start()
+        # The offscreen platform's screen is 800 px wide and a window shown there is fitted to
+        # it (down to its 900 px minimum): give it the size it opens at on a desktop.
+        window.resize(1100, 720)
         windows.append(window)
         return window
 

@@ -62,7 +62,7 @@ def saved_state(folder: Path) -> dict[str, Any]:
             store.close()
     loaded = load_config(folder / "config" / "settings.json")
     state["settings"] = loaded.config.chat_defaults.system_prompt
-    state["notice"] = loaded.notice
+    state["notice"] = None if loaded.notice is None else str(loaded.notice)
     state["files"] = sorted(p.name for p in (folder / "config").iterdir())
     return state
 
@@ -167,7 +167,7 @@ def refused_writes(folder: Path) -> dict[str, Any]:
         "restart": saved_state(folder),
     }
     garbage = load_config(folder / "config" / "garbage.json")
-    result["garbage notice"] = garbage.notice
+    result["garbage notice"] = None if garbage.notice is None else str(garbage.notice)
     result["garbage kept"] = (folder / "config" / "garbage.json").read_text()
     return result
 
