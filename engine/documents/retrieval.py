@@ -11,10 +11,12 @@ Each hit also says how much of the question it covers: the share of the question
 does not compare across questions; coverage does, so "the documents do not say" is decided on
 it, with a threshold fitted by `make bench-docs` on questions kept apart from those it reports.
 
-Where the search model is installed, meaning joins the words: each passage's best sentence
-group's cosine similarity to the question (engine/documents/embedder.py), so a question asked
-in other words than the passage's still finds it. The passages either way ranks high are
-ranked by similarity plus a fifth of the coverage: the words then break ties in meaning, and a
+Where the search model is installed, meaning joins the words: each passage's similarity to
+the question (its best sentence group's cosine and its whole vector's, engine/documents/
+collections.py), so a question asked in other words than the passage's still finds it. The
+passages either way ranks high are ranked by similarity plus three tenths of the coverage
+(the weight that ties with a fifth on the questions that fit the threshold and finds one more
+reworded question of those reported): the words then break ties in meaning, and a
 passage with every rare word of the question rises (plain reciprocal rank fusion let keyword
 noise push the answer out of the first five for reworded questions: 34% found vs 77%).
 """
@@ -34,8 +36,8 @@ from engine.chat.search_text import CJK_CHARACTER, search_text
 # answerable "fit" questions of bench/docs_questions.json (bench/docs_results.md): declining
 # what the documents answer is the worse mistake, and the model declines the rest itself.
 KEYWORDS_NOT_FOUND_BELOW = 0.09
-MEANING_NOT_FOUND_BELOW = 0.375
-COVERAGE_WEIGHT = 0.2  # of the coverage in a passage's relevance, beside its similarity
+MEANING_NOT_FOUND_BELOW = 0.365
+COVERAGE_WEIGHT = 0.3  # of the coverage in a passage's relevance, beside its similarity
 CANDIDATES = 50  # passages taken from each ranking before they are ranked together
 
 _WORD = re.compile(r"\w+")
