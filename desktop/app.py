@@ -192,13 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app.aboutToQuit.connect(client.shutdown)
     if args.self_test:
-        from desktop.self_test import SelfTest
+        from desktop.self_test import SelfTest, check_search_model
 
         test = SelfTest(client, window, SELF_TEST_MESSAGE, SELF_TEST_TIMEOUT_MS)
         client.start()
         window.show()
         app.exec()
-        return test.exit_code
+        return test.exit_code or check_search_model(paths)
     window.show()
     client.start()
     return app.exec()

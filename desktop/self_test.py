@@ -1,7 +1,9 @@
 """`hearth --self-test`: the real app, offscreen, answering one message end to end.
 
 It prints each stage to stderr as it is reached (window shown, first token, peak memory), so
-packaging checks and the start-up benchmark can time a real launch from outside.
+packaging checks and the start-up benchmark can time a real launch from outside. After the
+window closes, the search model makes one vector in an engine host of its own, and the stage
+names the file it came from (the frozen app's own copy: packaging/check_bundle.py checks it).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from PySide6.QtWidgets import QApplication
 from desktop.engine_client import EngineClient
 from desktop.main_window import MainWindow
 from engine.chat.store import ChatRecord, MessageRecord
+from engine.documents.embedder import Embedder
+from engine.documents.search_model import search_model_file
 from engine.host.runtime import GenerationDone
+from engine.paths import AppPaths
 
 
 def _stage(text: str) -> None:
@@ -68,3 +73,18 @@ class SelfTest(QObject):
             self.exit_code = 1
         self._window.close()
         QApplication.quit()
+
+
+def check_search_model(paths: AppPaths) -> int:
+    """Makes one vector with the search model; 0 when it came, 1 when it did not."""
+    model = search_model_file(paths)
+    if model is None:
+        _stage("failed: no search model")
+        return 1
+    embedder = Embedder(model)
+    try:
+        vectors = embedder.vectors(["Where is the lighthouse?"])
+    finally:
+        embedder.close()
+    _stage(f"search model {model}: {vectors.shape[1]} dimensions")
+    return 0

@@ -3,7 +3,8 @@
 The app runs `--self-test` (offscreen: loads the bundled model, answers one message, exits 0)
 in an environment of its own: system PATH only, no virtualenv, no PYTHONPATH, a fresh profile.
 1. With HEARTH_HOME and a console: the reply comes, the database and the log are written in that
-   data folder, the model is the one inside the bundle, llama.cpp's log lines reach the log.
+   data folder, the model is the one inside the bundle, llama.cpp's log lines reach the log,
+   and the search model the bundle carries makes a vector.
 2. As from a desktop menu: no HEARTH_HOME (the platform's data folder under a fresh HOME) and no
    console (stdout and stderr closed): the same, and what the app printed must be in the log.
 Then, with --compare LAUNCHER, start-up time (launch to "window shown") of both, median of 3.
@@ -112,6 +113,11 @@ def check_with_console(app: Path, scratch: Path) -> Run:
     if run.exit_code != 0 or not run.stdout.strip():
         raise CheckFailed(f"--self-test exited {run.exit_code} with reply {run.stdout!r}")
     check_data_folder(hearth_home / "data", app)
+    shipped = f"search model {app.parent}{os.sep}"
+    if not any(stage.startswith(shipped) and "hearth_search_model" in stage
+               and stage.endswith(": 384 dimensions") for stage in run.stages):
+        raise CheckFailed(f"the search model inside the bundle made no vector: "
+                          f"{list(run.stages)}")
     return run
 
 

