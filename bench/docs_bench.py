@@ -32,7 +32,7 @@ from typing import Any
 
 from engine.chat.engine import ChatEngine
 from engine.documents import retrieval
-from engine.documents.ask import Answered, Route, ask, route_for
+from engine.documents.ask import PASSAGES_SEARCHED, Answered, Route, ask, route_for
 from engine.documents.collections import DocumentIndex
 from engine.documents.embedder import Embedder
 from engine.documents.reading import pasted_document
@@ -164,7 +164,7 @@ def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, i
     seconds = []
     for question in questions:
         hits = index.search([collections[d] for d in question["documents"]],
-                            question["question"], 8)
+                            question["question"], PASSAGES_SEARCHED)
         started = time.perf_counter()
         answer = _last(ask(engine, question["question"], hits, [], threading.Event(),
                            Route.PASSAGES, SummaryOptions(seed=1)))

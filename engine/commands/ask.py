@@ -16,7 +16,14 @@ from pathlib import Path
 from engine.chat.engine import ChatEngine
 from engine.commands.engine_choice import MODEL_HELP, open_engine
 from engine.config import load_config
-from engine.documents.ask import Answered, AnswerRouted, AnswerText, Route, ask
+from engine.documents.ask import (
+    PASSAGES_SEARCHED,
+    Answered,
+    AnswerRouted,
+    AnswerText,
+    Route,
+    ask,
+)
 from engine.documents.collections import DocumentIndex, IndexDone
 from engine.documents.reading import Document
 from engine.documents.retrieval import Hit
@@ -24,8 +31,6 @@ from engine.documents.summarize import SummaryOptions
 from engine.errors import DocumentError
 from engine.host.client import HostRuntime
 from engine.paths import app_paths
-
-SEARCHED = 8
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
             scratch.add_sources(collection.id, files)
             _index(scratch, collection.id)
             searched.append((scratch, [collection.id]))
-        # BM25 scores of two indexes differ in scale; both are rarely asked at once.
+        # Ranked together by relevance (coverage and similarity compare across indexes).
         hits = sorted((hit for index, ids in searched
-                       for hit in index.search(ids, args.question, SEARCHED)),
-                      key=lambda hit: -hit.score)[:SEARCHED]
+                       for hit in index.search(ids, args.question, PASSAGES_SEARCHED)),
+                      key=lambda hit: -hit.relevance)[:PASSAGES_SEARCHED]
         whole = [document for index, ids in searched for document in index.documents(ids)]
         if not whole:
             raise DocumentError("None of the documents could be read, so there is nothing to "

@@ -53,7 +53,7 @@ _WHOLE_TEXT = re.compile(
 )
 
 ANSWER_TOKENS = 320
-PASSAGES_SEARCHED = 8  # found, then as many as fit the context are given to the model
+PASSAGES_SEARCHED = 5  # found, then as many as fit the context are given to the model
 NOT_FOUND = "The documents do not say."
 
 SYSTEM = (
