@@ -32,7 +32,15 @@ from typing import Any
 
 from engine.chat.engine import ChatEngine
 from engine.documents import retrieval
-from engine.documents.ask import PASSAGES_SEARCHED, Answered, Route, ask, route_for
+from engine.documents.ask import (
+    PASSAGES_SEARCHED,
+    Answered,
+    Route,
+    answerable,
+    ask,
+    fitting,
+    route_for,
+)
 from engine.documents.collections import DocumentIndex
 from engine.documents.embedder import Embedder
 from engine.documents.reading import pasted_document
@@ -155,10 +163,27 @@ def latency(index: DocumentIndex, collections: dict[str, int], sources: dict[str
             "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
 
 
+def judged_threshold(engine: ChatEngine, index: DocumentIndex, collections: dict[str, int],
+                     questions: Sequence[dict[str, Any]]) -> float:
+    """The model's "a passage answers it" threshold (ask.ANSWERABLE_FROM), fitted like the
+    retrieval one on the fit split's questions that retrieval does not already decline."""
+    scored = []
+    for question in questions:
+        hits = index.search([collections[d] for d in question["documents"]],
+                            question["question"], PASSAGES_SEARCHED)
+        if retrieval.answers_nothing(hits):
+            continue
+        judged = answerable(engine, question["question"], fitting(engine, question["question"],
+                                                                  hits))
+        scored.append((1.0 if judged is None else judged, question["kind"] == "detail"))
+    return _fit_threshold(scored)
+
+
 def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, int],
-              questions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+              questions: Sequence[dict[str, Any]], answerable_from: float) -> dict[str, Any]:
     """Detail questions: are the cited passages the ones holding the evidence? Unanswerable
-    ones: does the answer (the threshold, else the model) say the documents do not say?"""
+    ones: does the answer (the retrieval threshold, else the model's judgement that a passage
+    answers it, at `answerable_from`) say the documents do not say?"""
     cited = right = answered_without = declined = 0
     unanswered = [0, 0]  # declined, asked
     seconds = []
@@ -167,7 +192,7 @@ def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, i
                             question["question"], PASSAGES_SEARCHED)
         started = time.perf_counter()
         answer = _last(ask(engine, question["question"], hits, [], threading.Event(),
-                           Route.PASSAGES, SummaryOptions(seed=1)))
+                           Route.PASSAGES, SummaryOptions(seed=1), answerable_from))
         seconds.append(time.perf_counter() - started)
         if question["kind"] == "unanswerable":
             unanswered[0] += answer.not_found
@@ -180,6 +205,7 @@ def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, i
         cited += len(answer.citations)
         right += sum(holds(c.text, question["evidence"]) for c in answer.citations)
     return {"questions": len(questions) - unanswered[1], "citations": cited,
+            "answerable_from": answerable_from,
             "citation_precision": round(right / cited, 3) if cited else None,
             "answers_without_citation": answered_without, "declined": declined,
             "unanswerable": unanswered[1],
@@ -260,6 +286,7 @@ def main() -> int:
         results["routing_accuracy"] = _share(
             [(route_for(q["question"]) is Route.WHOLE) == (q["kind"] == "whole")
              for q in questions])
+        fit = [q for q in questions if q["kind"] != "whole" and q["split"] == "fit"]
         detail = [q for q in questions if q["kind"] == "detail" and q["split"] == "test"]
         unanswerable = [q for q in questions
                         if q["kind"] == "unanswerable" and q["split"] == "test"]
@@ -273,8 +300,9 @@ def main() -> int:
                 engine = _open(path)
                 try:
                     log.info("answers by %s…", path.name)
+                    threshold = judged_threshold(engine, meaning, meaning_ids, fit)
                     results[key] = citations(engine, meaning, meaning_ids,
-                                             detail + unanswerable)
+                                             detail + unanswerable, threshold)
                     results[key]["model"] = path.name
                     if key == "answers_bundled":
                         log.info("summary-only context…")
@@ -329,7 +357,8 @@ def report(results: dict[str, Any]) -> str:
                 f"precision {gate(a['citation_precision'], 'citation_precision')}, "
                 f"{a['citations']} citations, {a['answers_without_citation']} answers citing "
                 f"nothing, {a['declined']} declined; of {a['unanswerable']} unanswerable "
-                f"questions, the threshold or the model declined "
+                f"questions, the retrieval threshold or the model's judgement (answering from "
+                f"{a['answerable_from']}, fitted on the fit split) declined "
                 f"{gate(a['declined_unanswerable'], 'declined_unanswerable')}; "
                 f"{a['seconds_per_answer']} s an answer.")
     if "summary_only" in results:

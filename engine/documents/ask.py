@@ -10,19 +10,26 @@ A detail answer is checked before it is shown: its citations must name passages 
 and each quotation in it must be found word for word in them (one that is not is returned in
 `unverified`, to be marked). When even the best passage covers too little of the question
 (retrieval.answers_nothing), the answer is that the documents do not say, without asking the
-model: a model given unrelated passages invents an answer more often than it declines.
+model. Otherwise the model first judges whether a passage answers the question: the answer is
+written only when its probability of "Yes" against "No" reaches the model's threshold
+(answerable_from). A small model
+told it may decline declines what it could answer (Qwen2.5-Coder-1.5B, 13 of 27 questions
+whose answer passage it was given), and one told to answer invents; a score with a threshold
+fitted on questions kept apart trades the two knowingly. The judgement and the answer share
+their prompt up to the question, so the answer reads only its own instruction.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engine.chat.engine import ChatEngine, chat_template, continues_text
+from engine.chat.engine import ChatEngine, EngineModel, chat_template, continues_text
 from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningSplitter, reasoning_style
 from engine.documents.reading import Document
@@ -37,6 +44,7 @@ from engine.documents.summarize import (
     summary_think,
 )
 from engine.errors import NoModelLoadedError
+from engine.host.logprobs import TokenLogprob
 from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
 from engine.settings import ChatSettings, ContextPolicy, SamplingSettings
 from engine.text import Text
@@ -53,15 +61,22 @@ _WHOLE_TEXT = re.compile(
 )
 
 ANSWER_TOKENS = 320
+JUDGE_TOP = 20  # alternatives read for "Yes" and "No" ("Yes", " yes", "YES" are all yes)
 PASSAGES_SEARCHED = 5  # found, then as many as fit the context are given to the model
 NOT_FOUND = "The documents do not say."
 
-SYSTEM = (
-    "Answer the user's question using only the numbered passages from their documents. After "
-    "each fact, cite the passage it comes from as [1] or [2]. Quote only words that are in the "
-    "passages. If the passages do not answer the question, say only: " + NOT_FOUND
-)
-USER = "Passages:\n\n{passages}\n\nQuestion: {question}"
+# The model's probability of "Yes" from which it answers, by the start of its file's name:
+# fitted by make bench-docs on its "fit" questions, the highest that still answers 90% of the
+# answerable ones (bench/docs_results.md). Models differ widely (the 135M bundled model says
+# "No" to nearly everything, at 0.19 on answerable questions and 0.12 on the others), so a
+# model not measured gets its own verdict, "Yes" more likely than "No".
+ANSWERABLE_FROM = {"qwen2.5-coder-1.5b-instruct": 0.75, "smollm2-135m-instruct": 0.136}
+OWN_VERDICT = 0.5
+SYSTEM = "You answer questions about the user's documents from numbered passages of them."
+USER = "Passages:\n\n{passages}\n\nQuestion: {question}\n\n{instruction}"
+JUDGE = "Does one of these passages answer the question? Reply Yes or No."
+ANSWER = ("Answer the question from these passages only. After each fact, cite the passage it "
+          "comes from as [1] or [2]. Quote only words that are in the passages.")
 # A base model follows no instruction: it continues a text that ends where the answer begins.
 CONTINUED = "{passages}\n\nQuestion: {question}\nAnswer (citing the passages as [1], [2]):"
 PASSAGE = "[{number}] {where}\n{text}"
@@ -114,6 +129,7 @@ class Answered:
     unverified: tuple[str, ...]  # quotations not found word for word in the passages
     not_found: bool  # the documents were found not to answer it
     cancelled: bool
+    answerable: float | None = None  # the model's judgement that a passage answers it, 0 to 1
 
     @property
     def note(self) -> str:
@@ -136,9 +152,11 @@ def route_for(question: str) -> Route:
 
 def ask(runtime: ChatEngine, question: str, hits: Sequence[Hit],
         whole: Sequence[Document], cancel: threading.Event, route: Route | None = None,
-        options: SummaryOptions | None = None) -> Iterator[AskEvent]:
+        options: SummaryOptions | None = None, answer_from: float | None = None
+        ) -> Iterator[AskEvent]:
     """Answers `question` from `hits` (search's best first) or, on the whole-text route, from
-    `whole` (the documents' texts); the last event is `Answered`."""
+    `whole` (the documents' texts); the last event is `Answered`. `answer_from`: the judgement
+    an answer needs, if not the model's own (answerable_from)."""
     chosen = route or route_for(question)
     yield AnswerRouted(chosen, tuple(hits))
     if chosen is Route.WHOLE:
@@ -149,6 +167,13 @@ def ask(runtime: ChatEngine, question: str, hits: Sequence[Hit],
         yield Answered(NOT_FOUND, chosen, (), (), not_found=True, cancelled=False)
         return
     given = fitting(runtime, question, hits)
+    judged = answerable(runtime, question, given)
+    floor = answerable_from(runtime.loaded) if answer_from is None else answer_from
+    if judged is not None and judged < floor:
+        yield AnswerText(NOT_FOUND)
+        yield Answered(NOT_FOUND, chosen, (), (), not_found=True, cancelled=False,
+                       answerable=judged)
+        return
     request = _request(runtime, question, given, options or SummaryOptions())
     think = summary_think(runtime)
     splitter = ReasoningSplitter(reasoning_style(chat_template(runtime.loaded), think))
@@ -164,7 +189,7 @@ def ask(runtime: ChatEngine, question: str, hits: Sequence[Hit],
             text = splitter.answer.strip()
             yield Answered(text, chosen, cited(text, given), unverified_quotes(text, given),
                            not_found=text.startswith(NOT_FOUND),
-                           cancelled=event.finish_reason == "cancelled")
+                           cancelled=event.finish_reason == "cancelled", answerable=judged)
             return
     raise RuntimeError("the runtime's stream ended without a result")
 
@@ -183,6 +208,37 @@ def fitting(runtime: ChatEngine, question: str, hits: Sequence[Hit]) -> list[Hit
             break
         given = trial
     return given
+
+
+def answerable_from(model: EngineModel | None) -> float:
+    """The judgement (answerable) from which this model's answer is written."""
+    name = model.name.lower() if model is not None else ""
+    return next((floor for start, floor in ANSWERABLE_FROM.items() if name.startswith(start)),
+                OWN_VERDICT)
+
+
+def answerable(runtime: ChatEngine, question: str, given: Sequence[Hit]) -> float | None:
+    """The model's probability that a passage answers the question: "Yes" against "No" as its
+    next token, from its own log-probabilities. None for a model that follows no instruction
+    or gives no log-probabilities (a remote one)."""
+    if continues_text(runtime.loaded):
+        return None
+    request = GenerationRequest(
+        messages=(ChatMessage("user", _user(question, given, JUDGE), think=False),),
+        settings=ChatSettings(system_prompt=SYSTEM, context_policy=ContextPolicy.STOP,
+                              sampling=SamplingSettings(temperature=0.0, max_tokens=1)),
+        logprobs=JUDGE_TOP)
+    top: tuple[tuple[bytes, float], ...] = ()
+    for event in runtime.stream(request, threading.Event()):
+        if isinstance(event, TokenLogprob):
+            top = top or event.top
+    yes = sum(math.exp(p) for token, p in top if _word(token) == "yes")
+    no = sum(math.exp(p) for token, p in top if _word(token) == "no")
+    return yes / (yes + no) if yes + no > 0 else None
+
+
+def _word(token: bytes) -> str:
+    return token.decode("utf-8", errors="replace").strip().lower()
 
 
 def cited(answer: str, given: Sequence[Hit]) -> tuple[Citation, ...]:
@@ -229,12 +285,16 @@ def _numbered(given: Sequence[Hit]) -> str:
 
 
 def _messages(runtime: ChatEngine, question: str, given: Sequence[Hit]) -> list[ChatMessage]:
-    passages = _numbered(given)
     think = summary_think(runtime)
     if continues_text(runtime.loaded):
-        return [ChatMessage("user", CONTINUED.format(passages=passages, question=question))]
+        return [ChatMessage("user", CONTINUED.format(passages=_numbered(given),
+                                                     question=question))]
     return [ChatMessage("system", SYSTEM),
-            ChatMessage("user", USER.format(passages=passages, question=question), think=think)]
+            ChatMessage("user", _user(question, given, ANSWER), think=think)]
+
+
+def _user(question: str, given: Sequence[Hit], instruction: str) -> str:
+    return USER.format(passages=_numbered(given), question=question, instruction=instruction)
 
 
 def _where(hit: Hit) -> str:

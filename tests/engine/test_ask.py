@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from engine.documents.ask import (
+    ANSWERABLE_FROM,
     NOT_FOUND,
+    OWN_VERDICT,
     Answered,
     AnswerRouted,
     AnswerText,
     AskEvent,
     Route,
+    answerable,
+    answerable_from,
     ask,
     cited,
+    fitting,
     route_for,
     unverified_quotes,
 )
@@ -123,11 +129,12 @@ def speech_collection(tmp_path: Path) -> Iterator[tuple[DocumentIndex, int]]:
 
 
 def asked(runtime: HostRuntime, collection: tuple[DocumentIndex, int],
-          question: str) -> list[AskEvent]:
+          question: str, answer_from: float | None = None) -> list[AskEvent]:
     index, collection_id = collection
     hits = index.search([collection_id], question, 8)
     events = list(ask(runtime, question, hits, index.documents([collection_id]),
-                      threading.Event(), options=SummaryOptions(seed=1)))
+                      threading.Event(), options=SummaryOptions(seed=1),
+                      answer_from=answer_from))
     assert isinstance(events[0], AnswerRouted)
     assert events[0].hits == tuple(hits)
     return events
@@ -151,8 +158,10 @@ def test_a_question_the_documents_do_not_answer_gets_not_in_the_documents(
 def test_a_question_the_documents_answer_is_answered_from_their_passages(
     runtime: HostRuntime, speech_collection: tuple[DocumentIndex, int]
 ) -> None:
+    # Whatever the bundled model's judgement (it says "No" to nearly everything): this is
+    # about the answer once it is written; the judgement has tests of its own below.
     events = asked(runtime, speech_collection,
-                   "Who pulled three fishermen out of the freezing water?")
+                   "Who pulled three fishermen out of the freezing water?", answer_from=0.0)
     routed, answered = events[0], events[-1]
     assert isinstance(routed, AnswerRouted) and isinstance(answered, Answered)
     assert PLANTED_NAME in routed.hits[0].text
@@ -163,3 +172,47 @@ def test_a_question_the_documents_answer_is_answered_from_their_passages(
     given = {h.text for h in routed.hits}
     assert all(citation.text in given for citation in answered.citations)
     assert answered.note.startswith("Answered from passages found by search")
+
+
+def test_no_answer_is_written_below_the_models_judgement(
+    runtime: HostRuntime, speech_collection: tuple[DocumentIndex, int]
+) -> None:
+    """The model judges from its own log-probabilities whether a passage answers; below the
+    threshold the documents do not say, and no answer is generated."""
+    events = asked(runtime, speech_collection,
+                   "Who pulled three fishermen out of the freezing water?", answer_from=1.0)
+    answered = events[-1]
+    assert isinstance(answered, Answered)
+    assert answered.answerable is not None and 0.0 < answered.answerable < 1.0
+    assert answered.not_found and answered.text == NOT_FOUND and answered.citations == ()
+    assert [e.text for e in events if isinstance(e, AnswerText)] == [NOT_FOUND]
+
+
+def test_the_judgement_is_the_models_yes_against_no(
+    runtime: HostRuntime, speech_collection: tuple[DocumentIndex, int]
+) -> None:
+    index, collection_id = speech_collection
+    question = "Who pulled three fishermen out of the freezing water?"
+    given = fitting(runtime, question, index.search([collection_id], question, 8))
+    judged = answerable(runtime, question, given)
+    assert judged is not None and 0.0 < judged < 1.0
+    answered = asked(runtime, speech_collection, question, answer_from=0.0)[-1]
+    # The same prompt, read again from the cache: CPU logits shift a little with batch shapes.
+    assert isinstance(answered, Answered)
+    assert answered.answerable == pytest.approx(judged, abs=0.02)
+
+
+@pytest.mark.parametrize(("file_name", "floor"), [
+    ("SmolLM2-135M-Instruct.Q4_1", ANSWERABLE_FROM["smollm2-135m-instruct"]),
+    ("qwen2.5-coder-1.5b-instruct-q4_k_m", ANSWERABLE_FROM["qwen2.5-coder-1.5b-instruct"]),
+    ("Mistral-7B-Instruct-v0.3.Q4_K_M", OWN_VERDICT),
+])
+def test_each_model_answers_from_its_own_measured_threshold_else_its_own_verdict(
+        file_name: str, floor: float) -> None:
+    assert answerable_from(_Model(file_name)) == floor
+
+
+@dataclass(frozen=True)
+class _Model:
+    name: str
+    n_ctx: int = 4096
