@@ -93,8 +93,8 @@ bench: install
 # Python's documentation, bundled model; writes bench/kv_cache_results.*
 # Ask your documents: retrieval recall, "not in the documents", citations (Qwen2.5-Coder-1.5B
 # from the registry, and the bundled model), search latency at 10,000 passages, indexing speed;
-# writes bench/docs_results.*. 66 minutes on 2 cores in its first run (with other work beside it; the
-# issue asks for 30): most of it is the 60 answers of each model.
+# writes bench/docs_results.*. 57 minutes on 2 cores (the issue asks for 30): most of it is
+# each model's judgement on the 40 fit questions and its 60 answers (Qwen alone 33 minutes).
 bench-docs: install
 	$(BIN)/python -m bench.docs_bench
 

@@ -70,7 +70,7 @@ NOT_FOUND = "The documents do not say."
 # answerable ones (bench/docs_results.md). Models differ widely (the 135M bundled model says
 # "No" to nearly everything, at 0.19 on answerable questions and 0.12 on the others), so a
 # model not measured gets its own verdict, "Yes" more likely than "No".
-ANSWERABLE_FROM = {"qwen2.5-coder-1.5b-instruct": 0.75, "smollm2-135m-instruct": 0.136}
+ANSWERABLE_FROM = {"qwen2.5-coder-1.5b-instruct": 0.751, "smollm2-135m-instruct": 0.136}
 OWN_VERDICT = 0.5
 SYSTEM = "You answer questions about the user's documents from numbered passages of them."
 USER = "Passages:\n\n{passages}\n\nQuestion: {question}\n\n{instruction}"
