@@ -187,6 +187,8 @@ def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, i
     cited = right = answered_without = declined = 0
     unanswered = [0, 0]  # declined, asked
     seconds = []
+    # Each answer as given, to read why a citation missed (in the results JSON, not the table).
+    answers: list[dict[str, Any]] = []
     for question in questions:
         hits = index.search([collections[d] for d in question["documents"]],
                             question["question"], PASSAGES_SEARCHED)
@@ -194,6 +196,13 @@ def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, i
         answer = _last(ask(engine, question["question"], hits, [], threading.Event(),
                            Route.PASSAGES, SummaryOptions(seed=1), answerable_from))
         seconds.append(time.perf_counter() - started)
+        answers.append({
+            "question": question["question"], "kind": question["kind"], "answer": answer.text,
+            "answerable": answer.answerable, "not_found": answer.not_found,
+            "cited": [c.number for c in answer.citations],
+            "holding_evidence": [n for n, hit in enumerate(hits, start=1)
+                                 if question["kind"] == "detail"
+                                 and holds(hit.text, question["evidence"])]})
         if question["kind"] == "unanswerable":
             unanswered[0] += answer.not_found
             unanswered[1] += 1
@@ -210,7 +219,7 @@ def citations(engine: ChatEngine, index: DocumentIndex, collections: dict[str, i
             "answers_without_citation": answered_without, "declined": declined,
             "unanswerable": unanswered[1],
             "declined_unanswerable": round(unanswered[0] / max(unanswered[1], 1), 3),
-            "seconds_per_answer": round(statistics.mean(seconds), 1)}
+            "seconds_per_answer": round(statistics.mean(seconds), 1), "answers": answers}
 
 
 def summary_only(engine: ChatEngine, sources: dict[str, str],
