@@ -208,7 +208,11 @@ class ApiRunner:
         joining = _Joining(self._runtime, self._service, self._parallel_request)
         try:
             for event in stream:
-                for job in joining.join(jobs, len(done)):
+                # A batch whose unfinished replies were all given up is ending (its cancel may
+                # be on its way to the host already): a request joined now would end with it.
+                ending = all(job.cancel.is_set() for index, job in enumerate(jobs)
+                             if index not in done)
+                for job in [] if ending else joining.join(jobs, len(done)):
                     jobs.append(job)
                     splitters.append(self._splitter(job, loaded))
                     pending.append([])
