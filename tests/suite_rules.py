@@ -5,7 +5,9 @@
   it works by SIGALRM, so it only fires when Python gets control back. A hang inside native code
   (llama.cpp, Qt) or with the GIL held never gives it back: `BACKSTOP_S` later, faulthandler's
   watchdog thread, which needs no GIL, prints every thread's stack and ends the process. Under
-  pytest-xdist that fails the one test and a new worker carries on with the rest.
+  pytest-xdist that fails the one test and a new worker carries on with the rest. Halfway
+  there, where gdb is installed, tests/native_stacks.py prints the native stacks too: the Qt or
+  llama.cpp call each thread is stuck in, which the Python stacks cannot show.
 - Skips only by leave: a skip not in `ALLOWED_SKIPS` fails its test, so a green run cannot hide
   a test that did not run.
 - No leaked threads: a thread (Python's or a QThread) that a test started and that still runs
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +41,7 @@ import pytest
 
 from engine import network_guard
 
-BACKSTOP_S = 60.0  # after the test's own limit: time for SIGALRM to have been handled
+BACKSTOP_S = "60"  # past the test's own limit: for SIGALRM to have been handled (ini: backstop)
 
 # The skips a run may hold, by test (parameters aside), and why each is acceptable there.
 # Every other skip fails: a new one needs its line here, with a reason a reviewer accepts.
@@ -75,6 +79,7 @@ def time_limit(item: pytest.Item) -> float:
 
 
 _stderr_copy = pytest.StashKey[int]()
+_native_stacks = pytest.StashKey["subprocess.Popen[str] | None"]()
 _network_record = pytest.StashKey[Path]()
 _network_seen = 0  # bytes of the record read so far
 
@@ -82,11 +87,18 @@ _network_seen = 0  # bytes of the record read so far
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("thread_grace", "seconds a test's threads get to end after its teardown",
                   default=THREAD_GRACE_S)
+    parser.addini("backstop", "seconds past a test's limit before its process is ended",
+                  default=BACKSTOP_S)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Output capture replaces file descriptor 2 during each test; this copy is the real one.
     config.stash[_stderr_copy] = os.dup(2)
+    gdb = shutil.which("gdb")
+    config.stash[_native_stacks] = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("native_stacks.py")), str(os.getpid())],
+        stdin=subprocess.PIPE, stdout=config.stash[_stderr_copy], text=True,
+    ) if gdb else None
     threading.Thread.start = _recording_thread_start  # type: ignore[method-assign]
     # The controller names the record; each pytest-xdist worker keeps its own beside it (and
     # its children inherit that), read from where it stood when the worker started, so neither
@@ -117,6 +129,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     threading.Thread.start = _thread_start  # type: ignore[method-assign]
+    watchdog = config.stash[_native_stacks]
+    if watchdog is not None:
+        assert watchdog.stdin is not None
+        watchdog.stdin.close()  # it ends
+        watchdog.wait()
     os.close(config.stash[_stderr_copy])
 
 
@@ -145,14 +162,25 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
     _current_test = item.nodeid
     limit = time_limit(item)
     if limit > 0:
+        backstop = float(item.config.getini("backstop"))
         faulthandler.dump_traceback_later(
-            limit + BACKSTOP_S, exit=True, file=item.config.stash[_stderr_copy]
+            limit + backstop, exit=True, file=item.config.stash[_stderr_copy]
         )
+        _arm_native_stacks(item.config, limit + backstop / 2)
     try:
         return (yield)
     finally:
         faulthandler.cancel_dump_traceback_later()
+        _arm_native_stacks(item.config, 0)
         _current_test = None
+
+
+def _arm_native_stacks(config: pytest.Config, seconds: float) -> None:
+    """Asks tests/native_stacks.py for this process's native stacks in `seconds` (0: never)."""
+    watchdog = config.stash[_native_stacks]
+    if watchdog is not None and watchdog.stdin is not None:
+        watchdog.stdin.write(f"{seconds}\n")
+        watchdog.stdin.flush()
 
 
 # Leaked threads. Every thread a test starts, Python's or a QThread, must have ended once the

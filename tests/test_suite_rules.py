@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -103,6 +104,30 @@ def test_a_thread_left_running_fails_its_test_and_says_where_it_started(tmp_path
     assert "QThread '' (QThread), started at:" in run.stdout
     assert "in test_leaves_a_thread" in run.stdout
     assert "module-server" not in run.stdout and "'connection'" not in run.stdout
+
+
+def test_a_test_hung_with_the_gil_held_is_ended_and_shows_its_native_stack(
+    tmp_path: Path,
+) -> None:
+    # A lock taken twice through ctypes.PyDLL waits for good with the GIL held, as a Qt call from
+    # a worker thread did (the hang this backstop was made for): SIGALRM's handler never runs.
+    run = run_pytest(tmp_path, """
+        import ctypes
+        import pytest
+
+        @pytest.mark.timeout(1)
+        def test_hangs_holding_the_gil():
+            libc = ctypes.PyDLL(None)
+            mutex = ctypes.create_string_buffer(64)  # zeros: an unlocked glibc mutex
+            libc.pthread_mutex_lock(mutex)
+            libc.pthread_mutex_lock(mutex)
+    """, "backstop = 16")
+    assert run.returncode != 0
+    assert "Timeout (0:00:17)!" in run.stderr
+    assert "in test_hangs_holding_the_gil" in run.stderr
+    if shutil.which("gdb"):  # the native stacks come with gdb (tests/native_stacks.py)
+        assert "Native stacks of process" in run.stderr
+        assert "pthread_mutex_lock" in run.stderr.split("Native stacks of process")[1]
 
 
 def test_a_qt_warning_fails_its_test_unless_it_is_on_the_allow_list(tmp_path: Path) -> None:
