@@ -120,9 +120,11 @@ bench-host-work: install
 # Speculative decoding (prompt-lookup drafts, auto) against plain decoding on four turns, on
 # Qwen2.5-Coder-1.5B-Instruct (fetched like make test-models); writes bench/speculative_results.*
 SPEC_MODEL := $(HOME)/.cache/hearth/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+SPEC_DRAFT := $(HOME)/.cache/hearth/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf
 bench-speculative: install
 	$(BIN)/python -m tests.compatibility.models
-	$(BIN)/python -m bench.speculative_bench --model $(SPEC_MODEL) $(if $(QUICK),--quick)
+	$(BIN)/python -m bench.speculative_bench --model $(SPEC_MODEL) --draft $(SPEC_DRAFT) \
+		$(if $(QUICK),--quick)
 
 # The double-click app: a one-folder PyInstaller build (dist/Hearth/Hearth, ~350 MB with the
 # model) and a tar.gz of it. Other machines need a llama-cpp-python built with

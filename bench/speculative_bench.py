@@ -1,14 +1,17 @@
-"""Speculative decoding with prompt-lookup drafts against plain decoding, on the same model.
+"""Speculative decoding against plain decoding, on the same model: prompt-lookup drafts, then
+with a draft model attached too.
 
-`python -m bench.speculative_bench --model PATH [--quick]` (`make bench-speculative` fetches
-Qwen2.5-Coder-1.5B-Instruct and runs it on that) answers four turns, each with drafts where
-they pay (the app's default, "auto") and without ("off"), in strict alternation after one
-discarded warm-up, greedy and with the default sampling at a fixed seed. A rate is the one
-`Runtime` reports (tokens after the first over the time from the first token to the last), so
-a draft's cost and its saving are both in it; each alternation gives a ratio auto / off, and a
-turn's figure is their median with a 95% bootstrap interval (bench/stats.py). The share of
-draft tokens the model kept and the batch costs the draft length is chosen from are written
-beside them, in bench/speculative_results.json and .md.
+`python -m bench.speculative_bench --model PATH [--draft PATH] [--quick]` (`make
+bench-speculative` fetches Qwen2.5-Coder-1.5B-Instruct and its 0.5B drafter and runs them)
+answers four turns, each with drafts where they pay (the app's default, "auto") and without
+("off"), in strict alternation after one discarded warm-up, greedy and with the default
+sampling at a fixed seed: first with prompt lookup alone (`prompt_lookup`), then with the
+draft model attached (`draft_model`: lookup where it pays, the draft model elsewhere).
+A rate is the one `Runtime` reports (tokens after the first over the time from the first token
+to the last), so a draft's cost and its saving are both in it; each alternation gives a ratio
+auto / off, and a turn's figure is their median with a 95% bootstrap interval (bench/stats.py).
+The share of draft tokens the model kept and the batch costs the draft length is chosen from
+are written beside them, in bench/speculative_results.json and .md.
 """
 
 from __future__ import annotations
@@ -135,16 +138,22 @@ def measure(runtime: Runtime, plan: Plan) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Speculative decoding (prompt lookup, auto) against plain decoding: "
+    draft = results.get("draft")
+    lines = [f"Speculative decoding (auto) against plain decoding: "
              f"{Path(results['model']).name}, {results['threads']} threads, "
-             f"{'quick' if results['quick'] else 'full'} run.", "",
-             "| turn | sampling | auto / off (median) | 95% interval | drafts kept |",
-             "|---|---|---|---|---|"]
-    for sampling_name, turns in results["prompt_lookup"].items():
-        for turn, entry in turns.items():
-            kept = "-" if entry["drafts_kept"] is None else f"{entry['drafts_kept']:.0%}"
-            lines.append(f"| {turn} | {sampling_name} | {entry['median']:.2f} | "
-                         f"{entry['ci95_low']:.2f}-{entry['ci95_high']:.2f} | {kept} |")
+             f"{'quick' if results['quick'] else 'full'} run; draft model: "
+             f"{Path(draft).name if draft else 'none'}"
+             + (f" (a decode costs {results['draft_step_cost']:.2f} of the model's)."
+                if draft else "."), "",
+             "| drafts | turn | sampling | auto / off (median) | 95% interval | drafts kept |",
+             "|---|---|---|---|---|---|"]
+    for kind in ("prompt_lookup", "draft_model"):
+        for sampling_name, turns in results.get(kind, {}).items():
+            for turn, entry in turns.items():
+                kept = "-" if entry["drafts_kept"] is None else f"{entry['drafts_kept']:.0%}"
+                lines.append(f"| {kind.replace('_', ' ')} | {turn} | {sampling_name} | "
+                             f"{entry['median']:.2f} | "
+                             f"{entry['ci95_low']:.2f}-{entry['ci95_high']:.2f} | {kept} |")
     costs = " ".join(f"{c:.2f}" for c in results["batch_costs"])
     lines += ["", f"Batches of 1 to {len(results['batch_costs'])} tokens cost {costs} single "
               f"steps on this machine; llama.cpp: {results['system_info'].strip()}."]
@@ -154,6 +163,8 @@ def markdown(results: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--draft", type=Path, default=None,
+                        help="a draft model with the model's vocabulary")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=physical_core_count(),
                         help="generation threads (default: the physical cores; pinned, so the "
@@ -171,6 +182,12 @@ def main() -> int:
                                "system_info": llama_cpp.llama_print_system_info().decode()}
     results["prompt_lookup"] = measure(runtime, plan)
     results["batch_costs"] = [round(c, 3) for c in runtime._batch_costs(runtime.llama)]
+    if args.draft is not None:
+        results["draft"] = str(args.draft)
+        runtime.attach_draft(args.draft)
+        assert runtime._draft is not None
+        results["draft_step_cost"] = round(runtime._draft.step_cost, 3)
+        results["draft_model"] = measure(runtime, plan)
     runtime.close()
     (OUT / "speculative_results.json").write_text(json.dumps(results, indent=2) + "\n")
     (OUT / "speculative_results.md").write_text(markdown(results))

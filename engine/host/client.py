@@ -166,6 +166,7 @@ class HostRuntime:
         self._loaded: LoadedModel | None = None
         # The model to bring back after a crash: what was asked, before any safe level.
         self._wanted: tuple[Path, RuntimeSettings, int | None] | None = None
+        self._draft: Path | None = None  # the draft model of the wanted one (attach_draft)
         self._safe = SafeConfigs(safe_configs_file)
         self.last_crash: HostCrash | None = None
         self._crash_error: _Lost | None = None  # the last crash, as its requests heard it
@@ -521,8 +522,26 @@ class HostRuntime:
         loaded: LoadedModel = self._call(
             "load", path, safer_settings(settings, level), n_threads, step="loading the model"
         )
+        if self._wanted is None or self._wanted[0] != path:
+            self._draft = None  # a draft model was chosen for another model
         self._loaded, self._wanted = loaded, (path, settings, n_threads)
-        return loaded
+        if self._draft is not None:
+            try:
+                self._loaded = self._call("attach_draft", self._draft,
+                                          step="loading the draft model")
+            except ModelError as error:  # it drafted before: the model works without it
+                log.warning("the draft model is left out: %s", error)
+                self._draft = None
+        return self._loaded
+
+    def attach_draft(self, path: Path | None) -> LoadedModel:
+        """Drafts the loaded model's replies with the model at `path` (drafting.py), now and
+        after a reload of the same model; None: no draft model. Raises ModelError when the
+        draft cannot be used (the model then has none)."""
+        self._draft = None
+        self._loaded = self._call("attach_draft", path, step="loading the draft model")
+        self._draft = path
+        return self._loaded
 
     def recover(self) -> LoadedModel | None:
         """After a crash: a new host with the model loaded again, the safe way if it keeps

@@ -363,6 +363,7 @@ class _Host:
             "ping": lambda: os.getpid(),
             "set_threads": lambda threads: (runtime.set_threads(threads), runtime.loaded)[1],
             "set_batch_threads": runtime.set_batch_threads,
+            "attach_draft": runtime.attach_draft,
             "tokenize": runtime.tokenize,
             "tokenize_chat": runtime.tokenize_chat,
             "count_tokens": runtime.count_tokens,

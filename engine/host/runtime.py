@@ -38,6 +38,7 @@ from engine.host.batch import (
     batch_costs,
 )
 from engine.host.decoding import StopMatcher, Utf8Stream
+from engine.host.drafting import DraftModel, single_step_seconds, vocabulary_problem
 from engine.host.logprobs import TokenLogprob, token_logprob
 from engine.host.sampling import make_sampler
 from engine.host.scoring import continuation_logprobs
@@ -80,6 +81,7 @@ class LoadedModel:
     architecture: str
     has_chat_template: bool  # the GGUF has one
     template: TemplateDecision  # the template it is read with, and why
+    draft_model: str = ""  # the draft model attached for speculative decoding (drafting.py)
 
     @property
     def name(self) -> str:
@@ -241,6 +243,7 @@ class Runtime:
         self._step_threads: StepThreads | None = None
         self._prompt_threads = batch_thread_count()  # what reads prompts (set_batch_threads)
         self._costs: tuple[float, ...] | None = None  # of batches, for the loaded model
+        self._draft: DraftModel | None = None  # drafts for the loaded model (attach_draft)
         # Set by the engine host: the running reply yields a ParkPoint before its next decode.
         self.park_wanted = False
         self._joinable: _JoinableBatch | None = None  # a parallel reply others may join
@@ -339,7 +342,37 @@ class Runtime:
         if self._loaded is not None:
             self._loaded = dataclasses.replace(self._loaded, n_threads=threads)
 
+    def attach_draft(self, path: Path | None) -> LoadedModel:
+        """Drafts the loaded model's replies with the model at `path` from now on (None: no
+        draft model); raises ModelError, with none attached, when it cannot draft for it."""
+        llm, _ = self._require()
+        assert self._loaded is not None
+        self._close_draft()
+        if path is not None:
+            settings = self._loaded.settings
+            model_file = check_model_file(path, settings.n_ctx, settings.kv_cache_bits)
+            draft = create_llama(path, settings, int(llm.n_threads),
+                                 gpu_layers_for(path, model_file.size_bytes, settings))
+            draft.verbose = False
+            problem = vocabulary_problem(llm, draft)
+            if problem is not None:
+                draft.close()
+                raise ModelError(Text("{draft} cannot draft for {model}: {problem}.",
+                                      draft=path.stem, model=self._loaded.name, problem=problem))
+            cost = single_step_seconds(draft) / single_step_seconds(llm)
+            log.info("%s drafts for %s at %.2f of its decode", path.stem, self._loaded.name, cost)
+            self._draft = DraftModel(draft, cost)
+        self._loaded = dataclasses.replace(
+            self._loaded, draft_model=self._draft.name if self._draft is not None else "")
+        return self._loaded
+
+    def _close_draft(self) -> None:
+        if self._draft is not None:
+            self._draft.close()
+            self._draft = None
+
     def close(self) -> None:
+        self._close_draft()
         self.close_embedder()
         if self._llm is not None:
             self._llm.close()
@@ -637,7 +670,7 @@ class Runtime:
                    make_sampler(llm, sampling, (seed + index) & 0xFFFFFFFF, grammar),
                    StopMatcher(stop, stop_after_text), pieces, max_new,
                    RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
-                   Speculator(speculation if drafting else "off", tokens, costs),
+                   Speculator(speculation if drafting else "off", tokens, costs, self._draft),
                    (seed + index) & 0xFFFFFFFF)
             for index in range(choices)
         ]

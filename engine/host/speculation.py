@@ -1,4 +1,5 @@
-"""Prompt-lookup drafts for speculative decoding, and the switch that keeps it where it pays.
+"""Drafts for speculative decoding (prompt lookup, a draft model) and the switch that keeps
+them where they pay.
 
 A reply often repeats its input: a code edit copies most of the code, a summary or an answer
 about a document quotes it, a rewrite keeps its sentences. `PromptLookup` drafts the tokens
@@ -21,19 +22,34 @@ decides from the tokens alone, never from a clock, so a fixed seed gives the sam
 after run: llama.cpp's logits on a CPU shift with the batch's shape (by up to half a logit on
 this machine's build between a batch of one and of eight), so decisions made from timings would
 change the batch shapes, and so the text, from run to run.
+
+A draft model (drafting.py), when one is attached, drafts where the lookup proposes nothing
+that pays. Its proposals cost its decodes, so they are not followed for free: from the share of
+its draft tokens the model kept lately, it drafts the length with the most expected tokens per
+cost (the loaded model's wider batch and its own decodes), none when no length reaches
+MIN_GAIN; then it rests for a number of written tokens that doubles each time (from
+REST_TOKENS), and tries again. Again from the tokens alone.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from engine.host.drafting import DraftModel
 
 NGRAM_MIN, NGRAM_MAX = 2, 4  # the n-gram sizes looked up, longest first
 DRAFT_MAX = 8  # tokens drafted at once
 WINDOW_DRAFTS = 8  # the latest proposals judged
 MIN_GAIN = 1.05  # expected tokens per cost a draft must reach, against 1 for plain decoding:
 # a margin for what the cost table leaves out (sampling each row, reading its logits)
+DRAFTS_JUDGED = 8  # a draft model's latest fed drafts, from which its length is chosen
+KEPT_PRIOR = 0.8  # the share of a draft model's tokens taken as kept before any was checked,
+PRIOR_WEIGHT = 2  # and how many tried tokens that guess weighs
+REST_TOKENS = 16  # written tokens a draft model rests after its first switch-off; then doubling
+REST_MAX = 512
 
 # "auto": drafts where they pay (the switch decides); "always": every step with a draft found
 # (tests of losslessness); "off": plain decoding.
@@ -58,6 +74,11 @@ class PromptLookup:
                 self._after[tuple(self._tokens[end - n : end])] = end
         self._tokens.append(token)
 
+    @property
+    def tokens(self) -> list[int]:
+        """The text so far: the prompt and the tokens written."""
+        return self._tokens
+
     def draft(self, limit: int = DRAFT_MAX) -> list[int]:
         tokens = self._tokens
         for n in range(NGRAM_MAX, NGRAM_MIN - 1, -1):
@@ -71,10 +92,13 @@ class Speculator:
     """Proposes drafts from the text so far (PromptLookup), follows each proposal against the
     tokens the model writes, and feeds as much of it as is expected to pay."""
 
-    def __init__(self, mode: Speculation, prompt: Sequence[int], costs: Sequence[float]) -> None:
+    def __init__(self, mode: Speculation, prompt: Sequence[int], costs: Sequence[float],
+                 drafter: DraftModel | None = None) -> None:
         self.mode = mode
         self.costs = tuple(costs)
         self._lookup = PromptLookup(prompt if mode != "off" else ())
+        self._model = _ModelDrafts(drafter) if drafter is not None and mode != "off" else None
+        self._from_model = False  # the draft being checked came from the draft model
         self._window: deque[int] = deque(maxlen=WINDOW_DRAFTS)  # tokens kept of each proposal
         self._proposal: list[int] = []  # the rest of the proposal being followed
         self._kept = 0  # of that proposal so far
@@ -84,6 +108,8 @@ class Speculator:
     def written(self, token: int) -> None:
         """A token the model wrote: it extends the text and judges the proposal's next token."""
         self._lookup.append(token)
+        if self._model is not None:
+            self._model.written()
         if not self._proposal:
             return
         if token == self._proposal[0]:
@@ -96,18 +122,41 @@ class Speculator:
             self._proposal = []
 
     def draft(self, limit: int) -> list[int]:
-        """The draft tokens to feed after the last written token: none, or the first tokens of
-        the proposal being followed (a new one when the last has been judged)."""
-        if self.mode == "off":
+        """The draft tokens to feed after the last written token: none, the first tokens of
+        the lookup's proposal being followed (a new one when the last has been judged), or
+        the draft model's where the lookup's do not pay. "always": the draft model's if one
+        is attached, else the lookup's."""
+        self._from_model = False
+        if self.mode == "off" or limit <= 0:
             return []
         if not self._proposal:
             self._proposal, self._kept = self._lookup.draft(DRAFT_MAX), 0
-        length = DRAFT_MAX if self.mode == "always" else self.best_length()
-        return self._proposal[: min(length, limit)]
+        if self.mode == "always":
+            return self._model_draft(limit) if self._model is not None \
+                else self._proposal[:limit]
+        length = min(self.best_length(), limit)
+        if length and self._proposal:
+            return self._proposal[:length]
+        if self._model is not None:
+            return self._model_draft(limit)
+        return []
+
+    def _model_draft(self, limit: int) -> list[int]:
+        assert self._model is not None
+        length = limit if self.mode == "always" else self._model.length(self.costs, limit)
+        if not length:
+            return []
+        proposal = self._model.propose(self._lookup.tokens, min(DRAFT_MAX, length))
+        self._from_model = bool(proposal)
+        if not proposal:  # it doubted its first token: its decode was spent for nothing
+            self._model.judge(0, 0)
+        return proposal
 
     def fed(self, drafted: int, accepted: int) -> None:
         self.drafted += drafted
         self.accepted += accepted
+        if self._from_model and self._model is not None:
+            self._model.judge(drafted, accepted)
 
     def best_length(self) -> int:
         """The draft length with the most expected tokens per cost: a draft of k adds, on
@@ -120,4 +169,45 @@ class Speculator:
             gain = (1 + added) / self.costs[k]
             if gain > best_gain:
                 best, best_gain = k, gain
+        return best
+
+
+class _ModelDrafts:
+    """A draft model's proposals, their length and their switch (see the module's docstring)."""
+
+    def __init__(self, drafter: DraftModel) -> None:
+        self.drafter = drafter
+        self._judged: deque[tuple[int, int]] = deque(maxlen=DRAFTS_JUDGED)  # (fed, kept)
+        self._resting = 0  # written tokens left before it drafts again
+        self._rest = REST_TOKENS  # the next rest's length
+
+    def written(self) -> None:
+        self._resting = max(0, self._resting - 1)
+
+    def propose(self, text: Sequence[int], length: int) -> list[int]:
+        return self.drafter.propose(text, length)
+
+    def judge(self, fed: int, kept: int) -> None:
+        """Counts a checked draft (a proposal of no tokens too: its decode was spent)."""
+        self._judged.append((fed, kept))
+
+    def length(self, costs: Sequence[float], limit: int) -> int:
+        """The draft length with the most expected tokens per cost: a draft token is kept with
+        the share of tried draft tokens kept lately (from KEPT_PRIOR, as if PRIOR_WEIGHT tokens
+        had been tried), and costs its decode beside the wider batch. 0 when none reaches
+        MIN_GAIN, which starts a rest."""
+        if self._resting or not costs:
+            return 0
+        tried = sum(min(kept + 1, max(fed, 1)) for fed, kept in self._judged)
+        kept = sum(kept for _fed, kept in self._judged)
+        share = (kept + KEPT_PRIOR * PRIOR_WEIGHT) / (tried + PRIOR_WEIGHT)
+        best, best_gain = 0, MIN_GAIN
+        for k in range(1, min(DRAFT_MAX, len(costs) - 1, limit) + 1):
+            expected = sum(share**i for i in range(1, k + 1))
+            gain = (1 + expected) / (costs[k] + k * self.drafter.step_cost)
+            if gain > best_gain:
+                best, best_gain = k, gain
+        if best == 0:
+            self._resting, self._rest = self._rest, min(2 * self._rest, REST_MAX)
+            self._judged.clear()
         return best
