@@ -43,8 +43,10 @@ class LocalServer:
         n_threads: int | None = None, host: str = "127.0.0.1", port: int = 0,
         token: str | None = None, allow_network: bool = False,
         defaults: SamplingSettings | None = None, max_waiting: int = DEFAULT_MAX_WAITING,
+        draft: Path | None = None,
     ) -> None:
-        """Binds, loads the model, then serves; raises HearthError (port in use, ModelError)."""
+        """Binds, loads the model (and `draft` to draft its replies, engine/host/drafting.py),
+        then serves; raises HearthError (port in use, ModelError)."""
         self._scheduler = Scheduler()
         self.service = ApiService(max_waiting, notify=self._scheduler.wake)
         self.service.set_defaults(defaults or SamplingSettings())
@@ -56,7 +58,8 @@ class LocalServer:
         self._load_error: HearthError | None = None
         self.loaded: LoadedModel | None = None
         self._engine = threading.Thread(
-            target=self._run_engine, args=(model, runtime or RuntimeSettings(), n_threads),
+            target=self._run_engine,
+            args=(model, runtime or RuntimeSettings(), n_threads, draft),
             name="hearth-api-engine", daemon=True,
         )
         self._engine.start()
@@ -112,12 +115,15 @@ class LocalServer:
             return iter(())
         return Job("reloading the model", Priority.LOAD, start=reload)
 
-    def _run_engine(self, model: Path, settings: RuntimeSettings, n_threads: int | None) -> None:
+    def _run_engine(self, model: Path, settings: RuntimeSettings, n_threads: int | None,
+                    draft: Path | None) -> None:
         runtime = HostRuntime()
         scheduler = self._scheduler
         try:
             try:
                 self.loaded = runtime.load(model, settings, n_threads)
+                if draft is not None:
+                    self.loaded = runtime.attach_draft(draft)
             except HearthError as error:
                 self._load_error = error
                 return

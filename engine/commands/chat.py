@@ -11,7 +11,7 @@ from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningPart, ReasoningSplitter, reasoning_style, think_flag
 from engine.chat.repetition import finish_note
 from engine.chat.templates import continuation_note
-from engine.commands.engine_choice import MODEL_HELP, open_engine
+from engine.commands.engine_choice import DRAFT_HELP, MODEL_HELP, open_engine
 from engine.config import load_config
 from engine.errors import RemoteReplyCutError
 from engine.host.runtime import GenerationDone, GenerationRequest, LoadedModel, TextChunk
@@ -22,6 +22,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     chat = commands.add_parser("chat", help="answer one message, streaming to stdout")
     chat.add_argument("message", help="the message to answer")
     chat.add_argument("--model", help=MODEL_HELP)
+    chat.add_argument("--draft-model", help=DRAFT_HELP)
     chat.add_argument("--system", help="a system prompt (default: the app's)")
     chat.add_argument("--seed", type=int, help="a fixed seed for a reproducible reply")
     chat.add_argument("--max-tokens", type=int, help="the longest reply, in tokens")
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.with_overrides({"sampling": overrides})
     if args.think is not None:
         settings = settings.with_overrides({"thinking": args.think})
-    engine = open_engine(args.model, config, paths)
+    engine = open_engine(args.model, config, paths, draft=args.draft_model)
     loaded = engine.loaded
     if isinstance(loaded, LoadedModel) and loaded.template.continuation:
         how = f"`hearth-cli models template {loaded.name} NAME`"
@@ -71,9 +72,11 @@ def run(args: argparse.Namespace) -> int:
                 if note:
                     print(f"[{note}]", file=sys.stderr)
                 if args.verbose:
+                    drafts = "" if event.acceptance is None else (
+                        f", {event.accepted_tokens} of {event.drafted_tokens} drafts kept")
                     print(
                         f"[{event.generated_tokens} tokens, {event.tokens_per_second:.1f} tok/s, "
-                        f"seed {event.seed}]",
+                        f"seed {event.seed}{drafts}]",
                         file=sys.stderr,
                     )
     except RemoteReplyCutError:

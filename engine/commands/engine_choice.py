@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from engine.chat.engine import ChatEngine
 from engine.config import AppConfig
+from engine.errors import HearthError
 from engine.host.client import HostRuntime
 from engine.models.files import resolve_model
 from engine.paths import AppPaths
@@ -13,16 +14,27 @@ from engine.remote.keys import is_remote_key
 
 MODEL_HELP = ("a model name, a path to a .gguf file, or a remote model as "
               "remote:<engine>/<model id> (see `hearth-cli remote models`)")
+DRAFT_HELP = ("a smaller model with the same vocabulary (a name or a .gguf path) that drafts "
+              "tokens for the model to check: speculative decoding, used where it pays")
 
 
 def open_engine(model: str | None, config: AppConfig, paths: AppPaths,
-                host: HostRuntime | None = None) -> ChatEngine:
+                host: HostRuntime | None = None, draft: str | None = None) -> ChatEngine:
     """Raises HearthError with the reason when the model cannot be opened. A local model
-    loads in `host` when given (one that already holds the search model), else in a new one."""
+    loads in `host` when given (one that already holds the search model), else in a new one;
+    `draft` (a name or a path) drafts its replies (engine/host/drafting.py)."""
     key = model or config.default_model
     if key is not None and is_remote_key(key):
+        if draft is not None:
+            raise HearthError("A draft model drafts for a model on this computer only.")
         return RemoteEngines(paths).open_model(key)
     runtime = host or HostRuntime(paths.safe_configs_file)
     runtime.load(resolve_model(model, config.default_model, paths.models_dir), config.runtime,
                  config.runtime.n_threads)
+    if draft is not None:
+        try:
+            runtime.attach_draft(resolve_model(draft, None, paths.models_dir))
+        except HearthError:
+            runtime.close()
+            raise
     return runtime

@@ -9,6 +9,7 @@ import threading
 
 from engine.api.access import is_loopback
 from engine.api.local import LocalServer
+from engine.commands.engine_choice import DRAFT_HELP
 from engine.config import API_DEFAULT_HOST, load_config
 from engine.errors import HearthError
 from engine.models.files import resolve_model
@@ -30,6 +31,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                        help=f"the address to listen on (default: {API_DEFAULT_HOST})")
     serve.add_argument("--port", type=int, help="the port (default: the app's, 8484; "
                        "0 picks a free one)")
+    serve.add_argument("--draft-model", help=DRAFT_HELP)
     serve.add_argument("--allow-network", action="store_true",
                        help="allow an address other computers can reach")
     serve.set_defaults(handler=run)
@@ -52,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         model, runtime=config.runtime, n_threads=config.runtime.n_threads, host=args.host,
         port=port, token=config.api.token, allow_network=args.allow_network,
         defaults=config.chat_defaults.sampling,
+        draft=None if args.draft_model is None
+        else resolve_model(args.draft_model, None, paths.models_dir),
     )
     # Ctrl+C and a service manager's stop only raise a flag: an exception raised inside
     # Thread.join (as KeyboardInterrupt is) can leave the engine thread marked as ended.

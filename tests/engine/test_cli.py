@@ -69,3 +69,21 @@ def test_an_invalid_setting_is_one_plain_error_line(hearth_home: Path) -> None:
     assert result.stderr.splitlines() == [
         "hearth-cli: temperature: Temperature must be between 0 and 2"
     ]
+
+
+def test_a_draft_model_leaves_the_reply_as_it_is(hearth_home: Path, bundled_model: Path) -> None:
+    args = ("chat", "--seed", "4", "--max-tokens", "24", "--temperature", "0", "Name a fruit")
+    plain = hearth_cli(*args, home=hearth_home)
+    drafted = hearth_cli(*args, "--draft-model", str(bundled_model), home=hearth_home)
+    assert drafted.returncode == 0, drafted.stderr
+    assert drafted.stdout == plain.stdout and drafted.stdout.strip()
+
+
+def test_a_draft_model_of_another_vocabulary_is_one_plain_error_line(
+    hearth_home: Path, search_model: Path
+) -> None:
+    result = hearth_cli("chat", "--draft-model", str(search_model), "Hello", home=hearth_home)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"hearth-cli: {search_model.stem} cannot draft for SmolLM2-135M-Instruct.Q4_1: its "
+        "tokenizer is of another kind."]
