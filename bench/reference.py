@@ -13,6 +13,7 @@ import importlib.util
 import json
 import logging
 import platform
+import re
 import subprocess
 import sys
 import tarfile
@@ -63,11 +64,17 @@ def build_flags() -> list[str]:
 
 
 def llama_bench_binary() -> Path:
-    """Builds llama-bench once (a few minutes on 2 cores) and returns its path."""
+    return llama_tool("llama-bench")
+
+
+def llama_tool(name: str) -> Path:
+    """Builds one of llama.cpp's tools or examples (llama-bench, llama-lookup,
+    llama-speculative-simple) once, a few minutes on 2 cores, and returns its path."""
     version = llama_cpp.__version__
     flags = build_flags()
     key = hashlib.sha256(" ".join(flags).encode()).hexdigest()[:12]
-    binary = CACHE / f"build-{version}-{key}" / "bin" / "llama-bench"
+    build = CACHE / f"build-{version}-{key}"
+    binary = build / "bin" / name
     if binary.exists():
         return binary
     source = CACHE / f"src-{version}"
@@ -75,19 +82,52 @@ def llama_bench_binary() -> Path:
         with tarfile.open(_sdist()) as archive:
             archive.extractall(source, filter="data")
     llama_dir = next(source.glob("*/vendor/llama.cpp"))
-    build = binary.parent.parent
     subprocess.run(
         ["cmake", "-S", str(llama_dir), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
-         "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TESTS=OFF",
+         "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_EXAMPLES=ON", "-DLLAMA_BUILD_TESTS=OFF",
          "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_OPENSSL=OFF",
          "-DBUILD_SHARED_LIBS=OFF", *flags],
         check=True, stdout=subprocess.DEVNULL,
     )
     subprocess.run(
-        ["cmake", "--build", str(build), "--target", "llama-bench", "-j", "2"],
+        ["cmake", "--build", str(build), "--target", name, "-j", "2"],
         check=True, stdout=subprocess.DEVNULL,
     )
     return binary
+
+
+@dataclass(frozen=True)
+class SpeculativeRun:
+    """What llama-lookup or llama-speculative-simple reports of one greedy reply."""
+
+    tokens_per_second: float  # of the reply, from its first token (drafting included)
+    tokens: int
+    drafted: int
+    accepted: int
+
+
+def run_llama_speculative(
+    model: Path, prompt: str, tokens: int, threads: int, draft_max: int,
+    draft: Path | None = None,
+) -> SpeculativeRun:
+    """One greedy reply to `prompt` (special tokens parsed, so a rendered chat template reads
+    as the engine's tokens) by llama-lookup, or by llama-speculative-simple with `draft`."""
+    tool = "llama-lookup" if draft is None else "llama-speculative-simple"
+    command = [str(llama_tool(tool)), "-m", str(model), "-p", prompt, "-n", str(tokens),
+               "-t", str(threads), "-tb", str(threads), "-c", "4096", "-fa", "off",
+               "--temp", "0", "--seed", "1", "--spec-draft-n-max", str(draft_max)]
+    if draft is not None:
+        command += ["-md", str(draft), "--spec-type", "draft-simple", "-td", str(threads),
+                    "--spec-draft-p-min", "0.75"]
+    run = subprocess.run(command, check=True, capture_output=True, text=True)
+    log_text = run.stdout + run.stderr  # its log lines carry a time and a level first
+    decoded = re.search(r"decoded\s+(\d+) tokens in\s+[\d.]+ seconds, speed:\s+([\d.]+)",
+                        log_text)
+    drafted = re.search(r"n_drafted\s+=\s+(\d+)", log_text)
+    accepted = re.search(r"n_accept\s+=\s+(\d+)", log_text)
+    if decoded is None or drafted is None or accepted is None:
+        raise RuntimeError(f"{tool} printed no figures:\n{log_text[-2000:]}")
+    return SpeculativeRun(float(decoded[2]), int(decoded[1]), int(drafted[1]), int(accepted[1]))
 
 
 def run_llama_bench(

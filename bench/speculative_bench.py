@@ -11,7 +11,10 @@ A rate is the one `Runtime` reports (tokens after the first over the time from t
 to the last), so a draft's cost and its saving are both in it; each alternation gives a ratio
 auto / off, and a turn's figure is their median with a 95% bootstrap interval (bench/stats.py).
 The share of draft tokens the model kept and the batch costs the draft length is chosen from
-are written beside them, in bench/speculative_results.json and .md.
+are written beside them, in bench/speculative_results.json and .md. Each kind is also run
+against llama.cpp's own example of it, built from the vendored source with the same flags
+(bench/reference.py): `vs_llama_lookup` (llama-lookup) and `vs_llama_speculative`
+(llama-speculative-simple), Hearth / llama.cpp in tokens per second.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 import llama_cpp
 
-from bench.reference import build_flags
+from bench.reference import build_flags, run_llama_speculative
 from bench.stats import bootstrap_median
 from engine.chat.prompt import ChatMessage
 from engine.host.runtime import (
@@ -35,7 +38,7 @@ from engine.host.runtime import (
     Runtime,
     physical_core_count,
 )
-from engine.host.speculation import Speculation
+from engine.host.speculation import DRAFT_MAX, Speculation
 from engine.models.files import bundled_model_path
 from engine.settings import ChatSettings, RuntimeSettings, SamplingSettings
 
@@ -137,6 +140,36 @@ def measure(runtime: Runtime, plan: Plan) -> dict[str, Any]:
     return results
 
 
+SAME_TEXT = SamplingSettings(temperature=0.0, repeat_penalty=1.0, seed=1)  # llama.cpp's greedy
+
+
+def versus_llama(runtime: Runtime, model: Path, draft: Path | None, threads: int,
+                 plan: Plan) -> dict[str, Any]:
+    """Hearth's speculative replies (auto) against llama-lookup's, or with `draft` against
+    llama-speculative-simple's: the same prompt tokens (the chat template rendered), greedy
+    without penalties so both write the same text, the same draft length, alternating."""
+    llm = runtime.llama
+    results: dict[str, Any] = {}
+    for turn, text in TURNS.items():
+        tokens = runtime.plan(GenerationRequest((ChatMessage("user", text),))).tokens
+        prompt = llm.detokenize(tokens, special=True).decode("utf-8")
+        log.info("against llama.cpp's %s, %s…", "draft model" if draft else "lookup", turn)
+        _reply(runtime, text, SAME_TEXT, plan.max_tokens, "auto")  # warm-up
+        ratios, runs = [], []
+        for _ in range(plan.alternations):
+            ours = _reply(runtime, text, SAME_TEXT, plan.max_tokens, "auto")
+            theirs = run_llama_speculative(model, prompt, plan.max_tokens, threads, DRAFT_MAX,
+                                           draft)
+            ratios.append(ours.tokens_per_second / theirs.tokens_per_second)
+            runs.append({"hearth": (ours.generated_tokens, round(ours.tokens_per_second, 2),
+                                    ours.drafted_tokens, ours.accepted_tokens),
+                         "llama_cpp": (theirs.tokens, round(theirs.tokens_per_second, 2),
+                                       theirs.drafted, theirs.accepted)})
+        results[turn] = {**bootstrap_median(ratios).as_dict(),
+                         "runs": runs}  # (tokens, tok/s, drafted, kept) of each side
+    return results
+
+
 def markdown(results: dict[str, Any]) -> str:
     draft = results.get("draft")
     lines = [f"Speculative decoding (auto) against plain decoding: "
@@ -154,6 +187,15 @@ def markdown(results: dict[str, Any]) -> str:
                 lines.append(f"| {kind.replace('_', ' ')} | {turn} | {sampling_name} | "
                              f"{entry['median']:.2f} | "
                              f"{entry['ci95_low']:.2f}-{entry['ci95_high']:.2f} | {kept} |")
+    for key, tool in (("vs_llama_lookup", "llama-lookup"),
+                      ("vs_llama_speculative", "llama-speculative-simple")):
+        if key in results:
+            lines += ["", f"Hearth (auto) against {tool}, greedy without penalties, "
+                      f"{DRAFT_MAX} tokens drafted at most:", "",
+                      "| turn | Hearth / llama.cpp (median) | 95% interval |", "|---|---|---|"]
+            lines += [f"| {turn} | {entry['median']:.2f} | "
+                      f"{entry['ci95_low']:.2f}-{entry['ci95_high']:.2f} |"
+                      for turn, entry in results[key].items()]
     costs = " ".join(f"{c:.2f}" for c in results["batch_costs"])
     lines += ["", f"Batches of 1 to {len(results['batch_costs'])} tokens cost {costs} single "
               f"steps on this machine; llama.cpp: {results['system_info'].strip()}."]
@@ -182,17 +224,27 @@ def main() -> int:
                                "system_info": llama_cpp.llama_print_system_info().decode()}
     results["prompt_lookup"] = measure(runtime, plan)
     results["batch_costs"] = [round(c, 3) for c in runtime._batch_costs(runtime.llama)]
+    save(results)  # each part as it is done: a later failure keeps what was measured
+    results["vs_llama_lookup"] = versus_llama(runtime, model, None, loaded.n_threads, plan)
+    save(results)
     if args.draft is not None:
         results["draft"] = str(args.draft)
         runtime.attach_draft(args.draft)
         assert runtime._draft is not None
         results["draft_step_cost"] = round(runtime._draft.step_cost, 3)
         results["draft_model"] = measure(runtime, plan)
+        save(results)
+        results["vs_llama_speculative"] = versus_llama(runtime, model, args.draft,
+                                                       loaded.n_threads, plan)
+        save(results)
     runtime.close()
-    (OUT / "speculative_results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (OUT / "speculative_results.md").write_text(markdown(results))
     print(markdown(results))
     return 0
+
+
+def save(results: dict[str, Any]) -> None:
+    (OUT / "speculative_results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (OUT / "speculative_results.md").write_text(markdown(results))
 
 
 if __name__ == "__main__":
