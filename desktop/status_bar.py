@@ -102,8 +102,9 @@ class HearthStatusBar(QStatusBar):
             .format(seconds_to_first_token=done.seconds_to_first_token,
                     evaluated_tokens=done.evaluated_tokens,
                             prompt_tokens=done.prompt_tokens, seed=done.seed)
-            + (self.tr("; {accepted_tokens} of {drafted_tokens} tokens drafted from the "
-                       "conversation were the model's own choice")
+            + (self.tr("; {accepted_tokens} of {drafted_tokens} drafted tokens (looked up "
+                       "in the conversation or written by the draft model) were the model's "
+                       "own choice")
                .format(accepted_tokens=done.accepted_tokens,
                        drafted_tokens=done.drafted_tokens) if done.drafted_tokens else
                "")

@@ -802,8 +802,8 @@ Context: {n_ctx:,} of {n_ctx_train:,} trained</source>
         <translation>首个词元用时 {seconds_to_first_token:.2f} 秒；已处理 {prompt_tokens} 个提示词元中的 {evaluated_tokens} 个；种子 {seed}</translation>
     </message>
     <message>
-        <source>; {accepted_tokens} of {drafted_tokens} tokens drafted from the conversation were the model&apos;s own choice</source>
-        <translation>；从对话中草拟的 {drafted_tokens} 个词元中有 {accepted_tokens} 个与模型自己的选择一致</translation>
+        <source>; {accepted_tokens} of {drafted_tokens} drafted tokens (looked up in the conversation or written by the draft model) were the model&apos;s own choice</source>
+        <translation>；草拟的 {drafted_tokens} 个词元（从对话中查得或由草稿模型写出）中有 {accepted_tokens} 个与模型自己的选择一致</translation>
     </message>
     <message>
         <source>Context {used:,} / {n_ctx:,} ({percent:.0f}%)</source>
