@@ -144,6 +144,16 @@ class BatchDecoder:
         sequence.position += len(tokens)
 
 
+def recorded_prefix(llm: llama_cpp.Llama, tokens: Sequence[int]) -> int:
+    """How many leading tokens of `tokens` Llama's record of sequence 0 (so its cache) holds."""
+    same = 0
+    for old, new in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
+        if old != new:
+            break
+        same += 1
+    return same
+
+
 def _put(batch: llama_cpp.llama_batch, row: int, token: int, position: int, seq_id: int,
          logits: bool) -> None:
     batch.token[row] = token

@@ -21,6 +21,7 @@ import llama_cpp
 import numpy as np
 
 from engine.errors import ModelError
+from engine.host.batch import recorded_prefix
 from engine.text import Text
 
 P_MIN = 0.75  # the draft's own probability below which it stops drafting
@@ -41,13 +42,8 @@ class DraftModel:
         likely to it. Its cache keeps the part of `text` it already holds: the prompt is read
         once, and after a check only the tokens kept since are read."""
         llm = self._llm
-        held = llm.input_ids[: llm.n_tokens]
-        same = 0
-        for mine, theirs in zip(held, text, strict=False):
-            if mine != theirs:
-                break
-            same += 1
-        llm.n_tokens = min(same, len(text) - 1)  # the last token is read again for its logits
+        # The last token is read again for its logits.
+        llm.n_tokens = min(recorded_prefix(llm, text), len(text) - 1)
         self._decode(text[llm.n_tokens :])
         drafts: list[int] = []
         while len(drafts) < limit:

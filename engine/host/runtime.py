@@ -36,6 +36,7 @@ from engine.host.batch import (
     CachedSequence,
     Sampler,
     batch_costs,
+    recorded_prefix,
 )
 from engine.host.decoding import StopMatcher, Utf8Stream
 from engine.host.drafting import DraftModel, single_step_seconds, vocabulary_problem
@@ -475,13 +476,7 @@ class Runtime:
     def cached_prefix(self, tokens: list[int]) -> int:
         """How many leading tokens of `tokens` are already in the KV cache."""
         llm, _ = self._require()
-        cached = llm.input_ids[: llm.n_tokens]
-        same = 0
-        for old, new in zip(cached, tokens, strict=False):
-            if old != new:
-                break
-            same += 1
-        return same
+        return recorded_prefix(llm, tokens)
 
     def stream(
         self, request: GenerationRequest, cancel: CancelFlag

@@ -182,6 +182,21 @@ def batch_shift(runtime: Runtime, text: str, reply: str) -> float:
                                                           strict=True))
 
 
+def assert_the_models_own_text(runtime: Runtime, text: str,
+                               plain: tuple[list[TokenLogprob], GenerationDone],
+                               drafted: tuple[list[TokenLogprob], GenerationDone]) -> None:
+    """The drafted reply is the plain one, or where they part, plain decoding's top two were
+    closer than llama.cpp's logits move between batch shapes (so either is the model's)."""
+    (plain_tokens, plain_done), (drafted_tokens, drafted_done) = plain, drafted
+    parted = next((i for i, (a, b) in enumerate(zip(plain_tokens, drafted_tokens, strict=False))
+                   if a.token != b.token), None)
+    if parted is None:
+        assert drafted_done.text == plain_done.text
+        return
+    gap = plain_tokens[parted].top[0][1] - plain_tokens[parted].top[1][1]
+    assert gap <= 2 * batch_shift(runtime, text, plain_done.text)
+
+
 class RecordProperty(Protocol):
     def __call__(self, name: str, value: object) -> None: ...
 
