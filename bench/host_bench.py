@@ -46,9 +46,9 @@ from typing import Any, Protocol
 from bench import gui_bench, report
 from bench.stats import bootstrap_median
 from engine.chat.prompt import ChatMessage
+from engine.host.batch import CancelFlag
 from engine.host.client import HostRuntime
 from engine.host.runtime import (
-    CancelFlag,
     GenerationDone,
     GenerationRequest,
     LoadedModel,

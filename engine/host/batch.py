@@ -30,6 +30,16 @@ MAX_SEQUENCES = 4  # sequences one context holds at once (its n_seq_max)
 FOLLOWED = 0  # the sequence whose tokens Llama records for prefix reuse
 
 
+NULL_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no abort checks
+
+
+class CancelFlag(Protocol):
+    """What the token loop asks to know whether to stop: a `threading.Event` in one process,
+    a flag in shared memory across the app and the engine host."""
+
+    def is_set(self) -> bool: ...
+
+
 class Sampler(Protocol):
     def sample(self, ctx: LlamaContext, idx: int) -> int: ...
 

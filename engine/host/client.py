@@ -52,10 +52,10 @@ from engine.errors import (
     OperationCancelled,
 )
 from engine.host.backend import BackendInfo
+from engine.host.batch import CancelFlag
 from engine.host.cpu_check import cpu_problem
 from engine.host.process import STREAMS, host_main
 from engine.host.runtime import (
-    CancelFlag,
     GenerationDone,
     GenerationRequest,
     KvState,
@@ -441,6 +441,7 @@ class HostRuntime:
             self._conn.close()
         self._drop_log()
         if handle == CHAT and self._wanted is not None:
+            self._draft = None  # the model comes back alone: its draft model may be the cause
             self.notice = self._safe.record_crash(self._wanted[0], crash.step)
             if self._safe.unusable(self._wanted[0]):
                 # Loading it again would only crash again, and again after the next message.
@@ -519,29 +520,49 @@ class HostRuntime:
         if problem is not None:
             raise ModelError(problem)
         level = self._safe.level(path)
-        loaded: LoadedModel = self._call(
-            "load", path, safer_settings(settings, level), n_threads, step="loading the model"
-        )
+        try:
+            loaded: LoadedModel = self._call(
+                "load", path, safer_settings(settings, level), n_threads,
+                step="loading the model")
+        except EngineCrashedError:
+            raise
+        except ModelError:
+            # The host loaded the model it had again, without its draft model.
+            self._attach_wanted_draft()
+            raise
         if self._wanted is None or self._wanted[0] != path:
             self._draft = None  # a draft model was chosen for another model
         self._loaded, self._wanted = loaded, (path, settings, n_threads)
-        if self._draft is not None:
-            try:
-                self._loaded = self._call("attach_draft", self._draft,
-                                          step="loading the draft model")
-            except ModelError as error:  # it drafted before: the model works without it
-                log.warning("the draft model is left out: %s", error)
-                self._draft = None
+        self._attach_wanted_draft()
         return self._loaded
 
     def attach_draft(self, path: Path | None) -> LoadedModel:
         """Drafts the loaded model's replies with the model at `path` (drafting.py), now and
-        after a reload of the same model; None: no draft model. Raises ModelError when the
-        draft cannot be used (the model then has none)."""
+        after a reload of the same model (not after a crash: it may have been the cause);
+        None: no draft model. Raises ModelError when the draft cannot be used (the model then
+        has none)."""
         self._draft = None
-        self._loaded = self._call("attach_draft", path, step="loading the draft model")
+        try:
+            self._loaded = self._call("attach_draft", path, step="loading the draft model")
+        except EngineCrashedError:
+            raise
+        except ModelError:
+            self._loaded = self._call("loaded")  # without a draft model now
+            raise
         self._draft = path
         return self._loaded
+
+    def _attach_wanted_draft(self) -> None:
+        if self._draft is None or self._loaded is None:
+            return
+        try:
+            self._loaded = self._call("attach_draft", self._draft, step="loading the draft model")
+        except EngineCrashedError:
+            raise
+        except HearthError as error:  # it drafted before: the model works without it
+            log.warning("the draft model is left out: %s", error)
+            self._draft = None
+            self._loaded = self._call("loaded")
 
     def recover(self) -> LoadedModel | None:
         """After a crash: a new host with the model loaded again, the safe way if it keeps

@@ -21,7 +21,7 @@ import llama_cpp
 import numpy as np
 
 from engine.errors import ModelError
-from engine.host.batch import recorded_prefix
+from engine.host.batch import NULL_ABORT, CancelFlag, recorded_prefix
 from engine.text import Text
 
 P_MIN = 0.75  # the draft's own probability below which it stops drafting
@@ -32,25 +32,37 @@ FIRST_CHECKED_TOKEN = 5  # the control tokens below may differ (as in llama.cpp'
 class DraftModel:
     """A loaded draft model and what its KV cache holds (one sequence)."""
 
-    def __init__(self, llm: llama_cpp.Llama, step_cost: float) -> None:
+    def __init__(self, llm: llama_cpp.Llama, step_cost: float, vocab_size: int) -> None:
         self._llm = llm
         self.step_cost = step_cost  # one of its decodes, in decodes of the loaded model
         self.name = Path(llm.model_path).stem
+        self._vocab_size = vocab_size  # the loaded model's: a token past it is never drafted
+        self._cancel: CancelFlag | None = None
+        self._abort = llama_cpp.ggml_abort_callback(
+            lambda _data: self._cancel is not None and self._cancel.is_set())
 
-    def propose(self, text: Sequence[int], limit: int) -> list[int]:
+    def propose(self, text: Sequence[int], limit: int,
+                cancel: CancelFlag | None = None) -> list[int]:
         """Up to `limit` tokens the draft model expects after `text`, each at least P_MIN
         likely to it. Its cache keeps the part of `text` it already holds: the prompt is read
-        once, and after a check only the tokens kept since are read."""
+        once (Stop ends that read), and after a check only the tokens kept since are read.
+        Raises ModelError if llama.cpp fails or the read is stopped."""
         llm = self._llm
         # The last token is read again for its logits.
         llm.n_tokens = min(recorded_prefix(llm, text), len(text) - 1)
-        self._decode(text[llm.n_tokens :])
+        self._cancel = cancel  # the abort callback runs after every graph node: prompts only
+        llama_cpp.llama_set_abort_callback(llm.ctx, self._abort, None)
+        try:
+            self._decode(text[llm.n_tokens :])
+        finally:
+            llama_cpp.llama_set_abort_callback(llm.ctx, NULL_ABORT, None)
+            self._cancel = None
         drafts: list[int] = []
         while len(drafts) < limit:
             logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
             best = int(np.argmax(logits))
             probability = 1.0 / float(np.exp(logits - logits[best]).sum())
-            if probability < P_MIN:
+            if probability < P_MIN or best >= self._vocab_size:
                 break
             drafts.append(best)
             if len(drafts) < limit:

@@ -15,8 +15,8 @@ from typing import Protocol, runtime_checkable
 from engine.chat.context import ContextPlan
 from engine.chat.prompt import ChatMessage
 from engine.host.backend import BackendInfo
+from engine.host.batch import CancelFlag
 from engine.host.runtime import (
-    CancelFlag,
     GenerationRequest,
     KvState,
     LoadedModel,

@@ -19,7 +19,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 import llama_cpp
 
@@ -32,8 +32,10 @@ from engine.host.backend import BackendInfo, backend_info, layers_that_fit, rout
 from engine.host.batch import (
     FOLLOWED,
     MAX_SEQUENCES,
+    NULL_ABORT,
     BatchDecoder,
     CachedSequence,
+    CancelFlag,
     Sampler,
     batch_costs,
     recorded_prefix,
@@ -59,12 +61,6 @@ FinishReason = Literal["stop", "length", "cancelled", "repetition"]
 EMBEDDING_MAX_CONTEXT = 8192  # the embedding instance reads a whole input in one batch
 
 
-class CancelFlag(Protocol):
-    """What the token loop asks to know whether to stop: a `threading.Event` in one process,
-    a flag in shared memory across the app and the engine host."""
-
-    def is_set(self) -> bool: ...
-_NULL_ABORT = llama_cpp.ggml_abort_callback()  # a NULL function pointer: no abort checks
 
 
 @dataclass(frozen=True)
@@ -314,7 +310,7 @@ class Runtime:
         except ModelError:
             llm.close()
             raise
-        llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+        llama_cpp.llama_set_abort_callback(llm.ctx, NULL_ABORT, None)
         architecture = llm.metadata.get("general.architecture", "unknown")
         self._llm, self._template = llm, template
         self._loaded = LoadedModel(
@@ -349,22 +345,26 @@ class Runtime:
         llm, _ = self._require()
         assert self._loaded is not None
         self._close_draft()
-        if path is not None:
-            settings = self._loaded.settings
-            model_file = check_model_file(path, settings.n_ctx, settings.kv_cache_bits)
-            draft = create_llama(path, settings, int(llm.n_threads),
-                                 gpu_layers_for(path, model_file.size_bytes, settings))
+        self._loaded = dataclasses.replace(self._loaded, draft_model="")
+        if path is None:
+            return self._loaded
+        settings = self._loaded.settings
+        model_file = check_model_file(path, settings.n_ctx, settings.kv_cache_bits)
+        draft = create_llama(path, settings, int(llm.n_threads),
+                             gpu_layers_for(path, model_file.size_bytes, settings))
+        try:
             draft.verbose = False
             problem = vocabulary_problem(llm, draft)
             if problem is not None:
-                draft.close()
                 raise ModelError(Text("{draft} cannot draft for {model}: {problem}.",
                                       draft=path.stem, model=self._loaded.name, problem=problem))
             cost = single_step_seconds(draft) / single_step_seconds(llm)
-            log.info("%s drafts for %s at %.2f of its decode", path.stem, self._loaded.name, cost)
-            self._draft = DraftModel(draft, cost)
-        self._loaded = dataclasses.replace(
-            self._loaded, draft_model=self._draft.name if self._draft is not None else "")
+        except BaseException:
+            draft.close()
+            raise
+        log.info("%s drafts for %s at %.2f of its decode", path.stem, self._loaded.name, cost)
+        self._draft = DraftModel(draft, cost, llm.n_vocab())
+        self._loaded = dataclasses.replace(self._loaded, draft_model=self._draft.name)
         return self._loaded
 
     def _close_draft(self) -> None:
@@ -665,7 +665,8 @@ class Runtime:
                    make_sampler(llm, sampling, (seed + index) & 0xFFFFFFFF, grammar),
                    StopMatcher(stop, stop_after_text), pieces, max_new,
                    RepetitionGuard(sampling.loop_guard) if sampling.loop_guard else None,
-                   Speculator(speculation if drafting else "off", tokens, costs, self._draft),
+                   Speculator(speculation if drafting else "off", tokens, costs, self._draft,
+                              cancel),
                    (seed + index) & 0xFFFFFFFF)
             for index in range(choices)
         ]
@@ -851,7 +852,7 @@ class Runtime:
     def _disarm_abort(self, llm: llama_cpp.Llama) -> None:
         self._cancel = None
         if llm.ctx is not None:
-            llama_cpp.llama_set_abort_callback(llm.ctx, _NULL_ABORT, None)
+            llama_cpp.llama_set_abort_callback(llm.ctx, NULL_ABORT, None)
 
     @property
     def llama(self) -> llama_cpp.Llama:

@@ -33,12 +33,18 @@ REST_TOKENS), and tries again. Again from the tokens alone.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from engine.errors import ModelError
+from engine.host.batch import CancelFlag
+
 if TYPE_CHECKING:
     from engine.host.drafting import DraftModel
+
+log = logging.getLogger(__name__)
 
 NGRAM_MIN, NGRAM_MAX = 2, 4  # the n-gram sizes looked up, longest first
 DRAFT_MAX = 8  # tokens drafted at once
@@ -93,11 +99,12 @@ class Speculator:
     tokens the model writes, and feeds as much of it as is expected to pay."""
 
     def __init__(self, mode: Speculation, prompt: Sequence[int], costs: Sequence[float],
-                 drafter: DraftModel | None = None) -> None:
+                 drafter: DraftModel | None = None, cancel: CancelFlag | None = None) -> None:
         self.mode = mode
         self.costs = tuple(costs)
         self._lookup = PromptLookup(prompt if mode != "off" else ())
-        self._model = _ModelDrafts(drafter) if drafter is not None and mode != "off" else None
+        self._model = _ModelDrafts(drafter, cancel) \
+            if drafter is not None and mode != "off" else None
         self._from_model = False  # the draft being checked came from the draft model
         self._window: deque[int] = deque(maxlen=WINDOW_DRAFTS)  # tokens kept of each proposal
         self._proposal: list[int] = []  # the rest of the proposal being followed
@@ -146,7 +153,12 @@ class Speculator:
         length = limit if self.mode == "always" else self._model.length(self.costs, limit)
         if not length:
             return []
-        proposal = self._model.propose(self._lookup.tokens, min(DRAFT_MAX, length))
+        try:
+            proposal = self._model.propose(self._lookup.tokens, min(DRAFT_MAX, length))
+        except ModelError:  # it failed or was stopped: the reply goes on without it
+            log.warning("the draft model stopped drafting this reply", exc_info=True)
+            self._model = None
+            return []
         self._from_model = bool(proposal)
         if not proposal:  # it doubted its first token: its decode was spent for nothing
             self._model.judge(0, 0)
@@ -175,8 +187,9 @@ class Speculator:
 class _ModelDrafts:
     """A draft model's proposals, their length and their switch (see the module's docstring)."""
 
-    def __init__(self, drafter: DraftModel) -> None:
+    def __init__(self, drafter: DraftModel, cancel: CancelFlag | None) -> None:
         self.drafter = drafter
+        self._cancel = cancel
         self._judged: deque[tuple[int, int]] = deque(maxlen=DRAFTS_JUDGED)  # (fed, kept)
         self._resting = 0  # written tokens left before it drafts again
         self._rest = REST_TOKENS  # the next rest's length
@@ -185,7 +198,7 @@ class _ModelDrafts:
         self._resting = max(0, self._resting - 1)
 
     def propose(self, text: Sequence[int], length: int) -> list[int]:
-        return self.drafter.propose(text, length)
+        return self.drafter.propose(text, length, self._cancel)
 
     def judge(self, fed: int, kept: int) -> None:
         """Counts a checked draft (a proposal of no tokens too: its decode was spent)."""
@@ -207,7 +220,7 @@ class _ModelDrafts:
             gain = (1 + expected) / (costs[k] + k * self.drafter.step_cost)
             if gain > best_gain:
                 best, best_gain = k, gain
-        if best == 0:
+        if best == 0 and limit >= DRAFT_MAX:  # not a reply's last tokens, where few fit
             self._resting, self._rest = self._rest, min(2 * self._rest, REST_MAX)
             self._judged.clear()
         return best

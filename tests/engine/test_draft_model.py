@@ -49,9 +49,10 @@ def test_detached_the_draft_model_drafts_no_more(
 
 
 def test_a_model_of_another_vocabulary_is_refused_as_a_draft(
-    fresh_runtime: Runtime, search_model: Path
+    fresh_runtime: Runtime, search_model: Path, bundled_model: Path
 ) -> None:
     _tokens, lookup_only = run(fresh_runtime, TURNS["free chat"], "always", max_tokens=32)
+    fresh_runtime.attach_draft(bundled_model)  # the one it had is let go either way
     with pytest.raises(ModelError, match=r"cannot draft for .*: its tokenizer is of another kind"):
         fresh_runtime.attach_draft(search_model)
     assert fresh_runtime.loaded is not None and fresh_runtime.loaded.draft_model == ""
@@ -76,6 +77,22 @@ def test_the_engine_host_keeps_the_draft_model_when_it_loads_the_model_again(
         host.close()
 
 
+def test_the_engine_host_says_a_refused_draft_model_is_gone(bundled_model: Path,
+                                                            search_model: Path) -> None:
+    host = HostRuntime()
+    try:
+        host.load(bundled_model, RuntimeSettings(n_ctx=512), n_threads=TEST_THREADS)
+        host.attach_draft(bundled_model)
+        with pytest.raises(ModelError, match="cannot draft for"):
+            host.attach_draft(search_model)
+        assert host.loaded is not None and host.loaded.draft_model == ""
+        # Not chosen any more: a reload brings the model back alone.
+        loaded = host.load(bundled_model, RuntimeSettings(n_ctx=1024), n_threads=TEST_THREADS)
+        assert loaded.draft_model == ""
+    finally:
+        host.close()
+
+
 # -- The switch ----------------------------------------------------------------------------------
 
 
@@ -93,7 +110,7 @@ class ScriptedDrafter:
         self.step_cost = step_cost
         self.asked = 0
 
-    def propose(self, text: Sequence[int], limit: int) -> list[int]:
+    def propose(self, text: Sequence[int], limit: int, cancel: object = None) -> list[int]:
         self.asked += 1
         return [1000 + 10 * self.asked + i for i in range(limit)]
 
@@ -143,3 +160,4 @@ def test_prompt_lookup_drafts_first_where_it_pays() -> None:
     else:
         pytest.fail("the lookup never drafted")
     assert proposal == PROMPT[PROMPT.index(token):][: len(proposal)]  # what comes next
+
