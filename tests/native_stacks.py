@@ -10,7 +10,9 @@ It ends when stdin closes. Without gdb on the PATH it is not started (suite_rule
 
 from __future__ import annotations
 
+import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +42,9 @@ def main(pid: int) -> None:
                                 "-iex", "set auto-load python-scripts off",
                                 "-ex", "thread apply all bt"],
                                stdin=subprocess.DEVNULL, timeout=GDB_S, check=False)
+            # gdb killed mid-way could leave the process stopped: let it run to its backstop.
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 if __name__ == "__main__":

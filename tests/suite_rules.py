@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import os
 import shutil
@@ -41,6 +42,7 @@ import pytest
 
 from engine import network_guard
 
+PR_SET_PTRACER = 0x59616D61  # prctl's option: who may trace this process (Yama)
 BACKSTOP_S = "60"  # past the test's own limit: for SIGALRM to have been handled (ini: backstop)
 
 # The skips a run may hold, by test (parameters aside), and why each is acceptable there.
@@ -94,11 +96,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # Output capture replaces file descriptor 2 during each test; this copy is the real one.
     config.stash[_stderr_copy] = os.dup(2)
-    gdb = shutil.which("gdb")
-    config.stash[_native_stacks] = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("native_stacks.py")), str(os.getpid())],
-        stdin=subprocess.PIPE, stdout=config.stash[_stderr_copy], text=True,
-    ) if gdb else None
+    watchdog = None
+    if shutil.which("gdb"):
+        # Its own session: Ctrl+C on the run does not end it before pytest has its say.
+        watchdog = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("native_stacks.py")), str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=config.stash[_stderr_copy], text=True,
+            start_new_session=True,
+        )
+        _allow_tracing_by(watchdog.pid)
+    config.stash[_native_stacks] = watchdog
     threading.Thread.start = _recording_thread_start  # type: ignore[method-assign]
     # The controller names the record; each pytest-xdist worker keeps its own beside it (and
     # its children inherit that), read from where it stood when the worker started, so neither
@@ -132,7 +139,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     watchdog = config.stash[_native_stacks]
     if watchdog is not None:
         assert watchdog.stdin is not None
-        watchdog.stdin.close()  # it ends
+        with suppress(OSError):
+            watchdog.stdin.close()  # it ends
         watchdog.wait()
     os.close(config.stash[_stderr_copy])
 
@@ -179,8 +187,17 @@ def _arm_native_stacks(config: pytest.Config, seconds: float) -> None:
     """Asks tests/native_stacks.py for this process's native stacks in `seconds` (0: never)."""
     watchdog = config.stash[_native_stacks]
     if watchdog is not None and watchdog.stdin is not None:
-        watchdog.stdin.write(f"{seconds}\n")
-        watchdog.stdin.flush()
+        with suppress(OSError):  # it has ended: the stacks are a help, not a rule
+            watchdog.stdin.write(f"{seconds}\n")
+            watchdog.stdin.flush()
+
+
+def _allow_tracing_by(pid: int) -> None:
+    """Where Yama allows tracing by ancestors only (Ubuntu's default), lets `pid` and what it
+    starts (gdb) attach to this process: prctl(PR_SET_PTRACER)."""
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PTRACER, ctypes.c_ulong(pid), 0, 0, 0)
 
 
 # Leaked threads. Every thread a test starts, Python's or a QThread, must have ended once the
