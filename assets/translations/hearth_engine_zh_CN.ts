@@ -572,6 +572,11 @@
         <translation>下载意外失败：{error}</translation>
     </message>
     <message>
+        <location filename="../../engine/host/drafting.py"/>
+        <source>The draft model failed: {error}</source>
+        <translation>草稿模型出错：{error}</translation>
+    </message>
+    <message>
         <location filename="../../engine/host/client.py"/>
         <source>The engine stopped unexpectedly while {step} (the engine process was {how}). {then}</source>
         <translation>引擎在{step}时意外停止（引擎进程{how}）。{then}</translation>
@@ -1424,6 +1429,11 @@
         <location filename="../../engine/models/downloads.py"/>
         <source>{download_id!r} is not a download id.</source>
         <translation>{download_id!r} 不是下载 ID。</translation>
+    </message>
+    <message>
+        <location filename="../../engine/host/runtime.py"/>
+        <source>{draft} cannot draft for {model}: {problem}.</source>
+        <translation>{draft} 无法为 {model} 起草：{problem}。</translation>
     </message>
     <message>
         <location filename="../../engine/prompt_lab/storage.py"/>
