@@ -1,4 +1,5 @@
-"""The app-wide settings file: defaults for new chats, the runtime, the default model, presets.
+"""The app-wide settings file: defaults for new chats, the runtime, the default model, each
+model's draft model, presets.
 
 One typed JSON file, written atomically. A file that cannot be read is set aside (renamed with a
 `.broken` suffix) and defaults are used, with a notice the caller can show.
@@ -85,9 +86,23 @@ class AppConfig:
     chat_defaults: ChatSettings = field(default_factory=ChatSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     default_model: str | None = None
+    # A model's path: the path of the smaller model that drafts its replies (drafting.py).
+    # Kept per model, since a draft must share its model's vocabulary.
+    draft_models: dict[str, str] = field(default_factory=dict)
     user_presets: dict[str, SamplingSettings] = field(default_factory=dict)
     api: ApiSettings = field(default_factory=ApiSettings)
     language: str = "system"
+
+    def with_draft(self, model: Path, draft: Path | None) -> AppConfig:
+        """The config with `draft` drafting for `model` (None: no draft model for it)."""
+        drafts = {key: value for key, value in self.draft_models.items() if key != str(model)}
+        if draft is not None:
+            drafts[str(model)] = str(draft)
+        return dataclasses.replace(self, draft_models=drafts)
+
+    def draft_for(self, model: Path) -> Path | None:
+        draft = self.draft_models.get(str(model))
+        return None if draft is None else Path(draft)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -96,6 +111,7 @@ class AppConfig:
                 "chat_defaults": self.chat_defaults.to_dict(),
                 "runtime": dataclasses.asdict(self.runtime),
                 "default_model": self.default_model,
+                "draft_models": self.draft_models,
                 "user_presets": {
                     name: dataclasses.asdict(preset) for name, preset in self.user_presets.items()
                 },
@@ -123,6 +139,9 @@ class AppConfig:
             for name, values in _mapping(data, "user_presets").items()
         }
         default_model = data.get("default_model")
+        drafts = _mapping(data, "draft_models")
+        if not all(isinstance(draft, str) for draft in drafts.values()):
+            raise SettingsError({"draft_models": Text("must map model paths to model paths")})
         language = data.get("language", "system")
         if language not in LANGUAGES:
             raise SettingsError({"language": f"must be one of {', '.join(LANGUAGES)}"})
@@ -130,6 +149,7 @@ class AppConfig:
             chat_defaults=chat_defaults,
             runtime=runtime,
             default_model=default_model if isinstance(default_model, str) else None,
+            draft_models=drafts,
             user_presets=presets,
             api=api_from_dict(_mapping(data, "api")),
             language=language,

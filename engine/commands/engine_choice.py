@@ -3,6 +3,8 @@ app's default, opened as the local runtime or as a remote engine."""
 
 from __future__ import annotations
 
+import sys
+
 from engine.chat.engine import ChatEngine
 from engine.config import AppConfig
 from engine.errors import HearthError
@@ -22,19 +24,26 @@ def open_engine(model: str | None, config: AppConfig, paths: AppPaths,
                 host: HostRuntime | None = None, draft: str | None = None) -> ChatEngine:
     """Raises HearthError with the reason when the model cannot be opened. A local model
     loads in `host` when given (one that already holds the search model), else in a new one;
-    `draft` (a name or a path) drafts its replies (engine/host/drafting.py)."""
+    `draft` (a name or a path), else the one the settings pair with the model, drafts its
+    replies (engine/host/drafting.py). A paired draft that cannot be used is said and left out:
+    the model works without it."""
     key = model or config.default_model
     if key is not None and is_remote_key(key):
         if draft is not None:
             raise HearthError("A draft model drafts for a model on this computer only.")
         return RemoteEngines(paths).open_model(key)
     runtime = host or HostRuntime(paths.safe_configs_file)
-    runtime.load(resolve_model(model, config.default_model, paths.models_dir), config.runtime,
-                 config.runtime.n_threads)
+    path = resolve_model(model, config.default_model, paths.models_dir)
+    runtime.load(path, config.runtime, config.runtime.n_threads)
     if draft is not None:
         try:
             runtime.attach_draft(resolve_model(draft, None, paths.models_dir))
         except HearthError:
             runtime.close()
             raise
+    elif (paired := config.draft_for(path)) is not None:
+        try:
+            runtime.attach_draft(resolve_model(str(paired), None, paths.models_dir))
+        except HearthError as error:
+            print(f"The draft model set for {path.name} is left out: {error}", file=sys.stderr)
     return runtime

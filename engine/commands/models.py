@@ -1,4 +1,5 @@
-"""`hearth-cli models`: list, import, remove and rename installed models; pick the default."""
+"""`hearth-cli models`: list, import, remove and rename installed models; pick the default and
+each model's draft model."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     default = actions.add_parser("default", help="show or set the default model")
     default.add_argument("name", nargs="?", help="the model to use when none is given")
     default.set_defaults(handler=run_default)
+    draft = actions.add_parser(
+        "draft", help="show or choose the smaller model that drafts a model's replies",
+        description="A draft model with the same vocabulary proposes tokens that the model "
+        "checks in one batch: the same text, faster where the drafts are kept (speculative "
+        "decoding, used only where it pays). The window, `chat` and `serve` use it.")
+    draft.add_argument("name", help="the model whose replies are drafted")
+    draft_choice = draft.add_mutually_exclusive_group()
+    draft_choice.add_argument("draft", nargs="?", help="the model that drafts them")
+    draft_choice.add_argument("--none", action="store_true", help="no draft model")
+    draft.set_defaults(handler=run_draft)
     rename = actions.add_parser("rename", help="change the name a model is shown by")
     rename.add_argument("name", help="the model's current name")
     rename.add_argument("new_name", help="the new name")
@@ -172,6 +183,29 @@ def run_default(args: argparse.Namespace) -> int:
         raise ModelError(f"{model.name} cannot be loaded: {model.problem}")
     save_config(paths.settings_file, dataclasses.replace(config, default_model=model.key))
     print(f"Default model: {model.name}")
+    return 0
+
+
+def run_draft(args: argparse.Namespace) -> int:
+    paths = app_paths()
+    library = ModelLibrary.open(paths.models_dir)
+    config = load_config(paths.settings_file).config
+    model = library.find(args.name)
+    if args.draft is None and not args.none:
+        paired = config.draft_for(model.path)
+        print(f"{model.name} is drafted by {paired.stem}." if paired is not None
+              else f"{model.name} has no draft model.")
+        return 0
+    draft = None if args.none else library.find(args.draft)
+    if draft is not None and draft.path == model.path:
+        raise ModelError("A model cannot draft for itself: choose a smaller one with the same "
+                         "vocabulary")
+    if draft is not None and draft.problem:
+        raise ModelError(f"{draft.name} cannot be loaded: {draft.problem}")
+    save_config(paths.settings_file,
+                config.with_draft(model.path, None if draft is None else draft.path))
+    print(f"{model.name} is drafted by {draft.name}." if draft is not None
+          else f"{model.name} has no draft model.")
     return 0
 
 

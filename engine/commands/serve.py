@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         model, runtime=config.runtime, n_threads=config.runtime.n_threads, host=args.host,
         port=port, token=config.api.token, allow_network=args.allow_network,
         defaults=config.chat_defaults.sampling,
-        draft=None if args.draft_model is None
+        draft=config.draft_for(model) if args.draft_model is None
         else resolve_model(args.draft_model, None, paths.models_dir),
     )
     # Ctrl+C and a service manager's stop only raise a flag: an exception raised inside

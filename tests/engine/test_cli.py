@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,48 @@ def test_a_draft_model_of_another_vocabulary_is_one_plain_error_line(
     assert result.stderr.splitlines() == [
         f"hearth-cli: {search_model.stem} cannot draft for SmolLM2-135M-Instruct.Q4_1: its "
         "tokenizer is of another kind."]
+
+
+def test_a_draft_model_set_for_a_model_drafts_its_replies_until_unset(
+    hearth_home: Path, bundled_model: Path, tmp_path: Path
+) -> None:
+    # A copy: a model cannot draft for itself, and the copy has the same vocabulary.
+    draft = tmp_path / "little-drafter.gguf"
+    shutil.copyfile(bundled_model, draft)
+    assert hearth_cli("models", "import", str(draft), "--reference",
+                      home=hearth_home).returncode == 0
+    name = bundled_model.stem
+    assert hearth_cli("models", "draft", name, home=hearth_home).stdout == (
+        f"{name} has no draft model.\n")
+    chosen = hearth_cli("models", "draft", name, "little-drafter", home=hearth_home)
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout == f"{name} is drafted by little-drafter.\n"
+    assert hearth_cli("models", "draft", name, home=hearth_home).stdout == chosen.stdout
+    args = ("chat", "--seed", "4", "--max-tokens", "24", "--temperature", "0", "Name a fruit")
+    drafted = hearth_cli(*args, home=hearth_home)
+    assert drafted.returncode == 0 and drafted.stderr == ""
+    unset = hearth_cli("models", "draft", name, "--none", home=hearth_home)
+    assert unset.stdout == f"{name} has no draft model.\n"
+    assert hearth_cli(*args, home=hearth_home).stdout == drafted.stdout
+
+
+def test_a_set_draft_model_that_cannot_draft_is_said_and_the_reply_still_comes(
+    hearth_home: Path, bundled_model: Path, search_model: Path
+) -> None:
+    assert hearth_cli("models", "import", str(search_model), "--reference",
+                      home=hearth_home).returncode == 0
+    name = bundled_model.stem
+    assert hearth_cli("models", "draft", name, search_model.stem,
+                      home=hearth_home).returncode == 0
+    result = hearth_cli("chat", "--max-tokens", "8", "Hello", home=hearth_home)
+    assert result.returncode == 0 and result.stdout.strip()
+    assert result.stderr.splitlines() == [
+        f"The draft model set for {bundled_model.name} is left out: {search_model.stem} cannot "
+        f"draft for {name}: its tokenizer is of another kind."]
+
+
+def test_a_model_cannot_draft_for_itself(hearth_home: Path, bundled_model: Path) -> None:
+    result = hearth_cli("models", "draft", bundled_model.stem, bundled_model.stem,
+                        home=hearth_home)
+    assert result.returncode == 1
+    assert result.stderr.startswith("hearth-cli: A model cannot draft for itself")

@@ -240,6 +240,7 @@ def test_missing_file_gives_defaults_without_a_notice(settings_file: Path) -> No
         (b"[1, 2, 3]", "not a settings object"),
         (b'{"runtime": {"n_ctx": 5}}', "Context length must be between 256 and 131072"),
         (b'{"chat_defaults": {"context_policy": "sideways"}}', "unknown policy"),
+        (b'{"draft_models": {"/m/big.gguf": 3}}', "must map model paths to model paths"),
         (b"\xff\xfe\x00garbage", "could not be read"),
     ],
 )
@@ -276,6 +277,7 @@ def full_config() -> AppConfig:
         chat_defaults=custom_settings(),
         runtime=RuntimeSettings(n_ctx=8192, n_threads=3, n_gpu_layers=-1),
         default_model="SmolLM2-135M-Instruct.Q4_1",
+        draft_models={"/models/big.gguf": "/models/small.gguf"},
         user_presets={
             "Mine": SamplingSettings(temperature=1.1, dry_multiplier=0.8, seed=None),
             "Exact": SamplingSettings(temperature=0.0, seed=123),
@@ -289,6 +291,12 @@ def test_save_then_load_round_trips(settings_file: Path) -> None:
     assert loaded.notice is None
     assert loaded.config == full_config()
 
+
+def test_a_draft_model_is_set_and_unset_for_its_model_alone() -> None:
+    big, other, small = Path("/m/big.gguf"), Path("/m/other.gguf"), Path("/m/small.gguf")
+    config = AppConfig().with_draft(big, small).with_draft(other, small)
+    assert config.draft_for(big) == small and config.draft_for(small) is None
+    assert config.with_draft(big, None).draft_models == {str(other): str(small)}
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(settings_file: Path) -> None:
