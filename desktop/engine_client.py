@@ -65,6 +65,7 @@ class EngineClient(QObject):
     _startRequested = Signal()
     _loadModelRequested = Signal(str)
     _defaultModelRequested = Signal(str)
+    _draftModelRequested = Signal(str, str)  # the model's path, the draft's ("": none)
     _newChatRequested = Signal()
     _openChatRequested = Signal(int)
     _renameRequested = Signal(int, str)
@@ -107,6 +108,7 @@ class EngineClient(QObject):
             (self._startRequested, self.worker.start),
             (self._loadModelRequested, self.worker.load_model),
             (self._defaultModelRequested, self.worker.set_default_model),
+            (self._draftModelRequested, self.worker.set_draft_model),
             (self._newChatRequested, self.worker.new_chat),
             (self._openChatRequested, self.worker.open_chat),
             (self._renameRequested, self.worker.rename_chat),
@@ -162,6 +164,10 @@ class EngineClient(QObject):
 
     def set_default_model(self, key: str) -> None:
         self._defaultModelRequested.emit(key)
+
+    def set_draft_model(self, model: str, draft: str) -> None:
+        """Has the model at `draft` ("": none) draft the replies of the one at `model`."""
+        self._draftModelRequested.emit(model, draft)
 
     def new_chat(self) -> None:
         self._newChatRequested.emit()

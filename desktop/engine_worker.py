@@ -44,11 +44,12 @@ from engine.errors import (
     EngineCrashedError,
     HearthError,
     MessageTooLongError,
+    ModelError,
     RemoteOfflineError,
 )
 from engine.host.backend import BackendInfo
 from engine.host.client import CHAT, HostCrash, HostRuntime
-from engine.host.runtime import PromptProgress, TextChunk
+from engine.host.runtime import LoadedModel, PromptProgress, TextChunk
 from engine.models.files import resolve_model
 from engine.paths import AppPaths
 from engine.prompt_lab.in_chat import preset_turn
@@ -241,6 +242,8 @@ class EngineWorker(QObject):
         self.modelLoading.emit(path.name)
         # Threads not pinned in the settings are chosen by the engine as replies run.
         loaded = self._runtime.load(path, self._config.runtime, self._config.runtime.n_threads)
+        if not loaded.draft_model:  # a reload of the same model keeps its draft model
+            loaded = self._attach_paired_draft(loaded)
         self._drop_remote()
         if self._service is not None:
             self._service.kv_states.forget()
@@ -251,6 +254,41 @@ class EngineWorker(QObject):
             self._set_config(dataclasses.replace(self._config, default_model=str(loaded.path)))
         self.modelLoaded.emit(loaded, self._backend())
         return iter(())
+
+    def _attach_paired_draft(self, loaded: LoadedModel) -> LoadedModel:
+        """Attaches the draft model the settings pair with the loaded one, if any. One that
+        cannot draft for it is unpaired and said: the model works without it."""
+        draft = self._config.draft_for(loaded.path)
+        if draft is None:
+            return loaded
+        try:
+            return self._runtime.attach_draft(draft)
+        except ModelError as error:
+            self._set_config(self._config.with_draft(loaded.path, None))
+            self.errorOccurred.emit(self.tr("{error} {name} answers without a draft model.")
+                                    .format(error=say(error), name=loaded.name))
+            return self._runtime.loaded or loaded
+
+    @Slot(str, str)
+    @reports_errors
+    def set_draft_model(self, model: str, draft: str) -> None:
+        """Pairs the model at `draft` ("": none) with the one at `model`; the loaded model's
+        draft model is attached or let go at once, as a job (it loads a model)."""
+        self._set_config(self._config.with_draft(Path(model), Path(draft) if draft else None))
+        loaded = self._runtime.loaded
+        if loaded is None or self._remote is not None or str(loaded.path) != model:
+            return
+
+        def attach() -> Iterator[object]:
+            now = self._runtime.loaded
+            if now is not None:
+                now = (self._attach_paired_draft(now) if draft
+                       else self._runtime.attach_draft(None))
+                self.modelLoaded.emit(now, self._backend())
+            return iter(())
+        # After the reply that runs, if one does: the draft model changes no text.
+        self.scheduler.submit(Job(self.tr("loading the draft model"), Priority.LOAD,
+                                  start=attach, on_end=self._on_load_end))
 
     def _on_load_end(self, end: BaseException | None) -> None:
         if isinstance(end, HearthError):

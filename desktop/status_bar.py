@@ -67,7 +67,9 @@ class HearthStatusBar(QStatusBar):
             self.model_label.setToolTip(model.description)
             return
         where = backend.name if model.n_gpu_layers == 0 else f"{backend.name}, {model.gpu_split}"
-        self._model_text = f"{model.name} · {where}"
+        self._model_text = f"{model.name} · {where}" + (
+            self.tr(" · drafted by {draft}").format(draft=model.draft_model)
+            if model.draft_model else "")
         self._show_threads(model.n_threads)
         self.model_label.setToolTip(
             self.tr("{path}\nArchitecture: {architecture}\nContext: {n_ctx:,} of {n_ctx_train:,} "

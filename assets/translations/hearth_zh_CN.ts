@@ -628,6 +628,14 @@ Serve there anyway?</source>
         <translation>加载模型</translation>
     </message>
     <message>
+        <source>{error} {name} answers without a draft model.</source>
+        <translation>{error} {name} 将在没有草稿模型的情况下回答。</translation>
+    </message>
+    <message>
+        <source>loading the draft model</source>
+        <translation>正在加载草稿模型</translation>
+    </message>
+    <message>
         <source>Unexpected error: {end}</source>
         <translation>意外错误：{end}</translation>
     </message>
@@ -772,6 +780,10 @@ Serve there anyway?</source>
         <translation>{name} · 远程（{endpoint}）</translation>
     </message>
     <message>
+        <source> · drafted by {draft}</source>
+        <translation> · 由 {draft} 起草</translation>
+    </message>
+    <message>
         <source>{path}
 Architecture: {architecture}
 Context: {n_ctx:,} of {n_ctx_train:,} trained</source>
@@ -823,6 +835,10 @@ Context: {n_ctx:,} of {n_ctx_train:,} trained</source>
     <message>
         <source>loaded</source>
         <translation>已加载</translation>
+    </message>
+    <message>
+        <source>drafts for the loaded model</source>
+        <translation>为已加载的模型起草</translation>
     </message>
     <message>
         <source>unusable</source>
@@ -998,6 +1014,10 @@ Context: {n_ctx:,} of {n_ctx_train:,} trained</source>
     <message>
         <source>Set as default</source>
         <translation>设为默认</translation>
+    </message>
+    <message>
+        <source>Use as draft</source>
+        <translation>用作草稿模型</translation>
     </message>
     <message>
         <source>Import…</source>
@@ -1238,6 +1258,22 @@ Leave it empty to forget the stored token.</source>
     <message>
         <source>{name} imported.</source>
         <translation>已导入 {name}。</translation>
+    </message>
+    <message>
+        <source>Stop drafting</source>
+        <translation>停止起草</translation>
+    </message>
+    <message>
+        <source>{model} answers without drafts from this model</source>
+        <translation>{model} 将不再使用此模型的草稿回答</translation>
+    </message>
+    <message>
+        <source>A smaller model with the same vocabulary drafts tokens that {model} checks in one batch: the same text, faster where the drafts are kept (used only where it pays)</source>
+        <translation>一个词表相同的较小模型起草词元，由 {model} 一次批量核对：文字完全相同，草稿被采纳时更快（只在划算时使用）</translation>
+    </message>
+    <message>
+        <source>the loaded model</source>
+        <translation>已加载的模型</translation>
     </message>
 </context>
 <context>

@@ -45,7 +45,6 @@ from desktop.models.tables import (
 )
 from desktop.remote.panel import RemoteEnginesPanel
 from engine.chat.builtin_templates import BUILTIN_TEMPLATES
-from engine.chat.engine import model_key
 from engine.chat.templates import CONTINUATION_NAME, CUSTOM, TemplateChoice
 from engine.config import AppConfig
 from engine.host.runtime import LoadedModel
@@ -102,6 +101,7 @@ class ModelsTab(QWidget):
         self._hub_files: dict[str, list[QuantOption]] = {}
         self._template_verdicts: dict[str, str] = {}  # repo id: what its template does here
         self._loaded_held: tuple[int, int] | None = None  # the loaded model's n_ctx, cache bits
+        self._config: AppConfig | None = None
         self.setAcceptDrops(True)
 
         self.installed = InstalledModelsModel()
@@ -164,6 +164,8 @@ class ModelsTab(QWidget):
         self.use_button.clicked.connect(self.use_selected)
         self.default_button = QPushButton(self.tr("Set as default"))
         self.default_button.clicked.connect(self.make_selected_default)
+        self.draft_button = QPushButton(self.tr("Use as draft"))
+        self.draft_button.clicked.connect(self.toggle_selected_draft)
         self.import_button = QPushButton(self.tr("Import…"))
         self.import_button.setToolTip(self.tr("Add a .gguf file from this computer (or drop it "
                                               "here)"))
@@ -176,8 +178,8 @@ class ModelsTab(QWidget):
                                         "own template, a built-in one, or none (a base model)"))
         self.template_button.clicked.connect(self.choose_template)
         buttons = QHBoxLayout()
-        for button in (self.use_button, self.default_button, self.import_button,
-                       self.template_button, self.delete_button):
+        for button in (self.use_button, self.default_button, self.draft_button,
+                       self.import_button, self.template_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.import_label = QLabel()
@@ -297,6 +299,15 @@ class ModelsTab(QWidget):
         model = self.selected_model()
         if model is not None:
             self._client.set_default_model(model.key)
+
+    def toggle_selected_draft(self) -> None:
+        """The selected model drafts the loaded one's replies, or stops drafting them."""
+        model = self.selected_model()
+        loaded = self.installed.loaded_path
+        if model is None or loaded is None:
+            return
+        drafting = str(model.path) == self.installed.draft_path
+        self._client.set_draft_model(loaded, "" if drafting else str(model.path))
 
     def delete_selected(self) -> None:
         model = self.selected_model()
@@ -512,7 +523,9 @@ class ModelsTab(QWidget):
         self.machine_label.setText(" · ".join(parts))
 
     def _on_config(self, config: AppConfig, _notice: object) -> None:
+        self._config = config
         self.installed.default_key = config.default_model
+        self._show_draft()
         for table in (self.installed, self.files):
             table.set_context(config.runtime.n_ctx, kv_cache_bits=config.runtime.kv_cache_bits)
         self._set_machine(self.installed.machine)
@@ -522,7 +535,9 @@ class ModelsTab(QWidget):
             table.set_speed(calibration)
 
     def _on_model_loaded(self, loaded: LoadedModel | RemoteModel, _backend: object) -> None:
-        self.installed.loaded_path = model_key(loaded)
+        self.installed.loaded_path = (str(loaded.path) if isinstance(loaded, LoadedModel)
+                                      else None)
+        self._show_draft()
         self._loaded_held = ((loaded.settings.n_ctx, loaded.settings.kv_cache_bits)
                              if isinstance(loaded, LoadedModel) else None)
         # The memory was measured before this load: measure it again with the model in it.
@@ -530,6 +545,13 @@ class ModelsTab(QWidget):
         self.installed.set_context(self.installed.n_ctx)
         self.contextRoomChanged.emit(self.installed.loaded_room())
         self._models.refresh()
+
+    def _show_draft(self) -> None:
+        loaded = self.installed.loaded_path
+        draft = (self._config.draft_for(Path(loaded))
+                 if self._config is not None and loaded is not None else None)
+        self.installed.set_draft(None if draft is None else str(draft))
+        self._update_buttons()
 
     def _on_results(self, number: int, found: list[RepoSummary]) -> None:
         if number != self._search_number:
@@ -596,10 +618,27 @@ class ModelsTab(QWidget):
         self.problem_label.setText(text)
         self.problem_label.setVisible(bool(text))
 
+    def _update_draft_button(self, model: InstalledModel | None) -> None:
+        loaded = self.installed.loaded_path
+        drafting = model is not None and str(model.path) == self.installed.draft_path
+        self.draft_button.setText(self.tr("Stop drafting") if drafting
+                                  else self.tr("Use as draft"))
+        self.draft_button.setEnabled(drafting or (
+            model is not None and model.available and loaded is not None
+            and str(model.path) != loaded))
+        name = Path(loaded).stem if loaded is not None else ""
+        self.draft_button.setToolTip(
+            self.tr("{model} answers without drafts from this model") .format(model=name)
+            if drafting else self.tr(
+                "A smaller model with the same vocabulary drafts tokens that {model} checks in "
+                "one batch: the same text, faster where the drafts are kept (used only where "
+                "it pays)").format(model=name or self.tr("the loaded model")))
+
     def _update_buttons(self) -> None:
         model = self.selected_model()
         self.use_button.setEnabled(model is not None and model.available)
         self.default_button.setEnabled(model is not None and model.available)
+        self._update_draft_button(model)
         self.delete_button.setEnabled(model is not None and model.origin.kind != "bundled")
         self.template_button.setEnabled(model is not None and model.template is not None)
         file = self.selected_file()

@@ -201,6 +201,7 @@ class InstalledModelsModel(_RowsModel):
         super().__init__()
         self.default_key: str | None = None
         self.loaded_path: str | None = None
+        self.draft_path: str | None = None  # the model set to draft the loaded one's replies
         # The loaded model's context and cache precision, once the machine's memory was measured
         # with it loaded: what it holds then counts as free for it, as when it is loaded again.
         self.loaded_held: tuple[int, int] | None = None
@@ -221,6 +222,11 @@ class InstalledModelsModel(_RowsModel):
     def loaded_room(self) -> ContextRoom | None:
         model = next((m for m in self._rows if str(m.path) == self.loaded_path), None)
         return None if model is None else self.room(model)
+
+    def set_draft(self, path: str | None) -> None:
+        self.draft_path = path
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
 
     def row_of_key(self, key: str) -> int:
         return next((i for i, model in enumerate(self._rows) if model.key == key), -1)
@@ -250,6 +256,8 @@ class InstalledModelsModel(_RowsModel):
                 marks.append(self.tr("default"))
             if str(model.path) == self.loaded_path:
                 marks.append(self.tr("loaded"))
+            if str(model.path) == self.draft_path:
+                marks.append(self.tr("drafts for the loaded model"))
             if model.problem:
                 marks.append(self.tr("unusable"))
             return model.name + (f"  ({', '.join(marks)})" if marks else "")
