@@ -46,7 +46,7 @@ from desktop.engine_texts import say
 from desktop.i18n import QT_TRANSLATE_NOOP, translated
 from engine.chat.service import ContextView
 from engine.chat.store import MessageRecord
-from engine.documents.ask import unverified_quotes
+from engine.documents.citing import unverified_quotes
 from engine.documents.route import Route
 from engine.models.files import SPLIT_NAME
 from engine.models.library import QUANT_IN_NAME

@@ -30,7 +30,8 @@ from engine.chat.repetition import finish_note
 from engine.chat.store import AttachmentRecord, ChatRecord, ChatStore, MessageRecord, MessageStatus
 from engine.config import AppConfig
 from engine.documents import summary_prompts
-from engine.documents.ask import CHAT_PASSAGES, Route, cited, route_for, with_passages
+from engine.documents.ask import CHAT_PASSAGES, Route, route_for, with_passages
+from engine.documents.citing import checked, cited
 from engine.documents.collections import DocumentIndex
 from engine.documents.reading import Document
 from engine.documents.retrieval import Hit, answers_nothing
@@ -320,6 +321,8 @@ class ChatService:
                         cut = stopped or event.finish_reason == "repetition"
                         status: MessageStatus = "stopped" if cut else "done"
                         figures = (event.generated_tokens, event.tokens_per_second or None)
+                        if given:  # each citation checked against its sentence's words
+                            answer = checked(answer, given)
                         citations = [c.to_json() for c in cited(answer, given)] if given else None
                         self.store.update_message(reply.id, answer, status, *figures,
                                                   reasoning=reasoning, citations=citations)

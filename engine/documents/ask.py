@@ -6,16 +6,16 @@ passages search finds, each numbered so the answer can cite it; a question about
 path, which sees every part. Which one is guessed from the question's words; the answer says
 which it took, so the person can ask for the other.
 
-A detail answer is checked before it is shown: its citations must name passages it was given,
-and each quotation in it must be found word for word in them (one that is not is returned in
-`unverified`, to be marked). When even the best passage covers too little of the question
-(retrieval.answers_nothing), the answer is that the documents do not say, without asking the
-model. Otherwise the model first judges whether a passage answers the question: the answer is
-written only when its probability of "Yes" against "No" reaches the model's threshold
-(answerable_from). A small model
-told it may decline declines what it could answer (Qwen2.5-Coder-1.5B, 13 of 27 questions
-whose answer passage it was given), and one told to answer invents; a score with a threshold
-fitted on questions kept apart trades the two knowingly. The judgement and the answer share
+A detail answer is checked before it is shown (citing.py): each citation must name the passage
+holding its sentence's words, and each quotation in it must be found word for word in the
+passages (one that is not is returned in `unverified`, to be marked). When even the best
+passage covers too little of the question (retrieval.answers_nothing), the answer is that the
+documents do not say, without asking the model. Otherwise the model first judges whether a
+passage answers the question: the answer is written only when its probability of "Yes" against
+"No" reaches the model's threshold (answerable_from). A small model told it may decline
+declines what it could answer (Qwen2.5-Coder-1.5B, 13 of 27 questions whose answer passage it
+was given), and one told to answer invents; a score with a threshold fitted on questions kept
+apart trades the two knowingly. The judgement and the answer share
 their prompt up to the question, so the answer reads only its own instruction.
 """
 
@@ -27,11 +27,11 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from engine.chat.engine import ChatEngine, EngineModel, chat_template, continues_text
 from engine.chat.prompt import ChatMessage
 from engine.chat.reasoning import ReasoningSplitter, reasoning_style
+from engine.documents.citing import Citation, checked, cited, unverified_quotes, where
 from engine.documents.reading import Document
 from engine.documents.retrieval import Hit, answers_nothing
 from engine.documents.route import Route as Route  # re-exported: callers ask one module
@@ -87,27 +87,6 @@ CHAT_INTRO = ("Passages of the attached documents found for this question, numbe
               "from them, citing the passage of each fact as [1] or [2]; if they do not "
               "answer it, say so.")
 
-_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-# A quotation: text between double quotes, of three words or more.
-_QUOTE = re.compile(r"[\"“„]([^\"“”„]+?)[\"”“]")
-_SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Citation:
-    number: int  # as the answer cites it: [number]
-    file: str
-    path: str
-    page: int | None
-    line: int
-    text: str  # the passage, copied: re-indexing may replace it, the answer keeps what it cited
-
-    def where(self) -> str:
-        page = f", page {self.page}" if self.page is not None else ""
-        return f"{self.file}{page}, line {self.line}"
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -186,9 +165,9 @@ def ask(runtime: ChatEngine, question: str, hits: Sequence[Hit],
             for part in splitter.finish():
                 if part.kind == "answer":
                     yield AnswerText(part.text)
-            text = splitter.answer.strip()
+            text = checked(splitter.answer.strip(), given)
             yield Answered(text, chosen, cited(text, given), unverified_quotes(text, given),
-                           not_found=text.startswith(NOT_FOUND),
+                           not_found=text.startswith(NOT_FOUND) or not text,
                            cancelled=event.finish_reason == "cancelled", answerable=judged)
             return
     raise RuntimeError("the runtime's stream ended without a result")
@@ -241,46 +220,13 @@ def _word(token: bytes) -> str:
     return token.decode("utf-8", errors="replace").strip().lower()
 
 
-def cited(answer: str, given: Sequence[Hit]) -> tuple[Citation, ...]:
-    """The passages the answer cites, in the order it first cites them; numbers that name no
-    passage given are left out."""
-    numbers: list[int] = []
-    for match in _CITATION.finditer(answer):
-        for number in map(int, match.group(1).split(",")):
-            if 1 <= number <= len(given) and number not in numbers:
-                numbers.append(number)
-    return tuple(Citation(n, given[n - 1].file, given[n - 1].path, given[n - 1].page,
-                          given[n - 1].line, given[n - 1].text) for n in numbers)
-
-
-class SourceText(Protocol):
-    """A passage's text as anything holds it: a search hit, a citation, a source shown."""
-
-    @property
-    def text(self) -> str: ...
-
-
-def unverified_quotes(answer: str, given: Sequence[SourceText]) -> tuple[str, ...]:
-    """The answer's quotations that no passage holds word for word (case, spacing and the
-    kind of quote marks aside)."""
-    sources = [_plain(hit.text) for hit in given]
-    quotes = [match.group(1).strip() for match in _QUOTE.finditer(answer)]
-    return tuple(quote for quote in quotes
-                 if len(quote.split()) >= 3 and not any(_plain(quote) in s for s in sources))
-
-
-def _plain(text: str) -> str:
-    text = text.replace("’", "'").replace("‘", "'").replace("…", "...")
-    return _SPACE.sub(" ", text).strip(" .,;:").lower()
-
-
 def with_passages(given: Sequence[Hit], message: str) -> str:
     """A chat message as the model reads it with the passages found for it."""
     return f"{CHAT_INTRO}\n\n{_numbered(given)}\n\n{message}"
 
 
 def _numbered(given: Sequence[Hit]) -> str:
-    return "\n\n".join(PASSAGE.format(number=n, where=_where(hit), text=hit.text)
+    return "\n\n".join(PASSAGE.format(number=n, where=where(hit), text=hit.text)
                        for n, hit in enumerate(given, start=1))
 
 
@@ -295,11 +241,6 @@ def _messages(runtime: ChatEngine, question: str, given: Sequence[Hit]) -> list[
 
 def _user(question: str, given: Sequence[Hit], instruction: str) -> str:
     return USER.format(passages=_numbered(given), question=question, instruction=instruction)
-
-
-def _where(hit: Hit) -> str:
-    page = f", page {hit.page}" if hit.page is not None else ""
-    return f"({hit.file}{page}, line {hit.line})"
 
 
 def _request(runtime: ChatEngine, question: str, given: Sequence[Hit],

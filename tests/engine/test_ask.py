@@ -22,28 +22,14 @@ from engine.documents.ask import (
     answerable,
     answerable_from,
     ask,
-    cited,
     fitting,
     route_for,
-    unverified_quotes,
 )
+from engine.documents.citing import checked
 from engine.documents.collections import DocumentIndex, IndexDone
-from engine.documents.retrieval import Hit
 from engine.documents.summarize import SummaryOptions
 from engine.host.client import HostRuntime
 from tests.engine.documents_data import PLANTED_NAME, PLANTED_SECTION, speech_lines
-
-
-def hit(number: int, text: str, page: int | None = None) -> Hit:
-    return Hit(passage_id=number, file=f"file{number}.txt", path=f"/docs/file{number}.txt",
-               page=page, line=10 * number, text=text, score=1.0, coverage=1.0)
-
-
-GIVEN = [
-    hit(1, "I’m going to do everything I can to make sure\nthat   every child can go to college."),
-    hit(2, "Marisol Quenneville rowed through the night.", page=27),
-    hit(3, "The coast guard could not reach it in the wind."),
-]
 
 
 @pytest.mark.parametrize("question", [
@@ -66,50 +52,6 @@ def test_questions_about_the_whole_text_are_read_whole(question: str) -> None:
 ])
 def test_questions_about_a_detail_are_answered_from_passages(question: str) -> None:
     assert route_for(question) is Route.PASSAGES
-
-
-def test_citations_are_the_passages_cited_in_first_cited_order_and_unknown_numbers_dropped(
-) -> None:
-    citations = cited("Quenneville rowed [2] and [1, 2] and [9].", GIVEN)
-    assert [c.number for c in citations] == [2, 1]
-    for citation in citations:
-        given = GIVEN[citation.number - 1]
-        assert (citation.file, citation.path, citation.page, citation.line, citation.text) == (
-            given.file, given.path, given.page, given.line, given.text)
-    assert citations[0].where() == "file2.txt, page 27, line 20"
-    assert citations[1].where() == "file1.txt, line 10"
-
-
-def test_an_answer_that_cites_nothing_has_no_citations() -> None:
-    assert cited("She rowed through the night.", GIVEN) == ()
-    assert cited("See [0] and [4].", GIVEN) == ()
-
-
-@pytest.mark.parametrize("quote", [
-    "Marisol Quenneville rowed through the night",  # word for word
-    "MARISOL quenneville Rowed through the night.",  # case and a closing full stop
-    "I'm going to do everything I can",  # straight apostrophe for the passage's curly one
-    "to make sure that every child can go",  # a line break and spaces in the passage
-])
-def test_a_quotation_in_a_passage_is_verified(quote: str) -> None:
-    for marks in ('"{}"', "“{}”"):
-        answer = f"The speaker said {marks.format(quote)} [1]."
-        assert unverified_quotes(answer, GIVEN) == ()
-
-
-def test_an_invented_quotation_is_returned() -> None:
-    answer = ('She said “a keeper never sleeps at all” [2] and "the wind could not stop the '
-              'coast guard" [3].')
-    assert unverified_quotes(answer, GIVEN) == (
-        "a keeper never sleeps at all", "the wind could not stop the coast guard")
-
-
-def test_a_quoted_word_or_two_is_not_a_quotation_to_check() -> None:
-    assert unverified_quotes('The boat, "Gray Gull", sank; "lighthouse keepers" row.', GIVEN) == ()
-
-
-def test_an_invented_quotation_of_three_short_words_is_returned() -> None:
-    assert unverified_quotes('She said "we did win" [2].', GIVEN) == ("we did win",)
 
 
 @pytest.fixture
@@ -168,7 +110,9 @@ def test_a_question_the_documents_answer_is_answered_from_their_passages(
     assert not answered.not_found and not answered.cancelled
     assert answered.route is Route.PASSAGES
     assert PLANTED_NAME in answered.text
-    assert "".join(e.text for e in events if isinstance(e, AnswerText)).strip() == answered.text
+    # What streamed, its citations then checked against the passages (citing.py).
+    streamed = "".join(e.text for e in events if isinstance(e, AnswerText)).strip()
+    assert answered.text == checked(streamed, routed.hits)
     given = {h.text for h in routed.hits}
     assert all(citation.text in given for citation in answered.citations)
     assert answered.note.startswith("Answered from passages found by search")
