@@ -1027,6 +1027,11 @@
     </message>
     <message>
         <location filename="../../engine/config.py"/>
+        <source>must map model paths to model paths</source>
+        <translation>必须把模型路径对应到模型路径</translation>
+    </message>
+    <message>
+        <location filename="../../engine/config.py"/>
         <source>not a settings object</source>
         <translation>不是设置对象</translation>
     </message>
