@@ -628,7 +628,7 @@ class ModelsTab(QWidget):
             and str(model.path) != loaded))
         name = Path(loaded).stem if loaded is not None else ""
         self.draft_button.setToolTip(
-            self.tr("{model} answers without drafts from this model") .format(model=name)
+            self.tr("{model} answers without drafts from this model").format(model=name)
             if drafting else self.tr(
                 "A smaller model with the same vocabulary drafts tokens that {model} checks in "
                 "one batch: the same text, faster where the drafts are kept (used only where "
