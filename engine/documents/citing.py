@@ -36,6 +36,9 @@ _SENTENCE_END = re.compile(r"(?P<space>(?<=[.!?])\s+|\n+)"
 # A quotation: text between double quotes, of three words or more.
 _QUOTE = re.compile(r"[\"“„]([^\"“”„]+?)[\"”“]")
 _SPACE = re.compile(r"\s+")
+# Code, fenced or inline: its brackets (`a[1]`) are not citations.
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
+_HIDDEN_BRACKET = "\x00"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def cited(answer: str, given: Sequence[Hit]) -> tuple[Citation, ...]:
     """The passages the answer cites, in the order it first cites them; numbers that name no
     passage given are left out."""
     numbers: list[int] = []
-    for match in _CITATION.finditer(answer):
+    for match in _CITATION.finditer(_code_hidden(answer)):
         for number in map(int, match.group(1).split(",")):
             if 1 <= number <= len(given) and number not in numbers:
                 numbers.append(number)
@@ -82,7 +85,7 @@ def checked(answer: str, given: Sequence[Hit]) -> str:
     files = "|".join(re.escape(name) for name in dict.fromkeys(hit.file for hit in given))
     copied = re.compile(r"(\]\s*)\(?(?:" + files + r")(?:, page \d+)?, line \d+\)?\s*[:\-–—]?\s*",
                         re.IGNORECASE)
-    text = copied.sub(r"\1", answer)
+    text = copied.sub(r"\1", _code_hidden(answer))
     pieces, separators = _sentences(text)
     words = [set(query_terms(_CITATION.sub(" ", piece))) for piece in pieces]
     # The sentence each piece's citations stand for: its own; a piece of citations alone
@@ -109,7 +112,12 @@ def checked(answer: str, given: Sequence[Hit]) -> str:
             pieces[index] = _SPACED_CITATION.sub(
                 functools.partial(_renumbered, renumber=renumber, seen=seen), pieces[index])
     return "".join(piece + (separators[i] if i < len(separators) else "")
-                   for i, piece in enumerate(pieces)).strip()
+                   for i, piece in enumerate(pieces)).strip().replace(_HIDDEN_BRACKET, "[")
+
+
+def _code_hidden(text: str) -> str:
+    """The text with the brackets in its code hidden from the citation pattern."""
+    return _CODE.sub(lambda match: match.group(0).replace("[", _HIDDEN_BRACKET), text)
 
 
 def _sentences(text: str) -> tuple[list[str], list[str]]:

@@ -98,6 +98,12 @@ def test_citations_that_stand_for_no_sentence_or_no_passages_words_are_dropped()
     assert checked("Tennis was invented in 1873 [3].", SPEECH) == "Tennis was invented in 1873."
 
 
+def test_brackets_in_code_are_not_citations() -> None:
+    answer = "Mom was the driver [2]: `drivers[2]`.\n\n```python\nfirst = people[3]\n```"
+    assert checked(answer, SPEECH) == answer.replace("driver [2]", "driver [1]")
+    assert [c.number for c in cited(answer, SPEECH)] == [2]
+
+
 def test_chinese_sentences_are_checked_too() -> None:
     given = [hit(1, "北京是中国的首都。"), hit(2, "上海是一座港口城市。")]
     assert checked("北京是首都。[2]上海是港口。[2]", given) == "北京是首都。[1]上海是港口。[2]"
