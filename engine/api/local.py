@@ -24,7 +24,7 @@ from engine.api.access import new_token
 from engine.api.jobs import DEFAULT_MAX_WAITING, ApiService
 from engine.api.runner import ApiRunner
 from engine.api.server import ApiServer
-from engine.errors import HearthError
+from engine.errors import HearthError, ModelError
 from engine.host.client import HostCrash, HostRuntime
 from engine.host.kv_states import ChatKvStates
 from engine.host.runtime import LoadedModel
@@ -43,10 +43,12 @@ class LocalServer:
         n_threads: int | None = None, host: str = "127.0.0.1", port: int = 0,
         token: str | None = None, allow_network: bool = False,
         defaults: SamplingSettings | None = None, max_waiting: int = DEFAULT_MAX_WAITING,
-        draft: Path | None = None,
+        draft: Path | None = None, draft_optional: bool = False,
     ) -> None:
         """Binds, loads the model (and `draft` to draft its replies, engine/host/drafting.py),
-        then serves; raises HearthError (port in use, ModelError)."""
+        then serves; raises HearthError (port in use, ModelError). An optional draft (the one
+        the settings pair with the model) that cannot draft is left out: `draft_problem` says
+        why."""
         self._scheduler = Scheduler()
         self.service = ApiService(max_waiting, notify=self._scheduler.wake)
         self.service.set_defaults(defaults or SamplingSettings())
@@ -57,9 +59,10 @@ class LocalServer:
         self._ready = threading.Event()
         self._load_error: HearthError | None = None
         self.loaded: LoadedModel | None = None
+        self.draft_problem: HearthError | None = None
         self._engine = threading.Thread(
             target=self._run_engine,
-            args=(model, runtime or RuntimeSettings(), n_threads, draft),
+            args=(model, runtime or RuntimeSettings(), n_threads, draft, draft_optional),
             name="hearth-api-engine", daemon=True,
         )
         self._engine.start()
@@ -116,14 +119,20 @@ class LocalServer:
         return Job("reloading the model", Priority.LOAD, start=reload)
 
     def _run_engine(self, model: Path, settings: RuntimeSettings, n_threads: int | None,
-                    draft: Path | None) -> None:
+                    draft: Path | None, draft_optional: bool) -> None:
         runtime = HostRuntime()
         scheduler = self._scheduler
         try:
             try:
                 self.loaded = runtime.load(model, settings, n_threads)
                 if draft is not None:
-                    self.loaded = runtime.attach_draft(draft)
+                    try:
+                        self.loaded = runtime.attach_draft(draft)
+                    except ModelError as error:
+                        if not draft_optional:
+                            raise
+                        self.draft_problem = error
+                        self.loaded = runtime.loaded
             except HearthError as error:
                 self._load_error = error
                 return

@@ -4,6 +4,7 @@ app's default, opened as the local runtime or as a remote engine."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from engine.chat.engine import ChatEngine
 from engine.config import AppConfig
@@ -45,5 +46,10 @@ def open_engine(model: str | None, config: AppConfig, paths: AppPaths,
         try:
             runtime.attach_draft(resolve_model(str(paired), None, paths.models_dir))
         except HearthError as error:
-            print(f"The draft model set for {path.name} is left out: {error}", file=sys.stderr)
+            say_draft_left_out(path, error)
     return runtime
+
+
+def say_draft_left_out(model: Path, error: HearthError) -> None:
+    """A draft model the settings pair with `model` could not draft: the model runs without."""
+    print(f"The draft model set for {model.name} is left out: {error}", file=sys.stderr)

@@ -9,7 +9,7 @@ import threading
 
 from engine.api.access import is_loopback
 from engine.api.local import LocalServer
-from engine.commands.engine_choice import DRAFT_HELP
+from engine.commands.engine_choice import DRAFT_HELP, say_draft_left_out
 from engine.config import API_DEFAULT_HOST, load_config
 from engine.errors import HearthError
 from engine.models.files import resolve_model
@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
         defaults=config.chat_defaults.sampling,
         draft=config.draft_for(model) if args.draft_model is None
         else resolve_model(args.draft_model, None, paths.models_dir),
+        draft_optional=args.draft_model is None,
     )
+    if server.draft_problem is not None:
+        say_draft_left_out(model, server.draft_problem)
     # Ctrl+C and a service manager's stop only raise a flag: an exception raised inside
     # Thread.join (as KeyboardInterrupt is) can leave the engine thread marked as ended.
     stopping = threading.Event()

@@ -12,6 +12,8 @@ from pathlib import Path
 import openai
 import pytest
 
+from engine.config import AppConfig, save_config
+from engine.paths import app_paths
 from tests.engine.test_cli import REPO, hearth_cli
 
 
@@ -68,3 +70,28 @@ def test_a_network_address_needs_allow_network(hearth_home: Path) -> None:
     assert result.returncode == 1
     assert "--allow-network" in result.stderr
     assert result.stdout == ""
+
+
+def test_serve_leaves_out_a_set_draft_model_that_cannot_draft_and_still_serves(
+    hearth_home: Path, bundled_model: Path, tmp_path: Path
+) -> None:
+    gone = tmp_path / "deleted-drafter.gguf"  # paired, then deleted
+    config = AppConfig().with_draft(bundled_model, gone)
+    save_config(app_paths().settings_file, config)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "serve", "--port", "0"],
+        cwd=REPO, env={**os.environ, "HEARTH_HOME": str(hearth_home)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Serving SmolLM2-135M-Instruct")
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert f"The draft model set for {bundled_model.name} is left out: " in err
+    assert "deleted-drafter" in err and "Traceback" not in err
